@@ -1,0 +1,115 @@
+package dynamo
+
+import (
+	"strings"
+	"time"
+)
+
+// Every key format of the single table lives in this file and is pinned by
+// keys_test.go; docs/data-model.md describes the same layout for people.
+// Ids never contain '#', so the separators are unambiguous.
+
+const (
+	skProfile      = "PROFILE"
+	skEmail        = "EMAIL"
+	skMeta         = "META"
+	skSignupPolicy = "SIGNUP_POLICY"
+	skSecret       = "SECRET"
+
+	prefixUser        = "USER#"
+	prefixEmail       = "EMAIL#"
+	prefixOrg         = "ORG#"
+	prefixMember      = "MEMBER#"
+	prefixAudit       = "AUDIT#"
+	prefixInvite      = "INVITE#"
+	prefixGroup       = "GROUP#"
+	prefixGroupMember = "GROUPMEMBER#"
+	prefixResource    = "RES#"
+	prefixTypeGrants  = "RESTYPE#"
+	prefixToken       = "APITOKEN#"
+	prefixSecret      = "SECRET#"
+	prefixChildren    = "CHILDREN#"
+	prefixOwner       = "OWNER#"
+	prefixExpiry      = "EXP#"
+
+	pkPlatform = "PLATFORM"
+	// gsiEmails is the inverse-index partition of every profile, sorted by
+	// lower-case email, for the platform admin's prefix search.
+	gsiEmails = "EMAILS"
+)
+
+// Key is a primary key of the table.
+type Key struct{ PK, SK string }
+
+func userKey(userID string) Key { return Key{prefixUser + userID, skProfile} }
+
+// emailKey reserves a lower-case email for one account (uniqueness).
+func emailKey(email string) Key { return Key{prefixEmail + NormalizeEmail(email), skEmail} }
+
+func orgKey(orgID string) Key { return Key{prefixOrg + orgID, skMeta} }
+
+func memberKey(orgID, userID string) Key { return Key{prefixOrg + orgID, prefixMember + userID} }
+
+// memberInverse indexes a membership under its user: the orgs of a user.
+func memberInverse(orgID, userID string) Key { return Key{prefixUser + userID, prefixOrg + orgID} }
+
+// childInverse indexes an org under its parent: the sub-orgs of an org.
+func childInverse(parentID, orgID string) Key { return Key{prefixChildren + parentID, prefixOrg + orgID} }
+
+func signupPolicyKey() Key { return Key{pkPlatform, skSignupPolicy} }
+
+// auditKey sorts an org's audit events by time; ids break ties.
+func auditKey(orgID string, t time.Time, id string) Key {
+	return Key{prefixOrg + orgID, prefixAudit + t.UTC().Format(sortableTime) + "#" + id}
+}
+
+func inviteKey(orgID, inviteID string) Key { return Key{prefixOrg + orgID, prefixInvite + inviteID} }
+
+func groupKey(orgID, groupID string) Key { return Key{prefixOrg + orgID, prefixGroup + groupID} }
+
+func groupMemberKey(orgID, groupID, userID string) Key {
+	return Key{prefixOrg + orgID, prefixGroupMember + groupID + "#" + userID}
+}
+
+func resourceKey(orgID, typ, id string) Key {
+	return Key{prefixOrg + orgID, prefixResource + typ + "#" + id}
+}
+
+// ownerInverse indexes a resource under its owner in its org.
+func ownerInverse(orgID, ownerID, typ, id string) Key {
+	return Key{prefixOwner + orgID + "#" + ownerID, prefixResource + typ + "#" + id}
+}
+
+func typeGrantsKey(orgID, typ string) Key { return Key{prefixOrg + orgID, prefixTypeGrants + typ} }
+
+func tokenKey(orgID, tokenID string) Key { return Key{prefixOrg + orgID, prefixToken + tokenID} }
+
+// secretKey finds a hashed secret (invite, activation, API token) by its hash.
+func secretKey(hash string) Key { return Key{prefixSecret + hash, skSecret} }
+
+// sortableTime is RFC 3339 with fixed-width nanoseconds, so that string order
+// is time order.
+const sortableTime = "2006-01-02T15:04:05.000000000Z"
+
+// expiryBucketFormat cuts time into hour buckets for the sparse expiry index.
+const expiryBucketFormat = "2006-01-02T15"
+
+// expiryIndexKey places an item with a pending expiry in the expiry index:
+// the hour bucket, then the exact time and the item's own key so entries
+// are unique and carry what the sweep needs to find the item.
+func expiryIndexKey(at time.Time, kind string, k Key) Key {
+	at = at.UTC()
+	return Key{
+		prefixExpiry + at.Format(expiryBucketFormat),
+		at.Format(sortableTime) + "#" + kind + "#" + k.PK + "#" + k.SK,
+	}
+}
+
+// ExpiryBucket is the bucket partition for an instant.
+func ExpiryBucket(at time.Time) string { return prefixExpiry + at.UTC().Format(expiryBucketFormat) }
+
+// NormalizeEmail is the canonical form of an email for uniqueness and
+// matching: trimmed and lower-case.
+func NormalizeEmail(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
+
+func trimPrefix(s, prefix string) string { return strings.TrimPrefix(s, prefix) }

@@ -1,0 +1,257 @@
+// Package routes declares every HTTP route of Gatehouse in one table: method,
+// path, the Lambda function that serves it and what the caller must hold.
+//
+// The table is the single source for the CDK routes (infra/), the local API
+// Gateway emulator (cmd/gatehouse-local), the authorizer's permission check and
+// the OpenAPI document. It imports nothing beyond the standard library so that
+// the infra module can use it without pulling in the SDK.
+package routes
+
+import "strings"
+
+// Access says what a caller needs before a route's handler runs.
+type Access int
+
+const (
+	// Public routes skip the authorizer entirely (activation by token).
+	Public Access = iota
+	// SignedIn routes need a valid identity with an active account; no org.
+	SignedIn
+	// Member routes need an active membership of the org in the path.
+	Member
+	// Permission routes need Route.Permission in the org in the path.
+	Permission
+	// PlatformAdmin routes need the caller's account to be a platform admin.
+	PlatformAdmin
+)
+
+// String names the access level as the OpenAPI document and logs show it.
+func (a Access) String() string {
+	switch a {
+	case Public:
+		return "public"
+	case SignedIn:
+		return "signed-in"
+	case Member:
+		return "member"
+	case Permission:
+		return "permission"
+	case PlatformAdmin:
+		return "platform-admin"
+	}
+	return "unknown"
+}
+
+// Function names: one Lambda each. The authorizer, triggers and sweeper are
+// not HTTP routes but are listed so infra and the local stack know them.
+const (
+	FnAuthorizer = "authorizer"
+	FnTriggers   = "triggers"
+	FnSweeper    = "sweeper"
+	FnMe         = "me"
+	FnOrgs       = "orgs"
+	FnMembers    = "members"
+	FnInvites    = "invites"
+	FnRoles      = "roles"
+	FnGroups     = "groups"
+	FnResources  = "resources"
+	FnTokens     = "tokens"
+	FnLimits     = "limits"
+	FnAudit      = "audit"
+	FnAdmin      = "admin"
+)
+
+// HTTPFunctions lists the functions that serve HTTP routes.
+var HTTPFunctions = []string{FnMe, FnOrgs, FnMembers, FnInvites, FnRoles, FnGroups, FnResources, FnTokens, FnLimits, FnAudit, FnAdmin}
+
+// AllFunctions lists every Lambda function of the product.
+var AllFunctions = append([]string{FnAuthorizer, FnTriggers, FnSweeper}, HTTPFunctions...)
+
+// Route is one HTTP API route.
+type Route struct {
+	Method   string
+	Path     string // API Gateway template, e.g. /v1/orgs/{orgId}
+	Function string
+	Access   Access
+	// Permission is required when Access is Permission. "{type}" is replaced by
+	// the path parameter of that name (resource routes).
+	Permission string
+	Summary    string
+}
+
+// Key is the API Gateway route key, "METHOD /path", as HTTP API puts it in
+// the event's routeKey.
+func (r Route) Key() string { return r.Method + " " + r.Path }
+
+// OrgScoped reports whether the route names an org in its path.
+func (r Route) OrgScoped() bool { return strings.Contains(r.Path, "{orgId}") }
+
+// AcceptsQueryToken reports whether an API token may come as ?token= (embedded
+// read-only views): GET routes only.
+func (r Route) AcceptsQueryToken() bool { return r.Method == "GET" && r.Access != Public }
+
+// RequiredPermission resolves Permission with the path parameters.
+func (r Route) RequiredPermission(params map[string]string) string {
+	if !strings.Contains(r.Permission, "{") {
+		return r.Permission
+	}
+	p := r.Permission
+	for k, v := range params {
+		p = strings.ReplaceAll(p, "{"+k+"}", v)
+	}
+	return p
+}
+
+func perm(method, path, fn, permission, summary string) Route {
+	return Route{Method: method, Path: path, Function: fn, Access: Permission, Permission: permission, Summary: summary}
+}
+
+func with(method, path, fn string, access Access, summary string) Route {
+	return Route{Method: method, Path: path, Function: fn, Access: access, Summary: summary}
+}
+
+const org = "/v1/orgs/{orgId}"
+
+// Table is every route of the API, in the order the OpenAPI document lists them.
+var Table = []Route{
+	with("GET", "/v1/openapi.json", FnMe, Public, "OpenAPI document of this API"),
+	with("GET", "/v1/permissions", FnMe, SignedIn, "The permission catalogue and built-in roles"),
+	with("GET", "/v1/me", FnMe, SignedIn, "The caller's profile and memberships"),
+	with("PATCH", "/v1/me", FnMe, SignedIn, "Update the caller's name, phone, time zone, language"),
+
+	with("POST", "/v1/orgs", FnOrgs, SignedIn, "Create an org; the caller becomes its owner"),
+	perm("GET", org, FnOrgs, "org:read", "An org with its usage and limits"),
+	perm("PATCH", org, FnOrgs, "org:update", "Rename an org or change its settings"),
+	perm("DELETE", org, FnOrgs, "org:delete", "Delete an org"),
+	perm("POST", org+"/suborgs", FnOrgs, "suborgs:create", "Create a sub-org"),
+	perm("GET", org+"/suborgs", FnOrgs, "suborgs:read", "List sub-orgs"),
+	with("POST", org+"/leave", FnOrgs, Member, "Leave the org"),
+
+	perm("GET", org+"/members", FnMembers, "members:read", "List members"),
+	perm("POST", org+"/members", FnMembers, "members:create", "Create a user directly as a member"),
+	perm("GET", org+"/members/{userId}", FnMembers, "members:read", "One member"),
+	perm("PATCH", org+"/members/{userId}", FnMembers, "members:update", "Change enabled, expiresAt, readonly, resourceReadonly"),
+	perm("DELETE", org+"/members/{userId}", FnMembers, "members:remove", "Remove a member"),
+	perm("PUT", org+"/members/{userId}/roles", FnMembers, "members:roles", "Replace a member's roles"),
+	perm("PUT", org+"/members/{userId}/limits", FnMembers, "members:limits", "Set a member's userLimit and resourceLimit"),
+
+	perm("POST", org+"/invites", FnInvites, "members:invite", "Invite someone by email"),
+	perm("GET", org+"/invites", FnInvites, "members:read", "List invites"),
+	perm("DELETE", org+"/invites/{inviteId}", FnInvites, "members:invite", "Revoke an invite"),
+	perm("POST", org+"/invites/{inviteId}/resend", FnInvites, "members:invite", "Resend an invite"),
+	with("POST", "/v1/invites/accept", FnInvites, SignedIn, "Accept an invite"),
+	with("POST", "/v1/activate", FnInvites, Public, "Activate an account with its activation token"),
+
+	perm("GET", org+"/roles", FnRoles, "roles:read", "List built-in and custom roles"),
+	perm("POST", org+"/roles", FnRoles, "roles:manage", "Create a custom role"),
+	perm("PUT", org+"/roles/{roleId}", FnRoles, "roles:manage", "Update a custom role"),
+	perm("DELETE", org+"/roles/{roleId}", FnRoles, "roles:manage", "Delete a custom role"),
+
+	perm("GET", org+"/groups", FnGroups, "groups:read", "List groups"),
+	perm("POST", org+"/groups", FnGroups, "groups:manage", "Create a group"),
+	perm("DELETE", org+"/groups/{groupId}", FnGroups, "groups:manage", "Delete a group"),
+	perm("PUT", org+"/groups/{groupId}/members/{userId}", FnGroups, "groups:manage", "Add a member to a group"),
+	perm("DELETE", org+"/groups/{groupId}/members/{userId}", FnGroups, "groups:manage", "Remove a member from a group"),
+	perm("PUT", org+"/groups/{groupId}/roles", FnGroups, "groups:manage", "Replace a group's roles"),
+
+	// Resource routes: the type is in the body (POST) or filtered per item
+	// (GET), so the authorizer checks membership and the service checks
+	// <type>:create / <type>:read with the resource's data.
+	with("POST", org+"/resources", FnResources, Member, "Register a resource (counts against limits)"),
+	with("GET", org+"/resources", FnResources, Member, "List the resources the caller may see"),
+	perm("DELETE", org+"/resources/{type}/{resourceId}", FnResources, "{type}:delete", "Unregister a resource"),
+	perm("PUT", org+"/resources/{type}/{resourceId}/grants", FnResources, "{type}:share", "Set allow/deny grants on a resource"),
+	with("POST", org+"/authorize", FnResources, Member, "Check whether a user may act on a resource"),
+
+	perm("GET", org+"/limits", FnLimits, "limits:read", "Quotas and usage"),
+	perm("PUT", org+"/limits", FnLimits, "limits:update", "Set quotas (parent org admin or platform admin)"),
+
+	perm("POST", org+"/tokens", FnTokens, "tokens:manage", "Create an API token (shown once)"),
+	perm("GET", org+"/tokens", FnTokens, "tokens:manage", "List API tokens"),
+	perm("DELETE", org+"/tokens/{tokenId}", FnTokens, "tokens:manage", "Revoke an API token"),
+
+	perm("GET", org+"/audit", FnAudit, "audit:read", "Audit log, newest first"),
+
+	with("GET", "/v1/admin/users", FnAdmin, PlatformAdmin, "Find users by email prefix"),
+	with("GET", "/v1/admin/users/{userId}", FnAdmin, PlatformAdmin, "One user account"),
+	with("PATCH", "/v1/admin/users/{userId}", FnAdmin, PlatformAdmin, "Disable, expire or set limits of an account"),
+	with("DELETE", "/v1/admin/users/{userId}", FnAdmin, PlatformAdmin, "Delete an account"),
+	with("GET", "/v1/admin/signup-policy", FnAdmin, PlatformAdmin, "The sign-up policy"),
+	with("PUT", "/v1/admin/signup-policy", FnAdmin, PlatformAdmin, "Replace the sign-up policy"),
+}
+
+// ByKey returns the route with the given route key.
+func ByKey(key string) (Route, bool) {
+	for _, r := range Table {
+		if r.Key() == key {
+			return r, true
+		}
+	}
+	return Route{}, false
+}
+
+// ForFunction returns the routes served by one function.
+func ForFunction(fn string) []Route {
+	var out []Route
+	for _, r := range Table {
+		if r.Function == fn {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// Match finds the route for a concrete method and path, as API Gateway does,
+// and returns the path parameters. Literal segments win over parameters.
+func Match(method, path string) (Route, map[string]string, bool) {
+	segs := splitPath(path)
+	var best Route
+	var bestParams map[string]string
+	bestScore := -1
+	for _, r := range Table {
+		if r.Method != method {
+			continue
+		}
+		tsegs := splitPath(r.Path)
+		if len(tsegs) != len(segs) {
+			continue
+		}
+		params := map[string]string{}
+		score := 0
+		ok := true
+		for i, t := range tsegs {
+			if strings.HasPrefix(t, "{") && strings.HasSuffix(t, "}") {
+				if segs[i] == "" {
+					ok = false
+					break
+				}
+				params[t[1:len(t)-1]] = segs[i]
+				continue
+			}
+			if t != segs[i] {
+				ok = false
+				break
+			}
+			score++
+		}
+		if ok && score > bestScore {
+			best, bestParams, bestScore = r, params, score
+		}
+	}
+	return best, bestParams, bestScore >= 0
+}
+
+// PathAllowsMethod reports whether some route has this path with another
+// method, so a gateway can answer 405 rather than 404.
+func PathAllowsMethod(path string) bool {
+	for _, m := range []string{"GET", "POST", "PUT", "PATCH", "DELETE"} {
+		if _, _, ok := Match(m, path); ok {
+			return true
+		}
+	}
+	return false
+}
+
+func splitPath(p string) []string {
+	return strings.Split(strings.Trim(p, "/"), "/")
+}
