@@ -125,7 +125,7 @@ var Table = []Route{
 	perm("DELETE", org, FnOrgs, "org:delete", "Delete an org"),
 	perm("POST", org+"/suborgs", FnOrgs, "suborgs:create", "Create a sub-org"),
 	perm("GET", org+"/suborgs", FnOrgs, "suborgs:read", "List sub-orgs"),
-	with("POST", org+"/leave", FnOrgs, Member, "Leave the org"),
+	with("POST", org+"/leave", FnMembers, Member, "Leave the org"),
 
 	perm("GET", org+"/members", FnMembers, "members:read", "List members"),
 	perm("POST", org+"/members", FnMembers, "members:create", "Create a user directly as a member"),

@@ -1,0 +1,242 @@
+// Package app reads Gatehouse's configuration from the environment and builds
+// the shared dependencies (logger, DynamoDB store, Cognito pool, mailer) once
+// per cold start, lazily, so a function pays only for what it uses.
+//
+// The same configuration drives the Lambda functions in AWS and the local
+// stack: endpoint variables point the SDK clients at minidyn and
+// cognito-local, or at DynamoDB Local, or are left empty for real AWS.
+package app
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/gatehouse-dev/gatehouse/shared/authz"
+	"github.com/gatehouse-dev/gatehouse/shared/cognito"
+	"github.com/gatehouse-dev/gatehouse/shared/dynamo"
+	"github.com/gatehouse-dev/gatehouse/shared/tabledef"
+)
+
+// Config is Gatehouse's configuration; ConfigFromEnv documents each variable.
+type Config struct {
+	Region           string
+	Table            string
+	UserPoolID       string
+	ClientID         string
+	DynamoDBEndpoint string
+	CognitoEndpoint  string
+	// Issuer is the expected "iss" of Cognito JWTs; JWKSURL where their keys are.
+	Issuer          string
+	JWKSURL         string
+	AuthzCacheTTL   time.Duration
+	EmailFrom       string
+	PublicURL       string
+	ResourceTypes   []string
+	InviteEmailRule string
+	OutboxDir       string
+	LogLevel        slog.Level
+}
+
+// Environment variable names.
+const (
+	EnvTable            = "GATEHOUSE_TABLE"
+	EnvUserPoolID       = "GATEHOUSE_USER_POOL_ID"
+	EnvClientID         = "GATEHOUSE_CLIENT_ID"
+	EnvDynamoDBEndpoint = "GATEHOUSE_DYNAMODB_ENDPOINT"
+	EnvCognitoEndpoint  = "GATEHOUSE_COGNITO_ENDPOINT"
+	EnvIssuer           = "GATEHOUSE_ISSUER"
+	EnvJWKSURL          = "GATEHOUSE_JWKS_URL"
+	EnvAuthzCacheTTL    = "GATEHOUSE_AUTHZ_CACHE_TTL"
+	EnvEmailFrom        = "GATEHOUSE_EMAIL_FROM"
+	EnvPublicURL        = "GATEHOUSE_PUBLIC_URL"
+	EnvResourceTypes    = "GATEHOUSE_RESOURCE_TYPES"
+	EnvInviteEmailRule  = "GATEHOUSE_INVITE_EMAIL_RULE"
+	EnvOutboxDir        = "GATEHOUSE_OUTBOX_DIR"
+	EnvLogLevel         = "GATEHOUSE_LOG_LEVEL"
+)
+
+// ConfigFromEnv reads the configuration. Only what a function actually uses
+// is checked later, when it is first built.
+func ConfigFromEnv() (Config, error) {
+	c := Config{
+		Region:           firstNonEmpty(os.Getenv("AWS_REGION"), os.Getenv("AWS_DEFAULT_REGION"), "us-east-1"),
+		Table:            firstNonEmpty(os.Getenv(EnvTable), tabledef.DefaultTableName),
+		UserPoolID:       os.Getenv(EnvUserPoolID),
+		ClientID:         os.Getenv(EnvClientID),
+		DynamoDBEndpoint: os.Getenv(EnvDynamoDBEndpoint),
+		CognitoEndpoint:  os.Getenv(EnvCognitoEndpoint),
+		Issuer:           os.Getenv(EnvIssuer),
+		JWKSURL:          os.Getenv(EnvJWKSURL),
+		EmailFrom:        os.Getenv(EnvEmailFrom),
+		PublicURL:        strings.TrimRight(os.Getenv(EnvPublicURL), "/"),
+		InviteEmailRule:  firstNonEmpty(os.Getenv(EnvInviteEmailRule), "same_domain"),
+		OutboxDir:        os.Getenv(EnvOutboxDir),
+		ResourceTypes:    authz.DefaultResourceTypes,
+	}
+	if v := os.Getenv(EnvResourceTypes); v != "" {
+		c.ResourceTypes = nil
+		for _, t := range strings.Split(v, ",") {
+			if t = strings.TrimSpace(t); t != "" {
+				c.ResourceTypes = append(c.ResourceTypes, t)
+			}
+		}
+	}
+	if v := os.Getenv(EnvAuthzCacheTTL); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return c, fmt.Errorf("%s: %w", EnvAuthzCacheTTL, err)
+		}
+		c.AuthzCacheTTL = d
+	}
+	if v := os.Getenv(EnvLogLevel); v != "" {
+		if err := c.LogLevel.UnmarshalText([]byte(v)); err != nil {
+			return c, fmt.Errorf("%s: %w", EnvLogLevel, err)
+		}
+	}
+	c.fillDerived()
+	return c, nil
+}
+
+// fillDerived sets the issuer and JWKS URL from the pool when not given.
+func (c *Config) fillDerived() {
+	if c.Issuer == "" && c.UserPoolID != "" {
+		if c.CognitoEndpoint != "" {
+			c.Issuer = strings.TrimRight(c.CognitoEndpoint, "/") + "/" + c.UserPoolID
+		} else {
+			c.Issuer = fmt.Sprintf("https://cognito-idp.%s.amazonaws.com/%s", c.Region, c.UserPoolID)
+		}
+	}
+	if c.JWKSURL == "" && c.Issuer != "" {
+		c.JWKSURL = c.Issuer + "/.well-known/jwks.json"
+	}
+	if c.PublicURL == "" {
+		c.PublicURL = "http://127.0.0.1:8080"
+	}
+}
+
+func firstNonEmpty(v ...string) string {
+	for _, s := range v {
+		if s != "" {
+			return s
+		}
+	}
+	return ""
+}
+
+// Deps builds the shared dependencies lazily and at most once.
+type Deps struct {
+	Config Config
+	Log    *slog.Logger
+
+	awsOnce sync.Once
+	awsCfg  aws.Config
+	awsErr  error
+
+	storeOnce sync.Once
+	store     *dynamo.Store
+	ddb       *dynamodb.Client
+
+	poolOnce sync.Once
+	pool     *cognito.Pool
+	cip      *cip.Client
+
+	catalogue *authz.Catalogue
+}
+
+// NewDeps returns the dependencies for a configuration.
+func NewDeps(c Config) *Deps {
+	return &Deps{
+		Config:    c,
+		Log:       slog.New(slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{Level: c.LogLevel})),
+		catalogue: authz.NewCatalogue(c.ResourceTypes),
+	}
+}
+
+// MustLoad reads the environment and returns the dependencies, or exits:
+// a function that cannot read its configuration must not start.
+func MustLoad() *Deps {
+	c, err := ConfigFromEnv()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "gatehouse: configuration:", err)
+		os.Exit(1)
+	}
+	return NewDeps(c)
+}
+
+func (d *Deps) aws(ctx context.Context) (aws.Config, error) {
+	d.awsOnce.Do(func() {
+		opts := []func(*config.LoadOptions) error{config.WithRegion(d.Config.Region)}
+		if d.Config.DynamoDBEndpoint != "" || d.Config.CognitoEndpoint != "" {
+			// Local emulators accept any signature; real credentials are
+			// neither needed nor wanted there.
+			if os.Getenv("AWS_ACCESS_KEY_ID") == "" {
+				opts = append(opts, config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("local", "local", "")))
+			}
+		}
+		d.awsCfg, d.awsErr = config.LoadDefaultConfig(ctx, opts...)
+	})
+	return d.awsCfg, d.awsErr
+}
+
+// DynamoDBClient returns the DynamoDB client, pointed at the local endpoint
+// when one is configured.
+func (d *Deps) DynamoDBClient() *dynamodb.Client {
+	d.Store()
+	return d.ddb
+}
+
+// Store returns the table store.
+func (d *Deps) Store() *dynamo.Store {
+	d.storeOnce.Do(func() {
+		cfg, err := d.aws(context.Background())
+		if err != nil {
+			panic(fmt.Sprintf("gatehouse: AWS configuration: %v", err))
+		}
+		d.ddb = dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) {
+			if ep := d.Config.DynamoDBEndpoint; ep != "" {
+				o.BaseEndpoint = aws.String(ep)
+				// minidyn does not compute response CRC32s; real DynamoDB
+				// keeps the check.
+				o.DisableValidateResponseChecksum = true
+			}
+		})
+		d.store = dynamo.New(d.ddb, d.Config.Table)
+	})
+	return d.store
+}
+
+// CognitoClient returns the Cognito client.
+func (d *Deps) CognitoClient() *cip.Client {
+	d.Pool()
+	return d.cip
+}
+
+// Pool returns the Cognito adapter for the configured pool.
+func (d *Deps) Pool() *cognito.Pool {
+	d.poolOnce.Do(func() {
+		cfg, err := d.aws(context.Background())
+		if err != nil {
+			panic(fmt.Sprintf("gatehouse: AWS configuration: %v", err))
+		}
+		d.cip = cip.NewFromConfig(cfg, func(o *cip.Options) {
+			if ep := d.Config.CognitoEndpoint; ep != "" {
+				o.BaseEndpoint = aws.String(ep)
+			}
+		})
+		d.pool = cognito.New(d.cip, d.Config.UserPoolID)
+	})
+	return d.pool
+}
+
+// Catalogue returns the permission catalogue for the configured resource types.
+func (d *Deps) Catalogue() *authz.Catalogue { return d.catalogue }
