@@ -54,7 +54,9 @@ func memberKey(orgID, userID string) Key { return Key{prefixOrg + orgID, prefixM
 func memberInverse(orgID, userID string) Key { return Key{prefixUser + userID, prefixOrg + orgID} }
 
 // childInverse indexes an org under its parent: the sub-orgs of an org.
-func childInverse(parentID, orgID string) Key { return Key{prefixChildren + parentID, prefixOrg + orgID} }
+func childInverse(parentID, orgID string) Key {
+	return Key{prefixChildren + parentID, prefixOrg + orgID}
+}
 
 func signupPolicyKey() Key { return Key{pkPlatform, skSignupPolicy} }
 
