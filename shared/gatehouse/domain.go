@@ -193,3 +193,25 @@ type Actor struct {
 func pastExpiry(t *time.Time, now time.Time) bool {
 	return t != nil && !now.Before(*t)
 }
+
+// APIToken is a secret bound to (user, org) for API access and embedded
+// read-only views. Only its hash is stored; the secret is shown once.
+type APIToken struct {
+	ID     string `json:"id"`
+	OrgID  string `json:"orgId"`
+	UserID string `json:"userId"`
+	Name   string `json:"name"`
+	// Permissions narrows the token to a subset of the user's permissions;
+	// nil means all of them (always intersected with the user's current ones).
+	Permissions []string   `json:"permissions,omitempty"`
+	Readonly    bool       `json:"readonly"`
+	Status      Status     `json:"status"`
+	ExpiresAt   *time.Time `json:"expiresAt,omitempty"`
+	CreatedAt   time.Time  `json:"createdAt"`
+	CreatedBy   string     `json:"createdBy"`
+}
+
+// Usable reports whether the token may be used at time now.
+func (t *APIToken) Usable(now time.Time) bool {
+	return t.Status == StatusActive && !pastExpiry(t.ExpiresAt, now)
+}
