@@ -67,6 +67,12 @@ func auditKey(orgID string, t time.Time, id string) Key {
 
 func inviteKey(orgID, inviteID string) Key { return Key{prefixOrg + orgID, prefixInvite + inviteID} }
 
+// inviteEmailKey marks the live invite of an email in an org (one pending
+// invite per email; an expired or spent one is replaced).
+func inviteEmailKey(orgID, email string) Key {
+	return Key{prefixOrg + orgID, "INVITEEMAIL#" + NormalizeEmail(email)}
+}
+
 func groupKey(orgID, groupID string) Key { return Key{prefixOrg + orgID, prefixGroup + groupID} }
 
 func groupMemberKey(orgID, groupID, userID string) Key {

@@ -1,0 +1,405 @@
+package dynamo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/gatehouse-dev/gatehouse/shared/gatehouse"
+	"github.com/gatehouse-dev/gatehouse/shared/tabledef"
+)
+
+// Invite is an invitation to join an org. Its token is never stored: only
+// its hash, in the invite and in the secret lookup item.
+//
+// TODO(lead): move to shared/gatehouse as gatehouse.Invite.
+type Invite struct {
+	ID        string           `json:"id"`
+	OrgID     string           `json:"orgId"`
+	Email     string           `json:"email"`
+	Roles     []string         `json:"roles"`
+	Message   string           `json:"message,omitempty"`
+	InvitedBy string           `json:"invitedBy"`
+	Status    gatehouse.Status `json:"status"`
+	ExpiresAt time.Time        `json:"expiresAt"`
+	// MemberExpiresAt is the expiry the membership gets on acceptance (the
+	// inviter's expiry ceiling, rule 8).
+	MemberExpiresAt *time.Time `json:"memberExpiresAt,omitempty"`
+	// ManagedBy is set when a manager invited: the new member is managed by
+	// it (rule 7) and counts against its userLimit.
+	ManagedBy  string    `json:"managedBy,omitempty"`
+	AcceptedBy string    `json:"acceptedBy,omitempty"`
+	TokenHash  string    `json:"-"`
+	CreatedAt  time.Time `json:"createdAt"`
+	UpdatedAt  time.Time `json:"updatedAt"`
+	Version    int64     `json:"-"`
+}
+
+// EffectiveStatus is the invite's status at time now: a pending invite past
+// its expiry is expired even before the sweep marks it.
+func (i *Invite) EffectiveStatus(now time.Time) gatehouse.Status {
+	if i.Status == gatehouse.StatusPending && !now.Before(i.ExpiresAt) {
+		return gatehouse.StatusExpired
+	}
+	return i.Status
+}
+
+// Secret kinds of the secret lookup items this file writes.
+const (
+	SecretInvite     = "invite"
+	SecretActivation = "activation"
+)
+
+// Secret is a lookup item from a secret's hash to what it opens.
+type Secret struct {
+	Hash      string
+	Kind      string // SecretInvite or SecretActivation
+	OrgID     string
+	InviteID  string // invites
+	UserID    string // activation
+	Email     string // activation
+	ExpiresAt time.Time
+}
+
+// secretTTLGrace keeps spent or expired secrets a while (clear errors)
+// before DynamoDB's TTL deletes them.
+const secretTTLGrace = 30 * 24 * time.Hour
+
+func secretItem(s *Secret) item {
+	return newItem(secretKey(s.Hash)).
+		setS(attrKind, kindSecret).
+		setS("secretKind", s.Kind).
+		setS("orgId", s.OrgID).
+		setS("inviteId", s.InviteID).
+		setS("userId", s.UserID).
+		setS("email", s.Email).
+		setTime(attrExpires, s.ExpiresAt).
+		setN(tabledef.TTLAttribute, s.ExpiresAt.Add(secretTTLGrace).Unix())
+}
+
+func decodeSecret(it item) *Secret {
+	return &Secret{
+		Hash:      trimPrefix(it.getS(tabledef.PK), prefixSecret),
+		Kind:      it.getS("secretKind"),
+		OrgID:     it.getS("orgId"),
+		InviteID:  it.getS("inviteId"),
+		UserID:    it.getS("userId"),
+		Email:     it.getS("email"),
+		ExpiresAt: it.getTime(attrExpires),
+	}
+}
+
+func inviteItem(i *Invite) item {
+	it := newItem(inviteKey(i.OrgID, i.ID)).
+		setS(attrKind, kindInvite).
+		setS("inviteId", i.ID).
+		setS("orgId", i.OrgID).
+		setS("email", i.Email).
+		setS("emailLower", NormalizeEmail(i.Email)).
+		setList("roles", i.Roles).
+		setS("message", i.Message).
+		setS("invitedBy", i.InvitedBy).
+		setS(attrStatus, string(i.Status)).
+		setTime(attrExpires, i.ExpiresAt).
+		setTimePtr("memberExpiresAt", i.MemberExpiresAt).
+		setS("managedBy", i.ManagedBy).
+		setS("acceptedBy", i.AcceptedBy).
+		setS("tokenHash", i.TokenHash).
+		setTime(attrCreated, i.CreatedAt).
+		setTime(attrUpdated, i.UpdatedAt).
+		setN(attrVersion, i.Version)
+	if i.Status == gatehouse.StatusPending {
+		t := i.ExpiresAt
+		it.setExpiry(&t, kindInvite)
+	}
+	return it
+}
+
+func decodeInvite(it item) *Invite {
+	return &Invite{
+		ID:              it.getS("inviteId"),
+		OrgID:           it.getS("orgId"),
+		Email:           it.getS("email"),
+		Roles:           it.getList("roles"),
+		Message:         it.getS("message"),
+		InvitedBy:       it.getS("invitedBy"),
+		Status:          gatehouse.Status(it.getS(attrStatus)),
+		ExpiresAt:       it.getTime(attrExpires),
+		MemberExpiresAt: it.getTimePtr("memberExpiresAt"),
+		ManagedBy:       it.getS("managedBy"),
+		AcceptedBy:      it.getS("acceptedBy"),
+		TokenHash:       it.getS("tokenHash"),
+		CreatedAt:       it.getTime(attrCreated),
+		UpdatedAt:       it.getTime(attrUpdated),
+		Version:         it.getN(attrVersion),
+	}
+}
+
+// inviteEmailItem marks the one live invite of an email in an org: a new
+// invite for the same email is refused while it is pending and unexpired,
+// and replaces it once expired or spent.
+func inviteEmailItem(i *Invite) item {
+	return newItem(inviteEmailKey(i.OrgID, i.Email)).
+		setS(attrKind, "inviteemail").
+		setS("inviteId", i.ID).
+		setS(attrStatus, string(gatehouse.StatusPending)).
+		setTime(attrExpires, i.ExpiresAt).
+		setN(tabledef.TTLAttribute, i.ExpiresAt.Add(secretTTLGrace).Unix())
+}
+
+// Errors of invite writes.
+var (
+	ErrInvitePending = gatehouse.Errorf(gatehouse.CodeConflict, "a pending invite for this email exists; resend or revoke it")
+	ErrInviteChanged = gatehouse.Errorf(gatehouse.CodeConflict, "the invite changed meanwhile; retry")
+	ErrInviteSpent   = gatehouse.Errorf(gatehouse.CodeConflict, "the invite was already used or revoked")
+)
+
+// putInviteEmail claims the email's live-invite marker for i: it must be
+// absent, belong to i, or belong to an invite that is expired or spent.
+func (s *Store) putInviteEmail(t *tx, i *Invite) {
+	t.put(inviteEmailItem(i),
+		"attribute_not_exists(#pk) OR #id = :id OR #st <> :pending OR #exp <= :now",
+		ErrInvitePending,
+		map[string]string{"#pk": tabledef.PK, "#id": "inviteId", "#st": attrStatus, "#exp": attrExpires},
+		map[string]types.AttributeValue{
+			":id": str(i.ID), ":pending": str(string(gatehouse.StatusPending)),
+			":now": str(s.Now().Format(time.RFC3339Nano)),
+		})
+}
+
+// releaseInviteEmail deletes the email's marker when it belongs to i.
+func (s *Store) releaseInviteEmail(ctx context.Context, t *tx, i *Invite) error {
+	it, err := s.get(ctx, inviteEmailKey(i.OrgID, i.Email), true)
+	if errors.Is(err, ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if it.getS("inviteId") == i.ID {
+		t.delete(inviteEmailKey(i.OrgID, i.Email), "#id = :id", ErrInviteChanged,
+			map[string]string{"#id": "inviteId"}, map[string]types.AttributeValue{":id": str(i.ID)})
+	}
+	return nil
+}
+
+// NewInvite is an invite to create.
+type NewInvite struct {
+	Invite *Invite
+	Org    *gatehouse.Org
+	// ExistingUserID, when the email has an account, is checked not to be a
+	// member already.
+	ExistingUserID string
+	Audit          gatehouse.AuditEvent
+}
+
+// CreateInvite stores an invite with its secret lookup item and its email
+// marker, checks the org has room under maxMembers, the invitee is not yet
+// a member and a managing inviter has room under its userLimit: one
+// transaction.
+func (s *Store) CreateInvite(ctx context.Context, n NewInvite) error {
+	i := n.Invite
+	t := s.tx().create(inviteItem(i), gatehouse.Errorf(gatehouse.CodeConflict, "the invite already exists"))
+	t.create(secretItem(&Secret{Hash: i.TokenHash, Kind: SecretInvite, OrgID: i.OrgID, InviteID: i.ID, ExpiresAt: i.ExpiresAt}),
+		gatehouse.Errorf(gatehouse.CodeConflict, "secret collision; retry"))
+	s.putInviteEmail(t, i)
+	ch := orgChange{quota: true}
+	t.addOrgChange(i.OrgID, ch)
+	if n.ExistingUserID != "" {
+		t.check(memberKey(i.OrgID, n.ExistingUserID), "attribute_not_exists(#pk)", ErrAlreadyMember,
+			map[string]string{"#pk": tabledef.PK}, nil)
+	}
+	if i.ManagedBy != "" {
+		t.checkManagerRoom(i.OrgID, i.ManagedBy)
+	}
+	t.audit(n.Audit)
+	if err := s.commitOrg(ctx, t, i.OrgID, ch); err != nil {
+		return fmt.Errorf("create invite in %s: %w", i.OrgID, err)
+	}
+	return nil
+}
+
+// Invite reads one invite.
+func (s *Store) Invite(ctx context.Context, orgID, inviteID string) (*Invite, error) {
+	it, err := s.get(ctx, inviteKey(orgID, inviteID), true)
+	if errors.Is(err, ErrNotFound) {
+		return nil, gatehouse.NotFound("invite")
+	}
+	if err != nil {
+		return nil, err
+	}
+	return decodeInvite(it), nil
+}
+
+// InvitesPage lists one page of an org's invites.
+func (s *Store) InvitesPage(ctx context.Context, orgID string, limit int, cursor string) ([]*Invite, string, error) {
+	pk := orgKey(orgID).PK
+	items, next, err := s.pageQuery(ctx, partitionQuery(pk, prefixInvite), cursorScope{pk, prefixInvite}, limit, cursor)
+	if err != nil {
+		return nil, "", wrapList("invites", err)
+	}
+	out := make([]*Invite, len(items))
+	for i, it := range items {
+		out[i] = decodeInvite(it)
+	}
+	return out, next, nil
+}
+
+// SecretByHash reads the secret lookup item of a hash; not_found when none.
+func (s *Store) SecretByHash(ctx context.Context, hash string) (*Secret, error) {
+	it, err := s.get(ctx, secretKey(hash), true)
+	if errors.Is(err, ErrNotFound) {
+		return nil, gatehouse.NotFound("token")
+	}
+	if err != nil {
+		return nil, err
+	}
+	if it.getS(attrKind) != kindSecret {
+		return nil, gatehouse.NotFound("token")
+	}
+	return decodeSecret(it), nil
+}
+
+// updateInvite writes the invite's status and token fields guarded by its
+// version and its status at read time.
+func (t *tx) updateInvite(before, after *Invite, now time.Time) {
+	names := map[string]string{"#v": attrVersion, "#st": attrStatus, "#u": attrUpdated, "#exp": attrExpires, "#th": "tokenHash"}
+	values := map[string]types.AttributeValue{
+		":v": num(before.Version), ":one": num(1), ":st": str(string(after.Status)),
+		":now": str(now.Format(time.RFC3339Nano)), ":exp": str(after.ExpiresAt.UTC().Format(time.RFC3339Nano)),
+		":th": str(after.TokenHash), ":old": str(string(before.Status)),
+	}
+	set := "SET #st = :st, #u = :now, #exp = :exp, #th = :th"
+	if after.AcceptedBy != "" {
+		names["#ab"] = "acceptedBy"
+		values[":ab"] = str(after.AcceptedBy)
+		set += ", #ab = :ab"
+	}
+	expr := set
+	if after.Status == gatehouse.StatusPending {
+		ek := expiryIndexKey(after.ExpiresAt, kindInvite, inviteKey(after.OrgID, after.ID))
+		names["#g2p"], names["#g2s"] = tabledef.GSI2PK, tabledef.GSI2SK
+		values[":g2p"], values[":g2s"] = str(ek.PK), str(ek.SK)
+		expr += ", #g2p = :g2p, #g2s = :g2s ADD #v :one"
+	} else {
+		names["#g2p"], names["#g2s"] = tabledef.GSI2PK, tabledef.GSI2SK
+		expr += " REMOVE #g2p, #g2s ADD #v :one"
+	}
+	t.update(inviteKey(after.OrgID, after.ID), expr, "#v = :v AND #st = :old", ErrInviteChanged, names, values)
+}
+
+func (t *tx) deleteSecret(hash string) {
+	t.delete(secretKey(hash), "attribute_exists(#pk)", ErrInviteSpent, map[string]string{"#pk": tabledef.PK}, nil)
+}
+
+// RevokeInvite marks an invite revoked and deletes its secret: one
+// transaction with its audit event.
+func (s *Store) RevokeInvite(ctx context.Context, i *Invite, ev gatehouse.AuditEvent) error {
+	after := *i
+	after.Status = gatehouse.StatusRevoked
+	t := s.tx()
+	t.updateInvite(i, &after, s.Now())
+	if i.TokenHash != "" {
+		t.delete(secretKey(i.TokenHash), "", nil, nil, nil)
+	}
+	if err := s.releaseInviteEmail(ctx, t, i); err != nil {
+		return err
+	}
+	t.audit(ev)
+	if err := t.commit(ctx); err != nil {
+		return fmt.Errorf("revoke invite %s: %w", i.ID, err)
+	}
+	*i = after
+	i.Version++
+	return nil
+}
+
+// ResendInvite gives a pending or expired invite a new token and expiry: the
+// old token's secret is deleted (it stops working) and the new one stored,
+// and the email's marker is claimed again: one transaction.
+func (s *Store) ResendInvite(ctx context.Context, before, after *Invite, ev gatehouse.AuditEvent) error {
+	t := s.tx()
+	t.updateInvite(before, after, s.Now())
+	if before.TokenHash != "" {
+		t.delete(secretKey(before.TokenHash), "", nil, nil, nil)
+	}
+	t.create(secretItem(&Secret{Hash: after.TokenHash, Kind: SecretInvite, OrgID: after.OrgID, InviteID: after.ID, ExpiresAt: after.ExpiresAt}),
+		gatehouse.Errorf(gatehouse.CodeConflict, "secret collision; retry"))
+	s.putInviteEmail(t, after)
+	t.audit(ev)
+	if err := t.commit(ctx); err != nil {
+		return fmt.Errorf("resend invite %s: %w", before.ID, err)
+	}
+	after.Version = before.Version + 1
+	return nil
+}
+
+// Acceptance is an invite being accepted by a user.
+type Acceptance struct {
+	Invite *Invite
+	Member *gatehouse.Membership
+	Org    *gatehouse.Org
+	Audit  gatehouse.AuditEvent
+}
+
+// AcceptInvite creates the membership, marks the invite accepted, deletes
+// its secret (single use) and its email marker, moves the org counters
+// (guarded by maxMembers) and the manager's managedCount (guarded by its
+// userLimit): one transaction.
+func (s *Store) AcceptInvite(ctx context.Context, a Acceptance) error {
+	i, m := a.Invite, a.Member
+	after := *i
+	after.Status = gatehouse.StatusAccepted
+	after.AcceptedBy = m.UserID
+	t := s.tx()
+	t.updateInvite(i, &after, s.Now())
+	t.deleteSecret(i.TokenHash)
+	if err := s.releaseInviteEmail(ctx, t, i); err != nil {
+		return err
+	}
+	t.create(membershipItem(m), ErrAlreadyMember)
+	ch := diffOrg(nil, m, a.Org.Version)
+	t.addOrgChange(m.OrgID, ch)
+	if m.ManagedBy != "" {
+		t.addManagerCount(m.OrgID, m.ManagedBy, 1, true)
+	}
+	t.audit(a.Audit)
+	if err := s.commitOrg(ctx, t, m.OrgID, ch); err != nil {
+		return fmt.Errorf("accept invite %s: %w", i.ID, err)
+	}
+	return nil
+}
+
+// Activate spends an activation secret and makes the pending account
+// active: one transaction with its audit event.
+func (s *Store) Activate(ctx context.Context, sec *Secret, ev gatehouse.AuditEvent) error {
+	t := s.tx()
+	t.delete(secretKey(sec.Hash), "attribute_exists(#pk) AND #skind = :kind", ErrInviteSpent,
+		map[string]string{"#pk": tabledef.PK, "#skind": "secretKind"}, map[string]types.AttributeValue{":kind": str(SecretActivation)})
+	t.update(userKey(sec.UserID), "SET #st = :active, #u = :now ADD #v :one", "#st = :pending",
+		gatehouse.Errorf(gatehouse.CodeConflict, "the account is not pending activation"),
+		map[string]string{"#st": attrStatus, "#u": attrUpdated, "#v": attrVersion},
+		map[string]types.AttributeValue{
+			":active": str(string(gatehouse.StatusActive)), ":pending": str(string(gatehouse.StatusPending)),
+			":now": str(s.Now().Format(time.RFC3339Nano)), ":one": num(1),
+		})
+	t.audit(ev)
+	if err := t.commit(ctx); err != nil {
+		return fmt.Errorf("activate %s: %w", sec.UserID, err)
+	}
+	return nil
+}
+
+// inverseQuery is a query of the inverse index under a sort-key prefix.
+func inverseQuery(pk, skPrefix string) *dynamodb.QueryInput {
+	return &dynamodb.QueryInput{
+		IndexName:                 aws.String(tabledef.InverseIndex),
+		KeyConditionExpression:    aws.String("#pk = :pk AND begins_with(#sk, :sk)"),
+		ExpressionAttributeNames:  map[string]string{"#pk": tabledef.GSI1PK, "#sk": tabledef.GSI1SK},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(pk), ":sk": str(skPrefix)},
+	}
+}
