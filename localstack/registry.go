@@ -1,0 +1,52 @@
+package localstack
+
+import (
+	"context"
+	"encoding/json"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/gatehouse-dev/gatehouse/shared/app"
+	"github.com/gatehouse-dev/gatehouse/shared/routes"
+)
+
+// HTTPHandler is the Lambda handler of a function behind the HTTP API
+// (payload format 2.0).
+type HTTPHandler func(context.Context, events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error)
+
+// AuthorizerHandler is the Lambda REQUEST authorizer with simple responses.
+type AuthorizerHandler func(context.Context, events.APIGatewayV2CustomAuthorizerV2Request) (events.APIGatewayV2CustomAuthorizerSimpleResponse, error)
+
+// InvokeHandler is a function invoked by name through the Lambda Invoke API
+// with a raw JSON payload (Cognito triggers, the sweeper).
+type InvokeHandler func(context.Context, json.RawMessage) (json.RawMessage, error)
+
+// Functions is what the local stack runs: the same handlers the Lambda
+// functions run in AWS, keyed by the function names of the route table.
+type Functions struct {
+	// HTTP maps a function name (routes.FnMe...) to its handler. A route
+	// whose function is missing answers 500, as API Gateway does when its
+	// integration fails.
+	HTTP map[string]HTTPHandler
+	// Authorizer runs before every non-public route. When nil, such routes
+	// answer 500: the gateway fails closed.
+	Authorizer AuthorizerHandler
+	// Invoke maps a function name (routes.FnTriggers...) to its handler for
+	// the Lambda Invoke endpoint that cognito-local calls.
+	Invoke map[string]InvokeHandler
+	// Sweep runs the expiration sweep; nil until the sweeper exists.
+	Sweep func(context.Context) error
+}
+
+// DefaultFunctions builds the real handlers from the dependencies, exactly
+// as each functions/<name>/main.go does, so that the local stack runs the
+// code that runs in AWS. Functions whose package does not exist yet are
+// simply absent.
+func DefaultFunctions(d *app.Deps) (Functions, error) {
+	f := Functions{
+		HTTP:   map[string]HTTPHandler{},
+		Invoke: map[string]InvokeHandler{},
+	}
+	_ = d
+	_ = routes.FnMe
+	return f, nil
+}
