@@ -5,8 +5,11 @@ import (
 	"encoding/json"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/gatehouse-dev/gatehouse/shared/accounts"
 	"github.com/gatehouse-dev/gatehouse/shared/app"
+	"github.com/gatehouse-dev/gatehouse/shared/authorizer"
 	"github.com/gatehouse-dev/gatehouse/shared/routes"
+	"github.com/gatehouse-dev/gatehouse/shared/triggers"
 )
 
 // HTTPHandler is the Lambda handler of a function behind the HTTP API
@@ -40,13 +43,15 @@ type Functions struct {
 // DefaultFunctions builds the real handlers from the dependencies, exactly
 // as each functions/<name>/main.go does, so that the local stack runs the
 // code that runs in AWS. Functions whose package does not exist yet are
-// simply absent.
+// simply absent (their routes answer 500, their triggers fail).
 func DefaultFunctions(d *app.Deps) (Functions, error) {
 	f := Functions{
 		HTTP:   map[string]HTTPHandler{},
 		Invoke: map[string]InvokeHandler{},
 	}
-	_ = d
-	_ = routes.FnMe
+	f.Authorizer = authorizer.Function(d).Handle
+	f.Invoke[routes.FnTriggers] = triggers.Function(d).Handle
+	f.HTTP[routes.FnMe] = accounts.MeFunction(d).Serve
+	f.HTTP[routes.FnOrgs] = accounts.OrgsFunction(d).Serve
 	return f, nil
 }

@@ -185,7 +185,14 @@ func (s *Store) MembershipsOfUser(ctx context.Context, userID string) ([]gatehou
 			}
 		}
 	}
-	return views, nil
+	// A membership whose org is gone (deleted, purge pending) is not shown.
+	kept := views[:0]
+	for _, v := range views {
+		if v.OrgName != "" {
+			kept = append(kept, v)
+		}
+	}
+	return kept, nil
 }
 
 // ProfileChanges are the fields of PATCH /v1/me; nil leaves a field as is.

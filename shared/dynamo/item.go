@@ -67,19 +67,32 @@ func (it item) setTimePtr(name string, t *time.Time) item {
 	return it
 }
 
+// setList stores a list of strings; an empty list is not stored at all
+// (getList reads it back as empty). minidyn cannot evaluate a condition on an
+// item holding an empty list once a transaction touching it has failed, and
+// an absent list means the same to every reader.
 func (it item) setList(name string, v []string) item {
+	if len(v) == 0 {
+		delete(it, name)
+		return it
+	}
 	it[name] = strList(v)
 	return it
 }
 
 // setJSON stores a nested value as a JSON string: compact and read whole.
 func (it item) setJSON(name string, v any) item {
+	it[name] = jsonAV(v)
+	return it
+}
+
+// jsonAV encodes a value of our own types as a JSON string attribute.
+func jsonAV(v any) types.AttributeValue {
 	b, err := json.Marshal(v)
 	if err != nil {
-		panic("dynamo: marshal " + name + ": " + err.Error()) // only our own types reach here
+		panic("dynamo: marshal: " + err.Error()) // only our own plain types reach here
 	}
-	it[name] = str(string(b))
-	return it
+	return str(string(b))
 }
 
 func (it item) getS(name string) string {
@@ -134,7 +147,7 @@ func (it item) getTimePtr(name string) *time.Time {
 func (it item) getList(name string) []string {
 	v, ok := it[name].(*types.AttributeValueMemberL)
 	if !ok {
-		return nil
+		return []string{}
 	}
 	out := make([]string, 0, len(v.Value))
 	for _, e := range v.Value {

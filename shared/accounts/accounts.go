@@ -1,0 +1,292 @@
+// Package accounts serves the caller's own account (GET/PATCH /v1/me), the
+// permission catalogue, the OpenAPI document, and orgs (create, read,
+// update, delete): the `me` and `orgs` functions.
+package accounts
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"regexp"
+	"strings"
+	"time"
+	_ "time/tzdata" // IANA zones must validate even where the OS has none (provided.al2023)
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/gatehouse-dev/gatehouse/shared/apigw"
+	"github.com/gatehouse-dev/gatehouse/shared/authz"
+	"github.com/gatehouse-dev/gatehouse/shared/dynamo"
+	"github.com/gatehouse-dev/gatehouse/shared/gatehouse"
+	"github.com/gatehouse-dev/gatehouse/shared/ids"
+	"github.com/gatehouse-dev/gatehouse/shared/openapi"
+	"github.com/gatehouse-dev/gatehouse/shared/routes"
+	"golang.org/x/text/language"
+)
+
+// Store is what the account and org use cases read and write.
+type Store interface {
+	Now() time.Time
+	User(ctx context.Context, userID string) (*gatehouse.User, error)
+	MembershipsOfUser(ctx context.Context, userID string) ([]gatehouse.MembershipView, error)
+	UpdateProfile(ctx context.Context, userID string, ch dynamo.ProfileChanges, actor gatehouse.Actor) (*gatehouse.User, error)
+	CreateOrg(ctx context.Context, o *gatehouse.Org, owner *gatehouse.Membership, actor gatehouse.Actor) error
+	Org(ctx context.Context, orgID string) (*gatehouse.Org, error)
+	UpdateOrg(ctx context.Context, orgID string, ch dynamo.OrgChanges, actor gatehouse.Actor) (*gatehouse.Org, error)
+	DeleteOrg(ctx context.Context, orgID string, actor gatehouse.Actor) error
+}
+
+// Service holds the account and org use cases.
+type Service struct {
+	store     Store
+	catalogue *authz.Catalogue
+}
+
+// NewService returns the service.
+func NewService(store Store, catalogue *authz.Catalogue) *Service {
+	return &Service{store: store, catalogue: catalogue}
+}
+
+// Me is the answer of GET /v1/me.
+type Me struct {
+	*gatehouse.User
+	Memberships []gatehouse.MembershipView `json:"memberships"`
+}
+
+// Me returns the caller's profile and memberships.
+func (s *Service) Me(ctx context.Context, userID string) (*Me, error) {
+	u, err := s.store.User(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	ms, err := s.store.MembershipsOfUser(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	return &Me{User: u, Memberships: ms}, nil
+}
+
+// ProfilePatch is the body of PATCH /v1/me. A field left out is unchanged;
+// an empty string clears it.
+type ProfilePatch struct {
+	Name     *string `json:"name"`
+	Phone    *string `json:"phone"`
+	TimeZone *string `json:"timeZone"`
+	Language *string `json:"language"`
+}
+
+var e164 = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
+
+// Validate checks every given field and canonicalizes the language tag.
+func (p *ProfilePatch) Validate() error {
+	var v gatehouse.Validator
+	if p.Name == nil && p.Phone == nil && p.TimeZone == nil && p.Language == nil {
+		v.Add("body", "give at least one of name, phone, timeZone, language")
+	}
+	if p.Name != nil {
+		*p.Name = strings.TrimSpace(*p.Name)
+		v.Check(validName(*p.Name), "name", "must be at most 200 printable characters")
+	}
+	if p.Phone != nil && *p.Phone != "" {
+		v.Check(e164.MatchString(*p.Phone), "phone", "must be an E.164 number such as +34600123456")
+	}
+	if p.TimeZone != nil && *p.TimeZone != "" {
+		_, err := time.LoadLocation(*p.TimeZone)
+		v.Check(err == nil && *p.TimeZone != "Local", "timeZone", "must be an IANA time zone such as Europe/Madrid")
+	}
+	if p.Language != nil && *p.Language != "" {
+		tag, err := language.Parse(*p.Language)
+		if err != nil {
+			v.Add("language", "must be a BCP 47 language tag such as en-GB")
+		} else {
+			s := tag.String()
+			p.Language = &s
+		}
+	}
+	return v.Err()
+}
+
+func validName(s string) bool {
+	if utf8.RuneCountInString(s) > 200 || !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			return false
+		}
+	}
+	return true
+}
+
+// UpdateMe applies a profile patch.
+func (s *Service) UpdateMe(ctx context.Context, actor gatehouse.Actor, p ProfilePatch) (*gatehouse.User, error) {
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	return s.store.UpdateProfile(ctx, actor.UserID, dynamo.ProfileChanges{
+		Name: p.Name, Phone: p.Phone, TimeZone: p.TimeZone, Language: p.Language,
+	}, actor)
+}
+
+// Permissions is the answer of GET /v1/permissions.
+type Permissions struct {
+	Permissions   []string         `json:"permissions"`
+	ResourceTypes []string         `json:"resourceTypes"`
+	Roles         []gatehouse.Role `json:"roles"`
+}
+
+// Catalogue lists the permissions and built-in roles.
+func (s *Service) Catalogue() Permissions {
+	out := Permissions{Permissions: s.catalogue.Permissions(), ResourceTypes: s.catalogue.ResourceTypes}
+	for _, id := range authz.BuiltinRoleIDs {
+		perms, _ := s.catalogue.BuiltinRole(id)
+		out.Roles = append(out.Roles, gatehouse.Role{ID: id, Name: authz.BuiltinRoleNames[id], Permissions: perms, BuiltIn: true})
+	}
+	return out
+}
+
+// OrgInput is the body of POST /v1/orgs and PATCH /v1/orgs/{orgId}.
+type OrgInput struct {
+	Name     *string            `json:"name"`
+	Settings *OrgSettingsChange `json:"settings"`
+}
+
+// OrgSettingsChange changes org settings.
+type OrgSettingsChange struct {
+	DefaultResourceAccess *string `json:"defaultResourceAccess"`
+}
+
+func (in *OrgInput) validate(create bool) error {
+	var v gatehouse.Validator
+	if in.Name != nil {
+		*in.Name = strings.TrimSpace(*in.Name)
+		v.Check(*in.Name != "" && validName(*in.Name), "name", "must be 1 to 200 printable characters")
+	} else if create {
+		v.Add("name", "is required")
+	}
+	if !create && in.Name == nil && in.Settings == nil {
+		v.Add("body", "give name or settings")
+	}
+	if in.Settings != nil && in.Settings.DefaultResourceAccess != nil {
+		a := *in.Settings.DefaultResourceAccess
+		v.Check(a == gatehouse.ResourceAccessAll || a == gatehouse.ResourceAccessGranted,
+			"settings.defaultResourceAccess", "must be %q or %q", gatehouse.ResourceAccessGranted, gatehouse.ResourceAccessAll)
+	}
+	return v.Err()
+}
+
+// CreateOrg creates a top-level org owned by the caller.
+func (s *Service) CreateOrg(ctx context.Context, actor gatehouse.Actor, in OrgInput) (*gatehouse.Org, error) {
+	if err := in.validate(true); err != nil {
+		return nil, err
+	}
+	u, err := s.store.User(ctx, actor.UserID)
+	if err != nil {
+		return nil, err
+	}
+	now := s.store.Now()
+	o := &gatehouse.Org{
+		ID:        ids.New("org"),
+		Name:      *in.Name,
+		Settings:  gatehouse.OrgSettings{DefaultResourceAccess: gatehouse.ResourceAccessGranted},
+		Quotas:    gatehouse.Quotas{MaxMembers: -1},
+		CreatedAt: now,
+		UpdatedAt: now,
+	}
+	if in.Settings != nil && in.Settings.DefaultResourceAccess != nil {
+		o.Settings.DefaultResourceAccess = *in.Settings.DefaultResourceAccess
+	}
+	owner := dynamo.OwnerMembership(o.ID, actor.UserID, u.ResourceLimit, now)
+	if err := s.store.CreateOrg(ctx, o, owner, actor); err != nil {
+		return nil, err
+	}
+	return s.store.Org(ctx, o.ID)
+}
+
+// UpdateOrg renames an org or changes its settings.
+func (s *Service) UpdateOrg(ctx context.Context, actor gatehouse.Actor, orgID string, in OrgInput) (*gatehouse.Org, error) {
+	if err := in.validate(false); err != nil {
+		return nil, err
+	}
+	ch := dynamo.OrgChanges{Name: in.Name}
+	if in.Settings != nil {
+		ch.DefaultResourceAccess = in.Settings.DefaultResourceAccess
+	}
+	return s.store.UpdateOrg(ctx, orgID, ch, actor)
+}
+
+// NewMeMux returns the `me` function's routes.
+func NewMeMux(s *Service, log *slog.Logger) *apigw.Mux {
+	m := apigw.NewMux(routes.FnMe, log)
+	doc := openapi.Document(s.catalogue)
+	m.Handle("GET /v1/openapi.json", func(ctx context.Context, r *apigw.Request) (apigw.Response, error) {
+		return apigw.JSON(http.StatusOK, doc)
+	})
+	m.Handle("GET /v1/permissions", func(ctx context.Context, r *apigw.Request) (apigw.Response, error) {
+		return apigw.JSON(http.StatusOK, s.Catalogue())
+	})
+	m.Handle("GET /v1/me", func(ctx context.Context, r *apigw.Request) (apigw.Response, error) {
+		me, err := s.Me(ctx, r.Caller.UserID)
+		if err != nil {
+			return apigw.Response{}, err
+		}
+		return apigw.JSON(http.StatusOK, me)
+	})
+	m.Handle("PATCH /v1/me", func(ctx context.Context, r *apigw.Request) (apigw.Response, error) {
+		var p ProfilePatch
+		if err := r.Decode(&p); err != nil {
+			return apigw.Response{}, err
+		}
+		u, err := s.UpdateMe(ctx, r.Caller.Actor(), p)
+		if err != nil {
+			return apigw.Response{}, err
+		}
+		return apigw.JSON(http.StatusOK, u)
+	})
+	return m
+}
+
+// NewOrgsMux returns the `orgs` function's routes; register adds the routes
+// other packages serve in the same function (sub-orgs).
+func NewOrgsMux(s *Service, log *slog.Logger, register ...func(*apigw.Mux)) *apigw.Mux {
+	m := apigw.NewMux(routes.FnOrgs, log)
+	m.Handle("POST /v1/orgs", func(ctx context.Context, r *apigw.Request) (apigw.Response, error) {
+		var in OrgInput
+		if err := r.Decode(&in); err != nil {
+			return apigw.Response{}, err
+		}
+		o, err := s.CreateOrg(ctx, r.Caller.Actor(), in)
+		if err != nil {
+			return apigw.Response{}, err
+		}
+		return apigw.JSON(http.StatusCreated, o)
+	})
+	m.Handle("GET /v1/orgs/{orgId}", func(ctx context.Context, r *apigw.Request) (apigw.Response, error) {
+		o, err := s.store.Org(ctx, r.Param("orgId"))
+		if err != nil {
+			return apigw.Response{}, err
+		}
+		return apigw.JSON(http.StatusOK, o)
+	})
+	m.Handle("PATCH /v1/orgs/{orgId}", func(ctx context.Context, r *apigw.Request) (apigw.Response, error) {
+		var in OrgInput
+		if err := r.Decode(&in); err != nil {
+			return apigw.Response{}, err
+		}
+		o, err := s.UpdateOrg(ctx, r.Caller.Actor(), r.Param("orgId"), in)
+		if err != nil {
+			return apigw.Response{}, err
+		}
+		return apigw.JSON(http.StatusOK, o)
+	})
+	m.Handle("DELETE /v1/orgs/{orgId}", func(ctx context.Context, r *apigw.Request) (apigw.Response, error) {
+		if err := s.store.DeleteOrg(ctx, r.Param("orgId"), r.Caller.Actor()); err != nil {
+			return apigw.Response{}, err
+		}
+		return apigw.NoContent()
+	})
+	for _, reg := range register {
+		reg(m)
+	}
+	return m
+}

@@ -1,0 +1,249 @@
+// Package triggers holds Gatehouse's Cognito user pool triggers, served by
+// one Lambda function that dispatches on the event's triggerSource:
+//
+//   - PreSignUp enforces the platform's sign-up policy (open, allowlist,
+//     invite_only).
+//   - PostConfirmation creates the profile and, when the policy says so, a
+//     personal org with the user as owner. It is idempotent.
+//   - PreTokenGeneration refuses tokens to accounts that Gatehouse has
+//     disabled or expired (Cognito may still let them sign in), repairs a
+//     missing profile for a confirmed user, and strips custom claims so no
+//     client-written attribute ever reaches a token.
+package triggers
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/gatehouse-dev/gatehouse/shared/dynamo"
+	"github.com/gatehouse-dev/gatehouse/shared/gatehouse"
+)
+
+// Store is what the triggers read and write.
+type Store interface {
+	Now() time.Time
+	SignupPolicy(ctx context.Context) (gatehouse.SignupPolicy, error)
+	User(ctx context.Context, userID string) (*gatehouse.User, error)
+	CreateAccount(ctx context.Context, u *gatehouse.User, org *gatehouse.Org, actor gatehouse.Actor) error
+}
+
+// InviteChecker answers whether an email has a pending invite in any org
+// (the invite_only sign-up mode).
+type InviteChecker interface {
+	HasPendingInvite(ctx context.Context, email string) (bool, error)
+}
+
+// Handler serves the trigger events.
+type Handler struct {
+	store Store
+	log   *slog.Logger
+}
+
+// New returns the trigger handler.
+func New(store Store, log *slog.Logger) *Handler {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Handler{store: store, log: log}
+}
+
+// header is the part every Cognito trigger event shares.
+type header struct {
+	TriggerSource string `json:"triggerSource"`
+}
+
+// ErrSignupRefused is the error PreSignUp returns; Cognito shows its text
+// to the client as a UserLambdaValidationException.
+var ErrSignupRefused = errors.New("sign-up is not allowed for this email")
+
+// Handle is the Lambda handler: it reads the trigger source and answers with
+// the same event, its response part filled in.
+func (h *Handler) Handle(ctx context.Context, raw json.RawMessage) (json.RawMessage, error) {
+	var hd header
+	if err := json.Unmarshal(raw, &hd); err != nil {
+		return nil, fmt.Errorf("trigger event: %w", err)
+	}
+	log := h.log.With("trigger", hd.TriggerSource)
+	switch {
+	case strings.HasPrefix(hd.TriggerSource, "PreSignUp_"):
+		var ev events.CognitoEventUserPoolsPreSignup
+		if err := json.Unmarshal(raw, &ev); err != nil {
+			return nil, fmt.Errorf("pre sign-up event: %w", err)
+		}
+		if err := h.PreSignUp(ctx, &ev); err != nil {
+			log.Info("sign-up refused", "reason", err.Error())
+			return nil, err
+		}
+		return json.Marshal(ev)
+	case hd.TriggerSource == "PostConfirmation_ConfirmSignUp":
+		var ev events.CognitoEventUserPoolsPostConfirmation
+		if err := json.Unmarshal(raw, &ev); err != nil {
+			return nil, fmt.Errorf("post confirmation event: %w", err)
+		}
+		if err := h.PostConfirmation(ctx, &ev); err != nil {
+			log.Error("post confirmation failed", "error", err)
+			return nil, err
+		}
+		return json.Marshal(ev)
+	case strings.HasPrefix(hd.TriggerSource, "TokenGeneration_"):
+		var ev events.CognitoEventUserPoolsPreTokenGen
+		if err := json.Unmarshal(raw, &ev); err != nil {
+			return nil, fmt.Errorf("pre token generation event: %w", err)
+		}
+		if err := h.PreTokenGeneration(ctx, &ev); err != nil {
+			log.Info("token refused", "reason", err.Error())
+			return nil, err
+		}
+		return json.Marshal(ev)
+	}
+	// Sources Gatehouse does not act on (forgot password confirmations...)
+	// pass through unchanged.
+	return raw, nil
+}
+
+// PreSignUp enforces the sign-up policy on the email being registered.
+func (h *Handler) PreSignUp(ctx context.Context, ev *events.CognitoEventUserPoolsPreSignup) error {
+	email := dynamo.NormalizeEmail(ev.Request.UserAttributes["email"])
+	if email == "" {
+		email = dynamo.NormalizeEmail(ev.UserName)
+	}
+	if ev.TriggerSource == "PreSignUp_AdminCreateUser" {
+		// Admin-created accounts come from Gatehouse's own member creation,
+		// which has already checked its caller's rights.
+		return nil
+	}
+	p, err := h.store.SignupPolicy(ctx)
+	if err != nil {
+		return fmt.Errorf("read sign-up policy: %w", err)
+	}
+	ok, err := h.allowed(ctx, p, email)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return ErrSignupRefused
+	}
+	return nil
+}
+
+func (h *Handler) allowed(ctx context.Context, p gatehouse.SignupPolicy, email string) (bool, error) {
+	switch p.Mode {
+	case gatehouse.SignupOpen, "":
+		return true, nil
+	case gatehouse.SignupAllowlist:
+		_, domain, _ := strings.Cut(email, "@")
+		for _, e := range p.AllowedEmails {
+			if dynamo.NormalizeEmail(e) == email {
+				return true, nil
+			}
+		}
+		for _, d := range p.AllowedDomains {
+			if strings.EqualFold(strings.TrimPrefix(strings.TrimSpace(d), "@"), domain) {
+				return true, nil
+			}
+		}
+		return false, nil
+	case gatehouse.SignupInviteOnly:
+		ic, isChecker := h.store.(InviteChecker)
+		if !isChecker {
+			return false, nil // cannot tell: fail closed
+		}
+		ok, err := ic.HasPendingInvite(ctx, email)
+		if err != nil {
+			return false, fmt.Errorf("look up invites: %w", err)
+		}
+		return ok, nil
+	}
+	// An unknown mode refuses: fail closed.
+	return false, nil
+}
+
+// PostConfirmation creates the profile (and personal org) of a newly
+// confirmed user. A profile that exists already is left as it is.
+func (h *Handler) PostConfirmation(ctx context.Context, ev *events.CognitoEventUserPoolsPostConfirmation) error {
+	return h.ensureProfile(ctx, ev.Request.UserAttributes, ev.UserName)
+}
+
+func (h *Handler) ensureProfile(ctx context.Context, attrs map[string]string, username string) error {
+	sub := attrs["sub"]
+	if sub == "" {
+		sub = username
+	}
+	if sub == "" || attrs["email"] == "" {
+		return errors.New("confirmation event without sub or email")
+	}
+	if _, err := h.store.User(ctx, sub); err == nil {
+		return nil
+	} else if gatehouse.ErrorCode(err) != gatehouse.CodeNotFound {
+		return err
+	}
+	p, err := h.store.SignupPolicy(ctx)
+	if err != nil {
+		return fmt.Errorf("read sign-up policy: %w", err)
+	}
+	now := h.store.Now()
+	u := &gatehouse.User{
+		ID:            sub,
+		Email:         strings.TrimSpace(attrs["email"]),
+		EmailVerified: attrs["email_verified"] == "true",
+		Name:          attrs["name"],
+		Status:        gatehouse.StatusActive,
+		ResourceLimit: p.DefaultResourceLimit,
+		CreatedAt:     now,
+		UpdatedAt:     now,
+	}
+	var org *gatehouse.Org
+	if p.PersonalOrg {
+		org = dynamo.NewPersonalOrg(u, now)
+	}
+	err = h.store.CreateAccount(ctx, u, org, gatehouse.Actor{UserID: sub})
+	if gatehouse.ErrorCode(err) == gatehouse.CodeConflict {
+		// A concurrent delivery of the same event won the race.
+		if _, gerr := h.store.User(ctx, sub); gerr == nil {
+			return nil
+		}
+	}
+	return err
+}
+
+// ErrAccountDisabled refuses tokens to accounts Gatehouse has disabled.
+var ErrAccountDisabled = errors.New("the account is disabled or expired")
+
+// PreTokenGeneration refuses tokens to disabled or expired accounts and
+// suppresses custom claims.
+func (h *Handler) PreTokenGeneration(ctx context.Context, ev *events.CognitoEventUserPoolsPreTokenGen) error {
+	attrs := ev.Request.UserAttributes
+	sub := attrs["sub"]
+	if sub == "" {
+		sub = ev.UserName
+	}
+	u, err := h.store.User(ctx, sub)
+	if gatehouse.ErrorCode(err) == gatehouse.CodeNotFound {
+		// The confirmation trigger did not run or failed: repair now so that
+		// no confirmed Cognito user is left without a profile.
+		if err := h.ensureProfile(ctx, attrs, ev.UserName); err != nil {
+			return err
+		}
+		u, err = h.store.User(ctx, sub)
+	}
+	if err != nil {
+		return err
+	}
+	if !u.Usable(h.store.Now()) {
+		return ErrAccountDisabled
+	}
+	var suppress []string
+	for name := range attrs {
+		if strings.HasPrefix(name, "custom:") {
+			suppress = append(suppress, name)
+		}
+	}
+	ev.Response.ClaimsOverrideDetails.ClaimsToSuppress = suppress
+	return nil
+}
