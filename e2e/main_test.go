@@ -1,0 +1,193 @@
+// Package e2e tests Gatehouse end to end through the local stack: real
+// cognito-local sign-ups and sign-ins, the emulated HTTP API running the
+// real authorizer and functions, minidyn behind them.
+//
+// TestMain starts one stack for the whole package (ephemeral ports, a temp
+// data dir, no sweep ticker: tests call stack().Sweep). Tests in
+// e2e/<area>_test.go use the helpers of harness_test.go and may run in
+// parallel: every helper is safe for concurrent use and every test makes its
+// own users (uniqueEmail).
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gatehouse-dev/gatehouse/localstack"
+	"github.com/gatehouse-dev/gatehouse/shared/gatehouse"
+)
+
+// theStack is the package's local stack; tests reach it through stack().
+var theStack *localstack.Stack
+
+func TestMain(m *testing.M) {
+	os.Exit(run(m))
+}
+
+func run(m *testing.M) int {
+	dir, err := os.MkdirTemp("", "gatehouse-e2e-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "e2e: temp dir:", err)
+		return 1
+	}
+	console, err := os.Create(filepath.Join(dir, "gateway.log"))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "e2e: gateway log:", err)
+		return 1
+	}
+	defer console.Close()
+
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	st, err := localstack.Start(ctx, localstack.Options{
+		DataDir:       dir,
+		APIAddr:       "127.0.0.1:0",
+		SweepInterval: -1,
+		Console:       console,
+	})
+	cancel()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "e2e: start the local stack: %v\n(logs kept in %s)\n", err, dir)
+		return 1
+	}
+	theStack = st
+
+	code := m.Run()
+	st.Close()
+	if code != 0 {
+		// Keep the logs of a failed run: gateway.log (one line per
+		// request), functions.log (handlers' JSON logs), cognito-local.log.
+		fmt.Fprintf(os.Stderr, "e2e: logs kept in %s\n", dir)
+		return code
+	}
+	_ = os.RemoveAll(dir)
+	return code
+}
+
+// TestSignUpSignInMe is the walking skeleton end to end: a new user signs
+// up through cognito-local (SignUp runs PreSignUp, ConfirmSignUp runs
+// PostConfirmation, both through the Lambda Invoke endpoint), signs in with
+// USER_PASSWORD_AUTH, and GET /v1/me through the emulated HTTP API (the
+// real authorizer, then the me function) shows its personal org, owned.
+func TestSignUpSignInMe(t *testing.T) {
+	t.Parallel()
+	email := uniqueEmail(t)
+	c := signUp(t, email, defaultPassword)
+
+	var me struct {
+		ID          string `json:"id"`
+		Email       string `json:"email"`
+		Status      string `json:"status"`
+		Memberships []struct {
+			OrgID   string   `json:"orgId"`
+			OrgName string   `json:"orgName"`
+			Roles   []string `json:"roles"`
+			Status  string   `json:"status"`
+		} `json:"memberships"`
+	}
+	if status := c.DoJSON(t, http.MethodGet, "/v1/me", nil, &me); status != http.StatusOK {
+		_, raw := c.Do(t, http.MethodGet, "/v1/me", nil)
+		t.Fatalf("GET /v1/me: status %d, body %s", status, raw)
+	}
+	if me.ID != c.Sub {
+		t.Errorf("id %q, want the Cognito sub %q", me.ID, c.Sub)
+	}
+	if !strings.EqualFold(me.Email, email) {
+		t.Errorf("email %q, want %q", me.Email, email)
+	}
+	if me.Status != "active" {
+		t.Errorf("status %q, want active", me.Status)
+	}
+	if len(me.Memberships) != 1 {
+		t.Fatalf("memberships %+v, want exactly the personal org", me.Memberships)
+	}
+	m := me.Memberships[0]
+	if !slices.Contains(m.Roles, "owner") || m.Status != "active" || m.OrgID == "" {
+		t.Errorf("membership %+v, want an active owner membership", m)
+	}
+
+	// The personal org is really the caller's: the org route lets it in.
+	var org struct {
+		ID       string `json:"id"`
+		Personal bool   `json:"personal"`
+	}
+	if status := c.DoJSON(t, http.MethodGet, "/v1/orgs/"+m.OrgID, nil, &org); status != http.StatusOK {
+		t.Fatalf("GET /v1/orgs/%s: status %d", m.OrgID, status)
+	}
+	if org.ID != m.OrgID || !org.Personal {
+		t.Errorf("org %+v, want the personal org %s", org, m.OrgID)
+	}
+}
+
+// TestGateway checks the HTTP API emulator itself: routing answers,
+// API Gateway's own refusals, and that refused requests never reach a
+// function.
+func TestGateway(t *testing.T) {
+	t.Parallel()
+
+	t.Run("unknown route is a 404 problem", func(t *testing.T) {
+		t.Parallel()
+		r := anonymous().DoRaw(t, http.MethodGet, "/v1/no-such-thing", nil, nil)
+		requireProblemResponse(t, r, http.StatusNotFound, gatehouse.CodeNotFound)
+		requireHandlerNotRun(t, r)
+	})
+
+	t.Run("wrong method is a 405 problem with Allow", func(t *testing.T) {
+		t.Parallel()
+		r := anonymous().DoRaw(t, http.MethodDelete, "/v1/me", nil, nil)
+		requireProblemResponse(t, r, http.StatusMethodNotAllowed, gatehouse.CodeMethodNotAllowed)
+		if got := r.Header.Get("Allow"); got != "GET, PATCH" {
+			t.Errorf("Allow %q, want %q", got, "GET, PATCH")
+		}
+		requireHandlerNotRun(t, r)
+	})
+
+	t.Run("no token is a 401 and the handler never runs", func(t *testing.T) {
+		t.Parallel()
+		for _, path := range []string{"/v1/me", "/v1/permissions", "/v1/orgs/org_doesnotmatter"} {
+			r := anonymous().DoRaw(t, http.MethodGet, path, nil, nil)
+			requireGatewayMessage(t, r, http.StatusUnauthorized, "Unauthorized")
+			requireHandlerNotRun(t, r)
+		}
+	})
+
+	t.Run("garbage token is a 401 and the handler never runs", func(t *testing.T) {
+		t.Parallel()
+		r := anonymous().WithBearer("not.a.jwt").DoRaw(t, http.MethodGet, "/v1/me", nil, nil)
+		requireGatewayMessage(t, r, http.StatusUnauthorized, "Unauthorized")
+		requireHandlerNotRun(t, r)
+	})
+
+	t.Run("openapi.json is public", func(t *testing.T) {
+		t.Parallel()
+		r := anonymous().DoRaw(t, http.MethodGet, "/v1/openapi.json", nil, nil)
+		if r.Status != http.StatusOK {
+			t.Fatalf("status %d, body %s", r.Status, r.Body)
+		}
+		var doc struct {
+			OpenAPI string         `json:"openapi"`
+			Paths   map[string]any `json:"paths"`
+		}
+		if err := json.Unmarshal(r.Body, &doc); err != nil {
+			t.Fatalf("decode: %v", err)
+		}
+		if !strings.HasPrefix(doc.OpenAPI, "3.") || doc.Paths["/v1/me"] == nil {
+			t.Errorf("openapi %q with %d paths; want a 3.x document listing /v1/me", doc.OpenAPI, len(doc.Paths))
+		}
+		if !stack().HandlerRan(r.RequestID) {
+			t.Errorf("the me function did not serve the public route")
+		}
+	})
+
+	t.Run("local outbox is served", func(t *testing.T) {
+		t.Parallel()
+		_ = outbox(t)
+	})
+}
