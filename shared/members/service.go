@@ -1,0 +1,578 @@
+package members
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/gatehouse-dev/gatehouse/shared/authz"
+	"github.com/gatehouse-dev/gatehouse/shared/cognito"
+	"github.com/gatehouse-dev/gatehouse/shared/dynamo"
+	"github.com/gatehouse-dev/gatehouse/shared/gatehouse"
+	"github.com/gatehouse-dev/gatehouse/shared/ids"
+	"github.com/gatehouse-dev/gatehouse/shared/mail"
+)
+
+// Pool is the part of the Cognito adapter the use case needs.
+type Pool interface {
+	CreateUser(ctx context.Context, u cognito.NewUser, temporaryPassword string) (string, error)
+	DeleteUser(ctx context.Context, username string) error
+	SetPassword(ctx context.Context, username, password string) error
+}
+
+// Config is the use case's configuration.
+type Config struct {
+	// PublicURL prefixes activation links: <PublicURL>/activate?token=...
+	PublicURL string
+	// PersonalOrgOnLastLeave gives a user who leaves or is removed from its
+	// last org a new personal org, in the same transaction.
+	PersonalOrgOnLastLeave bool
+	// ActivationTTL is how long an activation link works (default 7 days).
+	ActivationTTL time.Duration
+}
+
+// DefaultConfig is the configuration when nothing else is set.
+func DefaultConfig(publicURL string) Config {
+	return Config{PublicURL: publicURL, PersonalOrgOnLastLeave: true, ActivationTTL: 7 * 24 * time.Hour}
+}
+
+// Service is the membership use case.
+type Service struct {
+	store *dynamo.Store
+	pool  Pool
+	cat   *authz.Catalogue
+	mail  mail.Sender
+	cfg   Config
+	log   *slog.Logger
+}
+
+// NewService returns the use case over its dependencies.
+func NewService(store *dynamo.Store, pool Pool, cat *authz.Catalogue, sender mail.Sender, cfg Config, log *slog.Logger) *Service {
+	if cfg.ActivationTTL <= 0 {
+		cfg.ActivationTTL = 7 * 24 * time.Hour
+	}
+	if sender == nil {
+		sender = mail.Discard{}
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Service{store: store, pool: pool, cat: cat, mail: sender, cfg: cfg, log: log}
+}
+
+// Member is a membership with its user's email and name, as the API shows it.
+type Member struct {
+	gatehouse.Membership
+	Email         string           `json:"email,omitempty"`
+	Name          string           `json:"name,omitempty"`
+	AccountStatus gatehouse.Status `json:"accountStatus,omitempty"`
+}
+
+func (s *Service) withProfiles(ctx context.Context, ms []*gatehouse.Membership) ([]Member, error) {
+	idsList := make([]string, len(ms))
+	for i, m := range ms {
+		idsList[i] = m.UserID
+	}
+	profiles, err := s.store.Profiles(ctx, idsList)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Member, len(ms))
+	for i, m := range ms {
+		out[i] = Member{Membership: *m}
+		if u := profiles[m.UserID]; u != nil {
+			out[i].Email, out[i].Name, out[i].AccountStatus = u.Email, u.Name, u.Status
+		}
+	}
+	return out, nil
+}
+
+// List returns one page of the org's members.
+func (s *Service) List(ctx context.Context, orgID string, limit int, cursor string) ([]Member, string, error) {
+	ms, next, err := s.store.MembersPage(ctx, orgID, limit, cursor)
+	if err != nil {
+		return nil, "", err
+	}
+	out, err := s.withProfiles(ctx, ms)
+	return out, next, err
+}
+
+// Get returns one member.
+func (s *Service) Get(ctx context.Context, orgID, userID string) (*Member, error) {
+	m, err := s.store.Membership(ctx, orgID, userID)
+	if err != nil {
+		return nil, err
+	}
+	out, err := s.withProfiles(ctx, []*gatehouse.Membership{m})
+	if err != nil {
+		return nil, err
+	}
+	return &out[0], nil
+}
+
+// Activation modes of CreateInput.
+const (
+	ActivationDisplay = "display"
+	ActivationEmail   = "email"
+)
+
+// CreateInput is the body of POST /v1/orgs/{orgId}/members.
+type CreateInput struct {
+	Email    string   `json:"email"`
+	Name     string   `json:"name"`
+	Roles    []string `json:"roles"`
+	Password *string  `json:"password"`
+	// Activation is "display" (the link is returned) or "email" (it is
+	// sent); used when no password is given ("display" by default).
+	Activation       string     `json:"activation"`
+	Enabled          *bool      `json:"enabled"`
+	EmailVerified    bool       `json:"emailVerified"`
+	ExpiresAt        *time.Time `json:"expiresAt"`
+	Readonly         bool       `json:"readonly"`
+	ResourceReadonly bool       `json:"resourceReadonly"`
+}
+
+// CreateResult is the answer of a direct creation.
+type CreateResult struct {
+	Member Member `json:"member"`
+	// AccountCreated is false when the email already had an account: it
+	// was added as a member and no password or activation applies.
+	AccountCreated bool `json:"accountCreated"`
+	// ActivationURL is the activation link, when activation is "display".
+	ActivationURL string `json:"activationUrl,omitempty"`
+	// ActivationSent says the link was emailed, when activation is "email".
+	ActivationSent bool `json:"activationSent,omitempty"`
+}
+
+func (in *CreateInput) validate() error {
+	var v gatehouse.Validator
+	in.Email = strings.TrimSpace(in.Email)
+	in.Name = strings.TrimSpace(in.Name)
+	v.Check(ValidEmail(in.Email), "email", "must be an email address")
+	v.Check(len(in.Name) <= 200, "name", "at most 200 characters")
+	ValidateRoles(&v, in.Roles)
+	if in.Password != nil {
+		v.Check(ValidPassword(*in.Password), "password", "at least 8 characters with letters and digits")
+		v.Check(in.Activation == "", "activation", "give a password or an activation mode, not both")
+	} else if in.Activation == "" {
+		in.Activation = ActivationDisplay
+	}
+	v.Check(in.Activation == "" || in.Activation == ActivationDisplay || in.Activation == ActivationEmail,
+		"activation", `must be "display" or "email"`)
+	return v.Err()
+}
+
+// Create creates a user directly as a member (or adds the existing account
+// of the email). The Cognito user is created first, then the profile, email
+// reservation, membership, counters, activation secret and audit events in
+// one transaction; if that fails, the Cognito user is deleted again. If
+// Cognito is unreachable nothing is written (503).
+func (s *Service) Create(ctx context.Context, c Caller, orgID string, in CreateInput) (*CreateResult, error) {
+	if err := in.validate(); err != nil {
+		return nil, err
+	}
+	org, err := s.store.Org(ctx, orgID)
+	if err != nil {
+		return nil, err
+	}
+	if err := CheckAssignable(c, Policy(s.cat, org), in.Roles); err != nil {
+		return nil, err
+	}
+	now := s.store.Now()
+	exp := DefaultExpiry(c, in.ExpiresAt)
+	if err := CheckCeiling(c, exp); err != nil {
+		return nil, err
+	}
+	if exp != nil && !exp.After(now) {
+		return nil, gatehouse.Invalid(gatehouse.FieldError{Field: "expiresAt", Message: "must be in the future"})
+	}
+	m := &gatehouse.Membership{
+		OrgID: orgID, Roles: in.Roles, Readonly: in.Readonly, ResourceReadonly: in.ResourceReadonly,
+		Status: gatehouse.StatusActive, ExpiresAt: exp, UserLimit: 0, ResourceLimit: -1,
+		InvitedBy: c.UserID, CreatedAt: now, UpdatedAt: now,
+	}
+	if in.Enabled != nil && !*in.Enabled {
+		m.Status = gatehouse.StatusDisabled
+	}
+	if err := s.precheckRoom(ctx, c, org, m); err != nil {
+		return nil, err
+	}
+
+	after := func(accountCreated bool) map[string]any {
+		a := map[string]any{"email": in.Email, "roles": m.Roles, "status": m.Status, "accountCreated": accountCreated}
+		if m.ExpiresAt != nil {
+			a["expiresAt"] = m.ExpiresAt
+		}
+		if m.ManagedBy != "" {
+			a["managedBy"] = m.ManagedBy
+		}
+		if m.Readonly || m.ResourceReadonly {
+			a["readonly"], a["resourceReadonly"] = m.Readonly, m.ResourceReadonly
+		}
+		return a
+	}
+
+	// An email that already has an account is added as a member.
+	if uid, err := s.store.UserIDByEmail(ctx, in.Email); err == nil {
+		m.UserID = uid
+		ev := s.store.NewAudit(c.Actor, orgID, "member.create", uid, nil, after(false))
+		if err := s.store.CreateMember(ctx, dynamo.NewMember{Member: m, Org: org, Audit: []gatehouse.AuditEvent{ev}}); err != nil {
+			return nil, err
+		}
+		mem, err := s.Get(ctx, orgID, uid)
+		if err != nil {
+			return nil, err
+		}
+		return &CreateResult{Member: *mem}, nil
+	} else if gatehouse.ErrorCode(err) != gatehouse.CodeNotFound {
+		return nil, err
+	}
+
+	nu := cognito.NewUser{Email: in.Email, Name: in.Name, EmailVerified: in.EmailVerified, Enabled: true}
+	if in.Password != nil {
+		nu.Password = *in.Password
+	}
+	sub, err := s.pool.CreateUser(ctx, nu, temporaryPassword())
+	if err != nil {
+		return nil, fmt.Errorf("create member %s: %w", orgID, err)
+	}
+	m.UserID = sub
+	u := &gatehouse.User{
+		ID: sub, Email: in.Email, EmailVerified: in.EmailVerified, Name: in.Name,
+		Status: gatehouse.StatusActive, ResourceLimit: -1, CreatedAt: now, UpdatedAt: now,
+	}
+	var token string
+	var sec *dynamo.Secret
+	if in.Password == nil {
+		u.Status = gatehouse.StatusPending
+		token = ids.Secret("ghv")
+		sec = &dynamo.Secret{Hash: ids.Hash(token), Kind: dynamo.SecretActivation, OrgID: orgID, UserID: sub,
+			Email: in.Email, ExpiresAt: now.Add(s.cfg.ActivationTTL)}
+	}
+	evs := []gatehouse.AuditEvent{
+		s.store.NewAudit(c.Actor, orgID, "member.create", sub, nil, after(true)),
+		s.store.NewAudit(c.Actor, "", "account.create", sub, nil, map[string]any{"email": in.Email, "status": u.Status, "orgId": orgID}),
+	}
+	err = s.store.CreateMember(ctx, dynamo.NewMember{Member: m, Org: org, Account: u, Activation: sec, Audit: evs})
+	if err != nil {
+		// Compensate: no Cognito user may stay without its profile.
+		if derr := s.pool.DeleteUser(context.WithoutCancel(ctx), in.Email); derr != nil {
+			s.log.Error("compensation failed: Cognito user left without profile", "userId", sub, "org", orgID, "error", derr)
+		}
+		return nil, err
+	}
+	res := &CreateResult{AccountCreated: true}
+	if token != "" {
+		link := s.cfg.PublicURL + "/activate?token=" + token
+		if in.Activation == ActivationEmail {
+			msg := mail.Message{To: in.Email, Subject: "Activate your account",
+				Text: "An account was created for you. Choose your password here (the link works once, until " +
+					sec.ExpiresAt.Format(time.RFC1123) + "):\n\n" + link + "\n"}
+			if err := s.mail.Send(ctx, msg); err != nil {
+				s.log.Error("activation email not sent", "userId", sub, "org", orgID, "error", err)
+			} else {
+				res.ActivationSent = true
+			}
+		} else {
+			res.ActivationURL = link
+		}
+	}
+	res.Member = Member{Membership: *m, Email: u.Email, Name: u.Name, AccountStatus: u.Status}
+	return res, nil
+}
+
+// precheckRoom refuses early, before Cognito is touched, what the
+// transaction's conditions would refuse: a full org, or a manager without
+// room under its userLimit. It also applies rule 7 to creation: a member
+// created below admin is managed by its creator with no limits of its own.
+func (s *Service) precheckRoom(ctx context.Context, c Caller, org *gatehouse.Org, m *gatehouse.Membership) error {
+	if org.Quotas.MaxMembers >= 0 && org.Usage.Members >= org.Quotas.MaxMembers {
+		return dynamo.ErrMaxMembers
+	}
+	if c.IsAdmin() {
+		return nil
+	}
+	m.ManagedBy, m.UserLimit, m.ResourceLimit = c.UserID, 0, 0
+	own, err := s.store.Membership(ctx, org.ID, c.UserID)
+	if gatehouse.ErrorCode(err) == gatehouse.CodeNotFound {
+		return dynamo.ErrUserLimit
+	}
+	if err != nil {
+		return err
+	}
+	if own.UserLimit == 0 || (own.UserLimit > 0 && own.ManagedCount >= own.UserLimit) {
+		return dynamo.ErrUserLimit
+	}
+	return nil
+}
+
+// temporaryPassword is the throw-away password Cognito requires at creation;
+// it is never shown or stored and the account cannot sign in with it before
+// activation sets the real one.
+func temporaryPassword() string {
+	return "Tmp1!" + ids.Secret("t")
+}
+
+// OptionalTime is a JSON field that may be absent (Set false), null (Set,
+// Value nil: clear) or a time.
+type OptionalTime struct {
+	Set   bool
+	Value *time.Time
+}
+
+// UnmarshalJSON records that the field was sent.
+func (o *OptionalTime) UnmarshalJSON(b []byte) error {
+	o.Set = true
+	if string(b) == "null" {
+		o.Value = nil
+		return nil
+	}
+	var t time.Time
+	if err := json.Unmarshal(b, &t); err != nil {
+		return err
+	}
+	t = t.UTC()
+	o.Value = &t
+	return nil
+}
+
+// Patch is the body of PATCH .../members/{userId}: only what is sent changes.
+type Patch struct {
+	Enabled          *bool        `json:"enabled"`
+	ExpiresAt        OptionalTime `json:"expiresAt"`
+	Readonly         *bool        `json:"readonly"`
+	ResourceReadonly *bool        `json:"resourceReadonly"`
+}
+
+// Update changes the fields sent in p.
+func (s *Service) Update(ctx context.Context, c Caller, orgID, userID string, p Patch) (*Member, error) {
+	org, before, chain, err := s.target(ctx, c, orgID, userID, p.selfAllowed(c, userID))
+	if err != nil {
+		return nil, err
+	}
+	after := *before
+	b, a := map[string]any{}, map[string]any{}
+	if p.Enabled != nil {
+		st := gatehouse.StatusDisabled
+		if *p.Enabled {
+			st = gatehouse.StatusActive
+		}
+		if st != before.Status {
+			after.Status = st
+			b["status"], a["status"] = before.Status, st
+		}
+	}
+	if p.ExpiresAt.Set {
+		if err := CheckCeiling(c, p.ExpiresAt.Value); err != nil {
+			return nil, err
+		}
+		if userID == c.UserID && !c.IsAdmin() && p.ExpiresAt.Value != nil && before.ExpiresAt != nil && p.ExpiresAt.Value.After(*before.ExpiresAt) {
+			return nil, gatehouse.Forbidden(gatehouse.ReasonExpiryCeiling, "you cannot extend your own expiry")
+		}
+		after.ExpiresAt = p.ExpiresAt.Value
+		if !timeEqual(before.ExpiresAt, after.ExpiresAt) {
+			b["expiresAt"], a["expiresAt"] = before.ExpiresAt, after.ExpiresAt
+		}
+	}
+	if p.Readonly != nil && *p.Readonly != before.Readonly {
+		after.Readonly = *p.Readonly
+		b["readonly"], a["readonly"] = before.Readonly, after.Readonly
+	}
+	if p.ResourceReadonly != nil && *p.ResourceReadonly != before.ResourceReadonly {
+		after.ResourceReadonly = *p.ResourceReadonly
+		b["resourceReadonly"], a["resourceReadonly"] = before.ResourceReadonly, after.ResourceReadonly
+	}
+	if len(a) > 0 {
+		ev := s.store.NewAudit(c.Actor, orgID, "member.update", userID, b, a)
+		if err := s.store.ChangeMember(ctx, dynamo.MemberChange{Before: before, After: &after, Org: org, Pin: chain, Audit: ev}); err != nil {
+			return nil, err
+		}
+	}
+	return s.Get(ctx, orgID, userID)
+}
+
+// selfAllowed: a member may always bring its own expiry forward.
+func (p Patch) selfAllowed(c Caller, userID string) bool {
+	return userID == c.UserID && p.Enabled == nil && p.Readonly == nil && p.ResourceReadonly == nil &&
+		p.ExpiresAt.Set && p.ExpiresAt.Value != nil
+}
+
+func timeEqual(a, b *time.Time) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	return a.Equal(*b)
+}
+
+// target reads the org and the member to act on and applies rules 6 and 7.
+func (s *Service) target(ctx context.Context, c Caller, orgID, userID string, self bool) (*gatehouse.Org, *gatehouse.Membership, []*gatehouse.Membership, error) {
+	org, err := s.store.Org(ctx, orgID)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	m, err := s.store.Membership(ctx, orgID, userID)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if self {
+		return org, m, nil, nil
+	}
+	chain, err := CanActOn(ctx, s.store, c, Policy(s.cat, org), m)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return org, m, chain, nil
+}
+
+// SetRoles replaces a member's roles.
+func (s *Service) SetRoles(ctx context.Context, c Caller, orgID, userID string, roles []string) (*Member, error) {
+	var v gatehouse.Validator
+	ValidateRoles(&v, roles)
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	org, before, chain, err := s.target(ctx, c, orgID, userID, false)
+	if err != nil {
+		return nil, err
+	}
+	if err := CheckAssignable(c, Policy(s.cat, org), roles); err != nil {
+		return nil, err
+	}
+	after := *before
+	after.Roles = roles
+	if !sameSet(before.Roles, roles) {
+		ev := s.store.NewAudit(c.Actor, orgID, "member.roles", userID, map[string]any{"roles": before.Roles}, map[string]any{"roles": roles})
+		if err := s.store.ChangeMember(ctx, dynamo.MemberChange{Before: before, After: &after, Org: org, Pin: chain, Audit: ev}); err != nil {
+			return nil, err
+		}
+	}
+	return s.Get(ctx, orgID, userID)
+}
+
+func sameSet(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	in := map[string]bool{}
+	for _, x := range a {
+		in[x] = true
+	}
+	for _, x := range b {
+		if !in[x] {
+			return false
+		}
+	}
+	return true
+}
+
+// Limits is the body of PUT .../members/{userId}/limits.
+type Limits struct {
+	UserLimit     *int `json:"userLimit"`
+	ResourceLimit *int `json:"resourceLimit"`
+}
+
+// SetLimits sets a member's userLimit and resourceLimit. Owners and admins
+// set any values; below admin, a caller sets them only on members it
+// manages and within its own limits.
+func (s *Service) SetLimits(ctx context.Context, c Caller, orgID, userID string, l Limits) (*Member, error) {
+	var v gatehouse.Validator
+	v.Check(l.UserLimit != nil && *l.UserLimit >= -1, "userLimit", "required: -1 (unlimited), 0 or more")
+	v.Check(l.ResourceLimit != nil && *l.ResourceLimit >= -1, "resourceLimit", "required: -1 (unlimited), 0 or more")
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	org, before, chain, err := s.target(ctx, c, orgID, userID, false)
+	if err != nil {
+		return nil, err
+	}
+	if !c.IsAdmin() {
+		own, err := s.store.Membership(ctx, orgID, c.UserID)
+		if err != nil {
+			return nil, gatehouse.Forbidden(gatehouse.ReasonNotManaged, "you do not manage this member")
+		}
+		if !within(*l.UserLimit, own.UserLimit) || !within(*l.ResourceLimit, own.ResourceLimit) {
+			return nil, gatehouse.Forbidden(gatehouse.ReasonEscalation, "limits cannot exceed your own")
+		}
+		chain = append(chain, own)
+	}
+	after := *before
+	after.UserLimit, after.ResourceLimit = *l.UserLimit, *l.ResourceLimit
+	if after.UserLimit != before.UserLimit || after.ResourceLimit != before.ResourceLimit {
+		ev := s.store.NewAudit(c.Actor, orgID, "member.limits", userID,
+			map[string]any{"userLimit": before.UserLimit, "resourceLimit": before.ResourceLimit},
+			map[string]any{"userLimit": after.UserLimit, "resourceLimit": after.ResourceLimit})
+		if err := s.store.ChangeMember(ctx, dynamo.MemberChange{Before: before, After: &after, Org: org, Pin: chain, Audit: ev}); err != nil {
+			return nil, err
+		}
+	}
+	return s.Get(ctx, orgID, userID)
+}
+
+// within reports whether limit v fits under limit own (-1 unlimited).
+func within(v, own int) bool {
+	if own == -1 {
+		return true
+	}
+	return v != -1 && v <= own
+}
+
+// Remove removes a member from the org.
+func (s *Service) Remove(ctx context.Context, c Caller, orgID, userID string) error {
+	org, m, _, err := s.target(ctx, c, orgID, userID, false)
+	if err != nil {
+		return err
+	}
+	return s.remove(ctx, c, org, m, "member.remove")
+}
+
+// Leave removes the caller's own membership.
+func (s *Service) Leave(ctx context.Context, c Caller, orgID string) error {
+	org, err := s.store.Org(ctx, orgID)
+	if err != nil {
+		return err
+	}
+	m, err := s.store.Membership(ctx, orgID, c.UserID)
+	if gatehouse.ErrorCode(err) == gatehouse.CodeNotFound {
+		return gatehouse.Forbidden(gatehouse.ReasonNotMember, "you are not a member of this org")
+	}
+	if err != nil {
+		return err
+	}
+	return s.remove(ctx, c, org, m, "member.leave")
+}
+
+func (s *Service) remove(ctx context.Context, c Caller, org *gatehouse.Org, m *gatehouse.Membership, action string) error {
+	r := dynamo.MemberRemoval{Member: m, Org: org}
+	r.Audit = append(r.Audit, s.store.NewAudit(c.Actor, org.ID, action, m.UserID,
+		map[string]any{"roles": m.Roles, "status": m.Status}, nil))
+	if m.ManagedBy != "" {
+		_, err := s.store.Membership(ctx, org.ID, m.ManagedBy)
+		switch gatehouse.ErrorCode(err) {
+		case "":
+			r.ManagerPresent = true
+		case gatehouse.CodeNotFound:
+		default:
+			return err
+		}
+	}
+	if s.cfg.PersonalOrgOnLastLeave {
+		n, err := s.store.CountMemberships(ctx, m.UserID, 2)
+		if err != nil {
+			return err
+		}
+		if n <= 1 {
+			u, err := s.store.User(ctx, m.UserID)
+			if err != nil {
+				return err
+			}
+			po := dynamo.NewPersonalOrg(u, s.store.Now())
+			r.PersonalOrg, r.UserResourceLimit = po, u.ResourceLimit
+			r.Audit = append(r.Audit, s.store.NewAudit(c.Actor, po.ID, "org.create", po.ID, nil,
+				map[string]any{"name": po.Name, "personal": true, "reason": "last org left"}))
+		}
+	}
+	return s.store.RemoveMember(ctx, r)
+}
