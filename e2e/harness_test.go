@@ -138,7 +138,11 @@ func signUp(t testing.TB, email, password string) *Client {
 	if _, err := cg.AdminUpdateUserAttributes(ctx, &cip.AdminUpdateUserAttributesInput{
 		UserPoolId:     aws.String(st.Info.UserPoolID),
 		Username:       aws.String(email),
-		UserAttributes: []types.AttributeType{{Name: aws.String("email_verified"), Value: aws.String("true")}},
+		// cognito-local refuses email_verified without email alongside.
+		UserAttributes: []types.AttributeType{
+			{Name: aws.String("email"), Value: aws.String(email)},
+			{Name: aws.String("email_verified"), Value: aws.String("true")},
+		},
 	}); err != nil {
 		t.Fatalf("verify email of %s: %v", email, err)
 	}
