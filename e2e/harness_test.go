@@ -136,8 +136,8 @@ func signUp(t testing.TB, email, password string) *Client {
 		t.Fatalf("ConfirmSignUp %s: %v", email, err)
 	}
 	if _, err := cg.AdminUpdateUserAttributes(ctx, &cip.AdminUpdateUserAttributesInput{
-		UserPoolId:     aws.String(st.Info.UserPoolID),
-		Username:       aws.String(email),
+		UserPoolId: aws.String(st.Info.UserPoolID),
+		Username:   aws.String(email),
 		// cognito-local refuses email_verified without email alongside.
 		UserAttributes: []types.AttributeType{
 			{Name: aws.String("email"), Value: aws.String(email)},
