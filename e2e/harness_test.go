@@ -17,7 +17,15 @@ package e2e
 //	requireGatewayMessage(t, resp, wantStatus, wantMessage)  API Gateway's own {"message"}
 //	requireHandlerNotRun(t, resp)    the request never reached a function
 //	outbox(t)                        the emails of the local outbox, newest first
+//	emailsTo(t, addr)                the outbox's emails to one address, newest first
 //	eventually(t, timeout, cond)     polls cond until true
+//	withCognitoDown(t, fn)           runs fn with cognito-local stopped, then restarts it
+//	withDynamoFailure(t, fn)         runs fn with every call on the table failing (500)
+//
+// Tests that change what every test sees (withCognitoDown,
+// withDynamoFailure, the sign-up policy...) must NOT call t.Parallel(): Go
+// runs the top-level tests that do not first, alone, and resumes the
+// parallel ones only after all of them have finished.
 
 import (
 	"bytes"
@@ -42,6 +50,7 @@ import (
 	"github.com/gatehouse-dev/gatehouse/localstack"
 	"github.com/gatehouse-dev/gatehouse/shared/apigw"
 	"github.com/gatehouse-dev/gatehouse/shared/gatehouse"
+	"github.com/truora/minidyn/server"
 )
 
 // defaultPassword satisfies the pool's password policy.
@@ -381,6 +390,78 @@ func outbox(t testing.TB) []json.RawMessage {
 		t.Fatalf("outbox %s: %v", r.Body, err)
 	}
 	return msgs
+}
+
+// Email is one email of the local outbox (shared/mail's Message).
+type Email struct {
+	To      string    `json:"to"`
+	Subject string    `json:"subject"`
+	Text    string    `json:"text"`
+	Time    time.Time `json:"time"`
+}
+
+// emailsTo returns the outbox's emails to addr (case-insensitive), newest
+// first.
+func emailsTo(t testing.TB, addr string) []Email {
+	t.Helper()
+	var out []Email
+	for _, raw := range outbox(t) {
+		var e Email
+		if err := json.Unmarshal(raw, &e); err != nil {
+			t.Fatalf("outbox email %s: %v", raw, err)
+		}
+		if strings.EqualFold(e.To, addr) {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// withCognitoDown runs fn while cognito-local is stopped (Cognito
+// unreachable: compensation paths), then starts it again on the same port
+// with the same data. Not for parallel tests.
+func withCognitoDown(t testing.TB, fn func()) {
+	t.Helper()
+	st := stack()
+	if err := st.StopCognito(); err != nil {
+		t.Fatalf("stop cognito-local: %v", err)
+	}
+	restarted := false
+	restart := func() {
+		if restarted {
+			return
+		}
+		restarted = true
+		if err := st.StartCognito(context.Background()); err != nil {
+			t.Fatalf("restart cognito-local: %v", err)
+		}
+	}
+	t.Cleanup(restart) // even when fn fails the test
+	fn()
+	restart()
+}
+
+// withDynamoFailure runs fn while every DynamoDB call on the stack's table
+// fails with an InternalServerError (after the SDK's retries), then clears
+// the failure. Not for parallel tests.
+func withDynamoFailure(t testing.TB, fn func()) {
+	t.Helper()
+	st := stack()
+	if st.MiniDyn == nil {
+		t.Fatalf("the stack does not run minidyn")
+	}
+	table := st.Config.Table
+	st.MiniDyn.EmulateFailureForTable(table, server.FailureConditionInternalServerError)
+	cleared := false
+	clear := func() {
+		if !cleared {
+			cleared = true
+			st.MiniDyn.EmulateFailureForTable(table, server.FailureConditionNone)
+		}
+	}
+	t.Cleanup(clear)
+	fn()
+	clear()
 }
 
 // eventually polls cond every 50 ms until it holds or timeout passes.

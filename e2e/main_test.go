@@ -12,6 +12,7 @@ package e2e
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -21,6 +22,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 	"github.com/gatehouse-dev/gatehouse/localstack"
 	"github.com/gatehouse-dev/gatehouse/shared/gatehouse"
 )
@@ -190,4 +194,70 @@ func TestGateway(t *testing.T) {
 		t.Parallel()
 		_ = outbox(t)
 	})
+}
+
+// TestTriggerRefusalFailsSignUp checks the Lambda Invoke endpoint's function
+// error path: PreSignUp refusing an email (sign-up policy allowlist) comes
+// back to cognito-local as X-Amz-Function-Error: Unhandled, and SignUp fails
+// with UserLambdaValidationException; nothing is created. Not parallel: it
+// changes the platform's sign-up policy.
+func TestTriggerRefusalFailsSignUp(t *testing.T) {
+	ctx := context.Background()
+	st := stack()
+	store := st.Store()
+	before, err := store.SignupPolicy(ctx)
+	if err != nil {
+		t.Fatalf("read sign-up policy: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := store.PutSignupPolicy(context.Background(), before, gatehouse.Actor{UserID: "e2e"}); err != nil {
+			t.Errorf("restore sign-up policy: %v", err)
+		}
+	})
+	p := before
+	p.Mode, p.AllowedDomains = gatehouse.SignupAllowlist, []string{"allowed.e2e.gatehouse.test"}
+	if err := store.PutSignupPolicy(ctx, p, gatehouse.Actor{UserID: "e2e"}); err != nil {
+		t.Fatalf("set sign-up policy: %v", err)
+	}
+
+	refused := uniqueEmailAt(t, "refused.e2e.gatehouse.test")
+	_, err = st.Cognito().SignUp(ctx, &cip.SignUpInput{
+		ClientId: aws.String(st.Info.ClientID),
+		Username: aws.String(refused),
+		Password: aws.String(defaultPassword),
+	})
+	if _, ok := errors.AsType[*types.UserLambdaValidationException](err); !ok {
+		t.Fatalf("SignUp of a refused email: error %v, want UserLambdaValidationException", err)
+	}
+	if _, err := trySignIn(refused, defaultPassword); err == nil {
+		t.Errorf("the refused user can sign in")
+	}
+	if _, err := store.UserIDByEmail(ctx, refused); gatehouse.ErrorCode(err) != gatehouse.CodeNotFound {
+		t.Errorf("profile lookup of the refused user: %v, want not found", err)
+	}
+
+	// The allowed domain still signs up, through the same trigger.
+	c := signUp(t, uniqueEmailAt(t, "allowed.e2e.gatehouse.test"), defaultPassword)
+	if status, raw := c.Do(t, http.MethodGet, "/v1/me", nil); status != http.StatusOK {
+		t.Fatalf("GET /v1/me of the allowed user: %d %s", status, raw)
+	}
+}
+
+// TestCognitoRestart checks the harness's StopCognito/StartCognito: sign-in
+// fails while cognito-local is down and works again after, with the same
+// pool and users. Not parallel: every sign-in depends on it.
+func TestCognitoRestart(t *testing.T) {
+	c := newUser(t)
+	withCognitoDown(t, func() {
+		if _, err := trySignIn(c.Email, c.Password); err == nil {
+			t.Fatalf("sign-in worked with cognito-local stopped")
+		}
+	})
+	again := signIn(t, c.Email, c.Password)
+	if again.Sub != c.Sub {
+		t.Errorf("sub after restart %q, want %q", again.Sub, c.Sub)
+	}
+	if status, raw := again.Do(t, http.MethodGet, "/v1/me", nil); status != http.StatusOK {
+		t.Fatalf("GET /v1/me after restart: %d %s", status, raw)
+	}
 }
