@@ -54,10 +54,20 @@ const (
 	SecretActivation = "activation"
 )
 
+// Secret states: a secret is live until used, revoked or replaced; spent
+// secrets stay (until their TTL) so that a reused link gets a clear answer.
+const (
+	SecretLive     = "live"
+	SecretUsed     = "used"
+	SecretRevoked  = "revoked"
+	SecretReplaced = "replaced"
+)
+
 // Secret is a lookup item from a secret's hash to what it opens.
 type Secret struct {
 	Hash      string
 	Kind      string // SecretInvite or SecretActivation
+	State     string // SecretLive (the default when empty), SecretUsed...
 	OrgID     string
 	InviteID  string // invites
 	UserID    string // activation
@@ -73,6 +83,7 @@ func secretItem(s *Secret) item {
 	return newItem(secretKey(s.Hash)).
 		setS(attrKind, kindSecret).
 		setS("secretKind", s.Kind).
+		setS("state", cmpOr(s.State, SecretLive)).
 		setS("orgId", s.OrgID).
 		setS("inviteId", s.InviteID).
 		setS("userId", s.UserID).
@@ -85,6 +96,7 @@ func decodeSecret(it item) *Secret {
 	return &Secret{
 		Hash:      trimPrefix(it.getS(tabledef.PK), prefixSecret),
 		Kind:      it.getS("secretKind"),
+		State:     cmpOr(it.getS("state"), SecretLive),
 		OrgID:     it.getS("orgId"),
 		InviteID:  it.getS("inviteId"),
 		UserID:    it.getS("userId"),
@@ -155,7 +167,7 @@ func inviteEmailItem(i *Invite) item {
 var (
 	ErrInvitePending = gatehouse.Errorf(gatehouse.CodeConflict, "a pending invite for this email exists; resend or revoke it")
 	ErrInviteChanged = gatehouse.Errorf(gatehouse.CodeConflict, "the invite changed meanwhile; retry")
-	ErrInviteSpent   = gatehouse.Errorf(gatehouse.CodeConflict, "the invite was already used or revoked")
+	ErrInviteSpent   = gatehouse.Errorf(gatehouse.CodeConflict, "this link was already used or revoked")
 )
 
 // putInviteEmail claims the email's live-invite marker for i: it must be
@@ -204,7 +216,7 @@ type NewInvite struct {
 func (s *Store) CreateInvite(ctx context.Context, n NewInvite) error {
 	i := n.Invite
 	t := s.tx().create(inviteItem(i), gatehouse.Errorf(gatehouse.CodeConflict, "the invite already exists"))
-	t.create(secretItem(&Secret{Hash: i.TokenHash, Kind: SecretInvite, OrgID: i.OrgID, InviteID: i.ID, ExpiresAt: i.ExpiresAt}),
+	t.create(secretItem(inviteSecret(i, SecretLive)),
 		gatehouse.Errorf(gatehouse.CodeConflict, "secret collision; retry"))
 	s.putInviteEmail(t, i)
 	ch := orgChange{quota: true}
@@ -292,8 +304,23 @@ func (t *tx) updateInvite(before, after *Invite, now time.Time) {
 	t.update(inviteKey(after.OrgID, after.ID), expr, "#v = :v AND #st = :old", ErrInviteChanged, names, values)
 }
 
-func (t *tx) deleteSecret(hash string) {
-	t.delete(secretKey(hash), "attribute_exists(#pk)", ErrInviteSpent, map[string]string{"#pk": tabledef.PK}, nil)
+// spendSecret marks a live secret used: the condition makes it single use.
+func (t *tx) spendSecret(hash, kind string) {
+	t.update(secretKey(hash), "SET #state = :used", "attribute_exists(#pk) AND #state = :live AND #kind = :kind", ErrInviteSpent,
+		map[string]string{"#pk": tabledef.PK, "#state": "state", "#kind": "secretKind"},
+		map[string]types.AttributeValue{":used": str(SecretUsed), ":live": str(SecretLive), ":kind": str(kind)})
+}
+
+// inviteSecret is the secret item of an invite's current token.
+func inviteSecret(i *Invite, state string) *Secret {
+	return &Secret{Hash: i.TokenHash, Kind: SecretInvite, State: state, OrgID: i.OrgID, InviteID: i.ID, ExpiresAt: i.ExpiresAt}
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
 }
 
 // RevokeInvite marks an invite revoked and deletes its secret: one
@@ -304,7 +331,7 @@ func (s *Store) RevokeInvite(ctx context.Context, i *Invite, ev gatehouse.AuditE
 	t := s.tx()
 	t.updateInvite(i, &after, s.Now())
 	if i.TokenHash != "" {
-		t.delete(secretKey(i.TokenHash), "", nil, nil, nil)
+		t.put(secretItem(inviteSecret(i, SecretRevoked)), "", nil, nil, nil)
 	}
 	if err := s.releaseInviteEmail(ctx, t, i); err != nil {
 		return err
@@ -325,9 +352,9 @@ func (s *Store) ResendInvite(ctx context.Context, before, after *Invite, ev gate
 	t := s.tx()
 	t.updateInvite(before, after, s.Now())
 	if before.TokenHash != "" {
-		t.delete(secretKey(before.TokenHash), "", nil, nil, nil)
+		t.put(secretItem(inviteSecret(before, SecretReplaced)), "", nil, nil, nil)
 	}
-	t.create(secretItem(&Secret{Hash: after.TokenHash, Kind: SecretInvite, OrgID: after.OrgID, InviteID: after.ID, ExpiresAt: after.ExpiresAt}),
+	t.create(secretItem(inviteSecret(after, SecretLive)),
 		gatehouse.Errorf(gatehouse.CodeConflict, "secret collision; retry"))
 	s.putInviteEmail(t, after)
 	t.audit(ev)
@@ -357,7 +384,7 @@ func (s *Store) AcceptInvite(ctx context.Context, a Acceptance) error {
 	after.AcceptedBy = m.UserID
 	t := s.tx()
 	t.updateInvite(i, &after, s.Now())
-	t.deleteSecret(i.TokenHash)
+	t.spendSecret(i.TokenHash, SecretInvite)
 	if err := s.releaseInviteEmail(ctx, t, i); err != nil {
 		return err
 	}
@@ -374,12 +401,11 @@ func (s *Store) AcceptInvite(ctx context.Context, a Acceptance) error {
 	return nil
 }
 
-// Activate spends an activation secret and makes the pending account
+// Activate spends an activation secret (single use) and makes the pending account
 // active: one transaction with its audit event.
 func (s *Store) Activate(ctx context.Context, sec *Secret, ev gatehouse.AuditEvent) error {
 	t := s.tx()
-	t.delete(secretKey(sec.Hash), "attribute_exists(#pk) AND #skind = :kind", ErrInviteSpent,
-		map[string]string{"#pk": tabledef.PK, "#skind": "secretKind"}, map[string]types.AttributeValue{":kind": str(SecretActivation)})
+	t.spendSecret(sec.Hash, SecretActivation)
 	t.update(userKey(sec.UserID), "SET #st = :active, #u = :now ADD #v :one", "#st = :pending",
 		gatehouse.Errorf(gatehouse.CodeConflict, "the account is not pending activation"),
 		map[string]string{"#st": attrStatus, "#u": attrUpdated, "#v": attrVersion},

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2/types"
 	"github.com/gatehouse-dev/gatehouse/shared/ids"
@@ -189,4 +190,21 @@ func New(o Options) Sender {
 		return NewSES(o.SES, o.From)
 	}
 	return Discard{}
+}
+
+// FromConfig returns the sender for a function's configuration: the outbox
+// when outboxDir is set (local stack), SES in region from the address from
+// when it is set, else Discard.
+func FromConfig(ctx context.Context, region, from, outboxDir string) (Sender, error) {
+	if outboxDir != "" {
+		return NewOutbox(outboxDir), nil
+	}
+	if from == "" {
+		return Discard{}, nil
+	}
+	cfg, err := config.LoadDefaultConfig(ctx, config.WithRegion(region))
+	if err != nil {
+		return nil, fmt.Errorf("mail: AWS configuration: %w", err)
+	}
+	return NewSES(sesv2.NewFromConfig(cfg), from), nil
 }

@@ -1,0 +1,423 @@
+// Package invites is the invitation use case: invite by email, list,
+// revoke, resend, accept, and account activation by token.
+//
+// Tokens are single-purpose secrets (ids.Secret: "ghi_" for invites, "ghv_"
+// for activation, 256 random bits) shown once and stored only as hashes.
+// Spent tokens keep their lookup item (until its TTL) so that a reused link
+// gets a clear answer:
+//
+//	unknown token                      404 not_found
+//	invite or activation already used  409 conflict
+//	invite revoked                     409 conflict
+//	invite link replaced by a resend   409 conflict
+//	invite expired                     403 expired
+//	signed-in email differs            403 forbidden, reason email_mismatch
+//	signed-in email not verified       403 forbidden, reason email_unverified
+//
+// The verified flag is the profile's emailVerified, which the PostConfirmation
+// trigger copies from Cognito (and direct creation sets): one table read,
+// no Cognito call on the accept path.
+package invites
+
+import (
+	"context"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/gatehouse-dev/gatehouse/shared/authz"
+	"github.com/gatehouse-dev/gatehouse/shared/dynamo"
+	"github.com/gatehouse-dev/gatehouse/shared/gatehouse"
+	"github.com/gatehouse-dev/gatehouse/shared/ids"
+	"github.com/gatehouse-dev/gatehouse/shared/mail"
+	"github.com/gatehouse-dev/gatehouse/shared/members"
+)
+
+// Email rules: when an invite is emailed rather than handed to the inviter.
+const (
+	RuleSameDomain = "same_domain" // emailed when the invitee's domain is the inviter's (default)
+	RuleAlways     = "always"
+	RuleNever      = "never"
+)
+
+// Deliveries of an invite.
+const (
+	DeliveryEmail = "email"
+	DeliveryLink  = "link"
+)
+
+// Pool is the part of the Cognito adapter activation needs.
+type Pool interface {
+	SetPassword(ctx context.Context, username, password string) error
+}
+
+// Config is the use case's configuration.
+type Config struct {
+	PublicURL string
+	EmailRule string
+	// TTL is an invite's default lifetime (7 days); MaxTTL its longest.
+	TTL, MaxTTL time.Duration
+}
+
+// Service is the invitation use case.
+type Service struct {
+	store *dynamo.Store
+	pool  Pool
+	cat   *authz.Catalogue
+	mail  mail.Sender
+	cfg   Config
+	log   *slog.Logger
+}
+
+// NewService returns the use case over its dependencies.
+func NewService(store *dynamo.Store, pool Pool, cat *authz.Catalogue, sender mail.Sender, cfg Config, log *slog.Logger) *Service {
+	if cfg.TTL <= 0 {
+		cfg.TTL = 7 * 24 * time.Hour
+	}
+	if cfg.MaxTTL <= 0 {
+		cfg.MaxTTL = 90 * 24 * time.Hour
+	}
+	switch cfg.EmailRule {
+	case RuleAlways, RuleNever:
+	default:
+		cfg.EmailRule = RuleSameDomain
+	}
+	if sender == nil {
+		sender = mail.Discard{}
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Service{store: store, pool: pool, cat: cat, mail: sender, cfg: cfg, log: log}
+}
+
+// View is an invite as the API shows it: its status at the time of the
+// request (a pending invite past its expiry shows as expired).
+type View struct {
+	dynamo.Invite
+}
+
+func view(i *dynamo.Invite, now time.Time) View {
+	v := View{Invite: *i}
+	v.Status = i.EffectiveStatus(now)
+	return v
+}
+
+// CreateInput is the body of POST /v1/orgs/{orgId}/invites.
+type CreateInput struct {
+	Email     string     `json:"email"`
+	Roles     []string   `json:"roles"`
+	Message   string     `json:"message"`
+	ExpiresAt *time.Time `json:"expiresAt"`
+	// MemberExpiresAt is the expiry of the membership the invite gives.
+	MemberExpiresAt *time.Time `json:"memberExpiresAt"`
+}
+
+// Sent is the answer of create and resend: the invite, how it was
+// delivered and, when it was not emailed, the accept link for the inviter
+// to pass on.
+type Sent struct {
+	Invite    View   `json:"invite"`
+	Delivery  string `json:"delivery"`
+	AcceptURL string `json:"acceptUrl,omitempty"`
+}
+
+// Create invites someone by email.
+func (s *Service) Create(ctx context.Context, c members.Caller, orgID string, in CreateInput) (*Sent, error) {
+	now := s.store.Now()
+	in.Email = strings.TrimSpace(in.Email)
+	var v gatehouse.Validator
+	v.Check(members.ValidEmail(in.Email), "email", "must be an email address")
+	members.ValidateRoles(&v, in.Roles)
+	v.Check(len(in.Message) <= 1000, "message", "at most 1000 characters")
+	exp := now.Add(s.cfg.TTL)
+	if in.ExpiresAt != nil {
+		exp = in.ExpiresAt.UTC()
+		v.Check(exp.After(now), "expiresAt", "must be in the future")
+		v.Check(!exp.After(now.Add(s.cfg.MaxTTL)), "expiresAt", "at most %d days ahead", int(s.cfg.MaxTTL.Hours()/24))
+	}
+	if in.MemberExpiresAt != nil {
+		v.Check(in.MemberExpiresAt.After(now), "memberExpiresAt", "must be in the future")
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	org, err := s.store.Org(ctx, orgID)
+	if err != nil {
+		return nil, err
+	}
+	if err := members.CheckAssignable(c, members.Policy(s.cat, org), in.Roles); err != nil {
+		return nil, err
+	}
+	memberExp := members.DefaultExpiry(c, in.MemberExpiresAt)
+	if err := members.CheckCeiling(c, memberExp); err != nil {
+		return nil, err
+	}
+	token := ids.Secret("ghi")
+	inv := &dynamo.Invite{
+		ID: ids.New("inv"), OrgID: orgID, Email: in.Email, Roles: in.Roles, Message: in.Message,
+		InvitedBy: c.UserID, Status: gatehouse.StatusPending, ExpiresAt: exp, MemberExpiresAt: memberExp,
+		TokenHash: ids.Hash(token), CreatedAt: now, UpdatedAt: now,
+	}
+	if !c.IsAdmin() {
+		inv.ManagedBy = c.UserID
+	}
+	n := dynamo.NewInvite{Invite: inv, Org: org}
+	if uid, err := s.store.UserIDByEmail(ctx, in.Email); err == nil {
+		n.ExistingUserID = uid
+	} else if gatehouse.ErrorCode(err) != gatehouse.CodeNotFound {
+		return nil, err
+	}
+	a := map[string]any{"inviteId": inv.ID, "email": inv.Email, "roles": inv.Roles, "expiresAt": inv.ExpiresAt}
+	if memberExp != nil {
+		a["memberExpiresAt"] = memberExp
+	}
+	n.Audit = s.store.NewAudit(c.Actor, orgID, "invite.create", inv.Email, nil, a)
+	if err := s.store.CreateInvite(ctx, n); err != nil {
+		return nil, err
+	}
+	return s.deliver(ctx, c, org, inv, token, now), nil
+}
+
+// deliver emails the invite or hands the link back, by the email rule; an
+// email that cannot be sent falls back to the link.
+func (s *Service) deliver(ctx context.Context, c members.Caller, org *gatehouse.Org, inv *dynamo.Invite, token string, now time.Time) *Sent {
+	link := s.cfg.PublicURL + "/invites/accept?token=" + token
+	out := &Sent{Invite: view(inv, now), Delivery: DeliveryLink, AcceptURL: link}
+	if !s.emailed(c.Email, inv.Email) {
+		return out
+	}
+	text := "You are invited to join " + org.Name + "."
+	if inv.Message != "" {
+		text += "\n\n" + inv.Message
+	}
+	text += "\n\nSign in (or sign up) with this email address, then accept the invitation here (valid until " +
+		inv.ExpiresAt.Format(time.RFC1123) + "):\n\n" + link + "\n"
+	if err := s.mail.Send(ctx, mail.Message{To: inv.Email, Subject: "Invitation to " + org.Name, Text: text}); err != nil {
+		s.log.Error("invite email not sent; link returned to the inviter", "inviteId", inv.ID, "org", org.ID, "error", err)
+		return out
+	}
+	out.Delivery, out.AcceptURL = DeliveryEmail, ""
+	return out
+}
+
+func (s *Service) emailed(inviter, invitee string) bool {
+	switch s.cfg.EmailRule {
+	case RuleAlways:
+		return true
+	case RuleNever:
+		return false
+	}
+	d1, d2 := domain(inviter), domain(invitee)
+	return d1 != "" && d1 == d2
+}
+
+func domain(email string) string {
+	_, d, ok := strings.Cut(dynamo.NormalizeEmail(email), "@")
+	if !ok {
+		return ""
+	}
+	return d
+}
+
+// List returns one page of the org's invites.
+func (s *Service) List(ctx context.Context, orgID string, limit int, cursor string) ([]View, string, error) {
+	invs, next, err := s.store.InvitesPage(ctx, orgID, limit, cursor)
+	if err != nil {
+		return nil, "", err
+	}
+	now := s.store.Now()
+	out := make([]View, len(invs))
+	for i, inv := range invs {
+		out[i] = view(inv, now)
+	}
+	return out, next, nil
+}
+
+// own reads an invite the caller may act on: owners and admins act on every
+// invite, anyone else only on its own.
+func (s *Service) own(ctx context.Context, c members.Caller, orgID, inviteID string) (*dynamo.Invite, error) {
+	inv, err := s.store.Invite(ctx, orgID, inviteID)
+	if err != nil {
+		return nil, err
+	}
+	if !c.IsAdmin() && inv.InvitedBy != c.UserID {
+		return nil, gatehouse.Forbidden(gatehouse.ReasonNotManaged, "you can only act on your own invites")
+	}
+	switch inv.Status {
+	case gatehouse.StatusAccepted:
+		return nil, gatehouse.Errorf(gatehouse.CodeConflict, "the invite was already accepted")
+	case gatehouse.StatusRevoked:
+		return nil, gatehouse.Errorf(gatehouse.CodeConflict, "the invite was revoked")
+	}
+	return inv, nil
+}
+
+// Revoke revokes a pending (or expired) invite: its link stops working.
+func (s *Service) Revoke(ctx context.Context, c members.Caller, orgID, inviteID string) error {
+	inv, err := s.own(ctx, c, orgID, inviteID)
+	if err != nil {
+		return err
+	}
+	ev := s.store.NewAudit(c.Actor, orgID, "invite.revoke", inv.Email,
+		map[string]any{"inviteId": inv.ID, "status": inv.Status}, map[string]any{"status": gatehouse.StatusRevoked})
+	return s.store.RevokeInvite(ctx, inv, ev)
+}
+
+// ResendInput is the optional body of a resend.
+type ResendInput struct {
+	ExpiresAt *time.Time `json:"expiresAt"`
+}
+
+// Resend gives a pending or expired invite a new token (the old link stops
+// working) and a new expiry, and delivers it again.
+func (s *Service) Resend(ctx context.Context, c members.Caller, orgID, inviteID string, in ResendInput) (*Sent, error) {
+	now := s.store.Now()
+	exp := now.Add(s.cfg.TTL)
+	if in.ExpiresAt != nil {
+		exp = in.ExpiresAt.UTC()
+		var v gatehouse.Validator
+		v.Check(exp.After(now), "expiresAt", "must be in the future")
+		v.Check(!exp.After(now.Add(s.cfg.MaxTTL)), "expiresAt", "at most %d days ahead", int(s.cfg.MaxTTL.Hours()/24))
+		if err := v.Err(); err != nil {
+			return nil, err
+		}
+	}
+	inv, err := s.own(ctx, c, orgID, inviteID)
+	if err != nil {
+		return nil, err
+	}
+	org, err := s.store.Org(ctx, orgID)
+	if err != nil {
+		return nil, err
+	}
+	token := ids.Secret("ghi")
+	after := *inv
+	after.Status, after.ExpiresAt, after.TokenHash, after.UpdatedAt = gatehouse.StatusPending, exp, ids.Hash(token), now
+	ev := s.store.NewAudit(c.Actor, orgID, "invite.resend", inv.Email,
+		map[string]any{"inviteId": inv.ID, "status": inv.EffectiveStatus(now), "expiresAt": inv.ExpiresAt},
+		map[string]any{"status": gatehouse.StatusPending, "expiresAt": exp})
+	if err := s.store.ResendInvite(ctx, inv, &after, ev); err != nil {
+		return nil, err
+	}
+	return s.deliver(ctx, c, org, &after, token, now), nil
+}
+
+// tokenSecret reads the live or spent secret of a token of a kind.
+func (s *Service) tokenSecret(ctx context.Context, token, prefix, kind string) (*dynamo.Secret, error) {
+	if ids.SecretKind(token) != prefix || len(token) > 200 {
+		return nil, gatehouse.NotFound("token")
+	}
+	sec, err := s.store.SecretByHash(ctx, ids.Hash(token))
+	if err != nil {
+		return nil, err
+	}
+	if sec.Kind != kind {
+		return nil, gatehouse.NotFound("token")
+	}
+	return sec, nil
+}
+
+// Accept makes the signed-in caller a member of the invite's org. The
+// caller's verified email must match the invite's (case-insensitive).
+func (s *Service) Accept(ctx context.Context, c members.Caller, token string) (*gatehouse.Membership, error) {
+	if token == "" {
+		return nil, gatehouse.Invalid(gatehouse.FieldError{Field: "token", Message: "required"})
+	}
+	sec, err := s.tokenSecret(ctx, token, "ghi", dynamo.SecretInvite)
+	if err != nil {
+		return nil, err
+	}
+	inv, err := s.store.Invite(ctx, sec.OrgID, sec.InviteID)
+	if err != nil {
+		return nil, err
+	}
+	now := s.store.Now()
+	switch {
+	case inv.Status == gatehouse.StatusAccepted || sec.State == dynamo.SecretUsed:
+		return nil, gatehouse.Errorf(gatehouse.CodeConflict, "the invite was already accepted")
+	case inv.Status == gatehouse.StatusRevoked || sec.State == dynamo.SecretRevoked:
+		return nil, gatehouse.Errorf(gatehouse.CodeConflict, "the invite was revoked")
+	case sec.State == dynamo.SecretReplaced || !ids.HashEqual(inv.TokenHash, sec.Hash):
+		return nil, gatehouse.Errorf(gatehouse.CodeConflict, "this link was replaced by a newer invite")
+	case inv.EffectiveStatus(now) == gatehouse.StatusExpired:
+		return nil, gatehouse.Errorf(gatehouse.CodeExpired, "the invite has expired; ask for a new one")
+	}
+	u, err := s.store.User(ctx, c.UserID)
+	if err != nil {
+		return nil, err
+	}
+	if dynamo.NormalizeEmail(u.Email) != dynamo.NormalizeEmail(inv.Email) {
+		return nil, gatehouse.Forbidden(gatehouse.ReasonEmailMismatch, "the invite is for another email address")
+	}
+	if !u.EmailVerified {
+		return nil, gatehouse.Forbidden(gatehouse.ReasonEmailUnverified, "verify your email address first")
+	}
+	org, err := s.store.Org(ctx, inv.OrgID)
+	if err != nil {
+		return nil, err
+	}
+	// Custom roles deleted since the invite was made give nothing: drop them.
+	pol := members.Policy(s.cat, org)
+	var roles []string
+	for _, r := range inv.Roles {
+		if _, ok := pol.RolePermissions(r); ok {
+			roles = append(roles, r)
+		}
+	}
+	if len(roles) == 0 {
+		roles = []string{authz.RoleViewer}
+	}
+	m := &gatehouse.Membership{
+		OrgID: inv.OrgID, UserID: u.ID, Roles: roles, Status: gatehouse.StatusActive,
+		ExpiresAt: inv.MemberExpiresAt, ManagedBy: inv.ManagedBy, UserLimit: 0, ResourceLimit: -1,
+		InvitedBy: inv.InvitedBy, CreatedAt: now, UpdatedAt: now,
+	}
+	if m.ManagedBy != "" {
+		m.ResourceLimit = 0
+	}
+	ev := s.store.NewAudit(c.Actor, inv.OrgID, "invite.accept", u.ID, map[string]any{"inviteId": inv.ID, "status": gatehouse.StatusPending},
+		map[string]any{"status": gatehouse.StatusAccepted, "email": u.Email, "roles": roles})
+	if err := s.store.AcceptInvite(ctx, dynamo.Acceptance{Invite: inv, Member: m, Org: org, Audit: ev}); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// Activate sets the password of an account created without one and makes
+// it active. Cognito's password is set first, then the secret is spent and
+// the account activated in one transaction: if that fails the link still
+// works and the account stays pending (retrying is safe).
+// actor carries the request id and source IP; the account is the actor.
+func (s *Service) Activate(ctx context.Context, actor gatehouse.Actor, token, password string) error {
+	var v gatehouse.Validator
+	v.Check(token != "", "token", "required")
+	v.Check(members.ValidPassword(password), "password", "at least 8 characters with letters and digits")
+	if err := v.Err(); err != nil {
+		return err
+	}
+	sec, err := s.tokenSecret(ctx, token, "ghv", dynamo.SecretActivation)
+	if err != nil {
+		return err
+	}
+	if sec.State != dynamo.SecretLive {
+		return gatehouse.Errorf(gatehouse.CodeConflict, "the activation link was already used")
+	}
+	if !s.store.Now().Before(sec.ExpiresAt) {
+		return gatehouse.Errorf(gatehouse.CodeExpired, "the activation link has expired; ask for a new one")
+	}
+	u, err := s.store.User(ctx, sec.UserID)
+	if err != nil {
+		return err
+	}
+	if u.Status != gatehouse.StatusPending {
+		return gatehouse.Errorf(gatehouse.CodeConflict, "the account is not pending activation")
+	}
+	if err := s.pool.SetPassword(ctx, u.Email, password); err != nil {
+		return err
+	}
+	actor.UserID = u.ID
+	ev := s.store.NewAudit(actor, sec.OrgID, "account.activate", u.ID,
+		map[string]any{"status": gatehouse.StatusPending}, map[string]any{"status": gatehouse.StatusActive})
+	return s.store.Activate(ctx, sec, ev)
+}

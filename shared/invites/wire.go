@@ -1,0 +1,23 @@
+package invites
+
+import (
+	"github.com/gatehouse-dev/gatehouse/shared/apigw"
+	"github.com/gatehouse-dev/gatehouse/shared/app"
+	"github.com/gatehouse-dev/gatehouse/shared/members"
+)
+
+// ConfigFrom reads the use case's configuration from the app's.
+func ConfigFrom(c app.Config) Config {
+	return Config{PublicURL: c.PublicURL, EmailRule: c.InviteEmailRule}
+}
+
+// Handler builds the invites function's mux from the app's dependencies,
+// as functions/invites/main.go and the local stack do.
+func Handler(d *app.Deps) (*apigw.Mux, error) {
+	sender, err := members.Sender(d)
+	if err != nil {
+		return nil, err
+	}
+	svc := NewService(d.Store(), d.Pool(), d.Catalogue(), sender, ConfigFrom(d.Config), d.Log)
+	return NewMux(svc, d.Log), nil
+}

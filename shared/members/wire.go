@@ -1,0 +1,43 @@
+package members
+
+import (
+	"context"
+	"os"
+	"strconv"
+
+	"github.com/gatehouse-dev/gatehouse/shared/apigw"
+	"github.com/gatehouse-dev/gatehouse/shared/app"
+	"github.com/gatehouse-dev/gatehouse/shared/mail"
+)
+
+// EnvPersonalOrgOnLeave turns off ("false") the personal org given to a
+// user who leaves or is removed from its last org.
+// TODO(lead): move into app.Config.
+const EnvPersonalOrgOnLeave = "GATEHOUSE_PERSONAL_ORG_ON_LEAVE"
+
+// ConfigFrom reads the use case's configuration from the app's.
+func ConfigFrom(c app.Config) Config {
+	cfg := DefaultConfig(c.PublicURL)
+	if v := os.Getenv(EnvPersonalOrgOnLeave); v != "" {
+		if b, err := strconv.ParseBool(v); err == nil {
+			cfg.PersonalOrgOnLastLeave = b
+		}
+	}
+	return cfg
+}
+
+// Sender returns the mail sender of the app's configuration.
+func Sender(d *app.Deps) (mail.Sender, error) {
+	return mail.FromConfig(context.Background(), d.Config.Region, d.Config.EmailFrom, d.Config.OutboxDir)
+}
+
+// Handler builds the members function's mux from the app's dependencies,
+// as functions/members/main.go and the local stack do.
+func Handler(d *app.Deps) (*apigw.Mux, error) {
+	sender, err := Sender(d)
+	if err != nil {
+		return nil, err
+	}
+	svc := NewService(d.Store(), d.Pool(), d.Catalogue(), sender, ConfigFrom(d.Config), d.Log)
+	return NewMux(svc, d.Log), nil
+}
