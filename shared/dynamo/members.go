@@ -471,3 +471,25 @@ func sameTime(a, b *time.Time) bool {
 	}
 	return a.Equal(*b)
 }
+
+// Profiles reads the profiles of some users (up to 100 per call) by id;
+// absent profiles are missing from the map.
+func (s *Store) Profiles(ctx context.Context, userIDs []string) (map[string]*gatehouse.User, error) {
+	out := make(map[string]*gatehouse.User, len(userIDs))
+	for start := 0; start < len(userIDs); start += 100 {
+		end := min(start+100, len(userIDs))
+		keys := make([]Key, 0, end-start)
+		for _, id := range userIDs[start:end] {
+			keys = append(keys, userKey(id))
+		}
+		got, err := s.batchGet(ctx, keys)
+		if err != nil {
+			return nil, fmt.Errorf("profiles: %w", err)
+		}
+		for _, it := range got {
+			u := decodeUser(it)
+			out[u.ID] = u
+		}
+	}
+	return out, nil
+}
