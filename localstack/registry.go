@@ -7,7 +7,11 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/gatehouse-dev/gatehouse/shared/accounts"
 	"github.com/gatehouse-dev/gatehouse/shared/app"
+	"github.com/gatehouse-dev/gatehouse/shared/audit"
 	"github.com/gatehouse-dev/gatehouse/shared/authorizer"
+	"github.com/gatehouse-dev/gatehouse/shared/invites"
+	"github.com/gatehouse-dev/gatehouse/shared/members"
+	"github.com/gatehouse-dev/gatehouse/shared/roles"
 	"github.com/gatehouse-dev/gatehouse/shared/routes"
 	"github.com/gatehouse-dev/gatehouse/shared/triggers"
 )
@@ -53,5 +57,17 @@ func DefaultFunctions(d *app.Deps) (Functions, error) {
 	f.Invoke[routes.FnTriggers] = triggers.Function(d).Handle
 	f.HTTP[routes.FnMe] = accounts.MeFunction(d).Serve
 	f.HTTP[routes.FnOrgs] = accounts.OrgsFunction(d).Serve
+	membersMux, err := members.Handler(d)
+	if err != nil {
+		return f, err
+	}
+	f.HTTP[routes.FnMembers] = membersMux.Serve
+	invitesMux, err := invites.Handler(d)
+	if err != nil {
+		return f, err
+	}
+	f.HTTP[routes.FnInvites] = invitesMux.Serve
+	f.HTTP[routes.FnRoles] = roles.NewMux(roles.NewService(d.Store(), d.Catalogue()), d.Log).Serve
+	f.HTTP[routes.FnAudit] = audit.NewMux(audit.NewService(d.Store()), d.Log).Serve
 	return f, nil
 }
