@@ -1,7 +1,9 @@
 package main
 
 import (
+	"maps"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -80,8 +82,9 @@ func (fns Functions) configure(props *GatehouseStackProps, table *Table, auth *A
 			env["GATEHOUSE_USER_POOL_ID"] = *auth.Pool.UserPoolId()
 			env["GATEHOUSE_CLIENT_ID"] = *auth.Client.UserPoolClientId()
 		}
-		for k, v := range env {
-			f.Fn.AddEnvironment(jsii.String(k), jsii.String(v), nil)
+		// Sorted, so the template is the same from one synth to the next.
+		for _, k := range slices.Sorted(maps.Keys(env)) {
+			f.Fn.AddEnvironment(jsii.String(k), jsii.String(env[k]), nil)
 		}
 		table.grant(f.Fn, f.Spec.TableActions)
 		auth.grant(f.Fn, f.Spec.CognitoActions)

@@ -48,12 +48,22 @@ func run(args []string) error {
 		for k, v := range overrides {
 			ctx[k] = v
 		}
-		// Asset metadata lets `sam local invoke` find each function's code.
+		// As the CLI does: asset metadata lets `sam local invoke` find code.
 		ctx["aws:cdk:enable-asset-metadata"] = true
+		// Path metadata marks the template as CDK-made for SAM (and names
+		// constructs in CloudFormation errors).
+		ctx["aws:cdk:enable-path-metadata"] = true
 		appProps.Context = &ctx
 		appProps.Outdir = jsii.String(filepath.Join(root, "cdk.out"))
-	} else if len(overrides) > 0 {
-		return fmt.Errorf("-c flags are for standalone runs; pass context to the cdk CLI instead")
+	} else {
+		if len(overrides) > 0 {
+			return fmt.Errorf("-c flags are for standalone runs; pass context to the cdk CLI instead")
+		}
+		// The CLI names its output directory relative to where it runs, the
+		// repository root, and cdk.json runs the app from infra/.
+		if out := os.Getenv("CDK_OUTDIR"); !filepath.IsAbs(out) {
+			appProps.Outdir = jsii.String(filepath.Join(root, out))
+		}
 	}
 
 	app := awscdk.NewApp(appProps)
