@@ -66,8 +66,13 @@ var functionSpecs = map[string]FunctionSpec{
 		CognitoActions: []string{"AdminDisableUser", "AdminUserGlobalSignOut"},
 	},
 	// Profile reads and PATCH /v1/me (update + audit event).
-	routes.FnMe:   {MemoryMB: httpMemory, TimeoutSeconds: httpTimeout, TableActions: tableTransactUpdate},
-	routes.FnOrgs: {MemoryMB: httpMemory, TimeoutSeconds: httpTimeout, TableActions: tableCRUD},
+	routes.FnMe: {MemoryMB: httpMemory, TimeoutSeconds: httpTimeout, TableActions: tableTransactUpdate},
+	// Deleting an org purges its partition with BatchWriteItem (deletes),
+	// after the transaction that removes the org itself.
+	routes.FnOrgs: {
+		MemoryMB: httpMemory, TimeoutSeconds: lifecycleTimeout,
+		TableActions: append(tableCRUD[:len(tableCRUD):len(tableCRUD)], "BatchWriteItem"),
+	},
 	routes.FnMembers: {
 		MemoryMB: httpMemory, TimeoutSeconds: lifecycleTimeout, TableActions: tableCRUD,
 		CognitoActions: cognitoUsers, SendsEmail: true, // activation links
