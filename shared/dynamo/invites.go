@@ -370,7 +370,10 @@ type Acceptance struct {
 	Invite *Invite
 	Member *gatehouse.Membership
 	Org    *gatehouse.Org
-	Audit  gatehouse.AuditEvent
+	// MarkEmailVerified sets the accepting user's profile emailVerified
+	// (Cognito said verified; the profile was behind).
+	MarkEmailVerified bool
+	Audit             gatehouse.AuditEvent
 }
 
 // AcceptInvite creates the membership, marks the invite accepted, deletes
@@ -393,6 +396,11 @@ func (s *Store) AcceptInvite(ctx context.Context, a Acceptance) error {
 	t.addOrgChange(m.OrgID, ch)
 	if m.ManagedBy != "" {
 		t.addManagerCount(m.OrgID, m.ManagedBy, 1, true)
+	}
+	if a.MarkEmailVerified {
+		t.update(userKey(m.UserID), "SET #ev = :t", "attribute_exists(#pk)", gatehouse.NotFound("user"),
+			map[string]string{"#ev": "emailVerified", "#pk": tabledef.PK},
+			map[string]types.AttributeValue{":t": &types.AttributeValueMemberBOOL{Value: true}})
 	}
 	t.audit(a.Audit)
 	if err := s.commitOrg(ctx, t, m.OrgID, ch); err != nil {

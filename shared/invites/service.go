@@ -14,9 +14,11 @@
 //	signed-in email differs            403 forbidden, reason email_mismatch
 //	signed-in email not verified       403 forbidden, reason email_unverified
 //
-// The verified flag is the profile's emailVerified, which the PostConfirmation
-// trigger copies from Cognito (and direct creation sets): one table read,
-// no Cognito call on the accept path.
+// The verified flag is read from the profile's emailVerified first (the
+// PostConfirmation trigger copies it from Cognito, direct creation sets
+// it): one table read. When the profile says "not verified", Cognito's
+// email_verified is asked (the email may have been verified after sign-up)
+// and, if verified, the profile is corrected in the accept transaction.
 package invites
 
 import (
@@ -46,9 +48,11 @@ const (
 	DeliveryLink  = "link"
 )
 
-// Pool is the part of the Cognito adapter activation needs.
+// Pool is the part of Cognito the use case needs: setting a password
+// (activation) and reading whether an email is verified (accept).
 type Pool interface {
 	SetPassword(ctx context.Context, username, password string) error
+	EmailVerified(ctx context.Context, username string) (bool, error)
 }
 
 // Config is the use case's configuration.
@@ -350,8 +354,16 @@ func (s *Service) Accept(ctx context.Context, c members.Caller, token string) (*
 	if dynamo.NormalizeEmail(u.Email) != dynamo.NormalizeEmail(inv.Email) {
 		return nil, gatehouse.Forbidden(gatehouse.ReasonEmailMismatch, "the invite is for another email address")
 	}
+	markVerified := false
 	if !u.EmailVerified {
-		return nil, gatehouse.Forbidden(gatehouse.ReasonEmailUnverified, "verify your email address first")
+		ok, err := s.pool.EmailVerified(ctx, u.Email)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return nil, gatehouse.Forbidden(gatehouse.ReasonEmailUnverified, "verify your email address first")
+		}
+		markVerified = true
 	}
 	org, err := s.store.Org(ctx, inv.OrgID)
 	if err != nil {
@@ -378,7 +390,7 @@ func (s *Service) Accept(ctx context.Context, c members.Caller, token string) (*
 	}
 	ev := s.store.NewAudit(c.Actor, inv.OrgID, "invite.accept", u.ID, map[string]any{"inviteId": inv.ID, "status": gatehouse.StatusPending},
 		map[string]any{"status": gatehouse.StatusAccepted, "email": u.Email, "roles": roles})
-	if err := s.store.AcceptInvite(ctx, dynamo.Acceptance{Invite: inv, Member: m, Org: org, Audit: ev}); err != nil {
+	if err := s.store.AcceptInvite(ctx, dynamo.Acceptance{Invite: inv, Member: m, Org: org, MarkEmailVerified: markVerified, Audit: ev}); err != nil {
 		return nil, err
 	}
 	return m, nil
