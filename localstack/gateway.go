@@ -135,6 +135,7 @@ func (g *gateway) serveAPI(w http.ResponseWriter, r *http.Request) {
 	h := f.HTTP[route.Function]
 	if h == nil {
 		g.log.Error("no handler registered for function", "function", route.Function, "route", route.Key())
+		g.console.Printf("  no function %q is registered for %s", route.Function, route.Key())
 		gatewayMessage(w, http.StatusInternalServerError, "Internal Server Error")
 		return
 	}
@@ -157,6 +158,7 @@ func (g *gateway) serveAPI(w http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil {
 		g.log.Error("function failed", "function", route.Function, "requestId", reqID, "error", err)
+		g.console.Printf("  function %s failed (request %s): %v", route.Function, reqID, err)
 		gatewayMessage(w, http.StatusInternalServerError, "Internal Server Error")
 		return
 	}
@@ -174,6 +176,7 @@ func (g *gateway) serveAPI(w http.ResponseWriter, r *http.Request) {
 func (g *gateway) authorize(ctx context.Context, f *Functions, ev events.APIGatewayV2HTTPRequest) (map[string]any, int, string) {
 	if f.Authorizer == nil {
 		g.log.Error("no authorizer registered: failing closed", "route", ev.RouteKey)
+		g.console.Printf("  no authorizer is registered: refusing %s", ev.RouteKey)
 		return nil, http.StatusInternalServerError, "Internal Server Error"
 	}
 	areq := buildAuthorizerEvent(ev, g.region)
@@ -194,6 +197,7 @@ func (g *gateway) authorize(ctx context.Context, f *Functions, ev events.APIGate
 		return nil, http.StatusUnauthorized, "Unauthorized"
 	case err != nil:
 		g.log.Error("authorizer failed", "requestId", ev.RequestContext.RequestID, "error", err)
+		g.console.Printf("  authorizer failed (request %s): %v", ev.RequestContext.RequestID, err)
 		return nil, http.StatusInternalServerError, "Internal Server Error"
 	case !aresp.IsAuthorized:
 		return nil, http.StatusForbidden, "Forbidden"

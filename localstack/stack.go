@@ -24,6 +24,7 @@ import (
 	"path/filepath"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -34,6 +35,7 @@ import (
 	"github.com/gatehouse-dev/gatehouse/shared/cognito"
 	"github.com/gatehouse-dev/gatehouse/shared/dynamo"
 	"github.com/gatehouse-dev/gatehouse/shared/gatehouse"
+	"github.com/gatehouse-dev/gatehouse/shared/routes"
 	"github.com/gatehouse-dev/gatehouse/shared/tabledef"
 	"github.com/truora/minidyn/server"
 )
@@ -176,6 +178,7 @@ type Stack struct {
 	cip      *cip.Client
 	servers  []*http.Server
 	logFile  *os.File
+	lock     *os.File
 	stopTick context.CancelFunc
 	tickDone chan struct{}
 	close    sync.Once
@@ -232,6 +235,11 @@ func (s *Stack) start(ctx context.Context) error {
 	if err := os.MkdirAll(dataDir, 0o755); err != nil {
 		return fmt.Errorf("data dir: %w", err)
 	}
+	// Two stacks on one data dir would wipe each other's cognito-local
+	// data and outbox: the second one stops here.
+	if s.lock, err = lockDir(dataDir); err != nil {
+		return err
+	}
 	s.OutboxDir = o.OutboxDir
 	if s.OutboxDir == "" {
 		// Our own outbox starts empty: old emails would name users that
@@ -266,22 +274,23 @@ func (s *Stack) start(ctx context.Context) error {
 	}
 
 	// 2. The Lambda Invoke endpoint and the API listen now so that their
-	// URLs are known; they dispatch to the functions once those exist.
+	// URLs are known; they answer 503 until the functions exist.
 	lambdaURL, err := s.serve(o.LambdaAddr, &invokeEndpoint{region: o.Region, funcs: s.funcs.Load, log: log})
 	if err != nil {
 		return fmt.Errorf("lambda endpoint: %w", err)
 	}
 	apiLn, err := net.Listen("tcp", o.APIAddr)
 	if err != nil {
-		return fmt.Errorf("API address %s: %w", o.APIAddr, err)
+		return fmt.Errorf("API address %s: %w (is another gatehouse-local running? GATEHOUSE_API_ADDR picks another address)", o.APIAddr, err)
 	}
 	apiURL := "http://" + apiLn.Addr().String()
+	s.gw = newGateway(o.Region, s.funcs.Load, s.OutboxDir, s.console, log)
+	s.serveOn(apiLn, s.gw)
 
 	// 3. Cognito.
 	cognitoEndpoint, poolID, clientID := o.CognitoEndpoint, o.UserPoolID, o.ClientID
 	if poolID == "" {
 		if err := s.startCognitoLocal(ctx, lambdaURL); err != nil {
-			_ = apiLn.Close()
 			return err
 		}
 		cognitoEndpoint = s.cognito.url()
@@ -289,7 +298,6 @@ func (s *Stack) start(ctx context.Context) error {
 	s.cip = newCognitoClient(o.Region, cognitoEndpoint)
 	if poolID == "" {
 		if poolID, clientID, err = createPool(ctx, s.cip); err != nil {
-			_ = apiLn.Close()
 			return err
 		}
 	}
@@ -298,7 +306,6 @@ func (s *Stack) start(ctx context.Context) error {
 	// as in Lambda, with the endpoints and ids of this stack.
 	cfg, err := app.ConfigFromEnv()
 	if err != nil {
-		_ = apiLn.Close()
 		return err
 	}
 	cfg.Region, cfg.Table = o.Region, o.Table
@@ -319,27 +326,20 @@ func (s *Stack) start(ctx context.Context) error {
 	s.Deps.Log = log
 
 	if err := s.Deps.Store().EnsureTable(ctx); err != nil {
-		_ = apiLn.Close()
 		return err
 	}
 	adminID, err := s.bootstrapAdmin(ctx)
 	if err != nil {
-		_ = apiLn.Close()
 		return err
 	}
 
 	funcs, err := o.Functions(s.Deps)
 	if err != nil {
-		_ = apiLn.Close()
 		return fmt.Errorf("build functions: %w", err)
 	}
 	s.funcs.Store(&funcs)
 
-	// 5. The API.
-	s.gw = newGateway(o.Region, s.funcs.Load, s.OutboxDir, s.console, log)
-	s.serveOn(apiLn, s.gw)
-
-	// 6. The sweep.
+	// 5. The sweep.
 	if o.SweepInterval > 0 {
 		s.startSweeper(o.SweepInterval)
 	}
@@ -529,14 +529,51 @@ func (s *Stack) startSweeper(every time.Duration) {
 	}()
 }
 
-// Sweep runs the expiration sweep now; a stack without a sweeper does
-// nothing.
+// Sweep runs the expiration sweep now: Functions.Sweep, or else the
+// sweeper function invoked with an EventBridge scheduled event, as the
+// schedule does in AWS. A stack without a sweeper does nothing.
 func (s *Stack) Sweep(ctx context.Context) error {
 	f := s.funcs.Load()
-	if f == nil || f.Sweep == nil {
+	if f == nil {
 		return nil
 	}
-	return runRecovered(ctx, f.Sweep)
+	if f.Sweep != nil {
+		return runRecovered(ctx, f.Sweep)
+	}
+	if h := f.Invoke[routes.FnSweeper]; h != nil {
+		_, err := callInvoke(ctx, h, scheduledEvent(s.opts.Region, time.Now()))
+		return err
+	}
+	return nil
+}
+
+// scheduledEvent is the EventBridge event a schedule rule sends.
+func scheduledEvent(region string, now time.Time) []byte {
+	b, _ := json.Marshal(map[string]any{
+		"version":     "0",
+		"id":          newUUID(),
+		"detail-type": "Scheduled Event",
+		"source":      "aws.events",
+		"account":     localAccountID,
+		"time":        now.UTC().Format(time.RFC3339),
+		"region":      region,
+		"resources":   []string{fmt.Sprintf("arn:aws:events:%s:%s:rule/gatehouse-sweep", region, localAccountID)},
+		"detail":      map[string]any{},
+	})
+	return b
+}
+
+// lockDir takes an exclusive lock on dir/.lock for the stack's lifetime.
+func lockDir(dir string) (*os.File, error) {
+	f, err := os.OpenFile(filepath.Join(dir, ".lock"), os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("lock data dir: %w", err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		_ = f.Close()
+		return nil, fmt.Errorf("data dir %s is in use by another local stack (GATEHOUSE_DATA_DIR picks another)", dir)
+	}
+	return f, nil
 }
 
 // Functions returns the handlers the stack runs.
@@ -611,6 +648,9 @@ func (s *Stack) Close() {
 		}
 		if s.logFile != nil {
 			_ = s.logFile.Close()
+		}
+		if s.lock != nil {
+			_ = s.lock.Close() // releases the flock
 		}
 	})
 }
