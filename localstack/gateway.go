@@ -453,8 +453,8 @@ func newRequestID() string {
 	return base64.StdEncoding.EncodeToString(b[:])
 }
 
-// serveOutbox lists the emails of the local outbox, newest first. Local
-// only: not part of the API.
+// serveOutbox lists the emails of the local outbox as a JSON array, newest
+// first; ?to= keeps those to one address. Local only: not part of the API.
 func (g *gateway) serveOutbox(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet {
 		w.Header().Set("Allow", "GET")
@@ -466,6 +466,18 @@ func (g *gateway) serveOutbox(w http.ResponseWriter, r *http.Request) {
 		g.log.Error("read outbox", "dir", g.outboxDir, "error", err)
 		gatewayMessage(w, http.StatusInternalServerError, "Internal Server Error")
 		return
+	}
+	if to := r.URL.Query().Get("to"); to != "" {
+		kept := []json.RawMessage{}
+		for _, m := range msgs {
+			var e struct {
+				To string `json:"to"`
+			}
+			if json.Unmarshal(m, &e) == nil && strings.EqualFold(e.To, to) {
+				kept = append(kept, m)
+			}
+		}
+		msgs = kept
 	}
 	b, _ := json.Marshal(msgs)
 	w.Header().Set("Content-Type", "application/json")

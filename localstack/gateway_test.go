@@ -385,6 +385,11 @@ func TestGatewayServesOutboxNewestFirst(t *testing.T) {
 		t.Errorf("outbox %s, want the two emails newest first", body)
 	}
 
+	_, body = do(t, must(http.NewRequest("GET", srv.URL+"/local/outbox?to=OLD@x.test", nil)))
+	if err := json.Unmarshal([]byte(body), &got); err != nil || len(got) != 1 || got[0].To != "old@x.test" {
+		t.Errorf("outbox?to=: %s, want the one email to old@x.test", body)
+	}
+
 	srv2, _ := newTestGateway(t, nil, nil, filepath.Join(dir, "missing"))
 	if _, body := do(t, must(http.NewRequest("GET", srv2.URL+"/local/outbox", nil))); body != "[]" {
 		t.Errorf("missing outbox: %s, want []", body)

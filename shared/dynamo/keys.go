@@ -30,6 +30,7 @@ const (
 	prefixSecret      = "SECRET#"
 	prefixChildren    = "CHILDREN#"
 	prefixOwner       = "OWNER#"
+	prefixGrantee     = "GRANTEE#"
 	prefixExpiry      = "EXP#"
 
 	pkPlatform = "PLATFORM"
@@ -91,6 +92,12 @@ func ownerInverse(orgID, ownerID, typ, id string) Key {
 func typeGrantsKey(orgID, typ string) Key { return Key{prefixOrg + orgID, prefixTypeGrants + typ} }
 
 func tokenKey(orgID, tokenID string) Key { return Key{prefixOrg + orgID, prefixToken + tokenID} }
+
+// granteeKey indexes one grant under its principal in the org's partition,
+// so that a user's (or group's) granted resources are one range query.
+func granteeKey(orgID, principal, typ, id string) Key {
+	return Key{prefixOrg + orgID, prefixGrantee + principal + "#" + typ + "#" + id}
+}
 
 // secretKey finds a hashed secret (invite, activation, API token) by its hash.
 func secretKey(hash string) Key { return Key{prefixSecret + hash, skSecret} }

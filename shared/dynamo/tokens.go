@@ -1,0 +1,129 @@
+package dynamo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/gatehouse-dev/gatehouse/shared/gatehouse"
+	"github.com/gatehouse-dev/gatehouse/shared/tabledef"
+)
+
+// API token lifecycle on the two items of apitokens.go: the listing item
+// under the org and the secret item under the secret's hash. Every change
+// writes both in one transaction, so the authorizer's one-read lookup on the
+// secret item always agrees with what the org lists.
+
+// CreateAPIToken stores a new active token under its hash. The owner's
+// membership must exist and be active at commit time: a token is never
+// created for someone who just lost the org.
+func (s *Store) CreateAPIToken(ctx context.Context, t *gatehouse.APIToken, hash string, actor gatehouse.Actor) error {
+	listing, secret := apiTokenItems(t, hash)
+	tx := s.tx().
+		create(listing, gatehouse.Errorf(gatehouse.CodeConflict, "the token exists")).
+		create(secret, gatehouse.Errorf(gatehouse.CodeConflict, "the token exists"))
+	tx.check(memberKey(t.OrgID, t.UserID), "#st = :active",
+		gatehouse.Forbidden(gatehouse.ReasonNotMember, "the membership is not active"),
+		map[string]string{"#st": attrStatus}, map[string]types.AttributeValue{":active": str(string(gatehouse.StatusActive))})
+	after := map[string]any{"name": t.Name, "userId": t.UserID, "readonly": t.Readonly}
+	if t.Permissions != nil {
+		after["permissions"] = t.Permissions
+	}
+	if t.ExpiresAt != nil {
+		after["expiresAt"] = t.ExpiresAt.UTC().Format(time.RFC3339)
+	}
+	tx.audit(s.NewAudit(actor, t.OrgID, "token.create", t.ID, nil, after))
+	if err := tx.commit(ctx); err != nil {
+		return fmt.Errorf("create api token %s: %w", t.ID, err)
+	}
+	return nil
+}
+
+// APIToken reads a token of an org with the hash that keys its secret item.
+func (s *Store) APIToken(ctx context.Context, orgID, tokenID string) (*gatehouse.APIToken, string, error) {
+	it, err := s.get(ctx, tokenKey(orgID, tokenID), true)
+	if errors.Is(err, ErrNotFound) {
+		return nil, "", gatehouse.NotFound("token")
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	return decodeAPIToken(it), it.getS("secretHash"), nil
+}
+
+// APITokensPage lists an org's tokens by id after the token id after; only
+// those of userID when it is not "". The secret hash is never returned.
+func (s *Store) APITokensPage(ctx context.Context, orgID, userID, after string, limit int) ([]*gatehouse.APIToken, string, error) {
+	lo := prefixToken
+	if after != "" {
+		lo = prefixToken + after + "\x00"
+	}
+	in := &dynamodb.QueryInput{
+		KeyConditionExpression:    aws.String("#pk = :pk AND #sk BETWEEN :lo AND :hi"),
+		ExpressionAttributeNames:  map[string]string{"#pk": tabledef.PK, "#sk": tabledef.SK},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(prefixOrg + orgID), ":lo": str(lo), ":hi": str("APITOKEN$")},
+		ConsistentRead:            aws.Bool(true),
+		Limit:                     aws.Int32(int32(limit)),
+	}
+	if userID != "" {
+		in.FilterExpression = aws.String("#uid = :uid")
+		in.ExpressionAttributeNames["#uid"] = "userId"
+		in.ExpressionAttributeValues[":uid"] = str(userID)
+	}
+	var out []*gatehouse.APIToken
+	// A filter makes pages short; keep reading (bounded) until the page is
+	// full or the partition's tokens are exhausted.
+	for range 20 {
+		page, err := s.query(ctx, in)
+		if err != nil {
+			return nil, "", fmt.Errorf("api tokens of %s: %w", orgID, err)
+		}
+		for _, raw := range page.Items {
+			out = append(out, decodeAPIToken(raw))
+			if len(out) == limit {
+				return out, out[len(out)-1].ID, nil
+			}
+		}
+		if len(page.LastEvaluatedKey) == 0 {
+			return out, "", nil
+		}
+		in.ExclusiveStartKey = page.LastEvaluatedKey
+	}
+	if len(out) == 0 {
+		// Twenty pages of other users' tokens: resume after the last read.
+		return out, trimPrefix(item(in.ExclusiveStartKey).getS(tabledef.SK), prefixToken), nil
+	}
+	return out, out[len(out)-1].ID, nil
+}
+
+// RevokeAPIToken marks a token revoked on both of its items in one
+// transaction and takes it out of the expiry index. Revoking a token that is
+// not active is a no-op.
+func (s *Store) RevokeAPIToken(ctx context.Context, orgID, tokenID string, actor gatehouse.Actor) (*gatehouse.APIToken, error) {
+	t, hash, err := s.APIToken(ctx, orgID, tokenID)
+	if err != nil {
+		return nil, err
+	}
+	if t.Status != gatehouse.StatusActive {
+		return t, nil
+	}
+	now := str(s.Now().Format(time.RFC3339Nano))
+	names := map[string]string{"#st": attrStatus, "#u": attrUpdated}
+	values := map[string]types.AttributeValue{":revoked": str(string(gatehouse.StatusRevoked)), ":active": str(string(gatehouse.StatusActive)), ":now": now}
+	changed := gatehouse.Errorf(gatehouse.CodeConflict, "the token changed meanwhile; retry")
+	tx := s.tx()
+	tx.update(tokenKey(orgID, tokenID), "SET #st = :revoked, #u = :now REMOVE #g2pk, #g2sk", "#st = :active", changed,
+		map[string]string{"#st": attrStatus, "#u": attrUpdated, "#g2pk": tabledef.GSI2PK, "#g2sk": tabledef.GSI2SK}, values)
+	tx.update(secretKey(hash), "SET #st = :revoked, #u = :now", "attribute_exists(#st)", changed,
+		names, map[string]types.AttributeValue{":revoked": values[":revoked"], ":now": now})
+	tx.audit(s.NewAudit(actor, orgID, "token.revoke", tokenID, map[string]any{"status": t.Status}, map[string]any{"status": gatehouse.StatusRevoked}))
+	if err := tx.commit(ctx); err != nil {
+		return nil, fmt.Errorf("revoke api token %s: %w", tokenID, err)
+	}
+	t.Status = gatehouse.StatusRevoked
+	return t, nil
+}
