@@ -2,7 +2,6 @@ package dynamo
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -88,15 +87,6 @@ func GroupsOf(o *gatehouse.Org, m *gatehouse.Membership) []string {
 	return out
 }
 
-// jsonValue is a value stored as a JSON string, as item.setJSON stores it.
-func jsonValue(v any) types.AttributeValue {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic("dynamo: marshal: " + err.Error()) // only our own types reach here
-	}
-	return str(string(b))
-}
-
 // orgGroupRolesUpdate changes the org item's groupRoles guarded by its version,
 // so that concurrent changes of the org's policy never overwrite each other.
 func orgGroupRolesUpdate(t *tx, o *gatehouse.Org, groupRoles map[string][]string, now time.Time) {
@@ -104,7 +94,7 @@ func orgGroupRolesUpdate(t *tx, o *gatehouse.Org, groupRoles map[string][]string
 		gatehouse.Errorf(gatehouse.CodeConflict, "the org changed meanwhile; retry"),
 		map[string]string{"#gr": "groupRoles", "#u": attrUpdated, "#v": attrVersion},
 		map[string]types.AttributeValue{
-			":gr":  jsonValue(nonNilGroups(groupRoles)),
+			":gr":  jsonAV(nonNilGroups(groupRoles)),
 			":now": str(now.Format(time.RFC3339Nano)), ":one": num(1), ":v": num(o.Version),
 		})
 }
