@@ -14,9 +14,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -259,5 +261,50 @@ func TestCognitoRestart(t *testing.T) {
 	}
 	if status, raw := again.Do(t, http.MethodGet, "/v1/me", nil); status != http.StatusOK {
 		t.Fatalf("GET /v1/me after restart: %d %s", status, raw)
+	}
+}
+
+// TestCurlSession replays the curl session that make run prints (and the
+// README shows) at the HTTP level, without the SDK: InitiateAuth as a raw
+// JSON 1.1 call to cognitoEndpoint, the token cut out of the answer the way
+// the printed sed does, then GET /v1/me with it.
+func TestCurlSession(t *testing.T) {
+	t.Parallel()
+	info := stack().Info
+	body := fmt.Sprintf(`{"AuthFlow":"USER_PASSWORD_AUTH","ClientId":%q,"AuthParameters":{"USERNAME":%q,"PASSWORD":%q}}`,
+		info.ClientID, info.AdminEmail, info.AdminPassword)
+	req, err := http.NewRequest(http.MethodPost, info.CognitoEndpoint+"/", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("X-Amz-Target", "AWSCognitoIdentityProviderService.InitiateAuth")
+	req.Header.Set("Content-Type", "application/x-amz-json-1.1")
+	resp, err := httpClient.Do(req)
+	if err != nil {
+		t.Fatalf("InitiateAuth: %v", err)
+	}
+	raw, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("InitiateAuth: %d %s", resp.StatusCode, raw)
+	}
+	// sed -E 's/.*"AccessToken":"([^"]+)".*/\1/'
+	m := regexp.MustCompile(`.*"` + localstack.BearerTokenField + `":"([^"]+)".*`).FindSubmatch(raw)
+	if m == nil {
+		t.Fatalf("no %s in %s", localstack.BearerTokenField, raw)
+	}
+	if !strings.Contains(stack().CurlExample(), info.CognitoEndpoint) {
+		t.Errorf("the printed session does not use %s:\n%s", info.CognitoEndpoint, stack().CurlExample())
+	}
+
+	var me struct {
+		Email         string `json:"email"`
+		PlatformAdmin bool   `json:"platformAdmin"`
+	}
+	if status := anonymous().WithBearer(string(m[1])).DoJSON(t, http.MethodGet, "/v1/me", nil, &me); status != http.StatusOK {
+		t.Fatalf("GET /v1/me: %d", status)
+	}
+	if me.Email != info.AdminEmail || !me.PlatformAdmin {
+		t.Errorf("me %+v, want the platform admin %s", me, info.AdminEmail)
 	}
 }
