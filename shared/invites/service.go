@@ -425,7 +425,7 @@ func (s *Service) Activate(ctx context.Context, actor gatehouse.Actor, token, pa
 	if u.Status != gatehouse.StatusPending {
 		return gatehouse.Errorf(gatehouse.CodeConflict, "the account is not pending activation")
 	}
-	if err := s.pool.SetPassword(ctx, u.Email, password); err != nil {
+	if err := s.pool.SetPassword(ctx, dynamo.NormalizeEmail(u.Email), password); err != nil {
 		return err
 	}
 	actor.UserID = u.ID

@@ -231,7 +231,10 @@ func (s *Service) Create(ctx context.Context, c Caller, orgID string, in CreateI
 		return nil, err
 	}
 
-	nu := cognito.NewUser{Email: in.Email, Name: in.Name, EmailVerified: in.EmailVerified, Enabled: true}
+	// The Cognito username is the lower-case email: sign-in is
+	// case-insensitive whatever the pool's setting.
+	username := dynamo.NormalizeEmail(in.Email)
+	nu := cognito.NewUser{Email: username, Name: in.Name, EmailVerified: in.EmailVerified, Enabled: true}
 	if in.Password != nil {
 		nu.Password = *in.Password
 	}
@@ -259,7 +262,7 @@ func (s *Service) Create(ctx context.Context, c Caller, orgID string, in CreateI
 	err = s.store.CreateMember(ctx, dynamo.NewMember{Member: m, Org: org, Account: u, Activation: sec, Audit: evs})
 	if err != nil {
 		// Compensate: no Cognito user may stay without its profile.
-		if derr := s.pool.DeleteUser(context.WithoutCancel(ctx), in.Email); derr != nil {
+		if derr := s.pool.DeleteUser(context.WithoutCancel(ctx), username); derr != nil {
 			s.log.Error("compensation failed: Cognito user left without profile", "userId", sub, "org", orgID, "error", derr)
 		}
 		return nil, err
