@@ -1,0 +1,76 @@
+# Gatehouse. The two set-up commands on a fresh machine with Go and Node.js:
+#   make run    the whole local stack (API on http://127.0.0.1:8080)
+#   make test   every test, including end-to-end tests through the local stack
+# Each installs what it needs (Go modules, npm ci).
+
+SHELL := /bin/bash
+GO ?= go
+STAGE ?= dev
+FUNCTIONS := $(notdir $(wildcard functions/*))
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.7.0
+GOFLAGS_LAMBDA := -tags lambda.norpc -trimpath -ldflags="-s -w"
+
+.PHONY: run test test-go test-infra deps build lint bench synth bootstrap deploy diff destroy clean
+
+## deps: Go modules and the pinned npm tools (cognito-local), installed once.
+deps: node_modules/.installed
+	@$(GO) mod download
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+## run: start the local stack (minidyn, cognito-local, API Gateway and Lambda emulation).
+run: deps
+	$(GO) run ./cmd/gatehouse-local
+
+## test: unit, store, authorizer and end-to-end tests, then the CDK stack tests.
+test: test-go test-infra
+
+test-go: deps
+	$(GO) vet ./...
+	$(GO) test -count=1 -timeout 15m ./...
+
+test-infra:
+	cd infra && $(GO) test -count=1 ./...
+
+## build: one stripped linux/arm64 `bootstrap` per function, in build/<name>/.
+build:
+	@for fn in $(FUNCTIONS); do \
+		echo "build/$$fn/bootstrap"; \
+		CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build $(GOFLAGS_LAMBDA) -o build/$$fn/bootstrap ./functions/$$fn || exit 1; \
+	done
+
+## lint: gofmt, go vet and staticcheck.
+lint:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }
+	$(GO) vet ./...
+	$(GO) run $(STATICCHECK) ./...
+	cd infra && $(GO) vet ./... && test -z "$$(gofmt -l *.go)"
+
+## synth / deploy / destroy: the CDK app in infra/ (deploy needs AWS credentials).
+CDK_CONTEXT ?=
+CDK_FLAGS ?=
+CDK := infra/_tools/node_modules/.bin/cdk
+CDK_STAMP := infra/_tools/node_modules/.package-lock.json
+
+$(CDK_STAMP): infra/_tools/package.json infra/_tools/package-lock.json
+	npm ci --prefix infra/_tools --no-audit --no-fund
+
+synth: build
+	cd infra && $(GO) run . -c stage=$(STAGE) $(CDK_CONTEXT)
+
+bootstrap: build $(CDK_STAMP)
+	$(CDK) bootstrap -c stage=$(STAGE) $(CDK_CONTEXT)
+
+deploy: build $(CDK_STAMP)
+	$(CDK) deploy Gatehouse-$(STAGE) -c stage=$(STAGE) $(CDK_CONTEXT) $(if $(EMAIL_FROM),--parameters EmailFrom=$(EMAIL_FROM)) $(CDK_FLAGS)
+
+diff: build $(CDK_STAMP)
+	$(CDK) diff Gatehouse-$(STAGE) -c stage=$(STAGE) $(CDK_CONTEXT)
+
+destroy: build $(CDK_STAMP)
+	$(CDK) destroy Gatehouse-$(STAGE) -c stage=$(STAGE) $(CDK_CONTEXT) --force
+
+clean:
+	rm -rf build .local cdk.out
