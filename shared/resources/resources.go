@@ -1,0 +1,616 @@
+// Package resources is the resource registry of an org: registering and
+// unregistering resources against the org's quotas and the members' resource
+// limits, allow/deny grants on one resource or on a whole type, the listing
+// of what a caller may see, and the check API that answers "may this user do
+// this on that resource" with the same evaluator the authorizer uses.
+//
+// Every decision here is authz's pure evaluation over a snapshot read from
+// the store beforehand (dynamo.Snapshot): the org's policy, the memberships
+// involved, the resources and the type grants.
+package resources
+
+import (
+	"context"
+	"encoding/base64"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/gatehouse-dev/gatehouse/shared/apigw"
+	"github.com/gatehouse-dev/gatehouse/shared/authz"
+	"github.com/gatehouse-dev/gatehouse/shared/dynamo"
+	"github.com/gatehouse-dev/gatehouse/shared/gatehouse"
+)
+
+// Store is what the resource use cases read and write.
+type Store interface {
+	Now() time.Time
+	LoadSnapshot(ctx context.Context, orgID string, userIDs []string, refs []dynamo.Ref, resourceTypes []string) (*dynamo.Snapshot, error)
+	ManagerChain(ctx context.Context, orgID string, m *gatehouse.Membership) ([]*gatehouse.Membership, error)
+	RegisterResource(ctx context.Context, r *dynamo.Resource, actor gatehouse.Actor) error
+	UnregisterResource(ctx context.Context, r *dynamo.Resource, actor gatehouse.Actor) error
+	SetResourceGrants(ctx context.Context, r *dynamo.Resource, grants []authz.Grant, actor gatehouse.Actor) (*dynamo.Resource, error)
+	SetTypeGrants(ctx context.Context, orgID, typ string, grants []authz.Grant, actor gatehouse.Actor) error
+	ResourcesAfter(ctx context.Context, orgID, typ, after string, limit int) (*dynamo.ResourcePage, error)
+	OwnedResourcesAfter(ctx context.Context, orgID, ownerID, typ, after string, limit int) (*dynamo.ResourcePage, error)
+	GrantedRefsAfter(ctx context.Context, orgID, principal, typ, after string, limit int) (*dynamo.ResourcePage, error)
+	ResourcesByRef(ctx context.Context, orgID string, refs []dynamo.Ref) (map[dynamo.Ref]*dynamo.Resource, error)
+}
+
+// Service holds the resource use cases.
+type Service struct {
+	store     Store
+	catalogue *authz.Catalogue
+}
+
+// NewService returns the service for the catalogue's resource types.
+func NewService(store Store, catalogue *authz.Catalogue) *Service {
+	return &Service{store: store, catalogue: catalogue}
+}
+
+// ReasonResourceNotFound is the check API's reason for a resource that is
+// not registered.
+const ReasonResourceNotFound = "resource_not_found"
+
+// MaxChecks is the largest batch of the check API.
+const MaxChecks = 100
+
+var resourceID = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$`)
+
+// policy is the org's policy as the evaluator takes it.
+func (s *Service) policy(o *gatehouse.Org) *authz.OrgPolicy {
+	p := &authz.OrgPolicy{
+		Catalogue:             s.catalogue,
+		CustomRoles:           make(map[string][]string, len(o.CustomRoles)),
+		GroupRoles:            o.GroupRoles,
+		DefaultResourceAccess: o.Settings.DefaultResourceAccess,
+	}
+	for id, r := range o.CustomRoles {
+		p.CustomRoles[id] = r.Permissions
+	}
+	return p
+}
+
+// subject builds the evaluator's subject of userID from the snapshot, or
+// says why the user has none: not a member, or a membership that is
+// disabled or expired. An owner or admin of an ancestor org acts as admin
+// (rule 5), member here or not.
+func subject(snap *dynamo.Snapshot, userID string, now time.Time) (authz.Subject, string) {
+	inherited := snap.AncestorAdmins[userID]
+	m := snap.Members[userID]
+	if m == nil || !m.Usable(now) {
+		if inherited {
+			return authz.Subject{UserID: userID, Groups: []string{dynamo.GroupAll}, InheritedAdmin: true}, ""
+		}
+		switch {
+		case m == nil:
+			return authz.Subject{}, gatehouse.ReasonNotMember
+		case m.Status == gatehouse.StatusActive:
+			return authz.Subject{}, gatehouse.ReasonExpired
+		default:
+			return authz.Subject{}, gatehouse.ReasonDisabled
+		}
+	}
+	return authz.Subject{
+		UserID:           userID,
+		Roles:            m.Roles,
+		Groups:           dynamo.GroupsOf(snap.Org, m),
+		Readonly:         m.Readonly,
+		ResourceReadonly: m.ResourceReadonly,
+		InheritedAdmin:   inherited,
+	}, ""
+}
+
+// callerEffective compiles the caller's permissions from current data. A
+// caller using an API token is narrowed to what the authorizer let through
+// for the token (its permissions there are already the token's narrowing of
+// the user's current ones), so a token never does more here than at the
+// gate.
+func (s *Service) callerEffective(snap *dynamo.Snapshot, caller apigw.Caller) (*authz.Effective, error) {
+	sub, reason := subject(snap, caller.UserID, s.store.Now())
+	if reason != "" {
+		return nil, gatehouse.Forbidden(reason, "the caller is not an active member of the org")
+	}
+	if caller.TokenID != "" {
+		sub.Token = &authz.TokenScope{Permissions: slices.Clone(caller.Permissions)}
+		if sub.Token.Permissions == nil {
+			sub.Token.Permissions = []string{}
+		}
+	}
+	return authz.Compile(s.policy(snap.Org), sub), nil
+}
+
+func forbidden(d authz.Decision, what string) error {
+	return gatehouse.Forbidden(d.Reason, "%s is not allowed (%s)", what, d.Reason)
+}
+
+// RegisterInput is the body of POST /v1/orgs/{orgId}/resources.
+type RegisterInput struct {
+	Type    string `json:"type"`
+	ID      string `json:"id"`
+	Name    string `json:"name"`
+	OwnerID string `json:"ownerId"`
+}
+
+func (s *Service) validType(v *gatehouse.Validator, field, typ string) {
+	v.Check(s.catalogue.IsResourceType(typ), field, "must be one of the resource types %s", strings.Join(s.catalogue.ResourceTypes, ", "))
+}
+
+// Register registers a resource owned by the caller, or by another member
+// when the caller is an owner or admin of the org. It counts against the
+// org's quota for the type and the owner's resourceLimit (and those of the
+// owner's managers: a manager's limit covers the users it manages), all
+// checked in the store's one transaction.
+func (s *Service) Register(ctx context.Context, caller apigw.Caller, orgID string, in RegisterInput) (*View, error) {
+	var v gatehouse.Validator
+	s.validType(&v, "type", in.Type)
+	v.Check(resourceID.MatchString(in.ID), "id", "must be 1 to 128 characters of letters, digits and . _ : - starting with a letter or digit")
+	in.Name = strings.TrimSpace(in.Name)
+	if in.Name == "" {
+		in.Name = in.ID
+	}
+	v.Check(validName(in.Name), "name", "must be at most 200 printable characters")
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	owner := in.OwnerID
+	if owner == "" {
+		owner = caller.UserID
+	}
+	snap, err := s.store.LoadSnapshot(ctx, orgID, unique(caller.UserID, owner), nil, nil)
+	if err != nil {
+		return nil, err
+	}
+	eff, err := s.callerEffective(snap, caller)
+	if err != nil {
+		return nil, err
+	}
+	if d := eff.Check(in.Type + ":" + authz.ActionCreate); !d.Allowed {
+		return nil, forbidden(d, "registering a "+in.Type)
+	}
+	if owner != caller.UserID && !eff.IsAdmin() {
+		return nil, gatehouse.Forbidden(gatehouse.ReasonMissingPerm, "only owners and admins register resources for another member")
+	}
+	om := snap.Members[owner]
+	if om == nil || !om.Usable(s.store.Now()) {
+		if owner == caller.UserID {
+			// An inherited admin has no membership here to count against.
+			return nil, gatehouse.Forbidden(gatehouse.ReasonNotMember, "only members of the org own its resources")
+		}
+		return nil, gatehouse.Invalid(gatehouse.FieldError{Field: "ownerId", Message: "is not an active member of the org"})
+	}
+	managers, err := s.store.ManagerChain(ctx, orgID, om)
+	if err != nil {
+		return nil, err
+	}
+	counted := []string{owner}
+	for _, m := range managers {
+		counted = append(counted, m.UserID)
+	}
+	now := s.store.Now()
+	r := &dynamo.Resource{
+		OrgID: orgID, Type: in.Type, ID: in.ID, Name: in.Name, OwnerID: owner,
+		Counted: counted, CreatedBy: caller.UserID, CreatedAt: now, UpdatedAt: now,
+	}
+	if err := s.store.RegisterResource(ctx, r, caller.Actor()); err != nil {
+		return nil, err
+	}
+	return viewOf(r, true), nil
+}
+
+// loadOne reads the snapshot for one resource and the caller's permissions;
+// a resource the caller may not even read is not found, so that its
+// existence does not leak.
+func (s *Service) loadOne(ctx context.Context, caller apigw.Caller, orgID string, ref dynamo.Ref) (*dynamo.Snapshot, *authz.Effective, *dynamo.Resource, error) {
+	if !s.catalogue.IsResourceType(ref.Type) {
+		return nil, nil, nil, gatehouse.NotFound("resource type")
+	}
+	snap, err := s.store.LoadSnapshot(ctx, orgID, []string{caller.UserID}, []dynamo.Ref{ref}, []string{ref.Type})
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	eff, err := s.callerEffective(snap, caller)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	r := snap.Resources[ref]
+	if r == nil {
+		return nil, nil, nil, gatehouse.NotFound("resource")
+	}
+	if !eff.CheckResource(authz.ActionRead, r.Authz(snap.TypeGrants[ref.Type]), s.store.Now()).Allowed &&
+		!eff.CheckResource(authz.ActionShare, r.Authz(snap.TypeGrants[ref.Type]), s.store.Now()).Allowed {
+		return nil, nil, nil, gatehouse.NotFound("resource")
+	}
+	return snap, eff, r, nil
+}
+
+// Unregister removes a resource and gives back what it counted. Rule 10:
+// unregistering removes the owner's link to the resource, which only owners
+// and admins of the org may do; so a member below admin is refused with
+// reason owner_link even with <type>:delete and access, including on a
+// resource it owns itself ("only an administrator can unlink devices from
+// themselves").
+func (s *Service) Unregister(ctx context.Context, caller apigw.Caller, orgID string, ref dynamo.Ref) error {
+	snap, eff, r, err := s.loadOne(ctx, caller, orgID, ref)
+	if err != nil {
+		return err
+	}
+	if d := eff.CheckResource(authz.ActionDelete, r.Authz(snap.TypeGrants[ref.Type]), s.store.Now()); !d.Allowed {
+		return forbidden(d, "unregistering the resource")
+	}
+	if !eff.IsAdmin() {
+		return gatehouse.Forbidden(gatehouse.ReasonOwnerLink, "only owners and admins may remove a resource from its owner")
+	}
+	return s.store.UnregisterResource(ctx, r, caller.Actor())
+}
+
+// GrantsInput is the body of PUT .../resources/{type}/{resourceId}/grants:
+// the complete new set of grants.
+type GrantsInput struct {
+	Grants []authz.Grant `json:"grants"`
+}
+
+func (s *Service) validGrants(in GrantsInput, now time.Time) ([]authz.Grant, error) {
+	var v gatehouse.Validator
+	if in.Grants == nil {
+		v.Add("grants", "is required (an empty list removes every grant)")
+	}
+	seen := map[string]bool{}
+	for i, g := range in.Grants {
+		f := func(name string) string { return "grants[" + itoa(i) + "]." + name }
+		if _, _, ok := authz.ParsePrincipal(g.Principal); !ok {
+			v.Add(f("principal"), `must be "user:<id>" or "group:<id>"`)
+		} else if seen[g.Principal] {
+			v.Add(f("principal"), "appears twice; give one grant per principal")
+		}
+		seen[g.Principal] = true
+		if len(g.Allow) == 0 && len(g.Deny) == 0 {
+			v.Add(f("allow"), "give allow and/or deny actions")
+		}
+		for _, list := range []struct {
+			name    string
+			actions []string
+		}{{"allow", g.Allow}, {"deny", g.Deny}} {
+			for _, a := range list.actions {
+				v.Check(a == "*" || slices.Contains(authz.ResourceActions, a), f(list.name),
+					"%q is not a resource action (%s or *)", a, strings.Join(authz.ResourceActions, ", "))
+			}
+		}
+		if g.ExpiresAt != nil {
+			v.Check(g.ExpiresAt.After(now), f("expiresAt"), "must be in the future")
+			t := g.ExpiresAt.UTC()
+			in.Grants[i].ExpiresAt = &t
+		}
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	return in.Grants, nil
+}
+
+// expand lists the actions an action list names ("*" is all of them).
+func expand(actions []string) []string {
+	if slices.Contains(actions, "*") {
+		return authz.ResourceActions
+	}
+	return actions
+}
+
+// SetGrants replaces the grants of one resource, or of a whole type when
+// the resource id is dynamo.TypeWide (owners and admins only). Rule 6: the
+// caller may grant or deny only actions it may itself perform on the
+// resource; and below admin it may not deny the resource's owner (that would
+// unlink the owner, rule 10).
+func (s *Service) SetGrants(ctx context.Context, caller apigw.Caller, orgID string, ref dynamo.Ref, in GrantsInput) (*View, error) {
+	now := s.store.Now()
+	grants, err := s.validGrants(in, now)
+	if err != nil {
+		return nil, err
+	}
+	if ref.ID == dynamo.TypeWide {
+		if !s.catalogue.IsResourceType(ref.Type) {
+			return nil, gatehouse.NotFound("resource type")
+		}
+		snap, err := s.store.LoadSnapshot(ctx, orgID, []string{caller.UserID}, nil, nil)
+		if err != nil {
+			return nil, err
+		}
+		eff, err := s.callerEffective(snap, caller)
+		if err != nil {
+			return nil, err
+		}
+		if !eff.IsAdmin() {
+			return nil, gatehouse.Forbidden(gatehouse.ReasonMissingPerm, "only owners and admins set grants on a whole type")
+		}
+		for _, g := range grants {
+			for _, a := range slices.Concat(expand(g.Allow), expand(g.Deny)) {
+				if d := eff.Check(ref.Type + ":" + a); !d.Allowed {
+					return nil, gatehouse.Forbidden(gatehouse.ReasonEscalation, "the caller cannot give %s:%s it does not hold", ref.Type, a)
+				}
+			}
+		}
+		if err := s.store.SetTypeGrants(ctx, orgID, ref.Type, grants, caller.Actor()); err != nil {
+			return nil, err
+		}
+		return &View{Type: ref.Type, ID: dynamo.TypeWide, Grants: nonNil(grants)}, nil
+	}
+	snap, eff, r, err := s.loadOne(ctx, caller, orgID, ref)
+	if err != nil {
+		return nil, err
+	}
+	res := r.Authz(snap.TypeGrants[ref.Type])
+	if d := eff.CheckResource(authz.ActionShare, res, now); !d.Allowed {
+		return nil, forbidden(d, "sharing the resource")
+	}
+	for _, g := range grants {
+		for _, a := range slices.Concat(expand(g.Allow), expand(g.Deny)) {
+			if !eff.CheckResource(a, res, now).Allowed {
+				return nil, gatehouse.Forbidden(gatehouse.ReasonEscalation, "the caller cannot give %s on this resource: it may not %s it itself", a, a)
+			}
+		}
+		if !eff.IsAdmin() && g.Principal == authz.Principal("user", r.OwnerID) && len(g.Deny) > 0 {
+			return nil, gatehouse.Forbidden(gatehouse.ReasonOwnerLink, "only owners and admins may deny a resource's owner")
+		}
+	}
+	after, err := s.store.SetResourceGrants(ctx, r, grants, caller.Actor())
+	if err != nil {
+		return nil, err
+	}
+	return viewOf(after, true), nil
+}
+
+// View is a resource as the API shows it. Grants are shown to owners and
+// admins of the org and to the resource's owner.
+type View struct {
+	Type      string        `json:"type"`
+	ID        string        `json:"id"`
+	Name      string        `json:"name,omitempty"`
+	OwnerID   string        `json:"ownerId,omitempty"`
+	Grants    []authz.Grant `json:"grants,omitempty"`
+	CreatedAt *time.Time    `json:"createdAt,omitempty"`
+	UpdatedAt *time.Time    `json:"updatedAt,omitempty"`
+}
+
+func viewOf(r *dynamo.Resource, withGrants bool) *View {
+	v := &View{Type: r.Type, ID: r.ID, Name: r.Name, OwnerID: r.OwnerID, CreatedAt: &r.CreatedAt, UpdatedAt: &r.UpdatedAt}
+	if withGrants {
+		v.Grants = nonNil(r.Grants)
+	}
+	return v
+}
+
+func nonNil(g []authz.Grant) []authz.Grant {
+	if g == nil {
+		return []authz.Grant{}
+	}
+	return g
+}
+
+// Page is one page of a list.
+type Page[T any] struct {
+	Items      []T    `json:"items"`
+	NextCursor string `json:"nextCursor,omitempty"`
+}
+
+// maxListRounds bounds the rounds of reads one listing page may cost; a
+// page may come back short with a cursor to continue.
+const maxListRounds = 5
+
+// source is one sorted stream of candidate resources.
+type source func(after string, limit int) (*dynamo.ResourcePage, error)
+
+// List returns a page of the resources the caller may read, in "type#id"
+// order, optionally of one type. Owners and admins read the org's resources
+// directly; others merge the streams that can hold what they may see (the
+// whole type when the org's default access is "all" or a type grant names
+// them, the resources they own, the resources granted to them or to their
+// groups), and every candidate passes the evaluator before it is shown. No
+// read touches another org: every stream is a query of this org's keys, and
+// the cursor only moves the start inside them.
+func (s *Service) List(ctx context.Context, caller apigw.Caller, orgID, typ, cursor string, limit int) (*Page[*View], error) {
+	limit = dynamo.ClampLimit(limit)
+	after, err := decodeCursor(cursor)
+	if err != nil {
+		return nil, err
+	}
+	types := s.catalogue.ResourceTypes
+	if typ != "" {
+		var v gatehouse.Validator
+		s.validType(&v, "type", typ)
+		if err := v.Err(); err != nil {
+			return nil, err
+		}
+		types = []string{typ}
+	}
+	snap, err := s.store.LoadSnapshot(ctx, orgID, []string{caller.UserID}, nil, types)
+	if err != nil {
+		return nil, err
+	}
+	eff, err := s.callerEffective(snap, caller)
+	if err != nil {
+		return nil, err
+	}
+	now := s.store.Now()
+	var readable []string
+	for _, t := range types {
+		if eff.Has(t + ":" + authz.ActionRead) {
+			readable = append(readable, t)
+		}
+	}
+	page := &Page[*View]{Items: []*View{}}
+	if len(readable) == 0 {
+		return page, nil
+	}
+	sources := s.sources(ctx, orgID, eff, snap, readable, typ, now)
+	for round := 0; ; round++ {
+		cands := map[string]*dynamo.Resource{}
+		var refs []dynamo.Ref
+		boundary := "" // "" while every stream is exhausted: no upper bound
+		var pages []*dynamo.ResourcePage
+		for _, src := range sources {
+			p, err := src(after, limit)
+			if err != nil {
+				return nil, err
+			}
+			pages = append(pages, p)
+			if p.More && (boundary == "" || p.Last < boundary) {
+				boundary = p.Last
+			}
+		}
+		within := func(k string) bool { return boundary == "" || k <= boundary }
+		for _, p := range pages {
+			for _, r := range p.Resources {
+				if k := r.Ref().SortKey(); within(k) {
+					cands[k] = r
+				}
+			}
+			for _, ref := range p.Refs {
+				if k := ref.SortKey(); within(k) {
+					if _, ok := cands[k]; !ok {
+						cands[k] = nil
+						refs = append(refs, ref)
+					}
+				}
+			}
+		}
+		if len(refs) > 0 {
+			got, err := s.store.ResourcesByRef(ctx, orgID, refs)
+			if err != nil {
+				return nil, err
+			}
+			for _, ref := range refs {
+				cands[ref.SortKey()] = got[ref] // nil when unregistered meanwhile
+			}
+		}
+		keys := make([]string, 0, len(cands))
+		for k := range cands {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			r := cands[k]
+			if r == nil || !slices.Contains(readable, r.Type) {
+				continue
+			}
+			if !eff.CheckResource(authz.ActionRead, r.Authz(snap.TypeGrants[r.Type]), now).Allowed {
+				continue
+			}
+			page.Items = append(page.Items, viewOf(r, eff.IsAdmin() || r.OwnerID == caller.UserID))
+			if len(page.Items) == limit {
+				page.NextCursor = encodeCursor(k)
+				return page, nil
+			}
+		}
+		if boundary == "" {
+			return page, nil
+		}
+		after = boundary
+		if round+1 == maxListRounds {
+			page.NextCursor = encodeCursor(after)
+			return page, nil
+		}
+	}
+}
+
+// sources lists the streams that can hold what the caller may read.
+func (s *Service) sources(ctx context.Context, orgID string, eff *authz.Effective, snap *dynamo.Snapshot, readable []string, typ string, now time.Time) []source {
+	whole := func(t string) source {
+		return func(after string, limit int) (*dynamo.ResourcePage, error) {
+			return s.store.ResourcesAfter(ctx, orgID, t, after, limit)
+		}
+	}
+	var out []source
+	if eff.IsAdmin() {
+		if typ == "" && len(readable) == len(s.catalogue.ResourceTypes) {
+			return []source{whole("")}
+		}
+		for _, t := range readable {
+			out = append(out, whole(t))
+		}
+		return out
+	}
+	sub := eff.Subject()
+	principals := []string{authz.Principal("user", sub.UserID)}
+	for _, g := range sub.Groups {
+		principals = append(principals, authz.Principal("group", g))
+	}
+	wholeTypes := map[string]bool{}
+	for _, t := range readable {
+		if snap.Org.Settings.DefaultResourceAccess == gatehouse.ResourceAccessAll || typeGrantAllowsRead(snap.TypeGrants[t], principals, now) {
+			wholeTypes[t] = true
+			out = append(out, whole(t))
+		}
+	}
+	if len(wholeTypes) == len(readable) {
+		return out // every readable type is read whole already
+	}
+	out = append(out, func(after string, limit int) (*dynamo.ResourcePage, error) {
+		return s.store.OwnedResourcesAfter(ctx, orgID, sub.UserID, typ, after, limit)
+	})
+	for _, p := range principals {
+		out = append(out, func(after string, limit int) (*dynamo.ResourcePage, error) {
+			return s.store.GrantedRefsAfter(ctx, orgID, p, typ, after, limit)
+		})
+	}
+	return out
+}
+
+func typeGrantAllowsRead(grants []authz.Grant, principals []string, now time.Time) bool {
+	for _, g := range grants {
+		if (g.ExpiresAt == nil || now.Before(*g.ExpiresAt)) && slices.Contains(principals, g.Principal) &&
+			(slices.Contains(g.Allow, authz.ActionRead) || slices.Contains(g.Allow, "*")) {
+			return true
+		}
+	}
+	return false
+}
+
+// Cursors of the resource list are the position of the last resource shown
+// ("type#id"), base64url encoded. The position only moves the start of
+// queries whose partition and bounds the service computes from the path's
+// org, so an edited cursor cannot reach another org; a malformed one is 400.
+func encodeCursor(pos string) string { return base64.RawURLEncoding.EncodeToString([]byte(pos)) }
+
+func decodeCursor(c string) (string, error) {
+	if c == "" {
+		return "", nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(c)
+	if err != nil || !dynamo.ValidSortKey(string(b)) || len(b) > 300 {
+		return "", dynamo.ErrBadCursor
+	}
+	return string(b), nil
+}
+
+func unique(ids ...string) []string {
+	var out []string
+	for _, id := range ids {
+		if !slices.Contains(out, id) {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+func validName(s string) bool {
+	if utf8.RuneCountInString(s) > 200 || !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			return false
+		}
+	}
+	return true
+}
+
+func itoa(i int) string {
+	const digits = "0123456789"
+	if i < 10 {
+		return digits[i : i+1]
+	}
+	return itoa(i/10) + digits[i%10:i%10+1]
+}
