@@ -354,7 +354,10 @@ func (s *Store) ChangeMember(ctx context.Context, c MemberChange) error {
 	}
 	if !sameTime(b.ExpiresAt, a.ExpiresAt) {
 		if a.ExpiresAt == nil {
-			remove(attrExpires)
+			// An empty string reads as "no expiry". Not REMOVE: minidyn
+			// v0.8.2 never applies REMOVE (its environment only writes
+			// attributes back), so a cleared expiry would stay.
+			set(attrExpires, str(""))
 		} else {
 			set(attrExpires, str(a.ExpiresAt.UTC().Format(time.RFC3339Nano)))
 		}
@@ -375,11 +378,10 @@ func (s *Store) ChangeMember(ctx context.Context, c MemberChange) error {
 		remove(tabledef.GSI2PK)
 		remove(tabledef.GSI2SK)
 	}
-	expr := "SET " + strings.Join(sets, ", ")
+	expr := "SET " + strings.Join(sets, ", ") + " ADD #v :one"
 	if len(removes) > 0 {
 		expr += " REMOVE " + strings.Join(removes, ", ")
 	}
-	expr += " ADD #v :one"
 	t := s.tx().update(k, expr, "#v = :v", ErrMemberChanged, names, values)
 	ch := diffOrg(b, a, c.Org.Version)
 	t.addOrgChange(a.OrgID, ch)
