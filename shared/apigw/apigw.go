@@ -280,6 +280,9 @@ type Mux struct {
 
 // NewMux returns an empty mux for a function of the route table.
 func NewMux(function string, log *slog.Logger) *Mux {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	return &Mux{function: function, handlers: map[string]HandlerFunc{}, log: log}
 }
 

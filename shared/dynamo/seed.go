@@ -20,3 +20,13 @@ func PutMembershipForTest(ctx context.Context, s *Store, m *gatehouse.Membership
 	}
 	return nil
 }
+
+// PutUserForTest writes a profile exactly as given (tests only, like
+// PutMembershipForTest).
+func PutUserForTest(ctx context.Context, s *Store, u *gatehouse.User) error {
+	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.table), Item: userItem(u)})
+	if err != nil {
+		return fmt.Errorf("put user: %w", err)
+	}
+	return nil
+}
