@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"strings"
 	"time"
 
@@ -166,8 +167,18 @@ func (h *Handler) allowed(ctx context.Context, p gatehouse.SignupPolicy, email s
 
 // PostConfirmation creates the profile (and personal org) of a newly
 // confirmed user. A profile that exists already is left as it is.
+//
+// Confirming a sign-up means entering the code the pool sent to the email
+// (the pool verifies email addresses and uses them as usernames), so the
+// profile records the email as verified even where the event's attributes
+// lag behind (cognito-local leaves email_verified false).
 func (h *Handler) PostConfirmation(ctx context.Context, ev *events.CognitoEventUserPoolsPostConfirmation) error {
-	return h.ensureProfile(ctx, ev.Request.UserAttributes, ev.UserName)
+	attrs := maps.Clone(ev.Request.UserAttributes)
+	if attrs == nil {
+		attrs = map[string]string{}
+	}
+	attrs["email_verified"] = "true"
+	return h.ensureProfile(ctx, attrs, ev.UserName)
 }
 
 func (h *Handler) ensureProfile(ctx context.Context, attrs map[string]string, username string) error {
