@@ -178,15 +178,23 @@ func (s *Store) GroupMemberIDs(ctx context.Context, orgID, groupID string, limit
 // removeFromGroupsList adds the removal of groupID from a membership's
 // groups list; the condition pins the index read, so a concurrent change of
 // the list makes the transaction fail rather than remove the wrong entry.
-func removeFromGroupsList(t *tx, m *gatehouse.Membership, groupID string) bool {
+func removeFromGroupsList(t *tx, m *gatehouse.Membership, groupID string, now time.Time) bool {
 	i := slices.Index(m.Groups, groupID)
 	if i < 0 {
 		return false
 	}
 	path := "#g[" + strconv.Itoa(i) + "]"
-	t.update(memberKey(m.OrgID, m.UserID), "REMOVE "+path, path+" = :gid",
+	remove := path
+	if len(m.Groups) == 1 {
+		// Drop the list rather than leave it empty (absent reads as empty).
+		remove = "#g"
+	}
+	// The SET is needed besides bumping the version: minidyn ignores a
+	// transaction's update that is a lone REMOVE of an aliased attribute.
+	t.update(memberKey(m.OrgID, m.UserID), "SET #u = :now REMOVE "+remove+" ADD #v :one", path+" = :gid",
 		gatehouse.Errorf(gatehouse.CodeConflict, "the membership changed meanwhile; retry"),
-		map[string]string{"#g": "groups"}, map[string]types.AttributeValue{":gid": str(groupID)})
+		map[string]string{"#g": "groups", "#u": attrUpdated, "#v": attrVersion},
+		map[string]types.AttributeValue{":gid": str(groupID), ":now": str(now.Format(time.RFC3339Nano)), ":one": num(1)})
 	return true
 }
 
@@ -245,7 +253,7 @@ func (s *Store) addMemberCleanup(ctx context.Context, t *tx, orgID, groupID stri
 	}
 	for _, k := range keys {
 		if it, ok := got[k]; ok {
-			removeFromGroupsList(t, decodeMembership(it), groupID)
+			removeFromGroupsList(t, decodeMembership(it), groupID, s.Now())
 		}
 	}
 	return nil
@@ -263,11 +271,13 @@ func (s *Store) AddGroupMember(ctx context.Context, orgID, groupID string, m *ga
 		setS(attrKind, kindGroupMem).setS("groupId", groupID).setS("userId", m.UserID).setTime(attrCreated, s.Now())
 	t := s.tx()
 	t.put(gm, "", nil, nil, nil)
-	t.update(memberKey(orgID, m.UserID), "SET #g = list_append(if_not_exists(#g, :empty), :new)",
-		"attribute_exists(#pk) AND NOT contains(#g, :gid)",
+	// The version read with m proves the list still lacks the group (and
+	// minidyn cannot evaluate contains() on an absent list).
+	t.update(memberKey(orgID, m.UserID), "SET #g = list_append(if_not_exists(#g, :empty), :new) ADD #v :one",
+		"attribute_exists(#pk) AND #v = :v",
 		gatehouse.Errorf(gatehouse.CodeConflict, "the membership changed meanwhile; retry"),
-		map[string]string{"#g": "groups", "#pk": tabledef.PK},
-		map[string]types.AttributeValue{":empty": strList(nil), ":new": strList([]string{groupID}), ":gid": str(groupID)})
+		map[string]string{"#g": "groups", "#pk": tabledef.PK, "#v": attrVersion},
+		map[string]types.AttributeValue{":empty": strList(nil), ":new": strList([]string{groupID}), ":v": num(m.Version), ":one": num(1)})
 	t.update(groupKey(orgID, groupID), "ADD #n :one", "attribute_exists(#pk)", gatehouse.NotFound("group"),
 		map[string]string{"#n": "memberCount", "#pk": tabledef.PK}, map[string]types.AttributeValue{":one": num(1)})
 	t.audit(s.NewAudit(actor, orgID, "group.member_add", groupID, nil, map[string]any{"userId": m.UserID}))
@@ -281,7 +291,7 @@ func (s *Store) AddGroupMember(ctx context.Context, orgID, groupID string, m *ga
 // in it).
 func (s *Store) RemoveGroupMember(ctx context.Context, orgID, groupID string, m *gatehouse.Membership, actor gatehouse.Actor) error {
 	t := s.tx()
-	if !removeFromGroupsList(t, m, groupID) {
+	if !removeFromGroupsList(t, m, groupID, s.Now()) {
 		return nil
 	}
 	t.delete(groupMemberKey(orgID, groupID, m.UserID), "", nil, nil, nil)

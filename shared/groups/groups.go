@@ -1,0 +1,386 @@
+// Package groups manages the groups of an org: sets of members with roles
+// bound to them, which their members inherit, plus the built-in group "all"
+// that every member is in implicitly and that holds no roles until some are
+// bound to it. Grants to "group:<id>" apply to the group's members.
+//
+// Deleting a group revokes what it gave at once: its roles leave the org's
+// policy in the same transaction (see dynamo.DeleteGroup).
+package groups
+
+import (
+	"context"
+	"encoding/base64"
+	"log/slog"
+	"net/http"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/gatehouse-dev/gatehouse/shared/apigw"
+	"github.com/gatehouse-dev/gatehouse/shared/app"
+	"github.com/gatehouse-dev/gatehouse/shared/authz"
+	"github.com/gatehouse-dev/gatehouse/shared/dynamo"
+	"github.com/gatehouse-dev/gatehouse/shared/gatehouse"
+	"github.com/gatehouse-dev/gatehouse/shared/ids"
+	"github.com/gatehouse-dev/gatehouse/shared/routes"
+)
+
+// Store is what the group use cases read and write.
+type Store interface {
+	Now() time.Time
+	Org(ctx context.Context, orgID string) (*gatehouse.Org, error)
+	Membership(ctx context.Context, orgID, userID string) (*gatehouse.Membership, error)
+	Group(ctx context.Context, o *gatehouse.Org, groupID string) (*dynamo.Group, error)
+	GroupsPage(ctx context.Context, o *gatehouse.Org, after string, limit int) ([]*dynamo.Group, string, error)
+	CreateGroup(ctx context.Context, o *gatehouse.Org, g *dynamo.Group, actor gatehouse.Actor) error
+	DeleteGroup(ctx context.Context, o *gatehouse.Org, groupID string, actor gatehouse.Actor) error
+	AddGroupMember(ctx context.Context, orgID, groupID string, m *gatehouse.Membership, actor gatehouse.Actor) error
+	RemoveGroupMember(ctx context.Context, orgID, groupID string, m *gatehouse.Membership, actor gatehouse.Actor) error
+	SetGroupRoles(ctx context.Context, o *gatehouse.Org, groupID string, roles []string, actor gatehouse.Actor) error
+}
+
+// Service holds the group use cases.
+type Service struct {
+	store     Store
+	catalogue *authz.Catalogue
+}
+
+// NewService returns the service.
+func NewService(store Store, catalogue *authz.Catalogue) *Service {
+	return &Service{store: store, catalogue: catalogue}
+}
+
+var groupID = regexp.MustCompile(`^grp_[a-z2-7]{26}$`)
+
+// storedStart is the list position before every stored group.
+const storedStart = "grp_"
+
+// Input is the body of POST /v1/orgs/{orgId}/groups.
+type Input struct {
+	Name        string `json:"name"`
+	Description string `json:"description"`
+}
+
+// Create creates an empty group with no roles.
+func (s *Service) Create(ctx context.Context, caller apigw.Caller, orgID string, in Input) (*dynamo.Group, error) {
+	var v gatehouse.Validator
+	in.Name = strings.TrimSpace(in.Name)
+	v.Check(in.Name != "" && printable(in.Name, 100), "name", "must be 1 to 100 printable characters")
+	v.Check(printable(in.Description, 500), "description", "must be at most 500 printable characters")
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	o, err := s.store.Org(ctx, orgID)
+	if err != nil {
+		return nil, err
+	}
+	g := &dynamo.Group{OrgID: orgID, ID: ids.New("grp"), Name: in.Name, Description: in.Description,
+		Roles: []string{}, CreatedAt: s.store.Now(), CreatedBy: caller.UserID}
+	if err := s.store.CreateGroup(ctx, o, g, caller.Actor()); err != nil {
+		return nil, err
+	}
+	return g, nil
+}
+
+// builtinAll is the built-in group as lists show it.
+func builtinAll(o *gatehouse.Org) *dynamo.Group {
+	roles := o.GroupRoles[dynamo.GroupAll]
+	if roles == nil {
+		roles = []string{}
+	}
+	return &dynamo.Group{ID: dynamo.GroupAll, Name: "All members", Description: "Every member of the org",
+		Roles: roles, MemberCount: o.Usage.Members, BuiltIn: true}
+}
+
+// Page is one page of groups.
+type Page struct {
+	Items      []*dynamo.Group `json:"items"`
+	NextCursor string          `json:"nextCursor,omitempty"`
+}
+
+// List returns a page of the org's groups, the built-in one first.
+func (s *Service) List(ctx context.Context, orgID, cursor string, limit int) (*Page, error) {
+	limit = dynamo.ClampLimit(limit)
+	after := ""
+	if cursor != "" {
+		b, err := base64.RawURLEncoding.DecodeString(cursor)
+		if err != nil || (!groupID.Match(b) && string(b) != storedStart) {
+			return nil, dynamo.ErrBadCursor
+		}
+		after = string(b)
+	}
+	o, err := s.store.Org(ctx, orgID)
+	if err != nil {
+		return nil, err
+	}
+	p := &Page{Items: []*dynamo.Group{}}
+	if after == "" {
+		p.Items = append(p.Items, builtinAll(o))
+		if limit--; limit == 0 {
+			// "grp_" sorts before every stored group id: the next page
+			// starts at the first of them.
+			p.NextCursor = base64.RawURLEncoding.EncodeToString([]byte(storedStart))
+			return p, nil
+		}
+	}
+	gs, next, err := s.store.GroupsPage(ctx, o, after, limit)
+	if err != nil {
+		return nil, err
+	}
+	p.Items = append(p.Items, gs...)
+	if next != "" {
+		p.NextCursor = base64.RawURLEncoding.EncodeToString([]byte(next))
+	}
+	return p, nil
+}
+
+// Delete deletes a group; its members stay members of the org and lose
+// what the group gave them. The built-in group cannot be deleted.
+func (s *Service) Delete(ctx context.Context, caller apigw.Caller, orgID, gid string) error {
+	if gid == dynamo.GroupAll {
+		return gatehouse.Errorf(gatehouse.CodeConflict, "the built-in group cannot be deleted")
+	}
+	o, g, err := s.group(ctx, orgID, gid)
+	if err != nil {
+		return err
+	}
+	// Deleting takes roles away, it gives none: no escalation check.
+	return s.store.DeleteGroup(ctx, o, g.ID, caller.Actor())
+}
+
+func (s *Service) group(ctx context.Context, orgID, gid string) (*gatehouse.Org, *dynamo.Group, error) {
+	if !groupID.MatchString(gid) && gid != dynamo.GroupAll {
+		return nil, nil, gatehouse.NotFound("group")
+	}
+	o, err := s.store.Org(ctx, orgID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if gid == dynamo.GroupAll {
+		return o, builtinAll(o), nil
+	}
+	g, err := s.store.Group(ctx, o, gid)
+	if err != nil {
+		return nil, nil, err
+	}
+	return o, g, nil
+}
+
+// canGive reports whether the caller may give every role in roles to
+// someone (rule 6): only owners give owner, only owners and admins give
+// admin, and nobody gives a permission it does not hold itself.
+func (s *Service) canGive(o *gatehouse.Org, caller apigw.Caller, roles []string) error {
+	p := policy(s.catalogue, o)
+	for _, r := range roles {
+		switch r {
+		case authz.RoleOwner:
+			if !caller.HasRole(authz.RoleOwner) {
+				return gatehouse.Forbidden(gatehouse.ReasonEscalation, "only owners give the owner role")
+			}
+			continue
+		case authz.RoleAdmin:
+			if !caller.HasRole(authz.RoleOwner) && !caller.HasRole(authz.RoleAdmin) {
+				return gatehouse.Forbidden(gatehouse.ReasonEscalation, "only owners and admins give the admin role")
+			}
+		}
+		perms, ok := p.RolePermissions(r)
+		if !ok {
+			continue // a role deleted meanwhile gives nothing
+		}
+		for _, perm := range perms {
+			if !caller.Has(perm) {
+				return gatehouse.Forbidden(gatehouse.ReasonEscalation, "the role %s gives %s, which the caller does not hold", r, perm)
+			}
+		}
+	}
+	return nil
+}
+
+func policy(c *authz.Catalogue, o *gatehouse.Org) *authz.OrgPolicy {
+	p := &authz.OrgPolicy{Catalogue: c, CustomRoles: map[string][]string{}, GroupRoles: o.GroupRoles}
+	for id, r := range o.CustomRoles {
+		p.CustomRoles[id] = r.Permissions
+	}
+	return p
+}
+
+// AddMember puts a member in a group. Joining a group gives its roles, so
+// the caller must be able to give them (rule 6).
+func (s *Service) AddMember(ctx context.Context, caller apigw.Caller, orgID, gid, userID string) error {
+	if gid == dynamo.GroupAll {
+		return gatehouse.Errorf(gatehouse.CodeConflict, "every member is in the built-in group")
+	}
+	o, g, err := s.group(ctx, orgID, gid)
+	if err != nil {
+		return err
+	}
+	m, err := s.store.Membership(ctx, orgID, userID)
+	if err != nil {
+		return err
+	}
+	if err := s.canGive(o, caller, g.Roles); err != nil {
+		return err
+	}
+	return s.store.AddGroupMember(ctx, orgID, g.ID, m, caller.Actor())
+}
+
+// RemoveMember takes a member out of a group.
+func (s *Service) RemoveMember(ctx context.Context, caller apigw.Caller, orgID, gid, userID string) error {
+	if gid == dynamo.GroupAll {
+		return gatehouse.Errorf(gatehouse.CodeConflict, "every member is in the built-in group")
+	}
+	_, g, err := s.group(ctx, orgID, gid)
+	if err != nil {
+		return err
+	}
+	m, err := s.store.Membership(ctx, orgID, userID)
+	if err != nil {
+		return err
+	}
+	return s.store.RemoveGroupMember(ctx, orgID, g.ID, m, caller.Actor())
+}
+
+// RolesInput is the body of PUT .../groups/{groupId}/roles.
+type RolesInput struct {
+	Roles []string `json:"roles"`
+}
+
+// SetRoles replaces the roles bound to a group. Roles must exist; the owner
+// role is never bound to a group (ownership is always given directly, so
+// that the org's owner count and the last-owner rule stay exact); and the
+// caller must be able to give every role it binds (rule 6). Roles the group
+// already had and the caller could not give are refused too: binding is a
+// replacement, and keeping them would be the caller re-giving them.
+func (s *Service) SetRoles(ctx context.Context, caller apigw.Caller, orgID, gid string, in RolesInput) (*dynamo.Group, error) {
+	var v gatehouse.Validator
+	v.Check(in.Roles != nil, "roles", "is required (an empty list removes every role)")
+	v.Check(len(in.Roles) <= 20, "roles", "at most 20 roles")
+	o, g, err := s.group(ctx, orgID, gid)
+	if err != nil {
+		return nil, err
+	}
+	p := policy(s.catalogue, o)
+	roles := []string{}
+	for _, r := range in.Roles {
+		_, ok := p.RolePermissions(r)
+		v.Check(ok, "roles", "%q is not a role of the org", r)
+		v.Check(r != authz.RoleOwner, "roles", "the owner role is given to members directly, never through a group")
+		if !slices.Contains(roles, r) {
+			roles = append(roles, r)
+		}
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	var added []string
+	for _, r := range roles {
+		if !slices.Contains(g.Roles, r) {
+			added = append(added, r)
+		}
+	}
+	// Only what is added is given now; removing roles is always allowed.
+	if err := s.canGive(o, caller, added); err != nil {
+		return nil, err
+	}
+	if err := s.store.SetGroupRoles(ctx, o, g.ID, roles, caller.Actor()); err != nil {
+		return nil, err
+	}
+	g.Roles = roles
+	return g, nil
+}
+
+func printable(s string, max int) bool {
+	if utf8.RuneCountInString(s) > max || !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			return false
+		}
+	}
+	return true
+}
+
+// Function builds the `groups` function's mux from the configuration.
+func Function(d *app.Deps) *apigw.Mux {
+	return NewMux(NewService(d.Store(), d.Catalogue()), d.Log)
+}
+
+// NewMux returns the `groups` function's routes.
+func NewMux(s *Service, log *slog.Logger) *apigw.Mux {
+	m := apigw.NewMux(routes.FnGroups, log)
+	const base = "/v1/orgs/{orgId}/groups"
+	m.Handle("GET "+base, func(ctx context.Context, r *apigw.Request) (apigw.Response, error) {
+		limit, err := limitOf(r)
+		if err != nil {
+			return apigw.Response{}, err
+		}
+		p, err := s.List(ctx, r.Param("orgId"), r.Query("cursor"), limit)
+		if err != nil {
+			return apigw.Response{}, err
+		}
+		return apigw.JSON(http.StatusOK, p)
+	})
+	m.Handle("POST "+base, func(ctx context.Context, r *apigw.Request) (apigw.Response, error) {
+		var in Input
+		if err := r.Decode(&in); err != nil {
+			return apigw.Response{}, err
+		}
+		g, err := s.Create(ctx, r.Caller, r.Param("orgId"), in)
+		if err != nil {
+			return apigw.Response{}, err
+		}
+		return apigw.JSON(http.StatusCreated, g)
+	})
+	m.Handle("DELETE "+base+"/{groupId}", func(ctx context.Context, r *apigw.Request) (apigw.Response, error) {
+		if err := s.Delete(ctx, r.Caller, r.Param("orgId"), r.Param("groupId")); err != nil {
+			return apigw.Response{}, err
+		}
+		return apigw.NoContent()
+	})
+	m.Handle("PUT "+base+"/{groupId}/members/{userId}", func(ctx context.Context, r *apigw.Request) (apigw.Response, error) {
+		if err := s.AddMember(ctx, r.Caller, r.Param("orgId"), r.Param("groupId"), r.Param("userId")); err != nil {
+			return apigw.Response{}, err
+		}
+		return apigw.NoContent()
+	})
+	m.Handle("DELETE "+base+"/{groupId}/members/{userId}", func(ctx context.Context, r *apigw.Request) (apigw.Response, error) {
+		if err := s.RemoveMember(ctx, r.Caller, r.Param("orgId"), r.Param("groupId"), r.Param("userId")); err != nil {
+			return apigw.Response{}, err
+		}
+		return apigw.NoContent()
+	})
+	m.Handle("PUT "+base+"/{groupId}/roles", func(ctx context.Context, r *apigw.Request) (apigw.Response, error) {
+		var in RolesInput
+		if err := r.Decode(&in); err != nil {
+			return apigw.Response{}, err
+		}
+		g, err := s.SetRoles(ctx, r.Caller, r.Param("orgId"), r.Param("groupId"), in)
+		if err != nil {
+			return apigw.Response{}, err
+		}
+		return apigw.JSON(http.StatusOK, g)
+	})
+	return m
+}
+
+func limitOf(r *apigw.Request) (int, error) {
+	q := r.Query("limit")
+	if q == "" {
+		return 0, nil
+	}
+	n := 0
+	for _, c := range q {
+		if c < '0' || c > '9' || n > dynamo.MaxPageLimit {
+			return 0, gatehouse.Invalid(gatehouse.FieldError{Field: "limit", Message: "must be a number from 1 to 100"})
+		}
+		n = n*10 + int(c-'0')
+	}
+	if n < 1 || n > dynamo.MaxPageLimit {
+		return 0, gatehouse.Invalid(gatehouse.FieldError{Field: "limit", Message: "must be a number from 1 to 100"})
+	}
+	return n, nil
+}
