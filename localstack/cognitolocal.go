@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strconv"
 	"strings"
@@ -188,8 +189,28 @@ func (c *cognitoLocal) portInUse() bool {
 	return strings.Contains(tail(c.logPath, 20), "EADDRINUSE")
 }
 
+// confirmationCodeFromLog finds the last confirmation code cognito-local
+// delivered to the user with this sub: with email among the pool's
+// AutoVerifiedAttributes, its console sender logs a box with "Username:
+// <sub>" and "Code: <digits>". The log is append-only, so unlike the data
+// file it is never caught half-written.
+func (c *cognitoLocal) confirmationCodeFromLog(sub string) string {
+	b, err := os.ReadFile(c.logPath)
+	if err != nil {
+		return ""
+	}
+	re := regexp.MustCompile(`(?s)Username:\s+` + regexp.QuoteMeta(sub) + `\b.*?Code:\s+(\d+)`)
+	m := re.FindAllSubmatch(b, -1)
+	if len(m) == 0 {
+		return ""
+	}
+	return string(m[len(m)-1][1])
+}
+
 // confirmationCode reads the sign-up confirmation code cognito-local keeps
-// for an unconfirmed user in its data file, .cognito/db/<poolId>.json.
+// for an unconfirmed user in its data file, .cognito/db/<poolId>.json. The
+// file is rewritten on every change, without locking (concurrent saves may
+// even interleave), so a read can fail or be stale: callers retry.
 func (c *cognitoLocal) confirmationCode(poolID, email string) (string, error) {
 	b, err := os.ReadFile(filepath.Join(c.dir, ".cognito", "db", poolID+".json"))
 	if err != nil {

@@ -140,3 +140,21 @@ func TestStartFailsCleanlyWithoutCognitoLocal(t *testing.T) {
 		t.Fatalf("Start: %v, want a cognito-local start error", err)
 	}
 }
+
+func TestConfirmationCodeFromCognitoLocalLog(t *testing.T) {
+	// Both shapes pino-pretty writes: the box on one line and over several
+	// lines; a second code for the same user (resent) wins.
+	log := "[1] INFO: a SignUp \u256d\u2500\u256e\u2502   Username:    sub-1   \u2502\u2502   Destination:   \u2502\u2502   long@example.test \u2502\u2502   Code:        111111  \u2502\u2570\u256f\n" +
+		"[2] INFO: b SignUp \u256d\u2500\u256e\n\u2502   Username:    sub-2   \u2502\n\u2502   Destination: b@x.test \u2502\n\u2502   Code:        222222   \u2502\n\u2570\u256f\n" +
+		"[3] INFO: c ResendConfirmationCode \u2502   Username:    sub-1   \u2502\n\u2502   Code:        333333   \u2502\n"
+	path := filepath.Join(t.TempDir(), "cognito-local.log")
+	if err := os.WriteFile(path, []byte(log), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c := &cognitoLocal{logPath: path}
+	for sub, want := range map[string]string{"sub-1": "333333", "sub-2": "222222", "sub-3": ""} {
+		if got := c.confirmationCodeFromLog(sub); got != want {
+			t.Errorf("%s: code %q, want %q", sub, got, want)
+		}
+	}
+}

@@ -591,14 +591,35 @@ func (s *Stack) Cognito() *cip.Client { return s.cip }
 // thousand requests are remembered.
 func (s *Stack) HandlerRan(requestID string) bool { return s.gw.ran.has(requestID) }
 
-// ConfirmationCode returns the sign-up confirmation code cognito-local
-// holds for an unconfirmed user (read from its data file; with a real
-// Cognito the code goes by email).
+// ConfirmationCode returns the latest sign-up confirmation code
+// cognito-local issued to a user (by email): from its log, where its
+// console sender prints it, or else from its data file. It waits a few
+// seconds for the code to show up. With a real Cognito the code goes by
+// email and cannot be read here.
 func (s *Stack) ConfirmationCode(email string) (string, error) {
 	if s.cognito == nil {
 		return "", errors.New("confirmation codes are only readable from cognito-local")
 	}
-	return s.cognito.confirmationCode(s.Info.UserPoolID, email)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	sub, err := s.Deps.Pool().UserSub(ctx, email)
+	if err != nil {
+		return "", fmt.Errorf("confirmation code of %s: %w", email, err)
+	}
+	for {
+		if code := s.cognito.confirmationCodeFromLog(sub); code != "" {
+			return code, nil
+		}
+		code, ferr := s.cognito.confirmationCode(s.Info.UserPoolID, email)
+		if ferr == nil {
+			return code, nil
+		}
+		select {
+		case <-ctx.Done():
+			return "", fmt.Errorf("confirmation code of %s (%s): not in cognito-local's log; data file: %w", email, sub, ferr)
+		case <-time.After(25 * time.Millisecond):
+		}
+	}
 }
 
 // StopCognito stops cognito-local (its data stays), so tests can check what
