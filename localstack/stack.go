@@ -628,7 +628,40 @@ func (s *Stack) StopCognito() error {
 	if s.cognito == nil {
 		return errors.New("cognito-local is not managed by this stack")
 	}
+	if err := s.settleCognitoData(); err != nil {
+		return err
+	}
 	s.cognito.stop()
+	return nil
+}
+
+// settleCognitoData makes sure cognito-local's pool file is whole before it
+// stops, since a restart reloads it. cognito-local rewrites the file on
+// every change with no locking, and two overlapping saves can leave it
+// interleaved until the next save: when it does not parse, one harmless
+// write (the admin's name, unchanged) rewrites it from memory.
+func (s *Stack) settleCognitoData() error {
+	poolFile := filepath.Join(s.cognito.dir, ".cognito", "db", s.Info.UserPoolID+".json")
+	valid := func() bool {
+		b, err := os.ReadFile(poolFile)
+		return err == nil && json.Valid(b)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	for !valid() {
+		if _, err := s.cip.AdminUpdateUserAttributes(ctx, &cip.AdminUpdateUserAttributesInput{
+			UserPoolId:     aws.String(s.Info.UserPoolID),
+			Username:       aws.String(s.Info.AdminEmail),
+			UserAttributes: []types.AttributeType{{Name: aws.String("name"), Value: aws.String("Platform admin")}},
+		}); err != nil {
+			return fmt.Errorf("settle cognito-local data before stopping it: %w", err)
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("cognito-local's pool file %s stays unreadable; a restart would lose the pool", poolFile)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
 	return nil
 }
 
