@@ -181,6 +181,7 @@ func TestMembersCreateWithPasswordAndManage(t *testing.T) {
 	if st := owner.DoJSON(t, "PATCH", path, map[string]any{"expiresAt": exp}, &got); st != http.StatusOK || !got.Readonly || got.ExpiresAt == nil || !got.ExpiresAt.Equal(exp) {
 		t.Fatalf("PATCH expiresAt: %d %+v", st, got)
 	}
+	got = members.Member{} // a fresh decode: an absent expiresAt must read as none
 	if st := owner.DoJSON(t, "PATCH", path, map[string]any{"expiresAt": nil, "enabled": false}, &got); st != http.StatusOK || got.ExpiresAt != nil || got.Status != gatehouse.StatusDisabled || !got.Readonly {
 		t.Fatalf("PATCH clear expiry, disable: %d %+v", st, got)
 	}

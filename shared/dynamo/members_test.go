@@ -68,3 +68,31 @@ func TestChangeMemberWritesOnlyChangedFields(t *testing.T) {
 		t.Fatalf("stale change: %v, want conflict", err)
 	}
 }
+
+func TestChangeMemberSetsThenClearsExpiry(t *testing.T) {
+	env := dynamotest.New(t)
+	ctx := context.Background()
+	o, m := memberFixture(t, env)
+	step := func(change func(*gatehouse.Membership)) *gatehouse.Membership {
+		t.Helper()
+		before, _ := env.Store.Membership(ctx, o.ID, "u2")
+		after := *before
+		change(&after)
+		if err := env.Store.ChangeMember(ctx, dynamo.MemberChange{Before: before, After: &after, Org: o,
+			Audit: env.Store.NewAudit(gatehouse.Actor{}, o.ID, "member.update", "u2", nil, nil)}); err != nil {
+			t.Fatal(err)
+		}
+		got, _ := env.Store.Membership(ctx, o.ID, "u2")
+		return got
+	}
+	exp := m.ExpiresAt.Add(time.Hour).Truncate(time.Second)
+	if got := step(func(a *gatehouse.Membership) { a.Readonly = true }); !got.Readonly {
+		t.Fatalf("readonly: %+v", got)
+	}
+	if got := step(func(a *gatehouse.Membership) { a.ExpiresAt = &exp }); got.ExpiresAt == nil || !got.ExpiresAt.Equal(exp) {
+		t.Fatalf("set expiry: %+v", got)
+	}
+	if got := step(func(a *gatehouse.Membership) { a.ExpiresAt = nil; a.Status = gatehouse.StatusDisabled }); got.ExpiresAt != nil || got.Status != gatehouse.StatusDisabled {
+		t.Fatalf("clear expiry and disable: %+v", got)
+	}
+}

@@ -1,0 +1,280 @@
+package members_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gatehouse-dev/gatehouse/shared/authz"
+	"github.com/gatehouse-dev/gatehouse/shared/cognito"
+	"github.com/gatehouse-dev/gatehouse/shared/dynamo"
+	"github.com/gatehouse-dev/gatehouse/shared/dynamo/dynamotest"
+	"github.com/gatehouse-dev/gatehouse/shared/gatehouse"
+	"github.com/gatehouse-dev/gatehouse/shared/members"
+	"github.com/truora/minidyn/server"
+)
+
+// fakePool is a hand-written Cognito fake with function fields.
+type fakePool struct {
+	mu      sync.Mutex
+	users   map[string]string
+	create  func(u cognito.NewUser) error
+	deleted []string
+}
+
+func (p *fakePool) CreateUser(_ context.Context, u cognito.NewUser, _ string) (string, error) {
+	if p.create != nil {
+		if err := p.create(u); err != nil {
+			return "", err
+		}
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.users == nil {
+		p.users = map[string]string{}
+	}
+	sub := "sub-" + u.Email
+	p.users[u.Email] = sub
+	return sub, nil
+}
+
+func (p *fakePool) DeleteUser(_ context.Context, username string) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	delete(p.users, username)
+	p.deleted = append(p.deleted, username)
+	return nil
+}
+
+func (p *fakePool) SetPassword(context.Context, string, string) error { return nil }
+
+type fixture struct {
+	env   *dynamotest.Env
+	svc   *members.Service
+	pool  *fakePool
+	org   string
+	owner members.Caller
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	env := dynamotest.New(t)
+	ctx := context.Background()
+	now := env.Store.Now()
+	u := &gatehouse.User{ID: "owner", Email: "owner@example.com", Status: gatehouse.StatusActive, ResourceLimit: -1, CreatedAt: now, UpdatedAt: now}
+	org := dynamo.NewPersonalOrg(u, now)
+	if err := env.Store.CreateAccount(ctx, u, org, gatehouse.Actor{UserID: "owner"}); err != nil {
+		t.Fatal(err)
+	}
+	cat := authz.NewCatalogue(authz.DefaultResourceTypes)
+	pool := &fakePool{}
+	svc := members.NewService(env.Store, pool, cat, nil, members.DefaultConfig("http://gatehouse.test"), nil)
+	perms, _ := cat.BuiltinRole("owner")
+	env.Counter.Reset()
+	return &fixture{env: env, svc: svc, pool: pool, org: org.ID,
+		owner: members.Caller{Actor: gatehouse.Actor{UserID: "owner", RequestID: "req"}, OrgID: org.ID, Roles: []string{"owner"}, Permissions: perms}}
+}
+
+func (f *fixture) caller(id string, roles ...string) members.Caller {
+	cat := authz.NewCatalogue(authz.DefaultResourceTypes)
+	var perms []string
+	for _, r := range roles {
+		p, _ := cat.BuiltinRole(r)
+		perms = append(perms, p...)
+	}
+	return members.Caller{Actor: gatehouse.Actor{UserID: id}, OrgID: f.org, Roles: roles, Permissions: perms}
+}
+
+func pw(s string) *string { return &s }
+
+func TestCreateIsOneTransaction(t *testing.T) {
+	f := newFixture(t)
+	res, err := f.svc.Create(context.Background(), f.owner, f.org, members.CreateInput{Email: "Ada@Example.com", Roles: []string{"viewer"}, Password: pw("secret-pass-1")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := f.env.Counter.Counts()
+	if c["TransactWriteItems"] != 1 {
+		t.Errorf("calls %v: want exactly one TransactWriteItems", c)
+	}
+	for op := range c {
+		if op == "Scan" || op == "PutItem" || op == "UpdateItem" || op == "DeleteItem" {
+			t.Errorf("call %s outside the transaction", op)
+		}
+	}
+	if res.Member.UserID != "sub-ada@example.com" || !res.AccountCreated {
+		t.Errorf("result %+v", res)
+	}
+}
+
+func TestEveryMutationIsOneTransaction(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	res, err := f.svc.Create(ctx, f.owner, f.org, members.CreateInput{Email: "b@example.com", Roles: []string{"manager"}, Password: pw("secret-pass-1")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := res.Member.UserID
+	yes := true
+	exp := time.Now().Add(time.Hour)
+	ul, rl := 2, 3
+	for _, tc := range []struct {
+		name string
+		run  func() error
+	}{
+		{"patch", func() error {
+			_, err := f.svc.Update(ctx, f.owner, f.org, id, members.Patch{Readonly: &yes, ExpiresAt: members.OptionalTime{Set: true, Value: &exp}})
+			return err
+		}},
+		{"roles", func() error { _, err := f.svc.SetRoles(ctx, f.owner, f.org, id, []string{"developer"}); return err }},
+		{"limits", func() error {
+			_, err := f.svc.SetLimits(ctx, f.owner, f.org, id, members.Limits{UserLimit: &ul, ResourceLimit: &rl})
+			return err
+		}},
+		{"remove", func() error { return f.svc.Remove(ctx, f.owner, f.org, id) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f.env.Counter.Reset()
+			if err := tc.run(); err != nil {
+				t.Fatal(err)
+			}
+			if n := f.env.Counter.Counts()["TransactWriteItems"]; n != 1 {
+				t.Errorf("TransactWriteItems = %d, want 1 (%v)", n, f.env.Counter.Counts())
+			}
+		})
+	}
+}
+
+func TestPatchClearsExpiryFromJSON(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	res, err := f.svc.Create(ctx, f.owner, f.org, members.CreateInput{Email: "c@example.com", Roles: []string{"viewer"}, Password: pw("secret-pass-1")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := res.Member.UserID
+	for _, body := range []string{`{"readonly": true}`, `{"expiresAt": "` + time.Now().Add(48*time.Hour).UTC().Format(time.RFC3339) + `"}`, `{"enabled": false, "expiresAt": null}`} {
+		var p members.Patch
+		if err := json.Unmarshal([]byte(body), &p); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.Update(ctx, f.owner, f.org, id, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m, _ := f.env.Store.Membership(ctx, f.org, id)
+	if m.ExpiresAt != nil || m.Status != gatehouse.StatusDisabled || !m.Readonly {
+		t.Fatalf("after PATCHes: %+v", m)
+	}
+}
+
+func TestCreateCompensatesCognitoWhenTheTransactionFails(t *testing.T) {
+	f := newFixture(t)
+	// The failure starts once Cognito has the user: between the two systems.
+	f.pool.create = func(cognito.NewUser) error {
+		f.env.Server.EmulateFailure(server.FailureConditionInternalServerError)
+		return nil
+	}
+	_, err := f.svc.Create(context.Background(), f.owner, f.org, members.CreateInput{Email: "d@example.com", Roles: []string{"viewer"}, Password: pw("secret-pass-1")})
+	f.env.Server.EmulateFailure(server.FailureConditionNone)
+	if err == nil {
+		t.Fatal("create succeeded under failure")
+	}
+	if len(f.pool.users) != 0 || len(f.pool.deleted) != 1 {
+		t.Fatalf("Cognito users %v, deleted %v: want the user compensated", f.pool.users, f.pool.deleted)
+	}
+	if _, err := f.env.Store.UserIDByEmail(context.Background(), "d@example.com"); gatehouse.ErrorCode(err) != gatehouse.CodeNotFound {
+		t.Errorf("email reserved: %v", err)
+	}
+}
+
+func TestCreateWritesNothingWhenCognitoIsDown(t *testing.T) {
+	f := newFixture(t)
+	f.pool.create = func(cognito.NewUser) error { return cognito.ErrUnavailable }
+	f.env.Counter.Reset()
+	_, err := f.svc.Create(context.Background(), f.owner, f.org, members.CreateInput{Email: "e@example.com", Roles: []string{"viewer"}, Password: pw("secret-pass-1")})
+	if gatehouse.ErrorCode(err) != gatehouse.CodeUnavailable {
+		t.Fatalf("err %v, want unavailable", err)
+	}
+	if n := f.env.Counter.Counts()["TransactWriteItems"]; n != 0 {
+		t.Errorf("TransactWriteItems = %d, want 0", n)
+	}
+}
+
+// TestRules pins each permission rule with a case that fails if it breaks.
+func TestRules(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	mk := func(email string, by members.Caller, roles ...string) string {
+		t.Helper()
+		res, err := f.svc.Create(ctx, by, f.org, members.CreateInput{Email: email, Roles: roles, Password: pw("secret-pass-1")})
+		if err != nil {
+			t.Fatalf("create %s: %v", email, err)
+		}
+		return res.Member.UserID
+	}
+	admin := mk("admin@example.com", f.owner, "admin")
+	mgr := mk("mgr@example.com", f.owner, "manager")
+	ul, rl := 2, 2
+	if _, err := f.svc.SetLimits(ctx, f.owner, f.org, mgr, members.Limits{UserLimit: &ul, ResourceLimit: &rl}); err != nil {
+		t.Fatal(err)
+	}
+	adminC, mgrC := f.caller(admin, "admin"), f.caller(mgr, "manager")
+	managed := mk("managed@example.com", mgrC, "viewer")
+	unmanaged := mk("free@example.com", f.owner, "viewer")
+	ceiling := time.Now().Add(time.Hour).UTC()
+	expC := adminC
+	expC.ExpiresAt = &ceiling
+	later := ceiling.Add(time.Minute)
+
+	for _, tc := range []struct {
+		name   string
+		run    func() error
+		code   gatehouse.Code
+		reason string
+	}{
+		{"rule 6: admin cannot make an owner", func() error { _, err := f.svc.SetRoles(ctx, adminC, f.org, unmanaged, []string{"owner"}); return err }, gatehouse.CodeForbidden, gatehouse.ReasonEscalation},
+		{"rule 6: manager cannot make an admin", func() error { _, err := f.svc.SetRoles(ctx, mgrC, f.org, managed, []string{"admin"}); return err }, gatehouse.CodeForbidden, gatehouse.ReasonEscalation},
+		{"rule 6: admin cannot change an owner", func() error { _, err := f.svc.SetRoles(ctx, adminC, f.org, "owner", []string{"viewer"}); return err }, gatehouse.CodeForbidden, gatehouse.ReasonEscalation},
+		{"rule 7: manager outside its subtree", func() error { return f.svc.Remove(ctx, mgrC, f.org, unmanaged) }, gatehouse.CodeForbidden, gatehouse.ReasonNotManaged},
+		{"rule 7: limits above its own", func() error {
+			three := 3
+			_, err := f.svc.SetLimits(ctx, mgrC, f.org, managed, members.Limits{UserLimit: &three, ResourceLimit: &rl})
+			return err
+		}, gatehouse.CodeForbidden, gatehouse.ReasonEscalation},
+		{"rule 8: later than the ceiling", func() error {
+			_, err := f.svc.Update(ctx, expC, f.org, unmanaged, members.Patch{ExpiresAt: members.OptionalTime{Set: true, Value: &later}})
+			return err
+		}, gatehouse.CodeForbidden, gatehouse.ReasonExpiryCeiling},
+		{"rule 8: clearing under a ceiling", func() error {
+			_, err := f.svc.Update(ctx, expC, f.org, unmanaged, members.Patch{ExpiresAt: members.OptionalTime{Set: true}})
+			return err
+		}, gatehouse.CodeForbidden, gatehouse.ReasonExpiryCeiling},
+		{"rule 9: last owner demoted", func() error { _, err := f.svc.SetRoles(ctx, f.owner, f.org, "owner", []string{"admin"}); return err }, gatehouse.CodeLastOwner, ""},
+		{"rule 9: last owner leaves", func() error { return f.svc.Leave(ctx, f.owner, f.org) }, gatehouse.CodeLastOwner, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.code == "" {
+				return
+			}
+			err := tc.run()
+			var ge *gatehouse.Error
+			if !errors.As(err, &ge) || ge.Code != tc.code || (tc.reason != "" && ge.Reason != tc.reason) {
+				t.Fatalf("err %v, want %s %s", err, tc.code, tc.reason)
+			}
+		})
+	}
+	// Rule 7: what a manager creates is managed by it with limits 0.
+	m, _ := f.env.Store.Membership(ctx, f.org, managed)
+	if m.ManagedBy != mgr || m.UserLimit != 0 || m.ResourceLimit != 0 {
+		t.Errorf("managed member %+v", m)
+	}
+	// Rule 8: what a caller with a ceiling creates gets exactly it.
+	res, err := f.svc.Create(ctx, expC, f.org, members.CreateInput{Email: "exp@example.com", Roles: []string{"viewer"}, Password: pw("secret-pass-1")})
+	if err != nil || res.Member.ExpiresAt == nil || !res.Member.ExpiresAt.Equal(ceiling) {
+		t.Errorf("created under a ceiling: %+v %v", res, err)
+	}
+}
