@@ -1,0 +1,252 @@
+// Package tokens manages API tokens: secrets bound to (user, org), shown
+// once, stored as a hash, optionally narrowed to a subset of the user's
+// permissions and to read-only, and never outliving the user's own expiry.
+//
+// The authorizer resolves a token with one read of its secret item
+// (dynamo.APITokenBySecret) and evaluates the user's current membership
+// intersected with the token's narrowing, so a token loses whatever its user
+// loses; revocation writes both of the token's items in one transaction.
+package tokens
+
+import (
+	"context"
+	"encoding/base64"
+	"log/slog"
+	"net/http"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/gatehouse-dev/gatehouse/shared/apigw"
+	"github.com/gatehouse-dev/gatehouse/shared/app"
+	"github.com/gatehouse-dev/gatehouse/shared/authz"
+	"github.com/gatehouse-dev/gatehouse/shared/dynamo"
+	"github.com/gatehouse-dev/gatehouse/shared/gatehouse"
+	"github.com/gatehouse-dev/gatehouse/shared/ids"
+	"github.com/gatehouse-dev/gatehouse/shared/routes"
+)
+
+// SecretKind is the prefix of API token secrets ("gha_...").
+const SecretKind = "gha"
+
+// Store is what the token use cases read and write.
+type Store interface {
+	Now() time.Time
+	CreateAPIToken(ctx context.Context, t *gatehouse.APIToken, hash string, actor gatehouse.Actor) error
+	APIToken(ctx context.Context, orgID, tokenID string) (*gatehouse.APIToken, string, error)
+	APITokensPage(ctx context.Context, orgID, userID, after string, limit int) ([]*gatehouse.APIToken, string, error)
+	RevokeAPIToken(ctx context.Context, orgID, tokenID string, actor gatehouse.Actor) (*gatehouse.APIToken, error)
+}
+
+// Service holds the token use cases.
+type Service struct {
+	store     Store
+	catalogue *authz.Catalogue
+}
+
+// NewService returns the service.
+func NewService(store Store, catalogue *authz.Catalogue) *Service {
+	return &Service{store: store, catalogue: catalogue}
+}
+
+var tokenID = regexp.MustCompile(`^tok_[a-z2-7]{26}$`)
+
+// Input is the body of POST /v1/orgs/{orgId}/tokens.
+type Input struct {
+	Name string `json:"name"`
+	// Permissions narrows the token; absent means all the user's
+	// permissions (always the current ones).
+	Permissions []string   `json:"permissions"`
+	Readonly    bool       `json:"readonly"`
+	ExpiresAt   *time.Time `json:"expiresAt"`
+}
+
+// Created is the answer of a creation: the token and its secret, which is
+// shown this once and never again.
+type Created struct {
+	*gatehouse.APIToken
+	Secret string `json:"secret"`
+}
+
+// Create makes a token for the caller in the org. Rule 6: the narrowing may
+// only name permissions the caller holds; rule 8: the token expires at the
+// latest when the caller's account or membership does (by default exactly
+// then). A token cannot mint tokens: what a token may do is bounded by a
+// person signing in, and a chain of tokens would outlive a revocation.
+func (s *Service) Create(ctx context.Context, caller apigw.Caller, orgID string, in Input) (*Created, error) {
+	if caller.TokenID != "" {
+		return nil, gatehouse.Forbidden(gatehouse.ReasonTokenNarrowing, "API tokens are created by a signed-in user, not by another token")
+	}
+	now := s.store.Now()
+	var v gatehouse.Validator
+	in.Name = strings.TrimSpace(in.Name)
+	v.Check(in.Name != "" && printable(in.Name, 100), "name", "must be 1 to 100 printable characters")
+	if in.Permissions != nil {
+		v.Check(len(in.Permissions) > 0, "permissions", "must name at least one permission (leave it out for all of the user's)")
+		for _, p := range in.Permissions {
+			v.Check(s.catalogue.Known(p), "permissions", "%q is not a permission of the catalogue", p)
+		}
+	}
+	if in.ExpiresAt != nil {
+		v.Check(in.ExpiresAt.After(now), "expiresAt", "must be in the future")
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	var perms []string
+	if in.Permissions != nil {
+		perms = []string{}
+		for _, p := range in.Permissions {
+			if !caller.Has(p) {
+				return nil, gatehouse.Forbidden(gatehouse.ReasonEscalation, "the caller does not hold %s", p)
+			}
+			if !slices.Contains(perms, p) {
+				perms = append(perms, p)
+			}
+		}
+		slices.Sort(perms)
+	}
+	expires := in.ExpiresAt
+	if caller.ExpiresAt != "" {
+		ceiling, err := time.Parse(time.RFC3339, caller.ExpiresAt)
+		if err != nil {
+			return nil, gatehouse.Errorf(gatehouse.CodeInternal, "unreadable caller expiry")
+		}
+		switch {
+		case expires == nil:
+			expires = &ceiling
+		case expires.After(ceiling):
+			return nil, gatehouse.Forbidden(gatehouse.ReasonExpiryCeiling, "the token cannot outlive the caller's own expiry (%s)", caller.ExpiresAt)
+		}
+	}
+	if expires != nil {
+		t := expires.UTC()
+		expires = &t
+	}
+	t := &gatehouse.APIToken{
+		ID: ids.New("tok"), OrgID: orgID, UserID: caller.UserID, Name: in.Name,
+		Permissions: perms, Readonly: in.Readonly, Status: gatehouse.StatusActive,
+		ExpiresAt: expires, CreatedAt: now, CreatedBy: caller.UserID,
+	}
+	secret := ids.Secret(SecretKind)
+	if err := s.store.CreateAPIToken(ctx, t, ids.Hash(secret), caller.Actor()); err != nil {
+		return nil, err
+	}
+	return &Created{APIToken: t, Secret: secret}, nil
+}
+
+func isAdmin(c apigw.Caller) bool {
+	return c.HasRole(authz.RoleOwner) || c.HasRole(authz.RoleAdmin)
+}
+
+// Page is one page of tokens.
+type Page struct {
+	Items      []*gatehouse.APIToken `json:"items"`
+	NextCursor string                `json:"nextCursor,omitempty"`
+}
+
+// List returns the org's tokens for owners and admins, the caller's own for
+// everyone else. Secrets are never listed.
+func (s *Service) List(ctx context.Context, caller apigw.Caller, orgID, cursor string, limit int) (*Page, error) {
+	after := ""
+	if cursor != "" {
+		b, err := base64.RawURLEncoding.DecodeString(cursor)
+		if err != nil || !tokenID.Match(b) {
+			return nil, dynamo.ErrBadCursor
+		}
+		after = string(b)
+	}
+	user := caller.UserID
+	if isAdmin(caller) {
+		user = ""
+	}
+	items, next, err := s.store.APITokensPage(ctx, orgID, user, after, dynamo.ClampLimit(limit))
+	if err != nil {
+		return nil, err
+	}
+	p := &Page{Items: items}
+	if p.Items == nil {
+		p.Items = []*gatehouse.APIToken{}
+	}
+	if next != "" {
+		p.NextCursor = base64.RawURLEncoding.EncodeToString([]byte(next))
+	}
+	return p, nil
+}
+
+// Revoke revokes a token: the caller's own, or any of the org's for owners
+// and admins. Another member's token is not found for anyone else.
+func (s *Service) Revoke(ctx context.Context, caller apigw.Caller, orgID, id string) error {
+	if !tokenID.MatchString(id) {
+		return gatehouse.NotFound("token")
+	}
+	t, _, err := s.store.APIToken(ctx, orgID, id)
+	if err != nil {
+		return err
+	}
+	if t.UserID != caller.UserID && !isAdmin(caller) {
+		return gatehouse.NotFound("token")
+	}
+	_, err = s.store.RevokeAPIToken(ctx, orgID, id, caller.Actor())
+	return err
+}
+
+func printable(s string, max int) bool {
+	if utf8.RuneCountInString(s) > max || !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			return false
+		}
+	}
+	return true
+}
+
+// Function builds the `tokens` function's mux from the configuration.
+func Function(d *app.Deps) *apigw.Mux {
+	return NewMux(NewService(d.Store(), d.Catalogue()), d.Log)
+}
+
+// NewMux returns the `tokens` function's routes.
+func NewMux(s *Service, log *slog.Logger) *apigw.Mux {
+	m := apigw.NewMux(routes.FnTokens, log)
+	const base = "/v1/orgs/{orgId}/tokens"
+	m.Handle("POST "+base, func(ctx context.Context, r *apigw.Request) (apigw.Response, error) {
+		var in Input
+		if err := r.Decode(&in); err != nil {
+			return apigw.Response{}, err
+		}
+		c, err := s.Create(ctx, r.Caller, r.Param("orgId"), in)
+		if err != nil {
+			return apigw.Response{}, err
+		}
+		return apigw.JSON(http.StatusCreated, c)
+	})
+	m.Handle("GET "+base, func(ctx context.Context, r *apigw.Request) (apigw.Response, error) {
+		limit := 0
+		if q := r.Query("limit"); q != "" {
+			n, err := strconv.Atoi(q)
+			if err != nil || n < 1 || n > dynamo.MaxPageLimit {
+				return apigw.Response{}, gatehouse.Invalid(gatehouse.FieldError{Field: "limit", Message: "must be a number from 1 to 100"})
+			}
+			limit = n
+		}
+		p, err := s.List(ctx, r.Caller, r.Param("orgId"), r.Query("cursor"), limit)
+		if err != nil {
+			return apigw.Response{}, err
+		}
+		return apigw.JSON(http.StatusOK, p)
+	})
+	m.Handle("DELETE "+base+"/{tokenId}", func(ctx context.Context, r *apigw.Request) (apigw.Response, error) {
+		if err := s.Revoke(ctx, r.Caller, r.Param("orgId"), r.Param("tokenId")); err != nil {
+			return apigw.Response{}, err
+		}
+		return apigw.NoContent()
+	})
+	return m
+}
