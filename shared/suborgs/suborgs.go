@@ -1,0 +1,160 @@
+// Package suborgs creates and lists the sub-orgs of an org (customers,
+// client companies). Its routes belong to the `orgs` function: the accounts
+// package builds that function's mux and calls Register.
+//
+// Rule 5 lives in the evaluator's inputs, not here: an owner or admin of an
+// org acts as admin in every descendant (the authorizer and the snapshot
+// loader read ancestor memberships), while members of a sub-org have no
+// membership in its parent and so see nothing of it.
+package suborgs
+
+import (
+	"context"
+	"encoding/base64"
+	"net/http"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/gatehouse-dev/gatehouse/shared/apigw"
+	"github.com/gatehouse-dev/gatehouse/shared/app"
+	"github.com/gatehouse-dev/gatehouse/shared/dynamo"
+	"github.com/gatehouse-dev/gatehouse/shared/gatehouse"
+	"github.com/gatehouse-dev/gatehouse/shared/ids"
+)
+
+// Store is what the sub-org use cases read and write.
+type Store interface {
+	Now() time.Time
+	Org(ctx context.Context, orgID string) (*gatehouse.Org, error)
+	CreateSubOrg(ctx context.Context, parent, child *gatehouse.Org, owner *gatehouse.Membership, actor gatehouse.Actor) error
+	SubOrgsPage(ctx context.Context, parentID, after string, limit int) ([]*gatehouse.Org, string, error)
+}
+
+// Service holds the sub-org use cases.
+type Service struct{ store Store }
+
+// NewService returns the service.
+func NewService(store Store) *Service { return &Service{store: store} }
+
+// Input is the body of POST /v1/orgs/{orgId}/suborgs.
+type Input struct {
+	Name string `json:"name"`
+}
+
+// Create creates a child org. Its creator becomes its owner, so that the
+// sub-org has an owner of its own from the start (rule 9) and keeps one if
+// the creator later leaves the parent; owners and admins of the parent act
+// as admins in it anyway (rule 5). The parent's subOrgCount counts it in the
+// same transaction.
+func (s *Service) Create(ctx context.Context, caller apigw.Caller, parentID string, in Input) (*gatehouse.Org, error) {
+	in.Name = strings.TrimSpace(in.Name)
+	if !validName(in.Name) {
+		return nil, gatehouse.Invalid(gatehouse.FieldError{Field: "name", Message: "must be 1 to 200 printable characters"})
+	}
+	parent, err := s.store.Org(ctx, parentID)
+	if err != nil {
+		return nil, err
+	}
+	if len(parent.Ancestors)+1 > dynamo.MaxOrgDepth {
+		return nil, gatehouse.Errorf(gatehouse.CodeConflict, "the org tree is at most %d levels deep", dynamo.MaxOrgDepth+1)
+	}
+	now := s.store.Now()
+	child := &gatehouse.Org{
+		ID:        ids.New("org"),
+		Name:      in.Name,
+		ParentID:  parent.ID,
+		Ancestors: append(slices.Clone(parent.Ancestors), parent.ID),
+		Settings:  gatehouse.OrgSettings{DefaultResourceAccess: gatehouse.ResourceAccessGranted},
+		Quotas:    gatehouse.Quotas{MaxMembers: -1},
+		CreatedAt: now,
+		UpdatedAt: now,
+	}
+	owner := dynamo.OwnerMembership(child.ID, caller.UserID, -1, now)
+	if err := s.store.CreateSubOrg(ctx, parent, child, owner, caller.Actor()); err != nil {
+		return nil, err
+	}
+	return s.store.Org(ctx, child.ID)
+}
+
+// Page is one page of sub-orgs.
+type Page struct {
+	Items      []*gatehouse.Org `json:"items"`
+	NextCursor string           `json:"nextCursor,omitempty"`
+}
+
+var orgID = regexp.MustCompile(`^org_[a-z2-7]{26}$`)
+
+// List returns the direct children of an org.
+func (s *Service) List(ctx context.Context, parentID, cursor string, limit int) (*Page, error) {
+	after := ""
+	if cursor != "" {
+		b, err := base64.RawURLEncoding.DecodeString(cursor)
+		if err != nil || !orgID.Match(b) {
+			return nil, dynamo.ErrBadCursor
+		}
+		after = string(b)
+	}
+	items, next, err := s.store.SubOrgsPage(ctx, parentID, after, dynamo.ClampLimit(limit))
+	if err != nil {
+		return nil, err
+	}
+	p := &Page{Items: items}
+	if next != "" {
+		p.NextCursor = base64.RawURLEncoding.EncodeToString([]byte(next))
+	}
+	return p, nil
+}
+
+// Register adds the sub-org routes to the `orgs` function's mux.
+func Register(m *apigw.Mux, s *Service) {
+	m.Handle("POST /v1/orgs/{orgId}/suborgs", func(ctx context.Context, r *apigw.Request) (apigw.Response, error) {
+		var in Input
+		if err := r.Decode(&in); err != nil {
+			return apigw.Response{}, err
+		}
+		o, err := s.Create(ctx, r.Caller, r.Param("orgId"), in)
+		if err != nil {
+			return apigw.Response{}, err
+		}
+		return apigw.JSON(http.StatusCreated, o)
+	})
+	m.Handle("GET /v1/orgs/{orgId}/suborgs", func(ctx context.Context, r *apigw.Request) (apigw.Response, error) {
+		limit := 0
+		if q := r.Query("limit"); q != "" {
+			n, err := strconv.Atoi(q)
+			if err != nil || n < 1 || n > dynamo.MaxPageLimit {
+				return apigw.Response{}, gatehouse.Invalid(gatehouse.FieldError{Field: "limit", Message: "must be a number from 1 to 100"})
+			}
+			limit = n
+		}
+		p, err := s.List(ctx, r.Param("orgId"), r.Query("cursor"), limit)
+		if err != nil {
+			return apigw.Response{}, err
+		}
+		return apigw.JSON(http.StatusOK, p)
+	})
+}
+
+// Registrar returns the function that registers the sub-org routes with the
+// configured store, for accounts.OrgsFunction(d, suborgs.Registrar(d)).
+func Registrar(d *app.Deps) func(*apigw.Mux) {
+	s := NewService(d.Store())
+	return func(m *apigw.Mux) { Register(m, s) }
+}
+
+func validName(s string) bool {
+	if s == "" || utf8.RuneCountInString(s) > 200 || !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			return false
+		}
+	}
+	return true
+}
