@@ -19,6 +19,7 @@ package e2e
 //	outbox(t)                        the emails of the local outbox, newest first
 //	emailsTo(t, addr)                the outbox's emails to one address, newest first
 //	eventually(t, timeout, cond)     polls cond until true
+//	sweep(t)                         runs the expiration sweep now (no ticker in tests)
 //	withCognitoDown(t, fn)           runs fn with cognito-local stopped, then restarts it
 //	withDynamoFailure(t, fn)         runs fn with every call on the table failing (500)
 //
@@ -461,6 +462,14 @@ func withDynamoFailure(t testing.TB, fn func()) {
 	t.Cleanup(clear)
 	fn()
 	clear()
+}
+
+// sweep runs the expiration sweep now, as the schedule would.
+func sweep(t testing.TB) {
+	t.Helper()
+	if err := stack().Sweep(context.Background()); err != nil {
+		t.Fatalf("sweep: %v", err)
+	}
 }
 
 // eventually polls cond every 50 ms until it holds or timeout passes.

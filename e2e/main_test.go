@@ -308,3 +308,33 @@ func TestCurlSession(t *testing.T) {
 		t.Errorf("me %+v, want the platform admin %s", me, info.AdminEmail)
 	}
 }
+
+// TestFailsClosedWhenTheTableFails: with every DynamoDB call failing, the
+// authorizer cannot load the caller and refuses (403); the function never
+// runs. Once DynamoDB is back, the same token works. Not parallel: it breaks
+// the table for everyone.
+func TestFailsClosedWhenTheTableFails(t *testing.T) {
+	admin := adminClient(t)
+	withDynamoFailure(t, func() {
+		r := admin.DoRaw(t, http.MethodGet, "/v1/me", nil, nil)
+		requireGatewayMessage(t, r, http.StatusForbidden, "Forbidden")
+		requireHandlerNotRun(t, r)
+	})
+	var me struct {
+		PlatformAdmin bool `json:"platformAdmin"`
+	}
+	if status := admin.DoJSON(t, http.MethodGet, "/v1/me", nil, &me); status != http.StatusOK || !me.PlatformAdmin {
+		t.Fatalf("GET /v1/me after recovery: %d, platformAdmin %v", status, me.PlatformAdmin)
+	}
+}
+
+// TestSweepOnDemand runs the expiration sweep the way tests trigger it (the
+// stack has no ticker under test); with nothing expired it changes nothing.
+func TestSweepOnDemand(t *testing.T) {
+	t.Parallel()
+	c := newUser(t)
+	sweep(t)
+	if status, raw := c.Do(t, http.MethodGet, "/v1/me", nil); status != http.StatusOK {
+		t.Fatalf("GET /v1/me after a sweep: %d %s", status, raw)
+	}
+}

@@ -260,7 +260,13 @@ func (s *Stack) start(ctx context.Context) error {
 		}
 		s.logFile, fnLog = f, f
 	}
-	log := slog.New(slog.NewJSONHandler(fnLog, nil))
+	// The functions' configuration starts from the environment (resource
+	// types, log level...); the stack fills in its endpoints and ids below.
+	cfg, err := app.ConfigFromEnv()
+	if err != nil {
+		return err
+	}
+	log := slog.New(slog.NewJSONHandler(fnLog, &slog.HandlerOptions{Level: cfg.LogLevel}))
 
 	// 1. DynamoDB.
 	ddbEndpoint := o.DynamoDBEndpoint
@@ -304,10 +310,6 @@ func (s *Stack) start(ctx context.Context) error {
 
 	// 4. The functions' configuration and dependencies: the same code paths
 	// as in Lambda, with the endpoints and ids of this stack.
-	cfg, err := app.ConfigFromEnv()
-	if err != nil {
-		return err
-	}
 	cfg.Region, cfg.Table = o.Region, o.Table
 	cfg.UserPoolID, cfg.ClientID = poolID, clientID
 	cfg.DynamoDBEndpoint = ddbEndpoint
