@@ -42,10 +42,11 @@ func (e *invokeEndpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := e.funcs()
-	var h InvokeHandler
-	if f != nil {
-		h = f.Invoke[name]
+	if f == nil {
+		lambdaServiceError(w, http.StatusServiceUnavailable, "ServiceException", "the local stack is still starting")
+		return
 	}
+	h := f.Invoke[name]
 	if h == nil {
 		lambdaServiceError(w, http.StatusNotFound, "ResourceNotFoundException",
 			fmt.Sprintf("Function not found: arn:aws:lambda:%s:%s:function:%s", e.region, localAccountID, name))
