@@ -9,10 +9,14 @@ import (
 	"github.com/gatehouse-dev/gatehouse/shared/app"
 	"github.com/gatehouse-dev/gatehouse/shared/audit"
 	"github.com/gatehouse-dev/gatehouse/shared/authorizer"
+	"github.com/gatehouse-dev/gatehouse/shared/groups"
 	"github.com/gatehouse-dev/gatehouse/shared/invites"
 	"github.com/gatehouse-dev/gatehouse/shared/members"
+	"github.com/gatehouse-dev/gatehouse/shared/resources"
 	"github.com/gatehouse-dev/gatehouse/shared/roles"
 	"github.com/gatehouse-dev/gatehouse/shared/routes"
+	"github.com/gatehouse-dev/gatehouse/shared/suborgs"
+	"github.com/gatehouse-dev/gatehouse/shared/tokens"
 	"github.com/gatehouse-dev/gatehouse/shared/triggers"
 )
 
@@ -56,7 +60,7 @@ func DefaultFunctions(d *app.Deps) (Functions, error) {
 	f.Authorizer = authorizer.Function(d).Handle
 	f.Invoke[routes.FnTriggers] = triggers.Function(d).Handle
 	f.HTTP[routes.FnMe] = accounts.MeFunction(d).Serve
-	f.HTTP[routes.FnOrgs] = accounts.OrgsFunction(d).Serve
+	f.HTTP[routes.FnOrgs] = accounts.OrgsFunction(d, suborgs.Registrar(d)).Serve
 	membersMux, err := members.Handler(d)
 	if err != nil {
 		return f, err
@@ -69,5 +73,8 @@ func DefaultFunctions(d *app.Deps) (Functions, error) {
 	f.HTTP[routes.FnInvites] = invitesMux.Serve
 	f.HTTP[routes.FnRoles] = roles.NewMux(roles.NewService(d.Store(), d.Catalogue()), d.Log).Serve
 	f.HTTP[routes.FnAudit] = audit.NewMux(audit.NewService(d.Store()), d.Log).Serve
+	f.HTTP[routes.FnResources] = resources.Function(d).Serve
+	f.HTTP[routes.FnGroups] = groups.Function(d).Serve
+	f.HTTP[routes.FnTokens] = tokens.Function(d).Serve
 	return f, nil
 }
