@@ -122,7 +122,12 @@ func (p *Pool) SetEmailVerified(ctx context.Context, username string, verified b
 	_, err := p.api.AdminUpdateUserAttributes(ctx, &cip.AdminUpdateUserAttributesInput{
 		UserPoolId:     aws.String(p.poolID),
 		Username:       aws.String(username),
-		UserAttributes: []types.AttributeType{{Name: aws.String("email_verified"), Value: aws.String(fmt.Sprint(verified))}},
+		// The email goes along: Cognito implementations refuse to change
+		// email_verified alone (cognito-local does).
+		UserAttributes: []types.AttributeType{
+			{Name: aws.String("email"), Value: aws.String(username)},
+			{Name: aws.String("email_verified"), Value: aws.String(fmt.Sprint(verified))},
+		},
 	})
 	return p.mapErr("update user", err)
 }
