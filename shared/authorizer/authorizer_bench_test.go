@@ -1,0 +1,155 @@
+package authorizer_test
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"encoding/base64"
+	"encoding/json"
+	"math/big"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/gatehouse-dev/gatehouse/shared/authorizer"
+	"github.com/gatehouse-dev/gatehouse/shared/authz"
+	"github.com/gatehouse-dev/gatehouse/shared/dynamo"
+	"github.com/gatehouse-dev/gatehouse/shared/dynamo/dynamotest"
+	"github.com/gatehouse-dev/gatehouse/shared/gatehouse"
+	"github.com/gatehouse-dev/gatehouse/shared/jwtverify"
+	"github.com/golang-jwt/jwt/v5"
+)
+
+// The authorizer budget (DESIGN.md section 9) as ratios measured in one
+// run: a whole decision with a warm JWKS and a warm membership cache against
+// the practical floor, a bare RS256 verification of the same token with the
+// same public key. make bench prints the ratio of BenchmarkAuthorizerWarm
+// to BenchmarkJWTVerifyBaseline, and the reads/op metrics.
+
+// benchWorld is a pool key served as a JWKS, a table with an org and a
+// developer member of it, and a signed access token of that member.
+type benchWorld struct {
+	key   *rsa.PrivateKey
+	jwks  *httptest.Server
+	env   *dynamotest.Env
+	orgID string
+	token string
+	req   events.APIGatewayV2CustomAuthorizerV2Request
+}
+
+func newBenchWorld(b *testing.B) *benchWorld {
+	b.Helper()
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		b.Fatal(err)
+	}
+	w := &benchWorld{key: key}
+	jwks, _ := json.Marshal(map[string]any{"keys": []map[string]string{{
+		"kty": "RSA", "alg": "RS256", "use": "sig", "kid": kid,
+		"n": base64.RawURLEncoding.EncodeToString(key.N.Bytes()),
+		"e": base64.RawURLEncoding.EncodeToString(big.NewInt(int64(key.E)).Bytes()),
+	}}})
+	w.jwks = httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, _ *http.Request) {
+		rw.Header().Set("Content-Type", "application/json")
+		_, _ = rw.Write(jwks)
+	}))
+	b.Cleanup(w.jwks.Close)
+
+	w.env = dynamotest.New(b)
+	ctx := context.Background()
+	now := w.env.Store.Now()
+	owner := &gatehouse.User{ID: "u-owner", Email: "owner@example.com", Status: gatehouse.StatusActive, ResourceLimit: -1, CreatedAt: now}
+	org := dynamo.NewPersonalOrg(owner, now)
+	if err := w.env.Store.CreateAccount(ctx, owner, org, gatehouse.Actor{}); err != nil {
+		b.Fatal(err)
+	}
+	w.orgID = org.ID
+	dev := &gatehouse.User{ID: "u-developer", Email: "developer@example.com", Status: gatehouse.StatusActive, CreatedAt: now}
+	if err := w.env.Store.CreateAccount(ctx, dev, nil, gatehouse.Actor{}); err != nil {
+		b.Fatal(err)
+	}
+	m := &gatehouse.Membership{OrgID: org.ID, UserID: dev.ID, Roles: []string{authz.RoleDeveloper},
+		Status: gatehouse.StatusActive, CreatedAt: now}
+	if err := dynamo.PutMembershipForTest(ctx, w.env.Store, m); err != nil {
+		b.Fatal(err)
+	}
+
+	t := time.Now()
+	tok := jwt.NewWithClaims(jwt.SigningMethodRS256, jwt.MapClaims{
+		"sub": dev.ID, "iss": w.issuer(), "token_use": "access", "client_id": clientID,
+		"username": dev.ID, "iat": t.Unix(), "exp": t.Add(time.Hour).Unix(),
+	})
+	tok.Header["kid"] = kid
+	if w.token, err = tok.SignedString(key); err != nil {
+		b.Fatal(err)
+	}
+	w.req = request("GET /v1/orgs/{orgId}/members", w.orgID, "Bearer "+w.token, nil)
+	return w
+}
+
+func (w *benchWorld) issuer() string { return w.jwks.URL + "/" + poolID }
+
+func (w *benchWorld) authorizer(ttl time.Duration) *authorizer.Authorizer {
+	return authorizer.New(authorizer.Options{
+		Verifier:  jwtverify.New(w.issuer(), clientID, w.issuer()+"/.well-known/jwks.json"),
+		Store:     w.env.Store,
+		Catalogue: authz.NewCatalogue(authz.DefaultResourceTypes),
+		CacheTTL:  ttl,
+	})
+}
+
+// decide runs one request and fails the benchmark unless it is allowed.
+func (w *benchWorld) decide(b *testing.B, a *authorizer.Authorizer) {
+	resp, err := a.Handle(context.Background(), w.req)
+	if err != nil || !resp.IsAuthorized {
+		b.Fatalf("authorized=%v err=%v, want allow", resp.IsAuthorized, err)
+	}
+}
+
+// BenchmarkJWTVerifyBaseline is the floor: golang-jwt v5 parsing and
+// verifying the same RS256 token with the same public key, no JWKS.
+func BenchmarkJWTVerifyBaseline(b *testing.B) {
+	w := newBenchWorld(b)
+	pub := &w.key.PublicKey
+	keyfunc := func(*jwt.Token) (any, error) { return pub, nil }
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := jwt.Parse(w.token, keyfunc, jwt.WithValidMethods([]string{"RS256"})); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkAuthorizerWarm is a whole decision (verify the token, find the
+// route, load the membership, compile the effective permissions, check the
+// route's permission, build the context) with the JWKS fetched and the
+// membership cached: what a warm sandbox does for a repeat caller.
+func BenchmarkAuthorizerWarm(b *testing.B) {
+	w := newBenchWorld(b)
+	a := w.authorizer(time.Minute)
+	w.decide(b, a) // fetches the JWKS, fills the cache
+	w.env.Counter.Reset()
+	b.ReportAllocs()
+	for b.Loop() {
+		w.decide(b, a)
+	}
+	b.ReportMetric(float64(w.env.Counter.Total())/float64(b.N), "reads/op")
+}
+
+// BenchmarkAuthorizerNoCache is the same decision with the cache off (the
+// default): every request reads the account, org and membership. Its time
+// is dominated by the DynamoDB round trip to minidyn, so only its reads/op
+// are a budget figure.
+func BenchmarkAuthorizerNoCache(b *testing.B) {
+	w := newBenchWorld(b)
+	a := w.authorizer(0)
+	w.decide(b, a)
+	w.env.Counter.Reset()
+	b.ReportAllocs()
+	for b.Loop() {
+		w.decide(b, a)
+	}
+	b.ReportMetric(float64(w.env.Counter.Total())/float64(b.N), "reads/op")
+}
