@@ -33,3 +33,10 @@ require (
 	golang.org/x/text v0.21.0 // indirect
 	golang.org/x/time v0.9.0 // indirect
 )
+
+// minidyn v0.8.2 ignores REMOVE in update expressions, keeps an item in a
+// sparse GSI after its index key attributes are removed, and misplaces an
+// item that an update adds to an index. third_party/minidyn is v0.8.2 with
+// those three fixed (see third_party/minidyn/PATCHES.md). Tests and the
+// local stack only; production talks to DynamoDB.
+replace github.com/truora/minidyn => ./third_party/minidyn

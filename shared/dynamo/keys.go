@@ -61,6 +61,10 @@ func childInverse(parentID, orgID string) Key {
 
 func signupPolicyKey() Key { return Key{pkPlatform, skSignupPolicy} }
 
+// sweepCursorKey holds the expiration sweep's progress: the first expiry
+// bucket that may still hold unprocessed entries.
+func sweepCursorKey() Key { return Key{pkPlatform, "SWEEP_CURSOR"} }
+
 // auditKey sorts an org's audit events by time; ids break ties.
 func auditKey(orgID string, t time.Time, id string) Key {
 	return Key{prefixOrg + orgID, prefixAudit + t.UTC().Format(sortableTime) + "#" + id}

@@ -1,0 +1,162 @@
+// Package limits serves an org's quotas: GET and PUT
+// /v1/orgs/{orgId}/limits (maxMembers, and maxResources per resource type,
+// with current usage).
+//
+// The authorizer has checked limits:read or limits:update in the org. PUT
+// further requires a platform admin, or an owner/admin of an ANCESTOR org:
+// a sub-org's own admin holds limits:update in its org but must not raise
+// its own quota. A top-level org's quotas come from the subscription: only
+// a platform admin sets them. See docs/limits-and-expiry.md.
+package limits
+
+import (
+	"context"
+	"log/slog"
+	"maps"
+	"net/http"
+	"slices"
+
+	"github.com/gatehouse-dev/gatehouse/shared/apigw"
+	"github.com/gatehouse-dev/gatehouse/shared/authz"
+	"github.com/gatehouse-dev/gatehouse/shared/dynamo"
+	"github.com/gatehouse-dev/gatehouse/shared/gatehouse"
+	"github.com/gatehouse-dev/gatehouse/shared/routes"
+)
+
+// Store is what the service needs of the table store (*dynamo.Store).
+type Store interface {
+	Org(ctx context.Context, orgID string) (*gatehouse.Org, error)
+	AncestorAdmin(ctx context.Context, userID string, ancestors []string) (bool, error)
+	SetOrgQuotas(ctx context.Context, orgID string, ch dynamo.QuotaChanges, actor gatehouse.Actor) (*gatehouse.Org, error)
+}
+
+// Limits is the body of GET and PUT /v1/orgs/{orgId}/limits. -1 is
+// unlimited. Every configured resource type is listed.
+type Limits struct {
+	OrgID        string         `json:"orgId"`
+	ParentID     string         `json:"parentId,omitempty"`
+	MaxMembers   int            `json:"maxMembers"`
+	MaxResources map[string]int `json:"maxResources"`
+	Usage        Usage          `json:"usage"`
+}
+
+// Usage is what the org holds now.
+type Usage struct {
+	Members   int            `json:"members"`
+	Resources map[string]int `json:"resources"`
+}
+
+// Update is the body of PUT: the quotas it names are set, the others keep
+// their value (nothing is reset by omission). -1 is unlimited.
+type Update struct {
+	MaxMembers   *int           `json:"maxMembers"`
+	MaxResources map[string]int `json:"maxResources"`
+}
+
+// Service reads and sets quotas.
+type Service struct {
+	store     Store
+	catalogue *authz.Catalogue
+}
+
+// NewService returns the service; the catalogue says which resource types
+// exist.
+func NewService(store Store, catalogue *authz.Catalogue) *Service {
+	return &Service{store: store, catalogue: catalogue}
+}
+
+// Get returns an org's quotas and usage. Errors: not_found.
+func (s *Service) Get(ctx context.Context, orgID string) (*Limits, error) {
+	o, err := s.store.Org(ctx, orgID)
+	if err != nil {
+		return nil, err
+	}
+	return s.view(o), nil
+}
+
+// Set changes an org's quotas. Errors: forbidden (not a platform admin nor
+// an admin of an ancestor org), validation_failed, not_found,
+// limit_exceeded (a sub-org quota above what the parent has left), conflict.
+func (s *Service) Set(ctx context.Context, caller apigw.Caller, orgID string, u Update) (*Limits, error) {
+	if err := s.validate(u); err != nil {
+		return nil, err
+	}
+	o, err := s.store.Org(ctx, orgID)
+	if err != nil {
+		return nil, err
+	}
+	if !caller.PlatformAdmin {
+		if len(o.Ancestors) == 0 {
+			return nil, gatehouse.Forbidden(gatehouse.ReasonNotPlatformAdmin,
+				"the quotas of a top-level org are set by a platform admin")
+		}
+		ok, err := s.store.AncestorAdmin(ctx, caller.UserID, o.Ancestors)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return nil, gatehouse.Forbidden(gatehouse.ReasonMissingPerm,
+				"only an owner or admin of a parent org, or a platform admin, may change an org's quotas")
+		}
+	}
+	after, err := s.store.SetOrgQuotas(ctx, orgID, dynamo.QuotaChanges{MaxMembers: u.MaxMembers, MaxResources: u.MaxResources}, caller.Actor())
+	if err != nil {
+		return nil, err
+	}
+	return s.view(after), nil
+}
+
+func (s *Service) validate(u Update) error {
+	var v gatehouse.Validator
+	if u.MaxMembers == nil && len(u.MaxResources) == 0 {
+		v.Add("body", "name maxMembers and/or maxResources")
+	}
+	if u.MaxMembers != nil {
+		v.Check(*u.MaxMembers >= -1, "maxMembers", "must be -1 (unlimited) or a number from 0")
+	}
+	for _, t := range slices.Sorted(maps.Keys(u.MaxResources)) {
+		v.Check(s.catalogue.IsResourceType(t), "maxResources."+t, "is not a configured resource type")
+		v.Check(u.MaxResources[t] >= -1, "maxResources."+t, "must be -1 (unlimited) or a number from 0")
+	}
+	return v.Err()
+}
+
+func (s *Service) view(o *gatehouse.Org) *Limits {
+	l := &Limits{
+		OrgID:        o.ID,
+		ParentID:     o.ParentID,
+		MaxMembers:   o.Quotas.MaxMembers,
+		MaxResources: map[string]int{},
+		Usage:        Usage{Members: o.Usage.Members, Resources: map[string]int{}},
+	}
+	for _, t := range s.catalogue.ResourceTypes {
+		l.MaxResources[t], l.Usage.Resources[t] = -1, 0
+	}
+	maps.Copy(l.MaxResources, o.Quotas.MaxResources)
+	maps.Copy(l.Usage.Resources, o.Usage.Resources)
+	return l
+}
+
+// NewMux returns the HTTP handlers of the limits function.
+func NewMux(svc *Service, log *slog.Logger) *apigw.Mux {
+	m := apigw.NewMux(routes.FnLimits, log)
+	m.Handle("GET /v1/orgs/{orgId}/limits", func(ctx context.Context, r *apigw.Request) (apigw.Response, error) {
+		l, err := svc.Get(ctx, r.Param("orgId"))
+		if err != nil {
+			return apigw.Response{}, err
+		}
+		return apigw.JSON(http.StatusOK, l)
+	})
+	m.Handle("PUT /v1/orgs/{orgId}/limits", func(ctx context.Context, r *apigw.Request) (apigw.Response, error) {
+		var u Update
+		if err := r.Decode(&u); err != nil {
+			return apigw.Response{}, err
+		}
+		l, err := svc.Set(ctx, r.Caller, r.Param("orgId"), u)
+		if err != nil {
+			return apigw.Response{}, err
+		}
+		return apigw.JSON(http.StatusOK, l)
+	})
+	return m
+}
