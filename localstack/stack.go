@@ -164,6 +164,9 @@ type Stack struct {
 	// MiniDyn is the in-process DynamoDB, for failure emulation
 	// (EmulateFailure, EmulateFailureForTable); nil with an external one.
 	MiniDyn *server.Server
+	// DynamoDBCalls counts the calls that reach MiniDyn, by operation;
+	// nil with an external DynamoDB.
+	DynamoDBCalls *CallCounts
 	// DataDir, OutboxDir and the log files, as absolute paths.
 	DataDir        string
 	OutboxDir      string
@@ -272,7 +275,7 @@ func (s *Stack) start(ctx context.Context) error {
 	ddbEndpoint := o.DynamoDBEndpoint
 	if ddbEndpoint == "" {
 		s.MiniDyn = server.NewServer()
-		url, err := s.serve("127.0.0.1:0", s.MiniDyn)
+		url, err := s.serve("127.0.0.1:0", s.countDynamoDB(s.MiniDyn))
 		if err != nil {
 			return fmt.Errorf("minidyn: %w", err)
 		}
