@@ -11,11 +11,13 @@ import (
 	"github.com/gatehouse-dev/gatehouse/shared/authorizer"
 	"github.com/gatehouse-dev/gatehouse/shared/groups"
 	"github.com/gatehouse-dev/gatehouse/shared/invites"
+	"github.com/gatehouse-dev/gatehouse/shared/limits"
 	"github.com/gatehouse-dev/gatehouse/shared/members"
 	"github.com/gatehouse-dev/gatehouse/shared/resources"
 	"github.com/gatehouse-dev/gatehouse/shared/roles"
 	"github.com/gatehouse-dev/gatehouse/shared/routes"
 	"github.com/gatehouse-dev/gatehouse/shared/suborgs"
+	"github.com/gatehouse-dev/gatehouse/shared/sweep"
 	"github.com/gatehouse-dev/gatehouse/shared/tokens"
 	"github.com/gatehouse-dev/gatehouse/shared/triggers"
 )
@@ -76,5 +78,7 @@ func DefaultFunctions(d *app.Deps) (Functions, error) {
 	f.HTTP[routes.FnResources] = resources.Function(d).Serve
 	f.HTTP[routes.FnGroups] = groups.Function(d).Serve
 	f.HTTP[routes.FnTokens] = tokens.Function(d).Serve
+	f.HTTP[routes.FnLimits] = limits.NewMux(limits.NewService(d.Store(), d.Catalogue()), d.Log).Serve
+	f.Sweep = sweep.New(d.Store(), d.Pool(), d.Log, sweep.Options{}).Drain
 	return f, nil
 }
