@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -45,43 +46,55 @@ type Config struct {
 	InviteEmailRule string
 	OutboxDir       string
 	LogLevel        slog.Level
+	// PersonalOrgOnLeave gives a user who leaves (or is removed from) its
+	// last org a new personal org, so nobody is left with none.
+	PersonalOrgOnLeave bool
 }
 
 // Environment variable names.
 const (
-	EnvTable            = "GATEHOUSE_TABLE"
-	EnvUserPoolID       = "GATEHOUSE_USER_POOL_ID"
-	EnvClientID         = "GATEHOUSE_CLIENT_ID"
-	EnvDynamoDBEndpoint = "GATEHOUSE_DYNAMODB_ENDPOINT"
-	EnvCognitoEndpoint  = "GATEHOUSE_COGNITO_ENDPOINT"
-	EnvIssuer           = "GATEHOUSE_ISSUER"
-	EnvJWKSURL          = "GATEHOUSE_JWKS_URL"
-	EnvAuthzCacheTTL    = "GATEHOUSE_AUTHZ_CACHE_TTL"
-	EnvEmailFrom        = "GATEHOUSE_EMAIL_FROM"
-	EnvPublicURL        = "GATEHOUSE_PUBLIC_URL"
-	EnvResourceTypes    = "GATEHOUSE_RESOURCE_TYPES"
-	EnvInviteEmailRule  = "GATEHOUSE_INVITE_EMAIL_RULE"
-	EnvOutboxDir        = "GATEHOUSE_OUTBOX_DIR"
-	EnvLogLevel         = "GATEHOUSE_LOG_LEVEL"
+	EnvTable              = "GATEHOUSE_TABLE"
+	EnvUserPoolID         = "GATEHOUSE_USER_POOL_ID"
+	EnvClientID           = "GATEHOUSE_CLIENT_ID"
+	EnvDynamoDBEndpoint   = "GATEHOUSE_DYNAMODB_ENDPOINT"
+	EnvCognitoEndpoint    = "GATEHOUSE_COGNITO_ENDPOINT"
+	EnvIssuer             = "GATEHOUSE_ISSUER"
+	EnvJWKSURL            = "GATEHOUSE_JWKS_URL"
+	EnvAuthzCacheTTL      = "GATEHOUSE_AUTHZ_CACHE_TTL"
+	EnvEmailFrom          = "GATEHOUSE_EMAIL_FROM"
+	EnvPublicURL          = "GATEHOUSE_PUBLIC_URL"
+	EnvResourceTypes      = "GATEHOUSE_RESOURCE_TYPES"
+	EnvInviteEmailRule    = "GATEHOUSE_INVITE_EMAIL_RULE"
+	EnvOutboxDir          = "GATEHOUSE_OUTBOX_DIR"
+	EnvLogLevel           = "GATEHOUSE_LOG_LEVEL"
+	EnvPersonalOrgOnLeave = "GATEHOUSE_PERSONAL_ORG_ON_LEAVE"
 )
 
 // ConfigFromEnv reads the configuration. Only what a function actually uses
 // is checked later, when it is first built.
 func ConfigFromEnv() (Config, error) {
 	c := Config{
-		Region:           firstNonEmpty(os.Getenv("AWS_REGION"), os.Getenv("AWS_DEFAULT_REGION"), "us-east-1"),
-		Table:            firstNonEmpty(os.Getenv(EnvTable), tabledef.DefaultTableName),
-		UserPoolID:       os.Getenv(EnvUserPoolID),
-		ClientID:         os.Getenv(EnvClientID),
-		DynamoDBEndpoint: os.Getenv(EnvDynamoDBEndpoint),
-		CognitoEndpoint:  os.Getenv(EnvCognitoEndpoint),
-		Issuer:           os.Getenv(EnvIssuer),
-		JWKSURL:          os.Getenv(EnvJWKSURL),
-		EmailFrom:        os.Getenv(EnvEmailFrom),
-		PublicURL:        strings.TrimRight(os.Getenv(EnvPublicURL), "/"),
-		InviteEmailRule:  firstNonEmpty(os.Getenv(EnvInviteEmailRule), "same_domain"),
-		OutboxDir:        os.Getenv(EnvOutboxDir),
-		ResourceTypes:    authz.DefaultResourceTypes,
+		Region:             firstNonEmpty(os.Getenv("AWS_REGION"), os.Getenv("AWS_DEFAULT_REGION"), "us-east-1"),
+		Table:              firstNonEmpty(os.Getenv(EnvTable), tabledef.DefaultTableName),
+		UserPoolID:         os.Getenv(EnvUserPoolID),
+		ClientID:           os.Getenv(EnvClientID),
+		DynamoDBEndpoint:   os.Getenv(EnvDynamoDBEndpoint),
+		CognitoEndpoint:    os.Getenv(EnvCognitoEndpoint),
+		Issuer:             os.Getenv(EnvIssuer),
+		JWKSURL:            os.Getenv(EnvJWKSURL),
+		EmailFrom:          os.Getenv(EnvEmailFrom),
+		PublicURL:          strings.TrimRight(os.Getenv(EnvPublicURL), "/"),
+		InviteEmailRule:    firstNonEmpty(os.Getenv(EnvInviteEmailRule), "same_domain"),
+		OutboxDir:          os.Getenv(EnvOutboxDir),
+		ResourceTypes:      authz.DefaultResourceTypes,
+		PersonalOrgOnLeave: true,
+	}
+	if v := os.Getenv(EnvPersonalOrgOnLeave); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return c, fmt.Errorf("%s: %w", EnvPersonalOrgOnLeave, err)
+		}
+		c.PersonalOrgOnLeave = b
 	}
 	if v := os.Getenv(EnvResourceTypes); v != "" {
 		c.ResourceTypes = nil

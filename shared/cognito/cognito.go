@@ -117,11 +117,25 @@ func (p *Pool) UserSub(ctx context.Context, username string) (string, error) {
 	return aws.ToString(out.Username), nil
 }
 
+// EmailVerified reads the account's email_verified attribute.
+func (p *Pool) EmailVerified(ctx context.Context, username string) (bool, error) {
+	out, err := p.api.AdminGetUser(ctx, &cip.AdminGetUserInput{UserPoolId: aws.String(p.poolID), Username: aws.String(username)})
+	if err != nil {
+		return false, p.mapErr("get user", err)
+	}
+	for _, a := range out.UserAttributes {
+		if aws.ToString(a.Name) == "email_verified" {
+			return aws.ToString(a.Value) == "true", nil
+		}
+	}
+	return false, nil
+}
+
 // SetEmailVerified marks the account's email verified or not.
 func (p *Pool) SetEmailVerified(ctx context.Context, username string, verified bool) error {
 	_, err := p.api.AdminUpdateUserAttributes(ctx, &cip.AdminUpdateUserAttributesInput{
-		UserPoolId:     aws.String(p.poolID),
-		Username:       aws.String(username),
+		UserPoolId: aws.String(p.poolID),
+		Username:   aws.String(username),
 		// The email goes along: Cognito implementations refuse to change
 		// email_verified alone (cognito-local does).
 		UserAttributes: []types.AttributeType{

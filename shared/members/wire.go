@@ -2,27 +2,16 @@ package members
 
 import (
 	"context"
-	"os"
-	"strconv"
 
 	"github.com/gatehouse-dev/gatehouse/shared/apigw"
 	"github.com/gatehouse-dev/gatehouse/shared/app"
 	"github.com/gatehouse-dev/gatehouse/shared/mail"
 )
 
-// EnvPersonalOrgOnLeave turns off ("false") the personal org given to a
-// user who leaves or is removed from its last org.
-// TODO(lead): move into app.Config.
-const EnvPersonalOrgOnLeave = "GATEHOUSE_PERSONAL_ORG_ON_LEAVE"
-
 // ConfigFrom reads the use case's configuration from the app's.
 func ConfigFrom(c app.Config) Config {
 	cfg := DefaultConfig(c.PublicURL)
-	if v := os.Getenv(EnvPersonalOrgOnLeave); v != "" {
-		if b, err := strconv.ParseBool(v); err == nil {
-			cfg.PersonalOrgOnLastLeave = b
-		}
-	}
+	cfg.PersonalOrgOnLastLeave = c.PersonalOrgOnLeave
 	return cfg
 }
 
