@@ -25,7 +25,9 @@ func (s *Store) CreateSubOrg(ctx context.Context, parent *gatehouse.Org, child *
 		map[string]string{"#n": "subOrgCount", "#pk": tabledef.PK}, map[string]types.AttributeValue{":one": num(1)})
 	s.addCreateOrg(t, child, owner)
 	t.audit(s.NewAudit(actor, parent.ID, "suborg.create", child.ID, nil, map[string]any{"name": child.Name}))
-	t.audit(s.NewAudit(actor, child.ID, "org.create", child.ID, nil, map[string]any{"name": child.Name, "parentId": parent.ID}))
+	// The child's own log does not name the parent: its members see
+	// nothing of the orgs above it.
+	t.audit(s.NewAudit(actor, child.ID, "org.create", child.ID, nil, map[string]any{"name": child.Name, "subOrg": true}))
 	if err := t.commit(ctx); err != nil {
 		return fmt.Errorf("create sub-org of %s: %w", parent.ID, err)
 	}

@@ -51,7 +51,7 @@ type Input struct {
 // the creator later leaves the parent; owners and admins of the parent act
 // as admins in it anyway (rule 5). The parent's subOrgCount counts it in the
 // same transaction.
-func (s *Service) Create(ctx context.Context, caller apigw.Caller, parentID string, in Input) (*gatehouse.Org, error) {
+func (s *Service) Create(ctx context.Context, caller apigw.Caller, parentID string, in Input) (*View, error) {
 	in.Name = strings.TrimSpace(in.Name)
 	if !validName(in.Name) {
 		return nil, gatehouse.Invalid(gatehouse.FieldError{Field: "name", Message: "must be 1 to 200 printable characters"})
@@ -78,13 +78,27 @@ func (s *Service) Create(ctx context.Context, caller apigw.Caller, parentID stri
 	if err := s.store.CreateSubOrg(ctx, parent, child, owner, caller.Actor()); err != nil {
 		return nil, err
 	}
-	return s.store.Org(ctx, child.ID)
+	o, err := s.store.Org(ctx, child.ID)
+	if err != nil {
+		return nil, err
+	}
+	return viewOf(o), nil
 }
+
+// View is a sub-org as its parent's members see it. It leaves out the
+// ancestors above the parent: a member of the parent may be a member of
+// nothing above it (rule 5: sub-org members see nothing of the orgs above).
+type View struct {
+	*gatehouse.Org
+	Ancestors []string `json:"ancestors,omitempty"`
+}
+
+func viewOf(o *gatehouse.Org) *View { return &View{Org: o} }
 
 // Page is one page of sub-orgs.
 type Page struct {
-	Items      []*gatehouse.Org `json:"items"`
-	NextCursor string           `json:"nextCursor,omitempty"`
+	Items      []*View `json:"items"`
+	NextCursor string  `json:"nextCursor,omitempty"`
 }
 
 var orgID = regexp.MustCompile(`^org_[a-z2-7]{26}$`)
@@ -103,7 +117,10 @@ func (s *Service) List(ctx context.Context, parentID, cursor string, limit int) 
 	if err != nil {
 		return nil, err
 	}
-	p := &Page{Items: items}
+	p := &Page{Items: make([]*View, 0, len(items))}
+	for _, o := range items {
+		p.Items = append(p.Items, viewOf(o))
+	}
 	if next != "" {
 		p.NextCursor = base64.RawURLEncoding.EncodeToString([]byte(next))
 	}

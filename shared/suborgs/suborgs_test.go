@@ -44,7 +44,7 @@ func TestSubOrgTree(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if child.Name != "Customer A" || child.ParentID != top.ID || len(grand.Ancestors) != 2 || grand.Ancestors[0] != top.ID || grand.Ancestors[1] != child.ID {
+	if child.Name != "Customer A" || child.ParentID != top.ID || len(grand.Org.Ancestors) != 2 || grand.Org.Ancestors[0] != top.ID || grand.Org.Ancestors[1] != child.ID || grand.Ancestors != nil {
 		t.Errorf("child %+v grand %+v", child, grand)
 	}
 	if _, err := svc.Create(ctx, caller, top.ID, suborgs.Input{Name: "Customer B"}); err != nil {
