@@ -6,6 +6,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/gatehouse-dev/gatehouse/shared/accounts"
+	"github.com/gatehouse-dev/gatehouse/shared/admin"
 	"github.com/gatehouse-dev/gatehouse/shared/app"
 	"github.com/gatehouse-dev/gatehouse/shared/audit"
 	"github.com/gatehouse-dev/gatehouse/shared/authorizer"
@@ -79,6 +80,7 @@ func DefaultFunctions(d *app.Deps) (Functions, error) {
 	f.HTTP[routes.FnGroups] = groups.Function(d).Serve
 	f.HTTP[routes.FnTokens] = tokens.Function(d).Serve
 	f.HTTP[routes.FnLimits] = limits.NewMux(limits.NewService(d.Store(), d.Catalogue()), d.Log).Serve
+	f.HTTP[routes.FnAdmin] = admin.NewMux(admin.NewService(d.Store(), d.Pool(), d.Catalogue()), d.Log).Serve
 	f.Sweep = sweep.New(d.Store(), d.Pool(), d.Log, sweep.Options{}).Drain
 	return f, nil
 }

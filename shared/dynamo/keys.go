@@ -61,6 +61,12 @@ func childInverse(parentID, orgID string) Key {
 
 func signupPolicyKey() Key { return Key{pkPlatform, skSignupPolicy} }
 
+// pendingInviteInverse indexes an invite under its lower-case email across
+// orgs (the invite_only sign-up check): GSI1PK INVITED#<email>.
+func pendingInviteInverse(email, orgID, inviteID string) Key {
+	return Key{"INVITED#" + NormalizeEmail(email), prefixOrg + orgID + "#" + prefixInvite + inviteID}
+}
+
 // sweepCursorKey holds the expiration sweep's progress: the first expiry
 // bucket that may still hold unprocessed entries.
 func sweepCursorKey() Key { return Key{pkPlatform, "SWEEP_CURSOR"} }

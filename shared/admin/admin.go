@@ -1,0 +1,370 @@
+// Package admin serves the platform admin routes: accounts by email
+// prefix, one account (read, disable/enable, expire, resource limit,
+// delete) and the sign-up policy. The authorizer lets only platform admins
+// reach them (routes.PlatformAdmin).
+package admin
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gatehouse-dev/gatehouse/shared/apigw"
+	"github.com/gatehouse-dev/gatehouse/shared/authz"
+	"github.com/gatehouse-dev/gatehouse/shared/dynamo"
+	"github.com/gatehouse-dev/gatehouse/shared/gatehouse"
+	"github.com/gatehouse-dev/gatehouse/shared/routes"
+)
+
+// Store is what the service needs of the table store (*dynamo.Store).
+type Store interface {
+	Now() time.Time
+	NewAudit(actor gatehouse.Actor, orgID, action, target string, before, after map[string]any) gatehouse.AuditEvent
+	User(ctx context.Context, userID string) (*gatehouse.User, error)
+	UsersByEmailPrefix(ctx context.Context, prefix string, limit int, cursor string) ([]*gatehouse.User, string, error)
+	UpdateAccount(ctx context.Context, before *gatehouse.User, ch dynamo.AccountChanges, actor gatehouse.Actor) (*gatehouse.User, error)
+	MembershipsOfUser(ctx context.Context, userID string) ([]gatehouse.MembershipView, error)
+	Org(ctx context.Context, orgID string) (*gatehouse.Org, error)
+	RemoveMember(ctx context.Context, r dynamo.MemberRemoval) error
+	Membership(ctx context.Context, orgID, userID string) (*gatehouse.Membership, error)
+	OwnedResourcesAfter(ctx context.Context, orgID, ownerID, typ, after string, limit int) (*dynamo.ResourcePage, error)
+	UnregisterResource(ctx context.Context, r *dynamo.Resource, actor gatehouse.Actor) error
+	DeletePersonalOrg(ctx context.Context, orgID string) error
+	DeleteAccountRecords(ctx context.Context, u *gatehouse.User, actor gatehouse.Actor, after map[string]any) error
+	SignupPolicy(ctx context.Context) (gatehouse.SignupPolicy, error)
+	PutSignupPolicy(ctx context.Context, p gatehouse.SignupPolicy, actor gatehouse.Actor) error
+}
+
+// Accounts is what the service needs of Cognito (*cognito.Pool); usernames
+// are emails.
+type Accounts interface {
+	DisableUser(ctx context.Context, username string) error
+	EnableUser(ctx context.Context, username string) error
+	GlobalSignOut(ctx context.Context, username string) error
+	DeleteUser(ctx context.Context, username string) error
+}
+
+// Service is the platform admin's use cases.
+type Service struct {
+	store     Store
+	accounts  Accounts
+	catalogue *authz.Catalogue
+}
+
+// NewService returns the service.
+func NewService(store Store, accounts Accounts, catalogue *authz.Catalogue) *Service {
+	return &Service{store: store, accounts: accounts, catalogue: catalogue}
+}
+
+// Account is one account with its memberships, as GET shows it.
+type Account struct {
+	*gatehouse.User
+	Memberships []gatehouse.MembershipView `json:"memberships"`
+}
+
+// Get returns an account and its memberships. Errors: not_found.
+func (s *Service) Get(ctx context.Context, userID string) (*Account, error) {
+	u, err := s.store.User(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	ms, err := s.store.MembershipsOfUser(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	if ms == nil {
+		ms = []gatehouse.MembershipView{}
+	}
+	return &Account{User: u, Memberships: ms}, nil
+}
+
+// Patch is the body of PATCH /v1/admin/users/{userId}; absent fields stay.
+// expiresAt: an RFC 3339 time in the future, or null to clear it.
+type Patch struct {
+	Enabled       *bool           `json:"enabled"`
+	ExpiresAt     json.RawMessage `json:"expiresAt"`
+	ResourceLimit *int            `json:"resourceLimit"`
+}
+
+// Update applies a PATCH: Gatehouse first (the authorizer cuts a disabled
+// account at its next request), then Cognito (disable and global sign-out,
+// or enable). A Cognito failure answers 503 with the table already changed;
+// repeating the PATCH converges. Errors: not_found, validation_failed,
+// conflict (own account, concurrent change), unavailable.
+func (s *Service) Update(ctx context.Context, caller apigw.Caller, userID string, p Patch) (*gatehouse.User, error) {
+	before, err := s.store.User(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	var v gatehouse.Validator
+	var ch dynamo.AccountChanges
+	now := s.store.Now()
+	if p.ExpiresAt != nil {
+		var exp *time.Time
+		if !bytes.Equal(bytes.TrimSpace(p.ExpiresAt), []byte("null")) {
+			var t time.Time
+			if err := json.Unmarshal(p.ExpiresAt, &t); err != nil {
+				v.Add("expiresAt", "must be an RFC 3339 time or null")
+			} else if !t.After(now) {
+				v.Add("expiresAt", "must be in the future; use enabled: false to cut access now")
+			} else {
+				t = t.UTC()
+				exp = &t
+			}
+		}
+		ch.ExpiresAt = &exp
+	}
+	if p.ResourceLimit != nil {
+		v.Check(*p.ResourceLimit >= -1, "resourceLimit", "must be -1 (unlimited) or a number from 0")
+		ch.ResourceLimit = p.ResourceLimit
+	}
+	if p.Enabled != nil {
+		st := gatehouse.StatusDisabled
+		if *p.Enabled {
+			st = gatehouse.StatusActive
+			exp := before.ExpiresAt
+			if ch.ExpiresAt != nil {
+				exp = *ch.ExpiresAt
+			}
+			v.Check(exp == nil || exp.After(now), "expiresAt", "the account's expiry has passed: give a new one or null to enable it")
+		}
+		ch.Status = &st
+	}
+	if p.Enabled == nil && p.ExpiresAt == nil && p.ResourceLimit == nil {
+		v.Add("body", "name enabled, expiresAt and/or resourceLimit")
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	if userID == caller.UserID && (ch.Status != nil && *ch.Status != gatehouse.StatusActive || ch.ExpiresAt != nil && *ch.ExpiresAt != nil) {
+		return nil, gatehouse.Errorf(gatehouse.CodeConflict, "a platform admin cannot disable or expire its own account")
+	}
+	after, err := s.store.UpdateAccount(ctx, before, ch, caller.Actor())
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case after.Status != gatehouse.StatusActive && (before.Status == gatehouse.StatusActive || p.Enabled != nil):
+		if err := s.accounts.DisableUser(ctx, after.Email); err != nil {
+			return nil, err
+		}
+		if err := s.accounts.GlobalSignOut(ctx, after.Email); err != nil {
+			return nil, err
+		}
+	case after.Status == gatehouse.StatusActive && p.Enabled != nil && *p.Enabled:
+		if err := s.accounts.EnableUser(ctx, after.Email); err != nil {
+			return nil, err
+		}
+	}
+	return after, nil
+}
+
+// Resource modes of DELETE /v1/admin/users/{userId}?resources=.
+const (
+	ResourcesRetain   = "retain"
+	ResourcesDelete   = "delete"
+	ResourcesTransfer = "transfer"
+)
+
+// Delete deletes an account for good. Checks first, so that a refused
+// delete changes nothing: the account must not be the last active owner of
+// an org other than its personal org (409 last_owner). Then: its resources
+// per mode (retain: they stay, owned by the deleted id, a tombstone that
+// owners and admins still manage; delete: unregistered one by one), the
+// Cognito user, its memberships (its personal orgs are deleted whole), and
+// last its profile and email reservation. Every step is idempotent, so a
+// DELETE that failed halfway is simply repeated. Errors: not_found,
+// validation_failed, conflict (own account), last_owner, unavailable.
+func (s *Service) Delete(ctx context.Context, caller apigw.Caller, userID, mode, transferTo string) error {
+	if mode == "" {
+		mode = ResourcesRetain
+	}
+	switch mode {
+	case ResourcesRetain, ResourcesDelete:
+	case ResourcesTransfer:
+		return gatehouse.Invalid(gatehouse.FieldError{Field: "resources", Message: "transfer is not available yet; use retain or delete"})
+	default:
+		return gatehouse.Invalid(gatehouse.FieldError{Field: "resources", Message: "must be retain, transfer or delete"})
+	}
+	_ = transferTo
+	if userID == caller.UserID {
+		return gatehouse.Errorf(gatehouse.CodeConflict, "a platform admin cannot delete its own account")
+	}
+	u, err := s.store.User(ctx, userID)
+	if err != nil {
+		return err
+	}
+	views, err := s.store.MembershipsOfUser(ctx, userID)
+	if err != nil {
+		return err
+	}
+	type plan struct {
+		m       *gatehouse.Membership
+		org     *gatehouse.Org
+		dropOrg bool
+		manager bool
+	}
+	var plans []plan
+	for _, v := range views {
+		m := v.Membership
+		o, err := s.store.Org(ctx, m.OrgID)
+		if err != nil {
+			return err
+		}
+		p := plan{m: &m, org: o}
+		if m.Status == gatehouse.StatusActive && m.HasRole(authz.RoleOwner) && o.Usage.Owners <= 1 {
+			if !o.Personal {
+				return &gatehouse.Error{Code: gatehouse.CodeLastOwner, Message: "the account is the last owner of org " + o.ID + "; make someone else owner first"}
+			}
+			p.dropOrg = true
+		}
+		if m.ManagedBy != "" {
+			if _, err := s.store.Membership(ctx, m.OrgID, m.ManagedBy); err == nil {
+				p.manager = true
+			}
+		}
+		plans = append(plans, p)
+	}
+	actor := caller.Actor()
+	if mode == ResourcesDelete {
+		for _, p := range plans {
+			if p.dropOrg {
+				continue // goes with the org
+			}
+			for _, typ := range s.catalogue.ResourceTypes {
+				for {
+					page, err := s.store.OwnedResourcesAfter(ctx, p.org.ID, userID, typ, "", dynamo.MaxPageLimit)
+					if err != nil {
+						return err
+					}
+					for _, r := range page.Resources {
+						if err := s.store.UnregisterResource(ctx, r, actor); err != nil {
+							return err
+						}
+					}
+					if len(page.Resources) == 0 || !page.More {
+						break
+					}
+				}
+			}
+		}
+	}
+	if err := s.accounts.DeleteUser(ctx, u.Email); err != nil {
+		return err
+	}
+	for _, p := range plans {
+		if p.dropOrg {
+			if err := s.store.DeletePersonalOrg(ctx, p.org.ID); err != nil {
+				return err
+			}
+			continue
+		}
+		ev := s.store.NewAudit(actor, p.org.ID, "member.remove", userID, nil, map[string]any{"reason": "account deleted"})
+		if err := s.store.RemoveMember(ctx, dynamo.MemberRemoval{Member: p.m, Org: p.org, ManagerPresent: p.manager,
+			Audit: []gatehouse.AuditEvent{ev}}); err != nil && gatehouse.ErrorCode(err) != gatehouse.CodeNotFound {
+			return err
+		}
+	}
+	return s.store.DeleteAccountRecords(ctx, u, actor, map[string]any{"resources": mode})
+}
+
+// Policy validates and stores the sign-up policy. Errors: validation_failed.
+func (s *Service) Policy(ctx context.Context, caller apigw.Caller, p gatehouse.SignupPolicy) (gatehouse.SignupPolicy, error) {
+	var v gatehouse.Validator
+	v.Check(slices.Contains([]gatehouse.SignupMode{gatehouse.SignupOpen, gatehouse.SignupAllowlist, gatehouse.SignupInviteOnly}, p.Mode),
+		"mode", "must be open, allowlist or invite_only")
+	for i, e := range p.AllowedEmails {
+		e = dynamo.NormalizeEmail(e)
+		local, domain, ok := strings.Cut(e, "@")
+		v.Check(ok && local != "" && strings.Contains(domain, "."), "allowedEmails["+strconv.Itoa(i)+"]", "is not an email address")
+		p.AllowedEmails[i] = e
+	}
+	for i, d := range p.AllowedDomains {
+		d = strings.ToLower(strings.TrimPrefix(strings.TrimSpace(d), "@"))
+		v.Check(d != "" && strings.Contains(d, ".") && !strings.ContainsAny(d, "@ /"), "allowedDomains["+strconv.Itoa(i)+"]", "is not a domain")
+		p.AllowedDomains[i] = d
+	}
+	v.Check(p.Mode != gatehouse.SignupAllowlist || len(p.AllowedEmails)+len(p.AllowedDomains) > 0,
+		"allowedEmails", "an allowlist needs at least one email or domain")
+	v.Check(len(p.AllowedEmails) <= 1000 && len(p.AllowedDomains) <= 1000, "allowedEmails", "at most 1000 emails and 1000 domains")
+	v.Check(p.DefaultResourceLimit >= -1, "defaultResourceLimit", "must be -1 (unlimited) or a number from 0")
+	if err := v.Err(); err != nil {
+		return gatehouse.SignupPolicy{}, err
+	}
+	if err := s.store.PutSignupPolicy(ctx, p, caller.Actor()); err != nil {
+		return gatehouse.SignupPolicy{}, err
+	}
+	return s.store.SignupPolicy(ctx)
+}
+
+// NewMux returns the HTTP handlers of the admin function.
+func NewMux(svc *Service, log *slog.Logger) *apigw.Mux {
+	m := apigw.NewMux(routes.FnAdmin, log)
+	m.Handle("GET /v1/admin/users", func(ctx context.Context, r *apigw.Request) (apigw.Response, error) {
+		limit := 0
+		if l := r.Query("limit"); l != "" {
+			n, err := strconv.Atoi(l)
+			if err != nil || n < 1 || n > dynamo.MaxPageLimit {
+				return apigw.Response{}, gatehouse.Invalid(gatehouse.FieldError{Field: "limit", Message: "must be from 1 to 100"})
+			}
+			limit = n
+		}
+		users, next, err := svc.store.UsersByEmailPrefix(ctx, r.Query("email"), limit, r.Query("cursor"))
+		if err != nil {
+			return apigw.Response{}, err
+		}
+		if users == nil {
+			users = []*gatehouse.User{}
+		}
+		return apigw.JSON(http.StatusOK, map[string]any{"items": users, "nextCursor": next})
+	})
+	m.Handle("GET /v1/admin/users/{userId}", func(ctx context.Context, r *apigw.Request) (apigw.Response, error) {
+		a, err := svc.Get(ctx, r.Param("userId"))
+		if err != nil {
+			return apigw.Response{}, err
+		}
+		return apigw.JSON(http.StatusOK, a)
+	})
+	m.Handle("PATCH /v1/admin/users/{userId}", func(ctx context.Context, r *apigw.Request) (apigw.Response, error) {
+		var p Patch
+		if err := r.Decode(&p); err != nil {
+			return apigw.Response{}, err
+		}
+		u, err := svc.Update(ctx, r.Caller, r.Param("userId"), p)
+		if err != nil {
+			return apigw.Response{}, err
+		}
+		return apigw.JSON(http.StatusOK, u)
+	})
+	m.Handle("DELETE /v1/admin/users/{userId}", func(ctx context.Context, r *apigw.Request) (apigw.Response, error) {
+		if err := svc.Delete(ctx, r.Caller, r.Param("userId"), r.Query("resources"), r.Query("transferTo")); err != nil {
+			return apigw.Response{}, err
+		}
+		return apigw.NoContent()
+	})
+	m.Handle("GET /v1/admin/signup-policy", func(ctx context.Context, r *apigw.Request) (apigw.Response, error) {
+		p, err := svc.store.SignupPolicy(ctx)
+		if err != nil {
+			return apigw.Response{}, err
+		}
+		return apigw.JSON(http.StatusOK, p)
+	})
+	m.Handle("PUT /v1/admin/signup-policy", func(ctx context.Context, r *apigw.Request) (apigw.Response, error) {
+		var p gatehouse.SignupPolicy
+		if err := r.Decode(&p); err != nil {
+			return apigw.Response{}, err
+		}
+		out, err := svc.Policy(ctx, r.Caller, p)
+		if err != nil {
+			return apigw.Response{}, err
+		}
+		return apigw.JSON(http.StatusOK, out)
+	})
+	return m
+}

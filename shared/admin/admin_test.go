@@ -1,0 +1,22 @@
+package admin_test
+
+import (
+	"log/slog"
+	"testing"
+
+	"github.com/gatehouse-dev/gatehouse/shared/admin"
+	"github.com/gatehouse-dev/gatehouse/shared/authz"
+	"github.com/gatehouse-dev/gatehouse/shared/dynamo/dynamotest"
+	"github.com/gatehouse-dev/gatehouse/shared/limits"
+)
+
+func TestMuxesServeEveryRoute(t *testing.T) {
+	env := dynamotest.New(t)
+	cat := authz.NewCatalogue(authz.DefaultResourceTypes)
+	if m := admin.NewMux(admin.NewService(env.Store, nil, cat), slog.New(slog.DiscardHandler)).Missing(); len(m) != 0 {
+		t.Errorf("admin routes without handler: %v", m)
+	}
+	if m := limits.NewMux(limits.NewService(env.Store, cat), slog.New(slog.DiscardHandler)).Missing(); len(m) != 0 {
+		t.Errorf("limits routes without handler: %v", m)
+	}
+}

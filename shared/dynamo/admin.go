@@ -1,0 +1,213 @@
+package dynamo
+
+import (
+	"context"
+	"encoding/base64"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/gatehouse-dev/gatehouse/shared/gatehouse"
+	"github.com/gatehouse-dev/gatehouse/shared/tabledef"
+)
+
+// Platform admin access patterns: accounts by email prefix (the EMAILS
+// partition of the inverse index, sorted by lower-case email), account
+// status, expiry and limits, and the pending-invite lookup of the
+// invite-only sign-up mode.
+
+// UsersByEmailPrefix lists accounts whose lower-case email starts with
+// prefix ("" lists all), in email order, one page at a time. The cursor is
+// opaque: the position of the last account returned.
+func (s *Store) UsersByEmailPrefix(ctx context.Context, prefix string, limit int, cursor string) ([]*gatehouse.User, string, error) {
+	prefix = NormalizeEmail(prefix)
+	limit = ClampLimit(limit)
+	in := &dynamodb.QueryInput{
+		IndexName:                 aws.String(tabledef.InverseIndex),
+		KeyConditionExpression:    aws.String("#pk = :pk AND begins_with(#sk, :p)"),
+		ExpressionAttributeNames:  map[string]string{"#pk": tabledef.GSI1PK, "#sk": tabledef.GSI1SK},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(gsiEmails), ":p": str(prefix)},
+		Limit:                     aws.Int32(int32(limit + 1)),
+	}
+	if prefix == "" {
+		in.KeyConditionExpression = aws.String("#pk = :pk")
+		delete(in.ExpressionAttributeValues, ":p")
+	}
+	if cursor != "" {
+		raw, err := base64.RawURLEncoding.DecodeString(cursor)
+		last := string(raw)
+		i := strings.LastIndex(last, "#")
+		if err != nil || i < 0 || !strings.HasPrefix(last, prefix) {
+			return nil, "", ErrBadCursor
+		}
+		// The start key is the last account's index and table keys.
+		in.ExclusiveStartKey = map[string]types.AttributeValue{
+			tabledef.GSI1PK: str(gsiEmails), tabledef.GSI1SK: str(last),
+			tabledef.PK: str(userKey(last[i+1:]).PK), tabledef.SK: str(skProfile),
+		}
+	}
+	out, err := s.query(ctx, in)
+	if err != nil {
+		return nil, "", fmt.Errorf("users by email %q: %w", prefix, err)
+	}
+	var users []*gatehouse.User
+	next := ""
+	for _, raw := range out.Items {
+		it := item(raw)
+		if len(users) == limit {
+			last := NormalizeEmail(users[len(users)-1].Email) + "#" + users[len(users)-1].ID
+			next = base64.RawURLEncoding.EncodeToString([]byte(last))
+			break
+		}
+		users = append(users, decodeUser(it))
+	}
+	return users, next, nil
+}
+
+// AccountChanges are the fields a platform admin changes on an account;
+// nil leaves a field as it is. ExpiresAt set to a nil *time.Time clears it.
+type AccountChanges struct {
+	Status        *gatehouse.Status
+	ExpiresAt     **time.Time
+	ResourceLimit *int
+}
+
+// ErrAccountChanged is returned when the account changed between read and
+// write.
+var ErrAccountChanged = gatehouse.Errorf(gatehouse.CodeConflict, "the account changed meanwhile; retry")
+
+// UpdateAccount writes an account's status, expiry and resource limit,
+// guarded by the version read in before, with its audit event: one
+// transaction. The account is in the expiry index exactly when it is active
+// with an expiry.
+func (s *Store) UpdateAccount(ctx context.Context, before *gatehouse.User, ch AccountChanges, actor gatehouse.Actor) (*gatehouse.User, error) {
+	after := *before
+	b, a := map[string]any{}, map[string]any{}
+	names := map[string]string{"#v": attrVersion, "#u": attrUpdated, "#g2pk": tabledef.GSI2PK, "#g2sk": tabledef.GSI2SK}
+	now := s.Now()
+	values := map[string]types.AttributeValue{":v": num(before.Version), ":one": num(1), ":now": str(now.Format(time.RFC3339Nano))}
+	sets := []string{"#u = :now"}
+	var removes []string
+	if ch.Status != nil && *ch.Status != before.Status {
+		names["#st"] = attrStatus
+		values[":st"] = str(string(*ch.Status))
+		sets = append(sets, "#st = :st")
+		b["status"], a["status"] = before.Status, *ch.Status
+		after.Status = *ch.Status
+	}
+	if ch.ExpiresAt != nil && !sameTime(before.ExpiresAt, *ch.ExpiresAt) {
+		names["#exp"] = attrExpires
+		if *ch.ExpiresAt == nil {
+			removes = append(removes, "#exp")
+		} else {
+			values[":exp"] = str((*ch.ExpiresAt).UTC().Format(time.RFC3339Nano))
+			sets = append(sets, "#exp = :exp")
+		}
+		b["expiresAt"], a["expiresAt"] = before.ExpiresAt, *ch.ExpiresAt
+		after.ExpiresAt = *ch.ExpiresAt
+	}
+	if ch.ResourceLimit != nil && *ch.ResourceLimit != before.ResourceLimit {
+		names["#rl"] = "resourceLimit"
+		values[":rl"] = num(int64(*ch.ResourceLimit))
+		sets = append(sets, "#rl = :rl")
+		b["resourceLimit"], a["resourceLimit"] = before.ResourceLimit, *ch.ResourceLimit
+		after.ResourceLimit = *ch.ResourceLimit
+	}
+	if len(a) == 0 {
+		return &after, nil
+	}
+	if after.Status == gatehouse.StatusActive && after.ExpiresAt != nil {
+		ek := expiryIndexKey(*after.ExpiresAt, kindUser, userKey(before.ID))
+		values[":g2pk"], values[":g2sk"] = str(ek.PK), str(ek.SK)
+		sets = append(sets, "#g2pk = :g2pk", "#g2sk = :g2sk")
+	} else {
+		removes = append(removes, "#g2pk", "#g2sk")
+	}
+	expr := "SET " + strings.Join(sets, ", ")
+	if len(removes) > 0 {
+		expr += " REMOVE " + strings.Join(removes, ", ")
+	}
+	expr += " ADD #v :one"
+	t := s.tx().update(userKey(before.ID), expr, "#v = :v", ErrAccountChanged, names, values)
+	t.audit(s.NewAudit(actor, "", "account.update", before.ID, b, a))
+	if err := t.commit(ctx); err != nil {
+		return nil, fmt.Errorf("update account %s: %w", before.ID, err)
+	}
+	after.Version++
+	after.UpdatedAt = now
+	return &after, nil
+}
+
+// HasPendingInvite reports whether an email has a pending, unexpired invite
+// in any org (the invite_only sign-up mode). It reads the invite's inverse
+// index entry, GSI1PK = INVITED#<lower-case email> (pendingInviteInverse):
+// one query, no scan.
+func (s *Store) HasPendingInvite(ctx context.Context, email string) (bool, error) {
+	k := pendingInviteInverse(email, "", "")
+	items, err := s.queryAll(ctx, &dynamodb.QueryInput{
+		IndexName:                 aws.String(tabledef.InverseIndex),
+		KeyConditionExpression:    aws.String("#pk = :pk"),
+		ExpressionAttributeNames:  map[string]string{"#pk": tabledef.GSI1PK},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(k.PK)},
+	}, 100)
+	if err != nil {
+		return false, fmt.Errorf("pending invites of %s: %w", NormalizeEmail(email), err)
+	}
+	now := s.Now()
+	for _, it := range items {
+		if it.getS(attrKind) != kindInvite {
+			continue
+		}
+		i := decodeInvite(it)
+		if i.EffectiveStatus(now) == gatehouse.StatusPending {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// DeleteAccountRecords deletes an account's profile and email reservation
+// with its audit event: one transaction. Memberships and personal orgs are
+// removed before (RemoveMember, DeletePersonalOrg).
+func (s *Store) DeleteAccountRecords(ctx context.Context, u *gatehouse.User, actor gatehouse.Actor, after map[string]any) error {
+	t := s.tx().
+		delete(userKey(u.ID), "", nil, nil, nil).
+		delete(emailKey(u.Email), "#uid = :uid", nil, map[string]string{"#uid": "userId"}, map[string]types.AttributeValue{":uid": str(u.ID)})
+	t.audit(s.NewAudit(actor, "", "account.delete", u.ID, map[string]any{"email": u.Email}, after))
+	if err := t.commit(ctx); err != nil {
+		return fmt.Errorf("delete account %s: %w", u.ID, err)
+	}
+	return nil
+}
+
+// DeletePersonalOrg deletes a personal org and every item of its partition
+// (members, invites, resources, grants, groups, tokens; its audit events
+// too, the account's own audit keeps the deletion), 25 items per
+// transaction. Secret lookup items of its invites and tokens stay until
+// their TTL and resolve to nothing. Rerunnable after a failure.
+func (s *Store) DeletePersonalOrg(ctx context.Context, orgID string) error {
+	for {
+		items, err := s.queryAll(ctx, &dynamodb.QueryInput{
+			KeyConditionExpression:    aws.String("#pk = :pk"),
+			ExpressionAttributeNames:  map[string]string{"#pk": tabledef.PK},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(orgKey(orgID).PK)},
+			ConsistentRead:            aws.Bool(true),
+		}, 25)
+		if err != nil {
+			return fmt.Errorf("delete personal org %s: %w", orgID, err)
+		}
+		if len(items) == 0 {
+			return nil
+		}
+		t := s.tx()
+		for _, it := range items {
+			t.delete(it.key(), "", nil, nil, nil)
+		}
+		if err := t.commit(ctx); err != nil {
+			return fmt.Errorf("delete personal org %s: %w", orgID, err)
+		}
+	}
+}
