@@ -7,6 +7,7 @@ module github.com/gatehouse-dev/gatehouse/bench
 go 1.26
 
 require (
+	github.com/aws/aws-lambda-go v1.55.1
 	github.com/casbin/casbin/v2 v2.105.0
 	github.com/gatehouse-dev/gatehouse v0.0.0-00010101000000-000000000000
 )
