@@ -203,4 +203,3 @@ func heaviestInits(tb testing.TB, api *runtimeAPI, bin string, n int) string {
 	}
 	return fmt.Sprintf("%.2f ms in %d packages; heaviest: %s", total, len(inits), strings.Join(parts, ", "))
 }
-
