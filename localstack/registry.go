@@ -17,7 +17,6 @@ import (
 	"github.com/gatehouse-dev/gatehouse/shared/resources"
 	"github.com/gatehouse-dev/gatehouse/shared/roles"
 	"github.com/gatehouse-dev/gatehouse/shared/routes"
-	"github.com/gatehouse-dev/gatehouse/shared/suborgs"
 	"github.com/gatehouse-dev/gatehouse/shared/sweep"
 	"github.com/gatehouse-dev/gatehouse/shared/tokens"
 	"github.com/gatehouse-dev/gatehouse/shared/triggers"
@@ -63,7 +62,7 @@ func DefaultFunctions(d *app.Deps) (Functions, error) {
 	f.Authorizer = authorizer.Function(d).Handle
 	f.Invoke[routes.FnTriggers] = triggers.Function(d).Handle
 	f.HTTP[routes.FnMe] = accounts.MeFunction(d).Serve
-	f.HTTP[routes.FnOrgs] = accounts.OrgsFunction(d, suborgs.Registrar(d)).Serve
+	f.HTTP[routes.FnOrgs] = accounts.OrgsFunction(d).Serve
 	membersMux, err := members.Handler(d)
 	if err != nil {
 		return f, err

@@ -215,6 +215,14 @@ func (s *Service) UpdateOrg(ctx context.Context, actor gatehouse.Actor, orgID st
 	return s.store.UpdateOrg(ctx, orgID, ch, actor)
 }
 
+// orgView is an org as its members see it: nothing of its parents (rule 5:
+// members of a sub-org see nothing of the parent, not even its id).
+func orgView(o *gatehouse.Org) *gatehouse.Org {
+	v := *o
+	v.ParentID, v.Ancestors = "", nil
+	return &v
+}
+
 // NewMeMux returns the `me` function's routes.
 func NewMeMux(s *Service, log *slog.Logger) *apigw.Mux {
 	m := apigw.NewMux(routes.FnMe, log)
@@ -266,7 +274,7 @@ func NewOrgsMux(s *Service, log *slog.Logger, register ...func(*apigw.Mux)) *api
 		if err != nil {
 			return apigw.Response{}, err
 		}
-		return apigw.JSON(http.StatusOK, o)
+		return apigw.JSON(http.StatusOK, orgView(o))
 	})
 	m.Handle("PATCH /v1/orgs/{orgId}", func(ctx context.Context, r *apigw.Request) (apigw.Response, error) {
 		var in OrgInput
@@ -277,7 +285,7 @@ func NewOrgsMux(s *Service, log *slog.Logger, register ...func(*apigw.Mux)) *api
 		if err != nil {
 			return apigw.Response{}, err
 		}
-		return apigw.JSON(http.StatusOK, o)
+		return apigw.JSON(http.StatusOK, orgView(o))
 	})
 	m.Handle("DELETE /v1/orgs/{orgId}", func(ctx context.Context, r *apigw.Request) (apigw.Response, error) {
 		if err := s.store.DeleteOrg(ctx, r.Param("orgId"), r.Caller.Actor()); err != nil {

@@ -261,31 +261,50 @@ func (a *Authorizer) decide(ctx context.Context, req *events.APIGatewayV2CustomA
 	return decision{allow: true, context: ctxOut}, nil
 }
 
-// subject builds the evaluator's subject from the membership of the org, or
-// from an owner/admin membership of an ancestor (rule 5). It returns the
-// membership's expiry for the caller's expiry ceiling, or a refusal reason.
+// subject builds the evaluator's subject from the membership of the org
+// and from owner/admin memberships of its ancestors (rule 5: they act as
+// admin here, whatever their own membership of this org says). It returns
+// the caller's expiry ceiling in the org, or a refusal reason. A disabled or
+// expired membership of the org itself refuses: an explicit cut wins.
 func (a *Authorizer) subject(ac *dynamo.AuthContext, userID string, now time.Time) (authz.Subject, *time.Time, string) {
-	if m := ac.Membership; m != nil {
-		if !m.Usable(now) {
-			if m.Status == gatehouse.StatusActive {
-				return authz.Subject{}, nil, gatehouse.ReasonExpired
-			}
-			return authz.Subject{}, nil, gatehouse.ReasonDisabled
-		}
-		return authz.Subject{
-			UserID:           userID,
-			Roles:            m.Roles,
-			Groups:           slices.Concat(m.Groups, []string{AllGroup}),
-			Readonly:         m.Readonly,
-			ResourceReadonly: m.ResourceReadonly,
-		}, m.ExpiresAt, ""
-	}
+	var inherited *gatehouse.Membership
 	for _, am := range ac.AncestorMemberships {
 		if am.Usable(now) && (am.HasRole(authz.RoleOwner) || am.HasRole(authz.RoleAdmin)) {
-			return authz.Subject{UserID: userID, InheritedAdmin: true, Readonly: am.Readonly}, am.ExpiresAt, ""
+			if inherited == nil || (inherited.Readonly && !am.Readonly) {
+				inherited = am
+			}
 		}
 	}
-	return authz.Subject{}, nil, gatehouse.ReasonNotMember
+	m := ac.Membership
+	if m == nil {
+		if inherited == nil {
+			return authz.Subject{}, nil, gatehouse.ReasonNotMember
+		}
+		return authz.Subject{UserID: userID, InheritedAdmin: true, Readonly: inherited.Readonly}, inherited.ExpiresAt, ""
+	}
+	if !m.Usable(now) {
+		if m.Status == gatehouse.StatusActive {
+			return authz.Subject{}, nil, gatehouse.ReasonExpired
+		}
+		return authz.Subject{}, nil, gatehouse.ReasonDisabled
+	}
+	sub := authz.Subject{
+		UserID:           userID,
+		Roles:            m.Roles,
+		Groups:           slices.Concat(m.Groups, []string{AllGroup}),
+		Readonly:         m.Readonly,
+		ResourceReadonly: m.ResourceReadonly,
+	}
+	expiry := m.ExpiresAt
+	if inherited != nil {
+		sub.InheritedAdmin = true
+		// The parent's admin is not bound by the flags a sub-org put on
+		// its own membership, only by its own.
+		sub.Readonly = inherited.Readonly
+		sub.ResourceReadonly = inherited.ResourceReadonly
+		expiry = earliest(expiry, inherited.ExpiresAt)
+	}
+	return sub, expiry, ""
 }
 
 // AllGroup is the built-in group every member belongs to.

@@ -302,8 +302,9 @@ type AuthContext struct {
 }
 
 // LoadAuthContext reads the account, the org and the membership in one
-// BatchGetItem. Only when the caller is not a member and the org has
-// ancestors does it read the ancestor memberships (rule 5) in a second one.
+// BatchGetItem. Only in a sub-org, and only when the caller is not already
+// owner or admin there, does it read the caller's memberships of the
+// ancestors (rule 5) in a second one.
 func (s *Store) LoadAuthContext(ctx context.Context, userID, orgID string) (*AuthContext, error) {
 	keys := []Key{userKey(userID)}
 	if orgID != "" {
@@ -326,7 +327,11 @@ func (s *Store) LoadAuthContext(ctx context.Context, userID, orgID string) (*Aut
 	if it, ok := got[memberKey(orgID, userID)]; ok {
 		ac.Membership = decodeMembership(it)
 	}
-	if ac.Membership == nil && ac.Org != nil && len(ac.Org.Ancestors) > 0 {
+	// Ancestor memberships matter only when this org's own membership does
+	// not already make the caller owner or admin (rule 5).
+	direct := ac.Membership != nil && ac.Membership.Usable(s.Now()) &&
+		(ac.Membership.HasRole("owner") || ac.Membership.HasRole("admin"))
+	if !direct && ac.Org != nil && len(ac.Org.Ancestors) > 0 {
 		var aks []Key
 		for _, a := range ac.Org.Ancestors {
 			aks = append(aks, memberKey(a, userID))
