@@ -482,43 +482,108 @@ func (s *Store) SetTypeGrants(ctx context.Context, orgID, typ string, grants []a
 	return nil
 }
 
+// ErrGrantsChanged is returned by a grant prune whose item changed (or
+// went away) since it was read: the new state carries its own expiry index
+// entry, or none.
+var ErrGrantsChanged = errors.New("the grants changed since they were read")
+
 // PruneExpiredGrants removes the grants whose expiresAt has passed from a
-// resource (id TypeWide: from the type's grants). The expiration sweep calls
-// it for the "resource" and "typegrants" entries of the expiry index; the
-// evaluator already ignores expired grants, so this only tidies up. It is
-// idempotent.
+// resource (id TypeWide: from the type's grants), with its audit event, in
+// one transaction: the item moves in the expiry index to its next grant
+// expiry, or leaves it when no grant with an expiry is left; grantee items
+// of principals left with no grant go too. The evaluator already ignores
+// expired grants, so this only tidies up. It is idempotent: nothing expired
+// (or no such resource) is a no-op. The sweep prunes through ExpireEntry,
+// which acts on the item the index returned without reading it again.
 func (s *Store) PruneExpiredGrants(ctx context.Context, orgID, typ, id string, actor gatehouse.Actor) error {
-	now := s.Now()
-	keep := func(grants []authz.Grant) []authz.Grant {
-		var out []authz.Grant
-		for _, g := range grants {
-			if g.ExpiresAt == nil || now.Before(*g.ExpiresAt) {
-				out = append(out, g)
-			}
-		}
-		return out
-	}
+	k := resourceKey(orgID, typ, id)
 	if id == TypeWide {
-		g, err := s.TypeGrants(ctx, orgID, typ)
-		if err != nil {
-			return err
-		}
-		if k := keep(g); len(k) != len(g) {
-			return s.SetTypeGrants(ctx, orgID, typ, k, actor)
-		}
-		return nil
+		k = typeGrantsKey(orgID, typ)
 	}
-	r, err := s.Resource(ctx, orgID, Ref{typ, id})
-	if gatehouse.ErrorCode(err) == gatehouse.CodeNotFound {
+	it, err := s.get(ctx, k, true)
+	if errors.Is(err, ErrNotFound) {
 		return nil
 	}
 	if err != nil {
+		return fmt.Errorf("prune grants of %s/%s: %w", typ, id, err)
+	}
+	if _, err := s.pruneGrants(ctx, it, actor); err != nil {
+		if errors.Is(err, ErrGrantsChanged) {
+			return gatehouse.Errorf(gatehouse.CodeConflict, "the grants changed meanwhile; retry")
+		}
 		return err
 	}
-	if k := keep(r.Grants); len(k) != len(r.Grants) {
-		_, err = s.SetResourceGrants(ctx, r, k, actor)
+	return nil
+}
+
+// pruneGrants removes the expired grants of a resource or type-grants item
+// as read before (it), guarded by what was read: the resource's version,
+// the type's grants themselves (type grants have no version). It reports
+// whether anything was pruned; ErrGrantsChanged when the item changed or
+// is gone.
+func (s *Store) pruneGrants(ctx context.Context, it item, actor gatehouse.Actor) (bool, error) {
+	now := s.Now()
+	var grants, kept []authz.Grant
+	it.getJSON("grants", &grants)
+	var dropped []authz.Grant
+	for _, g := range grants {
+		if g.ExpiresAt == nil || now.Before(*g.ExpiresAt) {
+			kept = append(kept, g)
+		} else {
+			dropped = append(dropped, g)
+		}
 	}
-	return err
+	if len(dropped) == 0 {
+		return false, nil
+	}
+	k := it.key()
+	kind := it.getS(attrKind)
+	orgID, typ, id := it.getS("orgId"), it.getS("type"), it.getS("resourceId")
+	names := map[string]string{"#g": "grants", "#u": attrUpdated, "#g2pk": tabledef.GSI2PK, "#g2sk": tabledef.GSI2SK}
+	values := map[string]types.AttributeValue{
+		":g":   jsonAV(nonNilGrants(kept)),
+		":now": str(now.Format(time.RFC3339Nano)),
+	}
+	update := "SET #g = :g, #u = :now"
+	if next := earliestGrantExpiry(kept); next != nil {
+		ek := expiryIndexKey(*next, kind, k)
+		values[":g2pk"], values[":g2sk"] = str(ek.PK), str(ek.SK)
+		update += ", #g2pk = :g2pk, #g2sk = :g2sk"
+	} else {
+		update += " REMOVE #g2pk, #g2sk"
+	}
+	var cond, action string
+	switch kind {
+	case kindResource:
+		names["#v"] = attrVersion
+		values[":v"], values[":one"] = num(it.getN(attrVersion)), num(1)
+		update += " ADD #v :one"
+		cond, action = "#v = :v", "resource.grants_expire"
+	case kindTypeGrants:
+		// No version on type grants: the grants read are the guard.
+		values[":old"] = it["grants"]
+		cond, action = "#g = :old", "resource.type_grants_expire"
+	default:
+		return false, fmt.Errorf("prune grants of %s/%s: not a grants item (%q)", k.PK, k.SK, kind)
+	}
+	t := s.tx().update(k, update, cond, ErrGrantsChanged, names, values)
+	if kind == kindResource {
+		keptPs := principalsOf(kept)
+		for _, p := range principalsOf(grants) {
+			if !slices.Contains(keptPs, p) {
+				t.delete(granteeKey(orgID, p, typ, id), "", nil, nil, nil)
+			}
+		}
+	}
+	t.audit(s.NewAudit(actor, orgID, action, typ+"/"+id,
+		map[string]any{"grants": dropped}, map[string]any{"grants": nonNilGrants(kept)}))
+	if err := t.commit(ctx); err != nil {
+		if errors.Is(err, ErrGrantsChanged) {
+			return false, err
+		}
+		return false, fmt.Errorf("prune grants of %s/%s: %w", typ, id, err)
+	}
+	return true, nil
 }
 
 // ResourcePage is one page of a sorted stream of resources.

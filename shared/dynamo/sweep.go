@@ -33,6 +33,11 @@ const (
 	ExpiryKindMember = kindMember
 	ExpiryKindInvite = kindInvite
 	ExpiryKindToken  = kindToken
+	// ExpiryKindResource and ExpiryKindTypeGrants are grants items (a
+	// resource, a type's grants) at their earliest grant expiry: the sweep
+	// prunes the expired grants instead of expiring the item.
+	ExpiryKindResource   = kindResource
+	ExpiryKindTypeGrants = kindTypeGrants
 )
 
 // ExpiryEntry is one due entry of the expiry index.
@@ -42,7 +47,8 @@ type ExpiryEntry struct {
 	OrgID     string // memberships, invites, tokens
 	UserID    string // accounts, memberships, tokens
 	Email     string // accounts and invites
-	ID        string // invite or token id
+	ID        string // invite or token id; resource id (TypeWide for type grants)
+	Type      string // resource type of resource and type-grant entries
 	it        item
 }
 
@@ -114,6 +120,8 @@ func (s *Store) DueExpiries(ctx context.Context, bucket, now time.Time, limit in
 			e.ID = it.getS("tokenId")
 		case kindInvite:
 			e.ID = it.getS("inviteId")
+		case kindResource, kindTypeGrants:
+			e.ID, e.Type = it.getS("resourceId"), it.getS("type")
 		}
 		p.Entries = append(p.Entries, e)
 	}
@@ -130,10 +138,21 @@ var ErrExpiryChanged = errors.New("the item changed since the expiry index was r
 // it leaves the expiry index, with its audit event, in one transaction
 // conditioned on the item still being active with the same expiry (and
 // version, where the kind has one). A membership that was an active owner
-// also leaves the org's ownerCount. Entries of kinds the sweep does not know
-// are left alone (ErrExpiryChanged is not returned for them; changed is
-// false).
+// also leaves the org's ownerCount. Resource and type-grant entries have
+// their expired grants pruned instead (PruneExpiredGrants, acting on the
+// item the index returned, so no further read): the item moves to its next
+// grant expiry or leaves the index, with a resource.grants_expire (or
+// resource.type_grants_expire) audit event. Entries of kinds the sweep does
+// not know are left alone (ErrExpiryChanged is not returned for them;
+// changed is false).
 func (s *Store) ExpireEntry(ctx context.Context, e ExpiryEntry) (changed bool, err error) {
+	if e.Kind == kindResource || e.Kind == kindTypeGrants {
+		changed, err := s.pruneGrants(ctx, e.it, SweepActor)
+		if errors.Is(err, ErrGrantsChanged) {
+			return false, ErrExpiryChanged
+		}
+		return changed, err
+	}
 	k := e.it.key()
 	names := map[string]string{
 		"#st": attrStatus, "#exp": attrExpires, "#u": attrUpdated,

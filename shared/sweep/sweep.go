@@ -2,7 +2,9 @@
 // invites and API tokens whose expiresAt has passed, through the sparse
 // time-bucketed expiry index (never a Scan), marks them expired in
 // Gatehouse with an audit event each, and disables expired accounts in
-// Cognito.
+// Cognito. Resources and type grants sit in the same index at their
+// earliest grant expiry: their expired grants are pruned and the item moves
+// to its next grant expiry (dynamo.Store.ExpireEntry).
 //
 // A run reads the hour buckets from the cursor (less an overlap) up to
 // now, at most Options.MaxItems entries, and moves the cursor past the
@@ -76,7 +78,7 @@ func (o Options) withDefaults() Options {
 // Result is what one run did.
 type Result struct {
 	Read     int // index entries read
-	Expired  int // items marked expired
+	Expired  int // items marked expired, or whose expired grants were pruned
 	Skipped  int // entries that changed meanwhile or failed; retried later
 	Buckets  int // buckets queried
 	More     bool
