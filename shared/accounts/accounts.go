@@ -11,8 +11,6 @@ import (
 	"strings"
 	"time"
 	_ "time/tzdata" // IANA zones must validate even where the OS has none (provided.al2023)
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/gatehouse-dev/gatehouse/shared/apigw"
 	"github.com/gatehouse-dev/gatehouse/shared/authz"
@@ -85,7 +83,7 @@ func (p *ProfilePatch) Validate() error {
 	}
 	if p.Name != nil {
 		*p.Name = strings.TrimSpace(*p.Name)
-		v.Check(validName(*p.Name), "name", "must be at most 200 printable characters")
+		v.Check(gatehouse.PrintableText(*p.Name, 200), "name", "must be at most 200 printable characters")
 	}
 	if p.Phone != nil && *p.Phone != "" {
 		v.Check(e164.MatchString(*p.Phone), "phone", "must be an E.164 number such as +34600123456")
@@ -104,18 +102,6 @@ func (p *ProfilePatch) Validate() error {
 		}
 	}
 	return v.Err()
-}
-
-func validName(s string) bool {
-	if utf8.RuneCountInString(s) > 200 || !utf8.ValidString(s) {
-		return false
-	}
-	for _, r := range s {
-		if unicode.IsControl(r) {
-			return false
-		}
-	}
-	return true
 }
 
 // UpdateMe applies a profile patch.
@@ -160,7 +146,7 @@ func (in *OrgInput) validate(create bool) error {
 	var v gatehouse.Validator
 	if in.Name != nil {
 		*in.Name = strings.TrimSpace(*in.Name)
-		v.Check(*in.Name != "" && validName(*in.Name), "name", "must be 1 to 200 printable characters")
+		v.Check(*in.Name != "" && gatehouse.PrintableText(*in.Name, 200), "name", "must be 1 to 200 printable characters")
 	} else if create {
 		v.Add("name", "is required")
 	}

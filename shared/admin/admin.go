@@ -307,13 +307,9 @@ func (s *Service) Policy(ctx context.Context, caller apigw.Caller, p gatehouse.S
 func NewMux(svc *Service, log *slog.Logger) *apigw.Mux {
 	m := apigw.NewMux(routes.FnAdmin, log)
 	m.Handle("GET /v1/admin/users", func(ctx context.Context, r *apigw.Request) (apigw.Response, error) {
-		limit := 0
-		if l := r.Query("limit"); l != "" {
-			n, err := strconv.Atoi(l)
-			if err != nil || n < 1 || n > dynamo.MaxPageLimit {
-				return apigw.Response{}, gatehouse.Invalid(gatehouse.FieldError{Field: "limit", Message: "must be from 1 to 100"})
-			}
-			limit = n
+		limit, err := r.PageLimit()
+		if err != nil {
+			return apigw.Response{}, err
 		}
 		users, next, err := svc.store.UsersByEmailPrefix(ctx, r.Query("email"), limit, r.Query("cursor"))
 		if err != nil {

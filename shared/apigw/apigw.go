@@ -331,3 +331,20 @@ func (m *Mux) Serve(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (eve
 	log.Info("request served", "status", resp.StatusCode)
 	return resp, nil
 }
+
+// MaxPageLimit is the largest page a list returns.
+const MaxPageLimit = 100
+
+// PageLimit reads a list's ?limit= (1 to MaxPageLimit); 0 when absent, for
+// the store's default.
+func (r *Request) PageLimit() (int, error) {
+	q := r.Query("limit")
+	if q == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(q)
+	if err != nil || n < 1 || n > MaxPageLimit {
+		return 0, gatehouse.Invalid(gatehouse.FieldError{Field: "limit", Message: fmt.Sprintf("must be a number from 1 to %d", MaxPageLimit)})
+	}
+	return n, nil
+}

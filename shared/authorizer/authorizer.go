@@ -246,7 +246,7 @@ func (a *Authorizer) decide(ctx context.Context, req *events.APIGatewayV2CustomA
 		return deny(reason), nil
 	}
 	subject.Token = scope
-	eff := authz.Compile(a.policy(ac.Org), subject)
+	eff := authz.Compile(authz.PolicyOf(a.catalogue, ac.Org), subject)
 	ctxOut[apigw.CtxOrgID] = orgID
 	ctxOut[apigw.CtxRoles] = strings.Join(eff.Roles(), " ")
 	ctxOut[apigw.CtxPermissions] = strings.Join(eff.Permissions(), " ")
@@ -309,19 +309,6 @@ func (a *Authorizer) subject(ac *dynamo.AuthContext, userID string, now time.Tim
 
 // AllGroup is the built-in group every member belongs to.
 const AllGroup = "all"
-
-func (a *Authorizer) policy(o *gatehouse.Org) *authz.OrgPolicy {
-	p := &authz.OrgPolicy{
-		Catalogue:             a.catalogue,
-		CustomRoles:           make(map[string][]string, len(o.CustomRoles)),
-		GroupRoles:            o.GroupRoles,
-		DefaultResourceAccess: o.Settings.DefaultResourceAccess,
-	}
-	for id, r := range o.CustomRoles {
-		p.CustomRoles[id] = r.Permissions
-	}
-	return p
-}
 
 func (a *Authorizer) load(ctx context.Context, userID, orgID string) (*dynamo.AuthContext, error) {
 	if ac, ok := a.cache.get(userID, orgID); ok {

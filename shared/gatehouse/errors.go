@@ -11,6 +11,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Code is a stable, machine-readable error code of the API contract.
@@ -168,4 +170,18 @@ func (v *Validator) Err() error {
 		return nil
 	}
 	return Invalid(v.fields...)
+}
+
+// PrintableText reports whether s is valid UTF-8 of at most max characters
+// with no control characters: the rule for names, messages and labels.
+func PrintableText(s string, max int) bool {
+	if utf8.RuneCountInString(s) > max || !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			return false
+		}
+	}
+	return true
 }

@@ -16,8 +16,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/gatehouse-dev/gatehouse/shared/apigw"
 	"github.com/gatehouse-dev/gatehouse/shared/app"
@@ -68,8 +66,8 @@ type Input struct {
 func (s *Service) Create(ctx context.Context, caller apigw.Caller, orgID string, in Input) (*dynamo.Group, error) {
 	var v gatehouse.Validator
 	in.Name = strings.TrimSpace(in.Name)
-	v.Check(in.Name != "" && printable(in.Name, 100), "name", "must be 1 to 100 printable characters")
-	v.Check(printable(in.Description, 500), "description", "must be at most 500 printable characters")
+	v.Check(in.Name != "" && gatehouse.PrintableText(in.Name, 100), "name", "must be 1 to 100 printable characters")
+	v.Check(gatehouse.PrintableText(in.Description, 500), "description", "must be at most 500 printable characters")
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
@@ -292,18 +290,6 @@ func (s *Service) SetRoles(ctx context.Context, caller apigw.Caller, orgID, gid 
 	return g, nil
 }
 
-func printable(s string, max int) bool {
-	if utf8.RuneCountInString(s) > max || !utf8.ValidString(s) {
-		return false
-	}
-	for _, r := range s {
-		if unicode.IsControl(r) {
-			return false
-		}
-	}
-	return true
-}
-
 // Function builds the `groups` function's mux from the configuration.
 func Function(d *app.Deps) *apigw.Mux {
 	return NewMux(NewService(d.Store(), d.Catalogue()), d.Log)
@@ -314,7 +300,7 @@ func NewMux(s *Service, log *slog.Logger) *apigw.Mux {
 	m := apigw.NewMux(routes.FnGroups, log)
 	const base = "/v1/orgs/{orgId}/groups"
 	m.Handle("GET "+base, func(ctx context.Context, r *apigw.Request) (apigw.Response, error) {
-		limit, err := limitOf(r)
+		limit, err := r.PageLimit()
 		if err != nil {
 			return apigw.Response{}, err
 		}
@@ -365,22 +351,4 @@ func NewMux(s *Service, log *slog.Logger) *apigw.Mux {
 		return apigw.JSON(http.StatusOK, g)
 	})
 	return m
-}
-
-func limitOf(r *apigw.Request) (int, error) {
-	q := r.Query("limit")
-	if q == "" {
-		return 0, nil
-	}
-	n := 0
-	for _, c := range q {
-		if c < '0' || c > '9' || n > dynamo.MaxPageLimit {
-			return 0, gatehouse.Invalid(gatehouse.FieldError{Field: "limit", Message: "must be a number from 1 to 100"})
-		}
-		n = n*10 + int(c-'0')
-	}
-	if n < 1 || n > dynamo.MaxPageLimit {
-		return 0, gatehouse.Invalid(gatehouse.FieldError{Field: "limit", Message: "must be a number from 1 to 100"})
-	}
-	return n, nil
 }

@@ -150,7 +150,7 @@ func (s *Service) Create(ctx context.Context, c members.Caller, orgID string, in
 	if err != nil {
 		return nil, err
 	}
-	if err := members.CheckAssignable(c, members.Policy(s.cat, org), in.Roles); err != nil {
+	if err := members.CheckAssignable(c, authz.PolicyOf(s.cat, org), in.Roles); err != nil {
 		return nil, err
 	}
 	memberExp := members.DefaultExpiry(c, in.MemberExpiresAt)
@@ -370,7 +370,7 @@ func (s *Service) Accept(ctx context.Context, c members.Caller, token string) (*
 		return nil, err
 	}
 	// Custom roles deleted since the invite was made give nothing: drop them.
-	pol := members.Policy(s.cat, org)
+	pol := authz.PolicyOf(s.cat, org)
 	var roles []string
 	for _, r := range inv.Roles {
 		if _, ok := pol.RolePermissions(r); ok {

@@ -34,16 +34,17 @@ type Store interface {
 // unlimited. Every configured resource type is listed.
 type Limits struct {
 	OrgID        string         `json:"orgId"`
-	ParentID     string         `json:"parentId,omitempty"`
 	MaxMembers   int            `json:"maxMembers"`
 	MaxResources map[string]int `json:"maxResources"`
 	Usage        Usage          `json:"usage"`
 }
 
-// Usage is what the org holds now.
+// Usage is what the org holds now. Members and PendingInvites are apart;
+// maxMembers bounds their sum (a pending invite holds a seat).
 type Usage struct {
-	Members   int            `json:"members"`
-	Resources map[string]int `json:"resources"`
+	Members        int            `json:"members"`
+	PendingInvites int            `json:"pendingInvites"`
+	Resources      map[string]int `json:"resources"`
 }
 
 // Update is the body of PUT: the quotas it names are set, the others keep
@@ -124,10 +125,9 @@ func (s *Service) validate(u Update) error {
 func (s *Service) view(o *gatehouse.Org) *Limits {
 	l := &Limits{
 		OrgID:        o.ID,
-		ParentID:     o.ParentID,
 		MaxMembers:   o.Quotas.MaxMembers,
 		MaxResources: map[string]int{},
-		Usage:        Usage{Members: o.Usage.Members, Resources: map[string]int{}},
+		Usage:        Usage{Members: o.Usage.Members, PendingInvites: o.Usage.PendingInvites, Resources: map[string]int{}},
 	}
 	for _, t := range s.catalogue.ResourceTypes {
 		l.MaxResources[t], l.Usage.Resources[t] = -1, 0

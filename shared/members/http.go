@@ -4,10 +4,8 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
-	"strconv"
 
 	"github.com/gatehouse-dev/gatehouse/shared/apigw"
-	"github.com/gatehouse-dev/gatehouse/shared/gatehouse"
 	"github.com/gatehouse-dev/gatehouse/shared/routes"
 )
 
@@ -19,15 +17,8 @@ type Page[T any] struct {
 
 // PageParams reads the list parameters limit (1-100, default 50) and cursor.
 func PageParams(r *apigw.Request) (int, string, error) {
-	limit := 0
-	if s := r.Query("limit"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > 100 {
-			return 0, "", gatehouse.Invalid(gatehouse.FieldError{Field: "limit", Message: "must be a number from 1 to 100"})
-		}
-		limit = n
-	}
-	return limit, r.Query("cursor"), nil
+	limit, err := r.PageLimit()
+	return limit, r.Query("cursor"), err
 }
 
 // NewMux returns the HTTP handlers of the members function.

@@ -56,16 +56,6 @@ func (c Caller) IsAdmin() bool { return c.IsOwner() || slices.Contains(c.Roles, 
 // Holds reports whether the caller holds perm in the org.
 func (c Caller) Holds(perm string) bool { return slices.Contains(c.Permissions, perm) }
 
-// Policy is the org's policy for the evaluator.
-func Policy(cat *authz.Catalogue, o *gatehouse.Org) *authz.OrgPolicy {
-	p := &authz.OrgPolicy{Catalogue: cat, CustomRoles: map[string][]string{}, GroupRoles: o.GroupRoles,
-		DefaultResourceAccess: o.Settings.DefaultResourceAccess}
-	for id, r := range o.CustomRoles {
-		p.CustomRoles[id] = r.Permissions
-	}
-	return p
-}
-
 // MaxRoles bounds the roles of one membership or invite.
 const MaxRoles = 20
 

@@ -178,7 +178,7 @@ func (s *Service) Create(ctx context.Context, c Caller, orgID string, in CreateI
 	if err != nil {
 		return nil, err
 	}
-	if err := CheckAssignable(c, Policy(s.cat, org), in.Roles); err != nil {
+	if err := CheckAssignable(c, authz.PolicyOf(s.cat, org), in.Roles); err != nil {
 		return nil, err
 	}
 	now := s.store.Now()
@@ -292,7 +292,7 @@ func (s *Service) Create(ctx context.Context, c Caller, orgID string, in CreateI
 // room under its userLimit. It also applies rule 7 to creation: a member
 // created below admin is managed by its creator with no limits of its own.
 func (s *Service) precheckRoom(ctx context.Context, c Caller, org *gatehouse.Org, m *gatehouse.Membership) error {
-	if org.Quotas.MaxMembers >= 0 && org.Usage.Members >= org.Quotas.MaxMembers {
+	if org.Quotas.MaxMembers >= 0 && org.Usage.Seats() >= org.Quotas.MaxMembers {
 		return dynamo.ErrMaxMembers
 	}
 	if c.IsAdmin() {
@@ -306,7 +306,7 @@ func (s *Service) precheckRoom(ctx context.Context, c Caller, org *gatehouse.Org
 	if err != nil {
 		return err
 	}
-	if own.UserLimit == 0 || (own.UserLimit > 0 && own.ManagedCount >= own.UserLimit) {
+	if own.UserLimit == 0 || (own.UserLimit > 0 && own.ManagedCount+own.PendingInvites >= own.UserLimit) {
 		return dynamo.ErrUserLimit
 	}
 	return nil
@@ -423,7 +423,7 @@ func (s *Service) target(ctx context.Context, c Caller, orgID, userID string, se
 	if self {
 		return org, m, nil, nil
 	}
-	chain, err := CanActOn(ctx, s.store, c, Policy(s.cat, org), m)
+	chain, err := CanActOn(ctx, s.store, c, authz.PolicyOf(s.cat, org), m)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -441,7 +441,7 @@ func (s *Service) SetRoles(ctx context.Context, c Caller, orgID, userID string, 
 	if err != nil {
 		return nil, err
 	}
-	if err := CheckAssignable(c, Policy(s.cat, org), roles); err != nil {
+	if err := CheckAssignable(c, authz.PolicyOf(s.cat, org), roles); err != nil {
 		return nil, err
 	}
 	after := *before

@@ -127,7 +127,7 @@ func (s *Service) Authorize(ctx context.Context, caller apigw.Caller, orgID stri
 
 	// From here on: pure evaluation over the snapshot, no I/O.
 	now := s.store.Now()
-	policy := s.policy(snap.Org)
+	policy := authz.PolicyOf(s.catalogue, snap.Org)
 	effs := map[string]*authz.Effective{caller.UserID: callerEff}
 	reasons := map[string]string{}
 	results := make([]authz.Decision, len(ns))

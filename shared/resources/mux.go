@@ -4,12 +4,10 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
-	"strconv"
 
 	"github.com/gatehouse-dev/gatehouse/shared/apigw"
 	"github.com/gatehouse-dev/gatehouse/shared/app"
 	"github.com/gatehouse-dev/gatehouse/shared/dynamo"
-	"github.com/gatehouse-dev/gatehouse/shared/gatehouse"
 	"github.com/gatehouse-dev/gatehouse/shared/routes"
 )
 
@@ -35,7 +33,7 @@ func NewMux(s *Service, log *slog.Logger) *apigw.Mux {
 		return apigw.JSON(http.StatusCreated, v)
 	})
 	m.Handle("GET "+base, func(ctx context.Context, r *apigw.Request) (apigw.Response, error) {
-		limit, err := Limit(r)
+		limit, err := r.PageLimit()
 		if err != nil {
 			return apigw.Response{}, err
 		}
@@ -76,17 +74,4 @@ func NewMux(s *Service, log *slog.Logger) *apigw.Mux {
 		return apigw.JSON(http.StatusOK, out)
 	})
 	return m
-}
-
-// Limit reads the ?limit= of a list (1-100; absent: the default).
-func Limit(r *apigw.Request) (int, error) {
-	q := r.Query("limit")
-	if q == "" {
-		return 0, nil
-	}
-	n, err := strconv.Atoi(q)
-	if err != nil || n < 1 || n > dynamo.MaxPageLimit {
-		return 0, gatehouse.Invalid(gatehouse.FieldError{Field: "limit", Message: "must be a number from 1 to 100"})
-	}
-	return n, nil
 }

@@ -16,8 +16,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/gatehouse-dev/gatehouse/shared/apigw"
 	"github.com/gatehouse-dev/gatehouse/shared/authz"
@@ -59,20 +57,6 @@ const ReasonResourceNotFound = "resource_not_found"
 const MaxChecks = 100
 
 var resourceID = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$`)
-
-// policy is the org's policy as the evaluator takes it.
-func (s *Service) policy(o *gatehouse.Org) *authz.OrgPolicy {
-	p := &authz.OrgPolicy{
-		Catalogue:             s.catalogue,
-		CustomRoles:           make(map[string][]string, len(o.CustomRoles)),
-		GroupRoles:            o.GroupRoles,
-		DefaultResourceAccess: o.Settings.DefaultResourceAccess,
-	}
-	for id, r := range o.CustomRoles {
-		p.CustomRoles[id] = r.Permissions
-	}
-	return p
-}
 
 // subject builds the evaluator's subject of userID from the snapshot, or
 // says why the user has none: not a member, or a membership that is
@@ -120,7 +104,7 @@ func (s *Service) callerEffective(snap *dynamo.Snapshot, caller apigw.Caller) (*
 			sub.Token.Permissions = []string{}
 		}
 	}
-	return authz.Compile(s.policy(snap.Org), sub), nil
+	return authz.Compile(authz.PolicyOf(s.catalogue, snap.Org), sub), nil
 }
 
 func forbidden(d authz.Decision, what string) error {
@@ -152,7 +136,7 @@ func (s *Service) Register(ctx context.Context, caller apigw.Caller, orgID strin
 	if in.Name == "" {
 		in.Name = in.ID
 	}
-	v.Check(validName(in.Name), "name", "must be at most 200 printable characters")
+	v.Check(gatehouse.PrintableText(in.Name, 200), "name", "must be at most 200 printable characters")
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
@@ -593,18 +577,6 @@ func unique(ids ...string) []string {
 		}
 	}
 	return out
-}
-
-func validName(s string) bool {
-	if utf8.RuneCountInString(s) > 200 || !utf8.ValidString(s) {
-		return false
-	}
-	for _, r := range s {
-		if unicode.IsControl(r) {
-			return false
-		}
-	}
-	return true
 }
 
 func itoa(i int) string {

@@ -14,11 +14,8 @@ import (
 	"net/http"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/gatehouse-dev/gatehouse/shared/apigw"
 	"github.com/gatehouse-dev/gatehouse/shared/app"
@@ -53,7 +50,7 @@ type Input struct {
 // same transaction.
 func (s *Service) Create(ctx context.Context, caller apigw.Caller, parentID string, in Input) (*View, error) {
 	in.Name = strings.TrimSpace(in.Name)
-	if !validName(in.Name) {
+	if in.Name == "" || !gatehouse.PrintableText(in.Name, 200) {
 		return nil, gatehouse.Invalid(gatehouse.FieldError{Field: "name", Message: "must be 1 to 200 printable characters"})
 	}
 	parent, err := s.store.Org(ctx, parentID)
@@ -141,13 +138,9 @@ func Register(m *apigw.Mux, s *Service) {
 		return apigw.JSON(http.StatusCreated, o)
 	})
 	m.Handle("GET /v1/orgs/{orgId}/suborgs", func(ctx context.Context, r *apigw.Request) (apigw.Response, error) {
-		limit := 0
-		if q := r.Query("limit"); q != "" {
-			n, err := strconv.Atoi(q)
-			if err != nil || n < 1 || n > dynamo.MaxPageLimit {
-				return apigw.Response{}, gatehouse.Invalid(gatehouse.FieldError{Field: "limit", Message: "must be a number from 1 to 100"})
-			}
-			limit = n
+		limit, err := r.PageLimit()
+		if err != nil {
+			return apigw.Response{}, err
 		}
 		p, err := s.List(ctx, r.Param("orgId"), r.Query("cursor"), limit)
 		if err != nil {
@@ -162,16 +155,4 @@ func Register(m *apigw.Mux, s *Service) {
 func Registrar(d *app.Deps) func(*apigw.Mux) {
 	s := NewService(d.Store())
 	return func(m *apigw.Mux) { Register(m, s) }
-}
-
-func validName(s string) bool {
-	if s == "" || utf8.RuneCountInString(s) > 200 || !utf8.ValidString(s) {
-		return false
-	}
-	for _, r := range s {
-		if unicode.IsControl(r) {
-			return false
-		}
-	}
-	return true
 }

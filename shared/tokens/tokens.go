@@ -15,11 +15,8 @@ import (
 	"net/http"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/gatehouse-dev/gatehouse/shared/apigw"
 	"github.com/gatehouse-dev/gatehouse/shared/app"
@@ -84,7 +81,7 @@ func (s *Service) Create(ctx context.Context, caller apigw.Caller, orgID string,
 	now := s.store.Now()
 	var v gatehouse.Validator
 	in.Name = strings.TrimSpace(in.Name)
-	v.Check(in.Name != "" && printable(in.Name, 100), "name", "must be 1 to 100 printable characters")
+	v.Check(in.Name != "" && gatehouse.PrintableText(in.Name, 100), "name", "must be 1 to 100 printable characters")
 	if in.Permissions != nil {
 		v.Check(len(in.Permissions) > 0, "permissions", "must name at least one permission (leave it out for all of the user's)")
 		for _, p := range in.Permissions {
@@ -195,18 +192,6 @@ func (s *Service) Revoke(ctx context.Context, caller apigw.Caller, orgID, id str
 	return err
 }
 
-func printable(s string, max int) bool {
-	if utf8.RuneCountInString(s) > max || !utf8.ValidString(s) {
-		return false
-	}
-	for _, r := range s {
-		if unicode.IsControl(r) {
-			return false
-		}
-	}
-	return true
-}
-
 // Function builds the `tokens` function's mux from the configuration.
 func Function(d *app.Deps) *apigw.Mux {
 	return NewMux(NewService(d.Store(), d.Catalogue()), d.Log)
@@ -228,13 +213,9 @@ func NewMux(s *Service, log *slog.Logger) *apigw.Mux {
 		return apigw.JSON(http.StatusCreated, c)
 	})
 	m.Handle("GET "+base, func(ctx context.Context, r *apigw.Request) (apigw.Response, error) {
-		limit := 0
-		if q := r.Query("limit"); q != "" {
-			n, err := strconv.Atoi(q)
-			if err != nil || n < 1 || n > dynamo.MaxPageLimit {
-				return apigw.Response{}, gatehouse.Invalid(gatehouse.FieldError{Field: "limit", Message: "must be a number from 1 to 100"})
-			}
-			limit = n
+		limit, err := r.PageLimit()
+		if err != nil {
+			return apigw.Response{}, err
 		}
 		p, err := s.List(ctx, r.Caller, r.Param("orgId"), r.Query("cursor"), limit)
 		if err != nil {
