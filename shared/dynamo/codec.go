@@ -42,6 +42,26 @@ const (
 	attrMaxResPrefix   = "maxRes_"
 )
 
+// Seat counters. An invite holds a seat from its creation until it is
+// accepted (the seat becomes the membership's), revoked or expired, so the
+// counters the quota conditions compare are seats, and the pending invites
+// among them are counted apart for the usage report:
+//   - org: memberCount = memberships + pending invites holding a seat,
+//     bounded by maxMembers; inviteCount = those invites;
+//   - manager's membership: managedCount = managed members + its pending
+//     invites holding a slot, bounded by userLimit; managedInvites = those
+//     invites.
+//
+// Items written before invites held seats have no inviteCount or
+// managedInvites: absent is 0, and their invites hold nothing (see
+// Invite.SeatHeld).
+const (
+	attrMemberCount    = "memberCount"
+	attrInviteCount    = "inviteCount"
+	attrManagedCount   = "managedCount"
+	attrManagedInvites = "managedInvites"
+)
+
 func userItem(u *gatehouse.User) item {
 	it := newItem(userKey(u.ID)).
 		setS(attrKind, kindUser).
@@ -100,7 +120,8 @@ func orgItem(o *gatehouse.Org) item {
 		setBool("personal", o.Personal).
 		setJSON("settings", o.Settings).
 		setN("maxMembers", int64(quotaOr(o.Quotas.MaxMembers))).
-		setN("memberCount", int64(o.Usage.Members)).
+		setN(attrMemberCount, int64(o.Usage.Seats())).
+		setN(attrInviteCount, int64(o.Usage.PendingInvites)).
 		setN("ownerCount", int64(o.Usage.Owners)).
 		setN("subOrgCount", int64(o.Usage.SubOrgCount)).
 		setJSON("customRoles", nonNilRoles(o.CustomRoles)).
@@ -152,10 +173,13 @@ func decodeOrg(it item) *gatehouse.Org {
 		Personal:  it.getBool("personal"),
 		Quotas:    gatehouse.Quotas{MaxMembers: it.getIntOr("maxMembers", -1), MaxResources: map[string]int{}},
 		Usage: gatehouse.Usage{
-			Members:     it.getInt("memberCount"),
-			Owners:      it.getInt("ownerCount"),
-			SubOrgCount: it.getInt("subOrgCount"),
-			Resources:   map[string]int{},
+			// memberCount holds the seats: members and the pending
+			// invites holding one (inviteCount; absent is 0).
+			Members:        it.getInt(attrMemberCount) - it.getInt(attrInviteCount),
+			PendingInvites: it.getInt(attrInviteCount),
+			Owners:         it.getInt("ownerCount"),
+			SubOrgCount:    it.getInt("subOrgCount"),
+			Resources:      map[string]int{},
 		},
 		CreatedAt: it.getTime(attrCreated),
 		UpdatedAt: it.getTime(attrUpdated),
@@ -192,7 +216,8 @@ func membershipItem(m *gatehouse.Membership) item {
 		setS("managedBy", m.ManagedBy).
 		setN("userLimit", int64(m.UserLimit)).
 		setN("resourceLimit", int64(m.ResourceLimit)).
-		setN("managedCount", int64(m.ManagedCount)).
+		setN(attrManagedCount, int64(m.ManagedCount+m.PendingInvites)).
+		setN(attrManagedInvites, int64(m.PendingInvites)).
 		setN("resourceCount", int64(m.ResourceCount)).
 		setS("invitedBy", m.InvitedBy).
 		setTime(attrCreated, m.CreatedAt).
@@ -218,12 +243,16 @@ func decodeMembership(it item) *gatehouse.Membership {
 		ManagedBy:        it.getS("managedBy"),
 		UserLimit:        it.getIntOr("userLimit", 0),
 		ResourceLimit:    it.getIntOr("resourceLimit", 0),
-		ManagedCount:     it.getInt("managedCount"),
-		ResourceCount:    it.getInt("resourceCount"),
-		InvitedBy:        it.getS("invitedBy"),
-		CreatedAt:        it.getTime(attrCreated),
-		UpdatedAt:        it.getTime(attrUpdated),
-		Version:          it.getN(attrVersion),
+		// managedCount holds the managed slots: managed members and the
+		// manager's pending invites holding one (managedInvites; absent
+		// is 0).
+		ManagedCount:   it.getInt(attrManagedCount) - it.getInt(attrManagedInvites),
+		PendingInvites: it.getInt(attrManagedInvites),
+		ResourceCount:  it.getInt("resourceCount"),
+		InvitedBy:      it.getS("invitedBy"),
+		CreatedAt:      it.getTime(attrCreated),
+		UpdatedAt:      it.getTime(attrUpdated),
+		Version:        it.getN(attrVersion),
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -31,12 +32,18 @@ type Invite struct {
 	MemberExpiresAt *time.Time `json:"memberExpiresAt,omitempty"`
 	// ManagedBy is set when a manager invited: the new member is managed by
 	// it (rule 7) and counts against its userLimit.
-	ManagedBy  string    `json:"managedBy,omitempty"`
-	AcceptedBy string    `json:"acceptedBy,omitempty"`
-	TokenHash  string    `json:"-"`
-	CreatedAt  time.Time `json:"createdAt"`
-	UpdatedAt  time.Time `json:"updatedAt"`
-	Version    int64     `json:"-"`
+	ManagedBy  string `json:"managedBy,omitempty"`
+	AcceptedBy string `json:"acceptedBy,omitempty"`
+	// SeatHeld says the invite holds a seat (the org's memberCount and,
+	// when ManagedBy is set, one of the manager's managed slots) while it
+	// is pending. Every invite created or resent does; invites stored
+	// before seats were reserved do not, and take their seat on
+	// acceptance.
+	SeatHeld  bool      `json:"-"`
+	TokenHash string    `json:"-"`
+	CreatedAt time.Time `json:"createdAt"`
+	UpdatedAt time.Time `json:"updatedAt"`
+	Version   int64     `json:"-"`
 }
 
 // EffectiveStatus is the invite's status at time now: a pending invite past
@@ -120,6 +127,7 @@ func inviteItem(i *Invite) item {
 		setTimePtr("memberExpiresAt", i.MemberExpiresAt).
 		setS("managedBy", i.ManagedBy).
 		setS("acceptedBy", i.AcceptedBy).
+		setBool(attrSeatHeld, i.SeatHeld).
 		setS("tokenHash", i.TokenHash).
 		setTime(attrCreated, i.CreatedAt).
 		setTime(attrUpdated, i.UpdatedAt).
@@ -127,9 +135,13 @@ func inviteItem(i *Invite) item {
 	if i.Status == gatehouse.StatusPending {
 		t := i.ExpiresAt
 		it.setExpiry(&t, kindInvite)
+		it.setInverse(pendingInviteInverse(i.Email, i.OrgID, i.ID))
 	}
 	return it
 }
+
+// attrSeatHeld is Invite.SeatHeld.
+const attrSeatHeld = "seatHeld"
 
 func decodeInvite(it item) *Invite {
 	return &Invite{
@@ -144,6 +156,7 @@ func decodeInvite(it item) *Invite {
 		MemberExpiresAt: it.getTimePtr("memberExpiresAt"),
 		ManagedBy:       it.getS("managedBy"),
 		AcceptedBy:      it.getS("acceptedBy"),
+		SeatHeld:        it.getBool(attrSeatHeld),
 		TokenHash:       it.getS("tokenHash"),
 		CreatedAt:       it.getTime(attrCreated),
 		UpdatedAt:       it.getTime(attrUpdated),
@@ -210,29 +223,174 @@ type NewInvite struct {
 }
 
 // CreateInvite stores an invite with its secret lookup item and its email
-// marker, checks the org has room under maxMembers, the invitee is not yet
-// a member and a managing inviter has room under its userLimit: one
-// transaction.
+// marker, takes the seat it holds (the org's memberCount under maxMembers
+// and, for a manager's invite, one of its managed slots under its
+// userLimit) and checks the invitee is not yet a member: one transaction.
+//
+// An invite that is past its expiry but not yet swept, for the same email,
+// is replaced: it is expired in the same transaction and the seat it holds
+// passes to the new invite (a manager's slot moves when another inviter
+// replaces it), so it is neither counted twice nor released twice (the
+// sweep finds it expired already).
 func (s *Store) CreateInvite(ctx context.Context, n NewInvite) error {
+	var err error
+	for attempt := 0; attempt < 3; attempt++ {
+		if err = s.createInvite(ctx, n); !errors.Is(err, errReplacedInviteMoved) {
+			break
+		}
+	}
+	if errors.Is(err, errReplacedInviteMoved) {
+		err = ErrInviteChanged
+	}
+	if err != nil {
+		return fmt.Errorf("create invite in %s: %w", n.Invite.OrgID, err)
+	}
+	return nil
+}
+
+// errReplacedInviteMoved: the invite being replaced changed between its
+// read and the commit (the sweep expired it, someone resent it): read again.
+var errReplacedInviteMoved = errors.New("the replaced invite changed")
+
+func (s *Store) createInvite(ctx context.Context, n NewInvite) error {
 	i := n.Invite
+	i.SeatHeld = true
+	old, err := s.replaceableInvite(ctx, i)
+	if err != nil {
+		return err
+	}
 	t := s.tx().create(inviteItem(i), gatehouse.Errorf(gatehouse.CodeConflict, "the invite already exists"))
 	t.create(secretItem(inviteSecret(i, SecretLive)),
 		gatehouse.Errorf(gatehouse.CodeConflict, "secret collision; retry"))
-	s.putInviteEmail(t, i)
-	ch := orgChange{quota: true}
-	t.addOrgChange(i.OrgID, ch)
+	var ch orgChange
+	switch {
+	case old == nil:
+		s.putInviteEmail(t, i)
+		ch = t.takeInviteSeat(i)
+	default:
+		now := s.Now()
+		expired := *old
+		expired.Status, expired.UpdatedAt = gatehouse.StatusExpired, now
+		t.updateInvite(old, &expired, now)
+		t.items[len(t.items)-1].onFail = errReplacedInviteMoved
+		t.put(inviteEmailItem(i), "#id = :old", errReplacedInviteMoved,
+			map[string]string{"#id": "inviteId"}, map[string]types.AttributeValue{":old": str(old.ID)})
+		actor := gatehouse.Actor{UserID: n.Audit.ActorID, RequestID: n.Audit.RequestID, SourceIP: n.Audit.SourceIP}
+		t.audit(s.NewAudit(actor, i.OrgID, "invite.expire", old.Email,
+			map[string]any{"inviteId": old.ID, "status": gatehouse.StatusPending, "expiresAt": old.ExpiresAt},
+			map[string]any{"status": gatehouse.StatusExpired, "replacedBy": i.ID}))
+		if !old.SeatHeld {
+			ch = t.takeInviteSeat(i)
+			break
+		}
+		// The org's seat passes from the old invite to the new one: no
+		// count moves. A manager's slot moves when the inviter differs.
+		if old.ManagedBy != i.ManagedBy {
+			if err := s.releaseManagerSlot(ctx, t, old); err != nil {
+				return err
+			}
+			if i.ManagedBy != "" {
+				t.addManagerCount(i.OrgID, i.ManagedBy, 1, 1, true)
+			}
+		}
+	}
 	if n.ExistingUserID != "" {
 		t.check(memberKey(i.OrgID, n.ExistingUserID), "attribute_not_exists(#pk)", ErrAlreadyMember,
 			map[string]string{"#pk": tabledef.PK}, nil)
 	}
-	if i.ManagedBy != "" {
-		t.checkManagerRoom(i.OrgID, i.ManagedBy)
-	}
 	t.audit(n.Audit)
-	if err := s.commitOrg(ctx, t, i.OrgID, ch); err != nil {
-		return fmt.Errorf("create invite in %s: %w", i.OrgID, err)
+	return s.commitOrg(ctx, t, i.OrgID, ch)
+}
+
+// replaceableInvite returns the invite that holds i's email marker when
+// it is still pending in the table but past its expiry (not swept yet):
+// creating i expires it. nil when there is none; ErrInvitePending when the
+// marker's invite is pending and unexpired.
+func (s *Store) replaceableInvite(ctx context.Context, i *Invite) (*Invite, error) {
+	mk, err := s.get(ctx, inviteEmailKey(i.OrgID, i.Email), true)
+	if errors.Is(err, ErrNotFound) {
+		return nil, nil
 	}
+	if err != nil {
+		return nil, err
+	}
+	id := mk.getS("inviteId")
+	if id == i.ID || mk.getS(attrStatus) != string(gatehouse.StatusPending) {
+		return nil, nil
+	}
+	if s.Now().Before(mk.getTime(attrExpires)) {
+		return nil, ErrInvitePending
+	}
+	old, err := s.Invite(ctx, i.OrgID, id)
+	if gatehouse.ErrorCode(err) == gatehouse.CodeNotFound {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if old.Status != gatehouse.StatusPending {
+		return nil, nil // swept (its seat is back) or spent
+	}
+	return old, nil
+}
+
+// takeInviteSeat adds the seat a new (or revived) invite holds: the org's
+// memberCount and inviteCount, guarded by maxMembers, and for a manager's
+// invite its managedCount and managedInvites, guarded by its userLimit.
+// It returns the org change for commitOrg.
+func (t *tx) takeInviteSeat(i *Invite) orgChange {
+	ch := orgChange{members: 1, invites: 1, quota: true}
+	t.addOrgChange(i.OrgID, ch)
+	if i.ManagedBy != "" {
+		t.addManagerCount(i.OrgID, i.ManagedBy, 1, 1, true)
+	}
+	return ch
+}
+
+// releaseInviteSeat adds the release of the seat a pending invite holds
+// (revoked or expired): the org's counters and the manager's slot. Nothing
+// for an invite that holds none. The caller's transaction must be
+// conditioned on the invite still being pending, so that a seat is given
+// back once.
+func (s *Store) releaseInviteSeat(ctx context.Context, t *tx, i *Invite) (orgChange, error) {
+	if !i.SeatHeld {
+		return orgChange{}, nil
+	}
+	ch := orgChange{members: -1, invites: -1}
+	t.addOrgChange(i.OrgID, ch)
+	return ch, s.releaseManagerSlot(ctx, t, i)
+}
+
+// releaseManagerSlot gives back the managed slot a seat-holding invite
+// takes from its manager, if the manager is still a member (a removed
+// manager's counters went with its membership).
+func (s *Store) releaseManagerSlot(ctx context.Context, t *tx, i *Invite) error {
+	if !i.SeatHeld || i.ManagedBy == "" {
+		return nil
+	}
+	present, err := s.memberExists(ctx, i.OrgID, i.ManagedBy)
+	if err != nil || !present {
+		return err
+	}
+	t.addManagerCount(i.OrgID, i.ManagedBy, -1, -1, false)
 	return nil
+}
+
+// memberExists reports whether a membership exists (consistent read).
+func (s *Store) memberExists(ctx context.Context, orgID, userID string) (bool, error) {
+	_, err := s.get(ctx, memberKey(orgID, userID), true)
+	if errors.Is(err, ErrNotFound) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// withoutInviteInverse extends an update expression that REMOVEs the
+// expiry index keys (#g2pk, #g2sk) to REMOVE the inverse index keys too
+// (#g1pk, #g1sk, names the caller adds): an invite that stops being
+// pending leaves the invite-only sign-up lookup.
+func withoutInviteInverse(update string) string {
+	return strings.Replace(update, "REMOVE #g2pk, #g2sk", "REMOVE #g2pk, #g2sk, #g1pk, #g1sk", 1)
 }
 
 // Invite reads one invite.
@@ -277,7 +435,9 @@ func (s *Store) SecretByHash(ctx context.Context, hash string) (*Secret, error) 
 }
 
 // updateInvite writes the invite's status and token fields guarded by its
-// version and its status at read time.
+// version and its status at read time. A pending invite is in the expiry
+// index and in the inverse index under its email (invite-only sign-up);
+// any other leaves both.
 func (t *tx) updateInvite(before, after *Invite, now time.Time) {
 	names := map[string]string{"#v": attrVersion, "#st": attrStatus, "#u": attrUpdated, "#exp": attrExpires, "#th": "tokenHash"}
 	values := map[string]types.AttributeValue{
@@ -291,15 +451,22 @@ func (t *tx) updateInvite(before, after *Invite, now time.Time) {
 		values[":ab"] = str(after.AcceptedBy)
 		set += ", #ab = :ab"
 	}
+	if after.SeatHeld != before.SeatHeld {
+		names["#seat"] = attrSeatHeld
+		values[":seat"] = &types.AttributeValueMemberBOOL{Value: after.SeatHeld}
+		set += ", #seat = :seat"
+	}
 	expr := set
+	names["#g2p"], names["#g2s"] = tabledef.GSI2PK, tabledef.GSI2SK
+	names["#g1p"], names["#g1s"] = tabledef.GSI1PK, tabledef.GSI1SK
 	if after.Status == gatehouse.StatusPending {
 		ek := expiryIndexKey(after.ExpiresAt, kindInvite, inviteKey(after.OrgID, after.ID))
-		names["#g2p"], names["#g2s"] = tabledef.GSI2PK, tabledef.GSI2SK
+		ik := pendingInviteInverse(after.Email, after.OrgID, after.ID)
 		values[":g2p"], values[":g2s"] = str(ek.PK), str(ek.SK)
-		expr += ", #g2p = :g2p, #g2s = :g2s ADD #v :one"
+		values[":g1p"], values[":g1s"] = str(ik.PK), str(ik.SK)
+		expr += ", #g2p = :g2p, #g2s = :g2s, #g1p = :g1p, #g1s = :g1s ADD #v :one"
 	} else {
-		names["#g2p"], names["#g2s"] = tabledef.GSI2PK, tabledef.GSI2SK
-		expr += " REMOVE #g2p, #g2s ADD #v :one"
+		expr += " REMOVE #g2p, #g2s, #g1p, #g1s ADD #v :one"
 	}
 	t.update(inviteKey(after.OrgID, after.ID), expr, "#v = :v AND #st = :old", ErrInviteChanged, names, values)
 }
@@ -323,8 +490,9 @@ func cmpOr(a, b string) string {
 	return b
 }
 
-// RevokeInvite marks an invite revoked and deletes its secret: one
-// transaction with its audit event.
+// RevokeInvite marks an invite revoked, its secret revoked and releases
+// its email marker and the seat it holds: one transaction with its audit
+// event.
 func (s *Store) RevokeInvite(ctx context.Context, i *Invite, ev gatehouse.AuditEvent) error {
 	after := *i
 	after.Status = gatehouse.StatusRevoked
@@ -336,8 +504,17 @@ func (s *Store) RevokeInvite(ctx context.Context, i *Invite, ev gatehouse.AuditE
 	if err := s.releaseInviteEmail(ctx, t, i); err != nil {
 		return err
 	}
+	// A pending invite gives its seat back; an expired one did already
+	// (the sweep). The invite's status condition makes it once.
+	var ch orgChange
+	if i.Status == gatehouse.StatusPending {
+		var err error
+		if ch, err = s.releaseInviteSeat(ctx, t, i); err != nil {
+			return fmt.Errorf("revoke invite %s: %w", i.ID, err)
+		}
+	}
 	t.audit(ev)
-	if err := t.commit(ctx); err != nil {
+	if err := s.commitOrg(ctx, t, i.OrgID, ch); err != nil {
 		return fmt.Errorf("revoke invite %s: %w", i.ID, err)
 	}
 	*i = after
@@ -347,9 +524,17 @@ func (s *Store) RevokeInvite(ctx context.Context, i *Invite, ev gatehouse.AuditE
 
 // ResendInvite gives a pending or expired invite a new token and expiry: the
 // old token's secret is deleted (it stops working) and the new one stored,
-// and the email's marker is claimed again: one transaction.
+// and the email's marker is claimed again: one transaction. A pending
+// invite keeps the seat it holds; an expired one (its seat given back by
+// the sweep), or one stored before invites held seats, takes one again
+// under maxMembers and the manager's userLimit.
 func (s *Store) ResendInvite(ctx context.Context, before, after *Invite, ev gatehouse.AuditEvent) error {
 	t := s.tx()
+	after.SeatHeld = true
+	var ch orgChange
+	if before.Status != gatehouse.StatusPending || !before.SeatHeld {
+		ch = t.takeInviteSeat(after)
+	}
 	t.updateInvite(before, after, s.Now())
 	if before.TokenHash != "" {
 		t.put(secretItem(inviteSecret(before, SecretReplaced)), "", nil, nil, nil)
@@ -358,7 +543,7 @@ func (s *Store) ResendInvite(ctx context.Context, before, after *Invite, ev gate
 		gatehouse.Errorf(gatehouse.CodeConflict, "secret collision; retry"))
 	s.putInviteEmail(t, after)
 	t.audit(ev)
-	if err := t.commit(ctx); err != nil {
+	if err := s.commitOrg(ctx, t, before.OrgID, ch); err != nil {
 		return fmt.Errorf("resend invite %s: %w", before.ID, err)
 	}
 	after.Version = before.Version + 1
@@ -376,10 +561,12 @@ type Acceptance struct {
 	Audit             gatehouse.AuditEvent
 }
 
-// AcceptInvite creates the membership, marks the invite accepted, deletes
-// its secret (single use) and its email marker, moves the org counters
-// (guarded by maxMembers) and the manager's managedCount (guarded by its
-// userLimit): one transaction.
+// AcceptInvite creates the membership, marks the invite accepted, spends
+// its secret (single use), deletes its email marker and moves the
+// counters: one transaction. The seat the invite holds becomes the
+// member's (inviteCount and the manager's managedInvites go down, no seat
+// is taken); an invite stored before invites held seats takes one now,
+// guarded by maxMembers and the manager's userLimit.
 func (s *Store) AcceptInvite(ctx context.Context, a Acceptance) error {
 	i, m := a.Invite, a.Member
 	after := *i
@@ -393,9 +580,21 @@ func (s *Store) AcceptInvite(ctx context.Context, a Acceptance) error {
 	}
 	t.create(membershipItem(m), ErrAlreadyMember)
 	ch := diffOrg(nil, m, a.Org.Version)
+	if i.SeatHeld {
+		ch.members, ch.invites, ch.quota = 0, -1, false
+	}
 	t.addOrgChange(m.OrgID, ch)
-	if m.ManagedBy != "" {
-		t.addManagerCount(m.OrgID, m.ManagedBy, 1, true)
+	switch {
+	case i.SeatHeld && i.ManagedBy != "":
+		present, err := s.memberExists(ctx, m.OrgID, i.ManagedBy)
+		if err != nil {
+			return fmt.Errorf("accept invite %s: %w", i.ID, err)
+		}
+		if present {
+			t.addManagerCount(m.OrgID, i.ManagedBy, 0, -1, false)
+		}
+	case !i.SeatHeld && m.ManagedBy != "":
+		t.addManagerCount(m.OrgID, m.ManagedBy, 1, 0, true)
 	}
 	if a.MarkEmailVerified {
 		t.update(userKey(m.UserID), "SET #ev = :t", "attribute_exists(#pk)", gatehouse.NotFound("user"),

@@ -160,9 +160,10 @@ func (s *Store) SetOrgQuotas(ctx context.Context, orgID string, ch QuotaChanges,
 	if ch.MaxMembers != nil {
 		pmax, pused := -1, 0
 		if parent != nil {
-			pmax, pused = parent.Quotas.MaxMembers, parent.Usage.Members
+			// The parent's seats: members and pending invites (memberCount).
+			pmax, pused = parent.Quotas.MaxMembers, parent.Usage.Seats()
 		}
-		if err := dim(i, LimitMaxMembers, "maxMembers", "memberCount", org.Quotas.MaxMembers, *ch.MaxMembers, pmax, pused); err != nil {
+		if err := dim(i, LimitMaxMembers, "maxMembers", attrMemberCount, org.Quotas.MaxMembers, *ch.MaxMembers, pmax, pused); err != nil {
 			return nil, err
 		}
 		org.Quotas.MaxMembers = *ch.MaxMembers

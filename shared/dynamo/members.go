@@ -16,12 +16,16 @@ import (
 )
 
 // Membership writes keep the org's counters in the same transaction:
-//   - memberCount: memberships of the org, guarded by maxMembers on create;
+//   - memberCount: seats of the org (memberships and pending invites
+//     holding one, see codec.go), guarded by maxMembers when a seat is
+//     taken; inviteCount: those invites;
 //   - ownerCount: ACTIVE memberships holding the owner role, guarded by
 //     "ownerCount > 1" whenever an active owner stops being one (rule 9);
 //   - roleHolders_<roleId>: memberships holding each custom role, so that a
 //     custom role still assigned cannot be deleted (see roles.go);
-//   - the manager's managedCount, guarded by its userLimit on create.
+//   - the manager's managedCount (managed slots, counting its pending
+//     invites, managedInvites), guarded by its userLimit when a slot is
+//     taken.
 
 // attrRoleHoldersPrefix names the per-custom-role holder counters on the org
 // item (top-level numbers so that ADD and conditions work on them).
@@ -43,10 +47,11 @@ var errOrgCondition = errors.New("org condition failed")
 
 // orgChange is what one membership change does to its org item.
 type orgChange struct {
-	members    int
+	members    int // seats (memberCount)
+	invites    int // pending invites holding a seat (inviteCount)
 	owners     int
 	ownerGuard bool // an active owner stops being one, or gets an expiry
-	quota      bool // a member is added: require room under maxMembers
+	quota      bool // a seat is taken: require room under maxMembers
 	roles      map[string]int
 	// pinVersion requires the org item's version to be unchanged (custom
 	// roles given must still exist at commit).
@@ -127,9 +132,14 @@ func (t *tx) addOrgChange(orgID string, ch orgChange) {
 	conds := []string{"attribute_exists(#pk)"}
 	var adds []string
 	if ch.members != 0 {
-		names["#mc"] = "memberCount"
+		names["#mc"] = attrMemberCount
 		values[":dm"] = num(int64(ch.members))
 		adds = append(adds, "#mc :dm")
+	}
+	if ch.invites != 0 {
+		names["#ic"] = attrInviteCount
+		values[":di"] = num(int64(ch.invites))
+		adds = append(adds, "#ic :di")
 	}
 	if ch.owners != 0 {
 		names["#oc"] = "ownerCount"
@@ -151,7 +161,7 @@ func (t *tx) addOrgChange(orgID string, ch orgChange) {
 		conds = append(conds, "#oc > :one")
 	}
 	if ch.quota {
-		names["#mc"], names["#max"] = "memberCount", "maxMembers"
+		names["#mc"], names["#max"] = attrMemberCount, "maxMembers"
 		values[":unl"] = num(-1)
 		conds = append(conds, "(attribute_not_exists(#max) OR #max = :unl OR #mc < #max)")
 	}
@@ -181,7 +191,7 @@ func (s *Store) explainOrgFailure(ctx context.Context, orgID string, ch orgChang
 	switch {
 	case ch.ownerGuard && o.Usage.Owners <= 1:
 		return ErrLastOwner
-	case ch.quota && o.Quotas.MaxMembers >= 0 && o.Usage.Members >= o.Quotas.MaxMembers:
+	case ch.quota && o.Quotas.MaxMembers >= 0 && o.Usage.Seats() >= o.Quotas.MaxMembers:
 		return ErrMaxMembers
 	case ch.pinVersion && o.Version != ch.version:
 		return ErrOrgChanged
@@ -198,30 +208,38 @@ func (s *Store) commitOrg(ctx context.Context, t *tx, orgID string, ch orgChange
 	return err
 }
 
-// addManagerCount changes a manager's managedCount; with guard it requires
-// room under the manager's userLimit (-1 unlimited).
-func (t *tx) addManagerCount(orgID, managerID string, delta int, guard bool) {
-	names := map[string]string{"#pk": tabledef.PK, "#mcnt": "managedCount"}
-	values := map[string]types.AttributeValue{":d": num(int64(delta))}
+// addManagerCount changes a manager's managed slots (managedCount) by
+// delta and its pending invites among them (managedInvites) by invites.
+// With guard (a slot is taken) it requires room under the manager's
+// userLimit (-1 unlimited). The membership must exist: an update would
+// otherwise create it.
+func (t *tx) addManagerCount(orgID, managerID string, delta, invites int, guard bool) {
+	names := map[string]string{"#pk": tabledef.PK}
+	values := map[string]types.AttributeValue{}
+	var adds []string
+	if delta != 0 {
+		names["#mcnt"] = attrManagedCount
+		values[":d"] = num(int64(delta))
+		adds = append(adds, "#mcnt :d")
+	}
+	if invites != 0 {
+		names["#minv"] = attrManagedInvites
+		values[":di"] = num(int64(invites))
+		adds = append(adds, "#minv :di")
+	}
+	if len(adds) == 0 {
+		return
+	}
 	cond := "attribute_exists(#pk)"
 	onFail := ErrMemberChanged
 	if guard {
-		names["#ul"] = "userLimit"
+		names["#mcnt"], names["#ul"] = attrManagedCount, "userLimit"
 		values[":unl"] = num(-1)
 		values[":zero"] = num(0)
 		cond += " AND (#ul = :unl OR (attribute_not_exists(#mcnt) AND #ul > :zero) OR #mcnt < #ul)"
 		onFail = ErrUserLimit
 	}
-	t.update(memberKey(orgID, managerID), "ADD #mcnt :d", cond, onFail, names, values)
-}
-
-// checkManagerRoom requires room under a manager's userLimit without taking
-// it (invites: the seat is taken when the invite is accepted).
-func (t *tx) checkManagerRoom(orgID, managerID string) {
-	t.check(memberKey(orgID, managerID),
-		"attribute_exists(#pk) AND (#ul = :unl OR (attribute_not_exists(#mcnt) AND #ul > :zero) OR #mcnt < #ul)", ErrUserLimit,
-		map[string]string{"#pk": tabledef.PK, "#mcnt": "managedCount", "#ul": "userLimit"},
-		map[string]types.AttributeValue{":unl": num(-1), ":zero": num(0)})
+	t.update(memberKey(orgID, managerID), "ADD "+strings.Join(adds, ", "), cond, onFail, names, values)
 }
 
 // pinMember requires a membership's version to be unchanged at commit.
@@ -295,7 +313,7 @@ func (s *Store) CreateMember(ctx context.Context, nm NewMember) error {
 	ch := diffOrg(nil, m, nm.Org.Version)
 	t.addOrgChange(m.OrgID, ch)
 	if m.ManagedBy != "" {
-		t.addManagerCount(m.OrgID, m.ManagedBy, 1, true)
+		t.addManagerCount(m.OrgID, m.ManagedBy, 1, 0, true)
 	}
 	if nm.Activation != nil {
 		t.create(secretItem(nm.Activation), gatehouse.Errorf(gatehouse.CodeConflict, "secret collision; retry"))
@@ -428,7 +446,7 @@ func (s *Store) RemoveMember(ctx context.Context, r MemberRemoval) error {
 	ch := diffOrg(m, nil, r.Org.Version)
 	t.addOrgChange(m.OrgID, ch)
 	if m.ManagedBy != "" && r.ManagerPresent {
-		t.addManagerCount(m.OrgID, m.ManagedBy, -1, false)
+		t.addManagerCount(m.OrgID, m.ManagedBy, -1, 0, false)
 	}
 	if o := r.PersonalOrg; o != nil {
 		s.addCreateOrg(t, o, OwnerMembership(o.ID, m.UserID, r.UserResourceLimit, o.CreatedAt))

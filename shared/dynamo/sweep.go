@@ -197,7 +197,13 @@ func (s *Store) ExpireEntry(ctx context.Context, e ExpiryEntry) (changed bool, e
 		t.audit(s.NewAudit(SweepActor, e.OrgID, "member.expire", e.UserID, before, after))
 	case kindInvite:
 		values[":active"] = str(string(gatehouse.StatusPending))
-		t.update(k, update, cond, ErrExpiryChanged, names, values)
+		// It also leaves the inverse index (invite-only sign-up) and gives
+		// back the seat it holds, once: the status condition (invites.go).
+		names["#g1pk"], names["#g1sk"] = tabledef.GSI1PK, tabledef.GSI1SK
+		t.update(k, withoutInviteInverse(update), cond, ErrExpiryChanged, names, values)
+		if _, err := s.releaseInviteSeat(ctx, t, decodeInvite(e.it)); err != nil {
+			return false, fmt.Errorf("expire invite %s: %w", e.ID, err)
+		}
 		t.audit(s.NewAudit(SweepActor, e.OrgID, "invite.expire", e.ID, before, after))
 	case kindToken:
 		values[":active"] = str(string(gatehouse.StatusActive))

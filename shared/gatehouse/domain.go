@@ -81,11 +81,19 @@ type Quotas struct {
 
 // Usage counts what an org holds, kept by the same transactions that change it.
 type Usage struct {
-	Members     int            `json:"members"`
-	Owners      int            `json:"owners"`
-	Resources   map[string]int `json:"resources,omitempty"`
-	SubOrgCount int            `json:"subOrgs"`
+	Members int `json:"members"`
+	// PendingInvites are the invites that hold a seat until they are
+	// accepted, revoked or expired: Members + PendingInvites is what
+	// maxMembers bounds.
+	PendingInvites int            `json:"pendingInvites"`
+	Owners         int            `json:"owners"`
+	Resources      map[string]int `json:"resources,omitempty"`
+	SubOrgCount    int            `json:"subOrgs"`
 }
+
+// Seats is what maxMembers bounds: members and the pending invites that
+// hold a seat.
+func (u Usage) Seats() int { return u.Members + u.PendingInvites }
 
 // Membership links a user to an org.
 type Membership struct {
@@ -101,11 +109,15 @@ type Membership struct {
 	UserLimit        int        `json:"userLimit"`
 	ResourceLimit    int        `json:"resourceLimit"`
 	ManagedCount     int        `json:"managedCount"`
-	ResourceCount    int        `json:"resourceCount"`
-	InvitedBy        string     `json:"invitedBy,omitempty"`
-	CreatedAt        time.Time  `json:"createdAt"`
-	UpdatedAt        time.Time  `json:"updatedAt"`
-	Version          int64      `json:"-"`
+	// PendingInvites are the invites this manager made that hold one of its
+	// managed slots until accepted, revoked or expired: ManagedCount +
+	// PendingInvites is what UserLimit bounds.
+	PendingInvites int       `json:"pendingInvites"`
+	ResourceCount  int       `json:"resourceCount"`
+	InvitedBy      string    `json:"invitedBy,omitempty"`
+	CreatedAt      time.Time `json:"createdAt"`
+	UpdatedAt      time.Time `json:"updatedAt"`
+	Version        int64     `json:"-"`
 }
 
 // Usable reports whether the membership may act at time now.
