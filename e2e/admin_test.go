@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"testing"
@@ -83,5 +84,107 @@ func TestAdminDeleteAccount(t *testing.T) {
 	}
 	if st, _ := owner.Do(t, "GET", "/v1/orgs/"+org+"/members/"+m.Sub, nil); st != http.StatusNotFound {
 		t.Errorf("membership of the deleted account: %d, want 404", st)
+	}
+}
+
+// TestAdminDeleteResourceModes: DELETE /v1/admin/users/{id}?resources=
+// retain | delete | transfer&transferTo=<id>, on a member owning two
+// devices in a shared org. A refused transfer changes nothing.
+func TestAdminDeleteResourceModes(t *testing.T) {
+	t.Parallel()
+	admin := adminClient(t)
+	for _, tc := range []struct {
+		mode      string
+		remaining int  // devices left in the org
+		toHeir    bool // the devices now belong to the heir, counted on it
+	}{
+		{"retain", 2, false},
+		{"delete", 0, false},
+		{"transfer", 2, true},
+	} {
+		t.Run(tc.mode, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			st := stack().Store()
+			owner := newUser(t)
+			org := mbOrg(t, owner)
+			dev := mbMember(t, owner, org, "developer")
+			heir := mbMember(t, owner, org, "developer")
+			outsider := newUser(t)
+			rsRegister(t, dev, org, "device", "dev-1")
+			rsRegister(t, dev, org, "device", "dev-2")
+			owned := func(user string) int {
+				t.Helper()
+				p, err := st.OwnedResourcesAfter(ctx, org, user, "", "", 100)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return len(p.Resources)
+			}
+			path := "/v1/admin/users/" + dev.Sub + "?resources=" + tc.mode
+			if tc.mode == "transfer" {
+				// Refused before anything changes.
+				for _, bad := range []struct {
+					query  string
+					status int
+					code   gatehouse.Code
+				}{
+					{"", http.StatusBadRequest, gatehouse.CodeValidation},
+					{"&transferTo=" + dev.Sub, http.StatusBadRequest, gatehouse.CodeValidation},
+					{"&transferTo=no-such-user", http.StatusBadRequest, gatehouse.CodeValidation},
+					{"&transferTo=" + outsider.Sub, http.StatusConflict, gatehouse.CodeConflict},
+				} {
+					status, raw := admin.Do(t, "DELETE", path+bad.query, nil)
+					requireProblem(t, status, raw, bad.status, bad.code)
+				}
+				if st, _ := admin.Do(t, "GET", "/v1/admin/users/"+dev.Sub, nil); st != http.StatusOK || owned(dev.Sub) != 2 {
+					t.Fatalf("a refused transfer changed the account (%d) or its devices (%d)", st, owned(dev.Sub))
+				}
+				path += "&transferTo=" + heir.Sub
+			} else {
+				status, raw := admin.Do(t, "DELETE", path+"&transferTo="+heir.Sub, nil)
+				requireProblem(t, status, raw, http.StatusBadRequest, gatehouse.CodeValidation)
+			}
+			if status, raw := admin.Do(t, "DELETE", path, nil); status != http.StatusNoContent {
+				t.Fatalf("delete: %d %s", status, raw)
+			}
+			if status, _ := admin.Do(t, "GET", "/v1/admin/users/"+dev.Sub, nil); status != http.StatusNotFound {
+				t.Errorf("deleted account still readable: %d", status)
+			}
+			var lim struct {
+				Usage struct {
+					Resources map[string]int `json:"resources"`
+				} `json:"usage"`
+			}
+			if status := owner.DoJSON(t, "GET", "/v1/orgs/"+org+"/limits", nil, &lim); status != http.StatusOK || lim.Usage.Resources["device"] != tc.remaining {
+				t.Errorf("org usage: %d %+v, want %d devices", status, lim.Usage, tc.remaining)
+			}
+			if got := rsList(t, owner, org); len(got) != tc.remaining {
+				t.Errorf("devices listed by the owner: %v, want %d", got, tc.remaining)
+			}
+			wantHeir := 0
+			if tc.toHeir {
+				wantHeir = 2
+			}
+			if got := owned(dev.Sub); got != tc.remaining-wantHeir {
+				t.Errorf("devices still owned by the deleted id: %d, want %d", got, tc.remaining-wantHeir)
+			}
+			if got := owned(heir.Sub); got != wantHeir {
+				t.Errorf("devices owned by the heir: %d, want %d", got, wantHeir)
+			}
+			m, err := st.Membership(ctx, org, heir.Sub)
+			if err != nil || m.ResourceCount != wantHeir {
+				t.Errorf("heir's resourceCount: %+v %v, want %d", m, err, wantHeir)
+			}
+			if tc.toHeir {
+				// The heir sees and manages them as their owner.
+				if got := rsList(t, heir, org); len(got) != 2 {
+					t.Errorf("devices listed by the heir: %v, want 2", got)
+				}
+				if status, raw := heir.Do(t, "PUT", "/v1/orgs/"+org+"/resources/device/dev-1/grants", map[string]any{"grants": []any{}}); status != http.StatusOK {
+					t.Errorf("heir sets grants on its device: %d %s", status, raw)
+				}
+			}
+		})
 	}
 }

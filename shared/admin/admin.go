@@ -34,6 +34,7 @@ type Store interface {
 	RemoveMember(ctx context.Context, r dynamo.MemberRemoval) error
 	Membership(ctx context.Context, orgID, userID string) (*gatehouse.Membership, error)
 	OwnedResourcesAfter(ctx context.Context, orgID, ownerID, typ, after string, limit int) (*dynamo.ResourcePage, error)
+	TransferOwnedResources(ctx context.Context, orgID, fromID, toID string, actor gatehouse.Actor) (int, error)
 	UnregisterResource(ctx context.Context, r *dynamo.Resource, actor gatehouse.Actor) error
 	DeletePersonalOrg(ctx context.Context, orgID string) error
 	DeleteAccountRecords(ctx context.Context, u *gatehouse.User, actor gatehouse.Actor, after map[string]any) error
@@ -174,25 +175,36 @@ const (
 
 // Delete deletes an account for good. Checks first, so that a refused
 // delete changes nothing: the account must not be the last active owner of
-// an org other than its personal org (409 last_owner). Then: its resources
-// per mode (retain: they stay, owned by the deleted id, a tombstone that
-// owners and admins still manage; delete: unregistered one by one), the
-// Cognito user, its memberships (its personal orgs are deleted whole), and
-// last its profile and email reservation. Every step is idempotent, so a
-// DELETE that failed halfway is simply repeated. Errors: not_found,
-// validation_failed, conflict (own account), last_owner, unavailable.
+// an org other than its personal org (409 last_owner), and for transfer,
+// transferTo must be an active account and an active member of every org
+// where the account owns resources (409 conflict otherwise). Then: its
+// resources per mode (retain: they stay, owned by the deleted id, a
+// tombstone that owners and admins still manage; delete: unregistered one
+// by one; transfer: moved to transferTo with their counters, which may
+// leave transferTo over its resourceLimit, see
+// dynamo.Store.TransferOwnedResources), the Cognito user, its memberships
+// (its personal orgs are deleted whole, resources included, whatever the
+// mode), and last its profile and email reservation. Every step is
+// idempotent, so a DELETE that failed halfway is simply repeated. Errors:
+// not_found, validation_failed, conflict (own account, transferTo not an
+// active member), last_owner, unavailable.
 func (s *Service) Delete(ctx context.Context, caller apigw.Caller, userID, mode, transferTo string) error {
 	if mode == "" {
 		mode = ResourcesRetain
 	}
 	switch mode {
-	case ResourcesRetain, ResourcesDelete:
-	case ResourcesTransfer:
-		return gatehouse.Invalid(gatehouse.FieldError{Field: "resources", Message: "transfer is not available yet; use retain or delete"})
+	case ResourcesRetain, ResourcesDelete, ResourcesTransfer:
 	default:
 		return gatehouse.Invalid(gatehouse.FieldError{Field: "resources", Message: "must be retain, transfer or delete"})
 	}
-	_ = transferTo
+	switch {
+	case mode == ResourcesTransfer && transferTo == "":
+		return gatehouse.Invalid(gatehouse.FieldError{Field: "transferTo", Message: "is required with resources=transfer"})
+	case mode != ResourcesTransfer && transferTo != "":
+		return gatehouse.Invalid(gatehouse.FieldError{Field: "transferTo", Message: "is only for resources=transfer"})
+	case mode == ResourcesTransfer && transferTo == userID:
+		return gatehouse.Invalid(gatehouse.FieldError{Field: "transferTo", Message: "must be another account"})
+	}
 	if userID == caller.UserID {
 		return gatehouse.Errorf(gatehouse.CodeConflict, "a platform admin cannot delete its own account")
 	}
@@ -203,12 +215,6 @@ func (s *Service) Delete(ctx context.Context, caller apigw.Caller, userID, mode,
 	views, err := s.store.MembershipsOfUser(ctx, userID)
 	if err != nil {
 		return err
-	}
-	type plan struct {
-		m       *gatehouse.Membership
-		org     *gatehouse.Org
-		dropOrg bool
-		manager bool
 	}
 	var plans []plan
 	for _, v := range views {
@@ -231,7 +237,22 @@ func (s *Service) Delete(ctx context.Context, caller apigw.Caller, userID, mode,
 		}
 		plans = append(plans, p)
 	}
+	if mode == ResourcesTransfer {
+		if err := s.checkTransfer(ctx, userID, transferTo, plans); err != nil {
+			return err
+		}
+	}
 	actor := caller.Actor()
+	if mode == ResourcesTransfer {
+		for _, p := range plans {
+			if p.dropOrg {
+				continue // goes with the org
+			}
+			if _, err := s.store.TransferOwnedResources(ctx, p.org.ID, userID, transferTo, actor); err != nil {
+				return err
+			}
+		}
+	}
 	if mode == ResourcesDelete {
 		for _, p := range plans {
 			if p.dropOrg {
@@ -271,7 +292,59 @@ func (s *Service) Delete(ctx context.Context, caller apigw.Caller, userID, mode,
 			return err
 		}
 	}
-	return s.store.DeleteAccountRecords(ctx, u, actor, map[string]any{"resources": mode})
+	after := map[string]any{"resources": mode}
+	if mode == ResourcesTransfer {
+		after["transferTo"] = transferTo
+	}
+	return s.store.DeleteAccountRecords(ctx, u, actor, after)
+}
+
+// plan is what Delete does with one membership of the account.
+type plan struct {
+	m       *gatehouse.Membership
+	org     *gatehouse.Org
+	dropOrg bool // the account is the last owner of this personal org: deleted whole
+	manager bool // the member's manager is still a member (its managedCount goes down)
+}
+
+// checkTransfer refuses a transfer before anything changes: transferTo
+// must be an active account, and an active member of every org (other than
+// those deleted with the account) where userID owns resources.
+func (s *Service) checkTransfer(ctx context.Context, userID, transferTo string, plans []plan) error {
+	to, err := s.store.User(ctx, transferTo)
+	if gatehouse.ErrorCode(err) == gatehouse.CodeNotFound {
+		return gatehouse.Invalid(gatehouse.FieldError{Field: "transferTo", Message: "no such account"})
+	}
+	if err != nil {
+		return err
+	}
+	now := s.store.Now()
+	if !to.Usable(now) {
+		return gatehouse.Errorf(gatehouse.CodeConflict, "the account %s is not active", transferTo)
+	}
+	for _, p := range plans {
+		if p.dropOrg {
+			continue
+		}
+		page, err := s.store.OwnedResourcesAfter(ctx, p.org.ID, userID, "", "", 1)
+		if err != nil {
+			return err
+		}
+		if len(page.Resources) == 0 {
+			continue
+		}
+		m, err := s.store.Membership(ctx, p.org.ID, transferTo)
+		if gatehouse.ErrorCode(err) == gatehouse.CodeNotFound {
+			return gatehouse.Errorf(gatehouse.CodeConflict, "%s is not a member of org %s, where the account owns resources", transferTo, p.org.ID)
+		}
+		if err != nil {
+			return err
+		}
+		if !m.Usable(now) {
+			return gatehouse.Errorf(gatehouse.CodeConflict, "%s is not an active member of org %s, where the account owns resources", transferTo, p.org.ID)
+		}
+	}
+	return nil
 }
 
 // Policy validates and stores the sign-up policy. Errors: validation_failed.
