@@ -89,6 +89,24 @@ func TestSignupPolicyModes(t *testing.T) {
 		}
 	})
 
+	t.Run("invite only with a pending invite", func(t *testing.T) {
+		owner := newUser(t) // signed up while the policy is still open
+		org := mbOrg(t, owner)
+		invited, revoked := uniqueEmail(t), uniqueEmail(t)
+		mbInvite(t, owner, org, strings.ToUpper(invited), "viewer")
+		gone := mbInvite(t, owner, org, revoked, "viewer")
+		if st, raw := owner.Do(t, "DELETE", "/v1/orgs/"+org+"/invites/"+gone.Invite.ID, nil); st != http.StatusNoContent {
+			t.Fatalf("revoke: %d %s", st, raw)
+		}
+		spSet(t, map[string]any{"mode": "invite_only", "defaultResourceLimit": 0, "personalOrg": false})
+		if err := spTrySignUp(t, invited); err != nil {
+			t.Errorf("invite-only sign-up with a pending invite (invited in upper case) was refused: %v", err)
+		}
+		if err := spTrySignUp(t, revoked); err == nil {
+			t.Error("invite-only sign-up with a revoked invite was accepted")
+		}
+	})
+
 	t.Run("open", func(t *testing.T) {
 		spSet(t, map[string]any{"mode": "open", "defaultResourceLimit": -1, "personalOrg": true})
 		newUser(t)

@@ -32,11 +32,8 @@ type Store interface {
 	SignupPolicy(ctx context.Context) (gatehouse.SignupPolicy, error)
 	User(ctx context.Context, userID string) (*gatehouse.User, error)
 	CreateAccount(ctx context.Context, u *gatehouse.User, org *gatehouse.Org, actor gatehouse.Actor) error
-}
-
-// InviteChecker answers whether an email has a pending invite in any org
-// (the invite_only sign-up mode).
-type InviteChecker interface {
+	// HasPendingInvite answers whether an email has a pending, unexpired
+	// invite in any org (the invite_only sign-up mode).
 	HasPendingInvite(ctx context.Context, email string) (bool, error)
 }
 
@@ -151,11 +148,7 @@ func (h *Handler) allowed(ctx context.Context, p gatehouse.SignupPolicy, email s
 		}
 		return false, nil
 	case gatehouse.SignupInviteOnly:
-		ic, isChecker := h.store.(InviteChecker)
-		if !isChecker {
-			return false, nil // cannot tell: fail closed
-		}
-		ok, err := ic.HasPendingInvite(ctx, email)
+		ok, err := h.store.HasPendingInvite(ctx, email)
 		if err != nil {
 			return false, fmt.Errorf("look up invites: %w", err)
 		}

@@ -1,0 +1,68 @@
+package triggers
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/gatehouse-dev/gatehouse/shared/gatehouse"
+)
+
+// fakeStore is a Store whose methods the test sets; unset ones fail it.
+type fakeStore struct {
+	t                *testing.T
+	policy           gatehouse.SignupPolicy
+	hasPendingInvite func(email string) (bool, error)
+}
+
+func (f *fakeStore) Now() time.Time { return time.Now() }
+
+func (f *fakeStore) SignupPolicy(context.Context) (gatehouse.SignupPolicy, error) {
+	return f.policy, nil
+}
+
+func (f *fakeStore) User(context.Context, string) (*gatehouse.User, error) {
+	f.t.Fatal("unexpected User")
+	return nil, nil
+}
+
+func (f *fakeStore) CreateAccount(context.Context, *gatehouse.User, *gatehouse.Org, gatehouse.Actor) error {
+	f.t.Fatal("unexpected CreateAccount")
+	return nil
+}
+
+func (f *fakeStore) HasPendingInvite(_ context.Context, email string) (bool, error) {
+	if f.hasPendingInvite == nil {
+		f.t.Fatal("unexpected HasPendingInvite")
+	}
+	return f.hasPendingInvite(email)
+}
+
+func TestPreSignUpInviteOnly(t *testing.T) {
+	lookupFailed := errors.New("table unreachable")
+	tests := []struct {
+		name    string
+		source  string
+		pending func(string) (bool, error)
+		want    error
+	}{
+		{"pending invite", "PreSignUp_SignUp", func(e string) (bool, error) { return e == "invited@example.com", nil }, nil},
+		{"no pending invite", "PreSignUp_SignUp", func(string) (bool, error) { return false, nil }, ErrSignupRefused},
+		{"lookup fails: refused with the error", "PreSignUp_SignUp", func(string) (bool, error) { return false, lookupFailed }, lookupFailed},
+		{"admin-created accounts are not asked", "PreSignUp_AdminCreateUser", nil, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			h := New(&fakeStore{t: t, policy: gatehouse.SignupPolicy{Mode: gatehouse.SignupInviteOnly}, hasPendingInvite: tc.pending}, nil)
+			ev := &events.CognitoEventUserPoolsPreSignup{}
+			ev.TriggerSource = tc.source
+			ev.UserName = "Invited@Example.com"
+			ev.Request.UserAttributes = map[string]string{"email": " Invited@Example.com "}
+			if err := h.PreSignUp(context.Background(), ev); !errors.Is(err, tc.want) {
+				t.Errorf("PreSignUp = %v, want %v", err, tc.want)
+			}
+		})
+	}
+}
