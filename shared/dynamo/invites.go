@@ -232,14 +232,20 @@ type NewInvite struct {
 // passes to the new invite (a manager's slot moves when another inviter
 // replaces it), so it is neither counted twice nor released twice (the
 // sweep finds it expired already).
+//
+// The usual case, an email without a marker, costs no read: the marker is
+// created under "absent". Only when it exists is it read, with its invite,
+// to tell a pending invite (refused) from a spent or swept one (replaced
+// as usual) and from an expired, unswept one (expired here).
 func (s *Store) CreateInvite(ctx context.Context, n NewInvite) error {
-	var err error
-	for attempt := 0; attempt < 3; attempt++ {
-		if err = s.createInvite(ctx, n); !errors.Is(err, errReplacedInviteMoved) {
-			break
+	err := s.createInvite(ctx, n, nil, false)
+	for attempt := 0; attempt < 3 && (errors.Is(err, errMarkerTaken) || errors.Is(err, errReplacedInviteMoved)); attempt++ {
+		var old *Invite
+		if old, err = s.replaceableInvite(ctx, n.Invite); err == nil {
+			err = s.createInvite(ctx, n, old, true)
 		}
 	}
-	if errors.Is(err, errReplacedInviteMoved) {
+	if errors.Is(err, errMarkerTaken) || errors.Is(err, errReplacedInviteMoved) {
 		err = ErrInviteChanged
 	}
 	if err != nil {
@@ -248,22 +254,30 @@ func (s *Store) CreateInvite(ctx context.Context, n NewInvite) error {
 	return nil
 }
 
-// errReplacedInviteMoved: the invite being replaced changed between its
-// read and the commit (the sweep expired it, someone resent it): read again.
-var errReplacedInviteMoved = errors.New("the replaced invite changed")
+var (
+	// errMarkerTaken: the email has a live-invite marker; read it.
+	errMarkerTaken = errors.New("the email's invite marker exists")
+	// errReplacedInviteMoved: the invite being replaced changed between
+	// its read and the commit (the sweep expired it, someone resent it):
+	// read again.
+	errReplacedInviteMoved = errors.New("the replaced invite changed")
+)
 
-func (s *Store) createInvite(ctx context.Context, n NewInvite) error {
+// createInvite is one attempt. old is the expired, unswept invite to
+// replace, if any; read says whether the marker was read (else it must be
+// absent or i's own).
+func (s *Store) createInvite(ctx context.Context, n NewInvite, old *Invite, read bool) error {
 	i := n.Invite
 	i.SeatHeld = true
-	old, err := s.replaceableInvite(ctx, i)
-	if err != nil {
-		return err
-	}
 	t := s.tx().create(inviteItem(i), gatehouse.Errorf(gatehouse.CodeConflict, "the invite already exists"))
 	t.create(secretItem(inviteSecret(i, SecretLive)),
 		gatehouse.Errorf(gatehouse.CodeConflict, "secret collision; retry"))
 	var ch orgChange
 	switch {
+	case old == nil && !read:
+		t.put(inviteEmailItem(i), "attribute_not_exists(#pk) OR #id = :id", errMarkerTaken,
+			map[string]string{"#pk": tabledef.PK, "#id": "inviteId"}, map[string]types.AttributeValue{":id": str(i.ID)})
+		ch = t.takeInviteSeat(i)
 	case old == nil:
 		s.putInviteEmail(t, i)
 		ch = t.takeInviteSeat(i)
