@@ -153,3 +153,30 @@ func BenchmarkAuthorizerNoCache(b *testing.B) {
 	}
 	b.ReportMetric(float64(w.env.Counter.Total())/float64(b.N), "reads/op")
 }
+
+// BenchmarkAuthorizerPaired alternates the two within one loop, one bare
+// verification then one warm decision, timing each: machine noise hits
+// both alike, so its x-verify metric (decision time / verification time)
+// is the steadiest form of the budget's ratio. make bench reports it.
+func BenchmarkAuthorizerPaired(b *testing.B) {
+	w := newBenchWorld(b)
+	a := w.authorizer(time.Minute)
+	w.decide(b, a)
+	pub := &w.key.PublicKey
+	keyfunc := func(*jwt.Token) (any, error) { return pub, nil }
+	var verify, decide time.Duration
+	b.ReportAllocs()
+	for b.Loop() {
+		t0 := time.Now()
+		if _, err := jwt.Parse(w.token, keyfunc, jwt.WithValidMethods([]string{"RS256"})); err != nil {
+			b.Fatal(err)
+		}
+		t1 := time.Now()
+		w.decide(b, a)
+		decide += time.Since(t1)
+		verify += t1.Sub(t0)
+	}
+	b.ReportMetric(float64(verify.Nanoseconds())/float64(b.N), "verify-ns")
+	b.ReportMetric(float64(decide.Nanoseconds())/float64(b.N), "decide-ns")
+	b.ReportMetric(float64(decide)/float64(verify), "x-verify")
+}
