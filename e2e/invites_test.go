@@ -96,7 +96,8 @@ func TestInvitesSameDomainIsEmailedAndAcceptedOnce(t *testing.T) {
 	}
 	evs := mbAudit(t, owner, org, "?actor="+invitee.Sub)
 	if len(evs) != 1 || evs[0].Action != "invite.accept" {
-		t.Fatalf("accept audit %+v", evs)
+		_, all := owner.Do(t, "GET", "/v1/orgs/"+org+"/audit", nil)
+		t.Fatalf("accept audit %+v; invitee %s; whole log %s", evs, invitee.Sub, all)
 	}
 }
 

@@ -599,13 +599,14 @@ func (s *Stack) HandlerRan(requestID string) bool { return s.gw.ran.has(requestI
 // ConfirmationCode returns the latest sign-up confirmation code
 // cognito-local issued to a user (by email): from its log, where its
 // console sender prints it, or else from its data file. It waits a few
-// seconds for the code to show up. With a real Cognito the code goes by
+// seconds for the code to show up (cognito-local can lag on a loaded
+// machine). With a real Cognito the code goes by
 // email and cannot be read here.
 func (s *Stack) ConfirmationCode(email string) (string, error) {
 	if s.cognito == nil {
 		return "", errors.New("confirmation codes are only readable from cognito-local")
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	sub, err := s.Deps.Pool().UserSub(ctx, email)
 	if err != nil {

@@ -94,8 +94,14 @@ func (s *Store) pageQuery(ctx context.Context, in *dynamodb.QueryInput, scope cu
 	limit = ClampLimit(limit)
 	in.ExclusiveStartKey = start
 	var out []item
+	filtered := in.FilterExpression != nil
 	for q := 0; q < maxPageQueries; q++ {
-		in.Limit = aws.Int32(int32(limit - len(out) + 1))
+		// A filtered query reads whole (1 MB) pages and the page is cut
+		// here: with Limit, DynamoDB counts the items the filter drops, so a
+		// page could come back empty and cost many round trips.
+		if !filtered {
+			in.Limit = aws.Int32(int32(limit - len(out) + 1))
+		}
 		page, err := s.query(ctx, in)
 		if err != nil {
 			return nil, "", err
