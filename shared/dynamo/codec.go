@@ -4,7 +4,6 @@ import (
 	"strings"
 
 	"github.com/gatehouse-dev/gatehouse/shared/gatehouse"
-	"github.com/gatehouse-dev/gatehouse/shared/tabledef"
 )
 
 // Item kinds as they appear in the expiry index and the "kind" attribute.
@@ -294,6 +293,3 @@ func decodeAudit(it item) gatehouse.AuditEvent {
 	it.getJSON("after", &ev.After)
 	return ev
 }
-
-// hasGSI2 reports whether an item is in the expiry index.
-func (it item) hasGSI2() bool { _, ok := it[tabledef.GSI2PK]; return ok }

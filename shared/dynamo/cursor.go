@@ -44,7 +44,7 @@ var ErrBadCursor = gatehouse.Invalid(gatehouse.FieldError{Field: "cursor", Messa
 
 // encodeCursor turns the key of the last returned item into a cursor.
 func encodeCursor(k Key) string {
-	b, _ := json.Marshal(cursorBody{PK: k.PK, SK: k.SK})
+	b, _ := json.Marshal(cursorBody(k))
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
@@ -65,7 +65,7 @@ func decodeCursor(cursor string, scope cursorScope) (map[string]types.AttributeV
 	if c.PK != scope.pk || !strings.HasPrefix(c.SK, scope.skPrefix) {
 		return nil, ErrBadCursor
 	}
-	return keyAV(Key{c.PK, c.SK}), nil
+	return keyAV(Key(c)), nil
 }
 
 // ClampLimit applies the contract's default and bounds to a page limit.

@@ -2,7 +2,6 @@ package dynamo
 
 import (
 	"encoding/json"
-	"sort"
 	"strconv"
 	"time"
 
@@ -164,21 +163,6 @@ func (it item) getJSON(name string, v any) {
 	}
 }
 
-// numberMap reads a map of numbers (per-type counters).
-func (it item) getNumberMap(name string) map[string]int {
-	v, ok := it[name].(*types.AttributeValueMemberM)
-	if !ok {
-		return nil
-	}
-	out := make(map[string]int, len(v.Value))
-	for k, e := range v.Value {
-		if n, ok := e.(*types.AttributeValueMemberN); ok {
-			i, _ := strconv.Atoi(n.Value)
-			out[k] = i
-		}
-	}
-	return out
-}
 
 func str(s string) types.AttributeValue { return &types.AttributeValueMemberS{Value: s} }
 
@@ -194,18 +178,6 @@ func strList(v []string) types.AttributeValue {
 	return &types.AttributeValueMemberL{Value: l}
 }
 
-func numberMap(m map[string]int) types.AttributeValue {
-	out := make(map[string]types.AttributeValue, len(m))
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		out[k] = num(int64(m[k]))
-	}
-	return &types.AttributeValueMemberM{Value: out}
-}
 
 func keyAV(k Key) map[string]types.AttributeValue {
 	return map[string]types.AttributeValue{tabledef.PK: str(k.PK), tabledef.SK: str(k.SK)}
