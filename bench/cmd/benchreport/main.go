@@ -35,6 +35,7 @@ func main() {
 		write     = flag.String("write", "", "update this markdown file between the generated markers")
 		skip      = flag.String("skip", "", "comma-separated sections to skip: authorizer,evaluator,roundtrips,coldstart,sweep,load")
 		verbose   = flag.Bool("v", false, "echo the go test output")
+		strict    = flag.Bool("strict", false, "exit 1 when a budget misses its target (not only when a benchmark fails)")
 	)
 	flag.Parse()
 	r := &runner{root: *root, verbose: *verbose}
@@ -121,7 +122,16 @@ func main() {
 			os.Exit(1)
 		}
 	}
-	if len(r.errors) > 0 || len(rep.failures) > 0 {
+	missed := 0
+	for _, row := range rep.rows {
+		if !row.pass && row.target != "info" {
+			missed++
+		}
+	}
+	if missed > 0 {
+		fmt.Fprintf(os.Stderr, "benchreport: %d budget(s) missed their target\n", missed)
+	}
+	if len(r.errors) > 0 || len(rep.failures) > 0 || (*strict && missed > 0) {
 		for _, e := range append(r.errors, rep.failures...) {
 			fmt.Fprintln(os.Stderr, "benchreport:", e)
 		}
