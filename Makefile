@@ -41,12 +41,17 @@ build:
 		CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build $(GOFLAGS_LAMBDA) -o build/$$fn/bootstrap ./functions/$$fn || exit 1; \
 	done
 
+## bench: every budget of DESIGN.md section 9 as ratios against same-run baselines (docs/performance.md).
+bench: deps build
+	cd bench && $(GO) run ./cmd/benchreport -root .. -count 6 -write ../docs/performance.md
+
 ## lint: gofmt, go vet and staticcheck.
 lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }
 	$(GO) vet ./...
 	$(GO) run $(STATICCHECK) ./...
 	cd infra && $(GO) vet ./... && test -z "$$(gofmt -l *.go)"
+	cd bench && $(GO) vet ./... && test -z "$$(gofmt -l .)"
 
 ## synth / deploy / destroy: the CDK app in infra/ (deploy needs AWS credentials).
 CDK_CONTEXT ?=
