@@ -10,6 +10,7 @@ import (
 	"github.com/gatehouse-dev/gatehouse/shared/app"
 	"github.com/gatehouse-dev/gatehouse/shared/audit"
 	"github.com/gatehouse-dev/gatehouse/shared/authorizer"
+	"github.com/gatehouse-dev/gatehouse/shared/cognito"
 	"github.com/gatehouse-dev/gatehouse/shared/groups"
 	"github.com/gatehouse-dev/gatehouse/shared/invites"
 	"github.com/gatehouse-dev/gatehouse/shared/limits"
@@ -79,7 +80,7 @@ func DefaultFunctions(d *app.Deps) (Functions, error) {
 	f.HTTP[routes.FnGroups] = groups.Function(d).Serve
 	f.HTTP[routes.FnTokens] = tokens.Function(d).Serve
 	f.HTTP[routes.FnLimits] = limits.NewMux(limits.NewService(d.Store(), d.Catalogue()), d.Log).Serve
-	f.HTTP[routes.FnAdmin] = admin.NewMux(admin.NewService(d.Store(), d.Pool(), d.Catalogue()), d.Log).Serve
-	f.Sweep = sweep.New(d.Store(), d.Pool(), d.Log, sweep.Options{}).Drain
+	f.HTTP[routes.FnAdmin] = admin.NewMux(admin.NewService(d.Store(), cognito.FromDeps(d), d.Catalogue()), d.Log).Serve
+	f.Sweep = sweep.New(d.Store(), cognito.FromDeps(d), d.Log, sweep.Options{}).Drain
 	return f, nil
 }

@@ -418,7 +418,7 @@ func newCognitoClient(region, endpoint string) *cip.Client {
 		return cip.New(o)
 	}
 	d := app.NewDeps(app.Config{Region: region})
-	return d.CognitoClient()
+	return cognito.ClientFromDeps(d)
 }
 
 // createPool makes the user pool and app client as the CDK stack does: email
@@ -459,7 +459,7 @@ func createPool(ctx context.Context, c *cip.Client) (poolID, clientID string, er
 // Against an existing pool or table it reuses what is there.
 func (s *Stack) bootstrapAdmin(ctx context.Context) (string, error) {
 	email := s.opts.AdminEmail
-	pool := s.Deps.Pool()
+	pool := cognito.FromDeps(s.Deps)
 	sub, err := pool.CreateUser(ctx, cognito.NewUser{
 		Email: email, Name: "Platform admin", EmailVerified: true, Password: s.opts.AdminPassword, Enabled: true,
 	}, randomPassword())
@@ -608,7 +608,7 @@ func (s *Stack) ConfirmationCode(email string) (string, error) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	sub, err := s.Deps.Pool().UserSub(ctx, email)
+	sub, err := cognito.FromDeps(s.Deps).UserSub(ctx, email)
 	if err != nil {
 		return "", fmt.Errorf("confirmation code of %s: %w", email, err)
 	}

@@ -7,9 +7,10 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/gatehouse-dev/gatehouse/shared/admin"
 	"github.com/gatehouse-dev/gatehouse/shared/app"
+	"github.com/gatehouse-dev/gatehouse/shared/cognito"
 )
 
 func main() {
 	d := app.MustLoad()
-	lambda.Start(admin.NewMux(admin.NewService(d.Store(), d.Pool(), d.Catalogue()), d.Log).Serve)
+	lambda.Start(admin.NewMux(admin.NewService(d.Store(), cognito.FromDeps(d), d.Catalogue()), d.Log).Serve)
 }

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 	_ "time/tzdata" // IANA zones must validate even where the OS has none (provided.al2023)
 
@@ -212,9 +213,13 @@ func orgView(o *gatehouse.Org) *gatehouse.Org {
 // NewMeMux returns the `me` function's routes.
 func NewMeMux(s *Service, log *slog.Logger) *apigw.Mux {
 	m := apigw.NewMux(routes.FnMe, log)
-	doc := openapi.Document(s.catalogue)
+	// Built on first request, then served as is: it never changes while the
+	// function runs, and building it at start-up would slow every cold start.
+	doc := sync.OnceValues(func() (apigw.Response, error) {
+		return apigw.JSON(http.StatusOK, openapi.Document(s.catalogue))
+	})
 	m.Handle("GET /v1/openapi.json", func(ctx context.Context, r *apigw.Request) (apigw.Response, error) {
-		return apigw.JSON(http.StatusOK, doc)
+		return doc()
 	})
 	m.Handle("GET /v1/permissions", func(ctx context.Context, r *apigw.Request) (apigw.Response, error) {
 		return apigw.JSON(http.StatusOK, s.Catalogue())

@@ -1,6 +1,7 @@
 // Package app reads Gatehouse's configuration from the environment and builds
-// the shared dependencies (logger, DynamoDB store, Cognito pool, mailer) once
-// per cold start, lazily, so a function pays only for what it uses.
+// the shared dependencies (logger, AWS configuration, DynamoDB store) once
+// per cold start, lazily, so a function pays only for what it uses. Adapters
+// only some functions need (Cognito, email) build themselves from it.
 //
 // The same configuration drives the Lambda functions in AWS and the local
 // stack: endpoint variables point the SDK clients at minidyn and
@@ -20,10 +21,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
-	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/gatehouse-dev/gatehouse/shared/authz"
-	"github.com/gatehouse-dev/gatehouse/shared/cognito"
 	"github.com/gatehouse-dev/gatehouse/shared/dynamo"
 	"github.com/gatehouse-dev/gatehouse/shared/tabledef"
 )
@@ -159,9 +158,8 @@ type Deps struct {
 	store     *dynamo.Store
 	ddb       *dynamodb.Client
 
-	poolOnce sync.Once
-	pool     *cognito.Pool
-	cip      *cip.Client
+	sharedMu sync.Mutex
+	shared   map[string]any
 
 	catalogue *authz.Catalogue
 }
@@ -228,27 +226,26 @@ func (d *Deps) Store() *dynamo.Store {
 	return d.store
 }
 
-// CognitoClient returns the Cognito client.
-func (d *Deps) CognitoClient() *cip.Client {
-	d.Pool()
-	return d.cip
-}
+// AWSConfig returns the AWS configuration shared by every client, loaded
+// once.
+func (d *Deps) AWSConfig() (aws.Config, error) { return d.aws(context.Background()) }
 
-// Pool returns the Cognito adapter for the configured pool.
-func (d *Deps) Pool() *cognito.Pool {
-	d.poolOnce.Do(func() {
-		cfg, err := d.aws(context.Background())
-		if err != nil {
-			panic(fmt.Sprintf("gatehouse: AWS configuration: %v", err))
-		}
-		d.cip = cip.NewFromConfig(cfg, func(o *cip.Options) {
-			if ep := d.Config.CognitoEndpoint; ep != "" {
-				o.BaseEndpoint = aws.String(ep)
-			}
-		})
-		d.pool = cognito.New(d.cip, d.Config.UserPoolID)
-	})
-	return d.pool
+// Shared returns the value built for key, building it on first use. Adapters
+// that not every function needs (Cognito, email) keep their clients here, so
+// that app does not import them and the functions that do not use them do
+// not link or initialise them.
+func (d *Deps) Shared(key string, build func() any) any {
+	d.sharedMu.Lock()
+	defer d.sharedMu.Unlock()
+	if v, ok := d.shared[key]; ok {
+		return v
+	}
+	if d.shared == nil {
+		d.shared = map[string]any{}
+	}
+	v := build()
+	d.shared[key] = v
+	return v
 }
 
 // Catalogue returns the permission catalogue for the configured resource types.

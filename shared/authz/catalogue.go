@@ -77,6 +77,7 @@ type Catalogue struct {
 	ResourceTypes []string
 	perms         []string
 	known         map[string]bool
+	builtin       map[string][]string // computed once: read on every decision
 }
 
 // NewCatalogue builds the catalogue for the given resource types.
@@ -91,6 +92,10 @@ func NewCatalogue(resourceTypes []string) *Catalogue {
 		for _, a := range ResourceActions {
 			c.add(t + ":" + a)
 		}
+	}
+	c.builtin = make(map[string][]string, len(BuiltinRoleIDs))
+	for _, id := range BuiltinRoleIDs {
+		c.builtin[id] = c.buildRole(id)
 	}
 	return c
 }
@@ -109,8 +114,14 @@ func (c *Catalogue) Known(p string) bool { return c.known[p] }
 // IsResourceType reports whether t is a configured resource type.
 func (c *Catalogue) IsResourceType(t string) bool { return slices.Contains(c.ResourceTypes, t) }
 
-// BuiltinRole returns the permissions of a built-in role.
+// BuiltinRole returns the permissions of a built-in role. The slice is
+// shared: callers must not change it.
 func (c *Catalogue) BuiltinRole(id string) ([]string, bool) {
+	perms, ok := c.builtin[id]
+	return perms, ok
+}
+
+func (c *Catalogue) buildRole(id string) []string {
 	var out []string
 	switch id {
 	case RoleOwner:
@@ -135,10 +146,8 @@ func (c *Catalogue) BuiltinRole(id string) ([]string, bool) {
 	case RoleViewer:
 		out = append(out, "org:read")
 		out = append(out, c.resourcePerms(ActionRead)...)
-	default:
-		return nil, false
 	}
-	return out, true
+	return out
 }
 
 func (c *Catalogue) resourcePerms(actions ...string) []string {

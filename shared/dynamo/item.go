@@ -163,7 +163,6 @@ func (it item) getJSON(name string, v any) {
 	}
 }
 
-
 func str(s string) types.AttributeValue { return &types.AttributeValueMemberS{Value: s} }
 
 func num(n int64) types.AttributeValue {
@@ -177,7 +176,6 @@ func strList(v []string) types.AttributeValue {
 	}
 	return &types.AttributeValueMemberL{Value: l}
 }
-
 
 func keyAV(k Key) map[string]types.AttributeValue {
 	return map[string]types.AttributeValue{tabledef.PK: str(k.PK), tabledef.SK: str(k.SK)}

@@ -3,6 +3,7 @@ package invites
 import (
 	"github.com/gatehouse-dev/gatehouse/shared/apigw"
 	"github.com/gatehouse-dev/gatehouse/shared/app"
+	"github.com/gatehouse-dev/gatehouse/shared/cognito"
 	"github.com/gatehouse-dev/gatehouse/shared/members"
 )
 
@@ -18,6 +19,6 @@ func Handler(d *app.Deps) (*apigw.Mux, error) {
 	if err != nil {
 		return nil, err
 	}
-	svc := NewService(d.Store(), d.Pool(), d.Catalogue(), sender, ConfigFrom(d.Config), d.Log)
+	svc := NewService(d.Store(), cognito.FromDeps(d), d.Catalogue(), sender, ConfigFrom(d.Config), d.Log)
 	return NewMux(svc, d.Log), nil
 }
