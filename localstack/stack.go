@@ -166,7 +166,7 @@ type Stack struct {
 	MiniDyn *server.Server
 	// DynamoDBCalls counts the calls that reach MiniDyn, by operation;
 	// nil with an external DynamoDB.
-	DynamoDBCalls *CallCounts
+	DynamoDBCalls *dynamo.CallCounter
 	// DataDir, OutboxDir and the log files, as absolute paths.
 	DataDir        string
 	OutboxDir      string

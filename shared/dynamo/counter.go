@@ -23,11 +23,17 @@ func NewCallCounter() *CallCounter { return &CallCounter{counts: map[string]int{
 func (c *CallCounter) Middleware(stack *smithymw.Stack) error {
 	return stack.Initialize.Add(smithymw.InitializeMiddlewareFunc("gatehouseCallCounter",
 		func(ctx context.Context, in smithymw.InitializeInput, next smithymw.InitializeHandler) (smithymw.InitializeOutput, smithymw.Metadata, error) {
-			c.mu.Lock()
-			c.counts[middleware.GetOperationName(ctx)]++
-			c.mu.Unlock()
+			c.Add(middleware.GetOperationName(ctx))
 			return next.HandleInitialize(ctx, in)
 		}), smithymw.After)
+}
+
+// Add counts one call of an operation (for counters outside the SDK, such
+// as one in front of a DynamoDB endpoint).
+func (c *CallCounter) Add(op string) {
+	c.mu.Lock()
+	c.counts[op]++
+	c.mu.Unlock()
 }
 
 // Reset clears the counts.
