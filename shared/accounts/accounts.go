@@ -27,7 +27,7 @@ import (
 type Store interface {
 	Now() time.Time
 	User(ctx context.Context, userID string) (*gatehouse.User, error)
-	MembershipsOfUser(ctx context.Context, userID string) ([]gatehouse.MembershipView, error)
+	Account(ctx context.Context, userID string) (*gatehouse.Account, error)
 	UpdateProfile(ctx context.Context, userID string, ch dynamo.ProfileChanges, actor gatehouse.Actor) (*gatehouse.User, error)
 	CreateOrg(ctx context.Context, o *gatehouse.Org, owner *gatehouse.Membership, actor gatehouse.Actor) error
 	Org(ctx context.Context, orgID string) (*gatehouse.Org, error)
@@ -46,23 +46,9 @@ func NewService(store Store, catalogue *authz.Catalogue) *Service {
 	return &Service{store: store, catalogue: catalogue}
 }
 
-// Me is the answer of GET /v1/me.
-type Me struct {
-	*gatehouse.User
-	Memberships []gatehouse.MembershipView `json:"memberships"`
-}
-
 // Me returns the caller's profile and memberships.
-func (s *Service) Me(ctx context.Context, userID string) (*Me, error) {
-	u, err := s.store.User(ctx, userID)
-	if err != nil {
-		return nil, err
-	}
-	ms, err := s.store.MembershipsOfUser(ctx, userID)
-	if err != nil {
-		return nil, err
-	}
-	return &Me{User: u, Memberships: ms}, nil
+func (s *Service) Me(ctx context.Context, userID string) (*gatehouse.Account, error) {
+	return s.store.Account(ctx, userID)
 }
 
 // ProfilePatch is the body of PATCH /v1/me. A field left out is unchanged;

@@ -27,6 +27,7 @@ type Store interface {
 	Now() time.Time
 	NewAudit(actor gatehouse.Actor, orgID, action, target string, before, after map[string]any) gatehouse.AuditEvent
 	User(ctx context.Context, userID string) (*gatehouse.User, error)
+	Account(ctx context.Context, userID string) (*gatehouse.Account, error)
 	UsersByEmailPrefix(ctx context.Context, prefix string, limit int, cursor string) ([]*gatehouse.User, string, error)
 	UpdateAccount(ctx context.Context, before *gatehouse.User, ch dynamo.AccountChanges, actor gatehouse.Actor) (*gatehouse.User, error)
 	MembershipsOfUser(ctx context.Context, userID string) ([]gatehouse.MembershipView, error)
@@ -63,26 +64,9 @@ func NewService(store Store, accounts Accounts, catalogue *authz.Catalogue) *Ser
 	return &Service{store: store, accounts: accounts, catalogue: catalogue}
 }
 
-// Account is one account with its memberships, as GET shows it.
-type Account struct {
-	*gatehouse.User
-	Memberships []gatehouse.MembershipView `json:"memberships"`
-}
-
 // Get returns an account and its memberships. Errors: not_found.
-func (s *Service) Get(ctx context.Context, userID string) (*Account, error) {
-	u, err := s.store.User(ctx, userID)
-	if err != nil {
-		return nil, err
-	}
-	ms, err := s.store.MembershipsOfUser(ctx, userID)
-	if err != nil {
-		return nil, err
-	}
-	if ms == nil {
-		ms = []gatehouse.MembershipView{}
-	}
-	return &Account{User: u, Memberships: ms}, nil
+func (s *Service) Get(ctx context.Context, userID string) (*gatehouse.Account, error) {
+	return s.store.Account(ctx, userID)
 }
 
 // Patch is the body of PATCH /v1/admin/users/{userId}; absent fields stay.

@@ -58,6 +58,22 @@ func (s *Store) UserIDByEmail(ctx context.Context, email string) (string, error)
 	return it.getS("userId"), nil
 }
 
+// Account reads a user with its memberships.
+func (s *Store) Account(ctx context.Context, userID string) (*gatehouse.Account, error) {
+	u, err := s.User(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	ms, err := s.MembershipsOfUser(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	if ms == nil {
+		ms = []gatehouse.MembershipView{}
+	}
+	return &gatehouse.Account{User: u, Memberships: ms}, nil
+}
+
 // NewPersonalOrg returns the personal org of a new user, not yet stored.
 func NewPersonalOrg(u *gatehouse.User, now time.Time) *gatehouse.Org {
 	name := u.Name

@@ -227,3 +227,10 @@ type APIToken struct {
 func (t *APIToken) Usable(now time.Time) bool {
 	return t.Status == StatusActive && !pastExpiry(t.ExpiresAt, now)
 }
+
+// Account is a user with its memberships, as GET /v1/me and the platform
+// admin's account view show it.
+type Account struct {
+	*User
+	Memberships []MembershipView `json:"memberships"`
+}
