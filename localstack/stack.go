@@ -327,7 +327,7 @@ func (s *Stack) start(ctx context.Context) error {
 		o.Configure(&cfg)
 	}
 	s.Config = cfg
-	s.Deps = app.NewDeps(cfg)
+	s.Deps = newDeps(cfg)
 	s.Deps.Log = log
 
 	if err := s.Deps.Store().EnsureTable(ctx); err != nil {
@@ -417,7 +417,7 @@ func newCognitoClient(region, endpoint string) *cip.Client {
 		o.Credentials = credentials.NewStaticCredentialsProvider("local", "local", "")
 		return cip.New(o)
 	}
-	d := app.NewDeps(app.Config{Region: region})
+	d := newDeps(app.Config{Region: region})
 	return cognito.ClientFromDeps(d)
 }
 

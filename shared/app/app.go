@@ -19,7 +19,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/gatehouse-dev/gatehouse/shared/authz"
@@ -150,6 +149,11 @@ type Deps struct {
 	Config Config
 	Log    *slog.Logger
 
+	// LoadAWSConfig loads the AWS configuration; nil means EnvAWSConfig.
+	// Tools that run outside Lambda (the local stack against real AWS) set
+	// one that reads shared config files and profiles.
+	LoadAWSConfig func(context.Context, Config) (aws.Config, error)
+
 	awsOnce sync.Once
 	awsCfg  aws.Config
 	awsErr  error
@@ -186,17 +190,33 @@ func MustLoad() *Deps {
 
 func (d *Deps) aws(ctx context.Context) (aws.Config, error) {
 	d.awsOnce.Do(func() {
-		opts := []func(*config.LoadOptions) error{config.WithRegion(d.Config.Region)}
-		if d.Config.DynamoDBEndpoint != "" || d.Config.CognitoEndpoint != "" {
-			// Local emulators accept any signature; real credentials are
-			// neither needed nor wanted there.
-			if os.Getenv("AWS_ACCESS_KEY_ID") == "" {
-				opts = append(opts, config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("local", "local", "")))
-			}
+		load := d.LoadAWSConfig
+		if load == nil {
+			load = EnvAWSConfig
 		}
-		d.awsCfg, d.awsErr = config.LoadDefaultConfig(ctx, opts...)
+		d.awsCfg, d.awsErr = load(ctx, d.Config)
 	})
 	return d.awsCfg, d.awsErr
+}
+
+// EnvAWSConfig is the AWS configuration of a Lambda function: the region and
+// the execution role's credentials that Lambda puts in the environment. It
+// does without the SDK's config package (shared config files, SSO, STS,
+// IMDS), which a function never needs and which costs every cold start its
+// initialisation. Against local emulators, fixed credentials serve.
+func EnvAWSConfig(_ context.Context, c Config) (aws.Config, error) {
+	id, secret := os.Getenv("AWS_ACCESS_KEY_ID"), os.Getenv("AWS_SECRET_ACCESS_KEY")
+	if id == "" || secret == "" {
+		if c.DynamoDBEndpoint == "" && c.CognitoEndpoint == "" {
+			return aws.Config{}, fmt.Errorf("no AWS credentials in the environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY)")
+		}
+		// Local emulators accept any signature.
+		id, secret = "local", "local"
+	}
+	return aws.Config{
+		Region:      c.Region,
+		Credentials: aws.NewCredentialsCache(credentials.NewStaticCredentialsProvider(id, secret, os.Getenv("AWS_SESSION_TOKEN"))),
+	}, nil
 }
 
 // DynamoDBClient returns the DynamoDB client, pointed at the local endpoint

@@ -18,7 +18,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2/types"
 	"github.com/gatehouse-dev/gatehouse/shared/ids"
@@ -193,16 +192,17 @@ func New(o Options) Sender {
 }
 
 // FromConfig returns the sender for a function's configuration: the outbox
-// when outboxDir is set (local stack), SES in region from the address from
-// when it is set, else Discard.
-func FromConfig(ctx context.Context, region, from, outboxDir string) (Sender, error) {
+// when outboxDir is set (local stack), SES (with the function's AWS
+// configuration, loaded only then) from the address from when it is set,
+// else Discard.
+func FromConfig(awsConfig func() (aws.Config, error), from, outboxDir string) (Sender, error) {
 	if outboxDir != "" {
 		return NewOutbox(outboxDir), nil
 	}
 	if from == "" {
 		return Discard{}, nil
 	}
-	cfg, err := config.LoadDefaultConfig(ctx, config.WithRegion(region))
+	cfg, err := awsConfig()
 	if err != nil {
 		return nil, fmt.Errorf("mail: AWS configuration: %w", err)
 	}

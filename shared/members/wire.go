@@ -1,8 +1,6 @@
 package members
 
 import (
-	"context"
-
 	"github.com/gatehouse-dev/gatehouse/shared/apigw"
 	"github.com/gatehouse-dev/gatehouse/shared/app"
 	"github.com/gatehouse-dev/gatehouse/shared/cognito"
@@ -18,7 +16,7 @@ func ConfigFrom(c app.Config) Config {
 
 // Sender returns the mail sender of the app's configuration.
 func Sender(d *app.Deps) (mail.Sender, error) {
-	return mail.FromConfig(context.Background(), d.Config.Region, d.Config.EmailFrom, d.Config.OutboxDir)
+	return mail.FromConfig(d.AWSConfig, d.Config.EmailFrom, d.Config.OutboxDir)
 }
 
 // Handler builds the members function's mux from the app's dependencies,
