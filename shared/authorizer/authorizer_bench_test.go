@@ -2,13 +2,6 @@ package authorizer_test
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/rsa"
-	"encoding/base64"
-	"encoding/json"
-	"math/big"
-	"net/http"
-	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -31,8 +24,7 @@ import (
 // benchWorld is a pool key served as a JWKS, a table with an org and a
 // developer member of it, and a signed access token of that member.
 type benchWorld struct {
-	key   *rsa.PrivateKey
-	jwks  *httptest.Server
+	*issuerKeys
 	env   *dynamotest.Env
 	orgID string
 	token string
@@ -41,21 +33,7 @@ type benchWorld struct {
 
 func newBenchWorld(b *testing.B) *benchWorld {
 	b.Helper()
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		b.Fatal(err)
-	}
-	w := &benchWorld{key: key}
-	jwks, _ := json.Marshal(map[string]any{"keys": []map[string]string{{
-		"kty": "RSA", "alg": "RS256", "use": "sig", "kid": kid,
-		"n": base64.RawURLEncoding.EncodeToString(key.N.Bytes()),
-		"e": base64.RawURLEncoding.EncodeToString(big.NewInt(int64(key.E)).Bytes()),
-	}}})
-	w.jwks = httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, _ *http.Request) {
-		rw.Header().Set("Content-Type", "application/json")
-		_, _ = rw.Write(jwks)
-	}))
-	b.Cleanup(w.jwks.Close)
+	w := &benchWorld{issuerKeys: newIssuer(b)}
 
 	w.env = dynamotest.New(b)
 	ctx := context.Background()
@@ -76,20 +54,10 @@ func newBenchWorld(b *testing.B) *benchWorld {
 		b.Fatal(err)
 	}
 
-	t := time.Now()
-	tok := jwt.NewWithClaims(jwt.SigningMethodRS256, jwt.MapClaims{
-		"sub": dev.ID, "iss": w.issuer(), "token_use": "access", "client_id": clientID,
-		"username": dev.ID, "iat": t.Unix(), "exp": t.Add(time.Hour).Unix(),
-	})
-	tok.Header["kid"] = kid
-	if w.token, err = tok.SignedString(key); err != nil {
-		b.Fatal(err)
-	}
+	w.token = w.issuerKeys.token(b, w.accessClaims(dev.ID), w.key)
 	w.req = request("GET /v1/orgs/{orgId}/members", w.orgID, "Bearer "+w.token, nil)
 	return w
 }
-
-func (w *benchWorld) issuer() string { return w.jwks.URL + "/" + poolID }
 
 func (w *benchWorld) authorizer(ttl time.Duration) *authorizer.Authorizer {
 	return authorizer.New(authorizer.Options{

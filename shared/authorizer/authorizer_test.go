@@ -39,7 +39,7 @@ type issuerKeys struct {
 	fetches atomic.Int32
 }
 
-func newIssuer(t *testing.T) *issuerKeys {
+func newIssuer(t testing.TB) *issuerKeys {
 	t.Helper()
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
@@ -63,7 +63,7 @@ func newIssuer(t *testing.T) *issuerKeys {
 func (ik *issuerKeys) issuer() string { return ik.srv.URL + "/" + poolID }
 
 // token signs claims with the pool key (or another key).
-func (ik *issuerKeys) token(t *testing.T, claims jwt.MapClaims, key *rsa.PrivateKey) string {
+func (ik *issuerKeys) token(t testing.TB, claims jwt.MapClaims, key *rsa.PrivateKey) string {
 	t.Helper()
 	tok := jwt.NewWithClaims(jwt.SigningMethodRS256, claims)
 	tok.Header["kid"] = kid
