@@ -143,7 +143,7 @@ func TestOpenAPIListsEveryRoute(t *testing.T) {
 }
 
 func TestFunctionsServeAllTheirRoutes(t *testing.T) {
-	d := app.NewDeps(app.Config{Table: "t", ResourceTypes: authz.DefaultResourceTypes})
+	d := app.NewDeps(app.Config{Table: "t", DynamoDBEndpoint: "http://127.0.0.1:1", ResourceTypes: authz.DefaultResourceTypes})
 	for name, mux := range map[string]*apigw.Mux{routes.FnMe: accounts.MeFunction(d), routes.FnOrgs: accounts.OrgsFunction(d)} {
 		if missing := mux.Missing(); len(missing) > 0 {
 			t.Errorf("function %s has no handler for %v", name, missing)
