@@ -266,13 +266,7 @@ func TestExpiryCeilingInvitesAndSelf(t *testing.T) {
 	t.Parallel()
 	owner := newUser(t)
 	org := mbOrg(t, owner)
-	ceiling := time.Now().Add(72 * time.Hour).UTC().Truncate(time.Second)
-	email := uniqueEmail(t)
-	if st, raw := owner.Do(t, "POST", "/v1/orgs/"+org+"/members", map[string]any{
-		"email": email, "roles": []string{"admin"}, "password": defaultPassword, "expiresAt": ceiling}); st != http.StatusCreated {
-		t.Fatalf("create expiring admin: %d %s", st, raw)
-	}
-	admin := signIn(t, email, defaultPassword)
+	admin, ceiling := expiringAdmin(t, owner, org)
 	invite := func(body map[string]any) (int, []byte, invites.Sent) {
 		body["email"], body["roles"] = uniqueEmail(t), []string{"viewer"}
 		st, raw := admin.Do(t, "POST", "/v1/orgs/"+org+"/invites", body)

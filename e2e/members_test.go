@@ -494,17 +494,24 @@ func TestMembersManagerSubtreeAndLimits(t *testing.T) {
 	}
 }
 
-func TestMembersExpiryCeiling(t *testing.T) {
-	t.Parallel()
-	owner := newUser(t)
-	org := mbOrg(t, owner)
+// expiringAdmin creates an admin of org whose membership expires in three
+// days, signed in: a caller with an expiry ceiling (rule 8).
+func expiringAdmin(t *testing.T, owner *Client, org string) (*Client, time.Time) {
+	t.Helper()
 	ceiling := time.Now().Add(72 * time.Hour).UTC().Truncate(time.Second)
 	email := uniqueEmail(t)
 	if st, raw := owner.Do(t, "POST", "/v1/orgs/"+org+"/members", map[string]any{
 		"email": email, "roles": []string{"admin"}, "password": defaultPassword, "expiresAt": ceiling}); st != http.StatusCreated {
 		t.Fatalf("create expiring admin: %d %s", st, raw)
 	}
-	admin := signIn(t, email, defaultPassword)
+	return signIn(t, email, defaultPassword), ceiling
+}
+
+func TestMembersExpiryCeiling(t *testing.T) {
+	t.Parallel()
+	owner := newUser(t)
+	org := mbOrg(t, owner)
+	admin, ceiling := expiringAdmin(t, owner, org)
 	// Members it creates get exactly its expiry by default.
 	res := mbCreate(t, admin, org, uniqueEmail(t), "viewer")
 	if res.Member.ExpiresAt == nil || !res.Member.ExpiresAt.Equal(ceiling) {
