@@ -116,6 +116,7 @@ func orgItem(o *gatehouse.Org) item {
 		setS("name", o.Name).
 		setS("parentId", o.ParentID).
 		setList("ancestors", o.Ancestors).
+		setList("verifiedDomains", o.VerifiedDomains).
 		setBool("personal", o.Personal).
 		setJSON("settings", o.Settings).
 		setN("maxMembers", int64(quotaOr(o.Quotas.MaxMembers))).
@@ -170,6 +171,9 @@ func decodeOrg(it item) *gatehouse.Org {
 		ParentID:  it.getS("parentId"),
 		Ancestors: it.getList("ancestors"),
 		Personal:  it.getBool("personal"),
+		// Verified domains are read wherever the org is: they decide
+		// who may mint accounts (rule 11).
+		VerifiedDomains: it.getList("verifiedDomains"),
 		Quotas:    gatehouse.Quotas{MaxMembers: it.getIntOr("maxMembers", -1), MaxResources: map[string]int{}},
 		Usage: gatehouse.Usage{
 			// memberCount holds the seats: members and the pending
