@@ -15,7 +15,6 @@ import (
 	"github.com/gatehouse-dev/gatehouse/shared/accounts"
 	"github.com/gatehouse-dev/gatehouse/shared/authorizer"
 	"github.com/gatehouse-dev/gatehouse/shared/authz"
-	"github.com/gatehouse-dev/gatehouse/shared/dynamo"
 	"github.com/gatehouse-dev/gatehouse/shared/dynamo/dynamotest"
 	"github.com/gatehouse-dev/gatehouse/shared/gatehouse"
 	"github.com/gatehouse-dev/gatehouse/shared/jwtverify"
@@ -162,7 +161,7 @@ func TestCognitoTriggerSamples(t *testing.T) {
 	t.Run("pre token generation refuses a disabled account", func(t *testing.T) {
 		u, _ := env.Store.User(ctx, sub)
 		u.Status = gatehouse.StatusDisabled
-		if err := dynamo.PutUserForTest(ctx, env.Store, u); err != nil {
+		if err := env.PutUser(ctx, u); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := invoke(t, h, "cognito-pre-token-generation.json"); !errors.Is(err, triggers.ErrAccountDisabled) {

@@ -170,15 +170,7 @@ func (s *Store) Membership(ctx context.Context, orgID, userID string) (*gatehous
 
 // MembershipsOfUser lists every membership of a user with its org's name.
 func (s *Store) MembershipsOfUser(ctx context.Context, userID string) ([]gatehouse.MembershipView, error) {
-	k := memberInverse("", userID)
-	items, err := s.queryAll(ctx, &dynamodb.QueryInput{
-		IndexName:              aws.String(tabledef.InverseIndex),
-		KeyConditionExpression: aws.String("#pk = :pk AND begins_with(#sk, :org)"),
-		ExpressionAttributeNames: map[string]string{
-			"#pk": tabledef.GSI1PK, "#sk": tabledef.GSI1SK,
-		},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(k.PK), ":org": str(prefixOrg)},
-	}, 0)
+	items, err := s.queryAll(ctx, queryRange(orgsOfUserRange(userID)), 0)
 	if err != nil {
 		return nil, fmt.Errorf("memberships of %s: %w", userID, err)
 	}

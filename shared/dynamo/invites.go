@@ -7,8 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/gatehouse-dev/gatehouse/shared/gatehouse"
 	"github.com/gatehouse-dev/gatehouse/shared/tabledef"
@@ -421,10 +419,9 @@ func (s *Store) Invite(ctx context.Context, orgID, inviteID string) (*Invite, er
 
 // InvitesPage lists one page of an org's invites.
 func (s *Store) InvitesPage(ctx context.Context, orgID string, limit int, cursor string) ([]*Invite, string, error) {
-	pk := orgKey(orgID).PK
-	items, next, err := s.pageQuery(ctx, partitionQuery(pk, prefixInvite), cursorScope{pk, prefixInvite}, limit, cursor)
+	items, next, err := s.page(ctx, list{name: listInvites, org: orgID, rng: invitesRange(orgID)}, limit, cursor)
 	if err != nil {
-		return nil, "", wrapList("invites", err)
+		return nil, "", err
 	}
 	out := make([]*Invite, len(items))
 	for i, it := range items {
@@ -639,14 +636,4 @@ func (s *Store) Activate(ctx context.Context, sec *Secret, ev gatehouse.AuditEve
 		return fmt.Errorf("activate %s: %w", sec.UserID, err)
 	}
 	return nil
-}
-
-// inverseQuery is a query of the inverse index under a sort-key prefix.
-func inverseQuery(pk, skPrefix string) *dynamodb.QueryInput {
-	return &dynamodb.QueryInput{
-		IndexName:                 aws.String(tabledef.InverseIndex),
-		KeyConditionExpression:    aws.String("#pk = :pk AND begins_with(#sk, :sk)"),
-		ExpressionAttributeNames:  map[string]string{"#pk": tabledef.GSI1PK, "#sk": tabledef.GSI1SK},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(pk), ":sk": str(skPrefix)},
-	}
 }

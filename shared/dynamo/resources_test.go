@@ -58,7 +58,7 @@ func (f *fixture) addMember(t *testing.T, m gatehouse.Membership) {
 	if m.Roles == nil {
 		m.Roles = []string{authz.RoleDeveloper}
 	}
-	if err := dynamo.PutMembershipForTest(f.ctx, f.env.Store, &m); err != nil {
+	if err := f.env.PutMembership(f.ctx, &m); err != nil {
 		t.Fatalf("put membership %s: %v", m.UserID, err)
 	}
 }

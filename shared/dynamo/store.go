@@ -4,6 +4,7 @@
 package dynamo
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -33,14 +34,30 @@ type DB interface {
 
 // Store reads and writes Gatehouse's table.
 type Store struct {
-	db    DB
-	table string
-	now   func() time.Time
+	db        DB
+	table     string
+	now       func() time.Time
+	cursorKey []byte
 }
 
-// New returns a store over the named table.
-func New(db DB, table string) *Store {
-	return &Store{db: db, table: table, now: time.Now}
+// Options configure a store.
+type Options struct {
+	// CursorKey seals the cursors of every list (cursor.go): at least
+	// MinCursorKeyLen random bytes, the same for every function of a
+	// deployment, from its configuration (GATEHOUSE_CURSOR_KEY). There is
+	// no default: a store without a key would hand out cursors anyone
+	// could forge.
+	CursorKey []byte
+}
+
+// New returns a store over the named table. It panics when the options
+// hold no usable cursor key: the configuration is checked before
+// (shared/app), and a store must not start without one.
+func New(db DB, table string, opts Options) *Store {
+	if len(opts.CursorKey) < MinCursorKeyLen {
+		panic(fmt.Sprintf("dynamo: the cursor key has %d bytes, want at least %d", len(opts.CursorKey), MinCursorKeyLen))
+	}
+	return &Store{db: db, table: table, now: time.Now, cursorKey: bytes.Clone(opts.CursorKey)}
 }
 
 // WithClock returns a copy of the store that reads time from now (tests).

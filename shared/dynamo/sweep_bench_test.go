@@ -136,7 +136,7 @@ func BenchmarkSweepScale(b *testing.B) {
 				DisableValidateResponseChecksum: true,
 				APIOptions:                      []func(*smithymw.Stack) error{env.Counter.Middleware, reads.middleware},
 			})
-			st := dynamo.New(client, "gatehouse-test").WithClock(func() time.Time { return sweepNow })
+			st := dynamotest.NewStore(client).WithClock(func() time.Time { return sweepNow })
 			t0 := time.Now()
 			seedParallel(b, st, scalePopulation(members, expired))
 			b.Logf("seeded %d members in %v", members, time.Since(t0).Round(time.Millisecond))

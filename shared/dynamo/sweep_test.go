@@ -209,7 +209,7 @@ func killableStore(t *testing.T, applyFirst bool) (*dynamo.Store, *killSwitch) {
 	ks := &killSwitch{next: server.NewServer(), op: "TransactWriteItems", applyFirst: applyFirst}
 	hs := httptest.NewServer(ks)
 	t.Cleanup(hs.Close)
-	st := dynamo.New(dynamotest.NewClient(hs.URL, nil), "gatehouse-test").WithClock(func() time.Time { return sweepNow })
+	st := dynamotest.NewStore(dynamotest.NewClient(hs.URL, nil)).WithClock(func() time.Time { return sweepNow })
 	if err := st.EnsureTable(context.Background()); err != nil {
 		t.Fatal(err)
 	}

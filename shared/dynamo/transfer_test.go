@@ -39,7 +39,7 @@ func transferOrg(t *testing.T, st *dynamo.Store) (orgID string) {
 		if m.Roles == nil {
 			m.Roles = []string{authz.RoleDeveloper}
 		}
-		if err := dynamo.PutMembershipForTest(ctx, st, &m); err != nil {
+		if err := st.BulkPutMembershipsForTest(ctx, []*gatehouse.Membership{&m}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -11,7 +11,6 @@ package resources
 
 import (
 	"context"
-	"encoding/base64"
 	"regexp"
 	"slices"
 	"strings"
@@ -36,6 +35,10 @@ type Store interface {
 	OwnedResourcesAfter(ctx context.Context, orgID, ownerID, typ, after string, limit int) (*dynamo.ResourcePage, error)
 	GrantedRefsAfter(ctx context.Context, orgID, principal, typ, after string, limit int) (*dynamo.ResourcePage, error)
 	ResourcesByRef(ctx context.Context, orgID string, refs []dynamo.Ref) (map[dynamo.Ref]*dynamo.Resource, error)
+	// The list's cursors hold the position of the last resource shown,
+	// sealed by the store like every list's.
+	ResourcesCursor(orgID, position string) string
+	ResourcesPosition(orgID, cursor string) (string, error)
 }
 
 // Service holds the resource use cases.
@@ -396,7 +399,7 @@ type source func(after string, limit int) (*dynamo.ResourcePage, error)
 // the cursor only moves the start inside them.
 func (s *Service) List(ctx context.Context, caller apigw.Caller, orgID, typ, cursor string, limit int) (*Page[*View], error) {
 	limit = dynamo.ClampLimit(limit)
-	after, err := decodeCursor(cursor)
+	after, err := s.store.ResourcesPosition(orgID, cursor)
 	if err != nil {
 		return nil, err
 	}
@@ -484,7 +487,7 @@ func (s *Service) List(ctx context.Context, caller apigw.Caller, orgID, typ, cur
 			}
 			page.Items = append(page.Items, viewOf(r, eff.IsAdmin() || r.OwnerID == caller.UserID))
 			if len(page.Items) == limit {
-				page.NextCursor = encodeCursor(k)
+				page.NextCursor = s.store.ResourcesCursor(orgID, k)
 				return page, nil
 			}
 		}
@@ -493,7 +496,7 @@ func (s *Service) List(ctx context.Context, caller apigw.Caller, orgID, typ, cur
 		}
 		after = boundary
 		if round+1 == maxListRounds {
-			page.NextCursor = encodeCursor(after)
+			page.NextCursor = s.store.ResourcesCursor(orgID, after)
 			return page, nil
 		}
 	}
@@ -550,23 +553,6 @@ func typeGrantAllowsRead(grants []authz.Grant, principals []string, now time.Tim
 		}
 	}
 	return false
-}
-
-// Cursors of the resource list are the position of the last resource shown
-// ("type#id"), base64url encoded. The position only moves the start of
-// queries whose partition and bounds the service computes from the path's
-// org, so an edited cursor cannot reach another org; a malformed one is 400.
-func encodeCursor(pos string) string { return base64.RawURLEncoding.EncodeToString([]byte(pos)) }
-
-func decodeCursor(c string) (string, error) {
-	if c == "" {
-		return "", nil
-	}
-	b, err := base64.RawURLEncoding.DecodeString(c)
-	if err != nil || !dynamo.ValidSortKey(string(b)) || len(b) > 300 {
-		return "", dynamo.ErrBadCursor
-	}
-	return string(b), nil
 }
 
 func unique(ids ...string) []string {

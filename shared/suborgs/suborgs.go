@@ -10,7 +10,6 @@ package suborgs
 
 import (
 	"context"
-	"encoding/base64"
 	"net/http"
 	"regexp"
 	"slices"
@@ -29,7 +28,7 @@ type Store interface {
 	Now() time.Time
 	Org(ctx context.Context, orgID string) (*gatehouse.Org, error)
 	CreateSubOrg(ctx context.Context, parent, child *gatehouse.Org, owner *gatehouse.Membership, actor gatehouse.Actor) error
-	SubOrgsPage(ctx context.Context, parentID, after string, limit int) ([]*gatehouse.Org, string, error)
+	SubOrgsPage(ctx context.Context, parentID string, limit int, cursor string) ([]*gatehouse.Org, string, error)
 }
 
 // Service holds the sub-org use cases.
@@ -102,24 +101,13 @@ var orgID = regexp.MustCompile(`^org_[a-z2-7]{26}$`)
 
 // List returns the direct children of an org.
 func (s *Service) List(ctx context.Context, parentID, cursor string, limit int) (*Page, error) {
-	after := ""
-	if cursor != "" {
-		b, err := base64.RawURLEncoding.DecodeString(cursor)
-		if err != nil || !orgID.Match(b) {
-			return nil, dynamo.ErrBadCursor
-		}
-		after = string(b)
-	}
-	items, next, err := s.store.SubOrgsPage(ctx, parentID, after, dynamo.ClampLimit(limit))
+	items, next, err := s.store.SubOrgsPage(ctx, parentID, limit, cursor)
 	if err != nil {
 		return nil, err
 	}
-	p := &Page{Items: make([]*View, 0, len(items))}
+	p := &Page{Items: make([]*View, 0, len(items)), NextCursor: next}
 	for _, o := range items {
 		p.Items = append(p.Items, viewOf(o))
-	}
-	if next != "" {
-		p.NextCursor = base64.RawURLEncoding.EncodeToString([]byte(next))
 	}
 	return p, nil
 }
