@@ -2,7 +2,6 @@ package dynamo
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -116,10 +115,7 @@ func (s *Store) CreateGroup(ctx context.Context, o *gatehouse.Org, g *Group, act
 
 // Group reads a group with its roles from the org's policy.
 func (s *Store) Group(ctx context.Context, o *gatehouse.Org, groupID string) (*Group, error) {
-	it, err := s.get(ctx, groupKey(o.ID, groupID), true)
-	if errors.Is(err, ErrNotFound) {
-		return nil, gatehouse.NotFound("group")
-	}
+	it, err := s.get(ctx, groupKey(o.ID, groupID), true, "group")
 	if err != nil {
 		return nil, err
 	}

@@ -126,7 +126,9 @@ func (s *Store) batchDelete(ctx context.Context, keys []Key) error {
 			}
 			reqs = out.UnprocessedItems[s.table]
 			if len(reqs) > 0 {
-				time.Sleep(time.Duration(10<<attempt) * time.Millisecond)
+				if err := pause(ctx, time.Duration(10<<attempt)*time.Millisecond); err != nil {
+					return fmt.Errorf("batch delete: %w", err)
+				}
 			}
 		}
 	}

@@ -253,10 +253,7 @@ func (s *Store) batchGetAll(ctx context.Context, keys []Key) (map[Key]item, erro
 
 // Resource reads one resource.
 func (s *Store) Resource(ctx context.Context, orgID string, ref Ref) (*Resource, error) {
-	it, err := s.get(ctx, resourceKey(orgID, ref.Type, ref.ID), true)
-	if errors.Is(err, ErrNotFound) {
-		return nil, gatehouse.NotFound("resource")
-	}
+	it, err := s.get(ctx, resourceKey(orgID, ref.Type, ref.ID), true, "resource")
 	if err != nil {
 		return nil, err
 	}
@@ -448,12 +445,12 @@ func (s *Store) SetResourceGrants(ctx context.Context, r *Resource, grants []aut
 
 // TypeGrants reads the grants on a whole type.
 func (s *Store) TypeGrants(ctx context.Context, orgID, typ string) ([]authz.Grant, error) {
-	it, err := s.get(ctx, typeGrantsKey(orgID, typ), true)
-	if errors.Is(err, ErrNotFound) {
-		return nil, nil
-	}
+	it, err := s.find(ctx, typeGrantsKey(orgID, typ), true)
 	if err != nil {
 		return nil, err
+	}
+	if it == nil {
+		return nil, nil
 	}
 	var g []authz.Grant
 	it.getJSON("grants", &g)
@@ -497,12 +494,12 @@ func (s *Store) PruneExpiredGrants(ctx context.Context, orgID, typ, id string, a
 	if id == TypeWide {
 		k = typeGrantsKey(orgID, typ)
 	}
-	it, err := s.get(ctx, k, true)
-	if errors.Is(err, ErrNotFound) {
-		return nil
-	}
+	it, err := s.find(ctx, k, true)
 	if err != nil {
 		return fmt.Errorf("prune grants of %s/%s: %w", typ, id, err)
+	}
+	if it == nil {
+		return nil
 	}
 	if _, err := s.pruneGrants(ctx, it, actor); err != nil {
 		if errors.Is(err, ErrGrantsChanged) {

@@ -73,9 +73,6 @@ func (s *Store) Now() time.Time { return s.now().UTC() }
 // Table is the table name.
 func (s *Store) Table() string { return s.table }
 
-// ErrNotFound is wrapped by errors of reads that found nothing.
-var ErrNotFound = errors.New("not found")
-
 // CreateTableInput is the table definition for local runs and tests; the CDK
 // stack declares the same table from shared/tabledef.
 func CreateTableInput(name string) *dynamodb.CreateTableInput {
@@ -121,8 +118,8 @@ func (s *Store) EnsureTable(ctx context.Context) error {
 	return nil
 }
 
-// get reads one item; ErrNotFound when absent.
-func (s *Store) get(ctx context.Context, k Key, consistent bool) (item, error) {
+// find reads one item; nil, and no error, when it is absent.
+func (s *Store) find(ctx context.Context, k Key, consistent bool) (item, error) {
 	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{
 		TableName:      aws.String(s.table),
 		Key:            keyAV(k),
@@ -132,9 +129,19 @@ func (s *Store) get(ctx context.Context, k Key, consistent bool) (item, error) {
 		return nil, fmt.Errorf("get %s/%s: %w", k.PK, k.SK, err)
 	}
 	if len(out.Item) == 0 {
-		return nil, fmt.Errorf("get %s/%s: %w", k.PK, k.SK, ErrNotFound)
+		return nil, nil
 	}
 	return out.Item, nil
+}
+
+// get reads one item that must exist: the one mapping of an absent item to
+// the API's not_found error, naming what was looked for.
+func (s *Store) get(ctx context.Context, k Key, consistent bool, what string) (item, error) {
+	it, err := s.find(ctx, k, consistent)
+	if err == nil && it == nil {
+		return nil, gatehouse.NotFound(what)
+	}
+	return it, err
 }
 
 // batchGet reads up to 100 items in one call and returns them by key; absent
@@ -165,7 +172,9 @@ func (s *Store) batchGet(ctx context.Context, keys []Key) (map[Key]item, error) 
 		}
 		req = res.UnprocessedKeys[s.table].Keys
 		if len(req) > 0 {
-			time.Sleep(time.Duration(10<<attempt) * time.Millisecond)
+			if err := pause(ctx, time.Duration(10<<attempt)*time.Millisecond); err != nil {
+				return nil, fmt.Errorf("batch get: %w", err)
+			}
 		}
 	}
 	return out, nil
@@ -280,9 +289,24 @@ func (t *tx) commit(ctx context.Context) error {
 		if !retry {
 			return fmt.Errorf("transact write: %w", err)
 		}
-		time.Sleep(time.Duration(20*(attempt+1)) * time.Millisecond)
+		if err := pause(ctx, time.Duration(20*(attempt+1))*time.Millisecond); err != nil {
+			return fmt.Errorf("transact write: %w", err)
+		}
 	}
 	return gatehouse.Errorf(gatehouse.CodeConflict, "the change conflicts with a concurrent change; retry")
+}
+
+// pause waits d before a retry, or less when the context ends first (its
+// error then): a retry never outlives the request that wanted it.
+func pause(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
 }
 
 // IsConditionFailed reports whether err is a failed condition of a single

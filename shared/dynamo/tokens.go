@@ -2,7 +2,6 @@ package dynamo
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -43,10 +42,7 @@ func (s *Store) CreateAPIToken(ctx context.Context, t *gatehouse.APIToken, hash 
 
 // APIToken reads a token of an org with the hash that keys its secret item.
 func (s *Store) APIToken(ctx context.Context, orgID, tokenID string) (*gatehouse.APIToken, string, error) {
-	it, err := s.get(ctx, tokenKey(orgID, tokenID), true)
-	if errors.Is(err, ErrNotFound) {
-		return nil, "", gatehouse.NotFound("token")
-	}
+	it, err := s.get(ctx, tokenKey(orgID, tokenID), true, "token")
 	if err != nil {
 		return nil, "", err
 	}
