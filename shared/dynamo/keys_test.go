@@ -9,6 +9,7 @@ import (
 // TestKeyFormats pins every key format: changing one silently would orphan
 // every item already written with the old one.
 func TestKeyFormats(t *testing.T) {
+	t.Parallel()
 	at := time.Date(2026, 11, 23, 14, 5, 6, 7, time.UTC)
 	tests := []struct {
 		name string
@@ -50,6 +51,7 @@ func TestKeyFormats(t *testing.T) {
 
 // TestSortableTimeOrdersAsStrings guards the audit log's newest-first order.
 func TestSortableTimeOrdersAsStrings(t *testing.T) {
+	t.Parallel()
 	a := time.Date(2026, 1, 1, 0, 0, 0, 9, time.UTC)
 	b := a.Add(time.Nanosecond * 991)
 	c := a.Add(time.Second)
@@ -62,6 +64,7 @@ func TestSortableTimeOrdersAsStrings(t *testing.T) {
 // TestRangeFormats pins the range of every list and range read: a prefix
 // that drifted from its key format would silently read nothing.
 func TestRangeFormats(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		got  keyRange
