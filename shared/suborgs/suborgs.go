@@ -11,7 +11,6 @@ package suborgs
 import (
 	"context"
 	"net/http"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -96,8 +95,6 @@ type Page struct {
 	Items      []*View `json:"items"`
 	NextCursor string  `json:"nextCursor,omitempty"`
 }
-
-var orgID = regexp.MustCompile(`^org_[a-z2-7]{26}$`)
 
 // List returns the direct children of an org.
 func (s *Service) List(ctx context.Context, parentID, cursor string, limit int) (*Page, error) {
