@@ -34,6 +34,7 @@ import (
 	"github.com/gatehouse-dev/gatehouse/shared/app"
 	"github.com/gatehouse-dev/gatehouse/shared/cognito"
 	"github.com/gatehouse-dev/gatehouse/shared/dynamo"
+	"github.com/gatehouse-dev/gatehouse/shared/dynamo/dynamotest"
 	"github.com/gatehouse-dev/gatehouse/shared/gatehouse"
 	"github.com/gatehouse-dev/gatehouse/shared/routes"
 	"github.com/gatehouse-dev/gatehouse/shared/tabledef"
@@ -166,7 +167,7 @@ type Stack struct {
 	MiniDyn *server.Server
 	// DynamoDBCalls counts the calls that reach MiniDyn, by operation;
 	// nil with an external DynamoDB.
-	DynamoDBCalls *dynamo.CallCounter
+	DynamoDBCalls *dynamotest.CallCounter
 	// DataDir, OutboxDir and the log files, as absolute paths.
 	DataDir        string
 	OutboxDir      string

@@ -1,10 +1,27 @@
 package dynamo
 
 import (
+	"fmt"
 	"strings"
 
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/gatehouse-dev/gatehouse/shared/gatehouse"
 )
+
+// ItemOf returns the item the store writes for a domain value, a
+// *gatehouse.User or a *gatehouse.Membership. It exists for seeding a
+// table with states that would take many calls to reach
+// (shared/dynamo/dynamotest); services write through the store's methods,
+// which keep the counters, conditions and audit a bare item skips.
+func ItemOf(v any) (map[string]types.AttributeValue, error) {
+	switch v := v.(type) {
+	case *gatehouse.User:
+		return userItem(v), nil
+	case *gatehouse.Membership:
+		return membershipItem(v), nil
+	}
+	return nil, fmt.Errorf("dynamo: no item for %T", v)
+}
 
 // Item kinds as they appear in the expiry index and the "kind" attribute.
 const (
