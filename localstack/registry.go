@@ -52,16 +52,26 @@ func DefaultFunctions(d *app.Deps) (Functions, error) {
 	}
 	f := Functions{HTTP: map[string]HTTPHandler{}, Invoke: map[string]InvokeHandler{}}
 	for name, fn := range built {
+		h := fn.LambdaHandler()
 		switch {
 		case fn.Mux != nil:
 			f.HTTP[name] = fn.Mux.Serve
+		case isHTTPHandler(h):
+			// The $default route's function serves no route of the table,
+			// so it has a handler but no mux.
+			f.HTTP[name] = h.(func(context.Context, events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error))
 		case name == routes.FnAuthorizer:
-			f.Authorizer = authorizerHandler(lambda.NewHandler(fn.LambdaHandler()))
+			f.Authorizer = authorizerHandler(lambda.NewHandler(h))
 		default:
-			f.Invoke[name] = invokeHandler(lambda.NewHandler(fn.LambdaHandler()))
+			f.Invoke[name] = invokeHandler(lambda.NewHandler(h))
 		}
 	}
 	return f, nil
+}
+
+func isHTTPHandler(h any) bool {
+	_, ok := h.(func(context.Context, events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error))
+	return ok
 }
 
 func invokeHandler(h lambda.Handler) InvokeHandler {

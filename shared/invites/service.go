@@ -32,7 +32,6 @@ import (
 	"github.com/gatehouse-dev/gatehouse/shared/gatehouse"
 	"github.com/gatehouse-dev/gatehouse/shared/ids"
 	"github.com/gatehouse-dev/gatehouse/shared/mail"
-	"github.com/gatehouse-dev/gatehouse/shared/members"
 )
 
 // Email rules: when an invite is emailed rather than handed to the inviter.
@@ -131,8 +130,8 @@ func (s *Service) Create(ctx context.Context, c *gatehouse.Caller, orgID string,
 	now := s.store.Now()
 	in.Email = strings.TrimSpace(in.Email)
 	var v gatehouse.Validator
-	v.Check(members.ValidEmail(in.Email), "email", "must be an email address")
-	members.ValidateRoles(&v, in.Roles)
+	v.Check(gatehouse.ValidEmail(in.Email), "email", "must be an email address")
+	gatehouse.ValidateRoles(&v, in.Roles)
 	v.Check(len(in.Message) <= 1000, "message", "at most 1000 characters")
 	exp := now.Add(s.cfg.TTL)
 	if in.ExpiresAt != nil {
@@ -430,7 +429,7 @@ func (s *Service) inviterStillGives(ctx context.Context, org *gatehouse.Org, inv
 func (s *Service) Activate(ctx context.Context, actor gatehouse.Actor, token, password string) error {
 	var v gatehouse.Validator
 	v.Check(token != "", "token", "required")
-	v.Check(members.ValidPassword(password), "password", "at least 8 characters with letters and digits")
+	v.Check(gatehouse.ValidPassword(password), "password", "at least 8 characters with letters and digits")
 	if err := v.Err(); err != nil {
 		return err
 	}

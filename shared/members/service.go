@@ -218,11 +218,11 @@ func (in *CreateInput) validate() error {
 	var v gatehouse.Validator
 	in.Email = strings.TrimSpace(in.Email)
 	in.Name = strings.TrimSpace(in.Name)
-	v.Check(ValidEmail(in.Email), "email", "must be an email address")
+	v.Check(gatehouse.ValidEmail(in.Email), "email", "must be an email address")
 	v.Check(len(in.Name) <= 200, "name", "at most 200 characters")
-	ValidateRoles(&v, in.Roles)
+	gatehouse.ValidateRoles(&v, in.Roles)
 	if in.Password != nil {
-		v.Check(ValidPassword(*in.Password), "password", "at least 8 characters with letters and digits")
+		v.Check(gatehouse.ValidPassword(*in.Password), "password", "at least 8 characters with letters and digits")
 		v.Check(in.Activation == "", "activation", "give a password or an activation mode, not both")
 	} else if in.Activation == "" {
 		in.Activation = ActivationDisplay
@@ -505,7 +505,7 @@ func (s *Service) target(ctx context.Context, c *gatehouse.Caller, orgID, userID
 // SetRoles replaces a member's roles.
 func (s *Service) SetRoles(ctx context.Context, c *gatehouse.Caller, orgID, userID string, roles []string) (*Member, error) {
 	var v gatehouse.Validator
-	ValidateRoles(&v, roles)
+	gatehouse.ValidateRoles(&v, roles)
 	if err := v.Err(); err != nil {
 		return nil, err
 	}

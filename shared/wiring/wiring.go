@@ -23,6 +23,7 @@ import (
 	"github.com/gatehouse-dev/gatehouse/shared/wiring/limits"
 	"github.com/gatehouse-dev/gatehouse/shared/wiring/me"
 	"github.com/gatehouse-dev/gatehouse/shared/wiring/members"
+	"github.com/gatehouse-dev/gatehouse/shared/wiring/notfound"
 	"github.com/gatehouse-dev/gatehouse/shared/wiring/orgs"
 	"github.com/gatehouse-dev/gatehouse/shared/wiring/resources"
 	"github.com/gatehouse-dev/gatehouse/shared/wiring/roles"
@@ -48,6 +49,7 @@ func Constructors() map[string]app.Constructor {
 		routes.FnLimits:     limits.New,
 		routes.FnAudit:      audit.New,
 		routes.FnAdmin:      admin.New,
+		routes.FnNotFound:   notfound.New,
 	}
 }
 

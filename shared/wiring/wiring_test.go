@@ -1,6 +1,7 @@
 package wiring_test
 
 import (
+	"context"
 	"go/parser"
 	"go/token"
 	"os"
@@ -10,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/gatehouse-dev/gatehouse/shared/app"
 	"github.com/gatehouse-dev/gatehouse/shared/authz"
 	"github.com/gatehouse-dev/gatehouse/shared/routes"
@@ -41,6 +43,10 @@ func TestEveryFunctionBuilds(t *testing.T) {
 		f := built[name]
 		isHTTP := slices.Contains(routes.HTTPFunctions, name)
 		switch {
+		case name == routes.FnNotFound:
+			if _, ok := f.Handler.(func(context.Context, events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error)); !ok {
+				t.Errorf("%s: handler %T, want an HTTP API handler", name, f.Handler)
+			}
 		case isHTTP && f.Mux == nil:
 			t.Errorf("%s: an HTTP function built without a mux", name)
 		case isHTTP:
