@@ -15,6 +15,7 @@ import (
 
 	"github.com/gatehouse-dev/gatehouse/shared/app"
 	"github.com/gatehouse-dev/gatehouse/shared/routes"
+	"github.com/gatehouse-dev/gatehouse/shared/wiring/activate"
 	"github.com/gatehouse-dev/gatehouse/shared/wiring/admin"
 	"github.com/gatehouse-dev/gatehouse/shared/wiring/audit"
 	"github.com/gatehouse-dev/gatehouse/shared/wiring/authorizer"
@@ -42,6 +43,7 @@ func Constructors() map[string]app.Constructor {
 		routes.FnOrgs:       orgs.New,
 		routes.FnMembers:    members.New,
 		routes.FnInvites:    invites.New,
+		routes.FnActivate:   activate.New,
 		routes.FnRoles:      roles.New,
 		routes.FnGroups:     groups.New,
 		routes.FnResources:  resources.New,
