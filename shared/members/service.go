@@ -51,10 +51,10 @@ type Service struct {
 	store   *dynamo.Store
 	inviter Inviter
 	pool    Pool
-	cat   *authz.Catalogue
-	mail  mail.Sender
-	cfg   Config
-	log   *slog.Logger
+	cat     *authz.Catalogue
+	mail    mail.Sender
+	cfg     Config
+	log     *slog.Logger
 }
 
 // NewService returns the use case over its dependencies.
