@@ -76,7 +76,8 @@ func Generate(eps []Endpoint, opt Options) ([]byte, error) {
 	}
 
 	sc := newSchemas(opt.Comments)
-	problemRef := sc.ref(reflect.TypeFor[apigw.Problem]())
+	problemType := reflect.TypeFor[apigw.Problem]()
+	sc.ref(problemType)
 	for _, r := range routes.Table {
 		ep := byKey[r.Key()]
 		if hasBody(r.Method) && !isEmpty(ep.In) {
@@ -90,6 +91,7 @@ func Generate(eps []Endpoint, opt Options) ([]byte, error) {
 		return nil, err
 	}
 	sc.patchProblem(opt.Reasons)
+	problemRef := sc.ref(problemType)
 
 	paths := map[string]map[string]any{}
 	ids := map[string]string{}

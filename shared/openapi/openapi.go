@@ -13,6 +13,9 @@ package openapi
 
 import (
 	_ "embed"
+	"encoding/json"
+
+	"github.com/gatehouse-dev/gatehouse/shared/authz"
 )
 
 //go:embed openapi.json
@@ -21,3 +24,16 @@ var document []byte
 // JSON returns the committed OpenAPI document. The slice is shared: callers
 // must not modify it.
 func JSON() []byte { return document }
+
+// Document returns the committed document decoded, for handlers that
+// answer it as a JSON value. The catalogue is not used: the document lists
+// the permissions of no deployment (GET /v1/permissions does).
+//
+// Deprecated: answer JSON() as a json.RawMessage.
+func Document(_ *authz.Catalogue) map[string]any {
+	var m map[string]any
+	if err := json.Unmarshal(document, &m); err != nil {
+		panic("openapi: the embedded document is not JSON: " + err.Error())
+	}
+	return m
+}
