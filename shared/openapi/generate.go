@@ -26,7 +26,14 @@ type Endpoint struct {
 
 // Server is one entry of the document's servers.
 type Server struct {
-	URL         string `json:"url"`
+	URL         string                    `json:"url"`
+	Description string                    `json:"description,omitempty"`
+	Variables   map[string]ServerVariable `json:"variables,omitempty"`
+}
+
+// ServerVariable is a placeholder of a server URL.
+type ServerVariable struct {
+	Default     string `json:"default"`
 	Description string `json:"description,omitempty"`
 }
 

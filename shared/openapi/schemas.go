@@ -108,7 +108,7 @@ func (s *schemas) build() error {
 	}
 	for base, ts := range byBase {
 		for _, t := range ts {
-			name := base
+			name := exported(base)
 			if len(ts) > 1 {
 				name = exported(pkgName(t)) + base
 			}
@@ -140,6 +140,9 @@ func (s *schemas) build() error {
 		delete(m, "$schema")
 		delete(m, "$id")
 		s.rootSchema[t] = rewriteRefs(m).(map[string]any)
+	}
+	if err := s.addEnums(); err != nil {
+		return err
 	}
 	for name, d := range s.components {
 		if t, ok := s.types[name]; ok {
@@ -194,7 +197,7 @@ func baseName(t reflect.Type) string {
 	for _, a := range strings.Split(n[i+1:len(n)-1], ",") {
 		args = append(args, exported(a[strings.LastIndexAny(a, ".*]")+1:]))
 	}
-	return strings.Join(args, "") + n[:i]
+	return strings.Join(args, "") + exported(n[:i])
 }
 
 func pkgName(t reflect.Type) string {
@@ -304,33 +307,60 @@ func nullable(p map[string]any) map[string]any {
 	return map[string]any{"anyOf": []any{p, map[string]any{"type": "null"}}}
 }
 
-// Enumerations of the domain's string types.
-var (
-	statuses = []any{gatehouse.StatusPending, gatehouse.StatusActive, gatehouse.StatusDisabled,
-		gatehouse.StatusExpired, gatehouse.StatusAccepted, gatehouse.StatusRevoked}
-	signupModes = []any{gatehouse.SignupOpen, gatehouse.SignupAllowlist, gatehouse.SignupInviteOnly}
-)
+// enums are the domain's enumerated string types, each a component.
+var enums = []struct {
+	typ         reflect.Type
+	name        string
+	description string
+	values      func() []any
+}{
+	{reflect.TypeFor[gatehouse.Status](), "Status",
+		"The status of an account, a membership, an invite or an API token.",
+		func() []any {
+			return []any{gatehouse.StatusPending, gatehouse.StatusActive, gatehouse.StatusDisabled,
+				gatehouse.StatusExpired, gatehouse.StatusAccepted, gatehouse.StatusRevoked}
+		}},
+	{reflect.TypeFor[gatehouse.SignupMode](), "SignupMode",
+		"Who may sign up: anyone (open), the allowed emails and domains (allowlist), or only invitees (invite_only).",
+		func() []any {
+			return []any{gatehouse.SignupOpen, gatehouse.SignupAllowlist, gatehouse.SignupInviteOnly}
+		}},
+	{reflect.TypeFor[gatehouse.Code](), "ErrorCode",
+		"The stable, machine-readable code of a problem; its HTTP status is fixed (docs/errors.md).",
+		func() []any {
+			codes := make([]string, 0, len(gatehouse.HTTPStatus))
+			for c := range gatehouse.HTTPStatus {
+				codes = append(codes, string(c))
+			}
+			sort.Strings(codes)
+			var out []any
+			for _, c := range codes {
+				out = append(out, c)
+			}
+			return out
+		}},
+}
 
-// mapType gives the domain's enumerated string types their values.
+// mapType refers the domain's enumerated string types to their components.
 func mapType(t reflect.Type) *jsonschema.Schema {
-	switch t {
-	case reflect.TypeFor[gatehouse.Status]():
-		return &jsonschema.Schema{Type: "string", Enum: statuses}
-	case reflect.TypeFor[gatehouse.SignupMode]():
-		return &jsonschema.Schema{Type: "string", Enum: signupModes}
-	case reflect.TypeFor[gatehouse.Code]():
-		codes := make([]string, 0, len(gatehouse.HTTPStatus))
-		for c := range gatehouse.HTTPStatus {
-			codes = append(codes, string(c))
+	for _, e := range enums {
+		if e.typ == t {
+			return &jsonschema.Schema{Ref: "#/$defs/" + e.name}
 		}
-		sort.Strings(codes)
-		var e []any
-		for _, c := range codes {
-			e = append(e, c)
-		}
-		return &jsonschema.Schema{Type: "string", Enum: e}
-	case rawMessageType:
+	}
+	if t == rawMessageType {
 		return &jsonschema.Schema{Description: "Any JSON value."}
+	}
+	return nil
+}
+
+// addEnums adds the enumerated types' components.
+func (s *schemas) addEnums() error {
+	for _, e := range enums {
+		if t, dup := s.types[e.name]; dup {
+			return fmt.Errorf("openapi: type %s and the enum %s share a name", t, e.name)
+		}
+		s.components[e.name] = map[string]any{"type": "string", "enum": e.values(), "description": e.description}
 	}
 	return nil
 }
@@ -339,15 +369,16 @@ func mapType(t reflect.Type) *jsonschema.Schema {
 func (s *schemas) patchProblem(reasons []string) {
 	p, _ := s.components["Problem"].(map[string]any)
 	props, _ := p["properties"].(map[string]any)
-	reason, _ := props["reason"].(map[string]any)
-	if reason == nil || len(reasons) == 0 {
+	if props["reason"] == nil || len(reasons) == 0 {
 		return
 	}
 	var e []any
 	for _, r := range reasonsSorted(reasons) {
 		e = append(e, r)
 	}
-	reason["enum"] = e
+	s.components["Reason"] = map[string]any{"type": "string", "enum": e,
+		"description": "Why a request was refused (docs/errors.md says what a client should do about each)."}
+	props["reason"] = map[string]any{"$ref": "#/components/schemas/Reason"}
 }
 
 // queryParams lists the query parameters of a GET or DELETE route's input:
