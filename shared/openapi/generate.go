@@ -16,13 +16,7 @@ import (
 )
 
 // Endpoint is a route with the Go types its handler decodes and encodes.
-// TODO(openapi): alias apigw.Endpoint once it lands.
-type Endpoint struct {
-	Route  routes.Route
-	In     reflect.Type
-	Out    reflect.Type
-	Status int
-}
+type Endpoint = apigw.Endpoint
 
 // Server is one entry of the document's servers.
 type Server struct {

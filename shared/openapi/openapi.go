@@ -14,8 +14,6 @@ package openapi
 import (
 	_ "embed"
 	"encoding/json"
-
-	"github.com/gatehouse-dev/gatehouse/shared/authz"
 )
 
 //go:embed openapi.json
@@ -23,17 +21,10 @@ var document []byte
 
 // JSON returns the committed OpenAPI document. The slice is shared: callers
 // must not modify it.
-func JSON() []byte { return document }
+func JSON() Doc { return document }
 
-// Document returns the committed document decoded, for handlers that
-// answer it as a JSON value. The catalogue is not used: the document lists
-// the permissions of no deployment (GET /v1/permissions does).
-//
-// Deprecated: answer JSON() as a json.RawMessage.
-func Document(_ *authz.Catalogue) map[string]any {
-	var m map[string]any
-	if err := json.Unmarshal(document, &m); err != nil {
-		panic("openapi: the embedded document is not JSON: " + err.Error())
-	}
-	return m
-}
+// Doc is the document as a handler answers it: JSON() as is.
+type Doc json.RawMessage
+
+// MarshalJSON answers the document's own bytes.
+func (d Doc) MarshalJSON() ([]byte, error) { return d, nil }

@@ -102,21 +102,54 @@ func (s *schemas) build() error {
 	for _, t := range s.roots {
 		collect(t)
 	}
+	// Plain types first: a generic type is named after its arguments'
+	// names (Page[members.Member] is MemberPage).
 	byBase := map[string][]reflect.Type{}
+	var generic []reflect.Type
 	for _, t := range named {
+		if strings.Contains(t.Name(), "[") {
+			generic = append(generic, t)
+			continue
+		}
 		byBase[baseName(t)] = append(byBase[baseName(t)], t)
+	}
+	assign := func(t reflect.Type, name string) error {
+		if other, dup := s.types[name]; dup {
+			return fmt.Errorf("openapi: types %s and %s would both be named %s", other, t, name)
+		}
+		s.names[t] = name
+		s.types[name] = t
+		return nil
 	}
 	for base, ts := range byBase {
 		for _, t := range ts {
 			name := exported(base)
 			if len(ts) > 1 {
-				name = exported(pkgName(t)) + base
+				name = exported(pkgName(t)) + name
 			}
-			if other, dup := s.types[name]; dup {
-				return fmt.Errorf("openapi: types %s and %s would both be named %s", other, t, name)
+			if err := assign(t, name); err != nil {
+				return err
 			}
-			s.names[t] = name
-			s.types[name] = t
+		}
+	}
+	byString := map[string]reflect.Type{}
+	for _, t := range named {
+		byString[t.PkgPath()+"."+t.Name()] = t
+	}
+	for _, t := range generic {
+		n := t.Name()
+		i := strings.IndexByte(n, '[')
+		var args []string
+		for _, a := range strings.Split(n[i+1:len(n)-1], ",") {
+			a = strings.TrimLeft(a, "*[]")
+			if at, ok := byString[a]; ok && s.names[at] != "" {
+				args = append(args, s.names[at])
+			} else {
+				args = append(args, exported(a[strings.LastIndexAny(a, "./")+1:]))
+			}
+		}
+		if err := assign(t, strings.Join(args, "")+exported(n[:i])); err != nil {
+			return err
 		}
 	}
 
@@ -348,8 +381,18 @@ func mapType(t reflect.Type) *jsonschema.Schema {
 			return &jsonschema.Schema{Ref: "#/$defs/" + e.name}
 		}
 	}
-	if t == rawMessageType {
+	switch t {
+	case rawMessageType:
 		return &jsonschema.Schema{Description: "Any JSON value."}
+	case reflect.TypeFor[Doc]():
+		props := jsonschema.NewProperties()
+		props.Set("openapi", &jsonschema.Schema{Type: "string", Examples: []any{"3.1.0"}})
+		props.Set("info", &jsonschema.Schema{Type: "object"})
+		props.Set("servers", &jsonschema.Schema{Type: "array"})
+		props.Set("paths", &jsonschema.Schema{Type: "object"})
+		props.Set("components", &jsonschema.Schema{Type: "object"})
+		return &jsonschema.Schema{Type: "object", Properties: props, Required: []string{"openapi", "info", "paths"},
+			Description: "This document: an OpenAPI 3.1 description of the API."}
 	}
 	return nil
 }
