@@ -65,6 +65,24 @@ func (e ErrorCode) Valid() bool {
 	}
 }
 
+// Defines values for MembersCreateInputActivation.
+const (
+	Display MembersCreateInputActivation = "display"
+	Email   MembersCreateInputActivation = "email"
+)
+
+// Valid indicates whether the value is a known member of the MembersCreateInputActivation enum.
+func (e MembersCreateInputActivation) Valid() bool {
+	switch e {
+	case Display:
+		return true
+	case Email:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for Reason.
 const (
 	ReasonDenied            Reason = "denied"
@@ -243,11 +261,11 @@ type Access struct {
 
 // Account Account is a user with its memberships, as GET /v1/me and the platform admin's account view show it.
 type Account struct {
-	CreatedAt     time.Time        `json:"createdAt"`
-	Email         string           `json:"email"`
-	EmailVerified bool             `json:"emailVerified"`
+	CreatedAt     *time.Time       `json:"createdAt,omitempty"`
+	Email         *string          `json:"email,omitempty"`
+	EmailVerified *bool            `json:"emailVerified,omitempty"`
 	ExpiresAt     *time.Time       `json:"expiresAt,omitempty"`
-	Id            string           `json:"id"`
+	Id            *string          `json:"id,omitempty"`
 	Language      *string          `json:"language,omitempty"`
 	Memberships   []MembershipView `json:"memberships"`
 	Name          *string          `json:"name,omitempty"`
@@ -256,12 +274,12 @@ type Account struct {
 
 	// ResourceLimit ResourceLimit is the default for memberships the user gets by sign-up
 	// (from the sign-up policy); -1 unlimited.
-	ResourceLimit int `json:"resourceLimit"`
+	ResourceLimit *int `json:"resourceLimit,omitempty"`
 
 	// Status The status of an account, a membership, an invite or an API token.
-	Status    Status    `json:"status"`
-	TimeZone  *string   `json:"timeZone,omitempty"`
-	UpdatedAt time.Time `json:"updatedAt"`
+	Status    *Status    `json:"status,omitempty"`
+	TimeZone  *string    `json:"timeZone,omitempty"`
+	UpdatedAt *time.Time `json:"updatedAt,omitempty"`
 }
 
 // ActivateInput ActivateInput is the body of POST /v1/activate.
@@ -304,7 +322,7 @@ type AuditEventPage struct {
 
 // Check Check is one question of the check API: may UserID (the caller when empty) do Action, on Resource when given? Action is a resource action ("read") or a full permission ("device:read", "members:invite"); without a resource it must be a full permission and is decided at org level.
 type Check struct {
-	Action string `json:"action"`
+	Action *string `json:"action,omitempty"`
 
 	// Resource ResourceRef names a resource in a check.
 	Resource *ResourceRef `json:"resource,omitempty"`
@@ -313,7 +331,7 @@ type Check struct {
 
 // CheckInput CheckInput is the body of POST /v1/orgs/{orgId}/authorize: one check, or a batch in Checks.
 type CheckInput struct {
-	Action string   `json:"action"`
+	Action *string  `json:"action,omitempty"`
 	Checks *[]Check `json:"checks,omitempty"`
 
 	// Resource ResourceRef names a resource in a check.
@@ -323,8 +341,8 @@ type CheckInput struct {
 
 // CheckOutput CheckOutput is the answer of the check API: one decision (allowed, reason) for one check, or results, in the order asked, for a batch.
 type CheckOutput struct {
-	Allowed bool        `json:"allowed"`
-	Reason  string      `json:"reason"`
+	Allowed *bool       `json:"allowed,omitempty"`
+	Reason  *string     `json:"reason,omitempty"`
 	Results *[]Decision `json:"results,omitempty"`
 }
 
@@ -346,22 +364,22 @@ type CreateResult struct {
 
 // Created Created is the answer of a creation: the token and its secret, which is shown this once and never again.
 type Created struct {
-	CreatedAt time.Time  `json:"createdAt"`
-	CreatedBy string     `json:"createdBy"`
+	CreatedAt *time.Time `json:"createdAt,omitempty"`
+	CreatedBy *string    `json:"createdBy,omitempty"`
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
-	Id        string     `json:"id"`
-	Name      string     `json:"name"`
-	OrgId     string     `json:"orgId"`
+	Id        *string    `json:"id,omitempty"`
+	Name      *string    `json:"name,omitempty"`
+	OrgId     *string    `json:"orgId,omitempty"`
 
 	// Permissions Permissions narrows the token to a subset of the user's permissions;
 	// nil means all of them (always intersected with the user's current ones).
 	Permissions *[]string `json:"permissions,omitempty"`
-	Readonly    bool      `json:"readonly"`
+	Readonly    *bool     `json:"readonly,omitempty"`
 	Secret      string    `json:"secret"`
 
 	// Status The status of an account, a membership, an invite or an API token.
-	Status Status `json:"status"`
-	UserId string `json:"userId"`
+	Status *Status `json:"status,omitempty"`
+	UserId *string `json:"userId,omitempty"`
 }
 
 // Decision Decision is the evaluator's answer.
@@ -425,8 +443,8 @@ type GroupPage struct {
 
 // GroupsInput Input is the body of POST /v1/orgs/{orgId}/groups.
 type GroupsInput struct {
-	Description string `json:"description"`
-	Name        string `json:"name"`
+	Description *string `json:"description,omitempty"`
+	Name        string  `json:"name"`
 }
 
 // GroupsRolesInput RolesInput is the body of PUT .../groups/{groupId}/roles.
@@ -441,7 +459,7 @@ type InvitesCreateInput struct {
 
 	// MemberExpiresAt MemberExpiresAt is the expiry of the membership the invite gives.
 	MemberExpiresAt *time.Time `json:"memberExpiresAt,omitempty"`
-	Message         string     `json:"message"`
+	Message         *string    `json:"message,omitempty"`
 	Roles           []string   `json:"roles"`
 }
 
@@ -534,32 +552,34 @@ type MemberPage struct {
 type MembersCreateInput struct {
 	// Activation Activation is "display" (the link is returned) or "email" (it is
 	// sent); used when no password is given ("display" by default).
-	Activation       string     `json:"activation"`
-	Email            string     `json:"email"`
-	EmailVerified    bool       `json:"emailVerified"`
-	Enabled          *bool      `json:"enabled,omitempty"`
-	ExpiresAt        *time.Time `json:"expiresAt,omitempty"`
-	Name             string     `json:"name"`
-	Password         *string    `json:"password,omitempty"`
-	Readonly         bool       `json:"readonly"`
-	ResourceReadonly bool       `json:"resourceReadonly"`
-	Roles            []string   `json:"roles"`
+	Activation       *MembersCreateInputActivation `json:"activation,omitempty"`
+	Email            string                        `json:"email"`
+	EmailVerified    *bool                         `json:"emailVerified,omitempty"`
+	Enabled          *bool                         `json:"enabled,omitempty"`
+	ExpiresAt        *time.Time                    `json:"expiresAt,omitempty"`
+	Name             *string                       `json:"name,omitempty"`
+	Password         *string                       `json:"password,omitempty"`
+	Readonly         *bool                         `json:"readonly,omitempty"`
+	ResourceReadonly *bool                         `json:"resourceReadonly,omitempty"`
+	Roles            []string                      `json:"roles"`
 }
+
+// MembersCreateInputActivation Activation is "display" (the link is returned) or "email" (it is
+// sent); used when no password is given ("display" by default).
+type MembersCreateInputActivation string
 
 // MembersLimits Limits is the body of PUT .../members/{userId}/limits.
 type MembersLimits struct {
-	ResourceLimit *int `json:"resourceLimit,omitempty"`
-	UserLimit     *int `json:"userLimit,omitempty"`
+	ResourceLimit int `json:"resourceLimit"`
+	UserLimit     int `json:"userLimit"`
 }
 
 // MembersPatch Patch is the body of PATCH .../members/{userId}: only what is sent changes.
 type MembersPatch struct {
-	Enabled *bool `json:"enabled,omitempty"`
-
-	// ExpiresAt OptionalTime is a JSON field that may be absent (Set false), null (Set, Value nil: clear) or a time.
-	ExpiresAt        OptionalTime `json:"expiresAt"`
-	Readonly         *bool        `json:"readonly,omitempty"`
-	ResourceReadonly *bool        `json:"resourceReadonly,omitempty"`
+	Enabled          *bool      `json:"enabled,omitempty"`
+	ExpiresAt        *time.Time `json:"expiresAt,omitempty"`
+	Readonly         *bool      `json:"readonly,omitempty"`
+	ResourceReadonly *bool      `json:"resourceReadonly,omitempty"`
 }
 
 // MembersRolesInput RolesInput is the body of PUT .../members/{userId}/roles.
@@ -622,12 +642,6 @@ type MembershipView struct {
 	UserLimit int       `json:"userLimit"`
 }
 
-// OptionalTime OptionalTime is a JSON field that may be absent (Set false), null (Set, Value nil: clear) or a time.
-type OptionalTime struct {
-	Set   bool       `json:"Set"`
-	Value *time.Time `json:"Value,omitempty"`
-}
-
 // Org Org is a tenant.
 type Org struct {
 	Ancestors *[]string `json:"ancestors,omitempty"`
@@ -671,6 +685,22 @@ type Permissions struct {
 	Roles         []Role   `json:"roles"`
 }
 
+// PolicyInput PolicyInput is the body of PUT /v1/admin/signup-policy.
+type PolicyInput struct {
+	AllowedDomains *[]string `json:"allowedDomains,omitempty"`
+	AllowedEmails  *[]string `json:"allowedEmails,omitempty"`
+
+	// DefaultResourceLimit DefaultResourceLimit is the resourceLimit of accounts that sign up;
+	// -1 is unlimited.
+	DefaultResourceLimit *int `json:"defaultResourceLimit,omitempty"`
+
+	// Mode Who may sign up: anyone (open), the allowed emails and domains (allowlist), or only invitees (invite_only).
+	Mode SignupMode `json:"mode"`
+
+	// PersonalOrg PersonalOrg gives each account that signs up an org of its own.
+	PersonalOrg *bool `json:"personalOrg,omitempty"`
+}
+
 // Problem Problem is an RFC 9457 problem details body with Gatehouse's extensions.
 type Problem struct {
 	// Code The stable, machine-readable code of a problem; its HTTP status is fixed (docs/errors.md).
@@ -706,10 +736,10 @@ type Reason string
 
 // RegisterInput RegisterInput is the body of POST /v1/orgs/{orgId}/resources.
 type RegisterInput struct {
-	Id      string `json:"id"`
-	Name    string `json:"name"`
-	OwnerId string `json:"ownerId"`
-	Type    string `json:"type"`
+	Id      string  `json:"id"`
+	Name    *string `json:"name,omitempty"`
+	OwnerId *string `json:"ownerId,omitempty"`
+	Type    string  `json:"type"`
 }
 
 // ResendInput ResendInput is the optional body of a resend.
@@ -759,7 +789,7 @@ type RolePage struct {
 
 // RolesInput Input is the body of create and update.
 type RolesInput struct {
-	Description string   `json:"description"`
+	Description *string  `json:"description,omitempty"`
 	Name        string   `json:"name"`
 	Permissions []string `json:"permissions"`
 }
@@ -798,22 +828,22 @@ type SuborgsInput struct {
 
 // SuborgsView View is a sub-org as its parent's members see it.
 type SuborgsView struct {
-	Ancestors *[]string `json:"ancestors,omitempty"`
-	CreatedAt time.Time `json:"createdAt"`
-	Id        string    `json:"id"`
-	Name      string    `json:"name"`
-	ParentId  *string   `json:"parentId,omitempty"`
-	Personal  *bool     `json:"personal,omitempty"`
+	Ancestors *[]string  `json:"ancestors,omitempty"`
+	CreatedAt *time.Time `json:"createdAt,omitempty"`
+	Id        *string    `json:"id,omitempty"`
+	Name      *string    `json:"name,omitempty"`
+	ParentId  *string    `json:"parentId,omitempty"`
+	Personal  *bool      `json:"personal,omitempty"`
 
 	// Quotas Quotas are an org's limits; -1 (or absent) is unlimited.
-	Quotas Quotas `json:"quotas"`
+	Quotas *Quotas `json:"quotas,omitempty"`
 
 	// Settings OrgSettings are the org's own settings.
-	Settings  OrgSettings `json:"settings"`
-	UpdatedAt time.Time   `json:"updatedAt"`
+	Settings  *OrgSettings `json:"settings,omitempty"`
+	UpdatedAt *time.Time   `json:"updatedAt,omitempty"`
 
 	// Usage Usage counts what an org holds, kept by the same transactions that change it.
-	Usage GatehouseUsage `json:"usage"`
+	Usage *GatehouseUsage `json:"usage,omitempty"`
 }
 
 // SuborgsViewPage defines model for SuborgsViewPage.
@@ -829,14 +859,14 @@ type TokensInput struct {
 
 	// Permissions Permissions narrows the token; absent means all the user's
 	// permissions (always the current ones).
-	Permissions []string `json:"permissions"`
-	Readonly    bool     `json:"readonly"`
+	Permissions *[]string `json:"permissions,omitempty"`
+	Readonly    *bool     `json:"readonly,omitempty"`
 }
 
 // Update Update is the body of PUT: the quotas it names are set, the others keep their value (nothing is reset by omission).
 type Update struct {
-	MaxMembers   *int           `json:"maxMembers,omitempty"`
-	MaxResources map[string]int `json:"maxResources"`
+	MaxMembers   *int            `json:"maxMembers,omitempty"`
+	MaxResources *map[string]int `json:"maxResources,omitempty"`
 }
 
 // User User is a global identity; its ID is the Cognito sub.
@@ -954,7 +984,7 @@ type GetOrgTokensParams struct {
 type PostActivateJSONRequestBody = ActivateInput
 
 // PutAdminSignupPolicyJSONRequestBody defines body for PutAdminSignupPolicy for application/json ContentType.
-type PutAdminSignupPolicyJSONRequestBody = SignupPolicy
+type PutAdminSignupPolicyJSONRequestBody = PolicyInput
 
 // PatchAdminUserJSONRequestBody defines body for PatchAdminUser for application/json ContentType.
 type PatchAdminUserJSONRequestBody = AdminPatch
@@ -1122,7 +1152,7 @@ type ClientInterface interface {
 	//
 	// Platform admins only (403 `platform_admin_only` otherwise); not with an API token.
 	//
-	// The body replaces the whole setting: a field left out takes the default its schema states, never a zero value.
+	// No field left out becomes a zero value: `allowedDomains` left out is `[]`; `allowedEmails` left out is `[]`; `defaultResourceLimit` left out is `-1`; `personalOrg` left out is `true`.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -1133,7 +1163,7 @@ type ClientInterface interface {
 	//
 	// Platform admins only (403 `platform_admin_only` otherwise); not with an API token.
 	//
-	// The body replaces the whole setting: a field left out takes the default its schema states, never a zero value.
+	// No field left out becomes a zero value: `allowedDomains` left out is `[]`; `allowedEmails` left out is `[]`; `defaultResourceLimit` left out is `-1`; `personalOrg` left out is `true`.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -1354,7 +1384,7 @@ type ClientInterface interface {
 	//
 	// Needs the permission `groups:manage` in the org.
 	//
-	// The body replaces the whole setting: a field left out takes the default its schema states, never a zero value.
+	// Every field of the body is required: nothing is reset by omission.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -1365,7 +1395,7 @@ type ClientInterface interface {
 	//
 	// Needs the permission `groups:manage` in the org.
 	//
-	// The body replaces the whole setting: a field left out takes the default its schema states, never a zero value.
+	// Every field of the body is required: nothing is reset by omission.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -1440,7 +1470,7 @@ type ClientInterface interface {
 	//
 	// Needs the permission `limits:update` in the org.
 	//
-	// The body replaces the whole setting: a field left out takes the default its schema states, never a zero value.
+	// No field left out becomes a zero value: `maxMembers` left out keeps its current value; `maxResources` left out keeps its current value.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -1451,7 +1481,7 @@ type ClientInterface interface {
 	//
 	// Needs the permission `limits:update` in the org.
 	//
-	// The body replaces the whole setting: a field left out takes the default its schema states, never a zero value.
+	// No field left out becomes a zero value: `maxMembers` left out keeps its current value; `maxResources` left out keeps its current value.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -1526,7 +1556,7 @@ type ClientInterface interface {
 	//
 	// Needs the permission `members:limits` in the org.
 	//
-	// The body replaces the whole setting: a field left out takes the default its schema states, never a zero value.
+	// Every field of the body is required: nothing is reset by omission.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -1537,7 +1567,7 @@ type ClientInterface interface {
 	//
 	// Needs the permission `members:limits` in the org.
 	//
-	// The body replaces the whole setting: a field left out takes the default its schema states, never a zero value.
+	// Every field of the body is required: nothing is reset by omission.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -1548,7 +1578,7 @@ type ClientInterface interface {
 	//
 	// Needs the permission `members:roles` in the org.
 	//
-	// The body replaces the whole setting: a field left out takes the default its schema states, never a zero value.
+	// Every field of the body is required: nothing is reset by omission.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -1559,7 +1589,7 @@ type ClientInterface interface {
 	//
 	// Needs the permission `members:roles` in the org.
 	//
-	// The body replaces the whole setting: a field left out takes the default its schema states, never a zero value.
+	// Every field of the body is required: nothing is reset by omission.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -1602,7 +1632,7 @@ type ClientInterface interface {
 	//
 	// Needs the permission `{type}:share` in the org.
 	//
-	// The body replaces the whole setting: a field left out takes the default its schema states, never a zero value.
+	// Every field of the body is required: nothing is reset by omission.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -1613,7 +1643,7 @@ type ClientInterface interface {
 	//
 	// Needs the permission `{type}:share` in the org.
 	//
-	// The body replaces the whole setting: a field left out takes the default its schema states, never a zero value.
+	// Every field of the body is required: nothing is reset by omission.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -1656,7 +1686,7 @@ type ClientInterface interface {
 	//
 	// Needs the permission `roles:manage` in the org.
 	//
-	// The body replaces the whole setting: a field left out takes the default its schema states, never a zero value.
+	// No field left out becomes a zero value: `description` left out is `""`.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -1667,7 +1697,7 @@ type ClientInterface interface {
 	//
 	// Needs the permission `roles:manage` in the org.
 	//
-	// The body replaces the whole setting: a field left out takes the default its schema states, never a zero value.
+	// No field left out becomes a zero value: `description` left out is `""`.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -1798,7 +1828,7 @@ func (c *Client) GetAdminSignupPolicy(ctx context.Context, reqEditors ...Request
 //
 // Platform admins only (403 `platform_admin_only` otherwise); not with an API token.
 //
-// The body replaces the whole setting: a field left out takes the default its schema states, never a zero value.
+// No field left out becomes a zero value: `allowedDomains` left out is `[]`; `allowedEmails` left out is `[]`; `defaultResourceLimit` left out is `-1`; `personalOrg` left out is `true`.
 //
 // Takes any type of body and a specified content type.
 //
@@ -1819,7 +1849,7 @@ func (c *Client) PutAdminSignupPolicyWithBody(ctx context.Context, contentType s
 //
 // Platform admins only (403 `platform_admin_only` otherwise); not with an API token.
 //
-// The body replaces the whole setting: a field left out takes the default its schema states, never a zero value.
+// No field left out becomes a zero value: `allowedDomains` left out is `[]`; `allowedEmails` left out is `[]`; `defaultResourceLimit` left out is `-1`; `personalOrg` left out is `true`.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -2310,7 +2340,7 @@ func (c *Client) PutOrgGroupMember(ctx context.Context, orgId string, groupId st
 //
 // Needs the permission `groups:manage` in the org.
 //
-// The body replaces the whole setting: a field left out takes the default its schema states, never a zero value.
+// Every field of the body is required: nothing is reset by omission.
 //
 // Takes any type of body and a specified content type.
 //
@@ -2331,7 +2361,7 @@ func (c *Client) PutOrgGroupRolesWithBody(ctx context.Context, orgId string, gro
 //
 // Needs the permission `groups:manage` in the org.
 //
-// The body replaces the whole setting: a field left out takes the default its schema states, never a zero value.
+// Every field of the body is required: nothing is reset by omission.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -2496,7 +2526,7 @@ func (c *Client) GetOrgLimits(ctx context.Context, orgId string, reqEditors ...R
 //
 // Needs the permission `limits:update` in the org.
 //
-// The body replaces the whole setting: a field left out takes the default its schema states, never a zero value.
+// No field left out becomes a zero value: `maxMembers` left out keeps its current value; `maxResources` left out keeps its current value.
 //
 // Takes any type of body and a specified content type.
 //
@@ -2517,7 +2547,7 @@ func (c *Client) PutOrgLimitsWithBody(ctx context.Context, orgId string, content
 //
 // Needs the permission `limits:update` in the org.
 //
-// The body replaces the whole setting: a field left out takes the default its schema states, never a zero value.
+// No field left out becomes a zero value: `maxMembers` left out keeps its current value; `maxResources` left out keeps its current value.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -2682,7 +2712,7 @@ func (c *Client) PatchOrgMember(ctx context.Context, orgId string, userId string
 //
 // Needs the permission `members:limits` in the org.
 //
-// The body replaces the whole setting: a field left out takes the default its schema states, never a zero value.
+// Every field of the body is required: nothing is reset by omission.
 //
 // Takes any type of body and a specified content type.
 //
@@ -2703,7 +2733,7 @@ func (c *Client) PutOrgMemberLimitsWithBody(ctx context.Context, orgId string, u
 //
 // Needs the permission `members:limits` in the org.
 //
-// The body replaces the whole setting: a field left out takes the default its schema states, never a zero value.
+// Every field of the body is required: nothing is reset by omission.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -2724,7 +2754,7 @@ func (c *Client) PutOrgMemberLimits(ctx context.Context, orgId string, userId st
 //
 // Needs the permission `members:roles` in the org.
 //
-// The body replaces the whole setting: a field left out takes the default its schema states, never a zero value.
+// Every field of the body is required: nothing is reset by omission.
 //
 // Takes any type of body and a specified content type.
 //
@@ -2745,7 +2775,7 @@ func (c *Client) PutOrgMemberRolesWithBody(ctx context.Context, orgId string, us
 //
 // Needs the permission `members:roles` in the org.
 //
-// The body replaces the whole setting: a field left out takes the default its schema states, never a zero value.
+// Every field of the body is required: nothing is reset by omission.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -2838,7 +2868,7 @@ func (c *Client) DeleteOrgResource(ctx context.Context, orgId string, pType stri
 //
 // Needs the permission `{type}:share` in the org.
 //
-// The body replaces the whole setting: a field left out takes the default its schema states, never a zero value.
+// Every field of the body is required: nothing is reset by omission.
 //
 // Takes any type of body and a specified content type.
 //
@@ -2859,7 +2889,7 @@ func (c *Client) PutOrgResourceGrantsWithBody(ctx context.Context, orgId string,
 //
 // Needs the permission `{type}:share` in the org.
 //
-// The body replaces the whole setting: a field left out takes the default its schema states, never a zero value.
+// Every field of the body is required: nothing is reset by omission.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -2952,7 +2982,7 @@ func (c *Client) DeleteOrgRole(ctx context.Context, orgId string, roleId string,
 //
 // Needs the permission `roles:manage` in the org.
 //
-// The body replaces the whole setting: a field left out takes the default its schema states, never a zero value.
+// No field left out becomes a zero value: `description` left out is `""`.
 //
 // Takes any type of body and a specified content type.
 //
@@ -2973,7 +3003,7 @@ func (c *Client) PutOrgRoleWithBody(ctx context.Context, orgId string, roleId st
 //
 // Needs the permission `roles:manage` in the org.
 //
-// The body replaces the whole setting: a field left out takes the default its schema states, never a zero value.
+// No field left out becomes a zero value: `description` left out is `""`.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -5757,7 +5787,7 @@ type ClientWithResponsesInterface interface {
 	//
 	// Platform admins only (403 `platform_admin_only` otherwise); not with an API token.
 	//
-	// The body replaces the whole setting: a field left out takes the default its schema states, never a zero value.
+	// No field left out becomes a zero value: `allowedDomains` left out is `[]`; `allowedEmails` left out is `[]`; `defaultResourceLimit` left out is `-1`; `personalOrg` left out is `true`.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -5768,7 +5798,7 @@ type ClientWithResponsesInterface interface {
 	//
 	// Platform admins only (403 `platform_admin_only` otherwise); not with an API token.
 	//
-	// The body replaces the whole setting: a field left out takes the default its schema states, never a zero value.
+	// No field left out becomes a zero value: `allowedDomains` left out is `[]`; `allowedEmails` left out is `[]`; `defaultResourceLimit` left out is `-1`; `personalOrg` left out is `true`.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -6013,7 +6043,7 @@ type ClientWithResponsesInterface interface {
 	//
 	// Needs the permission `groups:manage` in the org.
 	//
-	// The body replaces the whole setting: a field left out takes the default its schema states, never a zero value.
+	// Every field of the body is required: nothing is reset by omission.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -6024,7 +6054,7 @@ type ClientWithResponsesInterface interface {
 	//
 	// Needs the permission `groups:manage` in the org.
 	//
-	// The body replaces the whole setting: a field left out takes the default its schema states, never a zero value.
+	// Every field of the body is required: nothing is reset by omission.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -6107,7 +6137,7 @@ type ClientWithResponsesInterface interface {
 	//
 	// Needs the permission `limits:update` in the org.
 	//
-	// The body replaces the whole setting: a field left out takes the default its schema states, never a zero value.
+	// No field left out becomes a zero value: `maxMembers` left out keeps its current value; `maxResources` left out keeps its current value.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -6118,7 +6148,7 @@ type ClientWithResponsesInterface interface {
 	//
 	// Needs the permission `limits:update` in the org.
 	//
-	// The body replaces the whole setting: a field left out takes the default its schema states, never a zero value.
+	// No field left out becomes a zero value: `maxMembers` left out keeps its current value; `maxResources` left out keeps its current value.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -6201,7 +6231,7 @@ type ClientWithResponsesInterface interface {
 	//
 	// Needs the permission `members:limits` in the org.
 	//
-	// The body replaces the whole setting: a field left out takes the default its schema states, never a zero value.
+	// Every field of the body is required: nothing is reset by omission.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -6212,7 +6242,7 @@ type ClientWithResponsesInterface interface {
 	//
 	// Needs the permission `members:limits` in the org.
 	//
-	// The body replaces the whole setting: a field left out takes the default its schema states, never a zero value.
+	// Every field of the body is required: nothing is reset by omission.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -6223,7 +6253,7 @@ type ClientWithResponsesInterface interface {
 	//
 	// Needs the permission `members:roles` in the org.
 	//
-	// The body replaces the whole setting: a field left out takes the default its schema states, never a zero value.
+	// Every field of the body is required: nothing is reset by omission.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -6234,7 +6264,7 @@ type ClientWithResponsesInterface interface {
 	//
 	// Needs the permission `members:roles` in the org.
 	//
-	// The body replaces the whole setting: a field left out takes the default its schema states, never a zero value.
+	// Every field of the body is required: nothing is reset by omission.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -6281,7 +6311,7 @@ type ClientWithResponsesInterface interface {
 	//
 	// Needs the permission `{type}:share` in the org.
 	//
-	// The body replaces the whole setting: a field left out takes the default its schema states, never a zero value.
+	// Every field of the body is required: nothing is reset by omission.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -6292,7 +6322,7 @@ type ClientWithResponsesInterface interface {
 	//
 	// Needs the permission `{type}:share` in the org.
 	//
-	// The body replaces the whole setting: a field left out takes the default its schema states, never a zero value.
+	// Every field of the body is required: nothing is reset by omission.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -6339,7 +6369,7 @@ type ClientWithResponsesInterface interface {
 	//
 	// Needs the permission `roles:manage` in the org.
 	//
-	// The body replaces the whole setting: a field left out takes the default its schema states, never a zero value.
+	// No field left out becomes a zero value: `description` left out is `""`.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -6350,7 +6380,7 @@ type ClientWithResponsesInterface interface {
 	//
 	// Needs the permission `roles:manage` in the org.
 	//
-	// The body replaces the whole setting: a field left out takes the default its schema states, never a zero value.
+	// No field left out becomes a zero value: `description` left out is `""`.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -6437,6 +6467,8 @@ type PostActivateResponse struct {
 	JSON200 *ActivateResult
 	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
 	ApplicationproblemJSON400 *ValidationFailed
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *Conflict
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
@@ -6455,6 +6487,11 @@ func (r PostActivateResponse) GetJSON200() *ActivateResult {
 // GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
 func (r PostActivateResponse) GetApplicationproblemJSON400() *ValidationFailed {
 	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r PostActivateResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
 }
 
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
@@ -10979,7 +11016,7 @@ func (c *ClientWithResponses) GetAdminSignupPolicyWithResponse(ctx context.Conte
 //
 // Platform admins only (403 `platform_admin_only` otherwise); not with an API token.
 //
-// The body replaces the whole setting: a field left out takes the default its schema states, never a zero value.
+// No field left out becomes a zero value: `allowedDomains` left out is `[]`; `allowedEmails` left out is `[]`; `defaultResourceLimit` left out is `-1`; `personalOrg` left out is `true`.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -10996,7 +11033,7 @@ func (c *ClientWithResponses) PutAdminSignupPolicyWithBodyWithResponse(ctx conte
 //
 // Platform admins only (403 `platform_admin_only` otherwise); not with an API token.
 //
-// The body replaces the whole setting: a field left out takes the default its schema states, never a zero value.
+// No field left out becomes a zero value: `allowedDomains` left out is `[]`; `allowedEmails` left out is `[]`; `defaultResourceLimit` left out is `-1`; `personalOrg` left out is `true`.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -11403,7 +11440,7 @@ func (c *ClientWithResponses) PutOrgGroupMemberWithResponse(ctx context.Context,
 //
 // Needs the permission `groups:manage` in the org.
 //
-// The body replaces the whole setting: a field left out takes the default its schema states, never a zero value.
+// Every field of the body is required: nothing is reset by omission.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -11420,7 +11457,7 @@ func (c *ClientWithResponses) PutOrgGroupRolesWithBodyWithResponse(ctx context.C
 //
 // Needs the permission `groups:manage` in the org.
 //
-// The body replaces the whole setting: a field left out takes the default its schema states, never a zero value.
+// Every field of the body is required: nothing is reset by omission.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -11557,7 +11594,7 @@ func (c *ClientWithResponses) GetOrgLimitsWithResponse(ctx context.Context, orgI
 //
 // Needs the permission `limits:update` in the org.
 //
-// The body replaces the whole setting: a field left out takes the default its schema states, never a zero value.
+// No field left out becomes a zero value: `maxMembers` left out keeps its current value; `maxResources` left out keeps its current value.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -11574,7 +11611,7 @@ func (c *ClientWithResponses) PutOrgLimitsWithBodyWithResponse(ctx context.Conte
 //
 // Needs the permission `limits:update` in the org.
 //
-// The body replaces the whole setting: a field left out takes the default its schema states, never a zero value.
+// No field left out becomes a zero value: `maxMembers` left out keeps its current value; `maxResources` left out keeps its current value.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -11711,7 +11748,7 @@ func (c *ClientWithResponses) PatchOrgMemberWithResponse(ctx context.Context, or
 //
 // Needs the permission `members:limits` in the org.
 //
-// The body replaces the whole setting: a field left out takes the default its schema states, never a zero value.
+// Every field of the body is required: nothing is reset by omission.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -11728,7 +11765,7 @@ func (c *ClientWithResponses) PutOrgMemberLimitsWithBodyWithResponse(ctx context
 //
 // Needs the permission `members:limits` in the org.
 //
-// The body replaces the whole setting: a field left out takes the default its schema states, never a zero value.
+// Every field of the body is required: nothing is reset by omission.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -11745,7 +11782,7 @@ func (c *ClientWithResponses) PutOrgMemberLimitsWithResponse(ctx context.Context
 //
 // Needs the permission `members:roles` in the org.
 //
-// The body replaces the whole setting: a field left out takes the default its schema states, never a zero value.
+// Every field of the body is required: nothing is reset by omission.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -11762,7 +11799,7 @@ func (c *ClientWithResponses) PutOrgMemberRolesWithBodyWithResponse(ctx context.
 //
 // Needs the permission `members:roles` in the org.
 //
-// The body replaces the whole setting: a field left out takes the default its schema states, never a zero value.
+// Every field of the body is required: nothing is reset by omission.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -11839,7 +11876,7 @@ func (c *ClientWithResponses) DeleteOrgResourceWithResponse(ctx context.Context,
 //
 // Needs the permission `{type}:share` in the org.
 //
-// The body replaces the whole setting: a field left out takes the default its schema states, never a zero value.
+// Every field of the body is required: nothing is reset by omission.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -11856,7 +11893,7 @@ func (c *ClientWithResponses) PutOrgResourceGrantsWithBodyWithResponse(ctx conte
 //
 // Needs the permission `{type}:share` in the org.
 //
-// The body replaces the whole setting: a field left out takes the default its schema states, never a zero value.
+// Every field of the body is required: nothing is reset by omission.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -11933,7 +11970,7 @@ func (c *ClientWithResponses) DeleteOrgRoleWithResponse(ctx context.Context, org
 //
 // Needs the permission `roles:manage` in the org.
 //
-// The body replaces the whole setting: a field left out takes the default its schema states, never a zero value.
+// No field left out becomes a zero value: `description` left out is `""`.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -11950,7 +11987,7 @@ func (c *ClientWithResponses) PutOrgRoleWithBodyWithResponse(ctx context.Context
 //
 // Needs the permission `roles:manage` in the org.
 //
-// The body replaces the whole setting: a field left out takes the default its schema states, never a zero value.
+// No field left out becomes a zero value: `description` left out is `""`.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -12110,6 +12147,13 @@ func ParsePostActivateResponse(rsp *http.Response) (*PostActivateResponse, error
 			return nil, err
 		}
 		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
 		var dest Conflict

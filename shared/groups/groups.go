@@ -59,7 +59,7 @@ const storedStart = "grp_"
 // Input is the body of POST /v1/orgs/{orgId}/groups.
 type Input struct {
 	Name        string `json:"name"`
-	Description string `json:"description"`
+	Description string `json:"description,omitempty"`
 }
 
 // Create creates an empty group with no roles.

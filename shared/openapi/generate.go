@@ -307,7 +307,9 @@ func errorStatuses(ep Endpoint, query []any) []int {
 	if r.Access != routes.Public {
 		out = append(out, http.StatusUnauthorized, http.StatusForbidden)
 	}
-	if strings.Contains(r.Path, "{") || r.Access != routes.Public {
+	// Anything named in the path or the body may not exist (an activation
+	// token, an invite); only a public route taking nothing cannot miss.
+	if strings.Contains(r.Path, "{") || r.Access != routes.Public || hasBody(r.Method) {
 		out = append(out, http.StatusNotFound)
 	}
 	if r.Method != http.MethodGet {
@@ -331,8 +333,8 @@ func operation(ep Endpoint, sc *schemas) (map[string]any, error) {
 	if r.Access == routes.Permission {
 		op["x-gatehouse-permission"] = r.Permission
 	}
-	if r.Method == http.MethodPut && hasBody(r.Method) && !isEmpty(ep.In) {
-		desc += "\n\nThe body replaces the whole setting: a field left out takes the default its schema states, never a zero value."
+	if r.Method == http.MethodPut && !isEmpty(ep.In) {
+		desc += "\n\n" + sc.putText(ep.In)
 	}
 	op["description"] = desc
 
@@ -396,6 +398,54 @@ func operation(ep Endpoint, sc *schemas) (map[string]any, error) {
 	}
 	op["responses"] = responses
 	return op, nil
+}
+
+// putText says what a PUT body's omitted fields become: never a silent
+// zero value, but the default its schema states, or (for a field without
+// one) the value it has now.
+func (sc *schemas) putText(t reflect.Type) string {
+	def := sc.resolve(sc.ref(t))
+	props, _ := def["properties"].(map[string]any)
+	required := map[string]bool{}
+	for _, n := range asStrings(def["required"]) {
+		required[n] = true
+	}
+	var names []string
+	for n := range props {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var parts []string
+	for _, n := range names {
+		if required[n] {
+			continue
+		}
+		p, _ := props[n].(map[string]any)
+		if d, ok := p["default"]; ok {
+			b, _ := json.Marshal(d)
+			parts = append(parts, fmt.Sprintf("`%s` left out is `%s`", n, b))
+		} else {
+			parts = append(parts, fmt.Sprintf("`%s` left out keeps its current value", n))
+		}
+	}
+	if len(parts) == 0 {
+		return "Every field of the body is required: nothing is reset by omission."
+	}
+	return "No field left out becomes a zero value: " + strings.Join(parts, "; ") + "."
+}
+
+func asStrings(v any) []string {
+	switch x := v.(type) {
+	case []string:
+		return x
+	case []any:
+		var out []string
+		for _, e := range x {
+			out = append(out, e.(string))
+		}
+		return out
+	}
+	return nil
 }
 
 func accessText(r routes.Route) string {

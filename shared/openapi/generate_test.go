@@ -214,7 +214,7 @@ func TestOperations(t *testing.T) {
 			}
 		}},
 		{"PUT says omitted fields take defaults", "/v1/admin/signup-policy", "put", func(t *testing.T, op map[string]any) {
-			if !strings.Contains(op["description"].(string), "default") {
+			if !strings.Contains(op["description"].(string), "`mode` left out is `\"open\"`") {
 				t.Errorf("description %q does not say what an omitted field becomes", op["description"])
 			}
 			ex := at(t, op, "requestBody", "content", "application/json", "example").(map[string]any)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"reflect"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -198,6 +199,15 @@ func toMap(v any) (map[string]any, error) {
 	return m, nil
 }
 
+// resolve follows a component $ref.
+func (s *schemas) resolve(sc map[string]any) map[string]any {
+	if ref, ok := sc["$ref"].(string); ok {
+		d, _ := s.components[strings.TrimPrefix(ref, "#/components/schemas/")].(map[string]any)
+		return d
+	}
+	return sc
+}
+
 // rewriteRefs points JSON Schema $defs refs at the document's components.
 func rewriteRefs(v any) any {
 	switch x := v.(type) {
@@ -250,7 +260,7 @@ func exported(s string) string {
 type field struct {
 	name  string
 	typ   reflect.Type
-	omit  bool // omitempty or omitzero
+	omit  bool // omitempty, omitzero, or promoted from an embedded pointer
 	field reflect.StructField
 }
 
@@ -266,7 +276,11 @@ func jsonFields(t reflect.Type) []field {
 		if f.Anonymous && name == "" {
 			et := deref(f.Type)
 			if et.Kind() == reflect.Struct {
-				out = append(out, jsonFields(et)...)
+				for _, ef := range jsonFields(et) {
+					// A nil embedded pointer leaves its fields out.
+					ef.omit = ef.omit || f.Type.Kind() == reflect.Pointer
+					out = append(out, ef)
+				}
 				continue
 			}
 		}
@@ -306,12 +320,20 @@ func settleFields(t reflect.Type, def map[string]any) {
 		if !ok {
 			continue
 		}
+		if _, ok := p["default"]; !ok || deref(f.typ).Kind() == reflect.Slice {
+			if d, ok := tagDefault(f); ok {
+				// invopop drops a field's tags when its type is a
+				// component ($ref): keep the default beside the ref.
+				p["default"] = d
+			}
+		}
 		_, hasDefault := p["default"]
 		switch {
+		case req[f.name]: // required by a jsonschema:"required" tag
 		case f.omit, hasDefault:
 		case f.typ.Kind() == reflect.Pointer:
 			props[f.name] = nullable(p)
-		case f.typ == rawMessageType, f.typ.Kind() == reflect.Interface:
+		case f.typ == rawMessageType, f.typ.Kind() == reflect.Interface, schemer(f.typ) != nil:
 		default:
 			req[f.name] = true
 		}
@@ -326,6 +348,31 @@ func settleFields(t reflect.Type, def map[string]any) {
 	}
 	sort.Strings(names)
 	def["required"] = names
+}
+
+// tagDefault reads `jsonschema:"default=..."` of a field, typed as the
+// field's kind.
+func tagDefault(f field) (any, bool) {
+	for _, kv := range strings.Split(f.field.Tag.Get("jsonschema"), ",") {
+		v, ok := strings.CutPrefix(kv, "default=")
+		if !ok {
+			continue
+		}
+		switch deref(f.typ).Kind() {
+		case reflect.Int, reflect.Int64, reflect.Int32:
+			n, err := strconv.Atoi(v)
+			return n, err == nil
+		case reflect.Bool:
+			b, err := strconv.ParseBool(v)
+			return b, err == nil
+		case reflect.String:
+			return v, true
+		case reflect.Slice:
+			// Only the empty list: invopop reads other list defaults itself.
+			return []any{}, v == "[]"
+		}
+	}
+	return nil, false
 }
 
 // nullable lets a property also be null.
@@ -374,8 +421,43 @@ var enums = []struct {
 		}},
 }
 
+// Schemer is implemented by a body field's type whose JSON is not its Go
+// shape (it has its own UnmarshalJSON): OpenAPISchema gives the JSON
+// Schema of what it accepts. A field of such a type is never required: it
+// decides itself what being absent means.
+type Schemer interface {
+	OpenAPISchema() map[string]any
+}
+
+var schemerType = reflect.TypeFor[Schemer]()
+
+// schemer returns the schema a type gives itself, nil when it gives none.
+func schemer(t reflect.Type) *jsonschema.Schema {
+	var v reflect.Value
+	switch {
+	case t.Implements(schemerType):
+		v = reflect.Zero(t)
+	case reflect.PointerTo(t).Implements(schemerType):
+		v = reflect.New(t)
+	default:
+		return nil
+	}
+	b, err := json.Marshal(v.Interface().(Schemer).OpenAPISchema())
+	if err != nil {
+		panic(fmt.Sprintf("openapi: the schema of %s: %v", t, err))
+	}
+	var s jsonschema.Schema
+	if err := json.Unmarshal(b, &s); err != nil {
+		panic(fmt.Sprintf("openapi: the schema of %s: %v", t, err))
+	}
+	return &s
+}
+
 // mapType refers the domain's enumerated string types to their components.
 func mapType(t reflect.Type) *jsonschema.Schema {
+	if s := schemer(t); s != nil {
+		return s
+	}
 	for _, e := range enums {
 		if e.typ == t {
 			return &jsonschema.Schema{Ref: "#/$defs/" + e.name}

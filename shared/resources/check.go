@@ -22,7 +22,7 @@ type ResourceRef struct {
 // resource it must be a full permission and is decided at org level.
 type Check struct {
 	UserID   string       `json:"userId,omitempty"`
-	Action   string       `json:"action"`
+	Action   string       `json:"action,omitempty"`
 	Resource *ResourceRef `json:"resource,omitempty"`
 }
 
