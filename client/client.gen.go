@@ -261,11 +261,11 @@ type Access struct {
 
 // Account Account is a user with its memberships, as GET /v1/me and the platform admin's account view show it.
 type Account struct {
-	CreatedAt     *time.Time       `json:"createdAt,omitempty"`
-	Email         *string          `json:"email,omitempty"`
-	EmailVerified *bool            `json:"emailVerified,omitempty"`
+	CreatedAt     time.Time        `json:"createdAt"`
+	Email         string           `json:"email"`
+	EmailVerified bool             `json:"emailVerified"`
 	ExpiresAt     *time.Time       `json:"expiresAt,omitempty"`
-	Id            *string          `json:"id,omitempty"`
+	Id            string           `json:"id"`
 	Language      *string          `json:"language,omitempty"`
 	Memberships   []MembershipView `json:"memberships"`
 	Name          *string          `json:"name,omitempty"`
@@ -274,12 +274,12 @@ type Account struct {
 
 	// ResourceLimit ResourceLimit is the default for memberships the user gets by sign-up
 	// (from the sign-up policy); -1 unlimited.
-	ResourceLimit *int `json:"resourceLimit,omitempty"`
+	ResourceLimit int `json:"resourceLimit"`
 
 	// Status The status of an account, a membership, an invite or an API token.
-	Status    *Status    `json:"status,omitempty"`
-	TimeZone  *string    `json:"timeZone,omitempty"`
-	UpdatedAt *time.Time `json:"updatedAt,omitempty"`
+	Status    Status    `json:"status"`
+	TimeZone  *string   `json:"timeZone,omitempty"`
+	UpdatedAt time.Time `json:"updatedAt"`
 }
 
 // ActivateInput ActivateInput is the body of POST /v1/activate.
@@ -364,22 +364,22 @@ type CreateResult struct {
 
 // Created Created is the answer of a creation: the token and its secret, which is shown this once and never again.
 type Created struct {
-	CreatedAt *time.Time `json:"createdAt,omitempty"`
-	CreatedBy *string    `json:"createdBy,omitempty"`
+	CreatedAt time.Time  `json:"createdAt"`
+	CreatedBy string     `json:"createdBy"`
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
-	Id        *string    `json:"id,omitempty"`
-	Name      *string    `json:"name,omitempty"`
-	OrgId     *string    `json:"orgId,omitempty"`
+	Id        string     `json:"id"`
+	Name      string     `json:"name"`
+	OrgId     string     `json:"orgId"`
 
 	// Permissions Permissions narrows the token to a subset of the user's permissions;
 	// nil means all of them (always intersected with the user's current ones).
 	Permissions *[]string `json:"permissions,omitempty"`
-	Readonly    *bool     `json:"readonly,omitempty"`
+	Readonly    bool      `json:"readonly"`
 	Secret      string    `json:"secret"`
 
 	// Status The status of an account, a membership, an invite or an API token.
-	Status *Status `json:"status,omitempty"`
-	UserId *string `json:"userId,omitempty"`
+	Status Status `json:"status"`
+	UserId string `json:"userId"`
 }
 
 // Decision Decision is the evaluator's answer.
@@ -828,22 +828,22 @@ type SuborgsInput struct {
 
 // SuborgsView View is a sub-org as its parent's members see it.
 type SuborgsView struct {
-	Ancestors *[]string  `json:"ancestors,omitempty"`
-	CreatedAt *time.Time `json:"createdAt,omitempty"`
-	Id        *string    `json:"id,omitempty"`
-	Name      *string    `json:"name,omitempty"`
-	ParentId  *string    `json:"parentId,omitempty"`
-	Personal  *bool      `json:"personal,omitempty"`
+	Ancestors *[]string `json:"ancestors,omitempty"`
+	CreatedAt time.Time `json:"createdAt"`
+	Id        string    `json:"id"`
+	Name      string    `json:"name"`
+	ParentId  *string   `json:"parentId,omitempty"`
+	Personal  *bool     `json:"personal,omitempty"`
 
 	// Quotas Quotas are an org's limits; -1 (or absent) is unlimited.
-	Quotas *Quotas `json:"quotas,omitempty"`
+	Quotas Quotas `json:"quotas"`
 
 	// Settings OrgSettings are the org's own settings.
-	Settings  *OrgSettings `json:"settings,omitempty"`
-	UpdatedAt *time.Time   `json:"updatedAt,omitempty"`
+	Settings  OrgSettings `json:"settings"`
+	UpdatedAt time.Time   `json:"updatedAt"`
 
 	// Usage Usage counts what an org holds, kept by the same transactions that change it.
-	Usage *GatehouseUsage `json:"usage,omitempty"`
+	Usage GatehouseUsage `json:"usage"`
 }
 
 // SuborgsViewPage defines model for SuborgsViewPage.

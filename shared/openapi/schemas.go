@@ -260,7 +260,7 @@ func exported(s string) string {
 type field struct {
 	name  string
 	typ   reflect.Type
-	omit  bool // omitempty, omitzero, or promoted from an embedded pointer
+	omit  bool // omitempty, omitzero, or promoted from an optional embedded pointer
 	field reflect.StructField
 }
 
@@ -276,9 +276,12 @@ func jsonFields(t reflect.Type) []field {
 		if f.Anonymous && name == "" {
 			et := deref(f.Type)
 			if et.Kind() == reflect.Struct {
+				// encoding/json ignores `json:",omitempty"` on an embedded
+				// struct; here it says that the embedded pointer may be nil,
+				// which leaves all its fields out.
+				optional := f.Type.Kind() == reflect.Pointer && strings.Contains(opts, "omitempty")
 				for _, ef := range jsonFields(et) {
-					// A nil embedded pointer leaves its fields out.
-					ef.omit = ef.omit || f.Type.Kind() == reflect.Pointer
+					ef.omit = ef.omit || optional
 					out = append(out, ef)
 				}
 				continue

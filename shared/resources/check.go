@@ -36,7 +36,7 @@ type CheckInput struct {
 // CheckOutput is the answer of the check API: one decision (allowed,
 // reason) for one check, or results, in the order asked, for a batch.
 type CheckOutput struct {
-	*authz.Decision
+	*authz.Decision `json:",omitempty"` // nil for a batch
 	Results []authz.Decision `json:"results,omitempty"`
 }
 
