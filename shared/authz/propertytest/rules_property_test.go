@@ -39,7 +39,7 @@ const enforceUsableOwners = false
 // Sizes of a run: worlds × operations each. PROPERTY_WORLDS raises the
 // number of worlds for a longer hunt.
 const (
-	defaultWorlds = 120
+	defaultWorlds = 80
 	opsPerWorld   = 24
 	maxDepth      = 2 // root, child, grandchild: three levels
 )
