@@ -326,6 +326,13 @@ func TestSecurityTokenInURL(t *testing.T) {
 	r := anonymous().DoRaw(t, "POST", path+"/resources?token="+url.QueryEscape(readonly), []byte(`{"type":"device","id":"x"}`), nil)
 	requireRefusal(t, r, http.StatusUnauthorized, gatehouse.CodeUnauthenticated, "")
 
+	// An API token is bound to its org: it opens no route outside one, so
+	// it accepts no invite (rule 11: joining is the account's own act).
+	for _, rt := range []struct{ method, path string }{{"POST", "/v1/invites/accept"}, {"GET", "/v1/me"}, {"POST", "/v1/orgs"}} {
+		r := owner.WithBearer(full).DoRaw(t, rt.method, rt.path, []byte(`{"token":"ghi_x","name":"x"}`), nil)
+		requireRefusal(t, r, http.StatusForbidden, gatehouse.CodeForbidden, gatehouse.ReasonNotMember)
+	}
+
 	// Every JWT in the URL is refused, with or without a header beside it.
 	for _, jwt := range []string{owner.AccessToken, owner.IDToken} {
 		r := anonymous().DoRaw(t, "GET", path+"?token="+url.QueryEscape(jwt), nil, nil)
