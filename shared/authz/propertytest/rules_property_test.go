@@ -18,6 +18,7 @@ import (
 	"github.com/gatehouse-dev/gatehouse/shared/authz"
 	"github.com/gatehouse-dev/gatehouse/shared/cognito"
 	"github.com/gatehouse-dev/gatehouse/shared/dynamo"
+	"github.com/gatehouse-dev/gatehouse/shared/dynamo/dynamotest"
 	"github.com/gatehouse-dev/gatehouse/shared/gatehouse"
 	"github.com/gatehouse-dev/gatehouse/shared/groups"
 	"github.com/gatehouse-dev/gatehouse/shared/invites"
@@ -204,13 +205,13 @@ func newWorld(t testing.TB, seed uint64) *world {
 	// client, no HTTP): thousands of operations must fit in seconds, and
 	// minidyn's queries cost the size of the table. The store, the services
 	// and minidyn's condition and transaction engine are the real ones.
-	db := dynamo.New(minidyn.NewClient(), "gatehouse-property")
+	db := dynamo.New(minidyn.NewClient(), "gatehouse-property", dynamo.Options{CursorKey: dynamotest.RandomKey()})
 	if err := db.EnsureTable(w.ctx); err != nil {
 		t.Fatalf("create table: %v", err)
 	}
 	w.store = db.WithClock(func() time.Time { return w.now })
-	w.members = members.NewService(w.store, fakePool{}, w.cat, nil, members.DefaultConfig("http://gatehouse.test"), nil)
 	w.inv = invites.NewService(w.store, fakePool{}, w.cat, nil, invites.Config{PublicURL: "http://gatehouse.test", EmailRule: invites.RuleNever}, nil)
+	w.members = members.NewService(w.store, w.inv, fakePool{}, w.cat, nil, members.DefaultConfig("http://gatehouse.test"), nil)
 	w.grp = groups.NewService(w.store, w.cat)
 	w.rol = roles.NewService(w.store, w.cat)
 	w.sub = suborgs.NewService(w.store)
@@ -248,6 +249,16 @@ func (w *world) addUser(id, email string) {
 	}
 	w.users = append(w.users, id)
 	w.emails[id] = email
+}
+
+// addInvite records a pending invite and its secret, from its link.
+func (w *world) addInvite(org, email, inviter string, sent *invites.Sent) error {
+	u, err := url.Parse(sent.AcceptURL)
+	if err != nil || u.Query().Get("token") == "" {
+		return fmt.Errorf("invite link %q carries no token", sent.AcceptURL)
+	}
+	w.invites = append(w.invites, pending{org: org, email: email, secret: u.Query().Get("token"), inviter: inviter})
+	return nil
 }
 
 // user reads an account once (accounts do not change under the model's
@@ -566,8 +577,15 @@ func (w *world) apply(o op, before *snapshot) (*giver, error) {
 		}
 		var res *members.CreateResult
 		res, err = w.members.Create(ctx, c, org, in)
-		if err == nil {
+		switch {
+		case err != nil:
+		case res.Member != nil:
 			w.addUser(res.Member.UserID, email)
+		case res.Invite != nil:
+			// An existing account joins only by accepting (rule 11).
+			if err := w.addInvite(org, email, actor, res.Invite); err != nil {
+				return nil, err
+			}
 		}
 	case opInvite:
 		c, _ := w.gate(actor, org, tk, "members:invite")
@@ -581,11 +599,9 @@ func (w *world) apply(o op, before *snapshot) (*giver, error) {
 		var sent *invites.Sent
 		sent, err = w.inv.Create(ctx, c, org, in)
 		if err == nil {
-			u, perr := url.Parse(sent.AcceptURL)
-			if perr != nil || u.Query().Get("token") == "" {
-				return nil, fmt.Errorf("invite link %q carries no token", sent.AcceptURL)
+			if err := w.addInvite(org, in.Email, actor, sent); err != nil {
+				return nil, err
 			}
-			w.invites = append(w.invites, pending{org: org, email: in.Email, secret: u.Query().Get("token"), inviter: actor})
 		}
 	case opAccept:
 		if len(w.invites) == 0 {
