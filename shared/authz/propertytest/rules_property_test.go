@@ -181,7 +181,6 @@ type world struct {
 	sub      *suborgs.Service
 	tok      *tokens.Service
 	acc      *accounts.Service
-	warnings []string
 }
 
 var worldSeq struct {
@@ -439,7 +438,7 @@ func checkGains(w *world, before, after *snapshot, g *giver) error {
 // checkOwners is the second property (rule 9). What the store enforces
 // today: every org of the tree keeps an active owner, and its ownerCount
 // counts them exactly. With enforceUsableOwners: a usable one.
-func checkOwners(w *world, s *snapshot) (error, string) {
+func checkOwners(w *world, s *snapshot) (string, error) {
 	for _, org := range w.orgs {
 		active := 0
 		for _, m := range s.members[org] {
@@ -448,22 +447,22 @@ func checkOwners(w *world, s *snapshot) (error, string) {
 			}
 		}
 		if active == 0 {
-			return fmt.Errorf("org %s has no active owner", org), ""
+			return "", fmt.Errorf("org %s has no active owner", org)
 		}
 		if got := s.orgs[org].Usage.Owners; got != active {
-			return fmt.Errorf("org %s counts %d owners, holds %d active ones", org, got, active), ""
+			return "", fmt.Errorf("org %s counts %d owners, holds %d active ones", org, got, active)
 		}
 	}
 	for _, org := range w.orgs {
 		if !usableOwner(w, s, org) {
 			msg := fmt.Sprintf("org %s has no usable owner and no parent authority", org)
 			if enforceUsableOwners {
-				return fmt.Errorf("%s", msg), ""
+				return "", fmt.Errorf("%s", msg)
 			}
-			return nil, msg
+			return msg, nil
 		}
 	}
-	return nil, ""
+	return "", nil
 }
 
 // usableOwner: an owner enabled, unexpired and without an expiry on its
@@ -743,46 +742,46 @@ func (w *world) apply(o op, before *snapshot) (*giver, error) {
 
 // run plays ops in a fresh world and returns the index of the operation
 // after which a property failed (-1: none) and why.
-func run(t testing.TB, seed uint64, ops []op) (int, error, []string) {
+func run(t testing.TB, seed uint64, ops []op) (int, []string, error) {
 	w := newWorld(t, seed)
 	before, err := w.snapshot()
 	if err != nil {
-		return 0, err, nil
+		return 0, nil, err
 	}
 	var notes []string
 	for i, o := range ops {
 		g, err := w.apply(o, before)
 		if err != nil {
-			return i, err, notes
+			return i, notes, err
 		}
 		after, err := w.snapshot()
 		if err != nil {
-			return i, err, notes
+			return i, notes, err
 		}
 		if err := checkGains(w, before, after, g); err != nil {
-			return i, err, notes
+			return i, notes, err
 		}
-		err, note := checkOwners(w, after)
+		note, err := checkOwners(w, after)
 		if err != nil {
-			return i, err, notes
+			return i, notes, err
 		}
 		if note != "" {
 			notes = append(notes, fmt.Sprintf("after op %d %s: %s", i, o, note))
 		}
 		before = after
 	}
-	return -1, nil, notes
+	return -1, notes, nil
 }
 
 // shrink drops operations from a failing sequence while it still fails.
 func shrink(t testing.TB, seed uint64, ops []op) ([]op, error) {
-	_, err, _ := run(t, seed, ops)
+	_, _, err := run(t, seed, ops)
 	deadline := time.Now().Add(30 * time.Second)
 	for changed := true; changed && time.Now().Before(deadline); {
 		changed = false
 		for i := len(ops) - 1; i >= 0; i-- {
 			cand := slices.Delete(slices.Clone(ops), i, i+1)
-			if at, e, _ := run(t, seed, cand); at >= 0 && e != nil {
+			if at, _, e := run(t, seed, cand); at >= 0 && e != nil {
 				ops, err, changed = cand[:at+1], e, true
 				if i > len(ops) {
 					i = len(ops)
@@ -815,7 +814,7 @@ func TestRuleIntersections(t *testing.T) {
 	for i := range worlds {
 		seed := base + uint64(i)
 		ops := genOps(rand.New(rand.NewPCG(seed, 0x0b5)), opsPerWorld)
-		at, err, ns := run(t, seed, ops)
+		at, ns, err := run(t, seed, ops)
 		notes += len(ns)
 		if len(ns) > 0 && notes == len(ns) {
 			t.Logf("rule 9's usable-owner check (off until the store counts usable owners) would fail: seed %d, %s", seed, ns[0])
