@@ -159,28 +159,28 @@ type pending struct {
 
 // world is one random world and the services over its store.
 type world struct {
-	ctx      context.Context
-	store    *dynamo.Store
-	cat      *authz.Catalogue
-	now      time.Time
-	prefix   string
-	created  int
-	users    []string // ids, in creation order
-	emails   map[string]string
-	rows     map[string]*gatehouse.User
-	orgs     []string // the tree, in creation order; orgs[0] is the root
-	depth    map[string]int
-	roles    map[string][]string // org -> custom role ids, in creation order
-	groups   map[string][]string // org -> group ids, in creation order
-	tokens   []token
-	invites  []pending
-	members  *members.Service
-	inv      *invites.Service
-	grp      *groups.Service
-	rol      *roles.Service
-	sub      *suborgs.Service
-	tok      *tokens.Service
-	acc      *accounts.Service
+	ctx     context.Context
+	store   *dynamo.Store
+	cat     *authz.Catalogue
+	now     time.Time
+	prefix  string
+	created int
+	users   []string // ids, in creation order
+	emails  map[string]string
+	rows    map[string]*gatehouse.User
+	orgs    []string // the tree, in creation order; orgs[0] is the root
+	depth   map[string]int
+	roles   map[string][]string // org -> custom role ids, in creation order
+	groups  map[string][]string // org -> group ids, in creation order
+	tokens  []token
+	invites []pending
+	members *members.Service
+	inv     *invites.Service
+	grp     *groups.Service
+	rol     *roles.Service
+	sub     *suborgs.Service
+	tok     *tokens.Service
+	acc     *accounts.Service
 }
 
 var worldSeq struct {
