@@ -592,7 +592,9 @@ func (s *Stack) ConfirmationCode(email string) (string, error) {
 	if s.cognito == nil {
 		return "", errors.New("confirmation codes are only readable from cognito-local")
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	// A minute: on a machine busy with parallel stacks cognito-local's log
+	// has been seen to lag by more than 20 s.
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	sub, err := cognito.New(s.cip, s.Config.UserPoolID).UserSub(ctx, email)
 	if err != nil {

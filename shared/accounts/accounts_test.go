@@ -7,7 +7,6 @@ import (
 
 	"github.com/gatehouse-dev/gatehouse/shared/accounts"
 	"github.com/gatehouse-dev/gatehouse/shared/authz"
-	"github.com/gatehouse-dev/gatehouse/shared/dynamo"
 	"github.com/gatehouse-dev/gatehouse/shared/dynamo/dynamotest"
 	"github.com/gatehouse-dev/gatehouse/shared/gatehouse"
 	"github.com/gatehouse-dev/gatehouse/shared/openapi"
@@ -96,7 +95,7 @@ func TestCreateAndUpdateOrg(t *testing.T) {
 
 	// A disabled account cannot create orgs, even with a valid token.
 	u.Status = gatehouse.StatusDisabled
-	if err := dynamo.PutUserForTest(ctx, env.Store, u); err != nil {
+	if err := env.PutUser(ctx, u); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := svc.CreateOrg(ctx, actor, accounts.OrgInput{Name: ptr("Other")}); gatehouse.ErrorCode(err) != gatehouse.CodeForbidden {

@@ -35,6 +35,7 @@ type Store interface {
 // Pool is the part of Cognito activation needs.
 type Pool interface {
 	SetPassword(ctx context.Context, username, password string) error
+	SetEmailVerified(ctx context.Context, username string, verified bool) error
 }
 
 // Service is the activation use case.
@@ -83,6 +84,13 @@ func (s *Service) Activate(ctx context.Context, actor gatehouse.Actor, token, pa
 	}
 	if err := s.pool.SetPassword(ctx, dynamo.NormalizeEmail(u.Email), password); err != nil {
 		return err
+	}
+	// The link reached the mailbox (or the org controls its domain, rule
+	// 11): activating proves the address, in Cognito as in the profile.
+	if !u.EmailVerified {
+		if err := s.pool.SetEmailVerified(ctx, dynamo.NormalizeEmail(u.Email), true); err != nil {
+			return err
+		}
 	}
 	actor.UserID = u.ID
 	ev := s.store.NewAudit(actor, sec.OrgID, "account.activate", u.ID,

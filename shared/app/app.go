@@ -9,6 +9,7 @@
 package app
 
 import (
+	"encoding/base64"
 	"fmt"
 	"log/slog"
 	"os"
@@ -17,6 +18,7 @@ import (
 	"time"
 
 	"github.com/gatehouse-dev/gatehouse/shared/authz"
+	"github.com/gatehouse-dev/gatehouse/shared/dynamo"
 	"github.com/gatehouse-dev/gatehouse/shared/tabledef"
 )
 
@@ -41,6 +43,9 @@ type Config struct {
 	// PersonalOrgOnLeave gives a user who leaves (or is removed from) its
 	// last org a new personal org, so nobody is left with none.
 	PersonalOrgOnLeave bool
+	// CursorKey seals list cursors (shared/dynamo/cursor.go); see Deps.Store
+	// for a missing one.
+	CursorKey []byte
 }
 
 // Environment variable names.
@@ -60,6 +65,9 @@ const (
 	EnvOutboxDir          = "GATEHOUSE_OUTBOX_DIR"
 	EnvLogLevel           = "GATEHOUSE_LOG_LEVEL"
 	EnvPersonalOrgOnLeave = "GATEHOUSE_PERSONAL_ORG_ON_LEAVE"
+	// EnvCursorKey is the base64 of at least 32 random bytes, the same for
+	// every function of a deployment.
+	EnvCursorKey = "GATEHOUSE_CURSOR_KEY"
 )
 
 // ConfigFromEnv reads the configuration. Only what a function actually uses
@@ -102,6 +110,13 @@ func ConfigFromEnv() (Config, error) {
 			return c, fmt.Errorf("%s: %w", EnvAuthzCacheTTL, err)
 		}
 		c.AuthzCacheTTL = d
+	}
+	if v := os.Getenv(EnvCursorKey); v != "" {
+		k, err := base64.StdEncoding.DecodeString(v)
+		if err != nil || len(k) < dynamo.MinCursorKeyLen {
+			return c, fmt.Errorf("%s: want the base64 of at least %d random bytes", EnvCursorKey, dynamo.MinCursorKeyLen)
+		}
+		c.CursorKey = k
 	}
 	if v := os.Getenv(EnvLogLevel); v != "" {
 		if err := c.LogLevel.UnmarshalText([]byte(v)); err != nil {

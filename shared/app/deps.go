@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"crypto/rand"
 	"fmt"
 	"log/slog"
 	"os"
@@ -89,7 +90,18 @@ func (d *Deps) Store() *dynamo.Store {
 				o.DisableValidateResponseChecksum = true
 			}
 		})
-		d.store = dynamo.New(c, d.Config.Table)
+		key := d.Config.CursorKey
+		if len(key) == 0 {
+			// Fail closed: a deployment without a key does not start. Only
+			// against a local emulator does a key made for this process
+			// serve (cursors then last as long as the process).
+			if d.Config.DynamoDBEndpoint == "" {
+				panic(fmt.Sprintf("gatehouse: configuration: %s is not set", EnvCursorKey))
+			}
+			key = make([]byte, dynamo.MinCursorKeyLen)
+			_, _ = rand.Read(key) // never fails (crypto/rand)
+		}
+		d.store = dynamo.New(c, d.Config.Table, dynamo.Options{CursorKey: key})
 	})
 	return d.store
 }

@@ -51,7 +51,6 @@ const (
 // Pool is the part of Cognito the use case needs: setting a password
 // (activation) and reading whether an email is verified (accept).
 type Pool interface {
-	SetPassword(ctx context.Context, username, password string) error
 	EmailVerified(ctx context.Context, username string) (bool, error)
 }
 

@@ -10,7 +10,6 @@ package tokens
 
 import (
 	"context"
-	"encoding/base64"
 	"log/slog"
 	"net/http"
 	"regexp"
@@ -20,7 +19,6 @@ import (
 
 	"github.com/gatehouse-dev/gatehouse/shared/apigw"
 	"github.com/gatehouse-dev/gatehouse/shared/authz"
-	"github.com/gatehouse-dev/gatehouse/shared/dynamo"
 	"github.com/gatehouse-dev/gatehouse/shared/gatehouse"
 	"github.com/gatehouse-dev/gatehouse/shared/ids"
 	"github.com/gatehouse-dev/gatehouse/shared/routes"
@@ -34,7 +32,7 @@ type Store interface {
 	Now() time.Time
 	CreateAPIToken(ctx context.Context, t *gatehouse.APIToken, hash string, actor gatehouse.Actor) error
 	APIToken(ctx context.Context, orgID, tokenID string) (*gatehouse.APIToken, string, error)
-	APITokensPage(ctx context.Context, orgID, userID, after string, limit int) ([]*gatehouse.APIToken, string, error)
+	APITokensPage(ctx context.Context, orgID, userID string, limit int, cursor string) ([]*gatehouse.APIToken, string, error)
 	RevokeAPIToken(ctx context.Context, orgID, tokenID string, actor gatehouse.Actor) (*gatehouse.APIToken, error)
 }
 
@@ -123,24 +121,13 @@ func (s *Service) Create(ctx context.Context, caller *gatehouse.Caller, orgID st
 // List returns the org's tokens for owners and admins, the caller's own for
 // everyone else. Secrets are never listed.
 func (s *Service) List(ctx context.Context, caller *gatehouse.Caller, orgID string, limit int, cursor string) ([]*gatehouse.APIToken, string, error) {
-	after := ""
-	if cursor != "" {
-		b, err := base64.RawURLEncoding.DecodeString(cursor)
-		if err != nil || !tokenID.Match(b) {
-			return nil, "", dynamo.ErrBadCursor
-		}
-		after = string(b)
-	}
 	user := caller.UserID
 	if authz.ActsOnToken(caller, "") {
 		user = "" // every member's
 	}
-	items, next, err := s.store.APITokensPage(ctx, orgID, user, after, dynamo.ClampLimit(limit))
+	items, next, err := s.store.APITokensPage(ctx, orgID, user, limit, cursor)
 	if err != nil {
 		return nil, "", err
-	}
-	if next != "" {
-		next = base64.RawURLEncoding.EncodeToString([]byte(next))
 	}
 	return items, next, nil
 }

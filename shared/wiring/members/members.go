@@ -5,6 +5,7 @@ package members
 import (
 	"github.com/gatehouse-dev/gatehouse/shared/app"
 	"github.com/gatehouse-dev/gatehouse/shared/cognito"
+	"github.com/gatehouse-dev/gatehouse/shared/invites"
 	"github.com/gatehouse-dev/gatehouse/shared/mail"
 	"github.com/gatehouse-dev/gatehouse/shared/members"
 )
@@ -18,5 +19,7 @@ func New(d *app.Deps) (app.Function, error) {
 	pool := cognito.NewFromConfig(d.MustAWSConfig(), d.Config.CognitoEndpoint, d.Config.UserPoolID)
 	cfg := members.DefaultConfig(d.Config.PublicURL)
 	cfg.PersonalOrgOnLastLeave = d.Config.PersonalOrgOnLeave
-	return app.Function{Mux: members.NewMux(members.NewService(d.Store(), pool, d.Catalogue(), sender, cfg, d.Log), d.Log)}, nil
+	inv := invites.NewService(d.Store(), pool, d.Catalogue(), sender,
+		invites.Config{PublicURL: d.Config.PublicURL, EmailRule: d.Config.InviteEmailRule}, d.Log)
+	return app.Function{Mux: members.NewMux(members.NewService(d.Store(), inv, pool, d.Catalogue(), sender, cfg, d.Log), d.Log)}, nil
 }
