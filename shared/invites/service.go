@@ -48,8 +48,8 @@ const (
 	DeliveryLink  = "link"
 )
 
-// Pool is the part of Cognito the use case needs: setting a password
-// (activation) and reading whether an email is verified (accept).
+// Pool is the part of Cognito the use case needs: reading whether an email
+// is verified (accept).
 type Pool interface {
 	EmailVerified(ctx context.Context, username string) (bool, error)
 }
