@@ -600,6 +600,7 @@ func (s *Stack) ConfirmationCode(email string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("confirmation code of %s: %w", email, err)
 	}
+	lastFlush := time.Now()
 	for {
 		if code := s.cognito.confirmationCodeFromLog(sub); code != "" {
 			return code, nil
@@ -607,6 +608,10 @@ func (s *Stack) ConfirmationCode(email string) (string, error) {
 		code, ferr := s.cognito.confirmationCode(s.Info.UserPoolID, email)
 		if ferr == nil {
 			return code, nil
+		}
+		if time.Since(lastFlush) > 500*time.Millisecond {
+			s.cognito.flushLog(ctx)
+			lastFlush = time.Now()
 		}
 		select {
 		case <-ctx.Done():
