@@ -54,7 +54,7 @@ var groupID = regexp.MustCompile(`^grp_[a-z2-7]{26}$`)
 // Input is the body of POST /v1/orgs/{orgId}/groups.
 type Input struct {
 	Name        string `json:"name"`
-	Description string `json:"description"`
+	Description string `json:"description,omitempty"`
 }
 
 // Create creates an empty group with no roles.

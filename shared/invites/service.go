@@ -128,7 +128,7 @@ func view(i *dynamo.Invite, now time.Time) View {
 type CreateInput struct {
 	Email     string     `json:"email"`
 	Roles     []string   `json:"roles"`
-	Message   string     `json:"message"`
+	Message   string     `json:"message,omitempty"`
 	ExpiresAt *time.Time `json:"expiresAt"`
 	// MemberExpiresAt is the expiry of the membership the invite gives.
 	MemberExpiresAt *time.Time `json:"memberExpiresAt"`

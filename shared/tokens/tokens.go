@@ -54,8 +54,8 @@ type Input struct {
 	Name string `json:"name"`
 	// Permissions narrows the token; absent means all the user's
 	// permissions (always the current ones).
-	Permissions []string   `json:"permissions"`
-	Readonly    bool       `json:"readonly"`
+	Permissions []string   `json:"permissions,omitempty"`
+	Readonly    bool       `json:"readonly,omitempty"`
 	ExpiresAt   *time.Time `json:"expiresAt"`
 }
 
