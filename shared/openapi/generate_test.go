@@ -43,6 +43,14 @@ type body struct {
 	Status    gatehouse.Status      `json:"status"`
 	Internal  int                   `json:"-"`
 	unexposed int
+	*inner    `json:",omitempty"`
+	Owner     string   `json:"ownerEmail,omitempty"`
+	Allowed   []string `json:"allowedEmails,omitempty"`
+}
+
+// inner is embedded through an optional pointer: its fields are optional.
+type inner struct {
+	Deep string `json:"deep"`
 }
 
 type optionalBody struct {
@@ -128,11 +136,16 @@ func TestFieldsRequiredNullableDefault(t *testing.T) {
 		{"limit", "default", float64(-1)},
 		{"when", "format", "date-time"},
 		{"status", "$ref", "#/components/schemas/Status"},
+		{"ownerEmail", "format", "email"},
+		{"deep", "type", "string"},
 	}
 	for _, tt := range tests {
 		if got := at(t, props, tt.prop, tt.key); !reflect.DeepEqual(got, tt.want) {
 			t.Errorf("%s.%s = %v, want %v", tt.prop, tt.key, got, tt.want)
 		}
+	}
+	if got := at(t, props, "allowedEmails", "items", "format"); got != "email" {
+		t.Errorf("allowedEmails items format = %v, want email", got)
 	}
 	if s["additionalProperties"] != false {
 		t.Errorf("additionalProperties = %v, want false: bodies are decoded strictly", s["additionalProperties"])

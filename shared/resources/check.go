@@ -37,7 +37,7 @@ type CheckInput struct {
 // reason) for one check, or results, in the order asked, for a batch.
 type CheckOutput struct {
 	*authz.Decision `json:",omitempty"` // nil for a batch
-	Results []authz.Decision `json:"results,omitempty"`
+	Results         []authz.Decision    `json:"results,omitempty"`
 }
 
 // normalized is a validated check.
