@@ -14,7 +14,7 @@ import (
 	"testing"
 
 	"github.com/gatehouse-dev/gatehouse/client"
-	openapi_types "github.com/oapi-codegen/runtime/types"
+	oapitypes "github.com/oapi-codegen/runtime/types"
 )
 
 // checkedDoer sends the generated client's requests with the harness's
@@ -94,7 +94,7 @@ func TestClientMembersHappyPath(t *testing.T) {
 	email := uniqueEmail(t)
 
 	created, err := owner.PostOrgMembersWithResponse(ctx, org, client.MembersCreateInput{
-		Email: openapi_types.Email(email), Name: ptr("Bea"), Roles: []string{"developer"}, Password: ptr(defaultPassword),
+		Email: oapitypes.Email(email), Name: ptr("Bea"), Roles: []string{"developer"}, Password: ptr(defaultPassword),
 	})
 	must(t, "create member", err, created.StatusCode(), http.StatusCreated, created.Body)
 	m := created.JSON201.Member
@@ -150,7 +150,7 @@ func TestClientInvitesHappyPath(t *testing.T) {
 	// Another domain: the accept link comes back to the inviter.
 	email := uniqueEmailAt(t, "elsewhere.test")
 	sent, err := owner.PostOrgInvitesWithResponse(ctx, org, client.InvitesCreateInput{
-		Email: openapi_types.Email(email), Roles: []string{"viewer"}, Message: ptr("Welcome aboard"),
+		Email: oapitypes.Email(email), Roles: []string{"viewer"}, Message: ptr("Welcome aboard"),
 	})
 	must(t, "invite", err, sent.StatusCode(), http.StatusCreated, sent.Body)
 	if sent.JSON201.AcceptUrl == nil || sent.JSON201.Invite.Status != client.StatusPending {
@@ -183,7 +183,7 @@ func TestClientInvitesHappyPath(t *testing.T) {
 	}
 
 	// Another invite, revoked.
-	other, err := owner.PostOrgInvitesWithResponse(ctx, org, client.InvitesCreateInput{Email: openapi_types.Email(uniqueEmailAt(t, "elsewhere.test")), Roles: []string{"viewer"}})
+	other, err := owner.PostOrgInvitesWithResponse(ctx, org, client.InvitesCreateInput{Email: oapitypes.Email(uniqueEmailAt(t, "elsewhere.test")), Roles: []string{"viewer"}})
 	must(t, "second invite", err, other.StatusCode(), http.StatusCreated, other.Body)
 	revoked, err := owner.DeleteOrgInviteWithResponse(ctx, org, other.JSON201.Invite.Id)
 	must(t, "revoke", err, revoked.StatusCode(), http.StatusNoContent, revoked.Body)
@@ -196,7 +196,7 @@ func TestClientResourcesAndCheckHappyPath(t *testing.T) {
 	owner := api(t, ownerUser)
 	org := clientOrg(t, owner)
 	viewer := newUser(t)
-	added, err := owner.PostOrgMembersWithResponse(ctx, org, client.MembersCreateInput{Email: openapi_types.Email(viewer.Email), Roles: []string{"viewer"}})
+	added, err := owner.PostOrgMembersWithResponse(ctx, org, client.MembersCreateInput{Email: oapitypes.Email(viewer.Email), Roles: []string{"viewer"}})
 	must(t, "add viewer", err, added.StatusCode(), http.StatusCreated, added.Body)
 
 	for _, id := range []string{"thermo-1", "thermo-2"} {
