@@ -127,6 +127,7 @@ func (e OrgSettingsChangeDefaultResourceAccess) Valid() bool {
 const (
 	ReasonDenied            Reason = "denied"
 	ReasonDisabled          Reason = "disabled"
+	ReasonDomainNotVerified Reason = "domain_not_verified"
 	ReasonEmailMismatch     Reason = "email_mismatch"
 	ReasonEmailUnverified   Reason = "email_unverified"
 	ReasonEscalation        Reason = "escalation"
@@ -157,6 +158,8 @@ func (e Reason) Valid() bool {
 	case ReasonDenied:
 		return true
 	case ReasonDisabled:
+		return true
+	case ReasonDomainNotVerified:
 		return true
 	case ReasonEmailMismatch:
 		return true
@@ -361,15 +364,10 @@ type Account struct {
 	UpdatedAt time.Time `json:"updatedAt"`
 }
 
-// ActivateInput ActivateInput is the body of POST /v1/activate.
-type ActivateInput struct {
+// ActivationInput Input is the body of POST /v1/activate.
+type ActivationInput struct {
 	Password string `json:"password"`
 	Token    string `json:"token"`
-}
-
-// ActivateResult ActivateResult is the answer of an activation.
-type ActivateResult struct {
-	Status string `json:"status"`
 }
 
 // AdminPatch Patch is the body of PATCH /v1/admin/users/{userId}; absent fields stay.
@@ -427,8 +425,7 @@ type CheckOutput struct {
 
 // CreateResult CreateResult is the answer of a direct creation.
 type CreateResult struct {
-	// AccountCreated AccountCreated is false when the email already had an account: it
-	// was added as a member and no password or activation applies.
+	// AccountCreated AccountCreated is false when the email already had an account.
 	AccountCreated bool `json:"accountCreated"`
 
 	// ActivationSent ActivationSent says the link was emailed, when activation is "email".
@@ -437,8 +434,14 @@ type CreateResult struct {
 	// ActivationUrl ActivationURL is the activation link, when activation is "display".
 	ActivationUrl *string `json:"activationUrl,omitempty"`
 
-	// Member Member is a membership with its user's email and name, as the API shows it.
-	Member Member `json:"member"`
+	// Invite Invite is the invite made instead of a membership when the email
+	// already had an account: the account joins by its own act.
+	Invite *Sent `json:"invite,omitempty"`
+
+	// Member Member is the new member; absent when the email already had an
+	// account, which joins only by accepting the invite made instead
+	// (rule 11).
+	Member *Member `json:"member,omitempty"`
 }
 
 // Created Created is the answer of a creation: the token and its secret, which is shown this once and never again.
@@ -630,7 +633,8 @@ type MemberPage struct {
 // MembersCreateInput CreateInput is the body of POST /v1/orgs/{orgId}/members.
 type MembersCreateInput struct {
 	// Activation Activation is "display" (the link is returned) or "email" (it is
-	// sent); used when no password is given ("display" by default).
+	// sent); used when no password is given. By default "display" where the
+	// org may mint accounts (rule 11), else "email".
 	Activation       *MembersCreateInputActivation `json:"activation,omitempty"`
 	Email            openapi_types.Email           `json:"email"`
 	EmailVerified    *bool                         `json:"emailVerified,omitempty"`
@@ -644,7 +648,8 @@ type MembersCreateInput struct {
 }
 
 // MembersCreateInputActivation Activation is "display" (the link is returned) or "email" (it is
-// sent); used when no password is given ("display" by default).
+// sent); used when no password is given. By default "display" where the
+// org may mint accounts (rule 11), else "email".
 type MembersCreateInputActivation string
 
 // MembersLimits Limits is the body of PUT .../members/{userId}/limits.
@@ -739,6 +744,10 @@ type Org struct {
 
 	// Usage Usage counts what an org holds, kept by the same transactions that change it.
 	Usage GatehouseUsage `json:"usage"`
+
+	// VerifiedDomains VerifiedDomains are the email domains the org has proved it
+	// controls: under them it may mint accounts (rule 11).
+	VerifiedDomains *[]string `json:"verifiedDomains,omitempty"`
 }
 
 // OrgInput OrgInput is the body of POST /v1/orgs and PATCH /v1/orgs/{orgId}.
@@ -855,6 +864,11 @@ type ResourcesViewPage struct {
 	NextCursor *string         `json:"nextCursor,omitempty"`
 }
 
+// Result Result is the answer of an activation.
+type Result struct {
+	Status string `json:"status"`
+}
+
 // Role Role is a named set of permissions: built-in or custom to an org.
 type Role struct {
 	BuiltIn     bool       `json:"builtIn"`
@@ -932,6 +946,10 @@ type SuborgsView struct {
 
 	// Usage Usage counts what an org holds, kept by the same transactions that change it.
 	Usage GatehouseUsage `json:"usage"`
+
+	// VerifiedDomains VerifiedDomains are the email domains the org has proved it
+	// controls: under them it may mint accounts (rule 11).
+	VerifiedDomains *[]string `json:"verifiedDomains,omitempty"`
 }
 
 // SuborgsViewPage defines model for SuborgsViewPage.
@@ -1072,7 +1090,7 @@ type GetOrgTokensParams struct {
 }
 
 // PostActivateJSONRequestBody defines body for PostActivate for application/json ContentType.
-type PostActivateJSONRequestBody = ActivateInput
+type PostActivateJSONRequestBody = ActivationInput
 
 // PutAdminSignupPolicyJSONRequestBody defines body for PutAdminSignupPolicy for application/json ContentType.
 type PutAdminSignupPolicyJSONRequestBody = PolicyInput
@@ -6555,7 +6573,7 @@ type PostActivateResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *ActivateResult
+	JSON200 *Result
 	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
 	ApplicationproblemJSON400 *ValidationFailed
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
@@ -6571,7 +6589,7 @@ type PostActivateResponse struct {
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r PostActivateResponse) GetJSON200() *ActivateResult {
+func (r PostActivateResponse) GetJSON200() *Result {
 	return r.JSON200
 }
 
@@ -12226,7 +12244,7 @@ func ParsePostActivateResponse(rsp *http.Response) (*PostActivateResponse, error
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest ActivateResult
+		var dest Result
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}

@@ -10,7 +10,6 @@ import (
 	"regexp"
 	"strings"
 	"time"
-	_ "time/tzdata" // IANA zones must validate even where the OS has none (provided.al2023)
 
 	"github.com/gatehouse-dev/gatehouse/shared/apigw"
 	"github.com/gatehouse-dev/gatehouse/shared/authz"
