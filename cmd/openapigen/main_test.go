@@ -164,3 +164,26 @@ func TestPageLimitsMatchTheCode(t *testing.T) {
 		t.Errorf("no list takes a limit")
 	}
 }
+
+// TestErrorsDocListsEveryCodeAndReason: docs/errors.md, which says what a
+// client should do about each refusal, names every code and reason the
+// document declares.
+func TestErrorsDocListsEveryCodeAndReason(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/errors.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	reasons, err := Reasons("../../shared/gatehouse")
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := reasons
+	for c := range gatehouse.HTTPStatus {
+		names = append(names, string(c))
+	}
+	for _, n := range names {
+		if !strings.Contains(string(doc), "| `"+n+"` |") {
+			t.Errorf("docs/errors.md has no row for `%s`", n)
+		}
+	}
+}
