@@ -265,7 +265,7 @@ var problemStatuses = []problemStatus{
 	{http.StatusBadRequest, "ValidationFailed", gatehouse.CodeValidation, "", "",
 		"The request is not valid: `errors` lists each invalid field. Fix the request; repeating it unchanged fails again.",
 		"the request is not valid"},
-	{http.StatusUnauthorized, "Unauthenticated", gatehouse.CodeUnauthenticated, "", "",
+	{http.StatusUnauthorized, "Unauthenticated", gatehouse.CodeUnauthenticated, gatehouse.ReasonUnauthenticated, "",
 		"No credential, or one that is malformed, expired, revoked or issued to another client. Refresh the access token or sign in again.",
 		"the credential is missing, invalid or expired"},
 	{http.StatusForbidden, "Forbidden", gatehouse.CodeForbidden, gatehouse.ReasonMissingPerm, "",
@@ -284,7 +284,7 @@ var problemStatuses = []problemStatus{
 	{http.StatusInternalServerError, "Internal", gatehouse.CodeInternal, "", "",
 		"An unexpected failure; the details are in the server's logs under the request id. Retry later.",
 		"internal error"},
-	{http.StatusServiceUnavailable, "Unavailable", gatehouse.CodeUnavailable, "", "",
+	{http.StatusServiceUnavailable, "Unavailable", gatehouse.CodeUnavailable, gatehouse.ReasonUnavailable, "",
 		"A service Gatehouse depends on (Cognito, email) failed. What was done is kept; repeating the request converges.",
 		"the identity provider is unavailable; retry"},
 }
