@@ -124,7 +124,7 @@ func TestRoundTrips(t *testing.T) {
 	do("PATCH /v1/orgs/{orgId}", owner, http.StatusOK, base, map[string]any{"name": "renamed"})
 	do("GET /v1/orgs/{orgId}/members", owner, http.StatusOK, base+"/members", nil)
 	raw := do("POST /v1/orgs/{orgId}/members", owner, http.StatusCreated, base+"/members", map[string]any{
-		"email": uniqueEmail(t), "name": "Created", "roles": []string{"viewer"}, "password": defaultPassword, "emailVerified": true,
+		"email": uniqueEmail(t), "name": "Created", "roles": []string{"viewer"},
 	})
 	created := field(raw, "member", "userId")
 	do("GET /v1/orgs/{orgId}/members/{userId}", owner, http.StatusOK, base+"/members/"+member, nil)
@@ -205,7 +205,7 @@ func rtCreateMember(t *testing.T, owner *Client, base string) string {
 			UserID string `json:"userId"`
 		} `json:"member"`
 	}
-	body := map[string]any{"email": uniqueEmail(t), "name": "Member", "roles": []string{"viewer"}, "password": defaultPassword, "emailVerified": true}
+	body := map[string]any{"email": uniqueEmail(t), "name": "Member", "roles": []string{"viewer"}}
 	if st := owner.DoJSON(t, "POST", base+"/members", body, &res); st != http.StatusCreated || res.Member.UserID == "" {
 		t.Fatalf("create member: %d %+v", st, res)
 	}

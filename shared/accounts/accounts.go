@@ -11,7 +11,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	_ "time/tzdata" // IANA zones must validate even where the OS has none (provided.al2023)
 
 	"github.com/gatehouse-dev/gatehouse/shared/apigw"
 	"github.com/gatehouse-dev/gatehouse/shared/authz"

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/gatehouse-dev/gatehouse/shared/authz"
-	"github.com/gatehouse-dev/gatehouse/shared/dynamo"
 	"github.com/gatehouse-dev/gatehouse/shared/gatehouse"
 )
 
@@ -63,10 +62,10 @@ func TestCachedTokenStillChecksStanding(t *testing.T) {
 				t.Fatal(err)
 			}
 			tt.change(u, m)
-			if err := dynamo.PutUserForTest(ctx, f.env.Store, u); err != nil {
+			if err := f.env.PutUser(ctx, u); err != nil {
 				t.Fatal(err)
 			}
-			if err := dynamo.PutMembershipForTest(ctx, f.env.Store, m); err != nil {
+			if err := f.env.PutMembership(ctx, m); err != nil {
 				t.Fatal(err)
 			}
 			resp, err := f.auth.Handle(ctx, req)

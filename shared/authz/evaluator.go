@@ -212,7 +212,8 @@ func (e *Effective) Check(perm string) Decision {
 
 // CheckResource decides an action on one resource (rule 4): the permission
 // "<type>:<action>" and, below admin, access through ownership, a grant or
-// the org's default; any matching deny wins over any allow.
+// the org's default; any matching deny wins over any allow, except that no
+// deny reaches owners and admins of the org or the resource's owner.
 func (e *Effective) CheckResource(action string, r *Resource, now time.Time) Decision {
 	if d := e.Check(r.Type + ":" + action); !d.Allowed {
 		return d
@@ -220,10 +221,13 @@ func (e *Effective) CheckResource(action string, r *Resource, now time.Time) Dec
 	if e.admin {
 		return Decision{Allowed: true, Reason: ReasonAdmin}
 	}
-	allowReason := ""
+	// No deny reaches the resource's owner (rule 4): a grantee with share
+	// cannot lock the owner out, not even with a deny on group:all.
 	if r.OwnerID != "" && r.OwnerID == e.subject.UserID {
-		allowReason = ReasonOwner
-	} else if e.defaultAccessAll {
+		return Decision{Allowed: true, Reason: ReasonOwner}
+	}
+	allowReason := ""
+	if e.defaultAccessAll {
 		allowReason = ReasonDefaultAll
 	}
 	for _, grants := range [2][]Grant{r.Grants, r.TypeGrants} {

@@ -352,6 +352,18 @@ func ActsOnToken(c *gatehouse.Caller, userID string) bool {
 	return userID == c.UserID || isAdmin(c)
 }
 
+// MintsAccounts applies rule 11 to creating an account directly: an org may
+// mint one it can sign in to (a password, a displayed activation link, a
+// verified address) only under a domain it has verified, or when a platform
+// admin does it. Anyone else's creation sends the activation link to the
+// mailbox, whose reader alone can verify the address.
+func MintsAccounts(c *gatehouse.Caller, email string, verifiedDomains []string) bool {
+	if c.PlatformAdmin && c.TokenID == "" {
+		return true
+	}
+	return slices.Contains(verifiedDomains, gatehouse.EmailDomain(email))
+}
+
 // CreatesManaged reports whether a member the caller creates or invites is
 // managed by it (rule 7): below admin, it is, with no limits of its own.
 func CreatesManaged(c *gatehouse.Caller) bool { return !isAdmin(c) }

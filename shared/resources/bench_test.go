@@ -62,21 +62,21 @@ type benchOrg struct {
 	store   *dynamo.Store
 	svc     *resources.Service
 	reads   *itemsRead
-	counter *dynamo.CallCounter
+	counter *dynamotest.CallCounter
 	orgID   string
 }
 
 func newBenchOrg(b *testing.B) *benchOrg {
 	b.Helper()
 	env := dynamotest.New(b)
-	o := &benchOrg{ctx: context.Background(), env: env, reads: &itemsRead{}, counter: dynamo.NewCallCounter()}
+	o := &benchOrg{ctx: context.Background(), env: env, reads: &itemsRead{}, counter: dynamotest.NewCallCounter()}
 	client := dynamodb.New(dynamodb.Options{
 		Region: "us-east-1", BaseEndpoint: aws.String(env.URL),
 		Credentials:                     credentials.NewStaticCredentialsProvider("local", "local", ""),
 		DisableValidateResponseChecksum: true,
 		APIOptions:                      []func(*smithymw.Stack) error{o.counter.Middleware, o.reads.middleware},
 	})
-	o.store = dynamo.New(client, "gatehouse-test")
+	o.store = dynamotest.NewStore(client)
 	o.svc = resources.NewService(o.store, authz.NewCatalogue(authz.DefaultResourceTypes))
 	now := o.store.Now()
 	u := &gatehouse.User{ID: "owner", Email: "owner@example.com", Status: gatehouse.StatusActive, ResourceLimit: -1, CreatedAt: now, UpdatedAt: now}
@@ -91,7 +91,7 @@ func newBenchOrg(b *testing.B) *benchOrg {
 func (o *benchOrg) member(b *testing.B, id string, roles []string, groups []string) {
 	b.Helper()
 	m := &gatehouse.Membership{OrgID: o.orgID, UserID: id, Roles: roles, Groups: groups, Status: gatehouse.StatusActive, ResourceLimit: -1, UserLimit: -1}
-	if err := dynamo.PutMembershipForTest(o.ctx, o.store, m); err != nil {
+	if err := o.env.PutMembership(o.ctx, m); err != nil {
 		b.Fatal(err)
 	}
 }
@@ -120,7 +120,7 @@ func (o *benchOrg) seed(b *testing.B, n int, grants map[int][]authz.Grant) {
 		rs[i] = &dynamo.Resource{OrgID: o.orgID, Type: ref.Type, ID: ref.ID, Name: "resource " + ref.ID, OwnerID: "owner",
 			Grants: grants[i], Counted: []string{"owner"}, CreatedBy: "owner", CreatedAt: now, UpdatedAt: now, Version: 1}
 	}
-	if err := dynamo.SeedResourcesForTest(o.ctx, o.store, rs, 4); err != nil {
+	if err := o.env.SeedResources(o.ctx, rs, 4); err != nil {
 		b.Fatal(err)
 	}
 }

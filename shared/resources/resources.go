@@ -11,7 +11,6 @@ package resources
 
 import (
 	"context"
-	"encoding/base64"
 	"regexp"
 	"slices"
 	"strings"
@@ -35,6 +34,10 @@ type Store interface {
 	OwnedResourcesAfter(ctx context.Context, orgID, ownerID, typ, after string, limit int) (*dynamo.ResourcePage, error)
 	GrantedRefsAfter(ctx context.Context, orgID, principal, typ, after string, limit int) (*dynamo.ResourcePage, error)
 	ResourcesByRef(ctx context.Context, orgID string, refs []dynamo.Ref) (map[dynamo.Ref]*dynamo.Resource, error)
+	// The list's cursors hold the position of the last resource shown,
+	// sealed by the store like every list's.
+	ResourcesCursor(orgID, position string) string
+	ResourcesPosition(orgID, cursor string) (string, error)
 }
 
 // Service holds the resource use cases.
@@ -356,7 +359,7 @@ type source func(after string, limit int) (*dynamo.ResourcePage, error)
 // the cursor only moves the start inside them.
 func (s *Service) List(ctx context.Context, caller *gatehouse.Caller, orgID, typ string, limit int, cursor string) ([]*View, string, error) {
 	limit = dynamo.ClampLimit(limit)
-	after, err := decodeCursor(cursor)
+	after, err := s.store.ResourcesPosition(orgID, cursor)
 	if err != nil {
 		return nil, "", err
 	}
@@ -433,7 +436,7 @@ func (s *Service) List(ctx context.Context, caller *gatehouse.Caller, orgID, typ
 			}
 			items = append(items, viewOf(r, eff.IsAdmin() || r.OwnerID == caller.UserID))
 			if len(items) == limit {
-				return items, encodeCursor(c.key), nil
+				return items, s.store.ResourcesCursor(orgID, c.key), nil
 			}
 		}
 		if done {
@@ -445,10 +448,10 @@ func (s *Service) List(ctx context.Context, caller *gatehouse.Caller, orgID, typ
 			if m.after == "" {
 				return items, "", nil
 			}
-			return items, encodeCursor(m.after), nil
+			return items, s.store.ResourcesCursor(orgID, m.after), nil
 		}
 	}
-	return items, encodeCursor(m.after), nil
+	return items, s.store.ResourcesCursor(orgID, m.after), nil
 }
 
 // A page merges its sorted streams lazily: each stream is read in small
@@ -660,23 +663,6 @@ func typeGrantAllowsRead(grants []authz.Grant, principals []string, now time.Tim
 		}
 	}
 	return false
-}
-
-// Cursors of the resource list are the position of the last resource shown
-// ("type#id"), base64url encoded. The position only moves the start of
-// queries whose partition and bounds the service computes from the path's
-// org, so an edited cursor cannot reach another org; a malformed one is 400.
-func encodeCursor(pos string) string { return base64.RawURLEncoding.EncodeToString([]byte(pos)) }
-
-func decodeCursor(c string) (string, error) {
-	if c == "" {
-		return "", nil
-	}
-	b, err := base64.RawURLEncoding.DecodeString(c)
-	if err != nil || !dynamo.ValidSortKey(string(b)) || len(b) > 300 {
-		return "", dynamo.ErrBadCursor
-	}
-	return string(b), nil
 }
 
 func unique(ids ...string) []string {

@@ -2,47 +2,32 @@ package cognito
 
 import (
 	"context"
-	"fmt"
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
-	"github.com/gatehouse-dev/gatehouse/shared/app"
 )
 
-type deps struct {
-	client *lazyClient
-	pool   *Pool
-}
-
-func fromDeps(d *app.Deps) deps {
-	return d.Shared("cognito", func() any {
-		cfg, err := d.AWSConfig()
-		if err != nil {
-			panic(fmt.Sprintf("gatehouse: AWS configuration: %v", err))
+// NewClient returns a Cognito client for an AWS configuration, pointed at
+// endpoint when one is given (cognito-local).
+func NewClient(cfg aws.Config, endpoint string) *cip.Client {
+	return cip.NewFromConfig(cfg, func(o *cip.Options) {
+		if endpoint != "" {
+			o.BaseEndpoint = aws.String(endpoint)
 		}
-		c := &lazyClient{build: func() *cip.Client {
-			return cip.NewFromConfig(cfg, func(o *cip.Options) {
-				if ep := d.Config.CognitoEndpoint; ep != "" {
-					o.BaseEndpoint = aws.String(ep)
-				}
-			})
-		}}
-		return deps{client: c, pool: New(c, d.Config.UserPoolID)}
-	}).(deps)
+	})
 }
 
-// FromDeps returns the adapter for the configured pool, built once per Deps.
-func FromDeps(d *app.Deps) *Pool { return fromDeps(d).pool }
+// NewFromConfig returns the adapter of a pool with a client of its own,
+// built on first use.
+func NewFromConfig(cfg aws.Config, endpoint, poolID string) *Pool {
+	return New(&lazyClient{build: func() *cip.Client { return NewClient(cfg, endpoint) }}, poolID)
+}
 
-// ClientFromDeps returns the Cognito client of the configuration (the local
-// stack uses it to set up pools).
-func ClientFromDeps(d *app.Deps) *cip.Client { return fromDeps(d).client.get() }
-
-// lazyClient builds the Cognito client on its first call: building it
-// costs about a third of a hello-world function's whole cold start
-// (docs/performance.md), and most requests of the functions that link it
-// never call Cognito.
+// lazyClient builds the Cognito client on its first call: building it at
+// start cost members about a third of a hello-world function's whole cold
+// start (docs/performance.md), and most requests of the functions that link
+// it never call Cognito.
 type lazyClient struct {
 	once   sync.Once
 	build  func() *cip.Client
