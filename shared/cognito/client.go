@@ -19,15 +19,15 @@ func NewClient(cfg aws.Config, endpoint string) *cip.Client {
 }
 
 // NewFromConfig returns the adapter of a pool with a client of its own,
-// built on its first call.
+// built on first use.
 func NewFromConfig(cfg aws.Config, endpoint, poolID string) *Pool {
 	return New(&lazyClient{build: func() *cip.Client { return NewClient(cfg, endpoint) }}, poolID)
 }
 
-// lazyClient builds the Cognito client on its first call: building it
-// costs about a third of a hello-world function's whole cold start
-// (docs/performance.md), and most requests of the functions that link it
-// never call Cognito.
+// lazyClient builds the Cognito client on its first call: building it at
+// start cost members about a third of a hello-world function's whole cold
+// start (docs/performance.md), and most requests of the functions that link
+// it never call Cognito.
 type lazyClient struct {
 	once   sync.Once
 	build  func() *cip.Client

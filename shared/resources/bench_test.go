@@ -76,7 +76,7 @@ func newBenchOrg(b *testing.B) *benchOrg {
 		DisableValidateResponseChecksum: true,
 		APIOptions:                      []func(*smithymw.Stack) error{o.counter.Middleware, o.reads.middleware},
 	})
-	o.store = dynamo.New(client, "gatehouse-test", dynamo.Options{CursorKey: dynamotest.RandomKey()})
+	o.store = dynamotest.NewStore(client)
 	o.svc = resources.NewService(o.store, authz.NewCatalogue(authz.DefaultResourceTypes))
 	now := o.store.Now()
 	u := &gatehouse.User{ID: "owner", Email: "owner@example.com", Status: gatehouse.StatusActive, ResourceLimit: -1, CreatedAt: now, UpdatedAt: now}
@@ -120,7 +120,7 @@ func (o *benchOrg) seed(b *testing.B, n int, grants map[int][]authz.Grant) {
 		rs[i] = &dynamo.Resource{OrgID: o.orgID, Type: ref.Type, ID: ref.ID, Name: "resource " + ref.ID, OwnerID: "owner",
 			Grants: grants[i], Counted: []string{"owner"}, CreatedBy: "owner", CreatedAt: now, UpdatedAt: now, Version: 1}
 	}
-	if err := dynamo.SeedResourcesForTest(o.ctx, o.store, rs, 4); err != nil {
+	if err := o.env.SeedResources(o.ctx, rs, 4); err != nil {
 		b.Fatal(err)
 	}
 }
