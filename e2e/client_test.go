@@ -219,7 +219,13 @@ func TestClientResourcesAndCheckHappyPath(t *testing.T) {
 	ownerUser := newUser(t)
 	owner := api(t, ownerUser)
 	org := clientOrg(t, owner)
-	viewer := mbMember(t, ownerUser, org, "viewer")
+	viewer := newUser(t)
+	added, err := owner.PostOrgMembersWithResponse(ctx, org, client.MembersCreateInput{Email: oapitypes.Email(viewer.Email), Roles: []string{"viewer"}})
+	must(t, "add viewer", err, added.StatusCode(), http.StatusCreated, added.Body)
+	if added.JSON201.Invite == nil {
+		t.Fatalf("adding an existing account = %s, want an invite (rule 11)", added.Body)
+	}
+	acceptFromMailbox(t, viewer)
 
 	for _, id := range []string{"thermo-1", "thermo-2"} {
 		reg, err := owner.PostOrgResourcesWithResponse(ctx, org, client.RegisterInput{Type: "device", Id: id, Name: ptr("Thermostat " + id)})

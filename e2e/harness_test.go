@@ -17,7 +17,6 @@ package e2e
 //	                                 every request and response is checked against
 //	                                 the OpenAPI document (contract_test.go)
 //	requireProblem(t, status, raw, wantStatus, wantCode) -> apigw.Problem
-//	requireGatewayMessage(t, resp, wantStatus, wantMessage)  API Gateway's own {"message"}
 //	requireHandlerNotRun(t, resp)    the request never reached a function
 //	outbox(t)                        the emails of the local outbox, newest first
 //	emailsTo(t, addr)                the outbox's emails to one address, newest first
@@ -354,21 +353,6 @@ func requireProblemResponse(t testing.TB, r *Response, wantStatus int, wantCode 
 		t.Errorf("Content-Type %q, want application/problem+json", r.Header.Get("Content-Type"))
 	}
 	return requireProblem(t, r.Status, r.Body, wantStatus, wantCode)
-}
-
-// requireGatewayMessage checks an answer of API Gateway itself (not of a
-// function): {"message": "Unauthorized"} with 401, "Forbidden" with 403...
-func requireGatewayMessage(t testing.TB, r *Response, wantStatus int, wantMessage string) {
-	t.Helper()
-	if r.Status != wantStatus {
-		t.Fatalf("status %d, want %d; body %s", r.Status, wantStatus, r.Body)
-	}
-	var m struct {
-		Message string `json:"message"`
-	}
-	if err := json.Unmarshal(r.Body, &m); err != nil || m.Message != wantMessage {
-		t.Fatalf("body %s, want {\"message\":%q}", r.Body, wantMessage)
-	}
 }
 
 // requireRefusal checks a refusal of the authorizer as the function's guard
