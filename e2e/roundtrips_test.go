@@ -28,7 +28,7 @@ func (c rtCalls) String() string {
 }
 
 // rtExpected is the round-trip budget of each main API operation
-// (DESIGN.md section 9): each mutation is exactly one TransactWriteItems
+// (docs/performance.md): each mutation is exactly one TransactWriteItems
 // (the change, its counters and its audit event) plus the reads it needs;
 // no Scan anywhere. docs/performance.md shows the same table; a change in
 // either direction fails here, so an improvement updates both.
