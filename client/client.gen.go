@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/oapi-codegen/runtime"
+	openapi_types "github.com/oapi-codegen/runtime/types"
 )
 
 // Defines values for ErrorCode.
@@ -67,16 +68,55 @@ func (e ErrorCode) Valid() bool {
 
 // Defines values for MembersCreateInputActivation.
 const (
-	Display MembersCreateInputActivation = "display"
-	Email   MembersCreateInputActivation = "email"
+	MembersCreateInputActivationDisplay MembersCreateInputActivation = "display"
+	MembersCreateInputActivationEmail   MembersCreateInputActivation = "email"
 )
 
 // Valid indicates whether the value is a known member of the MembersCreateInputActivation enum.
 func (e MembersCreateInputActivation) Valid() bool {
 	switch e {
-	case Display:
+	case MembersCreateInputActivationDisplay:
 		return true
-	case Email:
+	case MembersCreateInputActivationEmail:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for OrgSettingsDefaultResourceAccess.
+const (
+	OrgSettingsDefaultResourceAccessAll     OrgSettingsDefaultResourceAccess = "all"
+	OrgSettingsDefaultResourceAccessGranted OrgSettingsDefaultResourceAccess = "granted"
+)
+
+// Valid indicates whether the value is a known member of the OrgSettingsDefaultResourceAccess enum.
+func (e OrgSettingsDefaultResourceAccess) Valid() bool {
+	switch e {
+	case OrgSettingsDefaultResourceAccessAll:
+		return true
+	case OrgSettingsDefaultResourceAccessGranted:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for OrgSettingsChangeDefaultResourceAccess.
+const (
+	OrgSettingsChangeDefaultResourceAccessAll         OrgSettingsChangeDefaultResourceAccess = "all"
+	OrgSettingsChangeDefaultResourceAccessGranted     OrgSettingsChangeDefaultResourceAccess = "granted"
+	OrgSettingsChangeDefaultResourceAccessLessThannil OrgSettingsChangeDefaultResourceAccess = "<nil>"
+)
+
+// Valid indicates whether the value is a known member of the OrgSettingsChangeDefaultResourceAccess enum.
+func (e OrgSettingsChangeDefaultResourceAccess) Valid() bool {
+	switch e {
+	case OrgSettingsChangeDefaultResourceAccessAll:
+		return true
+	case OrgSettingsChangeDefaultResourceAccessGranted:
+		return true
+	case OrgSettingsChangeDefaultResourceAccessLessThannil:
 		return true
 	default:
 		return false
@@ -170,6 +210,24 @@ func (e Reason) Valid() bool {
 	}
 }
 
+// Defines values for SentDelivery.
+const (
+	SentDeliveryEmail SentDelivery = "email"
+	SentDeliveryLink  SentDelivery = "link"
+)
+
+// Valid indicates whether the value is a known member of the SentDelivery enum.
+func (e SentDelivery) Valid() bool {
+	switch e {
+	case SentDeliveryEmail:
+		return true
+	case SentDeliveryLink:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for SignupMode.
 const (
 	Allowlist  SignupMode = "allowlist"
@@ -221,6 +279,27 @@ func (e Status) Valid() bool {
 	}
 }
 
+// Defines values for DeleteAdminUserParamsResources.
+const (
+	Delete   DeleteAdminUserParamsResources = "delete"
+	Retain   DeleteAdminUserParamsResources = "retain"
+	Transfer DeleteAdminUserParamsResources = "transfer"
+)
+
+// Valid indicates whether the value is a known member of the DeleteAdminUserParamsResources enum.
+func (e DeleteAdminUserParamsResources) Valid() bool {
+	switch e {
+	case Delete:
+		return true
+	case Retain:
+		return true
+	case Transfer:
+		return true
+	default:
+		return false
+	}
+}
+
 // APIToken APIToken is a secret bound to (user, org) for API access and embedded read-only views.
 type APIToken struct {
 	CreatedAt time.Time  `json:"createdAt"`
@@ -264,16 +343,16 @@ type Access struct {
 
 // Account Account is a user with its memberships, as GET /v1/me and the platform admin's account view show it.
 type Account struct {
-	CreatedAt     time.Time        `json:"createdAt"`
-	Email         string           `json:"email"`
-	EmailVerified bool             `json:"emailVerified"`
-	ExpiresAt     *time.Time       `json:"expiresAt,omitempty"`
-	Id            string           `json:"id"`
-	Language      *string          `json:"language,omitempty"`
-	Memberships   []MembershipView `json:"memberships"`
-	Name          *string          `json:"name,omitempty"`
-	Phone         *string          `json:"phone,omitempty"`
-	PlatformAdmin *bool            `json:"platformAdmin,omitempty"`
+	CreatedAt     time.Time           `json:"createdAt"`
+	Email         openapi_types.Email `json:"email"`
+	EmailVerified bool                `json:"emailVerified"`
+	ExpiresAt     *time.Time          `json:"expiresAt,omitempty"`
+	Id            string              `json:"id"`
+	Language      *string             `json:"language,omitempty"`
+	Memberships   []MembershipView    `json:"memberships"`
+	Name          *string             `json:"name,omitempty"`
+	Phone         *string             `json:"phone,omitempty"`
+	PlatformAdmin *bool               `json:"platformAdmin,omitempty"`
 
 	// ResourceLimit ResourceLimit is the default for memberships the user gets by sign-up
 	// (from the sign-up policy); -1 unlimited.
@@ -457,8 +536,8 @@ type GroupsRolesInput struct {
 
 // InvitesCreateInput CreateInput is the body of POST /v1/orgs/{orgId}/invites.
 type InvitesCreateInput struct {
-	Email     string     `json:"email"`
-	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+	Email     openapi_types.Email `json:"email"`
+	ExpiresAt *time.Time          `json:"expiresAt,omitempty"`
 
 	// MemberExpiresAt MemberExpiresAt is the expiry of the membership the invite gives.
 	MemberExpiresAt *time.Time `json:"memberExpiresAt,omitempty"`
@@ -468,12 +547,12 @@ type InvitesCreateInput struct {
 
 // InvitesView View is an invite as the API shows it: its status at the time of the request (a pending invite past its expiry shows as expired).
 type InvitesView struct {
-	AcceptedBy *string   `json:"acceptedBy,omitempty"`
-	CreatedAt  time.Time `json:"createdAt"`
-	Email      string    `json:"email"`
-	ExpiresAt  time.Time `json:"expiresAt"`
-	Id         string    `json:"id"`
-	InvitedBy  string    `json:"invitedBy"`
+	AcceptedBy *string             `json:"acceptedBy,omitempty"`
+	CreatedAt  time.Time           `json:"createdAt"`
+	Email      openapi_types.Email `json:"email"`
+	ExpiresAt  time.Time           `json:"expiresAt"`
+	Id         string              `json:"id"`
+	InvitedBy  string              `json:"invitedBy"`
 
 	// ManagedBy ManagedBy is set when a manager invited: the new member is managed by
 	// it (rule 7) and counts against its userLimit.
@@ -517,16 +596,16 @@ type LimitsUsage struct {
 // Member Member is a membership with its user's email and name, as the API shows it.
 type Member struct {
 	// AccountStatus The status of an account, a membership, an invite or an API token.
-	AccountStatus *Status    `json:"accountStatus,omitempty"`
-	CreatedAt     time.Time  `json:"createdAt"`
-	Email         *string    `json:"email,omitempty"`
-	ExpiresAt     *time.Time `json:"expiresAt,omitempty"`
-	Groups        *[]string  `json:"groups,omitempty"`
-	InvitedBy     *string    `json:"invitedBy,omitempty"`
-	ManagedBy     *string    `json:"managedBy,omitempty"`
-	ManagedCount  int        `json:"managedCount"`
-	Name          *string    `json:"name,omitempty"`
-	OrgId         string     `json:"orgId"`
+	AccountStatus *Status              `json:"accountStatus,omitempty"`
+	CreatedAt     time.Time            `json:"createdAt"`
+	Email         *openapi_types.Email `json:"email,omitempty"`
+	ExpiresAt     *time.Time           `json:"expiresAt,omitempty"`
+	Groups        *[]string            `json:"groups,omitempty"`
+	InvitedBy     *string              `json:"invitedBy,omitempty"`
+	ManagedBy     *string              `json:"managedBy,omitempty"`
+	ManagedCount  int                  `json:"managedCount"`
+	Name          *string              `json:"name,omitempty"`
+	OrgId         string               `json:"orgId"`
 
 	// PendingInvites PendingInvites are the invites this manager made that hold one of its
 	// managed slots until accepted, revoked or expired: ManagedCount +
@@ -557,7 +636,7 @@ type MembersCreateInput struct {
 	// sent); used when no password is given. By default "display" where the
 	// org may mint accounts (rule 11), else "email".
 	Activation       *MembersCreateInputActivation `json:"activation,omitempty"`
-	Email            string                        `json:"email"`
+	Email            openapi_types.Email           `json:"email"`
 	EmailVerified    *bool                         `json:"emailVerified,omitempty"`
 	Enabled          *bool                         `json:"enabled,omitempty"`
 	ExpiresAt        *time.Time                    `json:"expiresAt,omitempty"`
@@ -679,13 +758,19 @@ type OrgInput struct {
 
 // OrgSettings OrgSettings are the org's own settings.
 type OrgSettings struct {
-	DefaultResourceAccess string `json:"defaultResourceAccess"`
+	DefaultResourceAccess OrgSettingsDefaultResourceAccess `json:"defaultResourceAccess"`
 }
+
+// OrgSettingsDefaultResourceAccess defines model for OrgSettings.DefaultResourceAccess.
+type OrgSettingsDefaultResourceAccess string
 
 // OrgSettingsChange OrgSettingsChange changes org settings.
 type OrgSettingsChange struct {
-	DefaultResourceAccess *string `json:"defaultResourceAccess,omitempty"`
+	DefaultResourceAccess *OrgSettingsChangeDefaultResourceAccess `json:"defaultResourceAccess,omitempty"`
 }
+
+// OrgSettingsChangeDefaultResourceAccess defines model for OrgSettingsChange.DefaultResourceAccess.
+type OrgSettingsChangeDefaultResourceAccess string
 
 // Permissions Permissions is the answer of GET /v1/permissions.
 type Permissions struct {
@@ -696,8 +781,8 @@ type Permissions struct {
 
 // PolicyInput PolicyInput is the body of PUT /v1/admin/signup-policy.
 type PolicyInput struct {
-	AllowedDomains *[]string `json:"allowedDomains,omitempty"`
-	AllowedEmails  *[]string `json:"allowedEmails,omitempty"`
+	AllowedDomains *[]string              `json:"allowedDomains,omitempty"`
+	AllowedEmails  *[]openapi_types.Email `json:"allowedEmails,omitempty"`
 
 	// DefaultResourceLimit DefaultResourceLimit is the resourceLimit of accounts that sign up;
 	// -1 is unlimited.
@@ -810,21 +895,24 @@ type RolesInput struct {
 
 // Sent Sent is the answer of create and resend: the invite, how it was delivered and, when it was not emailed, the accept link for the inviter to pass on.
 type Sent struct {
-	AcceptUrl *string `json:"acceptUrl,omitempty"`
-	Delivery  string  `json:"delivery"`
+	AcceptUrl *string      `json:"acceptUrl,omitempty"`
+	Delivery  SentDelivery `json:"delivery"`
 
 	// Invite View is an invite as the API shows it: its status at the time of the request (a pending invite past its expiry shows as expired).
 	Invite InvitesView `json:"invite"`
 }
+
+// SentDelivery defines model for Sent.Delivery.
+type SentDelivery string
 
 // SignupMode Who may sign up: anyone (open), the allowed emails and domains (allowlist), or only invitees (invite_only).
 type SignupMode string
 
 // SignupPolicy SignupPolicy is the platform-wide sign-up policy.
 type SignupPolicy struct {
-	AllowedDomains       *[]string `json:"allowedDomains,omitempty"`
-	AllowedEmails        *[]string `json:"allowedEmails,omitempty"`
-	DefaultResourceLimit int       `json:"defaultResourceLimit"`
+	AllowedDomains       *[]string              `json:"allowedDomains,omitempty"`
+	AllowedEmails        *[]openapi_types.Email `json:"allowedEmails,omitempty"`
+	DefaultResourceLimit int                    `json:"defaultResourceLimit"`
 
 	// Mode Who may sign up: anyone (open), the allowed emails and domains (allowlist), or only invitees (invite_only).
 	Mode        SignupMode `json:"mode"`
@@ -889,15 +977,15 @@ type Update struct {
 
 // User User is a global identity; its ID is the Cognito sub.
 type User struct {
-	CreatedAt     time.Time  `json:"createdAt"`
-	Email         string     `json:"email"`
-	EmailVerified bool       `json:"emailVerified"`
-	ExpiresAt     *time.Time `json:"expiresAt,omitempty"`
-	Id            string     `json:"id"`
-	Language      *string    `json:"language,omitempty"`
-	Name          *string    `json:"name,omitempty"`
-	Phone         *string    `json:"phone,omitempty"`
-	PlatformAdmin *bool      `json:"platformAdmin,omitempty"`
+	CreatedAt     time.Time           `json:"createdAt"`
+	Email         openapi_types.Email `json:"email"`
+	EmailVerified bool                `json:"emailVerified"`
+	ExpiresAt     *time.Time          `json:"expiresAt,omitempty"`
+	Id            string              `json:"id"`
+	Language      *string             `json:"language,omitempty"`
+	Name          *string             `json:"name,omitempty"`
+	Phone         *string             `json:"phone,omitempty"`
+	PlatformAdmin *bool               `json:"platformAdmin,omitempty"`
 
 	// ResourceLimit ResourceLimit is the default for memberships the user gets by sign-up
 	// (from the sign-up policy); -1 unlimited.
@@ -948,9 +1036,12 @@ type GetAdminUsersParams struct {
 
 // DeleteAdminUserParams defines parameters for DeleteAdminUser.
 type DeleteAdminUserParams struct {
-	Resources  *string `form:"resources,omitempty" json:"resources,omitempty"`
-	TransferTo *string `form:"transferTo,omitempty" json:"transferTo,omitempty"`
+	Resources  *DeleteAdminUserParamsResources `form:"resources,omitempty" json:"resources,omitempty"`
+	TransferTo *string                         `form:"transferTo,omitempty" json:"transferTo,omitempty"`
 }
+
+// DeleteAdminUserParamsResources defines parameters for DeleteAdminUser.
+type DeleteAdminUserParamsResources string
 
 // GetOrgAuditParams defines parameters for GetOrgAudit.
 type GetOrgAuditParams struct {

@@ -48,6 +48,7 @@ func TestContractCheckCatchesMismatches(t *testing.T) {
 		{"a missing required property", "GET", "/v1/me", "a.b.c", "", 200, json,
 			strings.Replace(me, `"status":"active",`, ``, 1), "does not match"},
 		{"an undeclared status", "GET", "/v1/me", "a.b.c", "", http.StatusTeapot, problem, notFound, "does not match"},
+		{"a problem sent as plain JSON", "GET", "/v1/orgs/o1", "a.b.c", "", 404, json, notFound, "does not match"},
 		{"a problem with an unknown code", "GET", "/v1/orgs/o1", "a.b.c", "", 404, problem,
 			strings.Replace(notFound, `"code":"not_found"`, `"code":"gone"`, 1), "does not match"},
 		{"a refused body answered 2xx", "PATCH", "/v1/me", "a.b.c", `{"nickname":"x"}`, 200, json, me, "the document refuses"},

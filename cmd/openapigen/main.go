@@ -17,26 +17,19 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
 
-	"github.com/gatehouse-dev/gatehouse/shared/accounts"
-	"github.com/gatehouse-dev/gatehouse/shared/activation"
-	"github.com/gatehouse-dev/gatehouse/shared/admin"
 	"github.com/gatehouse-dev/gatehouse/shared/apigw"
-	"github.com/gatehouse-dev/gatehouse/shared/audit"
-	"github.com/gatehouse-dev/gatehouse/shared/groups"
-	"github.com/gatehouse-dev/gatehouse/shared/invites"
-	"github.com/gatehouse-dev/gatehouse/shared/limits"
-	"github.com/gatehouse-dev/gatehouse/shared/members"
+	"github.com/gatehouse-dev/gatehouse/shared/app"
+	"github.com/gatehouse-dev/gatehouse/shared/authz"
 	"github.com/gatehouse-dev/gatehouse/shared/openapi"
-	"github.com/gatehouse-dev/gatehouse/shared/resources"
-	"github.com/gatehouse-dev/gatehouse/shared/roles"
-	"github.com/gatehouse-dev/gatehouse/shared/suborgs"
-	"github.com/gatehouse-dev/gatehouse/shared/tokens"
+	"github.com/gatehouse-dev/gatehouse/shared/routes"
+	"github.com/gatehouse-dev/gatehouse/shared/wiring"
 	"github.com/invopop/jsonschema"
 )
 
@@ -101,7 +94,11 @@ func Generate(root string) ([]File, error) {
 	if err != nil {
 		return nil, err
 	}
-	doc, err := openapi.Generate(Endpoints(), openapi.Options{
+	eps, err := Endpoints()
+	if err != nil {
+		return nil, err
+	}
+	doc, err := openapi.Generate(eps, openapi.Options{
 		Version:  "1.0.0",
 		Servers:  Servers,
 		Reasons:  reasons,
@@ -131,27 +128,32 @@ var Servers = []openapi.Server{
 }
 
 // Endpoints lists the endpoints of every HTTP function, from the muxes the
-// functions serve (built without services: registration only).
-func Endpoints() []apigw.Endpoint {
-	muxes := []*apigw.Mux{
-		accounts.NewMeMux(nil, nil),
-		accounts.NewOrgsMux(nil, nil, func(m *apigw.Mux) { suborgs.Register(m, nil) }),
-		members.NewMux(nil, nil),
-		invites.NewMux(nil, nil),
-		activation.NewMux(nil, nil),
-		roles.NewMux(nil, nil),
-		groups.NewMux(nil, nil),
-		resources.NewMux(nil, nil),
-		tokens.NewMux(nil, nil),
-		limits.NewMux(nil, nil),
-		audit.NewMux(nil, nil),
-		admin.NewMux(nil, nil),
+// wiring table (shared/wiring) builds, exactly as the functions run them.
+// Building calls nothing: the endpoints are unreachable on purpose.
+func Endpoints() ([]apigw.Endpoint, error) {
+	dir, err := os.MkdirTemp("", "openapigen-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	const nowhere = "http://127.0.0.1:1"
+	d := app.NewDeps(app.Config{
+		Region: "us-east-1", Table: "openapigen", UserPoolID: "us-east-1_openapigen", ClientID: "openapigen",
+		DynamoDBEndpoint: nowhere, CognitoEndpoint: nowhere, Issuer: nowhere + "/us-east-1_openapigen",
+		JWKSURL: nowhere + "/jwks.json", OutboxDir: dir, ResourceTypes: authz.DefaultResourceTypes,
+	})
+	d.Log = slog.New(slog.DiscardHandler)
+	built, err := wiring.Build(d)
+	if err != nil {
+		return nil, fmt.Errorf("build the functions: %w", err)
 	}
 	var out []apigw.Endpoint
-	for _, m := range muxes {
-		out = append(out, m.Endpoints()...)
+	for _, name := range routes.HTTPFunctions {
+		if f := built[name]; f.Mux != nil {
+			out = append(out, f.Mux.Endpoints()...)
+		}
 	}
-	return out
+	return out, nil
 }
 
 // Reasons reads the values of the Reason* constants of the gatehouse

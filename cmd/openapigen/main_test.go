@@ -10,6 +10,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/gatehouse-dev/gatehouse/shared/apigw"
 	"github.com/gatehouse-dev/gatehouse/shared/gatehouse"
 	"github.com/gatehouse-dev/gatehouse/shared/routes"
 )
@@ -125,6 +126,64 @@ func TestReasonsAreTheGatehouseConstants(t *testing.T) {
 	for _, want := range []string{gatehouse.ReasonDisabled, gatehouse.ReasonMissingPerm, gatehouse.ReasonNotPlatformAdmin, gatehouse.ReasonUnauthenticated} {
 		if !slices.Contains(got, want) {
 			t.Errorf("Reasons = %v, missing %q", got, want)
+		}
+	}
+}
+
+// TestPageLimitsMatchTheCode: the limit parameter the document states is
+// the one apigw.PageQuery enforces.
+func TestPageLimitsMatchTheCode(t *testing.T) {
+	files, err := generated()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Paths map[string]map[string]struct {
+			Parameters []struct {
+				Name   string         `json:"name"`
+				Schema map[string]any `json:"schema"`
+			} `json:"parameters"`
+		} `json:"paths"`
+	}
+	if err := json.Unmarshal(files[0].Data, &doc); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for path, ops := range doc.Paths {
+		for _, p := range ops["get"].Parameters {
+			if p.Name != "limit" {
+				continue
+			}
+			n++
+			if p.Schema["maximum"] != float64(apigw.MaxPageLimit) || p.Schema["default"] != float64(apigw.DefaultPageLimit) || p.Schema["minimum"] != float64(1) {
+				t.Errorf("GET %s limit %v, want 1 to %d, default %d", path, p.Schema, apigw.MaxPageLimit, apigw.DefaultPageLimit)
+			}
+		}
+	}
+	if n == 0 {
+		t.Errorf("no list takes a limit")
+	}
+}
+
+// TestErrorsDocListsEveryCodeAndReason: docs/errors.md, which says what a
+// client should do about each refusal, names every code and reason the
+// document declares.
+func TestErrorsDocListsEveryCodeAndReason(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/errors.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	reasons, err := Reasons("../../shared/gatehouse")
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := reasons
+	for c := range gatehouse.HTTPStatus {
+		names = append(names, string(c))
+	}
+	for _, n := range names {
+		if !strings.Contains(string(doc), "| `"+n+"` |") {
+			t.Errorf("docs/errors.md has no row for `%s`", n)
 		}
 	}
 }

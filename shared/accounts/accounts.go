@@ -124,7 +124,7 @@ type OrgInput struct {
 
 // OrgSettingsChange changes org settings.
 type OrgSettingsChange struct {
-	DefaultResourceAccess *string `json:"defaultResourceAccess"`
+	DefaultResourceAccess *string `json:"defaultResourceAccess" jsonschema:"enum=granted,enum=all"`
 }
 
 func (in *OrgInput) validate(create bool) error {

@@ -400,7 +400,7 @@ type UsersQuery struct {
 // becomes of the account's resources (retain, transfer or delete) and, to
 // transfer, to whom.
 type DeleteQuery struct {
-	Resources  string `query:"resources"`
+	Resources  string `query:"resources" jsonschema:"enum=retain,enum=transfer,enum=delete,default=retain"`
 	TransferTo string `query:"transferTo"`
 }
 

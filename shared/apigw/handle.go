@@ -172,7 +172,7 @@ const (
 // PageQuery is the query of every list: limit (1-100, default 50) and the
 // cursor of the page to read. Embed it in a list's query type.
 type PageQuery struct {
-	Limit  int    `query:"limit"`
+	Limit  int    `query:"limit" jsonschema:"minimum=1,maximum=100,default=50"`
 	Cursor string `query:"cursor"`
 }
 

@@ -96,7 +96,7 @@ func SubjectOf(st Standing, now time.Time) (Subject, *time.Time, *Refusal) {
 		// bind the sub-org's roles (rule 5, rule 3).
 		sub.InheritedAdmin = true
 		sub.InheritedReadonly, sub.InheritedResourceReadonly = inherited.Readonly, inherited.ResourceReadonly
-		ceiling = earliestOwn(ceiling, ownUsable, inherited.ExpiresAt)
+		ceiling = laterCeiling(ceiling, ownUsable, inherited.ExpiresAt)
 	}
 	return sub, earliest(st.User.ExpiresAt, ceiling), nil
 }
@@ -152,12 +152,12 @@ func earliest(a, b *time.Time) *time.Time {
 	return a
 }
 
-// earliestOwn is the ceiling when authority comes from both the org's own
+// laterCeiling is the ceiling when authority comes from both the org's own
 // membership and an ancestor's: whatever the caller gives under it must end
 // when the authority it acted with does, so the later of the two bounds it
 // (the caller holds authority until both have ended).
-func earliestOwn(own *time.Time, ownUsable bool, inherited *time.Time) *time.Time {
-	if !ownUsable || later(own, inherited) {
+func laterCeiling(own *time.Time, ownUsable bool, inherited *time.Time) *time.Time {
+	if !ownUsable || later(inherited, own) {
 		return inherited
 	}
 	return own

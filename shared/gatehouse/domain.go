@@ -76,7 +76,7 @@ const (
 
 // OrgSettings are the org's own settings.
 type OrgSettings struct {
-	DefaultResourceAccess string `json:"defaultResourceAccess"`
+	DefaultResourceAccess string `json:"defaultResourceAccess" jsonschema:"enum=granted,enum=all"`
 }
 
 // Quotas are an org's limits; -1 (or absent) is unlimited.

@@ -139,7 +139,7 @@ type CreateInput struct {
 // to pass on.
 type Sent struct {
 	Invite    View   `json:"invite"`
-	Delivery  string `json:"delivery"`
+	Delivery  string `json:"delivery" jsonschema:"enum=email,enum=link"`
 	AcceptURL string `json:"acceptUrl,omitempty"`
 }
 

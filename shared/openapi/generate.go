@@ -180,7 +180,8 @@ func tags() []any {
 		routes.FnMe:        "The caller's own account, the permission catalogue and this document.",
 		routes.FnOrgs:      "Orgs and sub-orgs.",
 		routes.FnMembers:   "Members of an org: created directly, changed, removed; leaving an org.",
-		routes.FnInvites:   "Invitations by email, their acceptance, and account activation.",
+		routes.FnInvites:   "Invitations by email and their acceptance.",
+		routes.FnActivate:  "Account activation: a password for an account created with an activation link.",
 		routes.FnRoles:     "Built-in and custom roles.",
 		routes.FnGroups:    "Groups of members and the roles they carry.",
 		routes.FnResources: "Resources registered by the product, their grants, and the check API.",
@@ -191,6 +192,9 @@ func tags() []any {
 	}
 	var out []any
 	for _, fn := range routes.HTTPFunctions {
+		if !slices.ContainsFunc(routes.Table, func(r routes.Route) bool { return r.Function == fn }) {
+			continue // the $default route's function serves no operation
+		}
 		out = append(out, map[string]any{"name": fn, "description": desc[fn]})
 	}
 	return out
@@ -261,7 +265,7 @@ var problemStatuses = []problemStatus{
 	{http.StatusBadRequest, "ValidationFailed", gatehouse.CodeValidation, "", "",
 		"The request is not valid: `errors` lists each invalid field. Fix the request; repeating it unchanged fails again.",
 		"the request is not valid"},
-	{http.StatusUnauthorized, "Unauthenticated", gatehouse.CodeUnauthenticated, "", "",
+	{http.StatusUnauthorized, "Unauthenticated", gatehouse.CodeUnauthenticated, gatehouse.ReasonUnauthenticated, "",
 		"No credential, or one that is malformed, expired, revoked or issued to another client. Refresh the access token or sign in again.",
 		"the credential is missing, invalid or expired"},
 	{http.StatusForbidden, "Forbidden", gatehouse.CodeForbidden, gatehouse.ReasonMissingPerm, "",
@@ -280,7 +284,7 @@ var problemStatuses = []problemStatus{
 	{http.StatusInternalServerError, "Internal", gatehouse.CodeInternal, "", "",
 		"An unexpected failure; the details are in the server's logs under the request id. Retry later.",
 		"internal error"},
-	{http.StatusServiceUnavailable, "Unavailable", gatehouse.CodeUnavailable, "", "",
+	{http.StatusServiceUnavailable, "Unavailable", gatehouse.CodeUnavailable, gatehouse.ReasonUnavailable, "",
 		"A service Gatehouse depends on (Cognito, email) failed. What was done is kept; repeating the request converges.",
 		"the identity provider is unavailable; retry"},
 }

@@ -32,17 +32,24 @@ type none struct{}
 
 // body has one field of each kind settleFields decides on.
 type body struct {
-	Name      string                `json:"name"`
-	Note      string                `json:"note,omitempty"`
-	When      time.Time             `json:"when,omitzero"`
-	Mode      *gatehouse.SignupMode `json:"mode" jsonschema:"default=open"`
-	Enabled   *bool                 `json:"enabled"`
-	Limit     int                   `json:"limit" jsonschema:"default=-1"`
-	Raw       json.RawMessage       `json:"raw"`
-	Emails    []string              `json:"emails"`
-	Status    gatehouse.Status      `json:"status"`
-	Internal  int                   `json:"-"`
-	unexposed int
+	Name     string                `json:"name"`
+	Note     string                `json:"note,omitempty"`
+	When     time.Time             `json:"when,omitzero"`
+	Mode     *gatehouse.SignupMode `json:"mode" jsonschema:"default=open"`
+	Enabled  *bool                 `json:"enabled"`
+	Limit    int                   `json:"limit" jsonschema:"default=-1"`
+	Raw      json.RawMessage       `json:"raw"`
+	Emails   []string              `json:"emails"`
+	Status   gatehouse.Status      `json:"status"`
+	Internal int                   `json:"-"`
+	*inner   `json:",omitempty"`
+	Owner    string   `json:"ownerEmail,omitempty"`
+	Allowed  []string `json:"allowedEmails,omitempty"`
+}
+
+// inner is embedded through an optional pointer: its fields are optional.
+type inner struct {
+	Deep string `json:"deep"`
 }
 
 type optionalBody struct {
@@ -114,7 +121,7 @@ func TestFieldsRequiredNullableDefault(t *testing.T) {
 		t.Errorf("required = %v, want %v (omitempty, omitzero, pointers, defaults and raw JSON are optional)", required, want)
 	}
 	props := s["properties"].(map[string]any)
-	for _, name := range []string{"Internal", "unexposed", "-"} {
+	for _, name := range []string{"Internal", "-"} {
 		if _, ok := props[name]; ok {
 			t.Errorf("property %q is in the schema; want only JSON fields", name)
 		}
@@ -128,11 +135,16 @@ func TestFieldsRequiredNullableDefault(t *testing.T) {
 		{"limit", "default", float64(-1)},
 		{"when", "format", "date-time"},
 		{"status", "$ref", "#/components/schemas/Status"},
+		{"ownerEmail", "format", "email"},
+		{"deep", "type", "string"},
 	}
 	for _, tt := range tests {
 		if got := at(t, props, tt.prop, tt.key); !reflect.DeepEqual(got, tt.want) {
 			t.Errorf("%s.%s = %v, want %v", tt.prop, tt.key, got, tt.want)
 		}
+	}
+	if got := at(t, props, "allowedEmails", "items", "format"); got != "email" {
+		t.Errorf("allowedEmails items format = %v, want email", got)
 	}
 	if s["additionalProperties"] != false {
 		t.Errorf("additionalProperties = %v, want false: bodies are decoded strictly", s["additionalProperties"])

@@ -323,6 +323,7 @@ func settleFields(t reflect.Type, def map[string]any) {
 		if !ok {
 			continue
 		}
+		emailFormat(f, p)
 		if _, ok := p["default"]; !ok || deref(f.typ).Kind() == reflect.Slice {
 			if d, ok := tagDefault(f); ok {
 				// invopop drops a field's tags when its type is a
@@ -351,6 +352,21 @@ func settleFields(t reflect.Type, def map[string]any) {
 	}
 	sort.Strings(names)
 	def["required"] = names
+}
+
+// emailFormat gives the properties that hold email addresses (named
+// email, ...Email, or a list named ...Emails) the format email: one
+// naming rule of the API rather than a tag on every type.
+func emailFormat(f field, p map[string]any) {
+	kind := deref(f.typ).Kind()
+	switch {
+	case kind == reflect.String && (f.name == "email" || strings.HasSuffix(f.name, "Email")):
+		p["format"] = "email"
+	case kind == reflect.Slice && deref(f.typ).Elem().Kind() == reflect.String && strings.HasSuffix(f.name, "Emails"):
+		if items, ok := p["items"].(map[string]any); ok {
+			items["format"] = "email"
+		}
+	}
 }
 
 // tagDefault reads `jsonschema:"default=..."` of a field, typed as the
