@@ -58,7 +58,7 @@ var rtExpected = []struct {
 	{"GET /v1/orgs/{orgId}/resources", rtCalls{"BatchGetItem": 2, "Query": 1}, false},
 	{"POST /v1/orgs/{orgId}/authorize", rtCalls{"BatchGetItem": 2}, false},
 	// The check batch: the authorizer's read, then the snapshot's 104
-	// keys in two BatchGetItem calls made in parallel (DESIGN.md section 9:
+	// keys in two BatchGetItem calls made in parallel (docs/performance.md:
 	// at most 2 for 100 checks).
 	{"POST /v1/orgs/{orgId}/authorize (100 checks)", rtCalls{"BatchGetItem": 3}, false},
 	// What a member sees: the authorizer, the snapshot, one query per

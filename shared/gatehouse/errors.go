@@ -18,7 +18,7 @@ import (
 // Code is a stable, machine-readable error code of the API contract.
 type Code string
 
-// The error codes of the API (README.md, "Calling the API").
+// The error codes of the API (docs/errors.md).
 const (
 	CodeUnauthenticated  Code = "unauthenticated"
 	CodeForbidden        Code = "forbidden"
@@ -50,7 +50,7 @@ var HTTPStatus = map[Code]int{
 	CodeInternal:         http.StatusInternalServerError,
 }
 
-// Reasons for CodeForbidden, so a client knows why (README.md, "Calling the API").
+// Reasons for CodeForbidden, so a client knows why (docs/errors.md).
 const (
 	ReasonNotMember         = "not_member"
 	ReasonMissingPerm       = "missing_permission"
