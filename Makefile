@@ -51,7 +51,7 @@ build:
 		CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build $(GOFLAGS_LAMBDA) -o build/$$fn/bootstrap ./functions/$$fn || exit 1; \
 	done
 
-## bench: every budget of DESIGN.md section 9 as ratios against same-run baselines (docs/performance.md).
+## bench: every performance budget as ratios against same-run baselines (docs/performance.md).
 bench: deps build
 	cd bench && $(GO) run ./cmd/benchreport -root .. -count 6 -write ../docs/performance.md
 

@@ -32,8 +32,8 @@ const (
 	relChild   relation = "child"
 )
 
-// rsExpectAllowed is the documented outcome at the gate (DESIGN.md section
-// 3): in its own org a member passes Member routes and the Permission routes
+// rsExpectAllowed is the documented outcome at the gate (docs/rules.md):
+// in its own org a member passes Member routes and the Permission routes
 // its role holds; in a child org only owners and admins of the org pass, as
 // admins (rule 5); in the parent and in siblings nobody passes.
 func rsExpectAllowed(cat *authz.Catalogue, role string, rel relation, route routes.Route, params map[string]string) bool {

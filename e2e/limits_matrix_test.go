@@ -11,7 +11,7 @@ import (
 	"github.com/gatehouse-dev/gatehouse/shared/limits"
 )
 
-// The -1 / 0 / N matrix of both member limits (DESIGN.md section 4), the
+// The -1 / 0 / N matrix of both member limits (docs/rules.md, Limits), the
 // seats pending invites hold, and the expiry ceiling (rule 8), through the
 // whole stack. Helpers are prefixed with lx.
 

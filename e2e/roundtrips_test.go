@@ -28,7 +28,7 @@ func (c rtCalls) String() string {
 }
 
 // rtExpected is the round-trip budget of each main API operation
-// (DESIGN.md section 9): each mutation is exactly one TransactWriteItems
+// (docs/performance.md): each mutation is exactly one TransactWriteItems
 // (the change, its counters and its audit event) plus the reads it needs;
 // no Scan anywhere. docs/performance.md shows the same table; a change in
 // either direction fails here, so an improvement updates both.
@@ -58,7 +58,7 @@ var rtExpected = []struct {
 	{"GET /v1/orgs/{orgId}/resources", rtCalls{"BatchGetItem": 2, "Query": 1}, false},
 	{"POST /v1/orgs/{orgId}/authorize", rtCalls{"BatchGetItem": 2}, false},
 	// The check batch: the authorizer's read, then the snapshot's 104
-	// keys in two BatchGetItem calls made in parallel (DESIGN.md section 9:
+	// keys in two BatchGetItem calls made in parallel (docs/performance.md:
 	// at most 2 for 100 checks).
 	{"POST /v1/orgs/{orgId}/authorize (100 checks)", rtCalls{"BatchGetItem": 3}, false},
 	// What a member sees: the authorizer, the snapshot, one query per

@@ -25,7 +25,7 @@ type Auth struct {
 func newAuth(stack awscdk.Stack, props *GatehouseStackProps, triggers awslambda.IFunction) *Auth {
 	pool := awscognito.NewUserPool(stack, jsii.String("UserPool"), &awscognito.UserPoolProps{
 		// The email is the username: sign-up and sign-in by email, matched
-		// case-insensitively (DESIGN.md: unique, the login).
+		// case-insensitively (docs/data-model.md: unique, the login).
 		SignInAliases:       &awscognito.SignInAliases{Email: jsii.Bool(true)},
 		SignInCaseSensitive: jsii.Bool(false),
 		AutoVerify:          &awscognito.AutoVerifiedAttrs{Email: jsii.Bool(true)},

@@ -8,7 +8,7 @@ import (
 	"github.com/gatehouse-dev/gatehouse/shared/routes"
 )
 
-// sweepInterval is how often the expiration sweep runs (DESIGN.md 5).
+// sweepInterval is how often the expiration sweep runs (docs/limits-and-expiry.md).
 const sweepInterval = 5
 
 // newSweepSchedule runs the sweeper every sweepInterval minutes. A missed or

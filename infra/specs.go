@@ -23,7 +23,7 @@ var (
 	// updates, new audit events (PutItem) and guards (ConditionCheckItem).
 	tableTransactUpdate = append(tableRead[:len(tableRead):len(tableRead)], "UpdateItem", "PutItem", "ConditionCheckItem")
 	// tableCRUD: every item action a service uses; never Scan (no scans on
-	// request paths, DESIGN.md 9), never table management.
+	// request paths, docs/performance.md), never table management.
 	tableCRUD = append(tableTransactUpdate[:len(tableTransactUpdate):len(tableTransactUpdate)], "DeleteItem")
 
 	// cognitoUsers: the user lifecycle (create directly, activate, disable,

@@ -1,5 +1,5 @@
 // Package localstack runs Gatehouse on one machine with no AWS account
-// (DESIGN.md section 8): DynamoDB served in-process by minidyn, Cognito by
+// (docs/local-stack.md): DynamoDB served in-process by minidyn, Cognito by
 // cognito-local (a child process), an API Gateway HTTP API emulator that
 // runs the real authorizer and function handlers on payload 2.0 events, a
 // Lambda Invoke endpoint that runs the real Cognito triggers, and the

@@ -17,7 +17,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 )
 
-// The authorizer budget (DESIGN.md section 9) as ratios measured in one
+// The authorizer budget (docs/performance.md) as ratios measured in one
 // run: a whole decision with a warm JWKS and a warm membership cache against
 // the practical floor, a bare RS256 verification of the same token with the
 // same public key. make bench prints the ratios of the paired benchmarks

@@ -1,5 +1,5 @@
 // Package authz is Gatehouse's permission model: the permission catalogue,
-// the built-in roles and the evaluator of DESIGN.md section 3.
+// the built-in roles and the evaluator of docs/rules.md.
 //
 // Everything here is pure: the evaluator decides over a Snapshot loaded
 // beforehand and does no I/O, so the authorizer, the services and the check

@@ -10,7 +10,7 @@ import (
 	"github.com/gatehouse-dev/gatehouse/shared/authz"
 )
 
-// The reference implementation: DESIGN.md section 3 transcribed as plainly as
+// The reference implementation: docs/rules.md transcribed as plainly as
 // possible, with none of the evaluator's precomputation. The property test
 // compares the evaluator with it on random orgs, subjects and resources.
 

@@ -179,7 +179,7 @@ func cmpOr(a, b string) string {
 	return b
 }
 
-// DESIGN.md section 4: 100 concurrent invites against a remaining quota of
+// docs/rules.md, Limits: 100 concurrent invites against a remaining quota of
 // 5 create exactly 5, because a pending invite holds a seat.
 func TestConcurrentInvitesAgainstQuotas(t *testing.T) {
 	t.Parallel()

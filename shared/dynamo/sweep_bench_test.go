@@ -21,7 +21,7 @@ import (
 	"github.com/gatehouse-dev/gatehouse/shared/sweep"
 )
 
-// The sweep budget (DESIGN.md section 9): items read per run within 10% of
+// The sweep budget (docs/performance.md): items read per run within 10% of
 // the items expired, whatever the number of users. BenchmarkSweepScale
 // seeds a table with 10,000 then 100,000 members, 1,000 of them expired
 // in both, runs the sweep once and reports the items DynamoDB read per

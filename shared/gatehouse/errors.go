@@ -18,7 +18,7 @@ import (
 // Code is a stable, machine-readable error code of the API contract.
 type Code string
 
-// The error codes of DESIGN.md section 7.
+// The error codes of the API (docs/errors.md).
 const (
 	CodeUnauthenticated  Code = "unauthenticated"
 	CodeForbidden        Code = "forbidden"
@@ -50,7 +50,7 @@ var HTTPStatus = map[Code]int{
 	CodeInternal:         http.StatusInternalServerError,
 }
 
-// Reasons for CodeForbidden, so a client knows why (DESIGN.md section 6).
+// Reasons for CodeForbidden, so a client knows why (docs/errors.md).
 const (
 	ReasonNotMember         = "not_member"
 	ReasonMissingPerm       = "missing_permission"

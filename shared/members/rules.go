@@ -1,6 +1,6 @@
 // Package members is the membership use case: list, read, create users
 // directly, change flags, expiry, roles and limits, remove and leave. It
-// enforces the rules of DESIGN.md section 3 that need data (no escalation,
+// enforces the rules of docs/rules.md that need data (no escalation,
 // managers act only on the members they manage, the expiry ceiling); the
 // store enforces the ones that need atomicity (last owner, quotas, user
 // limits) as conditions of one transaction per mutation.

@@ -21,7 +21,7 @@ import (
 	"github.com/gatehouse-dev/gatehouse/shared/resources"
 )
 
-// The check API and listing budgets (DESIGN.md section 9), measured
+// The check API and listing budgets (docs/performance.md), measured
 // against minidyn by make bench: a batch of 100 checks against one check
 // in the same loop, and the items DynamoDB reads for each page of "what
 // may this member see" in orgs of 1,000 and 100,000 resources.

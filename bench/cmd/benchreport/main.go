@@ -1,5 +1,5 @@
 // Command benchreport runs Gatehouse's benchmarks (make bench) and prints
-// the budgets of DESIGN.md section 9 as a table: each figure against a
+// the budgets of docs/performance.md as a table: each figure against a
 // baseline measured in the same run, their ratio, the target and whether
 // it is met. With -write it also puts the table, the details and the
 // machine into docs/performance.md, between its generated-section markers.
