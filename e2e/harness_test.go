@@ -2,8 +2,9 @@ package e2e
 
 // The shared end-to-end harness. Helpers, all safe for parallel tests:
 //
-//	stack()                          the running *localstack.Stack (Store(), MiniDyn,
-//	                                 Cognito(), OutboxDir, StopCognito/StartCognito, Sweep...)
+//	stack()                          the running local stack with the harness's hooks
+//	                                 (hooks_test.go: MiniDyn, DynamoDBCalls, HandlerRan,
+//	                                 StopCognito/StartCognito; and Store(), Cognito(), Sweep...)
 //	uniqueEmail(t), uniqueEmailAt(t, domain)
 //	newUser(t)                       a fresh signed-up, confirmed, signed-in user
 //	signUp(t, email, password)       SignUp + ConfirmSignUp (both triggers run), then sign-in
@@ -22,7 +23,7 @@ package e2e
 //	emailsTo(t, addr)                the outbox's emails to one address, newest first
 //	eventually(t, timeout, cond)     polls cond until true
 //	sweep(t)                         runs the expiration sweep now (no ticker in tests)
-//	withCognitoDown(t, fn)           runs fn with cognito-local stopped, then restarts it
+//	withCognitoDown(t, fn)           runs fn with Cognito unreachable, then reachable again
 //	withDynamoFailure(t, fn)         runs fn with every call on the table failing (500)
 //
 // Tests that change what every test sees (withCognitoDown,
@@ -51,7 +52,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
-	"github.com/gatehouse-dev/gatehouse/localstack"
 	"github.com/gatehouse-dev/gatehouse/shared/apigw"
 	"github.com/gatehouse-dev/gatehouse/shared/gatehouse"
 	"github.com/truora/minidyn/server"
@@ -64,7 +64,7 @@ const defaultPassword = "correct-horse-42"
 var httpClient = &http.Client{Timeout: 60 * time.Second}
 
 // stack returns the package's local stack.
-func stack() *localstack.Stack { return theStack }
+func stack() *testStack { return theStack }
 
 // Client calls the API as one signed-in user (or anonymously when Bearer
 // is empty).
@@ -436,9 +436,9 @@ func emailsTo(t testing.TB, addr string) []Email {
 	return out
 }
 
-// withCognitoDown runs fn while cognito-local is stopped (Cognito
-// unreachable: compensation paths), then starts it again on the same port
-// with the same data. Not for parallel tests.
+// withCognitoDown runs fn while Cognito is unreachable (compensation
+// paths), then makes it reachable again, with the same data. Not for
+// parallel tests.
 func withCognitoDown(t testing.TB, fn func()) {
 	t.Helper()
 	st := stack()

@@ -102,8 +102,6 @@ func TestGatewayBuildsPayload2Events(t *testing.T) {
 	if resp.StatusCode != 200 || body != `{"ok":true}` {
 		t.Fatalf("got %d %s, want 200 {\"ok\":true}", resp.StatusCode, body)
 	}
-	// Which requests reach a handler is recorded by the function's mux
-	// (apigw.WithHandlerObserver), past its guard: e2e tests read it.
 	reqID := resp.Header.Get(requestIDHeader)
 
 	if a, h := rec.calls(); a != 1 || h != 1 {
@@ -216,7 +214,7 @@ func TestGatewayAuthorizerOutcomes(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			rec := &recorder{}
-			srv, g := newTestGateway(t, tt.auth(rec), rec.handler(ok, nil), "")
+			srv, _ := newTestGateway(t, tt.auth(rec), rec.handler(ok, nil), "")
 			req, _ := http.NewRequest("GET", srv.URL+"/v1/me", nil)
 			req.Header.Set("Authorization", "Bearer x")
 			resp, body := do(t, req)
@@ -225,9 +223,6 @@ func TestGatewayAuthorizerOutcomes(t *testing.T) {
 			}
 			if _, h := rec.calls(); h != 0 {
 				t.Errorf("handler ran %d times, want never", h)
-			}
-			if g.ran.has(resp.Header.Get(requestIDHeader)) {
-				t.Errorf("request recorded as run")
 			}
 		})
 	}

@@ -61,9 +61,9 @@ func DefaultFunctions(d *app.Deps) (Functions, error) {
 			// so it has a handler but no mux.
 			f.HTTP[name] = h.(func(context.Context, events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error))
 		case name == routes.FnAuthorizer:
-			f.Authorizer = authorizerHandler(lambda.NewHandler(h))
+			f.Authorizer = authorizerHandler(h)
 		default:
-			f.Invoke[name] = invokeHandler(lambda.NewHandler(h))
+			f.Invoke[name] = invokeHandler(h)
 		}
 	}
 	return f, nil
@@ -74,20 +74,24 @@ func isHTTPHandler(h any) bool {
 	return ok
 }
 
-func invokeHandler(h lambda.Handler) InvokeHandler {
+// invokeHandler calls h as the Lambda runtime does. The runtime's handler
+// reuses its response buffers, which is safe where invocations of one
+// instance never overlap; here they do, so each gets its own.
+func invokeHandler(h any) InvokeHandler {
 	return func(ctx context.Context, payload json.RawMessage) (json.RawMessage, error) {
-		return h.Invoke(ctx, payload)
+		return lambda.NewHandler(h).Invoke(ctx, payload)
 	}
 }
 
-func authorizerHandler(h lambda.Handler) AuthorizerHandler {
+func authorizerHandler(h any) AuthorizerHandler {
+	invoke := invokeHandler(h)
 	return func(ctx context.Context, req events.APIGatewayV2CustomAuthorizerV2Request) (events.APIGatewayV2CustomAuthorizerSimpleResponse, error) {
 		var out events.APIGatewayV2CustomAuthorizerSimpleResponse
 		in, err := json.Marshal(req)
 		if err != nil {
 			return out, err
 		}
-		b, err := h.Invoke(ctx, in)
+		b, err := invoke(ctx, in)
 		if err != nil {
 			return out, err
 		}

@@ -35,7 +35,7 @@ func TestStartWithExternalDynamoDB(t *testing.T) {
 	}
 	defer st.Close()
 
-	if st.MiniDyn != nil {
+	if st.miniDyn != nil {
 		t.Errorf("the stack started its own minidyn")
 	}
 	if st.Info.DynamoDBEndpoint != ext.URL || st.Config.DynamoDBEndpoint != ext.URL {

@@ -48,8 +48,8 @@ const (
 	DeliveryLink  = "link"
 )
 
-// Pool is the part of Cognito the use case needs: setting a password
-// (activation) and reading whether an email is verified (accept).
+// Pool is the part of Cognito the use case needs: reading whether an email
+// is verified (accept).
 type Pool interface {
 	EmailVerified(ctx context.Context, username string) (bool, error)
 }
@@ -62,9 +62,27 @@ type Config struct {
 	TTL, MaxTTL time.Duration
 }
 
+// Store is what the invitation use case reads and writes
+// (*dynamo.Store in production).
+type Store interface {
+	Now() time.Time
+	Org(ctx context.Context, orgID string) (*gatehouse.Org, error)
+	User(ctx context.Context, userID string) (*gatehouse.User, error)
+	UserIDByEmail(ctx context.Context, email string) (string, error)
+	LoadAuthContext(ctx context.Context, userID, orgID string) (*dynamo.AuthContext, error)
+	Invite(ctx context.Context, orgID, inviteID string) (*dynamo.Invite, error)
+	InvitesPage(ctx context.Context, orgID string, limit int, cursor string) ([]*dynamo.Invite, string, error)
+	SecretByHash(ctx context.Context, hash string) (*dynamo.Secret, error)
+	CreateInvite(ctx context.Context, n dynamo.NewInvite) error
+	ResendInvite(ctx context.Context, before, after *dynamo.Invite, ev gatehouse.AuditEvent) error
+	RevokeInvite(ctx context.Context, i *dynamo.Invite, ev gatehouse.AuditEvent) error
+	AcceptInvite(ctx context.Context, a dynamo.Acceptance) error
+	NewAudit(actor gatehouse.Actor, orgID, action, target string, before, after map[string]any) gatehouse.AuditEvent
+}
+
 // Service is the invitation use case.
 type Service struct {
-	store *dynamo.Store
+	store Store
 	pool  Pool
 	cat   *authz.Catalogue
 	mail  mail.Sender
@@ -73,7 +91,7 @@ type Service struct {
 }
 
 // NewService returns the use case over its dependencies.
-func NewService(store *dynamo.Store, pool Pool, cat *authz.Catalogue, sender mail.Sender, cfg Config, log *slog.Logger) *Service {
+func NewService(store Store, pool Pool, cat *authz.Catalogue, sender mail.Sender, cfg Config, log *slog.Logger) *Service {
 	if cfg.TTL <= 0 {
 		cfg.TTL = 7 * 24 * time.Hour
 	}

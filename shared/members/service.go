@@ -40,6 +40,23 @@ func DefaultConfig(publicURL string) Config {
 	return Config{PublicURL: publicURL, PersonalOrgOnLastLeave: true, ActivationTTL: 7 * 24 * time.Hour}
 }
 
+// Store is what the membership use case reads and writes
+// (*dynamo.Store in production).
+type Store interface {
+	Now() time.Time
+	Org(ctx context.Context, orgID string) (*gatehouse.Org, error)
+	User(ctx context.Context, userID string) (*gatehouse.User, error)
+	Profiles(ctx context.Context, userIDs []string) (map[string]*gatehouse.User, error)
+	UserIDByEmail(ctx context.Context, email string) (string, error)
+	Membership(ctx context.Context, orgID, userID string) (*gatehouse.Membership, error)
+	MembersPage(ctx context.Context, orgID string, limit int, cursor string) ([]*gatehouse.Membership, string, error)
+	CountMemberships(ctx context.Context, userID string, max int) (int, error)
+	CreateMember(ctx context.Context, nm dynamo.NewMember) error
+	ChangeMember(ctx context.Context, c dynamo.MemberChange) error
+	RemoveMember(ctx context.Context, r dynamo.MemberRemoval) error
+	NewAudit(actor gatehouse.Actor, orgID, action, target string, before, after map[string]any) gatehouse.AuditEvent
+}
+
 // Inviter makes invites: what a direct creation becomes when the email
 // already has an account (rule 11).
 type Inviter interface {
@@ -48,7 +65,7 @@ type Inviter interface {
 
 // Service is the membership use case.
 type Service struct {
-	store   *dynamo.Store
+	store   Store
 	inviter Inviter
 	pool    Pool
 	cat     *authz.Catalogue
@@ -58,7 +75,7 @@ type Service struct {
 }
 
 // NewService returns the use case over its dependencies.
-func NewService(store *dynamo.Store, inviter Inviter, pool Pool, cat *authz.Catalogue, sender mail.Sender, cfg Config, log *slog.Logger) *Service {
+func NewService(store Store, inviter Inviter, pool Pool, cat *authz.Catalogue, sender mail.Sender, cfg Config, log *slog.Logger) *Service {
 	if cfg.ActivationTTL <= 0 {
 		cfg.ActivationTTL = 7 * 24 * time.Hour
 	}

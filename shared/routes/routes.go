@@ -208,9 +208,15 @@ func ByKey(key string) (Route, bool) {
 	if key == DefaultRouteKey {
 		return Default, true
 	}
-	for _, r := range Table {
-		if r.Key() == key {
-			return r, true
+	// Compared in parts, not as r.Key(): the authorizer calls this on
+	// every request, and building each key allocates.
+	method, path, ok := strings.Cut(key, " ")
+	if !ok {
+		return Route{}, false
+	}
+	for i := range Table {
+		if Table[i].Path == path && Table[i].Method == method {
+			return Table[i], true
 		}
 	}
 	return Route{}, false
