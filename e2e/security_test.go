@@ -381,6 +381,10 @@ func TestSecurityManagerReadsOnlyWhomItManages(t *testing.T) {
 		st, raw := manager.Do(t, "GET", base+"/members/"+id, nil)
 		requireProblem(t, st, raw, http.StatusNotFound, gatehouse.CodeNotFound)
 	}
+	// Inviting its own address is a conflict (it is a member already),
+	// not a 500 from a transaction that names its membership twice.
+	st, raw := manager.Do(t, "POST", base+"/invites", map[string]any{"email": manager.Email, "roles": []string{"viewer"}})
+	requireProblem(t, st, raw, http.StatusConflict, gatehouse.CodeConflict)
 	// The owner still reads everyone.
 	if st := owner.DoJSON(t, "GET", base+"/members", nil, &page); st != http.StatusOK || len(page.Items) != 5 {
 		t.Errorf("owner lists %d members, want 5", len(page.Items))

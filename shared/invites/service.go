@@ -185,6 +185,13 @@ func (s *Service) Create(ctx context.Context, c *gatehouse.Caller, orgID string,
 	}
 	n := dynamo.NewInvite{Invite: inv, Org: org}
 	if uid, err := s.store.UserIDByEmail(ctx, in.Email); err == nil {
+		if uid == c.UserID && !c.Inherited {
+			// Authority not inherited is the caller's own membership
+			// here: it is a member already. (A manager inviting its own
+			// address also put its membership twice in the store's
+			// transaction: a 500.)
+			return nil, dynamo.ErrAlreadyMember
+		}
 		n.ExistingUserID = uid
 	} else if gatehouse.ErrorCode(err) != gatehouse.CodeNotFound {
 		return nil, err
