@@ -398,3 +398,13 @@ func DefaultExpiry(c *gatehouse.Caller, exp *time.Time) *time.Time {
 	}
 	return nil
 }
+
+// MayExpireLastOwner applies rule 9's exception: an org meant to end (a
+// subscription) may have its last usable owner given an expiry, but only
+// by a platform admin signed in (no API token) or by an owner or admin of
+// a parent org acting with that inherited authority (rule 5). Inside the
+// org nobody may: removing, demoting or disabling that owner, or its
+// leaving, stays refused for everyone (the store's ownerCount guard).
+func MayExpireLastOwner(c *gatehouse.Caller) bool {
+	return (c.PlatformAdmin && c.TokenID == "") || c.Inherited
+}

@@ -219,6 +219,7 @@ func membershipItem(m *gatehouse.Membership) item {
 		setN(attrManagedInvites, int64(m.PendingInvites)).
 		setN("resourceCount", int64(m.ResourceCount)).
 		setS("invitedBy", m.InvitedBy).
+		setBool(attrAccountLimited, m.AccountLimited).
 		setTime(attrCreated, m.CreatedAt).
 		setTime(attrUpdated, m.UpdatedAt).
 		setN(attrVersion, m.Version).
@@ -249,6 +250,7 @@ func decodeMembership(it item) *gatehouse.Membership {
 		PendingInvites: it.getInt(attrManagedInvites),
 		ResourceCount:  it.getInt("resourceCount"),
 		InvitedBy:      it.getS("invitedBy"),
+		AccountLimited: it.getBool(attrAccountLimited),
 		CreatedAt:      it.getTime(attrCreated),
 		UpdatedAt:      it.getTime(attrUpdated),
 		Version:        it.getN(attrVersion),

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"strings"
 	"time"
 
@@ -610,10 +611,22 @@ func (s *Store) AcceptInvite(ctx context.Context, a Acceptance) error {
 	case !i.SeatHeld && m.ManagedBy != "":
 		t.addManagerCount(m.OrgID, m.ManagedBy, 1, 0, true)
 	}
-	if a.MarkEmailVerified {
-		t.update(userKey(m.UserID), "SET #ev = :t", "attribute_exists(#pk)", gatehouse.NotFound("user"),
-			map[string]string{"#ev": "emailVerified", "#pk": tabledef.PK},
-			map[string]types.AttributeValue{":t": &types.AttributeValueMemberBOOL{Value: true}})
+	switch {
+	case a.MarkEmailVerified:
+		cond, names := "attribute_exists(#pk)", map[string]string{"#ev": "emailVerified", "#pk": tabledef.PK}
+		values := map[string]types.AttributeValue{":t": &types.AttributeValueMemberBOOL{Value: true}}
+		var onFail error = gatehouse.NotFound("user")
+		if UsableOwner(m) {
+			// The account must still be what made it a usable owner
+			// (rule 9), checked on the item this update writes anyway.
+			cond += " AND " + accountUnlimitedCond
+			names["#st"], names["#exp"] = attrStatus, attrExpires
+			maps.Copy(values, accountUnlimitedValues())
+			onFail = ErrAccountChanged
+		}
+		t.update(userKey(m.UserID), "SET #ev = :t", cond, onFail, names, values)
+	case UsableOwner(m):
+		t.checkAccountUnlimited(m.UserID)
 	}
 	t.audit(a.Audit)
 	if err := s.commitOrg(ctx, t, m.OrgID, ch); err != nil {

@@ -19,8 +19,15 @@ import (
 //   - memberCount: seats of the org (memberships and pending invites
 //     holding one, see codec.go), guarded by maxMembers when a seat is
 //     taken; inviteCount: those invites;
-//   - ownerCount: ACTIVE memberships holding the owner role, guarded by
-//     "ownerCount > 1" whenever an active owner stops being one (rule 9);
+//   - ownerCount: USABLE owners (rule 9, docs/security-store.md): active
+//     memberships holding the owner role, without an expiry, of an account
+//     that is neither disabled nor expiring (Membership.AccountLimited).
+//     Only explicit writes move it, never the passing of time: an owner
+//     with an expiry is not counted from the moment it gets one. It is
+//     guarded by "ownerCount > 1" whenever a usable owner stops being one
+//     (removed, demoted, disabled, given an expiry, leaving, its account
+//     disabled or given an expiry), unless the change is one rule 9
+//     allows (MemberChange.MayEndLastOwner, MemberRemoval.Force);
 //   - roleHolders_<roleId>: memberships holding each custom role, so that a
 //     custom role still assigned cannot be deleted (see roles.go);
 //   - the manager's managedCount (managed slots, counting its pending
@@ -31,11 +38,18 @@ import (
 // item (top-level numbers so that ADD and conditions work on them).
 const attrRoleHoldersPrefix = "roleHolders_"
 
+// attrOwnerCount is the org's count of usable owners (rule 9);
+// attrAccountLimited is a membership's mirror of its account's state.
+const (
+	attrOwnerCount     = "ownerCount"
+	attrAccountLimited = "accountLimited"
+)
+
 // Errors of membership writes.
 var (
 	ErrAlreadyMember = gatehouse.Errorf(gatehouse.CodeConflict, "the user is already a member of this org")
 	ErrMemberChanged = gatehouse.Errorf(gatehouse.CodeConflict, "the member changed meanwhile; retry")
-	ErrLastOwner     = gatehouse.Errorf(gatehouse.CodeLastOwner, "the org must keep at least one active owner")
+	ErrLastOwner     = gatehouse.Errorf(gatehouse.CodeLastOwner, "the org must keep at least one usable owner: enabled, without an expiry on its account or membership")
 	ErrMaxMembers    = gatehouse.LimitExceeded("maxMembers", "the org has reached its maximum number of members")
 	ErrUserLimit     = gatehouse.LimitExceeded("userLimit", "the manager has reached its user limit")
 	ErrOrgChanged    = gatehouse.Errorf(gatehouse.CodeConflict, "the org changed meanwhile; retry")
@@ -50,7 +64,7 @@ type orgChange struct {
 	members    int // seats (memberCount)
 	invites    int // pending invites holding a seat (inviteCount)
 	owners     int
-	ownerGuard bool // an active owner stops being one, or gets an expiry
+	ownerGuard bool // a usable owner stops being one (rule 9)
 	quota      bool // a seat is taken: require room under maxMembers
 	roles      map[string]int
 	// pinVersion requires the org item's version to be unchanged (custom
@@ -59,8 +73,22 @@ type orgChange struct {
 	version    int64
 }
 
-func activeOwner(m *gatehouse.Membership) bool {
-	return m != nil && m.Status == gatehouse.StatusActive && m.HasRole(authz.RoleOwner)
+// UsableOwner reports whether a membership counts in its org's ownerCount
+// (rule 9): active, holding the owner role, without an expiry, of an
+// account that is neither disabled nor expiring. Time does not enter: an
+// owner with any expiry is not counted, so the count never goes stale.
+func UsableOwner(m *gatehouse.Membership) bool {
+	return m != nil && m.Status == gatehouse.StatusActive && m.HasRole(authz.RoleOwner) &&
+		m.ExpiresAt == nil && !m.AccountLimited
+}
+
+// AccountLimited reports whether an account keeps its memberships from
+// counting as usable owners (rule 9): disabled, expired or with an expiry.
+// A pending account (activation not yet done) is on its way to usable and
+// is not limited.
+func AccountLimited(u *gatehouse.User) bool {
+	return u == nil || u.ExpiresAt != nil ||
+		(u.Status != gatehouse.StatusActive && u.Status != gatehouse.StatusPending)
 }
 
 // diffOrg computes the org change of a membership going from before to
@@ -73,19 +101,13 @@ func diffOrg(before, after *gatehouse.Membership, orgVersion int64) orgChange {
 	case before != nil && after == nil:
 		ch.members = -1
 	}
-	if activeOwner(after) {
+	if UsableOwner(after) {
 		ch.owners++
 	}
-	if activeOwner(before) {
+	if UsableOwner(before) {
 		ch.owners--
 	}
 	if ch.owners < 0 {
-		ch.ownerGuard = true
-	}
-	// An active owner that stays one but gets an expiry could be the last
-	// owner expiring later: refuse it unless another owner remains.
-	if activeOwner(before) && activeOwner(after) && after.ExpiresAt != nil &&
-		(before.ExpiresAt == nil || after.ExpiresAt.Before(*before.ExpiresAt)) {
 		ch.ownerGuard = true
 	}
 	ch.roles = map[string]int{}
@@ -142,7 +164,7 @@ func (t *tx) addOrgChange(orgID string, ch orgChange) {
 		adds = append(adds, "#ic :di")
 	}
 	if ch.owners != 0 {
-		names["#oc"] = "ownerCount"
+		names["#oc"] = attrOwnerCount
 		values[":do"] = num(int64(ch.owners))
 		adds = append(adds, "#oc :do")
 	}
@@ -156,7 +178,7 @@ func (t *tx) addOrgChange(orgID string, ch orgChange) {
 		i++
 	}
 	if ch.ownerGuard {
-		names["#oc"] = "ownerCount"
+		names["#oc"] = attrOwnerCount
 		values[":one"] = num(1)
 		conds = append(conds, "#oc > :one")
 	}
@@ -242,6 +264,33 @@ func (t *tx) addManagerCount(orgID, managerID string, delta, invites int, guard 
 	t.update(memberKey(orgID, managerID), "ADD "+strings.Join(adds, ", "), cond, onFail, names, values)
 }
 
+// withoutExpiry is m with no expiry (what it would be before the expiry
+// is set).
+func withoutExpiry(m *gatehouse.Membership) *gatehouse.Membership {
+	c := *m
+	c.ExpiresAt = nil
+	return &c
+}
+
+// checkAccountUnlimited requires, at commit, that an account is active (or
+// pending activation) without an expiry: a membership that counts as a
+// usable owner (rule 9) must not belong to an account that stopped being
+// usable since it was read.
+func (t *tx) checkAccountUnlimited(userID string) {
+	t.check(userKey(userID), accountUnlimitedCond, ErrAccountChanged,
+		map[string]string{"#st": attrStatus, "#exp": attrExpires}, accountUnlimitedValues())
+}
+
+// accountUnlimitedCond is AccountLimited's negation as a condition on the
+// user item (an expiry cleared is stored as "", see UpdateAccount).
+const accountUnlimitedCond = "(#st = :active OR #st = :pending) AND (attribute_not_exists(#exp) OR #exp = :empty)"
+
+func accountUnlimitedValues() map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{
+		":active": str(string(gatehouse.StatusActive)), ":pending": str(string(gatehouse.StatusPending)), ":empty": str(""),
+	}
+}
+
 // pinMember requires a membership's version to be unchanged at commit.
 func (t *tx) pinMember(m *gatehouse.Membership) {
 	t.check(memberKey(m.OrgID, m.UserID), "#v = :v", ErrMemberChanged,
@@ -310,6 +359,9 @@ func (s *Store) CreateMember(ctx context.Context, nm NewMember) error {
 		t.create(userItem(u), gatehouse.Errorf(gatehouse.CodeConflict, "the account already exists"))
 	}
 	t.create(membershipItem(m), ErrAlreadyMember)
+	if nm.Account == nil && UsableOwner(m) {
+		t.checkAccountUnlimited(m.UserID)
+	}
 	ch := diffOrg(nil, m, nm.Org.Version)
 	t.addOrgChange(m.OrgID, ch)
 	if m.ManagedBy != "" {
@@ -333,8 +385,13 @@ type MemberChange struct {
 	Org           *gatehouse.Org
 	// Pin lists other memberships whose version must be unchanged at
 	// commit (the caller's own limits, the manager chain).
-	Pin   []*gatehouse.Membership
-	Audit gatehouse.AuditEvent
+	Pin []*gatehouse.Membership
+	// MayEndLastOwner lets the change give the org's last usable owner an
+	// expiry (rule 9: a platform admin or an admin of a parent org, for an
+	// org meant to end, authz.MayExpireLastOwner). Removing, demoting or
+	// disabling the last owner stays refused.
+	MayEndLastOwner bool
+	Audit           gatehouse.AuditEvent
 }
 
 // ChangeMember writes the fields of After that differ from Before (roles,
@@ -402,6 +459,10 @@ func (s *Store) ChangeMember(ctx context.Context, c MemberChange) error {
 	}
 	t := s.tx().update(k, expr, "#v = :v", ErrMemberChanged, names, values)
 	ch := diffOrg(b, a, c.Org.Version)
+	if c.MayEndLastOwner && ch.ownerGuard && a.ExpiresAt != nil && UsableOwner(withoutExpiry(a)) {
+		// The owner stays one, enabled; only its end is set.
+		ch.ownerGuard = false
+	}
 	t.addOrgChange(a.OrgID, ch)
 	for _, p := range c.Pin {
 		if !t.touches(memberKey(p.OrgID, p.UserID)) {
@@ -427,9 +488,15 @@ type MemberRemoval struct {
 	// PersonalOrg, when set, is created with the user as its owner (the
 	// user had no other org).
 	PersonalOrg *gatehouse.Org
-	// UserResourceLimit is the resource limit of the personal org's owner.
-	UserResourceLimit int
-	Audit             []gatehouse.AuditEvent
+	// UserResourceLimit is the resource limit of the personal org's owner;
+	// UserAccountLimited says its account is no usable owner (rule 9).
+	UserResourceLimit  int
+	UserAccountLimited bool
+	// Force removes the org's last usable owner (a platform admin deleting
+	// the account, insisting; audited by the caller). Rule 9 refuses it
+	// otherwise.
+	Force bool
+	Audit []gatehouse.AuditEvent
 }
 
 // RemoveMember deletes a membership guarded by its version, with its group
@@ -444,12 +511,17 @@ func (s *Store) RemoveMember(ctx context.Context, r MemberRemoval) error {
 		t.delete(groupMemberKey(m.OrgID, g, m.UserID), "", nil, nil, nil)
 	}
 	ch := diffOrg(m, nil, r.Org.Version)
+	if r.Force {
+		ch.ownerGuard = false
+	}
 	t.addOrgChange(m.OrgID, ch)
 	if m.ManagedBy != "" && r.ManagerPresent {
 		t.addManagerCount(m.OrgID, m.ManagedBy, -1, 0, false)
 	}
 	if o := r.PersonalOrg; o != nil {
-		s.addCreateOrg(t, o, OwnerMembership(o.ID, m.UserID, r.UserResourceLimit, o.CreatedAt))
+		owner := OwnerMembership(o.ID, m.UserID, r.UserResourceLimit, o.CreatedAt)
+		owner.AccountLimited = r.UserAccountLimited
+		s.addCreateOrg(t, o, owner)
 	}
 	for _, ev := range r.Audit {
 		t.audit(ev)

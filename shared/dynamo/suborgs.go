@@ -111,7 +111,13 @@ func (s *Store) createSubOrg(ctx context.Context, parent, child *gatehouse.Org, 
 	}
 	t := s.tx()
 	t.update(orgKey(parent.ID), "ADD #n :one", strings.Join(conds, " AND "), errParentMoved, names, values)
-	child.Usage.Members, child.Usage.Owners = 1, 1
+	// An owner with an expiry (rule 8: the creator's own ceiling) is no
+	// usable owner (rule 9): the child starts with none, and its parent's
+	// admins keep authority over it (rule 5).
+	child.Usage.Members, child.Usage.Owners = 1, 0
+	if UsableOwner(owner) {
+		child.Usage.Owners = 1
+	}
 	it := orgItem(child)
 	// A bound of 0 is a quota here, not the "unset" zero value orgItem
 	// reads as unlimited.

@@ -121,6 +121,10 @@ type Membership struct {
 	CreatedAt      time.Time `json:"createdAt"`
 	UpdatedAt      time.Time `json:"updatedAt"`
 	Version        int64     `json:"-"`
+	// AccountLimited mirrors the member's account: disabled, expired or
+	// with an expiry. Such a member never counts as a usable owner (rule
+	// 9); the store keeps it in step with the account.
+	AccountLimited bool `json:"-"`
 }
 
 // Usable reports whether the membership may act at time now.

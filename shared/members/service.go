@@ -285,6 +285,11 @@ func (s *Service) Create(ctx context.Context, c *gatehouse.Caller, orgID string,
 	// An email that already has an account is added as a member.
 	if uid, err := s.store.UserIDByEmail(ctx, in.Email); err == nil {
 		m.UserID = uid
+		u, err := s.store.User(ctx, uid)
+		if err != nil {
+			return nil, err
+		}
+		m.AccountLimited = dynamo.AccountLimited(u) // rule 9
 		ev := s.store.NewAudit(c.Actor, orgID, "member.create", uid, nil, after(false))
 		if err := s.store.CreateMember(ctx, dynamo.NewMember{Member: m, Org: org, Audit: []gatehouse.AuditEvent{ev}}); err != nil {
 			return nil, err
@@ -458,8 +463,17 @@ func (s *Service) Update(ctx context.Context, c *gatehouse.Caller, orgID, userID
 		b["resourceReadonly"], a["resourceReadonly"] = before.ResourceReadonly, after.ResourceReadonly
 	}
 	if len(a) > 0 {
-		ev := s.store.NewAudit(c.Actor, orgID, "member.update", userID, b, a)
-		if err := s.store.ChangeMember(ctx, dynamo.MemberChange{Before: before, After: &after, Org: org, Pin: chain, Audit: ev}); err != nil {
+		ch := dynamo.MemberChange{Before: before, After: &after, Org: org, Pin: chain}
+		if after.ExpiresAt != nil && authz.MayExpireLastOwner(c) {
+			// Rule 9's exception: the org is meant to end. Audited as such
+			// when it is the last usable owner that gets the expiry.
+			ch.MayEndLastOwner = true
+			if dynamo.UsableOwner(before) && org.Usage.Owners <= 1 {
+				a["endsLastOwner"] = true
+			}
+		}
+		ch.Audit = s.store.NewAudit(c.Actor, orgID, "member.update", userID, b, a)
+		if err := s.store.ChangeMember(ctx, ch); err != nil {
 			return nil, err
 		}
 	}
@@ -636,7 +650,7 @@ func (s *Service) remove(ctx context.Context, c *gatehouse.Caller, org *gatehous
 				return err
 			}
 			po := dynamo.NewPersonalOrg(u, s.store.Now())
-			r.PersonalOrg, r.UserResourceLimit = po, u.ResourceLimit
+			r.PersonalOrg, r.UserResourceLimit, r.UserAccountLimited = po, u.ResourceLimit, dynamo.AccountLimited(u)
 			r.Audit = append(r.Audit, s.store.NewAudit(c.Actor, po.ID, "org.create", po.ID, nil,
 				map[string]any{"name": po.Name, "personal": true, "reason": "last org left"}))
 		}
