@@ -424,7 +424,11 @@ type Patch struct {
 
 // Update changes the fields sent in p.
 func (s *Service) Update(ctx context.Context, c *gatehouse.Caller, orgID, userID string, p Patch) (*Member, error) {
-	org, before, chain, err := s.target(ctx, c, orgID, userID, p.selfAllowed(c, userID))
+	act := authz.ActOn
+	if p.expiryOnly() {
+		act = authz.ActOnExpiry // rule 9's exception (rules.go)
+	}
+	org, before, chain, err := s.targetWith(ctx, c, orgID, userID, p.selfAllowed(c, userID), act)
 	if err != nil {
 		return nil, err
 	}
@@ -482,7 +486,12 @@ func (s *Service) Update(ctx context.Context, c *gatehouse.Caller, orgID, userID
 
 // selfAllowed: a member may always bring its own expiry forward.
 func (p Patch) selfAllowed(c *gatehouse.Caller, userID string) bool {
-	return userID == c.UserID && p.Enabled == nil && p.Readonly == nil && p.ResourceReadonly == nil &&
+	return userID == c.UserID && p.expiryOnly()
+}
+
+// expiryOnly: the patch only gives an expiry.
+func (p Patch) expiryOnly() bool {
+	return p.Enabled == nil && p.Readonly == nil && p.ResourceReadonly == nil &&
 		p.ExpiresAt.Set && p.ExpiresAt.Value != nil
 }
 
@@ -495,6 +504,13 @@ func timeEqual(a, b *time.Time) bool {
 
 // target reads the org and the member to act on and applies rules 6 and 7.
 func (s *Service) target(ctx context.Context, c *gatehouse.Caller, orgID, userID string, self bool) (*gatehouse.Org, *gatehouse.Membership, []*gatehouse.Membership, error) {
+	return s.targetWith(ctx, c, orgID, userID, self, authz.ActOn)
+}
+
+// targetWith is target with the rule that decides whether the caller acts
+// on the member (authz.ActOn or authz.ActOnExpiry).
+func (s *Service) targetWith(ctx context.Context, c *gatehouse.Caller, orgID, userID string, self bool,
+	act func(*gatehouse.Caller, *authz.OrgPolicy, *gatehouse.Membership, []*gatehouse.Membership) error) (*gatehouse.Org, *gatehouse.Membership, []*gatehouse.Membership, error) {
 	org, err := s.store.Org(ctx, orgID)
 	if err != nil {
 		return nil, nil, nil, err
@@ -510,7 +526,7 @@ func (s *Service) target(ctx context.Context, c *gatehouse.Caller, orgID, userID
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	if err := authz.ActOn(c, authz.PolicyOf(s.cat, org), m, chain); err != nil {
+	if err := act(c, authz.PolicyOf(s.cat, org), m, chain); err != nil {
 		return nil, nil, nil, err
 	}
 	return org, m, chain, nil
