@@ -273,3 +273,83 @@ func TestOwnerIsNeverDenied(t *testing.T) {
 		t.Errorf("owner re-shares its device: %d %s", st, raw)
 	}
 }
+
+// ssJoin makes who a member of org with roles by its own act (rule 11): by
+// invites its address (another domain than the inviter's, so the link is
+// returned) and who accepts.
+func ssJoin(t *testing.T, by *Client, org string, who *Client, roles ...string) {
+	t.Helper()
+	sent := mbInvite(t, by, org, who.Email, roles...)
+	if st, raw := who.Do(t, "POST", "/v1/invites/accept", map[string]any{"token": tokenOf(t, sent.AcceptURL)}); st != http.StatusOK {
+		t.Fatalf("%s accepts: %d %s", who.Email, st, raw)
+	}
+}
+
+// Rule 6, a class of issue 10: a removed member's API tokens worked again
+// when it re-joined. Removal (or leaving) revokes them for good.
+func TestRemovalRevokesTokensForGood(t *testing.T) {
+	t.Parallel()
+	for _, how := range []string{"removed", "leaves"} {
+		t.Run(how, func(t *testing.T) {
+			t.Parallel()
+			owner := newUser(t)
+			org := mbOrg(t, owner)
+			m := signUp(t, uniqueEmailAt(t, "elsewhere.test"), defaultPassword)
+			ssJoin(t, owner, org, m, "admin")
+			id, secret := rsToken(t, m, org, map[string]any{"name": "held"})
+			bearer := m.WithBearer(secret)
+			if st, raw := bearer.Do(t, "GET", "/v1/orgs/"+org, nil); st != http.StatusOK {
+				t.Fatalf("token before removal: %d %s", st, raw)
+			}
+			if how == "removed" {
+				if st, raw := owner.Do(t, "DELETE", "/v1/orgs/"+org+"/members/"+m.Sub, nil); st != http.StatusNoContent {
+					t.Fatalf("remove: %d %s", st, raw)
+				}
+			} else if st, raw := m.Do(t, "POST", "/v1/orgs/"+org+"/leave", nil); st != http.StatusNoContent {
+				t.Fatalf("leave: %d %s", st, raw)
+			}
+			tok, _, err := stack().Store().APIToken(context.Background(), org, id)
+			if err != nil || tok.Status != gatehouse.StatusRevoked {
+				t.Fatalf("token after the member %s: %+v %v, want revoked", how, tok, err)
+			}
+			if !ssHasAudit(t, owner, org, "member.revoke_held", "reason", "member removed (rule 6)") {
+				t.Error("no member.revoke_held audit event")
+			}
+			ssJoin(t, owner, org, m, "admin")
+			if st, raw := bearer.Do(t, "GET", "/v1/orgs/"+org, nil); st == http.StatusOK {
+				t.Fatalf("the old token works again after re-joining: %d %s", st, raw)
+			}
+		})
+	}
+}
+
+// Rule 6, a class of issue 10: an admin invites its own second address as
+// admin, is removed, then accepts. The removal revokes the invite (its seat
+// comes back), so accepting fails even after the admin is back.
+func TestRemovalRevokesInvitesForGood(t *testing.T) {
+	t.Parallel()
+	owner := newUser(t)
+	org := mbOrg(t, owner)
+	a := signUp(t, uniqueEmailAt(t, "elsewhere.test"), defaultPassword)
+	ssJoin(t, owner, org, a, "admin")
+	second := signUp(t, uniqueEmailAt(t, "second.test"), defaultPassword)
+	sent := mbInvite(t, a, org, second.Email, "admin")
+	o, _ := stack().Store().Org(context.Background(), org)
+	if o.Usage.PendingInvites != 1 {
+		t.Fatalf("pending invites %d, want 1", o.Usage.PendingInvites)
+	}
+	if st, raw := owner.Do(t, "DELETE", "/v1/orgs/"+org+"/members/"+a.Sub, nil); st != http.StatusNoContent {
+		t.Fatalf("remove the admin: %d %s", st, raw)
+	}
+	o, _ = stack().Store().Org(context.Background(), org)
+	if o.Usage.PendingInvites != 0 || o.Usage.Members != 1 {
+		t.Errorf("usage after removal %+v, want the invite's seat back", o.Usage)
+	}
+	// Back as admin: the invite it made before stays dead.
+	ssJoin(t, owner, org, a, "admin")
+	st, raw := second.Do(t, "POST", "/v1/invites/accept", map[string]any{"token": tokenOf(t, sent.AcceptURL)})
+	requireProblem(t, st, raw, http.StatusConflict, gatehouse.CodeConflict)
+	if _, err := stack().Store().Membership(context.Background(), org, second.Sub); gatehouse.ErrorCode(err) != gatehouse.CodeNotFound {
+		t.Errorf("the second address joined: %v", err)
+	}
+}

@@ -172,6 +172,9 @@ func inviteEmailItem(i *Invite) item {
 	return newItem(inviteEmailKey(i.OrgID, i.Email)).
 		setS(attrKind, "inviteemail").
 		setS("inviteId", i.ID).
+		// invitedBy finds the live invites a member made when it is
+		// removed (rule 6, pendingInvitesBy).
+		setS("invitedBy", i.InvitedBy).
 		setS(attrStatus, string(gatehouse.StatusPending)).
 		setTime(attrExpires, i.ExpiresAt).
 		setN(tabledef.TTLAttribute, i.ExpiresAt.Add(secretTTLGrace).Unix())
@@ -662,4 +665,56 @@ func inverseQuery(pk, skPrefix string) *dynamodb.QueryInput {
 		ExpressionAttributeNames:  map[string]string{"#pk": tabledef.GSI1PK, "#sk": tabledef.GSI1SK},
 		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(pk), ":sk": str(skPrefix)},
 	}
+}
+
+// pendingInvitesBy returns the pending invites userID made in an org (rule
+// 6: they are revoked with its membership). It queries the org's live
+// email markers, one per pending invite (bounded by the seats they hold),
+// not the invites, which accumulate, then reads the invites they name.
+func (s *Store) pendingInvitesBy(ctx context.Context, orgID, userID string) ([]*Invite, error) {
+	items, err := s.queryAll(ctx, &dynamodb.QueryInput{
+		KeyConditionExpression:    aws.String("#pk = :pk AND begins_with(#sk, :sk)"),
+		FilterExpression:          aws.String("#by = :by AND #st = :pending"),
+		ExpressionAttributeNames:  map[string]string{"#pk": tabledef.PK, "#sk": tabledef.SK, "#by": "invitedBy", "#st": attrStatus},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(orgKey(orgID).PK), ":sk": str(inviteEmailKey(orgID, "").SK), ":by": str(userID), ":pending": str(string(gatehouse.StatusPending))},
+		ConsistentRead:            aws.Bool(true),
+	}, 0)
+	if err != nil || len(items) == 0 {
+		return nil, err
+	}
+	keys := make([]Key, 0, len(items))
+	for _, it := range items {
+		keys = append(keys, inviteKey(orgID, it.getS("inviteId")))
+	}
+	var out []*Invite
+	for start := 0; start < len(keys); start += 100 {
+		got, err := s.batchGet(ctx, keys[start:min(start+100, len(keys))])
+		if err != nil {
+			return nil, err
+		}
+		for _, it := range got {
+			if i := decodeInvite(it); i.Status == gatehouse.StatusPending && i.InvitedBy == userID {
+				out = append(out, i)
+			}
+		}
+	}
+	return out, nil
+}
+
+// revokeInviteIn adds to t the revocation of a pending invite (the invite,
+// its secret and its email marker) and returns the seat it gives back, for
+// the caller's org change. Its manager's slot is the caller's business.
+func (t *tx) revokeInviteIn(i *Invite, now time.Time) (members, invites int) {
+	after := *i
+	after.Status = gatehouse.StatusRevoked
+	t.updateInvite(i, &after, now)
+	if i.TokenHash != "" {
+		t.put(secretItem(inviteSecret(i, SecretRevoked)), "", nil, nil, nil)
+	}
+	t.delete(inviteEmailKey(i.OrgID, i.Email), "#id = :id", ErrInviteChanged,
+		map[string]string{"#id": "inviteId"}, map[string]types.AttributeValue{":id": str(i.ID)})
+	if i.SeatHeld {
+		return -1, -1
+	}
+	return 0, 0
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -501,35 +502,137 @@ type MemberRemoval struct {
 
 // RemoveMember deletes a membership guarded by its version, with its group
 // memberships, the org counters (ownerCount guarded against losing the last
-// owner), the manager's managedCount and, when given, the user's new
+// usable owner), the manager's managedCount and, when given, the user's new
 // personal org: one transaction.
+//
+// Rule 6: what the member holds in the org goes with it for good, so that
+// re-joining revives nothing: its active API tokens are revoked and its
+// pending invites revoked (their seats given back), in the same
+// transaction. When they do not all fit in it (DynamoDB's 100 items), the
+// surplus is revoked first, in bounded steps of their own (one transaction
+// per token or invite, each conditioned on it still being active or
+// pending, so a repeated removal after a failure converges); the
+// removal's transaction takes the rest. A token created concurrently moves
+// the membership's version (CreateAPIToken), which fails this removal
+// rather than letting the token outlive it.
 func (s *Store) RemoveMember(ctx context.Context, r MemberRemoval) error {
 	m := r.Member
-	t := s.tx().delete(memberKey(m.OrgID, m.UserID), "#v = :v", ErrMemberChanged,
-		map[string]string{"#v": attrVersion}, map[string]types.AttributeValue{":v": num(m.Version)})
-	for _, g := range m.Groups {
-		t.delete(groupMemberKey(m.OrgID, g, m.UserID), "", nil, nil, nil)
+	tokens, invites, err := s.heldBy(ctx, m.OrgID, m.UserID)
+	if err != nil {
+		return fmt.Errorf("remove member %s from %s: %w", m.UserID, m.OrgID, err)
 	}
-	ch := diffOrg(m, nil, r.Org.Version)
-	if r.Force {
-		ch.ownerGuard = false
+	build := func() (*tx, orgChange) {
+		t := s.tx().delete(memberKey(m.OrgID, m.UserID), "#v = :v", ErrMemberChanged,
+			map[string]string{"#v": attrVersion}, map[string]types.AttributeValue{":v": num(m.Version)})
+		for _, g := range m.Groups {
+			t.delete(groupMemberKey(m.OrgID, g, m.UserID), "", nil, nil, nil)
+		}
+		if m.ManagedBy != "" && r.ManagerPresent {
+			t.addManagerCount(m.OrgID, m.ManagedBy, -1, 0, false)
+		}
+		if o := r.PersonalOrg; o != nil {
+			owner := OwnerMembership(o.ID, m.UserID, r.UserResourceLimit, o.CreatedAt)
+			owner.AccountLimited = r.UserAccountLimited
+			s.addCreateOrg(t, o, owner)
+		}
+		for _, ev := range r.Audit {
+			t.audit(ev)
+		}
+		ch := diffOrg(m, nil, r.Org.Version)
+		if r.Force {
+			ch.ownerGuard = false
+		}
+		return t, ch
+	}
+	// Room left for revocations: the removal's own items, its org item and
+	// the revocation audit event.
+	t, _ := build()
+	room := maxTxItems - len(t.items) - 2
+	now := s.Now()
+	var inTx []*Invite
+	for _, i := range invites {
+		if room < 3 {
+			if err := s.RevokeInvite(ctx, i, s.NewAudit(removalActor(r), m.OrgID, "invite.revoke", i.ID,
+				map[string]any{"status": i.Status}, map[string]any{"status": gatehouse.StatusRevoked, "reason": "inviter removed"})); err != nil && gatehouse.ErrorCode(err) != gatehouse.CodeConflict {
+				return fmt.Errorf("remove member %s from %s: %w", m.UserID, m.OrgID, err)
+			}
+			continue
+		}
+		room -= 3
+		inTx = append(inTx, i)
+	}
+	var tokTx []heldToken
+	for _, h := range tokens {
+		if room < 2 {
+			if _, err := s.RevokeAPIToken(ctx, m.OrgID, h.id, removalActor(r)); err != nil {
+				return fmt.Errorf("remove member %s from %s: %w", m.UserID, m.OrgID, err)
+			}
+			continue
+		}
+		room -= 2
+		tokTx = append(tokTx, h)
+	}
+	t, ch := build()
+	revoked := map[string]any{}
+	if len(inTx) > 0 {
+		ids := make([]string, 0, len(inTx))
+		for _, i := range inTx {
+			dm, di := t.revokeInviteIn(i, now)
+			ch.members += dm
+			ch.invites += di
+			ids = append(ids, i.ID)
+		}
+		revoked["invites"] = ids
+	}
+	if len(tokTx) > 0 {
+		ids := make([]string, 0, len(tokTx))
+		for _, h := range tokTx {
+			t.revokeTokenIn(m.OrgID, h, now)
+			ids = append(ids, h.id)
+		}
+		revoked["tokens"] = ids
+	}
+	if len(revoked) > 0 {
+		revoked["reason"] = "member removed (rule 6)"
+		t.audit(s.NewAudit(removalActor(r), m.OrgID, "member.revoke_held", m.UserID, nil, revoked))
 	}
 	t.addOrgChange(m.OrgID, ch)
-	if m.ManagedBy != "" && r.ManagerPresent {
-		t.addManagerCount(m.OrgID, m.ManagedBy, -1, 0, false)
-	}
-	if o := r.PersonalOrg; o != nil {
-		owner := OwnerMembership(o.ID, m.UserID, r.UserResourceLimit, o.CreatedAt)
-		owner.AccountLimited = r.UserAccountLimited
-		s.addCreateOrg(t, o, owner)
-	}
-	for _, ev := range r.Audit {
-		t.audit(ev)
-	}
 	if err := s.commitOrg(ctx, t, m.OrgID, ch); err != nil {
 		return fmt.Errorf("remove member %s from %s: %w", m.UserID, m.OrgID, err)
 	}
 	return nil
+}
+
+// maxTxItems is DynamoDB's limit of items in one TransactWriteItems.
+const maxTxItems = 100
+
+// removalActor is the actor of the revocations a removal makes: the
+// removal's own (its first audit event's actor).
+func removalActor(r MemberRemoval) gatehouse.Actor {
+	if len(r.Audit) == 0 {
+		return gatehouse.Actor{}
+	}
+	ev := r.Audit[0]
+	return gatehouse.Actor{UserID: ev.ActorID, RequestID: ev.RequestID, SourceIP: ev.SourceIP}
+}
+
+// heldBy reads, concurrently, the active API tokens and the pending
+// invites a member holds in an org (rule 6).
+func (s *Store) heldBy(ctx context.Context, orgID, userID string) ([]heldToken, []*Invite, error) {
+	var (
+		wg      sync.WaitGroup
+		tokens  []heldToken
+		invites []*Invite
+		terr    error
+	)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		tokens, terr = s.activeTokensOf(ctx, orgID, userID)
+	}()
+	invites, ierr := s.pendingInvitesBy(ctx, orgID, userID)
+	wg.Wait()
+	return tokens, invites, errors.Join(terr, ierr)
 }
 
 // CountMemberships counts a user's memberships (up to max) with one query
