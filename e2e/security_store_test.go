@@ -353,3 +353,51 @@ func TestRemovalRevokesInvitesForGood(t *testing.T) {
 		t.Errorf("the second address joined: %v", err)
 	}
 }
+
+// Section 4, a class of issue 10: an org with maxMembers 3 held 9 seats
+// across itself and its sub-orgs. Its quota counts its subtree: members,
+// invites and sub-org owners of its sub-orgs (and theirs) use its seats.
+func TestParentQuotaCountsItsSubtree(t *testing.T) {
+	t.Parallel()
+	admin := adminClient(t)
+	owner := newUser(t)
+	parent := mbOrg(t, owner)
+	child := rsSubOrg(t, owner, parent, "child")          // its owner: seat 2
+	grandchild := rsSubOrg(t, owner, child, "grandchild") // seat 3
+	if st, raw := admin.Do(t, "PUT", "/v1/orgs/"+parent+"/limits", map[string]any{"maxMembers": 3}); st != http.StatusOK {
+		t.Fatalf("set the parent's quota: %d %s", st, raw)
+	}
+	o, _ := stack().Store().Org(context.Background(), parent)
+	if o.Usage.SubtreeSeats != 3 {
+		t.Fatalf("parent subtree seats %d, want 3", o.Usage.SubtreeSeats)
+	}
+	for _, tc := range []struct {
+		name, path string
+		body       map[string]any
+	}{
+		{"a member of the grandchild", "/v1/orgs/" + grandchild + "/members", map[string]any{"email": uniqueEmail(t), "roles": []string{"viewer"}, "password": defaultPassword}},
+		{"an invite into the child", "/v1/orgs/" + child + "/invites", map[string]any{"email": uniqueEmail(t), "roles": []string{"viewer"}}},
+		{"a member of the parent", "/v1/orgs/" + parent + "/members", map[string]any{"email": uniqueEmail(t), "roles": []string{"viewer"}, "password": defaultPassword}},
+		{"another sub-org", "/v1/orgs/" + parent + "/suborgs", map[string]any{"name": "one too many"}},
+	} {
+		st, raw := owner.Do(t, "POST", tc.path, tc.body)
+		p := requireProblem(t, st, raw, http.StatusConflict, gatehouse.CodeLimitExceeded)
+		if p.Limit != "maxMembers" {
+			t.Errorf("%s: limit %q, want maxMembers", tc.name, p.Limit)
+		}
+	}
+	if o, _ := stack().Store().Org(context.Background(), parent); o.Usage.SubtreeSeats != 3 {
+		t.Errorf("refusals moved the parent's subtree seats to %d", o.Usage.SubtreeSeats)
+	}
+	// Deleting the grandchild gives its seat back to every ancestor.
+	if st, raw := owner.Do(t, "DELETE", "/v1/orgs/"+grandchild, nil); st != http.StatusNoContent {
+		t.Fatalf("delete the grandchild: %d %s", st, raw)
+	}
+	for _, id := range []string{parent, child} {
+		o, _ := stack().Store().Org(context.Background(), id)
+		if want := map[string]int{parent: 2, child: 1}[id]; o.Usage.SubtreeSeats != want {
+			t.Errorf("subtree seats of %s after deleting the grandchild: %d, want %d", id, o.Usage.SubtreeSeats, want)
+		}
+	}
+	mbCreate(t, owner, child, uniqueEmail(t), "viewer") // the freed seat
+}

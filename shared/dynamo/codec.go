@@ -123,6 +123,7 @@ func orgItem(o *gatehouse.Org) item {
 		setN(attrInviteCount, int64(o.Usage.PendingInvites)).
 		setN("ownerCount", int64(o.Usage.Owners)).
 		setN("subOrgCount", int64(o.Usage.SubOrgCount)).
+		setN(attrTreeSeats, int64(max(o.Usage.SubtreeSeats, o.Usage.Seats()))).
 		setJSON("customRoles", nonNilRoles(o.CustomRoles)).
 		setJSON("groupRoles", nonNilGroups(o.GroupRoles)).
 		setTime(attrCreated, o.CreatedAt).
@@ -178,6 +179,7 @@ func decodeOrg(it item) *gatehouse.Org {
 			PendingInvites: it.getInt(attrInviteCount),
 			Owners:         it.getInt("ownerCount"),
 			SubOrgCount:    it.getInt("subOrgCount"),
+			SubtreeSeats:   it.getIntOr(attrTreeSeats, it.getInt(attrMemberCount)),
 			Resources:      map[string]int{},
 		},
 		CreatedAt: it.getTime(attrCreated),

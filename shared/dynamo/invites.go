@@ -40,11 +40,14 @@ type Invite struct {
 	// is pending. Every invite created or resent does; invites stored
 	// before seats were reserved do not, and take their seat on
 	// acceptance.
-	SeatHeld  bool      `json:"-"`
-	TokenHash string    `json:"-"`
-	CreatedAt time.Time `json:"createdAt"`
-	UpdatedAt time.Time `json:"updatedAt"`
-	Version   int64     `json:"-"`
+	SeatHeld bool `json:"-"`
+	// OrgAncestors are the org's ancestors when the invite was made: the
+	// seat it holds counts in their subtree seats too (members.go).
+	OrgAncestors []string  `json:"-"`
+	TokenHash    string    `json:"-"`
+	CreatedAt    time.Time `json:"createdAt"`
+	UpdatedAt    time.Time `json:"updatedAt"`
+	Version      int64     `json:"-"`
 }
 
 // EffectiveStatus is the invite's status at time now: a pending invite past
@@ -129,6 +132,7 @@ func inviteItem(i *Invite) item {
 		setS("managedBy", i.ManagedBy).
 		setS("acceptedBy", i.AcceptedBy).
 		setBool(attrSeatHeld, i.SeatHeld).
+		setList("orgAncestors", i.OrgAncestors).
 		setS("tokenHash", i.TokenHash).
 		setTime(attrCreated, i.CreatedAt).
 		setTime(attrUpdated, i.UpdatedAt).
@@ -158,6 +162,7 @@ func decodeInvite(it item) *Invite {
 		ManagedBy:       it.getS("managedBy"),
 		AcceptedBy:      it.getS("acceptedBy"),
 		SeatHeld:        it.getBool(attrSeatHeld),
+		OrgAncestors:    it.getList("orgAncestors"),
 		TokenHash:       it.getS("tokenHash"),
 		CreatedAt:       it.getTime(attrCreated),
 		UpdatedAt:       it.getTime(attrUpdated),
@@ -273,6 +278,7 @@ var (
 func (s *Store) createInvite(ctx context.Context, n NewInvite, old *Invite, read bool) error {
 	i := n.Invite
 	i.SeatHeld = true
+	i.OrgAncestors = n.Org.Ancestors
 	t := s.tx().create(inviteItem(i), gatehouse.Errorf(gatehouse.CodeConflict, "the invite already exists"))
 	t.create(secretItem(inviteSecret(i, SecretLive)),
 		gatehouse.Errorf(gatehouse.CodeConflict, "secret collision; retry"))
@@ -357,7 +363,7 @@ func (s *Store) replaceableInvite(ctx context.Context, i *Invite) (*Invite, erro
 // invite its managedCount and managedInvites, guarded by its userLimit.
 // It returns the org change for commitOrg.
 func (t *tx) takeInviteSeat(i *Invite) orgChange {
-	ch := orgChange{members: 1, invites: 1, quota: true}
+	ch := orgChange{members: 1, invites: 1, quota: true, ancestors: i.OrgAncestors}
 	t.addOrgChange(i.OrgID, ch)
 	if i.ManagedBy != "" {
 		t.addManagerCount(i.OrgID, i.ManagedBy, 1, 1, true)
@@ -374,7 +380,7 @@ func (s *Store) releaseInviteSeat(ctx context.Context, t *tx, i *Invite) (orgCha
 	if !i.SeatHeld {
 		return orgChange{}, nil
 	}
-	ch := orgChange{members: -1, invites: -1}
+	ch := orgChange{members: -1, invites: -1, ancestors: i.OrgAncestors}
 	t.addOrgChange(i.OrgID, ch)
 	return ch, s.releaseManagerSlot(ctx, t, i)
 }
@@ -598,6 +604,7 @@ func (s *Store) AcceptInvite(ctx context.Context, a Acceptance) error {
 	}
 	t.create(membershipItem(m), ErrAlreadyMember)
 	ch := diffOrg(nil, m, a.Org.Version)
+	ch.ancestors = a.Org.Ancestors
 	if i.SeatHeld {
 		ch.members, ch.invites, ch.quota = 0, -1, false
 	}

@@ -39,6 +39,17 @@ import (
 // item (top-level numbers so that ADD and conditions work on them).
 const attrRoleHoldersPrefix = "roleHolders_"
 
+// attrTreeSeats is an org's count of seats in its whole subtree (itself
+// and its sub-orgs): maxMembers bounds it (section 4 of the design, as a
+// ThingsBoard tenant profile counts its customers). Every seat taken or
+// given back in an org moves it on the org and on each ancestor, in the
+// same transaction, each with its own quota condition.
+const attrTreeSeats = "treeSeats"
+
+// ErrAncestorMaxMembers: an ancestor's quota, which counts its subtree, is
+// full.
+var ErrAncestorMaxMembers = gatehouse.LimitExceeded("maxMembers", "a parent org has reached its maximum number of members (its quota counts its sub-orgs)")
+
 // attrOwnerCount is the org's count of usable owners (rule 9);
 // attrAccountLimited is a membership's mirror of its account's state.
 const (
@@ -67,6 +78,9 @@ type orgChange struct {
 	owners     int
 	ownerGuard bool // a usable owner stops being one (rule 9)
 	quota      bool // a seat is taken: require room under maxMembers
+	// ancestors are the org's ancestors: a seat moves their subtree count
+	// too (attrTreeSeats), under their quotas when one is taken.
+	ancestors []string
 	roles      map[string]int
 	// pinVersion requires the org item's version to be unchanged (custom
 	// roles given must still exist at commit).
@@ -155,9 +169,12 @@ func (t *tx) addOrgChange(orgID string, ch orgChange) {
 	conds := []string{"attribute_exists(#pk)"}
 	var adds []string
 	if ch.members != 0 {
-		names["#mc"] = attrMemberCount
+		names["#mc"], names["#ts"] = attrMemberCount, attrTreeSeats
 		values[":dm"] = num(int64(ch.members))
-		adds = append(adds, "#mc :dm")
+		adds = append(adds, "#mc :dm", "#ts :dm")
+		for _, a := range ch.ancestors {
+			t.addTreeSeats(a, ch.members, ch.quota && ch.members > 0)
+		}
 	}
 	if ch.invites != 0 {
 		names["#ic"] = attrInviteCount
@@ -184,9 +201,11 @@ func (t *tx) addOrgChange(orgID string, ch orgChange) {
 		conds = append(conds, "#oc > :one")
 	}
 	if ch.quota {
-		names["#mc"], names["#max"] = attrMemberCount, "maxMembers"
+		// maxMembers bounds the subtree's seats; an item written before
+		// treeSeats existed falls back to its own seats.
+		names["#mc"], names["#max"], names["#ts"] = attrMemberCount, "maxMembers", attrTreeSeats
 		values[":unl"] = num(-1)
-		conds = append(conds, "(attribute_not_exists(#max) OR #max = :unl OR #mc < #max)")
+		conds = append(conds, "(attribute_not_exists(#max) OR #max = :unl OR #ts < #max OR (attribute_not_exists(#ts) AND #mc < #max))")
 	}
 	if ch.pinVersion {
 		names["#v"] = attrVersion
@@ -204,6 +223,22 @@ func (t *tx) addOrgChange(orgID string, ch orgChange) {
 	t.update(orgKey(orgID), "ADD "+strings.Join(adds, ", "), cond, errOrgCondition, names, values)
 }
 
+// addTreeSeats moves an ancestor's subtree seats by delta; with guard (a
+// seat is taken) it requires room under the ancestor's maxMembers.
+func (t *tx) addTreeSeats(orgID string, delta int, guard bool) {
+	names := map[string]string{"#pk": tabledef.PK, "#ts": attrTreeSeats}
+	values := map[string]types.AttributeValue{":d": num(int64(delta))}
+	cond := "attribute_exists(#pk)"
+	var onFail error = ErrOrgChanged
+	if guard {
+		names["#max"], names["#mc"] = "maxMembers", attrMemberCount
+		values[":unl"] = num(-1)
+		cond += " AND (attribute_not_exists(#max) OR #max = :unl OR #ts < #max OR (attribute_not_exists(#ts) AND #mc < #max))"
+		onFail = ErrAncestorMaxMembers
+	}
+	t.update(orgKey(orgID), "ADD #ts :d", cond, onFail, names, values)
+}
+
 // explainOrgFailure reads the org again after its condition failed and says
 // which guard it was.
 func (s *Store) explainOrgFailure(ctx context.Context, orgID string, ch orgChange) error {
@@ -214,7 +249,7 @@ func (s *Store) explainOrgFailure(ctx context.Context, orgID string, ch orgChang
 	switch {
 	case ch.ownerGuard && o.Usage.Owners <= 1:
 		return ErrLastOwner
-	case ch.quota && o.Quotas.MaxMembers >= 0 && o.Usage.Seats() >= o.Quotas.MaxMembers:
+	case ch.quota && o.Quotas.MaxMembers >= 0 && o.Usage.SubtreeSeats >= o.Quotas.MaxMembers:
 		return ErrMaxMembers
 	case ch.pinVersion && o.Version != ch.version:
 		return ErrOrgChanged
@@ -364,6 +399,7 @@ func (s *Store) CreateMember(ctx context.Context, nm NewMember) error {
 		t.checkAccountUnlimited(m.UserID)
 	}
 	ch := diffOrg(nil, m, nm.Org.Version)
+	ch.ancestors = nm.Org.Ancestors
 	t.addOrgChange(m.OrgID, ch)
 	if m.ManagedBy != "" {
 		t.addManagerCount(m.OrgID, m.ManagedBy, 1, 0, true)
@@ -539,6 +575,7 @@ func (s *Store) RemoveMember(ctx context.Context, r MemberRemoval) error {
 			t.audit(ev)
 		}
 		ch := diffOrg(m, nil, r.Org.Version)
+		ch.ancestors = r.Org.Ancestors
 		if r.Force {
 			ch.ownerGuard = false
 		}

@@ -92,6 +92,9 @@ type Usage struct {
 	Owners         int            `json:"owners"`
 	Resources      map[string]int `json:"resources,omitempty"`
 	SubOrgCount    int            `json:"subOrgs"`
+	// SubtreeSeats are the seats of the org and of all its sub-orgs: what
+	// the org's maxMembers bounds (a parent's quota counts its subtree).
+	SubtreeSeats int `json:"subtreeSeats"`
 }
 
 // Seats is what maxMembers bounds: members and the pending invites that
