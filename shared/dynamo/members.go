@@ -81,7 +81,7 @@ type orgChange struct {
 	// ancestors are the org's ancestors: a seat moves their subtree count
 	// too (attrTreeSeats), under their quotas when one is taken.
 	ancestors []string
-	roles      map[string]int
+	roles     map[string]int
 	// pinVersion requires the org item's version to be unchanged (custom
 	// roles given must still exist at commit).
 	pinVersion bool
