@@ -2,8 +2,9 @@ package e2e
 
 // The shared end-to-end harness. Helpers, all safe for parallel tests:
 //
-//	stack()                          the running *localstack.Stack (Store(), MiniDyn,
-//	                                 Cognito(), OutboxDir, StopCognito/StartCognito, Sweep...)
+//	stack()                          the running local stack with the harness's hooks
+//	                                 (hooks_test.go: MiniDyn, DynamoDBCalls, HandlerRan,
+//	                                 StopCognito/StartCognito; and Store(), Cognito(), Sweep...)
 //	uniqueEmail(t), uniqueEmailAt(t, domain)
 //	newUser(t)                       a fresh signed-up, confirmed, signed-in user
 //	signUp(t, email, password)       SignUp + ConfirmSignUp (both triggers run), then sign-in
@@ -13,6 +14,8 @@ package e2e
 //	c.Do(t, method, path, body)      -> status, raw body
 //	c.DoJSON(t, method, path, body, &out) -> status (out decoded on 2xx)
 //	c.DoRaw(t, method, path, body, header) -> *Response (status, header, body, request id)
+//	                                 every request and response is checked against
+//	                                 the OpenAPI document (contract_test.go)
 //	requireProblem(t, status, raw, wantStatus, wantCode) -> apigw.Problem
 //	requireGatewayMessage(t, resp, wantStatus, wantMessage)  API Gateway's own {"message"}
 //	requireHandlerNotRun(t, resp)    the request never reached a function
@@ -20,7 +23,7 @@ package e2e
 //	emailsTo(t, addr)                the outbox's emails to one address, newest first
 //	eventually(t, timeout, cond)     polls cond until true
 //	sweep(t)                         runs the expiration sweep now (no ticker in tests)
-//	withCognitoDown(t, fn)           runs fn with cognito-local stopped, then restarts it
+//	withCognitoDown(t, fn)           runs fn with Cognito unreachable, then reachable again
 //	withDynamoFailure(t, fn)         runs fn with every call on the table failing (500)
 //
 // Tests that change what every test sees (withCognitoDown,
@@ -49,7 +52,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
-	"github.com/gatehouse-dev/gatehouse/localstack"
 	"github.com/gatehouse-dev/gatehouse/shared/apigw"
 	"github.com/gatehouse-dev/gatehouse/shared/gatehouse"
 	"github.com/truora/minidyn/server"
@@ -62,7 +64,7 @@ const defaultPassword = "correct-horse-42"
 var httpClient = &http.Client{Timeout: 60 * time.Second}
 
 // stack returns the package's local stack.
-func stack() *localstack.Stack { return theStack }
+func stack() *testStack { return theStack }
 
 // Client calls the API as one signed-in user (or anonymously when Bearer
 // is empty).
@@ -270,6 +272,7 @@ func (c *Client) DoRaw(t testing.TB, method, path string, body []byte, header ht
 	if c.Bearer != "" && req.Header.Get("Authorization") == "" {
 		req.Header.Set("Authorization", "Bearer "+c.Bearer)
 	}
+	ex := checkRequest(t, req, body)
 	resp, err := httpClient.Do(req)
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, path, err)
@@ -279,6 +282,7 @@ func (c *Client) DoRaw(t testing.TB, method, path string, body []byte, header ht
 	if err != nil {
 		t.Fatalf("%s %s: read body: %v", method, path, err)
 	}
+	ex.checkResponse(t, resp.StatusCode, resp.Header, raw)
 	return &Response{Status: resp.StatusCode, Header: resp.Header, Body: raw, RequestID: resp.Header.Get("Apigw-Requestid")}
 }
 
@@ -432,9 +436,9 @@ func emailsTo(t testing.TB, addr string) []Email {
 	return out
 }
 
-// withCognitoDown runs fn while cognito-local is stopped (Cognito
-// unreachable: compensation paths), then starts it again on the same port
-// with the same data. Not for parallel tests.
+// withCognitoDown runs fn while Cognito is unreachable (compensation
+// paths), then makes it reachable again, with the same data. Not for
+// parallel tests.
 func withCognitoDown(t testing.TB, fn func()) {
 	t.Helper()
 	st := stack()

@@ -32,7 +32,7 @@ import (
 )
 
 // theStack is the package's local stack; tests reach it through stack().
-var theStack *localstack.Stack
+var theStack *testStack
 
 func TestMain(m *testing.M) {
 	os.Exit(run(m))
@@ -52,7 +52,7 @@ func run(m *testing.M) int {
 	defer console.Close()
 
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	st, err := localstack.Start(ctx, localstack.Options{
+	st, err := startStack(ctx, localstack.Options{
 		DataDir:       dir,
 		APIAddr:       "127.0.0.1:0",
 		SweepInterval: -1,

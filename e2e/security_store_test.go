@@ -375,9 +375,9 @@ func TestParentQuotaCountsItsSubtree(t *testing.T) {
 		name, path string
 		body       map[string]any
 	}{
-		{"a member of the grandchild", "/v1/orgs/" + grandchild + "/members", map[string]any{"email": uniqueEmail(t), "roles": []string{"viewer"}, "password": defaultPassword}},
+		{"a member of the grandchild", "/v1/orgs/" + grandchild + "/members", map[string]any{"email": uniqueEmail(t), "roles": []string{"viewer"}}},
 		{"an invite into the child", "/v1/orgs/" + child + "/invites", map[string]any{"email": uniqueEmail(t), "roles": []string{"viewer"}}},
-		{"a member of the parent", "/v1/orgs/" + parent + "/members", map[string]any{"email": uniqueEmail(t), "roles": []string{"viewer"}, "password": defaultPassword}},
+		{"a member of the parent", "/v1/orgs/" + parent + "/members", map[string]any{"email": uniqueEmail(t), "roles": []string{"viewer"}}},
 		{"another sub-org", "/v1/orgs/" + parent + "/suborgs", map[string]any{"name": "one too many"}},
 	} {
 		st, raw := owner.Do(t, "POST", tc.path, tc.body)

@@ -16,7 +16,6 @@ import (
 	"github.com/gatehouse-dev/gatehouse/shared/apigw"
 	"github.com/gatehouse-dev/gatehouse/shared/authorizer"
 	"github.com/gatehouse-dev/gatehouse/shared/authz"
-	"github.com/gatehouse-dev/gatehouse/shared/dynamo"
 	"github.com/gatehouse-dev/gatehouse/shared/dynamo/dynamotest"
 	"github.com/gatehouse-dev/gatehouse/shared/gatehouse"
 	"github.com/gatehouse-dev/gatehouse/shared/jwtverify"
@@ -166,7 +165,7 @@ func TestCognitoTriggerSamples(t *testing.T) {
 	t.Run("pre token generation refuses a disabled account", func(t *testing.T) {
 		u, _ := env.Store.User(ctx, sub)
 		u.Status = gatehouse.StatusDisabled
-		if err := dynamo.PutUserForTest(ctx, env.Store, u); err != nil {
+		if err := env.PutUser(ctx, u); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := invoke(t, h, "cognito-pre-token-generation.json"); !errors.Is(err, triggers.ErrAccountDisabled) {

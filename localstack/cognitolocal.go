@@ -56,6 +56,23 @@ type cognitoConfig struct {
 
 func (c *cognitoLocal) url() string { return "http://127.0.0.1:" + strconv.Itoa(c.port) }
 
+// flushLog makes cognito-local write one more log line. Its logger can
+// hold the end of the last message (the confirmation code of a sign-up)
+// until the next one is written, which on a quiet stack may be never: a
+// request for an operation it does not know is logged at once, and pushes
+// the rest out.
+func (c *cognitoLocal) flushLog(ctx context.Context) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.url()+"/", strings.NewReader("{}"))
+	if err != nil {
+		return
+	}
+	req.Header.Set("Content-Type", "application/x-amz-json-1.1")
+	req.Header.Set("X-Amz-Target", "AWSCognitoIdentityProviderService.GatehouseLocalFlushLog")
+	if resp, err := http.DefaultClient.Do(req); err == nil {
+		_ = resp.Body.Close()
+	}
+}
+
 // writeConfig writes .cognito/config.json for the Lambda endpoint.
 func (c *cognitoLocal) writeConfig(lambdaURL, region string) error {
 	var cfg cognitoConfig

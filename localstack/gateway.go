@@ -12,18 +12,12 @@ import (
 	"mime"
 	"net"
 	"net/http"
-	"os"
-	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambdacontext"
-	"github.com/gatehouse-dev/gatehouse/shared/apigw"
-	"github.com/gatehouse-dev/gatehouse/shared/gatehouse"
 	"github.com/gatehouse-dev/gatehouse/shared/routes"
 )
 
@@ -52,12 +46,11 @@ type gateway struct {
 	console   *consoleLog
 	log       *slog.Logger
 	timeout   time.Duration
-	ran       *requestLog
 }
 
 func newGateway(region string, funcs func() *Functions, outboxDir string, console *consoleLog, log *slog.Logger) *gateway {
 	return &gateway{region: region, funcs: funcs, outboxDir: outboxDir, console: console, log: log,
-		timeout: integrationTimeout, ran: newRequestLog(4096)}
+		timeout: integrationTimeout}
 }
 
 // statusWriter remembers the status for the request log line.
@@ -85,8 +78,8 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 func (g *gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	sw := &statusWriter{ResponseWriter: w}
-	if r.URL.Path == "/local/outbox" {
-		g.serveOutbox(sw, r)
+	if strings.HasPrefix(r.URL.Path, LocalOnlyPrefix) {
+		g.serveLocalOnly(sw, r)
 	} else {
 		g.serveAPI(sw, r)
 	}
@@ -103,14 +96,14 @@ func (g *gateway) serveAPI(w http.ResponseWriter, r *http.Request) {
 	}
 	route, params, ok := routes.Match(r.Method, r.URL.Path)
 	if !ok {
-		if allowed := allowedMethods(r.URL.Path); len(allowed) > 0 {
-			w.Header().Set("Allow", strings.Join(allowed, ", "))
-			writeResponse(w, apigw.ProblemResponse(apigw.ProblemFor(&gatehouse.Error{Code: gatehouse.CodeMethodNotAllowed,
-				Message: fmt.Sprintf("%s is not allowed here; use %s", r.Method, strings.Join(allowed, ", "))}, r.URL.Path)))
+		// As in an HTTP API, a request no route matches goes to the
+		// $default route (no authorizer); without one, API Gateway itself
+		// answers 404.
+		route, params = routes.Default, nil
+		if f.HTTP[route.Function] == nil {
+			gatewayMessage(w, http.StatusNotFound, "Not Found")
 			return
 		}
-		writeResponse(w, apigw.ProblemResponse(apigw.ProblemFor(gatehouse.NotFound("route"), r.URL.Path)))
-		return
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxGatewayBody+1))
 	if err != nil {
@@ -141,9 +134,6 @@ func (g *gateway) serveAPI(w http.ResponseWriter, r *http.Request) {
 	}
 	var resp events.APIGatewayV2HTTPResponse
 	err = g.invoke(r.Context(), route.Function, reqID, func(ctx context.Context) error {
-		// Which requests reach a handler, past the function's guard: what
-		// Stack.HandlerRan answers (local-only instrumentation).
-		ctx = apigw.WithHandlerObserver(ctx, func() { g.ran.add(reqID) })
 		var in events.APIGatewayV2HTTPRequest
 		if err := roundTrip(ev, &in); err != nil {
 			return err
@@ -429,17 +419,6 @@ func gatewayMessage(w http.ResponseWriter, status int, msg string) {
 	_, _ = w.Write(b)
 }
 
-// allowedMethods lists the methods that have a route for this path.
-func allowedMethods(path string) []string {
-	var out []string
-	for _, m := range []string{"GET", "POST", "PUT", "PATCH", "DELETE"} {
-		if _, _, ok := routes.Match(m, path); ok {
-			out = append(out, m)
-		}
-	}
-	return out
-}
-
 func remoteIP(addr string) string {
 	if h, _, err := net.SplitHostPort(addr); err == nil {
 		return h
@@ -452,109 +431,4 @@ func newRequestID() string {
 	var b [10]byte
 	_, _ = rand.Read(b[:])
 	return base64.StdEncoding.EncodeToString(b[:])
-}
-
-// serveOutbox lists the emails of the local outbox as a JSON array, newest
-// first; ?to= keeps those to one address. Local only: not part of the API.
-func (g *gateway) serveOutbox(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodGet {
-		w.Header().Set("Allow", "GET")
-		gatewayMessage(w, http.StatusMethodNotAllowed, "Method Not Allowed")
-		return
-	}
-	msgs, err := readOutbox(g.outboxDir)
-	if err != nil {
-		g.log.Error("read outbox", "dir", g.outboxDir, "error", err)
-		gatewayMessage(w, http.StatusInternalServerError, "Internal Server Error")
-		return
-	}
-	if to := r.URL.Query().Get("to"); to != "" {
-		kept := []json.RawMessage{}
-		for _, m := range msgs {
-			var e struct {
-				To string `json:"to"`
-			}
-			if json.Unmarshal(m, &e) == nil && strings.EqualFold(e.To, to) {
-				kept = append(kept, m)
-			}
-		}
-		msgs = kept
-	}
-	b, _ := json.Marshal(msgs)
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	_, _ = w.Write(b)
-}
-
-// readOutbox reads every *.json file of dir, newest first (by modification
-// time, then name). A missing dir is an empty outbox; a file being written
-// (not yet valid JSON) is skipped.
-func readOutbox(dir string) ([]json.RawMessage, error) {
-	entries, err := os.ReadDir(dir)
-	if errors.Is(err, os.ErrNotExist) {
-		return []json.RawMessage{}, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	type file struct {
-		name string
-		mod  time.Time
-	}
-	var files []file
-	for _, e := range entries {
-		if e.IsDir() || filepath.Ext(e.Name()) != ".json" {
-			continue
-		}
-		info, err := e.Info()
-		if err != nil {
-			continue
-		}
-		files = append(files, file{e.Name(), info.ModTime()})
-	}
-	sort.Slice(files, func(i, j int) bool {
-		if !files[i].mod.Equal(files[j].mod) {
-			return files[i].mod.After(files[j].mod)
-		}
-		return files[i].name > files[j].name
-	})
-	out := []json.RawMessage{}
-	for _, f := range files {
-		b, err := os.ReadFile(filepath.Join(dir, f.name))
-		if err != nil || !json.Valid(b) {
-			continue
-		}
-		out = append(out, json.RawMessage(b))
-	}
-	return out, nil
-}
-
-// requestLog remembers the ids of the last requests whose function handler
-// ran, so tests can assert that a refused request never reached it.
-type requestLog struct {
-	mu   sync.Mutex
-	ids  map[string]bool
-	ring []string
-	next int
-}
-
-func newRequestLog(n int) *requestLog {
-	return &requestLog{ids: map[string]bool{}, ring: make([]string, n)}
-}
-
-func (l *requestLog) add(id string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if old := l.ring[l.next]; old != "" {
-		delete(l.ids, old)
-	}
-	l.ring[l.next] = id
-	l.ids[id] = true
-	l.next = (l.next + 1) % len(l.ring)
-}
-
-func (l *requestLog) has(id string) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.ids[id]
 }

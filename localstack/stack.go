@@ -79,7 +79,7 @@ type Options struct {
 
 	AdminEmail    string
 	AdminPassword string // default: random, printed and written to stack.json
-	// SweepInterval runs Functions.Sweep on a ticker: 0 means
+	// SweepInterval runs the sweeper on a ticker: 0 means
 	// DefaultSweepInterval, negative means never (tests call Stack.Sweep).
 	SweepInterval time.Duration
 	// OutboxDir is where the mailer writes emails (default DataDir/outbox).
@@ -161,18 +161,13 @@ type Stack struct {
 	Config app.Config
 	// Deps are the functions' dependencies (store, Cognito pool...).
 	Deps *app.Deps
-	// MiniDyn is the in-process DynamoDB, for failure emulation
-	// (EmulateFailure, EmulateFailureForTable); nil with an external one.
-	MiniDyn *server.Server
-	// DynamoDBCalls counts the calls that reach MiniDyn, by operation;
-	// nil with an external DynamoDB.
-	DynamoDBCalls *dynamo.CallCounter
 	// DataDir, OutboxDir and the log files, as absolute paths.
 	DataDir        string
 	OutboxDir      string
 	CognitoLogPath string
 	FunctionLog    string
 
+	miniDyn  *server.Server // the in-process DynamoDB; nil with an external one
 	opts     Options
 	console  *consoleLog
 	funcs    atomic.Pointer[Functions]
@@ -274,8 +269,8 @@ func (s *Stack) start(ctx context.Context) error {
 	// 1. DynamoDB.
 	ddbEndpoint := o.DynamoDBEndpoint
 	if ddbEndpoint == "" {
-		s.MiniDyn = server.NewServer()
-		url, err := s.serve("127.0.0.1:0", s.countDynamoDB(s.MiniDyn))
+		s.miniDyn = server.NewServer()
+		url, err := s.serve("127.0.0.1:0", s.miniDyn)
 		if err != nil {
 			return fmt.Errorf("minidyn: %w", err)
 		}
@@ -417,8 +412,7 @@ func newCognitoClient(region, endpoint string) *cip.Client {
 		o.Credentials = credentials.NewStaticCredentialsProvider("local", "local", "")
 		return cip.New(o)
 	}
-	d := newDeps(app.Config{Region: region})
-	return cognito.ClientFromDeps(d)
+	return cognito.NewClient(newDeps(app.Config{Region: region}).MustAWSConfig(), "")
 }
 
 // createPool makes the user pool and app client as the CDK stack does: email
@@ -459,7 +453,7 @@ func createPool(ctx context.Context, c *cip.Client) (poolID, clientID string, er
 // Against an existing pool or table it reuses what is there.
 func (s *Stack) bootstrapAdmin(ctx context.Context) (string, error) {
 	email := s.opts.AdminEmail
-	pool := cognito.FromDeps(s.Deps)
+	pool := cognito.New(s.cip, s.Config.UserPoolID)
 	sub, err := pool.CreateUser(ctx, cognito.NewUser{
 		Email: email, Name: "Platform admin", EmailVerified: true, Password: s.opts.AdminPassword, Enabled: true,
 	}, randomPassword())
@@ -534,16 +528,13 @@ func (s *Stack) startSweeper(every time.Duration) {
 	}()
 }
 
-// Sweep runs the expiration sweep now: Functions.Sweep, or else the
-// sweeper function invoked with an EventBridge scheduled event, as the
-// schedule does in AWS. A stack without a sweeper does nothing.
+// Sweep runs the expiration sweep now: the sweeper function invoked with an
+// EventBridge scheduled event, as the schedule does in AWS. A stack without
+// a sweeper does nothing.
 func (s *Stack) Sweep(ctx context.Context) error {
 	f := s.funcs.Load()
 	if f == nil {
 		return nil
-	}
-	if f.Sweep != nil {
-		return runRecovered(ctx, f.Sweep)
 	}
 	if h := f.Invoke[routes.FnSweeper]; h != nil {
 		_, err := callInvoke(ctx, h, scheduledEvent(s.opts.Region, time.Now()))
@@ -591,11 +582,6 @@ func (s *Stack) Store() *dynamo.Store { return s.Deps.Store() }
 // admin calls in tests).
 func (s *Stack) Cognito() *cip.Client { return s.cip }
 
-// HandlerRan reports whether a function handler ran for the API request
-// with this id (the Apigw-Requestid response header); the last few
-// thousand requests are remembered.
-func (s *Stack) HandlerRan(requestID string) bool { return s.gw.ran.has(requestID) }
-
 // ConfirmationCode returns the latest sign-up confirmation code
 // cognito-local issued to a user (by email): from its log, where its
 // console sender prints it, or else from its data file. It waits a few
@@ -606,12 +592,15 @@ func (s *Stack) ConfirmationCode(email string) (string, error) {
 	if s.cognito == nil {
 		return "", errors.New("confirmation codes are only readable from cognito-local")
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	// A minute: on a machine busy with parallel stacks cognito-local's log
+	// has been seen to lag by more than 20 s.
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	sub, err := cognito.FromDeps(s.Deps).UserSub(ctx, email)
+	sub, err := cognito.New(s.cip, s.Config.UserPoolID).UserSub(ctx, email)
 	if err != nil {
 		return "", fmt.Errorf("confirmation code of %s: %w", email, err)
 	}
+	lastFlush := time.Now()
 	for {
 		if code := s.cognito.confirmationCodeFromLog(sub); code != "" {
 			return code, nil
@@ -620,69 +609,16 @@ func (s *Stack) ConfirmationCode(email string) (string, error) {
 		if ferr == nil {
 			return code, nil
 		}
+		if time.Since(lastFlush) > 500*time.Millisecond {
+			s.cognito.flushLog(ctx)
+			lastFlush = time.Now()
+		}
 		select {
 		case <-ctx.Done():
 			return "", fmt.Errorf("confirmation code of %s (%s): not in cognito-local's log; data file: %w", email, sub, ferr)
 		case <-time.After(25 * time.Millisecond):
 		}
 	}
-}
-
-// StopCognito stops cognito-local (its data stays), so tests can check what
-// Gatehouse does when Cognito is unreachable.
-func (s *Stack) StopCognito() error {
-	if s.cognito == nil {
-		return errors.New("cognito-local is not managed by this stack")
-	}
-	if err := s.settleCognitoData(); err != nil {
-		return err
-	}
-	s.cognito.stop()
-	return nil
-}
-
-// settleCognitoData makes sure cognito-local's pool file is whole before it
-// stops, since a restart reloads it. cognito-local rewrites the file on
-// every change with no locking, and two overlapping saves can leave it
-// interleaved until the next save: when it does not parse, one harmless
-// write (the admin's name, unchanged) rewrites it from memory.
-func (s *Stack) settleCognitoData() error {
-	poolFile := filepath.Join(s.cognito.dir, ".cognito", "db", s.Info.UserPoolID+".json")
-	valid := func() bool {
-		b, err := os.ReadFile(poolFile)
-		return err == nil && json.Valid(b)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	for !valid() {
-		if _, err := s.cip.AdminUpdateUserAttributes(ctx, &cip.AdminUpdateUserAttributesInput{
-			UserPoolId:     aws.String(s.Info.UserPoolID),
-			Username:       aws.String(s.Info.AdminEmail),
-			UserAttributes: []types.AttributeType{{Name: aws.String("name"), Value: aws.String("Platform admin")}},
-		}); err != nil {
-			return fmt.Errorf("settle cognito-local data before stopping it: %w", err)
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("cognito-local's pool file %s stays unreadable; a restart would lose the pool", poolFile)
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
-	return nil
-}
-
-// StartCognito starts cognito-local again on the same port with the same
-// data, after StopCognito.
-func (s *Stack) StartCognito(ctx context.Context) error {
-	if s.cognito == nil {
-		return errors.New("cognito-local is not managed by this stack")
-	}
-	if s.cognito.running() {
-		return nil
-	}
-	ctx, cancel := context.WithTimeout(ctx, s.opts.StartTimeout)
-	defer cancel()
-	return s.cognito.start(ctx)
 }
 
 // Close stops everything: the sweeper, the HTTP servers (in-flight requests

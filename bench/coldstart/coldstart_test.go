@@ -62,6 +62,9 @@ func (r *runtimeAPI) env() []string {
 		"AWS_CONFIG_FILE=/nonexistent", "AWS_SHARED_CREDENTIALS_FILE=/nonexistent", "AWS_EC2_METADATA_DISABLED=true",
 		"GATEHOUSE_TABLE=gatehouse", "GATEHOUSE_USER_POOL_ID=us-east-1_ColdStart", "GATEHOUSE_CLIENT_ID=coldstart",
 		"GATEHOUSE_EMAIL_FROM=no-reply@example.org", "GATEHOUSE_PUBLIC_URL=https://api.example.org",
+		// A deployment's cursor key (base64 of 32 bytes): without one a
+		// function refuses to start.
+		"GATEHOUSE_CURSOR_KEY=Y29sZHN0YXJ0LWN1cnNvci1rZXktMzItYnl0ZXMtLS0=",
 	}
 }
 

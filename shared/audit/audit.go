@@ -15,11 +15,16 @@ import (
 	"github.com/gatehouse-dev/gatehouse/shared/routes"
 )
 
+// Store is what the audit log reads (*dynamo.Store in production).
+type Store interface {
+	AuditPage(ctx context.Context, orgID string, f dynamo.AuditFilter, limit int, cursor string) ([]gatehouse.AuditEvent, string, error)
+}
+
 // Service reads audit logs.
-type Service struct{ store *dynamo.Store }
+type Service struct{ store Store }
 
 // NewService returns the use case.
-func NewService(store *dynamo.Store) *Service { return &Service{store: store} }
+func NewService(store Store) *Service { return &Service{store: store} }
 
 // List returns one page of an org's audit events, newest first.
 func (s *Service) List(ctx context.Context, orgID string, f dynamo.AuditFilter, limit int, cursor string) ([]gatehouse.AuditEvent, string, error) {

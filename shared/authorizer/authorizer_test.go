@@ -123,7 +123,7 @@ func setup(t *testing.T) *fixture {
 			if m.Status == "" {
 				m.Status = gatehouse.StatusActive
 			}
-			if err := dynamo.PutMembershipForTest(ctx, env.Store, m); err != nil {
+			if err := env.PutMembership(ctx, m); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -315,7 +315,7 @@ func TestAuthorizerSeesChangesAtNextRequest(t *testing.T) {
 		t.Fatal(err)
 	}
 	m.Status = gatehouse.StatusDisabled
-	if err := dynamo.PutMembershipForTest(ctx, f.env.Store, m); err != nil {
+	if err := f.env.PutMembership(ctx, m); err != nil {
 		t.Fatal(err)
 	}
 	if resp, _ := f.auth.Handle(ctx, req); allowed(resp) {

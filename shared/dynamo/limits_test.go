@@ -82,6 +82,7 @@ func (tr *limTree) addMembers(t *testing.T, orgID string, n int) {
 }
 
 func TestSetOrgQuotas(t *testing.T) {
+	t.Parallel()
 	tr := newLimTree(t)
 	// P: 1 owner + 3 members = 4 used; quota 10 leaves 6 for a sub-org.
 	tr.addMembers(t, tr.p.ID, 3)
@@ -160,6 +161,7 @@ func asGatehouse(err error, target **gatehouse.Error) bool {
 // TestAncestorAdmin: the memberships MembershipsIn reads are what rule 5's
 // decision on quotas needs (authz.SetsQuotas).
 func TestAncestorAdmin(t *testing.T) {
+	t.Parallel()
 	tr := newLimTree(t)
 	tr.addMembers(t, tr.p.ID, 1) // org_..-m0: a viewer of P
 	viewer := tr.p.ID + "-m0"
@@ -224,6 +226,7 @@ func race(t *testing.T, n int, limit string, f func(i int) error) (ok int) {
 }
 
 func TestConcurrentCreationsAgainstOrgQuota(t *testing.T) {
+	t.Parallel()
 	tr := newLimTree(t)
 	// 1 owner and the owners of C and G below (the quota counts the
 	// subtree) + 5 seats left.
@@ -247,6 +250,7 @@ func TestConcurrentCreationsAgainstOrgQuota(t *testing.T) {
 }
 
 func TestConcurrentCreationsAgainstManagerUserLimit(t *testing.T) {
+	t.Parallel()
 	tr := newLimTree(t)
 	o := tr.org(t, tr.p.ID)
 	now := tr.env.Store.Now()
@@ -270,6 +274,7 @@ func TestConcurrentCreationsAgainstManagerUserLimit(t *testing.T) {
 }
 
 func TestConcurrentRegistrationsAgainstResourceQuotas(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name        string
 		orgQuota    int

@@ -4,12 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
-	"strings"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/gatehouse-dev/gatehouse/shared/authz"
 	"github.com/gatehouse-dev/gatehouse/shared/gatehouse"
@@ -245,27 +243,58 @@ func (s *Store) LoadSnapshot(ctx context.Context, orgID string, userIDs []string
 	return snap, nil
 }
 
-// batchGetAll reads any number of keys, 100 per call.
+// batchGetAll reads any number of keys, 100 per BatchGetItem, the calls
+// in parallel: a check batch of 100 resources (two calls) waits for one
+// round trip, not two.
 func (s *Store) batchGetAll(ctx context.Context, keys []Key) (map[Key]item, error) {
-	out := make(map[Key]item, len(keys))
+	keys = uniqueKeys(keys)
+	if len(keys) <= 100 {
+		return s.batchGet(ctx, keys)
+	}
+	type result struct {
+		got map[Key]item
+		err error
+	}
+	n := (len(keys) + 99) / 100
+	results := make(chan result, n)
 	for start := 0; start < len(keys); start += 100 {
-		got, err := s.batchGet(ctx, keys[start:min(start+100, len(keys))])
-		if err != nil {
-			return nil, err
+		go func(chunk []Key) {
+			got, err := s.batchGet(ctx, chunk)
+			results <- result{got, err}
+		}(keys[start:min(start+100, len(keys))])
+	}
+	out := make(map[Key]item, len(keys))
+	var firstErr error
+	for range n {
+		r := <-results
+		if r.err != nil && firstErr == nil {
+			firstErr = r.err
 		}
-		for k, v := range got {
-			out[k] = v
-		}
+		maps.Copy(out, r.got)
+	}
+	if firstErr != nil {
+		return nil, firstErr
 	}
 	return out, nil
 }
 
+// uniqueKeys drops repeated keys (BatchGetItem refuses them), keeping the
+// first of each in order.
+func uniqueKeys(keys []Key) []Key {
+	seen := make(map[Key]bool, len(keys))
+	out := keys[:0:0]
+	for _, k := range keys {
+		if !seen[k] {
+			seen[k] = true
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
 // Resource reads one resource.
 func (s *Store) Resource(ctx context.Context, orgID string, ref Ref) (*Resource, error) {
-	it, err := s.get(ctx, resourceKey(orgID, ref.Type, ref.ID), true)
-	if errors.Is(err, ErrNotFound) {
-		return nil, gatehouse.NotFound("resource")
-	}
+	it, err := s.get(ctx, resourceKey(orgID, ref.Type, ref.ID), true, "resource")
 	if err != nil {
 		return nil, err
 	}
@@ -457,12 +486,12 @@ func (s *Store) SetResourceGrants(ctx context.Context, r *Resource, grants []aut
 
 // TypeGrants reads the grants on a whole type.
 func (s *Store) TypeGrants(ctx context.Context, orgID, typ string) ([]authz.Grant, error) {
-	it, err := s.get(ctx, typeGrantsKey(orgID, typ), true)
-	if errors.Is(err, ErrNotFound) {
-		return nil, nil
-	}
+	it, err := s.find(ctx, typeGrantsKey(orgID, typ), true)
 	if err != nil {
 		return nil, err
+	}
+	if it == nil {
+		return nil, nil
 	}
 	var g []authz.Grant
 	it.getJSON("grants", &g)
@@ -506,12 +535,12 @@ func (s *Store) PruneExpiredGrants(ctx context.Context, orgID, typ, id string, a
 	if id == TypeWide {
 		k = typeGrantsKey(orgID, typ)
 	}
-	it, err := s.get(ctx, k, true)
-	if errors.Is(err, ErrNotFound) {
-		return nil
-	}
+	it, err := s.find(ctx, k, true)
 	if err != nil {
 		return fmt.Errorf("prune grants of %s/%s: %w", typ, id, err)
+	}
+	if it == nil {
+		return nil
 	}
 	if _, err := s.pruneGrants(ctx, it, actor); err != nil {
 		if errors.Is(err, ErrGrantsChanged) {
@@ -603,13 +632,11 @@ type ResourcePage struct {
 }
 
 // ResourcesAfter lists an org's resources (of one type, or all when typ is
-// "") in "type#id" order after the sort key after.
+// "") in "type#id" order after the position after (a position the service
+// computed, never a client's: clients hold sealed cursors,
+// ResourcesCursor).
 func (s *Store) ResourcesAfter(ctx context.Context, orgID, typ, after string, limit int) (*ResourcePage, error) {
-	prefix := prefixResource
-	if typ != "" {
-		prefix += typ + "#"
-	}
-	items, more, err := s.rangeAfter(ctx, "", tabledef.PK, tabledef.SK, prefixOrg+orgID, prefix, prefixResource, after, limit)
+	items, more, err := s.stream(ctx, resourcesRange(orgID, typ), afterPosition(resourcesRange(orgID, ""), after), limit)
 	if err != nil {
 		return nil, fmt.Errorf("resources of %s: %w", orgID, err)
 	}
@@ -617,14 +644,9 @@ func (s *Store) ResourcesAfter(ctx context.Context, orgID, typ, after string, li
 }
 
 // OwnedResourcesAfter lists the resources a user owns in an org, in
-// "type#id" order after the sort key after.
+// "type#id" order after the position after.
 func (s *Store) OwnedResourcesAfter(ctx context.Context, orgID, ownerID, typ, after string, limit int) (*ResourcePage, error) {
-	prefix := prefixResource
-	if typ != "" {
-		prefix += typ + "#"
-	}
-	pk := ownerInverse(orgID, ownerID, "", "").PK
-	items, more, err := s.rangeAfter(ctx, tabledef.InverseIndex, tabledef.GSI1PK, tabledef.GSI1SK, pk, prefix, prefixResource, after, limit)
+	items, more, err := s.stream(ctx, ownedRange(orgID, ownerID, typ), afterPosition(ownedRange(orgID, ownerID, ""), after), limit)
 	if err != nil {
 		return nil, fmt.Errorf("resources of %s owned by %s: %w", orgID, ownerID, err)
 	}
@@ -632,14 +654,10 @@ func (s *Store) OwnedResourcesAfter(ctx context.Context, orgID, ownerID, typ, af
 }
 
 // GrantedRefsAfter lists the references of the resources with a grant (allow
-// or deny: the caller evaluates) to a principal, in "type#id" order.
+// or deny: the caller evaluates) to a principal, in "type#id" order after
+// the position after.
 func (s *Store) GrantedRefsAfter(ctx context.Context, orgID, principal, typ, after string, limit int) (*ResourcePage, error) {
-	base := prefixGrantee + principal + "#"
-	prefix := base
-	if typ != "" {
-		prefix += typ + "#"
-	}
-	items, more, err := s.rangeAfter(ctx, "", tabledef.PK, tabledef.SK, prefixOrg+orgID, prefix, base, after, limit)
+	items, more, err := s.stream(ctx, granteeRange(orgID, principal, typ), afterPosition(granteeRange(orgID, principal, ""), after), limit)
 	if err != nil {
 		return nil, fmt.Errorf("resources of %s granted to %s: %w", orgID, principal, err)
 	}
@@ -652,6 +670,15 @@ func (s *Store) GrantedRefsAfter(ctx context.Context, orgID, principal, typ, aft
 	return p, nil
 }
 
+// afterPosition is the sort key of a "type#id" position in a range of every
+// type ("" stays the start).
+func afterPosition(all keyRange, after string) string {
+	if after == "" {
+		return ""
+	}
+	return all.prefix + after
+}
+
 func resourcePage(items []item, more bool) *ResourcePage {
 	p := &ResourcePage{More: more}
 	for _, it := range items {
@@ -660,46 +687,4 @@ func resourcePage(items []item, more bool) *ResourcePage {
 		p.Last = r.Ref().SortKey()
 	}
 	return p
-}
-
-// rangeAfter reads up to limit items of a partition whose sort key starts
-// with prefix and comes after base+after. The bounds are computed, never
-// taken from the client: after only moves the start inside the partition
-// the caller chose, so an edited cursor cannot reach another org.
-func (s *Store) rangeAfter(ctx context.Context, index, pkName, skName, pk, prefix, base, after string, limit int) ([]item, bool, error) {
-	lo := prefix
-	if after != "" {
-		if a := base + after + "\x00"; a > lo {
-			lo = a
-		}
-	}
-	hi := prefix[:len(prefix)-1] + string(prefix[len(prefix)-1]+1)
-	if lo >= hi {
-		return nil, false, nil
-	}
-	in := &dynamodb.QueryInput{
-		KeyConditionExpression:    aws.String("#pk = :pk AND #sk BETWEEN :lo AND :hi"),
-		ExpressionAttributeNames:  map[string]string{"#pk": pkName, "#sk": skName},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(pk), ":lo": str(lo), ":hi": str(hi)},
-		Limit:                     aws.Int32(int32(limit)),
-		ConsistentRead:            aws.Bool(index == ""),
-	}
-	if index != "" {
-		in.IndexName = aws.String(index)
-	}
-	out, err := s.query(ctx, in)
-	if err != nil {
-		return nil, false, err
-	}
-	items := make([]item, len(out.Items))
-	for i, raw := range out.Items {
-		items[i] = raw
-	}
-	return items, len(out.LastEvaluatedKey) > 0, nil
-}
-
-// ValidSortKey reports whether a listing position ("type#id") is well formed.
-func ValidSortKey(k string) bool {
-	typ, id, ok := strings.Cut(k, "#")
-	return ok && typ != "" && id != "" && !strings.Contains(id, "#")
 }

@@ -9,7 +9,6 @@ package groups
 
 import (
 	"context"
-	"encoding/base64"
 	"log/slog"
 	"net/http"
 	"regexp"
@@ -18,7 +17,6 @@ import (
 	"time"
 
 	"github.com/gatehouse-dev/gatehouse/shared/apigw"
-	"github.com/gatehouse-dev/gatehouse/shared/app"
 	"github.com/gatehouse-dev/gatehouse/shared/authz"
 	"github.com/gatehouse-dev/gatehouse/shared/dynamo"
 	"github.com/gatehouse-dev/gatehouse/shared/gatehouse"
@@ -32,7 +30,7 @@ type Store interface {
 	Org(ctx context.Context, orgID string) (*gatehouse.Org, error)
 	Membership(ctx context.Context, orgID, userID string) (*gatehouse.Membership, error)
 	Group(ctx context.Context, o *gatehouse.Org, groupID string) (*dynamo.Group, error)
-	GroupsPage(ctx context.Context, o *gatehouse.Org, after string, limit int) ([]*dynamo.Group, string, error)
+	GroupsPage(ctx context.Context, o *gatehouse.Org, limit int, cursor string) ([]*dynamo.Group, string, error)
 	CreateGroup(ctx context.Context, o *gatehouse.Org, g *dynamo.Group, actor gatehouse.Actor) error
 	DeleteGroup(ctx context.Context, o *gatehouse.Org, groupID string, actor gatehouse.Actor) error
 	AddGroupMember(ctx context.Context, orgID, groupID string, m *gatehouse.Membership, actor gatehouse.Actor) error
@@ -53,13 +51,10 @@ func NewService(store Store, catalogue *authz.Catalogue) *Service {
 
 var groupID = regexp.MustCompile(`^grp_[a-z2-7]{26}$`)
 
-// storedStart is the list position before every stored group.
-const storedStart = "grp_"
-
 // Input is the body of POST /v1/orgs/{orgId}/groups.
 type Input struct {
 	Name        string `json:"name"`
-	Description string `json:"description"`
+	Description string `json:"description,omitempty"`
 }
 
 // Create creates an empty group with no roles.
@@ -83,49 +78,13 @@ func (s *Service) Create(ctx context.Context, caller *gatehouse.Caller, orgID st
 	return g, nil
 }
 
-// builtinAll is the built-in group as lists show it.
-func builtinAll(o *gatehouse.Org) *dynamo.Group {
-	roles := o.GroupRoles[dynamo.GroupAll]
-	if roles == nil {
-		roles = []string{}
-	}
-	return &dynamo.Group{ID: dynamo.GroupAll, Name: "All members", Description: "Every member of the org",
-		Roles: roles, MemberCount: o.Usage.Members, BuiltIn: true}
-}
-
 // List returns a page of the org's groups, the built-in one first.
 func (s *Service) List(ctx context.Context, orgID string, limit int, cursor string) ([]*dynamo.Group, string, error) {
-	limit = dynamo.ClampLimit(limit)
-	after := ""
-	if cursor != "" {
-		b, err := base64.RawURLEncoding.DecodeString(cursor)
-		if err != nil || (!groupID.Match(b) && string(b) != storedStart) {
-			return nil, "", dynamo.ErrBadCursor
-		}
-		after = string(b)
-	}
 	o, err := s.store.Org(ctx, orgID)
 	if err != nil {
 		return nil, "", err
 	}
-	var items []*dynamo.Group
-	if after == "" {
-		items = append(items, builtinAll(o))
-		if limit--; limit == 0 {
-			// "grp_" sorts before every stored group id: the next page
-			// starts at the first of them.
-			return items, base64.RawURLEncoding.EncodeToString([]byte(storedStart)), nil
-		}
-	}
-	gs, next, err := s.store.GroupsPage(ctx, o, after, limit)
-	if err != nil {
-		return nil, "", err
-	}
-	items = append(items, gs...)
-	if next != "" {
-		next = base64.RawURLEncoding.EncodeToString([]byte(next))
-	}
-	return items, next, nil
+	return s.store.GroupsPage(ctx, o, limit, cursor)
 }
 
 // Delete deletes a group; its members stay members of the org and lose
@@ -151,7 +110,7 @@ func (s *Service) group(ctx context.Context, orgID, gid string) (*gatehouse.Org,
 		return nil, nil, err
 	}
 	if gid == dynamo.GroupAll {
-		return o, builtinAll(o), nil
+		return o, dynamo.AllGroup(o), nil
 	}
 	g, err := s.store.Group(ctx, o, gid)
 	if err != nil {
@@ -248,11 +207,6 @@ func (s *Service) SetRoles(ctx context.Context, caller *gatehouse.Caller, orgID,
 	}
 	g.Roles = roles
 	return g, nil
-}
-
-// Function builds the `groups` function's mux from the configuration.
-func Function(d *app.Deps) *apigw.Mux {
-	return NewMux(NewService(d.Store(), d.Catalogue()), d.Log)
 }
 
 // NewMux returns the `groups` function's routes.

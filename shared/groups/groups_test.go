@@ -51,7 +51,7 @@ func newFixture(t *testing.T) *fixture {
 	f := &fixture{ctx: ctx, store: env.Store, cat: cat, svc: groups.NewService(env.Store, cat), org: org.ID}
 	for id, role := range map[string]string{"admin": authz.RoleAdmin, "dev": authz.RoleDeveloper, "viewer": authz.RoleViewer, "mgr": authz.RoleManager} {
 		m := &gatehouse.Membership{OrgID: org.ID, UserID: id, Roles: []string{role}, Status: gatehouse.StatusActive, ResourceLimit: -1}
-		if err := dynamo.PutMembershipForTest(ctx, env.Store, m); err != nil {
+		if err := env.PutMembership(ctx, m); err != nil {
 			t.Fatal(err)
 		}
 	}

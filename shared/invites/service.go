@@ -1,5 +1,6 @@
 // Package invites is the invitation use case: invite by email, list,
-// revoke, resend, accept, and account activation by token.
+// revoke, resend and accept. Account activation by token is the activation
+// use case's (shared/activation), in a function of its own.
 //
 // Tokens are single-purpose secrets (ids.Secret: "ghi_" for invites, "ghv_"
 // for activation, 256 random bits) shown once and stored only as hashes.
@@ -32,7 +33,6 @@ import (
 	"github.com/gatehouse-dev/gatehouse/shared/gatehouse"
 	"github.com/gatehouse-dev/gatehouse/shared/ids"
 	"github.com/gatehouse-dev/gatehouse/shared/mail"
-	"github.com/gatehouse-dev/gatehouse/shared/members"
 )
 
 // Email rules: when an invite is emailed rather than handed to the inviter.
@@ -48,10 +48,9 @@ const (
 	DeliveryLink  = "link"
 )
 
-// Pool is the part of Cognito the use case needs: setting a password
-// (activation) and reading whether an email is verified (accept).
+// Pool is the part of Cognito the use case needs: reading whether an email
+// is verified (accept).
 type Pool interface {
-	SetPassword(ctx context.Context, username, password string) error
 	EmailVerified(ctx context.Context, username string) (bool, error)
 }
 
@@ -63,9 +62,27 @@ type Config struct {
 	TTL, MaxTTL time.Duration
 }
 
+// Store is what the invitation use case reads and writes
+// (*dynamo.Store in production).
+type Store interface {
+	Now() time.Time
+	Org(ctx context.Context, orgID string) (*gatehouse.Org, error)
+	User(ctx context.Context, userID string) (*gatehouse.User, error)
+	UserIDByEmail(ctx context.Context, email string) (string, error)
+	LoadAuthContext(ctx context.Context, userID, orgID string) (*dynamo.AuthContext, error)
+	Invite(ctx context.Context, orgID, inviteID string) (*dynamo.Invite, error)
+	InvitesPage(ctx context.Context, orgID string, limit int, cursor string) ([]*dynamo.Invite, string, error)
+	SecretByHash(ctx context.Context, hash string) (*dynamo.Secret, error)
+	CreateInvite(ctx context.Context, n dynamo.NewInvite) error
+	ResendInvite(ctx context.Context, before, after *dynamo.Invite, ev gatehouse.AuditEvent) error
+	RevokeInvite(ctx context.Context, i *dynamo.Invite, ev gatehouse.AuditEvent) error
+	AcceptInvite(ctx context.Context, a dynamo.Acceptance) error
+	NewAudit(actor gatehouse.Actor, orgID, action, target string, before, after map[string]any) gatehouse.AuditEvent
+}
+
 // Service is the invitation use case.
 type Service struct {
-	store *dynamo.Store
+	store Store
 	pool  Pool
 	cat   *authz.Catalogue
 	mail  mail.Sender
@@ -74,7 +91,7 @@ type Service struct {
 }
 
 // NewService returns the use case over its dependencies.
-func NewService(store *dynamo.Store, pool Pool, cat *authz.Catalogue, sender mail.Sender, cfg Config, log *slog.Logger) *Service {
+func NewService(store Store, pool Pool, cat *authz.Catalogue, sender mail.Sender, cfg Config, log *slog.Logger) *Service {
 	if cfg.TTL <= 0 {
 		cfg.TTL = 7 * 24 * time.Hour
 	}
@@ -111,7 +128,7 @@ func view(i *dynamo.Invite, now time.Time) View {
 type CreateInput struct {
 	Email     string     `json:"email"`
 	Roles     []string   `json:"roles"`
-	Message   string     `json:"message"`
+	Message   string     `json:"message,omitempty"`
 	ExpiresAt *time.Time `json:"expiresAt"`
 	// MemberExpiresAt is the expiry of the membership the invite gives.
 	MemberExpiresAt *time.Time `json:"memberExpiresAt"`
@@ -131,8 +148,8 @@ func (s *Service) Create(ctx context.Context, c *gatehouse.Caller, orgID string,
 	now := s.store.Now()
 	in.Email = strings.TrimSpace(in.Email)
 	var v gatehouse.Validator
-	v.Check(members.ValidEmail(in.Email), "email", "must be an email address")
-	members.ValidateRoles(&v, in.Roles)
+	v.Check(gatehouse.ValidEmail(in.Email), "email", "must be an email address")
+	gatehouse.ValidateRoles(&v, in.Roles)
 	v.Check(len(in.Message) <= 1000, "message", "at most 1000 characters")
 	exp := now.Add(s.cfg.TTL)
 	if in.ExpiresAt != nil {
@@ -421,42 +438,4 @@ func (s *Service) inviterStillGives(ctx context.Context, org *gatehouse.Org, inv
 		return gatehouse.Forbidden(gatehouse.ReasonExpiryCeiling, "the person who invited you can no longer give this access; ask for a new invite")
 	}
 	return nil
-}
-
-// Activate sets the password of an account created without one and makes
-// it active. Cognito's password is set first, then the secret is spent and
-// the account activated in one transaction: if that fails the link still
-// works and the account stays pending (retrying is safe).
-// actor carries the request id and source IP; the account is the actor.
-func (s *Service) Activate(ctx context.Context, actor gatehouse.Actor, token, password string) error {
-	var v gatehouse.Validator
-	v.Check(token != "", "token", "required")
-	v.Check(members.ValidPassword(password), "password", "at least 8 characters with letters and digits")
-	if err := v.Err(); err != nil {
-		return err
-	}
-	sec, err := s.tokenSecret(ctx, token, "ghv", dynamo.SecretActivation)
-	if err != nil {
-		return err
-	}
-	if sec.State != dynamo.SecretLive {
-		return gatehouse.Errorf(gatehouse.CodeConflict, "the activation link was already used")
-	}
-	if !s.store.Now().Before(sec.ExpiresAt) {
-		return gatehouse.Errorf(gatehouse.CodeExpired, "the activation link has expired; ask for a new one")
-	}
-	u, err := s.store.User(ctx, sec.UserID)
-	if err != nil {
-		return err
-	}
-	if u.Status != gatehouse.StatusPending {
-		return gatehouse.Errorf(gatehouse.CodeConflict, "the account is not pending activation")
-	}
-	if err := s.pool.SetPassword(ctx, dynamo.NormalizeEmail(u.Email), password); err != nil {
-		return err
-	}
-	actor.UserID = u.ID
-	ev := s.store.NewAudit(actor, sec.OrgID, "account.activate", u.ID,
-		map[string]any{"status": gatehouse.StatusPending}, map[string]any{"status": gatehouse.StatusActive})
-	return s.store.Activate(ctx, sec, ev)
 }

@@ -20,6 +20,7 @@ import (
 type fixture struct {
 	t     *testing.T
 	ctx   context.Context
+	env   *dynamotest.Env
 	store *dynamo.Store
 	svc   *resources.Service
 	org   string
@@ -35,7 +36,7 @@ func newFixture(t *testing.T) *fixture {
 	if err := env.Store.CreateAccount(ctx, u, org, gatehouse.Actor{UserID: u.ID}); err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{t: t, ctx: ctx, store: env.Store, svc: resources.NewService(env.Store, authz.NewCatalogue(authz.DefaultResourceTypes)), org: org.ID}
+	f := &fixture{t: t, ctx: ctx, env: env, store: env.Store, svc: resources.NewService(env.Store, authz.NewCatalogue(authz.DefaultResourceTypes)), org: org.ID}
 	f.member("admin", authz.RoleAdmin)
 	f.member("dev", authz.RoleDeveloper)
 	f.member("dev2", authz.RoleDeveloper)
@@ -46,7 +47,7 @@ func newFixture(t *testing.T) *fixture {
 func (f *fixture) member(id string, roles ...string) {
 	f.t.Helper()
 	m := &gatehouse.Membership{OrgID: f.org, UserID: id, Roles: roles, Status: gatehouse.StatusActive, ResourceLimit: -1, UserLimit: -1}
-	if err := dynamo.PutMembershipForTest(f.ctx, f.store, m); err != nil {
+	if err := f.env.PutMembership(f.ctx, m); err != nil {
 		f.t.Fatal(err)
 	}
 }
@@ -136,7 +137,7 @@ func TestRegisterRules(t *testing.T) {
 
 	t.Run("limits", func(t *testing.T) {
 		m := &gatehouse.Membership{OrgID: f.org, UserID: "capped", Roles: []string{authz.RoleDeveloper}, Status: gatehouse.StatusActive, ResourceLimit: 1}
-		if err := dynamo.PutMembershipForTest(f.ctx, f.store, m); err != nil {
+		if err := f.env.PutMembership(f.ctx, m); err != nil {
 			t.Fatal(err)
 		}
 		f.register("capped", "device", "c1")
@@ -145,7 +146,7 @@ func TestRegisterRules(t *testing.T) {
 	})
 	t.Run("readonly member", func(t *testing.T) {
 		m := &gatehouse.Membership{OrgID: f.org, UserID: "ro", Roles: []string{authz.RoleDeveloper}, Status: gatehouse.StatusActive, ResourceLimit: -1, ResourceReadonly: true}
-		if err := dynamo.PutMembershipForTest(f.ctx, f.store, m); err != nil {
+		if err := f.env.PutMembership(f.ctx, m); err != nil {
 			t.Fatal(err)
 		}
 		_, err := f.svc.Register(f.ctx, f.caller("ro"), f.org, resources.RegisterInput{Type: "device", ID: "ro1"})

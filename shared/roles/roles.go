@@ -16,6 +16,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/gatehouse-dev/gatehouse/shared/apigw"
 	"github.com/gatehouse-dev/gatehouse/shared/authz"
@@ -28,14 +29,23 @@ import (
 // MaxCustomRoles bounds an org's custom roles (they live on the org item).
 const MaxCustomRoles = 50
 
+// Store is what the custom roles use case reads and writes
+// (*dynamo.Store in production).
+type Store interface {
+	Now() time.Time
+	Org(ctx context.Context, orgID string) (*gatehouse.Org, error)
+	NewAudit(actor gatehouse.Actor, orgID, action, target string, before, after map[string]any) gatehouse.AuditEvent
+	SaveCustomRoles(ctx context.Context, c dynamo.RoleChange) error
+}
+
 // Service is the custom roles use case.
 type Service struct {
-	store *dynamo.Store
+	store Store
 	cat   *authz.Catalogue
 }
 
 // NewService returns the use case.
-func NewService(store *dynamo.Store, cat *authz.Catalogue) *Service {
+func NewService(store Store, cat *authz.Catalogue) *Service {
 	return &Service{store: store, cat: cat}
 }
 
@@ -63,7 +73,7 @@ func (s *Service) List(ctx context.Context, orgID string) ([]gatehouse.Role, err
 // Input is the body of create and update.
 type Input struct {
 	Name        string   `json:"name"`
-	Description string   `json:"description"`
+	Description string   `json:"description" jsonschema:"default="`
 	Permissions []string `json:"permissions"`
 }
 

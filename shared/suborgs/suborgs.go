@@ -10,15 +10,12 @@ package suborgs
 
 import (
 	"context"
-	"encoding/base64"
 	"net/http"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/gatehouse-dev/gatehouse/shared/apigw"
-	"github.com/gatehouse-dev/gatehouse/shared/app"
 	"github.com/gatehouse-dev/gatehouse/shared/authz"
 	"github.com/gatehouse-dev/gatehouse/shared/dynamo"
 	"github.com/gatehouse-dev/gatehouse/shared/gatehouse"
@@ -30,7 +27,7 @@ type Store interface {
 	Now() time.Time
 	Org(ctx context.Context, orgID string) (*gatehouse.Org, error)
 	CreateSubOrg(ctx context.Context, parent, child *gatehouse.Org, owner *gatehouse.Membership, actor gatehouse.Actor) error
-	SubOrgsPage(ctx context.Context, parentID, after string, limit int) ([]*gatehouse.Org, string, error)
+	SubOrgsPage(ctx context.Context, parentID string, limit int, cursor string) ([]*gatehouse.Org, string, error)
 }
 
 // Service holds the sub-org use cases.
@@ -97,28 +94,15 @@ type View struct {
 
 func viewOf(o *gatehouse.Org) *View { return &View{Org: o} }
 
-var orgID = regexp.MustCompile(`^org_[a-z2-7]{26}$`)
-
 // List returns the direct children of an org.
 func (s *Service) List(ctx context.Context, parentID string, limit int, cursor string) ([]*View, string, error) {
-	after := ""
-	if cursor != "" {
-		b, err := base64.RawURLEncoding.DecodeString(cursor)
-		if err != nil || !orgID.Match(b) {
-			return nil, "", dynamo.ErrBadCursor
-		}
-		after = string(b)
-	}
-	items, next, err := s.store.SubOrgsPage(ctx, parentID, after, dynamo.ClampLimit(limit))
+	items, next, err := s.store.SubOrgsPage(ctx, parentID, limit, cursor)
 	if err != nil {
 		return nil, "", err
 	}
 	out := make([]*View, 0, len(items))
 	for _, o := range items {
 		out = append(out, viewOf(o))
-	}
-	if next != "" {
-		next = base64.RawURLEncoding.EncodeToString([]byte(next))
 	}
 	return out, next, nil
 }
@@ -131,11 +115,4 @@ func Register(m *apigw.Mux, s *Service) {
 	apigw.List(m, "GET /v1/orgs/{orgId}/suborgs", func(ctx context.Context, r *apigw.Request, q apigw.PageQuery) ([]*View, string, error) {
 		return s.List(ctx, r.Param("orgId"), q.Limit, q.Cursor)
 	})
-}
-
-// Registrar returns the function that registers the sub-org routes with the
-// configured store, for accounts.OrgsFunction(d, suborgs.Registrar(d)).
-func Registrar(d *app.Deps) func(*apigw.Mux) {
-	s := NewService(d.Store())
-	return func(m *apigw.Mux) { Register(m, s) }
 }

@@ -60,7 +60,7 @@ func TestSubOrgTree(t *testing.T) {
 	if err != nil || !m.HasRole(authz.RoleOwner) {
 		t.Errorf("creator membership = %+v, %v", m, err)
 	}
-	if err := dynamo.PutMembershipForTest(ctx, st, &gatehouse.Membership{OrgID: top.ID, UserID: "adm", Roles: []string{authz.RoleAdmin}, Status: gatehouse.StatusActive}); err != nil {
+	if err := env.PutMembership(ctx, &gatehouse.Membership{OrgID: top.ID, UserID: "adm", Roles: []string{authz.RoleAdmin}, Status: gatehouse.StatusActive}); err != nil {
 		t.Fatal(err)
 	}
 	snap, err := st.LoadSnapshot(ctx, grand.ID, []string{"adm", "root"}, nil, nil)

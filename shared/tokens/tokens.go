@@ -10,7 +10,6 @@ package tokens
 
 import (
 	"context"
-	"encoding/base64"
 	"log/slog"
 	"net/http"
 	"regexp"
@@ -19,9 +18,7 @@ import (
 	"time"
 
 	"github.com/gatehouse-dev/gatehouse/shared/apigw"
-	"github.com/gatehouse-dev/gatehouse/shared/app"
 	"github.com/gatehouse-dev/gatehouse/shared/authz"
-	"github.com/gatehouse-dev/gatehouse/shared/dynamo"
 	"github.com/gatehouse-dev/gatehouse/shared/gatehouse"
 	"github.com/gatehouse-dev/gatehouse/shared/ids"
 	"github.com/gatehouse-dev/gatehouse/shared/routes"
@@ -35,7 +32,7 @@ type Store interface {
 	Now() time.Time
 	CreateAPIToken(ctx context.Context, t *gatehouse.APIToken, hash string, actor gatehouse.Actor) error
 	APIToken(ctx context.Context, orgID, tokenID string) (*gatehouse.APIToken, string, error)
-	APITokensPage(ctx context.Context, orgID, userID, after string, limit int) ([]*gatehouse.APIToken, string, error)
+	APITokensPage(ctx context.Context, orgID, userID string, limit int, cursor string) ([]*gatehouse.APIToken, string, error)
 	RevokeAPIToken(ctx context.Context, orgID, tokenID string, actor gatehouse.Actor) (*gatehouse.APIToken, error)
 }
 
@@ -57,8 +54,8 @@ type Input struct {
 	Name string `json:"name"`
 	// Permissions narrows the token; absent means all the user's
 	// permissions (always the current ones).
-	Permissions []string   `json:"permissions"`
-	Readonly    bool       `json:"readonly"`
+	Permissions []string   `json:"permissions,omitempty"`
+	Readonly    bool       `json:"readonly,omitempty"`
 	ExpiresAt   *time.Time `json:"expiresAt"`
 }
 
@@ -124,24 +121,13 @@ func (s *Service) Create(ctx context.Context, caller *gatehouse.Caller, orgID st
 // List returns the org's tokens for owners and admins, the caller's own for
 // everyone else. Secrets are never listed.
 func (s *Service) List(ctx context.Context, caller *gatehouse.Caller, orgID string, limit int, cursor string) ([]*gatehouse.APIToken, string, error) {
-	after := ""
-	if cursor != "" {
-		b, err := base64.RawURLEncoding.DecodeString(cursor)
-		if err != nil || !tokenID.Match(b) {
-			return nil, "", dynamo.ErrBadCursor
-		}
-		after = string(b)
-	}
 	user := caller.UserID
 	if authz.ActsOnToken(caller, "") {
 		user = "" // every member's
 	}
-	items, next, err := s.store.APITokensPage(ctx, orgID, user, after, dynamo.ClampLimit(limit))
+	items, next, err := s.store.APITokensPage(ctx, orgID, user, limit, cursor)
 	if err != nil {
 		return nil, "", err
-	}
-	if next != "" {
-		next = base64.RawURLEncoding.EncodeToString([]byte(next))
 	}
 	return items, next, nil
 }
@@ -161,11 +147,6 @@ func (s *Service) Revoke(ctx context.Context, caller *gatehouse.Caller, orgID, i
 	}
 	_, err = s.store.RevokeAPIToken(ctx, orgID, id, caller.Actor)
 	return err
-}
-
-// Function builds the `tokens` function's mux from the configuration.
-func Function(d *app.Deps) *apigw.Mux {
-	return NewMux(NewService(d.Store(), d.Catalogue()), d.Log)
 }
 
 // NewMux returns the `tokens` function's routes.

@@ -42,7 +42,7 @@ func TestTokenLifecycle(t *testing.T) {
 	if err := st.CreateAccount(ctx, u, org, gatehouse.Actor{UserID: u.ID}); err != nil {
 		t.Fatal(err)
 	}
-	if err := dynamo.PutMembershipForTest(ctx, st, &gatehouse.Membership{OrgID: org.ID, UserID: "dev", Roles: []string{"developer"}, Status: gatehouse.StatusActive}); err != nil {
+	if err := env.PutMembership(ctx, &gatehouse.Membership{OrgID: org.ID, UserID: "dev", Roles: []string{"developer"}, Status: gatehouse.StatusActive}); err != nil {
 		t.Fatal(err)
 	}
 	cat := authz.NewCatalogue(authz.DefaultResourceTypes)
