@@ -374,6 +374,7 @@ type ActivationInput struct {
 type AdminPatch struct {
 	Enabled       *bool       `json:"enabled,omitempty"`
 	ExpiresAt     interface{} `json:"expiresAt,omitempty"`
+	Force         *bool       `json:"force,omitempty"`
 	ResourceLimit *int        `json:"resourceLimit,omitempty"`
 }
 
@@ -490,6 +491,10 @@ type GatehouseUsage struct {
 	PendingInvites int             `json:"pendingInvites"`
 	Resources      *map[string]int `json:"resources,omitempty"`
 	SubOrgs        int             `json:"subOrgs"`
+
+	// SubtreeSeats SubtreeSeats are the seats of the org and of all its sub-orgs: what
+	// the org's maxMembers bounds (a parent's quota counts its subtree).
+	SubtreeSeats int `json:"subtreeSeats"`
 }
 
 // Grant Grant allows and/or denies actions on a resource (or a whole type) to one principal, "user:<id>" or "group:<id>".
@@ -1038,6 +1043,10 @@ type GetAdminUsersParams struct {
 type DeleteAdminUserParams struct {
 	Resources  *DeleteAdminUserParamsResources `form:"resources,omitempty" json:"resources,omitempty"`
 	TransferTo *string                         `form:"transferTo,omitempty" json:"transferTo,omitempty"`
+
+	// Force Force deletes an account that is the last usable owner of orgs
+	// (rule 9), which is refused otherwise; audited in each such org.
+	Force *bool `form:"force,omitempty" json:"force,omitempty"`
 }
 
 // DeleteAdminUserParamsResources defines parameters for DeleteAdminUser.
@@ -3508,6 +3517,18 @@ func NewDeleteAdminUserRequest(server string, userId string, params *DeleteAdmin
 		if params.TransferTo != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "transferTo", *params.TransferTo, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Force != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "force", *params.Force, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {

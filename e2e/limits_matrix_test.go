@@ -324,7 +324,9 @@ func TestExpiryCeilingInvitesAndSelf(t *testing.T) {
 	acctOwner := newUser(t)
 	acctOrg := mbOrg(t, acctOwner)
 	acctCeiling := time.Now().Add(48 * time.Hour).UTC().Truncate(time.Second)
-	if st, raw := adminClient(t).Do(t, "PATCH", "/v1/admin/users/"+acctOwner.Sub, map[string]any{"expiresAt": acctCeiling}); st != http.StatusOK {
+	// The platform admin insists (force): the account is the last usable
+	// owner of acctOrg (rule 9).
+	if st, raw := adminClient(t).Do(t, "PATCH", "/v1/admin/users/"+acctOwner.Sub, map[string]any{"expiresAt": acctCeiling, "force": true}); st != http.StatusOK {
 		t.Fatalf("expire account: %d %s", st, raw)
 	}
 	var res struct {

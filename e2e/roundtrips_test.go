@@ -68,7 +68,10 @@ var rtExpected = []struct {
 	{"POST /v1/orgs/{orgId}/tokens", rtCalls{"BatchGetItem": 1, "TransactWriteItems": 1}, true},
 	{"DELETE /v1/orgs/{orgId}/tokens/{tokenId}", rtCalls{"BatchGetItem": 1, "GetItem": 2, "TransactWriteItems": 1}, true},
 	{"DELETE /v1/orgs/{orgId}/resources/{type}/{resourceId}", rtCalls{"BatchGetItem": 3, "TransactWriteItems": 1}, true},
-	{"DELETE /v1/orgs/{orgId}/members/{userId}", rtCalls{"BatchGetItem": 1, "GetItem": 3, "Query": 1, "TransactWriteItems": 1}, true},
+	// Rule 6: the member's active API tokens and pending invites are found
+	// (two queries, run concurrently) and revoked in the removal's
+	// transaction (docs/security-store.md).
+	{"DELETE /v1/orgs/{orgId}/members/{userId}", rtCalls{"BatchGetItem": 1, "GetItem": 3, "Query": 3, "TransactWriteItems": 1}, true},
 	{"GET /v1/orgs/{orgId}/audit", rtCalls{"BatchGetItem": 1, "Query": 1}, false},
 }
 

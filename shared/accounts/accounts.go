@@ -168,6 +168,7 @@ func (s *Service) CreateOrg(ctx context.Context, actor gatehouse.Actor, in OrgIn
 		o.Settings.DefaultResourceAccess = *in.Settings.DefaultResourceAccess
 	}
 	owner := dynamo.OwnerMembership(o.ID, actor.UserID, u.ResourceLimit, now)
+	owner.AccountLimited = dynamo.AccountLimited(u) // rule 9: not a usable owner
 	if err := s.store.CreateOrg(ctx, o, owner, actor); err != nil {
 		return nil, err
 	}

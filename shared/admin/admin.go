@@ -29,7 +29,7 @@ type Store interface {
 	User(ctx context.Context, userID string) (*gatehouse.User, error)
 	Account(ctx context.Context, userID string) (*gatehouse.Account, error)
 	UsersByEmailPrefix(ctx context.Context, prefix string, limit int, cursor string) ([]*gatehouse.User, string, error)
-	UpdateAccount(ctx context.Context, before *gatehouse.User, ch dynamo.AccountChanges, actor gatehouse.Actor) (*gatehouse.User, error)
+	UpdateAccount(ctx context.Context, before *gatehouse.User, ch dynamo.AccountChanges, actor gatehouse.Actor, force bool) (*gatehouse.User, error)
 	MembershipsOfUser(ctx context.Context, userID string) ([]gatehouse.MembershipView, error)
 	Org(ctx context.Context, orgID string) (*gatehouse.Org, error)
 	RemoveMember(ctx context.Context, r dynamo.MemberRemoval) error
@@ -70,18 +70,22 @@ func (s *Service) Get(ctx context.Context, userID string) (*gatehouse.Account, e
 }
 
 // Patch is the body of PATCH /v1/admin/users/{userId}; absent fields stay.
-// expiresAt: an RFC 3339 time in the future, or null to clear it.
+// expiresAt: an RFC 3339 time in the future, or null to clear it. force
+// disables or expires an account that is the last usable owner of orgs
+// (rule 9), which is refused otherwise; it is audited in each such org.
 type Patch struct {
 	Enabled       *bool           `json:"enabled"`
 	ExpiresAt     json.RawMessage `json:"expiresAt"`
 	ResourceLimit *int            `json:"resourceLimit"`
+	Force         bool            `json:"force,omitempty"`
 }
 
 // Update applies a PATCH: Gatehouse first (the authorizer cuts a disabled
 // account at its next request), then Cognito (disable and global sign-out,
 // or enable). A Cognito failure answers 503 with the table already changed;
 // repeating the PATCH converges. Errors: not_found, validation_failed,
-// conflict (own account, concurrent change), unavailable.
+// conflict (own account, concurrent change), last_owner (naming the orgs,
+// unless p.Force), unavailable.
 func (s *Service) Update(ctx context.Context, caller *gatehouse.Caller, userID string, p Patch) (*gatehouse.User, error) {
 	before, err := s.store.User(ctx, userID)
 	if err != nil {
@@ -130,7 +134,7 @@ func (s *Service) Update(ctx context.Context, caller *gatehouse.Caller, userID s
 	if userID == caller.UserID && (ch.Status != nil && *ch.Status != gatehouse.StatusActive || ch.ExpiresAt != nil && *ch.ExpiresAt != nil) {
 		return nil, gatehouse.Errorf(gatehouse.CodeConflict, "a platform admin cannot disable or expire its own account")
 	}
-	after, err := s.store.UpdateAccount(ctx, before, ch, caller.Actor)
+	after, err := s.store.UpdateAccount(ctx, before, ch, caller.Actor, p.Force)
 	if err != nil {
 		return nil, err
 	}
@@ -158,9 +162,10 @@ const (
 )
 
 // Delete deletes an account for good. Checks first, so that a refused
-// delete changes nothing: the account must not be the last active owner of
-// an org other than its personal org (409 last_owner), and for transfer,
-// transferTo must be an active account and an active member of every org
+// delete changes nothing: the account must not be the last usable owner
+// of an org other than its personal org (409 last_owner naming the orgs;
+// force insists, and each such org's audit log records it, rule 9), and
+// for transfer, transferTo must be an active account and an active member of every org
 // where the account owns resources (409 conflict otherwise). Then: its
 // resources per mode (retain: they stay, owned by the deleted id, a
 // tombstone that owners and admins still manage; delete: unregistered one
@@ -172,7 +177,7 @@ const (
 // idempotent, so a DELETE that failed halfway is simply repeated. Errors:
 // not_found, validation_failed, conflict (own account, transferTo not an
 // active member), last_owner, unavailable.
-func (s *Service) Delete(ctx context.Context, caller *gatehouse.Caller, userID, mode, transferTo string) error {
+func (s *Service) Delete(ctx context.Context, caller *gatehouse.Caller, userID, mode, transferTo string, force bool) error {
 	if mode == "" {
 		mode = ResourcesRetain
 	}
@@ -201,6 +206,7 @@ func (s *Service) Delete(ctx context.Context, caller *gatehouse.Caller, userID, 
 		return err
 	}
 	var plans []plan
+	var last []string
 	for _, v := range views {
 		m := v.Membership
 		o, err := s.store.Org(ctx, m.OrgID)
@@ -208,11 +214,12 @@ func (s *Service) Delete(ctx context.Context, caller *gatehouse.Caller, userID, 
 			return err
 		}
 		p := plan{m: &m, org: o}
-		if m.Status == gatehouse.StatusActive && m.HasRole(authz.RoleOwner) && o.Usage.Owners <= 1 {
-			if !o.Personal {
-				return &gatehouse.Error{Code: gatehouse.CodeLastOwner, Message: "the account is the last owner of org " + o.ID + "; make someone else owner first"}
-			}
-			p.dropOrg = true
+		switch {
+		case o.Personal && o.Usage.Members <= 1:
+			p.dropOrg = true // nobody else's: it goes with the account
+		case dynamo.UsableOwner(&m) && o.Usage.Owners <= 1:
+			last = append(last, o.ID)
+			p.force = true
 		}
 		if m.ManagedBy != "" {
 			if _, err := s.store.Membership(ctx, m.OrgID, m.ManagedBy); err == nil {
@@ -220,6 +227,9 @@ func (s *Service) Delete(ctx context.Context, caller *gatehouse.Caller, userID, 
 			}
 		}
 		plans = append(plans, p)
+	}
+	if len(last) > 0 && !force {
+		return dynamo.LastOwnerError(last)
 	}
 	if mode == ResourcesTransfer {
 		if err := s.checkTransfer(ctx, userID, transferTo, plans); err != nil {
@@ -270,13 +280,20 @@ func (s *Service) Delete(ctx context.Context, caller *gatehouse.Caller, userID, 
 			}
 			continue
 		}
-		ev := s.store.NewAudit(actor, p.org.ID, "member.remove", userID, nil, map[string]any{"reason": "account deleted"})
+		after := map[string]any{"reason": "account deleted"}
+		if p.force {
+			after["force"], after["lastOwner"] = true, true
+		}
+		ev := s.store.NewAudit(actor, p.org.ID, "member.remove", userID, nil, after)
 		if err := s.store.RemoveMember(ctx, dynamo.MemberRemoval{Member: p.m, Org: p.org, ManagerPresent: p.manager,
-			Audit: []gatehouse.AuditEvent{ev}}); err != nil && gatehouse.ErrorCode(err) != gatehouse.CodeNotFound {
+			Force: p.force, Audit: []gatehouse.AuditEvent{ev}}); err != nil && gatehouse.ErrorCode(err) != gatehouse.CodeNotFound {
 			return err
 		}
 	}
 	after := map[string]any{"resources": mode}
+	if len(last) > 0 {
+		after["force"], after["lastOwnerOf"] = true, last
+	}
 	if mode == ResourcesTransfer {
 		after["transferTo"] = transferTo
 	}
@@ -287,7 +304,8 @@ func (s *Service) Delete(ctx context.Context, caller *gatehouse.Caller, userID, 
 type plan struct {
 	m       *gatehouse.Membership
 	org     *gatehouse.Org
-	dropOrg bool // the account is the last owner of this personal org: deleted whole
+	dropOrg bool // the account's personal org, with nobody else: deleted whole
+	force   bool // the account is the org's last usable owner: removed on force (rule 9)
 	manager bool // the member's manager is still a member (its managedCount goes down)
 }
 
@@ -402,6 +420,9 @@ type UsersQuery struct {
 type DeleteQuery struct {
 	Resources  string `query:"resources" jsonschema:"enum=retain,enum=transfer,enum=delete,default=retain"`
 	TransferTo string `query:"transferTo"`
+	// Force deletes an account that is the last usable owner of orgs
+	// (rule 9), which is refused otherwise; audited in each such org.
+	Force bool `query:"force"`
 }
 
 // NewMux returns the HTTP handlers of the admin function.
@@ -417,7 +438,7 @@ func NewMux(svc *Service, log *slog.Logger) *apigw.Mux {
 		return svc.Update(ctx, r.Caller, r.Param("userId"), p)
 	})
 	apigw.Handle(m, "DELETE /v1/admin/users/{userId}", 0, func(ctx context.Context, r *apigw.Request, q DeleteQuery) (apigw.Empty, error) {
-		return apigw.Empty{}, svc.Delete(ctx, r.Caller, r.Param("userId"), q.Resources, q.TransferTo)
+		return apigw.Empty{}, svc.Delete(ctx, r.Caller, r.Param("userId"), q.Resources, q.TransferTo, q.Force)
 	})
 	apigw.Handle(m, "GET /v1/admin/signup-policy", http.StatusOK, func(ctx context.Context, r *apigw.Request, _ apigw.Empty) (gatehouse.SignupPolicy, error) {
 		return svc.store.SignupPolicy(ctx)

@@ -410,3 +410,26 @@ func DefaultExpiry(c *gatehouse.Caller, exp *time.Time) *time.Time {
 	}
 	return nil
 }
+
+// MayExpireLastOwner applies rule 9's exception: an org meant to end (a
+// subscription) may have its last usable owner given an expiry, but only
+// by a platform admin signed in (no API token) or by an owner or admin of
+// a parent org acting with that inherited authority (rule 5). Inside the
+// org nobody may: removing, demoting or disabling that owner, or its
+// leaving, stays refused for everyone (the store's ownerCount guard).
+func MayExpireLastOwner(c *gatehouse.Caller) bool {
+	return (c.PlatformAdmin && c.TokenID == "") || c.Inherited
+}
+
+// ActOnExpiry applies rules 6 and 7 to giving a member an expiry, with
+// rule 9's exception: a caller that may end an org's last owner
+// (MayExpireLastOwner: a platform admin, or a parent org's owner or admin
+// acting here as admin under rule 5) may give any member an expiry, owners
+// included, so that an org meant to end does end. Anyone else is bound by
+// ActOn.
+func ActOnExpiry(c *gatehouse.Caller, p *OrgPolicy, target *gatehouse.Membership, managers []*gatehouse.Membership) error {
+	if MayExpireLastOwner(c) && c.Has("members:update") {
+		return nil
+	}
+	return ActOn(c, p, target, managers)
+}

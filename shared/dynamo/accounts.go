@@ -106,7 +106,9 @@ func (s *Store) CreateAccount(ctx context.Context, u *gatehouse.User, org *gateh
 		create(emailItem(u.Email, u.ID), ErrEmailTaken).
 		create(userItem(u), gatehouse.Errorf(gatehouse.CodeConflict, "the account already exists"))
 	if org != nil {
-		s.addCreateOrg(t, org, OwnerMembership(org.ID, u.ID, u.ResourceLimit, u.CreatedAt))
+		owner := OwnerMembership(org.ID, u.ID, u.ResourceLimit, u.CreatedAt)
+		owner.AccountLimited = AccountLimited(u)
+		s.addCreateOrg(t, org, owner)
 		t.audit(s.NewAudit(actor, org.ID, "org.create", org.ID, nil, map[string]any{"name": org.Name, "personal": true}))
 	}
 	t.audit(s.NewAudit(actor, "", "account.create", u.ID, nil, map[string]any{"email": u.Email, "status": u.Status}))
@@ -117,18 +119,30 @@ func (s *Store) CreateAccount(ctx context.Context, u *gatehouse.User, org *gateh
 }
 
 // addCreateOrg adds an org and its owner's membership to a transaction.
+// The owner counts as a usable owner (rule 9) only when it is one.
 func (s *Store) addCreateOrg(t *tx, o *gatehouse.Org, owner *gatehouse.Membership) {
-	o.Usage.Members, o.Usage.Owners = 1, 1
+	o.Usage.Members, o.Usage.Owners = 1, 0
+	if UsableOwner(owner) {
+		o.Usage.Owners = 1
+	}
 	t.create(orgItem(o), gatehouse.Errorf(gatehouse.CodeConflict, "the org already exists"))
 	t.create(membershipItem(owner), gatehouse.Errorf(gatehouse.CodeConflict, "already a member"))
 }
 
 // CreateOrg stores a new top-level org with the caller as its owner. The
-// caller's account must exist and be active at commit time.
+// caller's account must exist and be active at commit time, and, when the
+// owner is counted as a usable owner (owner.AccountLimited false, rule 9),
+// still without an expiry.
 func (s *Store) CreateOrg(ctx context.Context, o *gatehouse.Org, owner *gatehouse.Membership, actor gatehouse.Actor) error {
 	t := s.tx()
-	t.check(userKey(owner.UserID), "#st = :active", gatehouse.Forbidden(gatehouse.ReasonDisabled, "the account is not active"),
-		map[string]string{"#st": attrStatus}, map[string]types.AttributeValue{":active": str(string(gatehouse.StatusActive))})
+	cond, values := "#st = :active", map[string]types.AttributeValue{":active": str(string(gatehouse.StatusActive))}
+	names := map[string]string{"#st": attrStatus}
+	if !owner.AccountLimited {
+		cond += " AND " + accountUnlimitedCond
+		values = accountUnlimitedValues()
+		names["#exp"] = attrExpires
+	}
+	t.check(userKey(owner.UserID), cond, gatehouse.Forbidden(gatehouse.ReasonDisabled, "the account is not active, or changed meanwhile"), names, values)
 	s.addCreateOrg(t, o, owner)
 	t.audit(s.NewAudit(actor, o.ID, "org.create", o.ID, nil, map[string]any{"name": o.Name}))
 	if err := t.commit(ctx); err != nil {

@@ -2,6 +2,7 @@ package dynamo
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -42,11 +43,32 @@ type AccountChanges struct {
 // write.
 var ErrAccountChanged = gatehouse.Errorf(gatehouse.CodeConflict, "the account changed meanwhile; retry")
 
+// maxAccountMemberships bounds the memberships an account change moves in
+// its one transaction (two items each at most, within DynamoDB's 100).
+const maxAccountMemberships = 45
+
+// LastOwnerError is rule 9's refusal of an account change: the account is
+// the last usable owner of these orgs (personal orgs aside). A platform
+// admin may insist (force).
+func LastOwnerError(orgIDs []string) error {
+	return &gatehouse.Error{Code: gatehouse.CodeLastOwner,
+		Message: "the account is the last usable owner of org(s) " + strings.Join(orgIDs, ", ") +
+			"; make someone else owner first, or insist with force"}
+}
+
 // UpdateAccount writes an account's status, expiry and resource limit,
 // guarded by the version read in before, with its audit event: one
 // transaction. The account is in the expiry index exactly when it is active
 // with an expiry.
-func (s *Store) UpdateAccount(ctx context.Context, before *gatehouse.User, ch AccountChanges, actor gatehouse.Actor) (*gatehouse.User, error) {
+//
+// Rule 9: when the account stops (or starts) being one that may hold a
+// usable owner (AccountLimited), the same transaction mirrors that on
+// every membership (accountLimited, each guarded by its version) and moves
+// the ownerCount of every org where it is a usable owner, guarded by
+// "ownerCount > 1". Disabling or expiring the last usable owner of an org
+// other than a personal one is refused with LastOwnerError naming the orgs,
+// unless force, which is audited in each such org.
+func (s *Store) UpdateAccount(ctx context.Context, before *gatehouse.User, ch AccountChanges, actor gatehouse.Actor, force bool) (*gatehouse.User, error) {
 	after := *before
 	b, a := map[string]any{}, map[string]any{}
 	names := map[string]string{"#v": attrVersion, "#u": attrUpdated, "#g2pk": tabledef.GSI2PK, "#g2sk": tabledef.GSI2SK}
@@ -64,11 +86,13 @@ func (s *Store) UpdateAccount(ctx context.Context, before *gatehouse.User, ch Ac
 	if ch.ExpiresAt != nil && !sameTime(before.ExpiresAt, *ch.ExpiresAt) {
 		names["#exp"] = attrExpires
 		if *ch.ExpiresAt == nil {
-			removes = append(removes, "#exp")
+			// "" reads as no expiry; not REMOVE, which minidyn v0.8.2
+			// never applies (see ChangeMember).
+			values[":exp"] = str("")
 		} else {
 			values[":exp"] = str((*ch.ExpiresAt).UTC().Format(time.RFC3339Nano))
-			sets = append(sets, "#exp = :exp")
 		}
+		sets = append(sets, "#exp = :exp")
 		b["expiresAt"], a["expiresAt"] = before.ExpiresAt, *ch.ExpiresAt
 		after.ExpiresAt = *ch.ExpiresAt
 	}
@@ -95,13 +119,91 @@ func (s *Store) UpdateAccount(ctx context.Context, before *gatehouse.User, ch Ac
 	}
 	expr += " ADD #v :one"
 	t := s.tx().update(userKey(before.ID), expr, "#v = :v", ErrAccountChanged, names, values)
+	if limited := AccountLimited(&after); limited != AccountLimited(before) {
+		forced, err := s.mirrorAccountLimited(ctx, t, before.ID, limited, force, actor)
+		if err != nil {
+			return nil, err
+		}
+		if len(forced) > 0 {
+			a["force"], a["lastOwnerOf"] = true, forced
+		}
+	}
 	t.audit(s.NewAudit(actor, "", "account.update", before.ID, b, a))
 	if err := t.commit(ctx); err != nil {
+		if errors.Is(err, errOrgCondition) {
+			err = ErrLastOwner
+		}
 		return nil, fmt.Errorf("update account %s: %w", before.ID, err)
 	}
 	after.Version++
 	after.UpdatedAt = now
 	return &after, nil
+}
+
+// mirrorAccountLimited adds to t what an account becoming limited (or no
+// longer) does to its memberships and their orgs' ownerCount (rule 9), and
+// returns the orgs whose last usable owner it forcibly ends.
+func (s *Store) mirrorAccountLimited(ctx context.Context, t *tx, userID string, limited, force bool, actor gatehouse.Actor) ([]string, error) {
+	items, err := s.queryAll(ctx, queryRange(orgsOfUserRange(userID)), maxAccountMemberships+1)
+	if err != nil {
+		return nil, fmt.Errorf("memberships of %s: %w", userID, err)
+	}
+	if len(items) > maxAccountMemberships {
+		return nil, gatehouse.Errorf(gatehouse.CodeConflict, "the account has more than %d memberships; remove some first", maxAccountMemberships)
+	}
+	var ms []*gatehouse.Membership
+	var ownerOrgs []Key
+	for _, it := range items {
+		m := decodeMembership(it)
+		if m.AccountLimited == limited {
+			continue
+		}
+		ms = append(ms, m)
+		if UsableOwner(m) {
+			ownerOrgs = append(ownerOrgs, orgKey(m.OrgID))
+		}
+	}
+	orgs, err := s.batchGet(ctx, ownerOrgs)
+	if err != nil {
+		return nil, fmt.Errorf("orgs of %s: %w", userID, err)
+	}
+	var last, forced []string
+	for _, m := range ms {
+		after := *m
+		after.AccountLimited = limited
+		t.update(memberKey(m.OrgID, m.UserID), "SET #al = :al ADD #v :one", "#v = :v", ErrMemberChanged,
+			map[string]string{"#al": attrAccountLimited, "#v": attrVersion},
+			map[string]types.AttributeValue{":al": &types.AttributeValueMemberBOOL{Value: limited}, ":v": num(m.Version), ":one": num(1)})
+		ch := diffOrg(m, &after, 0)
+		if ch.owners == 0 {
+			continue
+		}
+		if ch.ownerGuard {
+			it, ok := orgs[orgKey(m.OrgID)]
+			if !ok {
+				continue // the org is gone: nothing to count
+			}
+			o := decodeOrg(it)
+			switch {
+			case o.Personal:
+				// Nobody else's org: a disabled account's personal org
+				// simply has no usable owner.
+				ch.ownerGuard = false
+			case o.Usage.Owners <= 1 && !force:
+				last = append(last, o.ID)
+			case o.Usage.Owners <= 1:
+				ch.ownerGuard = false
+				forced = append(forced, o.ID)
+				t.audit(s.NewAudit(actor, o.ID, "member.last_owner_forced", userID,
+					map[string]any{"usableOwners": o.Usage.Owners}, map[string]any{"usableOwners": 0, "force": true}))
+			}
+		}
+		t.addOrgChange(m.OrgID, ch)
+	}
+	if len(last) > 0 {
+		return nil, LastOwnerError(last)
+	}
+	return forced, nil
 }
 
 // HasPendingInvite reports whether an email has a pending, unexpired invite

@@ -141,6 +141,7 @@ func orgItem(o *gatehouse.Org) item {
 		setN(attrInviteCount, int64(o.Usage.PendingInvites)).
 		setN("ownerCount", int64(o.Usage.Owners)).
 		setN("subOrgCount", int64(o.Usage.SubOrgCount)).
+		setN(attrTreeSeats, int64(max(o.Usage.SubtreeSeats, o.Usage.Seats()))).
 		setJSON("customRoles", nonNilRoles(o.CustomRoles)).
 		setJSON("groupRoles", nonNilGroups(o.GroupRoles)).
 		setTime(attrCreated, o.CreatedAt).
@@ -199,6 +200,7 @@ func decodeOrg(it item) *gatehouse.Org {
 			PendingInvites: it.getInt(attrInviteCount),
 			Owners:         it.getInt("ownerCount"),
 			SubOrgCount:    it.getInt("subOrgCount"),
+			SubtreeSeats:   it.getIntOr(attrTreeSeats, it.getInt(attrMemberCount)),
 			Resources:      map[string]int{},
 		},
 		CreatedAt: it.getTime(attrCreated),
@@ -240,6 +242,7 @@ func membershipItem(m *gatehouse.Membership) item {
 		setN(attrManagedInvites, int64(m.PendingInvites)).
 		setN("resourceCount", int64(m.ResourceCount)).
 		setS("invitedBy", m.InvitedBy).
+		setBool(attrAccountLimited, m.AccountLimited).
 		setTime(attrCreated, m.CreatedAt).
 		setTime(attrUpdated, m.UpdatedAt).
 		setN(attrVersion, m.Version).
@@ -270,6 +273,7 @@ func decodeMembership(it item) *gatehouse.Membership {
 		PendingInvites: it.getInt(attrManagedInvites),
 		ResourceCount:  it.getInt("resourceCount"),
 		InvitedBy:      it.getS("invitedBy"),
+		AccountLimited: it.getBool(attrAccountLimited),
 		CreatedAt:      it.getTime(attrCreated),
 		UpdatedAt:      it.getTime(attrUpdated),
 		Version:        it.getN(attrVersion),

@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/gatehouse-dev/gatehouse/shared/gatehouse"
 	"github.com/gatehouse-dev/gatehouse/shared/tabledef"
@@ -37,11 +39,14 @@ type Invite struct {
 	// is pending. Every invite created or resent does; invites stored
 	// before seats were reserved do not, and take their seat on
 	// acceptance.
-	SeatHeld  bool      `json:"-"`
-	TokenHash string    `json:"-"`
-	CreatedAt time.Time `json:"createdAt"`
-	UpdatedAt time.Time `json:"updatedAt"`
-	Version   int64     `json:"-"`
+	SeatHeld bool `json:"-"`
+	// OrgAncestors are the org's ancestors when the invite was made: the
+	// seat it holds counts in their subtree seats too (members.go).
+	OrgAncestors []string  `json:"-"`
+	TokenHash    string    `json:"-"`
+	CreatedAt    time.Time `json:"createdAt"`
+	UpdatedAt    time.Time `json:"updatedAt"`
+	Version      int64     `json:"-"`
 }
 
 // EffectiveStatus is the invite's status at time now: a pending invite past
@@ -126,6 +131,7 @@ func inviteItem(i *Invite) item {
 		setS("managedBy", i.ManagedBy).
 		setS("acceptedBy", i.AcceptedBy).
 		setBool(attrSeatHeld, i.SeatHeld).
+		setList("orgAncestors", i.OrgAncestors).
 		setS("tokenHash", i.TokenHash).
 		setTime(attrCreated, i.CreatedAt).
 		setTime(attrUpdated, i.UpdatedAt).
@@ -155,6 +161,7 @@ func decodeInvite(it item) *Invite {
 		ManagedBy:       it.getS("managedBy"),
 		AcceptedBy:      it.getS("acceptedBy"),
 		SeatHeld:        it.getBool(attrSeatHeld),
+		OrgAncestors:    it.getList("orgAncestors"),
 		TokenHash:       it.getS("tokenHash"),
 		CreatedAt:       it.getTime(attrCreated),
 		UpdatedAt:       it.getTime(attrUpdated),
@@ -169,6 +176,9 @@ func inviteEmailItem(i *Invite) item {
 	return newItem(inviteEmailKey(i.OrgID, i.Email)).
 		setS(attrKind, "inviteemail").
 		setS("inviteId", i.ID).
+		// invitedBy finds the live invites a member made when it is
+		// removed (rule 6, pendingInvitesBy).
+		setS("invitedBy", i.InvitedBy).
 		setS(attrStatus, string(gatehouse.StatusPending)).
 		setTime(attrExpires, i.ExpiresAt).
 		setN(tabledef.TTLAttribute, i.ExpiresAt.Add(secretTTLGrace).Unix())
@@ -267,6 +277,7 @@ var (
 func (s *Store) createInvite(ctx context.Context, n NewInvite, old *Invite, read bool) error {
 	i := n.Invite
 	i.SeatHeld = true
+	i.OrgAncestors = n.Org.Ancestors
 	t := s.tx().create(inviteItem(i), gatehouse.Errorf(gatehouse.CodeConflict, "the invite already exists"))
 	t.create(secretItem(inviteSecret(i, SecretLive)),
 		gatehouse.Errorf(gatehouse.CodeConflict, "secret collision; retry"))
@@ -351,7 +362,7 @@ func (s *Store) replaceableInvite(ctx context.Context, i *Invite) (*Invite, erro
 // invite its managedCount and managedInvites, guarded by its userLimit.
 // It returns the org change for commitOrg.
 func (t *tx) takeInviteSeat(i *Invite) orgChange {
-	ch := orgChange{members: 1, invites: 1, quota: true}
+	ch := orgChange{members: 1, invites: 1, quota: true, ancestors: i.OrgAncestors}
 	t.addOrgChange(i.OrgID, ch)
 	if i.ManagedBy != "" {
 		t.addManagerCount(i.OrgID, i.ManagedBy, 1, 1, true)
@@ -368,7 +379,7 @@ func (s *Store) releaseInviteSeat(ctx context.Context, t *tx, i *Invite) (orgCha
 	if !i.SeatHeld {
 		return orgChange{}, nil
 	}
-	ch := orgChange{members: -1, invites: -1}
+	ch := orgChange{members: -1, invites: -1, ancestors: i.OrgAncestors}
 	t.addOrgChange(i.OrgID, ch)
 	return ch, s.releaseManagerSlot(ctx, t, i)
 }
@@ -582,6 +593,7 @@ func (s *Store) AcceptInvite(ctx context.Context, a Acceptance) error {
 	}
 	t.create(membershipItem(m), ErrAlreadyMember)
 	ch := diffOrg(nil, m, a.Org.Version)
+	ch.ancestors = a.Org.Ancestors
 	if i.SeatHeld {
 		ch.members, ch.invites, ch.quota = 0, -1, false
 	}
@@ -598,10 +610,22 @@ func (s *Store) AcceptInvite(ctx context.Context, a Acceptance) error {
 	case !i.SeatHeld && m.ManagedBy != "":
 		t.addManagerCount(m.OrgID, m.ManagedBy, 1, 0, true)
 	}
-	if a.MarkEmailVerified {
-		t.update(userKey(m.UserID), "SET #ev = :t", "attribute_exists(#pk)", gatehouse.NotFound("user"),
-			map[string]string{"#ev": "emailVerified", "#pk": tabledef.PK},
-			map[string]types.AttributeValue{":t": &types.AttributeValueMemberBOOL{Value: true}})
+	switch {
+	case a.MarkEmailVerified:
+		cond, names := "attribute_exists(#pk)", map[string]string{"#ev": "emailVerified", "#pk": tabledef.PK}
+		values := map[string]types.AttributeValue{":t": &types.AttributeValueMemberBOOL{Value: true}}
+		var onFail error = gatehouse.NotFound("user")
+		if UsableOwner(m) {
+			// The account must still be what made it a usable owner
+			// (rule 9), checked on the item this update writes anyway.
+			cond += " AND " + accountUnlimitedCond
+			names["#st"], names["#exp"] = attrStatus, attrExpires
+			maps.Copy(values, accountUnlimitedValues())
+			onFail = ErrAccountChanged
+		}
+		t.update(userKey(m.UserID), "SET #ev = :t", cond, onFail, names, values)
+	case UsableOwner(m):
+		t.checkAccountUnlimited(m.UserID)
 	}
 	t.audit(a.Audit)
 	if err := s.commitOrg(ctx, t, m.OrgID, ch); err != nil {
@@ -629,4 +653,54 @@ func (s *Store) Activate(ctx context.Context, sec *Secret, ev gatehouse.AuditEve
 		return fmt.Errorf("activate %s: %w", sec.UserID, err)
 	}
 	return nil
+}
+
+// pendingInvitesBy returns the pending invites userID made in an org (rule
+// 6: they are revoked with its membership). It queries the org's live
+// email markers, one per pending invite (bounded by the seats they hold),
+// not the invites, which accumulate, then reads the invites they name.
+func (s *Store) pendingInvitesBy(ctx context.Context, orgID, userID string) ([]*Invite, error) {
+	in := queryRange(inviteMarkersRange(orgID))
+	in.FilterExpression = aws.String("#by = :by AND #st = :pending")
+	in.ExpressionAttributeNames["#by"], in.ExpressionAttributeNames["#st"] = "invitedBy", attrStatus
+	in.ExpressionAttributeValues[":by"], in.ExpressionAttributeValues[":pending"] = str(userID), str(string(gatehouse.StatusPending))
+	items, err := s.queryAll(ctx, in, 0)
+	if err != nil || len(items) == 0 {
+		return nil, err
+	}
+	keys := make([]Key, 0, len(items))
+	for _, it := range items {
+		keys = append(keys, inviteKey(orgID, it.getS("inviteId")))
+	}
+	var out []*Invite
+	for start := 0; start < len(keys); start += 100 {
+		got, err := s.batchGet(ctx, keys[start:min(start+100, len(keys))])
+		if err != nil {
+			return nil, err
+		}
+		for _, it := range got {
+			if i := decodeInvite(it); i.Status == gatehouse.StatusPending && i.InvitedBy == userID {
+				out = append(out, i)
+			}
+		}
+	}
+	return out, nil
+}
+
+// revokeInviteIn adds to t the revocation of a pending invite (the invite,
+// its secret and its email marker) and returns the seat it gives back, for
+// the caller's org change. Its manager's slot is the caller's business.
+func (t *tx) revokeInviteIn(i *Invite, now time.Time) (members, invites int) {
+	after := *i
+	after.Status = gatehouse.StatusRevoked
+	t.updateInvite(i, &after, now)
+	if i.TokenHash != "" {
+		t.put(secretItem(inviteSecret(i, SecretRevoked)), "", nil, nil, nil)
+	}
+	t.delete(inviteEmailKey(i.OrgID, i.Email), "#id = :id", ErrInviteChanged,
+		map[string]string{"#id": "inviteId"}, map[string]types.AttributeValue{":id": str(i.ID)})
+	if i.SeatHeld {
+		return -1, -1
+	}
+	return 0, 0
 }

@@ -181,6 +181,12 @@ func granteeRange(orgID, principal, typ string) keyRange {
 	return keyRange{"", prefixOrg + orgID, prefixGrantee + principal + "#" + typeSegment(typ)}
 }
 
+// inviteMarkersRange is an org's live-invite email markers (one per
+// pending invite), in email order.
+func inviteMarkersRange(orgID string) keyRange {
+	return keyRange{"", prefixOrg + orgID, inviteEmailKey(orgID, "").SK}
+}
+
 // orgPartition is every item of an org's partition.
 func orgPartition(orgID string) keyRange { return keyRange{"", prefixOrg + orgID, ""} }
 

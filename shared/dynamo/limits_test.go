@@ -228,8 +228,9 @@ func race(t *testing.T, n int, limit string, f func(i int) error) (ok int) {
 func TestConcurrentCreationsAgainstOrgQuota(t *testing.T) {
 	t.Parallel()
 	tr := newLimTree(t)
-	// 1 owner + 5 seats left.
-	if _, err := tr.set(tr.p.ID, ptr(6), nil); err != nil {
+	// 1 owner and the owners of C and G below (the quota counts the
+	// subtree) + 5 seats left.
+	if _, err := tr.set(tr.p.ID, ptr(8), nil); err != nil {
 		t.Fatal(err)
 	}
 	o := tr.org(t, tr.p.ID)

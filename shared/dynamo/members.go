@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -19,8 +20,15 @@ import (
 //   - memberCount: seats of the org (memberships and pending invites
 //     holding one, see codec.go), guarded by maxMembers when a seat is
 //     taken; inviteCount: those invites;
-//   - ownerCount: ACTIVE memberships holding the owner role, guarded by
-//     "ownerCount > 1" whenever an active owner stops being one (rule 9);
+//   - ownerCount: USABLE owners (rule 9, docs/security-store.md): active
+//     memberships holding the owner role, without an expiry, of an account
+//     that is neither disabled nor expiring (Membership.AccountLimited).
+//     Only explicit writes move it, never the passing of time: an owner
+//     with an expiry is not counted from the moment it gets one. It is
+//     guarded by "ownerCount > 1" whenever a usable owner stops being one
+//     (removed, demoted, disabled, given an expiry, leaving, its account
+//     disabled or given an expiry), unless the change is one rule 9
+//     allows (MemberChange.MayEndLastOwner, MemberRemoval.Force);
 //   - roleHolders_<roleId>: memberships holding each custom role, so that a
 //     custom role still assigned cannot be deleted (see roles.go);
 //   - the manager's managedCount (managed slots, counting its pending
@@ -31,11 +39,29 @@ import (
 // item (top-level numbers so that ADD and conditions work on them).
 const attrRoleHoldersPrefix = "roleHolders_"
 
+// attrTreeSeats is an org's count of seats in its whole subtree (itself
+// and its sub-orgs): maxMembers bounds it (section 4 of the design, as a
+// ThingsBoard tenant profile counts its customers). Every seat taken or
+// given back in an org moves it on the org and on each ancestor, in the
+// same transaction, each with its own quota condition.
+const attrTreeSeats = "treeSeats"
+
+// ErrAncestorMaxMembers: an ancestor's quota, which counts its subtree, is
+// full.
+var ErrAncestorMaxMembers = gatehouse.LimitExceeded("maxMembers", "a parent org has reached its maximum number of members (its quota counts its sub-orgs)")
+
+// attrOwnerCount is the org's count of usable owners (rule 9);
+// attrAccountLimited is a membership's mirror of its account's state.
+const (
+	attrOwnerCount     = "ownerCount"
+	attrAccountLimited = "accountLimited"
+)
+
 // Errors of membership writes.
 var (
 	ErrAlreadyMember = gatehouse.Errorf(gatehouse.CodeConflict, "the user is already a member of this org")
 	ErrMemberChanged = gatehouse.Errorf(gatehouse.CodeConflict, "the member changed meanwhile; retry")
-	ErrLastOwner     = gatehouse.Errorf(gatehouse.CodeLastOwner, "the org must keep at least one active owner")
+	ErrLastOwner     = gatehouse.Errorf(gatehouse.CodeLastOwner, "the org must keep at least one usable owner: enabled, without an expiry on its account or membership")
 	ErrMaxMembers    = gatehouse.LimitExceeded("maxMembers", "the org has reached its maximum number of members")
 	ErrUserLimit     = gatehouse.LimitExceeded("userLimit", "the manager has reached its user limit")
 	ErrOrgChanged    = gatehouse.Errorf(gatehouse.CodeConflict, "the org changed meanwhile; retry")
@@ -50,17 +76,34 @@ type orgChange struct {
 	members    int // seats (memberCount)
 	invites    int // pending invites holding a seat (inviteCount)
 	owners     int
-	ownerGuard bool // an active owner stops being one, or gets an expiry
+	ownerGuard bool // a usable owner stops being one (rule 9)
 	quota      bool // a seat is taken: require room under maxMembers
-	roles      map[string]int
+	// ancestors are the org's ancestors: a seat moves their subtree count
+	// too (attrTreeSeats), under their quotas when one is taken.
+	ancestors []string
+	roles     map[string]int
 	// pinVersion requires the org item's version to be unchanged (custom
 	// roles given must still exist at commit).
 	pinVersion bool
 	version    int64
 }
 
-func activeOwner(m *gatehouse.Membership) bool {
-	return m != nil && m.Status == gatehouse.StatusActive && m.HasRole(authz.RoleOwner)
+// UsableOwner reports whether a membership counts in its org's ownerCount
+// (rule 9): active, holding the owner role, without an expiry, of an
+// account that is neither disabled nor expiring. Time does not enter: an
+// owner with any expiry is not counted, so the count never goes stale.
+func UsableOwner(m *gatehouse.Membership) bool {
+	return m != nil && m.Status == gatehouse.StatusActive && m.HasRole(authz.RoleOwner) &&
+		m.ExpiresAt == nil && !m.AccountLimited
+}
+
+// AccountLimited reports whether an account keeps its memberships from
+// counting as usable owners (rule 9): disabled, expired or with an expiry.
+// A pending account (activation not yet done) is on its way to usable and
+// is not limited.
+func AccountLimited(u *gatehouse.User) bool {
+	return u == nil || u.ExpiresAt != nil ||
+		(u.Status != gatehouse.StatusActive && u.Status != gatehouse.StatusPending)
 }
 
 // diffOrg computes the org change of a membership going from before to
@@ -73,19 +116,13 @@ func diffOrg(before, after *gatehouse.Membership, orgVersion int64) orgChange {
 	case before != nil && after == nil:
 		ch.members = -1
 	}
-	if activeOwner(after) {
+	if UsableOwner(after) {
 		ch.owners++
 	}
-	if activeOwner(before) {
+	if UsableOwner(before) {
 		ch.owners--
 	}
 	if ch.owners < 0 {
-		ch.ownerGuard = true
-	}
-	// An active owner that stays one but gets an expiry could be the last
-	// owner expiring later: refuse it unless another owner remains.
-	if activeOwner(before) && activeOwner(after) && after.ExpiresAt != nil &&
-		(before.ExpiresAt == nil || after.ExpiresAt.Before(*before.ExpiresAt)) {
 		ch.ownerGuard = true
 	}
 	ch.roles = map[string]int{}
@@ -132,9 +169,12 @@ func (t *tx) addOrgChange(orgID string, ch orgChange) {
 	conds := []string{"attribute_exists(#pk)"}
 	var adds []string
 	if ch.members != 0 {
-		names["#mc"] = attrMemberCount
+		names["#mc"], names["#ts"] = attrMemberCount, attrTreeSeats
 		values[":dm"] = num(int64(ch.members))
-		adds = append(adds, "#mc :dm")
+		adds = append(adds, "#mc :dm", "#ts :dm")
+		for _, a := range ch.ancestors {
+			t.addTreeSeats(a, ch.members, ch.quota && ch.members > 0)
+		}
 	}
 	if ch.invites != 0 {
 		names["#ic"] = attrInviteCount
@@ -142,7 +182,7 @@ func (t *tx) addOrgChange(orgID string, ch orgChange) {
 		adds = append(adds, "#ic :di")
 	}
 	if ch.owners != 0 {
-		names["#oc"] = "ownerCount"
+		names["#oc"] = attrOwnerCount
 		values[":do"] = num(int64(ch.owners))
 		adds = append(adds, "#oc :do")
 	}
@@ -156,14 +196,16 @@ func (t *tx) addOrgChange(orgID string, ch orgChange) {
 		i++
 	}
 	if ch.ownerGuard {
-		names["#oc"] = "ownerCount"
+		names["#oc"] = attrOwnerCount
 		values[":one"] = num(1)
 		conds = append(conds, "#oc > :one")
 	}
 	if ch.quota {
-		names["#mc"], names["#max"] = attrMemberCount, "maxMembers"
+		// maxMembers bounds the subtree's seats; an item written before
+		// treeSeats existed falls back to its own seats.
+		names["#mc"], names["#max"], names["#ts"] = attrMemberCount, "maxMembers", attrTreeSeats
 		values[":unl"] = num(-1)
-		conds = append(conds, "(attribute_not_exists(#max) OR #max = :unl OR #mc < #max)")
+		conds = append(conds, "(attribute_not_exists(#max) OR #max = :unl OR #ts < #max OR (attribute_not_exists(#ts) AND #mc < #max))")
 	}
 	if ch.pinVersion {
 		names["#v"] = attrVersion
@@ -181,6 +223,22 @@ func (t *tx) addOrgChange(orgID string, ch orgChange) {
 	t.update(orgKey(orgID), "ADD "+strings.Join(adds, ", "), cond, errOrgCondition, names, values)
 }
 
+// addTreeSeats moves an ancestor's subtree seats by delta; with guard (a
+// seat is taken) it requires room under the ancestor's maxMembers.
+func (t *tx) addTreeSeats(orgID string, delta int, guard bool) {
+	names := map[string]string{"#pk": tabledef.PK, "#ts": attrTreeSeats}
+	values := map[string]types.AttributeValue{":d": num(int64(delta))}
+	cond := "attribute_exists(#pk)"
+	var onFail error = ErrOrgChanged
+	if guard {
+		names["#max"], names["#mc"] = "maxMembers", attrMemberCount
+		values[":unl"] = num(-1)
+		cond += " AND (attribute_not_exists(#max) OR #max = :unl OR #ts < #max OR (attribute_not_exists(#ts) AND #mc < #max))"
+		onFail = ErrAncestorMaxMembers
+	}
+	t.update(orgKey(orgID), "ADD #ts :d", cond, onFail, names, values)
+}
+
 // explainOrgFailure reads the org again after its condition failed and says
 // which guard it was.
 func (s *Store) explainOrgFailure(ctx context.Context, orgID string, ch orgChange) error {
@@ -191,7 +249,7 @@ func (s *Store) explainOrgFailure(ctx context.Context, orgID string, ch orgChang
 	switch {
 	case ch.ownerGuard && o.Usage.Owners <= 1:
 		return ErrLastOwner
-	case ch.quota && o.Quotas.MaxMembers >= 0 && o.Usage.Seats() >= o.Quotas.MaxMembers:
+	case ch.quota && o.Quotas.MaxMembers >= 0 && o.Usage.SubtreeSeats >= o.Quotas.MaxMembers:
 		return ErrMaxMembers
 	case ch.pinVersion && o.Version != ch.version:
 		return ErrOrgChanged
@@ -240,6 +298,33 @@ func (t *tx) addManagerCount(orgID, managerID string, delta, invites int, guard 
 		onFail = ErrUserLimit
 	}
 	t.update(memberKey(orgID, managerID), "ADD "+strings.Join(adds, ", "), cond, onFail, names, values)
+}
+
+// withoutExpiry is m with no expiry (what it would be before the expiry
+// is set).
+func withoutExpiry(m *gatehouse.Membership) *gatehouse.Membership {
+	c := *m
+	c.ExpiresAt = nil
+	return &c
+}
+
+// checkAccountUnlimited requires, at commit, that an account is active (or
+// pending activation) without an expiry: a membership that counts as a
+// usable owner (rule 9) must not belong to an account that stopped being
+// usable since it was read.
+func (t *tx) checkAccountUnlimited(userID string) {
+	t.check(userKey(userID), accountUnlimitedCond, ErrAccountChanged,
+		map[string]string{"#st": attrStatus, "#exp": attrExpires}, accountUnlimitedValues())
+}
+
+// accountUnlimitedCond is AccountLimited's negation as a condition on the
+// user item (an expiry cleared is stored as "", see UpdateAccount).
+const accountUnlimitedCond = "(#st = :active OR #st = :pending) AND (attribute_not_exists(#exp) OR #exp = :empty)"
+
+func accountUnlimitedValues() map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{
+		":active": str(string(gatehouse.StatusActive)), ":pending": str(string(gatehouse.StatusPending)), ":empty": str(""),
+	}
 }
 
 // pinMember requires a membership's version to be unchanged at commit.
@@ -309,7 +394,11 @@ func (s *Store) CreateMember(ctx context.Context, nm NewMember) error {
 		t.create(userItem(u), gatehouse.Errorf(gatehouse.CodeConflict, "the account already exists"))
 	}
 	t.create(membershipItem(m), ErrAlreadyMember)
+	if nm.Account == nil && UsableOwner(m) {
+		t.checkAccountUnlimited(m.UserID)
+	}
 	ch := diffOrg(nil, m, nm.Org.Version)
+	ch.ancestors = nm.Org.Ancestors
 	t.addOrgChange(m.OrgID, ch)
 	if m.ManagedBy != "" {
 		t.addManagerCount(m.OrgID, m.ManagedBy, 1, 0, true)
@@ -332,8 +421,13 @@ type MemberChange struct {
 	Org           *gatehouse.Org
 	// Pin lists other memberships whose version must be unchanged at
 	// commit (the caller's own limits, the manager chain).
-	Pin   []*gatehouse.Membership
-	Audit gatehouse.AuditEvent
+	Pin []*gatehouse.Membership
+	// MayEndLastOwner lets the change give the org's last usable owner an
+	// expiry (rule 9: a platform admin or an admin of a parent org, for an
+	// org meant to end, authz.MayExpireLastOwner). Removing, demoting or
+	// disabling the last owner stays refused.
+	MayEndLastOwner bool
+	Audit           gatehouse.AuditEvent
 }
 
 // ChangeMember writes the fields of After that differ from Before (roles,
@@ -401,6 +495,10 @@ func (s *Store) ChangeMember(ctx context.Context, c MemberChange) error {
 	}
 	t := s.tx().update(k, expr, "#v = :v", ErrMemberChanged, names, values)
 	ch := diffOrg(b, a, c.Org.Version)
+	if c.MayEndLastOwner && ch.ownerGuard && a.ExpiresAt != nil && UsableOwner(withoutExpiry(a)) {
+		// The owner stays one, enabled; only its end is set.
+		ch.ownerGuard = false
+	}
 	t.addOrgChange(a.OrgID, ch)
 	for _, p := range c.Pin {
 		if !t.touches(memberKey(p.OrgID, p.UserID)) {
@@ -426,37 +524,151 @@ type MemberRemoval struct {
 	// PersonalOrg, when set, is created with the user as its owner (the
 	// user had no other org).
 	PersonalOrg *gatehouse.Org
-	// UserResourceLimit is the resource limit of the personal org's owner.
-	UserResourceLimit int
-	Audit             []gatehouse.AuditEvent
+	// UserResourceLimit is the resource limit of the personal org's owner;
+	// UserAccountLimited says its account is no usable owner (rule 9).
+	UserResourceLimit  int
+	UserAccountLimited bool
+	// Force removes the org's last usable owner (a platform admin deleting
+	// the account, insisting; audited by the caller). Rule 9 refuses it
+	// otherwise.
+	Force bool
+	Audit []gatehouse.AuditEvent
 }
 
 // RemoveMember deletes a membership guarded by its version, with its group
 // memberships, the org counters (ownerCount guarded against losing the last
-// owner), the manager's managedCount and, when given, the user's new
+// usable owner), the manager's managedCount and, when given, the user's new
 // personal org: one transaction.
+//
+// Rule 6: what the member holds in the org goes with it for good, so that
+// re-joining revives nothing: its active API tokens are revoked and its
+// pending invites revoked (their seats given back), in the same
+// transaction. When they do not all fit in it (DynamoDB's 100 items), the
+// surplus is revoked first, in bounded steps of their own (one transaction
+// per token or invite, each conditioned on it still being active or
+// pending, so a repeated removal after a failure converges); the
+// removal's transaction takes the rest. A token created concurrently moves
+// the membership's version (CreateAPIToken), which fails this removal
+// rather than letting the token outlive it.
 func (s *Store) RemoveMember(ctx context.Context, r MemberRemoval) error {
 	m := r.Member
-	t := s.tx().delete(memberKey(m.OrgID, m.UserID), "#v = :v", ErrMemberChanged,
-		map[string]string{"#v": attrVersion}, map[string]types.AttributeValue{":v": num(m.Version)})
-	for _, g := range m.Groups {
-		t.delete(groupMemberKey(m.OrgID, g, m.UserID), "", nil, nil, nil)
+	tokens, invites, err := s.heldBy(ctx, m.OrgID, m.UserID)
+	if err != nil {
+		return fmt.Errorf("remove member %s from %s: %w", m.UserID, m.OrgID, err)
 	}
-	ch := diffOrg(m, nil, r.Org.Version)
+	build := func() (*tx, orgChange) {
+		t := s.tx().delete(memberKey(m.OrgID, m.UserID), "#v = :v", ErrMemberChanged,
+			map[string]string{"#v": attrVersion}, map[string]types.AttributeValue{":v": num(m.Version)})
+		for _, g := range m.Groups {
+			t.delete(groupMemberKey(m.OrgID, g, m.UserID), "", nil, nil, nil)
+		}
+		if m.ManagedBy != "" && r.ManagerPresent {
+			t.addManagerCount(m.OrgID, m.ManagedBy, -1, 0, false)
+		}
+		if o := r.PersonalOrg; o != nil {
+			owner := OwnerMembership(o.ID, m.UserID, r.UserResourceLimit, o.CreatedAt)
+			owner.AccountLimited = r.UserAccountLimited
+			s.addCreateOrg(t, o, owner)
+		}
+		for _, ev := range r.Audit {
+			t.audit(ev)
+		}
+		ch := diffOrg(m, nil, r.Org.Version)
+		ch.ancestors = r.Org.Ancestors
+		if r.Force {
+			ch.ownerGuard = false
+		}
+		return t, ch
+	}
+	// Room left for revocations: the removal's own items, its org item and
+	// the revocation audit event.
+	t, _ := build()
+	room := maxTxItems - len(t.items) - 2
+	now := s.Now()
+	var inTx []*Invite
+	for _, i := range invites {
+		if room < 3 {
+			if err := s.RevokeInvite(ctx, i, s.NewAudit(removalActor(r), m.OrgID, "invite.revoke", i.ID,
+				map[string]any{"status": i.Status}, map[string]any{"status": gatehouse.StatusRevoked, "reason": "inviter removed"})); err != nil && gatehouse.ErrorCode(err) != gatehouse.CodeConflict {
+				return fmt.Errorf("remove member %s from %s: %w", m.UserID, m.OrgID, err)
+			}
+			continue
+		}
+		room -= 3
+		inTx = append(inTx, i)
+	}
+	var tokTx []heldToken
+	for _, h := range tokens {
+		if room < 2 {
+			if _, err := s.RevokeAPIToken(ctx, m.OrgID, h.id, removalActor(r)); err != nil {
+				return fmt.Errorf("remove member %s from %s: %w", m.UserID, m.OrgID, err)
+			}
+			continue
+		}
+		room -= 2
+		tokTx = append(tokTx, h)
+	}
+	t, ch := build()
+	revoked := map[string]any{}
+	if len(inTx) > 0 {
+		ids := make([]string, 0, len(inTx))
+		for _, i := range inTx {
+			dm, di := t.revokeInviteIn(i, now)
+			ch.members += dm
+			ch.invites += di
+			ids = append(ids, i.ID)
+		}
+		revoked["invites"] = ids
+	}
+	if len(tokTx) > 0 {
+		ids := make([]string, 0, len(tokTx))
+		for _, h := range tokTx {
+			t.revokeTokenIn(m.OrgID, h, now)
+			ids = append(ids, h.id)
+		}
+		revoked["tokens"] = ids
+	}
+	if len(revoked) > 0 {
+		revoked["reason"] = "member removed (rule 6)"
+		t.audit(s.NewAudit(removalActor(r), m.OrgID, "member.revoke_held", m.UserID, nil, revoked))
+	}
 	t.addOrgChange(m.OrgID, ch)
-	if m.ManagedBy != "" && r.ManagerPresent {
-		t.addManagerCount(m.OrgID, m.ManagedBy, -1, 0, false)
-	}
-	if o := r.PersonalOrg; o != nil {
-		s.addCreateOrg(t, o, OwnerMembership(o.ID, m.UserID, r.UserResourceLimit, o.CreatedAt))
-	}
-	for _, ev := range r.Audit {
-		t.audit(ev)
-	}
 	if err := s.commitOrg(ctx, t, m.OrgID, ch); err != nil {
 		return fmt.Errorf("remove member %s from %s: %w", m.UserID, m.OrgID, err)
 	}
 	return nil
+}
+
+// maxTxItems is DynamoDB's limit of items in one TransactWriteItems.
+const maxTxItems = 100
+
+// removalActor is the actor of the revocations a removal makes: the
+// removal's own (its first audit event's actor).
+func removalActor(r MemberRemoval) gatehouse.Actor {
+	if len(r.Audit) == 0 {
+		return gatehouse.Actor{}
+	}
+	ev := r.Audit[0]
+	return gatehouse.Actor{UserID: ev.ActorID, RequestID: ev.RequestID, SourceIP: ev.SourceIP}
+}
+
+// heldBy reads, concurrently, the active API tokens and the pending
+// invites a member holds in an org (rule 6).
+func (s *Store) heldBy(ctx context.Context, orgID, userID string) ([]heldToken, []*Invite, error) {
+	var (
+		wg      sync.WaitGroup
+		tokens  []heldToken
+		invites []*Invite
+		terr    error
+	)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		tokens, terr = s.activeTokensOf(ctx, orgID, userID)
+	}()
+	invites, ierr := s.pendingInvitesBy(ctx, orgID, userID)
+	wg.Wait()
+	return tokens, invites, errors.Join(terr, ierr)
 }
 
 // CountMemberships counts a user's memberships (up to max) with one query

@@ -70,8 +70,16 @@ func (s *Store) DeleteOrg(ctx context.Context, orgID string, actor gatehouse.Act
 		map[string]string{"#v": attrVersion, "#sc": "subOrgCount"},
 		map[string]types.AttributeValue{":v": num(o.Version), ":zero": num(0)})
 	if o.ParentID != "" {
-		t.update(orgKey(o.ParentID), "ADD #sc :minus", "attribute_exists(#pk)", nil,
-			map[string]string{"#sc": "subOrgCount", "#pk": tabledef.PK}, map[string]types.AttributeValue{":minus": num(-1)})
+		// Its seats leave the subtree counts of its ancestors (members.go).
+		seats := num(-int64(o.Usage.SubtreeSeats))
+		t.update(orgKey(o.ParentID), "ADD #sc :minus, #ts :seats", "attribute_exists(#pk)", nil,
+			map[string]string{"#sc": "subOrgCount", "#pk": tabledef.PK, "#ts": attrTreeSeats},
+			map[string]types.AttributeValue{":minus": num(-1), ":seats": seats})
+		for _, a := range o.Ancestors {
+			if a != o.ParentID {
+				t.addTreeSeats(a, -o.Usage.SubtreeSeats, false)
+			}
+		}
 	}
 	ev := s.NewAudit(actor, "", "org.delete", orgID, map[string]any{"name": o.Name, "parentId": o.ParentID}, nil)
 	t.audit(ev)

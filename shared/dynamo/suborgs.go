@@ -38,6 +38,11 @@ func (s *Store) CreateSubOrg(ctx context.Context, parent *gatehouse.Org, child *
 	}
 	asked := child.Quotas
 	for attempt := 0; ; attempt++ {
+		// The creator's seat in the child counts in the subtree of every
+		// ancestor (section 4): a full parent has no room for a sub-org.
+		if parent.Quotas.MaxMembers >= 0 && parent.Usage.SubtreeSeats >= parent.Quotas.MaxMembers {
+			return fmt.Errorf("create sub-org of %s: %w", parent.ID, ErrMaxMembers)
+		}
 		child.Quotas = boundByParent(asked, parent)
 		err := s.createSubOrg(ctx, parent, child, owner, actor)
 		if !errors.Is(err, errParentMoved) {
@@ -109,9 +114,23 @@ func (s *Store) createSubOrg(ctx context.Context, parent, child *gatehouse.Org, 
 		values[":rc"+n] = num(int64(parent.Usage.Resources[t]))
 		conds = append(conds, "(attribute_not_exists(#rc"+n+") OR #rc"+n+" <= :rc"+n+")")
 	}
+	// The child's first seat counts in the subtree of the parent and of
+	// every ancestor above it, each under its own quota (members.go).
+	names["#ts"], names["#max"], names["#mc"] = attrTreeSeats, "maxMembers", attrMemberCount
+	values[":unl"] = num(-1)
+	conds = append(conds, "(attribute_not_exists(#max) OR #max = :unl OR #ts < #max OR (attribute_not_exists(#ts) AND #mc < #max))")
 	t := s.tx()
-	t.update(orgKey(parent.ID), "ADD #n :one", strings.Join(conds, " AND "), errParentMoved, names, values)
-	child.Usage.Members, child.Usage.Owners = 1, 1
+	t.update(orgKey(parent.ID), "ADD #n :one, #ts :one", strings.Join(conds, " AND "), errParentMoved, names, values)
+	for _, a := range parent.Ancestors {
+		t.addTreeSeats(a, 1, true)
+	}
+	// An owner with an expiry (rule 8: the creator's own ceiling) is no
+	// usable owner (rule 9): the child starts with none, and its parent's
+	// admins keep authority over it (rule 5).
+	child.Usage.Members, child.Usage.Owners = 1, 0
+	if UsableOwner(owner) {
+		child.Usage.Owners = 1
+	}
 	it := orgItem(child)
 	// A bound of 0 is a quota here, not the "unset" zero value orgItem
 	// reads as unlimited.

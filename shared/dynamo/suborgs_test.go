@@ -23,49 +23,52 @@ func TestSubOrgStartsWithinParentQuotas(t *testing.T) {
 		wantMembers  int
 		wantRes      map[string]int // absent types: no quota on the child
 		wantNotTypes []string
+		// refused: the parent's subtree has no seat left for the child's
+		// owner (its quota counts its sub-orgs, docs/security-store.md).
+		refused bool
 	}{
 		{"unlimited parent: unlimited child", func(t *testing.T, tr *limTree) *gatehouse.Org {
 			return tr.org(t, tr.p.ID)
-		}, gatehouse.Quotas{MaxMembers: -1}, -1, nil, []string{"device"}},
+		}, gatehouse.Quotas{MaxMembers: -1}, -1, nil, []string{"device"}, false},
 		{"members: parent quota minus its members", func(t *testing.T, tr *limTree) *gatehouse.Org {
 			tr.addMembers(t, tr.p.ID, 3)
 			mustSet(t, tr, ptr(10), nil)
 			return tr.org(t, tr.p.ID)
-		}, gatehouse.Quotas{MaxMembers: -1}, 6, nil, nil},
+		}, gatehouse.Quotas{MaxMembers: -1}, 6, nil, nil, false},
 		{"members: the parent's pending invites count", func(t *testing.T, tr *limTree) *gatehouse.Org {
 			mustSet(t, tr, ptr(10), nil)
 			for i := range 2 {
 				inviteInto(t, tr, tr.p.ID, fmt.Sprintf("inv%d@example.com", i))
 			}
 			return tr.org(t, tr.p.ID)
-		}, gatehouse.Quotas{MaxMembers: -1}, 7, nil, nil},
-		{"members: a parent over its quota leaves 0, stored as 0", func(t *testing.T, tr *limTree) *gatehouse.Org {
+		}, gatehouse.Quotas{MaxMembers: -1}, 7, nil, nil, false},
+		{"members: a parent over its quota has no seat for the child's owner", func(t *testing.T, tr *limTree) *gatehouse.Org {
 			tr.addMembers(t, tr.p.ID, 3)
 			mustSet(t, tr, ptr(2), nil)
 			return tr.org(t, tr.p.ID)
-		}, gatehouse.Quotas{MaxMembers: -1}, 0, nil, nil},
+		}, gatehouse.Quotas{MaxMembers: -1}, 0, nil, nil, true},
 		{"a lower quota asked for is kept", func(t *testing.T, tr *limTree) *gatehouse.Org {
 			mustSet(t, tr, ptr(10), map[string]int{"device": 5})
 			return tr.org(t, tr.p.ID)
-		}, gatehouse.Quotas{MaxMembers: 2, MaxResources: map[string]int{"device": 1}}, 2, map[string]int{"device": 1}, nil},
+		}, gatehouse.Quotas{MaxMembers: 2, MaxResources: map[string]int{"device": 1}}, 2, map[string]int{"device": 1}, nil, false},
 		{"resources: limited types bounded, unlimited ones left alone", func(t *testing.T, tr *limTree) *gatehouse.Org {
 			mustSet(t, tr, nil, map[string]int{"device": 5, "dashboard": -1})
 			registerDevices(t, tr, 2)
 			return tr.org(t, tr.p.ID)
-		}, gatehouse.Quotas{MaxMembers: -1}, -1, map[string]int{"device": 3}, []string{"dashboard"}},
+		}, gatehouse.Quotas{MaxMembers: -1}, -1, map[string]int{"device": 3}, []string{"dashboard"}, false},
 		{"a stale parent read: usage grew meanwhile", func(t *testing.T, tr *limTree) *gatehouse.Org {
 			mustSet(t, tr, ptr(10), map[string]int{"device": 5})
 			stale := tr.org(t, tr.p.ID)
 			tr.addMembers(t, tr.p.ID, 3) // 1 dev + 3
 			registerDevices(t, tr, 2)
 			return stale
-		}, gatehouse.Quotas{MaxMembers: -1}, 5, map[string]int{"device": 3}, nil},
+		}, gatehouse.Quotas{MaxMembers: -1}, 5, map[string]int{"device": 3}, nil, false},
 		{"a stale parent read: quota lowered meanwhile", func(t *testing.T, tr *limTree) *gatehouse.Org {
 			mustSet(t, tr, ptr(10), nil)
 			stale := tr.org(t, tr.p.ID)
 			mustSet(t, tr, ptr(4), nil)
 			return stale
-		}, gatehouse.Quotas{MaxMembers: -1}, 3, nil, nil},
+		}, gatehouse.Quotas{MaxMembers: -1}, 3, nil, nil, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -74,8 +77,15 @@ func TestSubOrgStartsWithinParentQuotas(t *testing.T) {
 			now := tr.env.Store.Now()
 			child := &gatehouse.Org{ID: "org_new", Name: "new", ParentID: parent.ID,
 				Ancestors: append(append([]string{}, parent.Ancestors...), parent.ID), Quotas: tc.ask, CreatedAt: now, UpdatedAt: now}
-			if err := tr.env.Store.CreateSubOrg(tr.ctx, parent, child, dynamo.OwnerMembership(child.ID, "p-owner", -1, now),
-				gatehouse.Actor{UserID: "p-owner"}); err != nil {
+			err := tr.env.Store.CreateSubOrg(tr.ctx, parent, child, dynamo.OwnerMembership(child.ID, "p-owner", -1, now),
+				gatehouse.Actor{UserID: "p-owner"})
+			if tc.refused {
+				if gatehouse.ErrorCode(err) != gatehouse.CodeLimitExceeded {
+					t.Fatalf("CreateSubOrg under a full parent: %v, want limit_exceeded", err)
+				}
+				return
+			}
+			if err != nil {
 				t.Fatalf("CreateSubOrg: %v", err)
 			}
 			got := tr.org(t, child.ID)

@@ -9,7 +9,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-	"github.com/gatehouse-dev/gatehouse/shared/authz"
 	"github.com/gatehouse-dev/gatehouse/shared/gatehouse"
 	"github.com/gatehouse-dev/gatehouse/shared/tabledef"
 )
@@ -138,7 +137,8 @@ var ErrExpiryChanged = errors.New("the item changed since the expiry index was r
 // it leaves the expiry index, with its audit event, in one transaction
 // conditioned on the item still being active with the same expiry (and
 // version, where the kind has one). A membership that was an active owner
-// also leaves the org's ownerCount. Resource and type-grant entries have
+// never moves the org's ownerCount (an owner with an expiry is not
+// counted, members.go). Resource and type-grant entries have
 // their expired grants pruned instead (PruneExpiredGrants, acting on the
 // item the index returned, so no further read): the item moves to its next
 // grant expiry or leaves the index, with a resource.grants_expire (or
@@ -186,14 +186,8 @@ func (s *Store) ExpireEntry(ctx context.Context, e ExpiryEntry) (changed bool, e
 	case kindMember:
 		values[":active"] = str(string(gatehouse.StatusActive))
 		t.update(k, update, cond, ErrExpiryChanged, names, values)
-		m := decodeMembership(e.it)
-		if m.HasRole(authz.RoleOwner) {
-			// ownerCount counts active owners (members.go). Time is not
-			// refused: the guard ran when the expiry was set.
-			t.update(orgKey(e.OrgID), "ADD #oc :d", "attribute_exists(#pk)", ErrExpiryChanged,
-				map[string]string{"#oc": "ownerCount", "#pk": tabledef.PK}, map[string]types.AttributeValue{":d": num(-1)})
-			after["ownerExpired"] = true
-		}
+		// ownerCount counts usable owners only, never one with an expiry
+		// (members.go, rule 9): an expiring owner leaves nothing to move.
 		t.audit(s.NewAudit(SweepActor, e.OrgID, "member.expire", e.UserID, before, after))
 	case kindInvite:
 		values[":active"] = str(string(gatehouse.StatusPending))

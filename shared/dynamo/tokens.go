@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/gatehouse-dev/gatehouse/shared/gatehouse"
 	"github.com/gatehouse-dev/gatehouse/shared/tabledef"
@@ -17,15 +18,19 @@ import (
 
 // CreateAPIToken stores a new active token under its hash. The owner's
 // membership must exist and be active at commit time: a token is never
-// created for someone who just lost the org.
+// created for someone who just lost the org; its version moves with it.
 func (s *Store) CreateAPIToken(ctx context.Context, t *gatehouse.APIToken, hash string, actor gatehouse.Actor) error {
 	listing, secret := apiTokenItems(t, hash)
 	tx := s.tx().
 		create(listing, gatehouse.Errorf(gatehouse.CodeConflict, "the token exists")).
 		create(secret, gatehouse.Errorf(gatehouse.CodeConflict, "the token exists"))
-	tx.check(memberKey(t.OrgID, t.UserID), "#st = :active",
+	// The membership's version moves: a removal read before this token
+	// existed fails its version condition instead of leaving the token
+	// alive for a later re-join (rule 6, RemoveMember).
+	tx.update(memberKey(t.OrgID, t.UserID), "ADD #v :one", "#st = :active",
 		gatehouse.Forbidden(gatehouse.ReasonNotMember, "the membership is not active"),
-		map[string]string{"#st": attrStatus}, map[string]types.AttributeValue{":active": str(string(gatehouse.StatusActive))})
+		map[string]string{"#st": attrStatus, "#v": attrVersion},
+		map[string]types.AttributeValue{":active": str(string(gatehouse.StatusActive)), ":one": num(1)})
 	after := map[string]any{"name": t.Name, "userId": t.UserID, "readonly": t.Readonly}
 	if t.Permissions != nil {
 		after["permissions"] = t.Permissions
@@ -93,4 +98,40 @@ func (s *Store) RevokeAPIToken(ctx context.Context, orgID, tokenID string, actor
 	}
 	t.Status = gatehouse.StatusRevoked
 	return t, nil
+}
+
+// heldToken is an active API token of a member: its id and secret hash.
+type heldToken struct{ id, hash string }
+
+// activeTokensOf returns the active API tokens of userID in an org (rule
+// 6: they are revoked with its membership).
+func (s *Store) activeTokensOf(ctx context.Context, orgID, userID string) ([]heldToken, error) {
+	in := queryRange(tokensRange(orgID))
+	in.FilterExpression = aws.String("#uid = :uid AND #st = :active")
+	in.ExpressionAttributeNames["#uid"], in.ExpressionAttributeNames["#st"] = "userId", attrStatus
+	in.ExpressionAttributeValues[":uid"], in.ExpressionAttributeValues[":active"] = str(userID), str(string(gatehouse.StatusActive))
+	items, err := s.queryAll(ctx, in, 0)
+	if err != nil {
+		return nil, fmt.Errorf("tokens of %s in %s: %w", userID, orgID, err)
+	}
+	out := make([]heldToken, 0, len(items))
+	for _, it := range items {
+		out = append(out, heldToken{id: it.getS("tokenId"), hash: it.getS("secretHash")})
+	}
+	return out, nil
+}
+
+// revokeTokenIn adds to t the revocation of an active token on both of its
+// items (the RevokeAPIToken writes).
+func (t *tx) revokeTokenIn(orgID string, h heldToken, now time.Time) {
+	at := str(now.Format(time.RFC3339Nano))
+	revoked := str(string(gatehouse.StatusRevoked))
+	changed := gatehouse.Errorf(gatehouse.CodeConflict, "a token of the member changed meanwhile; retry")
+	t.update(tokenKey(orgID, h.id), "SET #st = :revoked, #u = :now REMOVE #g2pk, #g2sk", "#st = :active", changed,
+		map[string]string{"#st": attrStatus, "#u": attrUpdated, "#g2pk": tabledef.GSI2PK, "#g2sk": tabledef.GSI2SK},
+		map[string]types.AttributeValue{":revoked": revoked, ":active": str(string(gatehouse.StatusActive)), ":now": at})
+	if h.hash != "" {
+		t.update(secretKey(h.hash), "SET #st = :revoked, #u = :now", "attribute_exists(#st)", changed,
+			map[string]string{"#st": attrStatus, "#u": attrUpdated}, map[string]types.AttributeValue{":revoked": revoked, ":now": at})
+	}
 }

@@ -95,6 +95,9 @@ type Usage struct {
 	Owners         int            `json:"owners"`
 	Resources      map[string]int `json:"resources,omitempty"`
 	SubOrgCount    int            `json:"subOrgs"`
+	// SubtreeSeats are the seats of the org and of all its sub-orgs: what
+	// the org's maxMembers bounds (a parent's quota counts its subtree).
+	SubtreeSeats int `json:"subtreeSeats"`
 }
 
 // Seats is what maxMembers bounds: members and the pending invites that
@@ -124,6 +127,10 @@ type Membership struct {
 	CreatedAt      time.Time `json:"createdAt"`
 	UpdatedAt      time.Time `json:"updatedAt"`
 	Version        int64     `json:"-"`
+	// AccountLimited mirrors the member's account: disabled, expired or
+	// with an expiry. Such a member never counts as a usable owner (rule
+	// 9); the store keeps it in step with the account.
+	AccountLimited bool `json:"-"`
 }
 
 // Usable reports whether the membership may act at time now.

@@ -411,6 +411,7 @@ func (s *Service) Accept(ctx context.Context, c *gatehouse.Caller, token string)
 		OrgID: inv.OrgID, UserID: u.ID, Roles: roles, Status: gatehouse.StatusActive,
 		ExpiresAt: inv.MemberExpiresAt, ManagedBy: inv.ManagedBy, UserLimit: 0, ResourceLimit: -1,
 		InvitedBy: inv.InvitedBy, CreatedAt: now, UpdatedAt: now,
+		AccountLimited: dynamo.AccountLimited(u), // rule 9: an expiring account is no usable owner
 	}
 	if m.ManagedBy != "" {
 		m.ResourceLimit = 0

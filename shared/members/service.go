@@ -468,7 +468,11 @@ type Patch struct {
 
 // Update changes the fields sent in p.
 func (s *Service) Update(ctx context.Context, c *gatehouse.Caller, orgID, userID string, p Patch) (*Member, error) {
-	org, before, chain, err := s.target(ctx, c, orgID, userID, p.selfAllowed(c, userID))
+	act := authz.ActOn
+	if p.expiryOnly() {
+		act = authz.ActOnExpiry // rule 9's exception (rules.go)
+	}
+	org, before, chain, err := s.targetWith(ctx, c, orgID, userID, p.selfAllowed(c, userID), act)
 	if err != nil {
 		return nil, err
 	}
@@ -507,8 +511,17 @@ func (s *Service) Update(ctx context.Context, c *gatehouse.Caller, orgID, userID
 		b["resourceReadonly"], a["resourceReadonly"] = before.ResourceReadonly, after.ResourceReadonly
 	}
 	if len(a) > 0 {
-		ev := s.store.NewAudit(c.Actor, orgID, "member.update", userID, b, a)
-		if err := s.store.ChangeMember(ctx, dynamo.MemberChange{Before: before, After: &after, Org: org, Pin: chain, Audit: ev}); err != nil {
+		ch := dynamo.MemberChange{Before: before, After: &after, Org: org, Pin: chain}
+		if after.ExpiresAt != nil && authz.MayExpireLastOwner(c) {
+			// Rule 9's exception: the org is meant to end. Audited as such
+			// when it is the last usable owner that gets the expiry.
+			ch.MayEndLastOwner = true
+			if dynamo.UsableOwner(before) && org.Usage.Owners <= 1 {
+				a["endsLastOwner"] = true
+			}
+		}
+		ch.Audit = s.store.NewAudit(c.Actor, orgID, "member.update", userID, b, a)
+		if err := s.store.ChangeMember(ctx, ch); err != nil {
 			return nil, err
 		}
 	}
@@ -517,7 +530,12 @@ func (s *Service) Update(ctx context.Context, c *gatehouse.Caller, orgID, userID
 
 // selfAllowed: a member may always bring its own expiry forward.
 func (p Patch) selfAllowed(c *gatehouse.Caller, userID string) bool {
-	return userID == c.UserID && p.Enabled == nil && p.Readonly == nil && p.ResourceReadonly == nil &&
+	return userID == c.UserID && p.expiryOnly()
+}
+
+// expiryOnly: the patch only gives an expiry.
+func (p Patch) expiryOnly() bool {
+	return p.Enabled == nil && p.Readonly == nil && p.ResourceReadonly == nil &&
 		p.ExpiresAt.Set && p.ExpiresAt.Value != nil
 }
 
@@ -530,6 +548,13 @@ func timeEqual(a, b *time.Time) bool {
 
 // target reads the org and the member to act on and applies rules 6 and 7.
 func (s *Service) target(ctx context.Context, c *gatehouse.Caller, orgID, userID string, self bool) (*gatehouse.Org, *gatehouse.Membership, []*gatehouse.Membership, error) {
+	return s.targetWith(ctx, c, orgID, userID, self, authz.ActOn)
+}
+
+// targetWith is target with the rule that decides whether the caller acts
+// on the member (authz.ActOn or authz.ActOnExpiry).
+func (s *Service) targetWith(ctx context.Context, c *gatehouse.Caller, orgID, userID string, self bool,
+	act func(*gatehouse.Caller, *authz.OrgPolicy, *gatehouse.Membership, []*gatehouse.Membership) error) (*gatehouse.Org, *gatehouse.Membership, []*gatehouse.Membership, error) {
 	org, err := s.store.Org(ctx, orgID)
 	if err != nil {
 		return nil, nil, nil, err
@@ -545,7 +570,7 @@ func (s *Service) target(ctx context.Context, c *gatehouse.Caller, orgID, userID
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	if err := authz.ActOn(c, authz.PolicyOf(s.cat, org), m, chain); err != nil {
+	if err := act(c, authz.PolicyOf(s.cat, org), m, chain); err != nil {
 		return nil, nil, nil, err
 	}
 	return org, m, chain, nil
@@ -685,7 +710,7 @@ func (s *Service) remove(ctx context.Context, c *gatehouse.Caller, org *gatehous
 				return err
 			}
 			po := dynamo.NewPersonalOrg(u, s.store.Now())
-			r.PersonalOrg, r.UserResourceLimit = po, u.ResourceLimit
+			r.PersonalOrg, r.UserResourceLimit, r.UserAccountLimited = po, u.ResourceLimit, dynamo.AccountLimited(u)
 			r.Audit = append(r.Audit, s.store.NewAudit(c.Actor, po.ID, "org.create", po.ID, nil,
 				map[string]any{"name": po.Name, "personal": true, "reason": "last org left"}))
 		}
