@@ -7,9 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gatehouse-dev/gatehouse/shared/apigw"
 	"github.com/gatehouse-dev/gatehouse/shared/gatehouse"
 	"github.com/gatehouse-dev/gatehouse/shared/invites"
-	"github.com/gatehouse-dev/gatehouse/shared/members"
 )
 
 // mbInvite invites email into org and returns the answer.
@@ -90,7 +90,7 @@ func TestInvitesSameDomainIsEmailedAndAcceptedOnce(t *testing.T) {
 	st, raw = invitee.Do(t, "POST", "/v1/invites/accept", map[string]any{"token": token})
 	requireProblem(t, st, raw, http.StatusConflict, gatehouse.CodeConflict)
 	mbRequireUnchanged(t, org, before)
-	var list members.Page[invites.View]
+	var list apigw.Page[invites.View]
 	if st := owner.DoJSON(t, "GET", "/v1/orgs/"+org+"/invites", nil, &list); st != http.StatusOK || len(list.Items) != 1 || list.Items[0].Status != gatehouse.StatusAccepted || list.Items[0].AcceptedBy != invitee.Sub {
 		t.Fatalf("invites list: %d %+v", st, list)
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"github.com/gatehouse-dev/gatehouse/shared/apigw"
 	"github.com/gatehouse-dev/gatehouse/shared/dynamo"
 	"github.com/gatehouse-dev/gatehouse/shared/gatehouse"
 	"github.com/gatehouse-dev/gatehouse/shared/members"
@@ -238,7 +239,7 @@ func TestMembersListPaginatesWithCursorsScopedToTheOrg(t *testing.T) {
 	seen := map[string]bool{}
 	cursor := ""
 	for pages := 0; ; pages++ {
-		var page members.Page[members.Member]
+		var page apigw.Page[members.Member]
 		if st := owner.DoJSON(t, "GET", "/v1/orgs/"+org+"/members?limit=2&cursor="+cursor, nil, &page); st != http.StatusOK {
 			t.Fatalf("page %d: %d", pages, st)
 		}
@@ -260,7 +261,7 @@ func TestMembersListPaginatesWithCursorsScopedToTheOrg(t *testing.T) {
 	other := newUser(t)
 	otherOrg := mbOrg(t, other)
 	mbCreate(t, other, otherOrg, uniqueEmail(t), "viewer")
-	var page members.Page[members.Member]
+	var page apigw.Page[members.Member]
 	if st := other.DoJSON(t, "GET", "/v1/orgs/"+otherOrg+"/members?limit=1", nil, &page); st != http.StatusOK || page.NextCursor == "" {
 		t.Fatalf("other org page: %d %+v", st, page)
 	}

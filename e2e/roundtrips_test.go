@@ -50,7 +50,7 @@ var rtExpected = []struct {
 	{"PATCH /v1/orgs/{orgId}/members/{userId}", rtCalls{"BatchGetItem": 2, "GetItem": 3, "TransactWriteItems": 1}, true},
 	{"PUT /v1/orgs/{orgId}/members/{userId}/limits", rtCalls{"BatchGetItem": 2, "GetItem": 3, "TransactWriteItems": 1}, true},
 	{"POST /v1/orgs/{orgId}/invites", rtCalls{"BatchGetItem": 1, "GetItem": 2, "TransactWriteItems": 1}, true},
-	{"POST /v1/invites/accept", rtCalls{"BatchGetItem": 1, "GetItem": 5, "TransactWriteItems": 1}, true},
+	{"POST /v1/invites/accept", rtCalls{"BatchGetItem": 2, "GetItem": 5, "TransactWriteItems": 1}, true}, // the inviter is checked again (rule 6)
 	{"POST /v1/orgs/{orgId}/roles", rtCalls{"BatchGetItem": 1, "GetItem": 1, "TransactWriteItems": 1}, true},
 	{"POST /v1/orgs/{orgId}/groups", rtCalls{"BatchGetItem": 1, "GetItem": 1, "TransactWriteItems": 1}, true},
 	{"POST /v1/orgs/{orgId}/resources", rtCalls{"BatchGetItem": 2, "TransactWriteItems": 1}, true},

@@ -323,9 +323,11 @@ func (s *Store) LoadAuthContext(ctx context.Context, userID, orgID string) (*Aut
 		ac.Membership = decodeMembership(it)
 	}
 	// Ancestor memberships matter only when this org's own membership does
-	// not already make the caller owner or admin (rule 5).
-	direct := ac.Membership != nil && ac.Membership.Usable(s.Now()) &&
-		(ac.Membership.HasRole("owner") || ac.Membership.HasRole("admin"))
+	// not already make the caller an unflagged owner or admin (rule 5: what
+	// a parent gives, the sub-org's flags or status cannot take away).
+	m := ac.Membership
+	direct := m != nil && m.Usable(s.Now()) && !m.Readonly && !m.ResourceReadonly &&
+		(m.HasRole(gatehouse.RoleOwner) || m.HasRole(gatehouse.RoleAdmin))
 	if !direct && ac.Org != nil && len(ac.Org.Ancestors) > 0 {
 		var aks []Key
 		for _, a := range ac.Org.Ancestors {

@@ -3,6 +3,7 @@ package dynamo_test
 import (
 	"context"
 	"fmt"
+	"github.com/gatehouse-dev/gatehouse/shared/authz"
 	"sync"
 	"testing"
 
@@ -157,6 +158,8 @@ func asGatehouse(err error, target **gatehouse.Error) bool {
 	return false
 }
 
+// TestAncestorAdmin: the memberships MembershipsIn reads are what rule 5's
+// decision on quotas needs (authz.SetsQuotas).
 func TestAncestorAdmin(t *testing.T) {
 	t.Parallel()
 	tr := newLimTree(t)
@@ -177,9 +180,14 @@ func TestAncestorAdmin(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := tr.env.Store.AncestorAdmin(tr.ctx, tc.user, tc.ancestors)
-			if err != nil || got != tc.want {
-				t.Errorf("AncestorAdmin = %v, %v; want %v", got, err, tc.want)
+			ms, err := tr.env.Store.MembershipsIn(tr.ctx, tc.user, tc.ancestors)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := &gatehouse.Caller{Actor: gatehouse.Actor{UserID: tc.user}, Permissions: []string{"limits:update"}}
+			got := authz.SetsQuotas(c, &gatehouse.Org{Ancestors: tc.ancestors}, ms, tr.env.Store.Now()) == nil
+			if got != tc.want {
+				t.Errorf("sets quotas = %v; want %v (memberships %+v)", got, tc.want, ms)
 			}
 		})
 	}

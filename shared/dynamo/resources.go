@@ -155,24 +155,27 @@ const TypeWide = "*"
 // beforehand so that the evaluation itself does no I/O.
 type Snapshot struct {
 	Org *gatehouse.Org
+	// Users holds the requested accounts that exist, by user id.
+	Users map[string]*gatehouse.User
 	// Members holds the requested memberships that exist, by user id.
 	Members map[string]*gatehouse.Membership
-	// AncestorAdmins holds the requested users that are usable owners or
-	// admins of an ancestor org (rule 5).
-	AncestorAdmins map[string]bool
+	// Ancestors holds the requested users' memberships of the org's
+	// ancestors, by user id (rule 5).
+	Ancestors map[string][]*gatehouse.Membership
 	// Resources holds the requested resources that exist.
 	Resources map[Ref]*Resource
 	// TypeGrants holds the grants on whole types, for every configured type.
 	TypeGrants map[string][]authz.Grant
 }
 
-// LoadSnapshot reads an org's policy, the memberships of users, the
-// resources refs and the type grants of types: one BatchGetItem (per 100
-// keys), and one more for ancestor memberships when the org is a sub-org.
+// LoadSnapshot reads an org's policy, the accounts and memberships of
+// users, the resources refs and the type grants of types: one BatchGetItem
+// (per 100 keys), and one more for ancestor memberships when the org is a
+// sub-org.
 func (s *Store) LoadSnapshot(ctx context.Context, orgID string, userIDs []string, refs []Ref, resourceTypes []string) (*Snapshot, error) {
 	keys := []Key{orgKey(orgID)}
 	for _, u := range userIDs {
-		keys = append(keys, memberKey(orgID, u))
+		keys = append(keys, userKey(u), memberKey(orgID, u))
 	}
 	for _, r := range refs {
 		keys = append(keys, resourceKey(orgID, r.Type, r.ID))
@@ -189,13 +192,17 @@ func (s *Store) LoadSnapshot(ctx context.Context, orgID string, userIDs []string
 		return nil, gatehouse.NotFound("org")
 	}
 	snap := &Snapshot{
-		Org:            decodeOrg(it),
-		Members:        map[string]*gatehouse.Membership{},
-		AncestorAdmins: map[string]bool{},
-		Resources:      map[Ref]*Resource{},
-		TypeGrants:     map[string][]authz.Grant{},
+		Org:        decodeOrg(it),
+		Users:      map[string]*gatehouse.User{},
+		Members:    map[string]*gatehouse.Membership{},
+		Ancestors:  map[string][]*gatehouse.Membership{},
+		Resources:  map[Ref]*Resource{},
+		TypeGrants: map[string][]authz.Grant{},
 	}
 	for _, u := range userIDs {
+		if it, ok := got[userKey(u)]; ok {
+			snap.Users[u] = decodeUser(it)
+		}
 		if it, ok := got[memberKey(orgID, u)]; ok {
 			snap.Members[u] = decodeMembership(it)
 		}
@@ -225,11 +232,10 @@ func (s *Store) LoadSnapshot(ctx context.Context, orgID string, userIDs []string
 		if err != nil {
 			return nil, fmt.Errorf("load ancestor memberships of %s: %w", orgID, err)
 		}
-		now := s.Now()
-		for _, it := range anc {
-			m := decodeMembership(it)
-			if m.Usable(now) && (m.HasRole(authz.RoleOwner) || m.HasRole(authz.RoleAdmin)) {
-				snap.AncestorAdmins[m.UserID] = true
+		for _, k := range aks {
+			if it, ok := anc[k]; ok {
+				m := decodeMembership(it)
+				snap.Ancestors[m.UserID] = append(snap.Ancestors[m.UserID], m)
 			}
 		}
 	}

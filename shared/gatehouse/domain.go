@@ -1,6 +1,9 @@
 package gatehouse
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // Status of an account, a membership, an invite or a token.
 type Status string
@@ -226,6 +229,24 @@ type APIToken struct {
 // Usable reports whether the token may be used at time now.
 func (t *APIToken) Usable(now time.Time) bool {
 	return t.Status == StatusActive && !pastExpiry(t.ExpiresAt, now)
+}
+
+// OnlyReads reports whether the token can do nothing but read: flagged
+// read-only, or narrowed to read actions alone. Only such a token may come
+// in a URL (an embedded view).
+func (t *APIToken) OnlyReads() bool {
+	if t.Readonly {
+		return true
+	}
+	if t.Permissions == nil {
+		return false
+	}
+	for _, p := range t.Permissions {
+		if !strings.HasSuffix(p, ":read") {
+			return false
+		}
+	}
+	return true
 }
 
 // Account is a user with its memberships, as GET /v1/me and the platform

@@ -62,13 +62,20 @@ const (
 	ReasonExpired          = "expired"
 	ReasonNoAccess         = "no_resource_access"
 	ReasonDenied           = "denied"
-	ReasonNotPlatformAdmin = "not_platform_admin"
+	ReasonNotPlatformAdmin = "platform_admin_only"
 	ReasonOwnerLink        = "owner_link"
 	ReasonExpiryCeiling    = "expiry_ceiling"
 	ReasonEmailMismatch    = "email_mismatch"
 	ReasonEmailUnverified  = "email_unverified"
 	ReasonTokenNarrowing   = "token_narrowing"
 	ReasonPolicy           = "signup_policy"
+	ReasonNoProfile        = "no_profile"
+	ReasonTokenInURL       = "token_in_url"
+	ReasonUnknownRoute     = "unknown_route"
+	ReasonNoDecision       = "no_decision"
+	ReasonUnauthenticated  = "unauthenticated"
+	ReasonUnavailable      = "unavailable"
+	ReasonLastOwner        = "last_owner"
 )
 
 // FieldError is one invalid field of a request.

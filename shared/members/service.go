@@ -90,14 +90,63 @@ func (s *Service) withProfiles(ctx context.Context, ms []*gatehouse.Membership) 
 	return out, nil
 }
 
-// List returns one page of the org's members.
-func (s *Service) List(ctx context.Context, orgID string, limit int, cursor string) ([]Member, string, error) {
+// List returns one page of the org's members; a manager sees only those
+// it manages and itself (rule 7), so its pages may be shorter than asked.
+func (s *Service) List(ctx context.Context, c *gatehouse.Caller, orgID string, limit int, cursor string) ([]Member, string, error) {
 	ms, next, err := s.store.MembersPage(ctx, orgID, limit, cursor)
 	if err != nil {
 		return nil, "", err
 	}
+	if authz.ReadsOnlyManaged(c) {
+		ms, err = s.managedOnly(ctx, c, ms)
+		if err != nil {
+			return nil, "", err
+		}
+	}
 	out, err := s.withProfiles(ctx, ms)
 	return out, next, err
+}
+
+// managedOnly keeps the memberships the caller manages, and its own.
+func (s *Service) managedOnly(ctx context.Context, c *gatehouse.Caller, ms []*gatehouse.Membership) ([]*gatehouse.Membership, error) {
+	known := make(map[string]*gatehouse.Membership, len(ms))
+	for _, m := range ms {
+		known[m.UserID] = m
+	}
+	cached := cachedReader{known: known, next: s.store}
+	out := ms[:0:0]
+	for _, m := range ms {
+		if m.UserID == c.UserID {
+			out = append(out, m)
+			continue
+		}
+		chain, err := managers(ctx, cached, c.UserID, m)
+		if err != nil {
+			return nil, err
+		}
+		if authz.Manages(c.UserID, m, chain) {
+			out = append(out, m)
+		}
+	}
+	return out, nil
+}
+
+// cachedReader answers from memberships already read before asking the
+// store.
+type cachedReader struct {
+	known map[string]*gatehouse.Membership
+	next  membershipReader
+}
+
+func (r cachedReader) Membership(ctx context.Context, orgID, userID string) (*gatehouse.Membership, error) {
+	if m, ok := r.known[userID]; ok {
+		return m, nil
+	}
+	m, err := r.next.Membership(ctx, orgID, userID)
+	if err == nil {
+		r.known[userID] = m
+	}
+	return m, err
 }
 
 // Get returns one member.
@@ -111,6 +160,24 @@ func (s *Service) Get(ctx context.Context, orgID, userID string) (*Member, error
 		return nil, err
 	}
 	return &out[0], nil
+}
+
+// Read returns one member as the caller may see it: a manager reads only
+// the members it manages and itself (rule 7); to anyone else a member it
+// may not read does not exist.
+func (s *Service) Read(ctx context.Context, c *gatehouse.Caller, orgID, userID string) (*Member, error) {
+	m, err := s.Get(ctx, orgID, userID)
+	if err != nil || !authz.ReadsOnlyManaged(c) || userID == c.UserID {
+		return m, err
+	}
+	chain, err := managers(ctx, s.store, c.UserID, &m.Membership)
+	if err != nil {
+		return nil, err
+	}
+	if !authz.Manages(c.UserID, &m.Membership, chain) {
+		return nil, gatehouse.NotFound("member")
+	}
+	return m, nil
 }
 
 // Activation modes of CreateInput.
@@ -170,7 +237,7 @@ func (in *CreateInput) validate() error {
 // reservation, membership, counters, activation secret and audit events in
 // one transaction; if that fails, the Cognito user is deleted again. If
 // Cognito is unreachable nothing is written (503).
-func (s *Service) Create(ctx context.Context, c Caller, orgID string, in CreateInput) (*CreateResult, error) {
+func (s *Service) Create(ctx context.Context, c *gatehouse.Caller, orgID string, in CreateInput) (*CreateResult, error) {
 	if err := in.validate(); err != nil {
 		return nil, err
 	}
@@ -178,12 +245,12 @@ func (s *Service) Create(ctx context.Context, c Caller, orgID string, in CreateI
 	if err != nil {
 		return nil, err
 	}
-	if err := CheckAssignable(c, authz.PolicyOf(s.cat, org), in.Roles); err != nil {
+	if err := authz.Give(c, authz.PolicyOf(s.cat, org), in.Roles, nil); err != nil {
 		return nil, err
 	}
 	now := s.store.Now()
-	exp := DefaultExpiry(c, in.ExpiresAt)
-	if err := CheckCeiling(c, exp); err != nil {
+	exp := authz.DefaultExpiry(c, in.ExpiresAt)
+	if err := authz.CheckExpiry(c, exp); err != nil {
 		return nil, err
 	}
 	if exp != nil && !exp.After(now) {
@@ -291,11 +358,11 @@ func (s *Service) Create(ctx context.Context, c Caller, orgID string, in CreateI
 // transaction's conditions would refuse: a full org, or a manager without
 // room under its userLimit. It also applies rule 7 to creation: a member
 // created below admin is managed by its creator with no limits of its own.
-func (s *Service) precheckRoom(ctx context.Context, c Caller, org *gatehouse.Org, m *gatehouse.Membership) error {
+func (s *Service) precheckRoom(ctx context.Context, c *gatehouse.Caller, org *gatehouse.Org, m *gatehouse.Membership) error {
 	if org.Quotas.MaxMembers >= 0 && org.Usage.Seats() >= org.Quotas.MaxMembers {
 		return dynamo.ErrMaxMembers
 	}
-	if c.IsAdmin() {
+	if !authz.CreatesManaged(c) {
 		return nil
 	}
 	m.ManagedBy, m.UserLimit, m.ResourceLimit = c.UserID, 0, 0
@@ -351,7 +418,7 @@ type Patch struct {
 }
 
 // Update changes the fields sent in p.
-func (s *Service) Update(ctx context.Context, c Caller, orgID, userID string, p Patch) (*Member, error) {
+func (s *Service) Update(ctx context.Context, c *gatehouse.Caller, orgID, userID string, p Patch) (*Member, error) {
 	org, before, chain, err := s.target(ctx, c, orgID, userID, p.selfAllowed(c, userID))
 	if err != nil {
 		return nil, err
@@ -369,11 +436,13 @@ func (s *Service) Update(ctx context.Context, c Caller, orgID, userID string, p 
 		}
 	}
 	if p.ExpiresAt.Set {
-		if err := CheckCeiling(c, p.ExpiresAt.Value); err != nil {
+		if err := authz.CheckExpiry(c, p.ExpiresAt.Value); err != nil {
 			return nil, err
 		}
-		if userID == c.UserID && !c.IsAdmin() && p.ExpiresAt.Value != nil && before.ExpiresAt != nil && p.ExpiresAt.Value.After(*before.ExpiresAt) {
-			return nil, gatehouse.Forbidden(gatehouse.ReasonExpiryCeiling, "you cannot extend your own expiry")
+		if userID == c.UserID {
+			if err := authz.CheckOwnExpiry(c, before.ExpiresAt, p.ExpiresAt.Value); err != nil {
+				return nil, err
+			}
 		}
 		after.ExpiresAt = p.ExpiresAt.Value
 		if !timeEqual(before.ExpiresAt, after.ExpiresAt) {
@@ -398,7 +467,7 @@ func (s *Service) Update(ctx context.Context, c Caller, orgID, userID string, p 
 }
 
 // selfAllowed: a member may always bring its own expiry forward.
-func (p Patch) selfAllowed(c Caller, userID string) bool {
+func (p Patch) selfAllowed(c *gatehouse.Caller, userID string) bool {
 	return userID == c.UserID && p.Enabled == nil && p.Readonly == nil && p.ResourceReadonly == nil &&
 		p.ExpiresAt.Set && p.ExpiresAt.Value != nil
 }
@@ -411,7 +480,7 @@ func timeEqual(a, b *time.Time) bool {
 }
 
 // target reads the org and the member to act on and applies rules 6 and 7.
-func (s *Service) target(ctx context.Context, c Caller, orgID, userID string, self bool) (*gatehouse.Org, *gatehouse.Membership, []*gatehouse.Membership, error) {
+func (s *Service) target(ctx context.Context, c *gatehouse.Caller, orgID, userID string, self bool) (*gatehouse.Org, *gatehouse.Membership, []*gatehouse.Membership, error) {
 	org, err := s.store.Org(ctx, orgID)
 	if err != nil {
 		return nil, nil, nil, err
@@ -423,15 +492,18 @@ func (s *Service) target(ctx context.Context, c Caller, orgID, userID string, se
 	if self {
 		return org, m, nil, nil
 	}
-	chain, err := CanActOn(ctx, s.store, c, authz.PolicyOf(s.cat, org), m)
+	chain, err := managers(ctx, s.store, c.UserID, m)
 	if err != nil {
+		return nil, nil, nil, err
+	}
+	if err := authz.ActOn(c, authz.PolicyOf(s.cat, org), m, chain); err != nil {
 		return nil, nil, nil, err
 	}
 	return org, m, chain, nil
 }
 
 // SetRoles replaces a member's roles.
-func (s *Service) SetRoles(ctx context.Context, c Caller, orgID, userID string, roles []string) (*Member, error) {
+func (s *Service) SetRoles(ctx context.Context, c *gatehouse.Caller, orgID, userID string, roles []string) (*Member, error) {
 	var v gatehouse.Validator
 	ValidateRoles(&v, roles)
 	if err := v.Err(); err != nil {
@@ -441,7 +513,7 @@ func (s *Service) SetRoles(ctx context.Context, c Caller, orgID, userID string, 
 	if err != nil {
 		return nil, err
 	}
-	if err := CheckAssignable(c, authz.PolicyOf(s.cat, org), roles); err != nil {
+	if err := authz.Give(c, authz.PolicyOf(s.cat, org), roles, nil); err != nil {
 		return nil, err
 	}
 	after := *before
@@ -480,7 +552,7 @@ type Limits struct {
 // SetLimits sets a member's userLimit and resourceLimit. Owners and admins
 // set any values; below admin, a caller sets them only on members it
 // manages and within its own limits.
-func (s *Service) SetLimits(ctx context.Context, c Caller, orgID, userID string, l Limits) (*Member, error) {
+func (s *Service) SetLimits(ctx context.Context, c *gatehouse.Caller, orgID, userID string, l Limits) (*Member, error) {
 	var v gatehouse.Validator
 	v.Check(l.UserLimit != nil && *l.UserLimit >= -1, "userLimit", "required: -1 (unlimited), 0 or more")
 	v.Check(l.ResourceLimit != nil && *l.ResourceLimit >= -1, "resourceLimit", "required: -1 (unlimited), 0 or more")
@@ -491,13 +563,13 @@ func (s *Service) SetLimits(ctx context.Context, c Caller, orgID, userID string,
 	if err != nil {
 		return nil, err
 	}
-	if !c.IsAdmin() {
+	if authz.CreatesManaged(c) {
 		own, err := s.store.Membership(ctx, orgID, c.UserID)
-		if err != nil {
-			return nil, gatehouse.Forbidden(gatehouse.ReasonNotManaged, "you do not manage this member")
+		if err != nil && gatehouse.ErrorCode(err) != gatehouse.CodeNotFound {
+			return nil, err
 		}
-		if !within(*l.UserLimit, own.UserLimit) || !within(*l.ResourceLimit, own.ResourceLimit) {
-			return nil, gatehouse.Forbidden(gatehouse.ReasonEscalation, "limits cannot exceed your own")
+		if err := authz.SetsLimits(c, own, *l.UserLimit, *l.ResourceLimit); err != nil {
+			return nil, err
 		}
 		chain = append(chain, own)
 	}
@@ -514,16 +586,8 @@ func (s *Service) SetLimits(ctx context.Context, c Caller, orgID, userID string,
 	return s.Get(ctx, orgID, userID)
 }
 
-// within reports whether limit v fits under limit own (-1 unlimited).
-func within(v, own int) bool {
-	if own == -1 {
-		return true
-	}
-	return v != -1 && v <= own
-}
-
 // Remove removes a member from the org.
-func (s *Service) Remove(ctx context.Context, c Caller, orgID, userID string) error {
+func (s *Service) Remove(ctx context.Context, c *gatehouse.Caller, orgID, userID string) error {
 	org, m, _, err := s.target(ctx, c, orgID, userID, false)
 	if err != nil {
 		return err
@@ -532,7 +596,7 @@ func (s *Service) Remove(ctx context.Context, c Caller, orgID, userID string) er
 }
 
 // Leave removes the caller's own membership.
-func (s *Service) Leave(ctx context.Context, c Caller, orgID string) error {
+func (s *Service) Leave(ctx context.Context, c *gatehouse.Caller, orgID string) error {
 	org, err := s.store.Org(ctx, orgID)
 	if err != nil {
 		return err
@@ -547,7 +611,7 @@ func (s *Service) Leave(ctx context.Context, c Caller, orgID string) error {
 	return s.remove(ctx, c, org, m, "member.leave")
 }
 
-func (s *Service) remove(ctx context.Context, c Caller, org *gatehouse.Org, m *gatehouse.Membership, action string) error {
+func (s *Service) remove(ctx context.Context, c *gatehouse.Caller, org *gatehouse.Org, m *gatehouse.Membership, action string) error {
 	r := dynamo.MemberRemoval{Member: m, Org: org}
 	r.Audit = append(r.Audit, s.store.NewAudit(c.Actor, org.ID, action, m.UserID,
 		map[string]any{"roles": m.Roles, "status": m.Status}, nil))

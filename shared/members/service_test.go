@@ -56,7 +56,7 @@ type fixture struct {
 	svc   *members.Service
 	pool  *fakePool
 	org   string
-	owner members.Caller
+	owner *gatehouse.Caller
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -75,17 +75,17 @@ func newFixture(t *testing.T) *fixture {
 	perms, _ := cat.BuiltinRole("owner")
 	env.Counter.Reset()
 	return &fixture{env: env, svc: svc, pool: pool, org: org.ID,
-		owner: members.Caller{Actor: gatehouse.Actor{UserID: "owner", RequestID: "req"}, OrgID: org.ID, Roles: []string{"owner"}, Permissions: perms}}
+		owner: &gatehouse.Caller{Actor: gatehouse.Actor{UserID: "owner", RequestID: "req"}, OrgID: org.ID, Roles: []string{"owner"}, Permissions: perms}}
 }
 
-func (f *fixture) caller(id string, roles ...string) members.Caller {
+func (f *fixture) caller(id string, roles ...string) *gatehouse.Caller {
 	cat := authz.NewCatalogue(authz.DefaultResourceTypes)
 	var perms []string
 	for _, r := range roles {
 		p, _ := cat.BuiltinRole(r)
 		perms = append(perms, p...)
 	}
-	return members.Caller{Actor: gatehouse.Actor{UserID: id}, OrgID: f.org, Roles: roles, Permissions: perms}
+	return &gatehouse.Caller{Actor: gatehouse.Actor{UserID: id}, OrgID: f.org, Roles: roles, Permissions: perms}
 }
 
 func pw(s string) *string { return &s }
@@ -208,7 +208,7 @@ func TestCreateWritesNothingWhenCognitoIsDown(t *testing.T) {
 func TestRules(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	mk := func(email string, by members.Caller, roles ...string) string {
+	mk := func(email string, by *gatehouse.Caller, roles ...string) string {
 		t.Helper()
 		res, err := f.svc.Create(ctx, by, f.org, members.CreateInput{Email: email, Roles: roles, Password: pw("secret-pass-1")})
 		if err != nil {

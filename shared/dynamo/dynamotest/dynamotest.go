@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/gatehouse-dev/gatehouse/shared/dynamo"
 	"github.com/gatehouse-dev/gatehouse/shared/gatehouse"
+	"github.com/gatehouse-dev/gatehouse/shared/tabledef"
 	"github.com/truora/minidyn/server"
 )
 
@@ -80,9 +81,23 @@ func NewClient(endpoint string, counter *CallCounter) *dynamodb.Client {
 
 // PutMembership writes a membership exactly as given, with no counters,
 // conditions or audit: a state (disabled, expired, flags) that would
-// otherwise take several API calls.
+// otherwise take several API calls. A member needs an account (rule 1):
+// when the user has none, an active one is written too.
 func (e *Env) PutMembership(ctx context.Context, m *gatehouse.Membership) error {
-	return e.put(ctx, m)
+	if err := e.put(ctx, m); err != nil {
+		return err
+	}
+	u := &gatehouse.User{ID: m.UserID, Email: m.UserID + "@test.example", Status: gatehouse.StatusActive, ResourceLimit: -1, CreatedAt: e.Store.Now()}
+	it, err := dynamo.ItemOf(u)
+	if err != nil {
+		return err
+	}
+	_, err = e.Client.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(Table), Item: it,
+		ConditionExpression: aws.String("attribute_not_exists(" + tabledef.PK + ")")})
+	if err != nil && !dynamo.IsConditionFailed(err) {
+		return fmt.Errorf("put user of membership: %w", err)
+	}
+	return nil
 }
 
 // PutUser writes a profile exactly as given, like PutMembership.
