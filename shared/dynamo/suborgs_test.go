@@ -130,7 +130,7 @@ func registerDevices(t *testing.T, tr *limTree, n int) {
 func inviteInto(t *testing.T, tr *limTree, orgID, email string) {
 	t.Helper()
 	now := tr.env.Store.Now()
-	inv := &dynamo.Invite{ID: ids.New("inv"), OrgID: orgID, Email: email, Roles: []string{"viewer"}, InvitedBy: "p-owner",
+	inv := &gatehouse.Invite{ID: ids.New("inv"), OrgID: orgID, Email: email, Roles: []string{"viewer"}, InvitedBy: "p-owner",
 		Status: gatehouse.StatusPending, ExpiresAt: now.Add(24 * time.Hour), TokenHash: ids.Hash(ids.Secret("ghi")), CreatedAt: now, UpdatedAt: now}
 	if err := tr.env.Store.CreateInvite(tr.ctx, dynamo.NewInvite{Invite: inv, Org: tr.org(t, orgID),
 		Audit: tr.env.Store.NewAudit(gatehouse.Actor{UserID: "p-owner"}, orgID, "invite.create", email, nil, nil)}); err != nil {
