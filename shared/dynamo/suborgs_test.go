@@ -119,7 +119,7 @@ func registerDevices(t *testing.T, tr *limTree, n int) {
 		}
 	}
 	for i := range n {
-		if err := tr.env.Store.RegisterResource(tr.ctx, &dynamo.Resource{OrgID: tr.p.ID, Type: "device", ID: fmt.Sprintf("d%d", i),
+		if err := tr.env.Store.RegisterResource(tr.ctx, &gatehouse.Resource{OrgID: tr.p.ID, Type: "device", ID: fmt.Sprintf("d%d", i),
 			Name: "d", OwnerID: "dev", Counted: []string{"dev"}, CreatedAt: now, UpdatedAt: now}, gatehouse.Actor{UserID: "dev"}); err != nil {
 			t.Fatal(err)
 		}
