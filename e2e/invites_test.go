@@ -36,13 +36,14 @@ func tokenOf(t testing.TB, link string) string {
 }
 
 // mbUnverified makes an account whose email is not verified, in the
-// profile and in Cognito: created directly by another org's owner with
-// emailVerified false (a confirmed sign-up counts as verified).
+// profile and in Cognito: minted with a password and emailVerified false by
+// a platform admin, the one who may (rule 11; a confirmed sign-up and an
+// activation from the mailbox both verify the address).
 func mbUnverified(t testing.TB, email string) *Client {
 	t.Helper()
-	other := newUser(t)
-	org := mbOrg(t, other)
-	if st, raw := other.Do(t, "POST", "/v1/orgs/"+org+"/members", map[string]any{
+	admin := adminClient(t)
+	org := mbOrg(t, admin)
+	if st, raw := admin.Do(t, "POST", "/v1/orgs/"+org+"/members", map[string]any{
 		"email": email, "roles": []string{"viewer"}, "password": defaultPassword, "emailVerified": false}); st != http.StatusCreated {
 		t.Fatalf("create unverified: %d %s", st, raw)
 	}

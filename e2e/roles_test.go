@@ -75,7 +75,7 @@ func TestRolesCustomLifecycle(t *testing.T) {
 		t.Fatalf("limits: %d %s", st, raw)
 	}
 	before := mbSnapshot(t, org)
-	st, raw := mgr.Do(t, "POST", "/v1/orgs/"+org+"/members", map[string]any{"email": uniqueEmail(t), "roles": []string{role.ID}, "password": defaultPassword})
+	st, raw := mgr.Do(t, "POST", "/v1/orgs/"+org+"/members", map[string]any{"email": uniqueEmail(t), "roles": []string{role.ID}})
 	p := requireProblem(t, st, raw, http.StatusForbidden, gatehouse.CodeForbidden)
 	if p.Reason != gatehouse.ReasonEscalation {
 		t.Errorf("reason %q", p.Reason)

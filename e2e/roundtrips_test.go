@@ -57,6 +57,14 @@ var rtExpected = []struct {
 	{"PUT /v1/orgs/{orgId}/resources/{type}/{resourceId}/grants", rtCalls{"BatchGetItem": 2, "TransactWriteItems": 1}, true},
 	{"GET /v1/orgs/{orgId}/resources", rtCalls{"BatchGetItem": 2, "Query": 1}, false},
 	{"POST /v1/orgs/{orgId}/authorize", rtCalls{"BatchGetItem": 2}, false},
+	// The check batch: the authorizer's read, then the snapshot's 104
+	// keys in two BatchGetItem calls made in parallel (DESIGN.md section 9:
+	// at most 2 for 100 checks).
+	{"POST /v1/orgs/{orgId}/authorize (100 checks)", rtCalls{"BatchGetItem": 3}, false},
+	// What a member sees: the authorizer, the snapshot, one query per
+	// stream (owned, granted to the user, to the all group) and one
+	// BatchGetItem for the resources the grants name.
+	{"GET /v1/orgs/{orgId}/resources (a member with a grant)", rtCalls{"BatchGetItem": 3, "Query": 3}, false},
 	{"POST /v1/orgs/{orgId}/tokens", rtCalls{"BatchGetItem": 1, "TransactWriteItems": 1}, true},
 	{"DELETE /v1/orgs/{orgId}/tokens/{tokenId}", rtCalls{"BatchGetItem": 1, "GetItem": 2, "TransactWriteItems": 1}, true},
 	{"DELETE /v1/orgs/{orgId}/resources/{type}/{resourceId}", rtCalls{"BatchGetItem": 3, "TransactWriteItems": 1}, true},
@@ -116,7 +124,7 @@ func TestRoundTrips(t *testing.T) {
 	do("PATCH /v1/orgs/{orgId}", owner, http.StatusOK, base, map[string]any{"name": "renamed"})
 	do("GET /v1/orgs/{orgId}/members", owner, http.StatusOK, base+"/members", nil)
 	raw := do("POST /v1/orgs/{orgId}/members", owner, http.StatusCreated, base+"/members", map[string]any{
-		"email": uniqueEmail(t), "name": "Created", "roles": []string{"viewer"}, "password": defaultPassword, "emailVerified": true,
+		"email": uniqueEmail(t), "name": "Created", "roles": []string{"viewer"},
 	})
 	created := field(raw, "member", "userId")
 	do("GET /v1/orgs/{orgId}/members/{userId}", owner, http.StatusOK, base+"/members/"+member, nil)
@@ -130,10 +138,16 @@ func TestRoundTrips(t *testing.T) {
 	do("POST /v1/orgs/{orgId}/groups", owner, http.StatusCreated, base+"/groups", map[string]any{"name": "Installers"})
 	do("POST /v1/orgs/{orgId}/resources", owner, http.StatusCreated, base+"/resources", map[string]any{"type": "device", "id": "rt-1"})
 	do("PUT /v1/orgs/{orgId}/resources/{type}/{resourceId}/grants", owner, http.StatusOK, base+"/resources/device/rt-1/grants",
-		map[string]any{"grants": []map[string]any{{"principal": "user:" + member, "allow": []string{"read"}}}})
+		map[string]any{"grants": []map[string]any{{"principal": "user:" + member, "allow": []string{"read"}}, {"principal": "user:" + invitee.Sub, "allow": []string{"read"}}}})
 	do("GET /v1/orgs/{orgId}/resources", owner, http.StatusOK, base+"/resources", nil)
 	do("POST /v1/orgs/{orgId}/authorize", owner, http.StatusOK, base+"/authorize",
 		map[string]any{"userId": member, "action": "read", "resource": map[string]any{"type": "device", "id": "rt-1"}})
+	checks := []map[string]any{{"action": "read", "resource": map[string]any{"type": "device", "id": "rt-1"}}}
+	for i := range 99 {
+		checks = append(checks, map[string]any{"action": "update", "resource": map[string]any{"type": "device", "id": fmt.Sprintf("rt-absent-%d", i)}})
+	}
+	do("POST /v1/orgs/{orgId}/authorize (100 checks)", owner, http.StatusOK, base+"/authorize", map[string]any{"checks": checks})
+	do("GET /v1/orgs/{orgId}/resources (a member with a grant)", invitee, http.StatusOK, base+"/resources", nil)
 	raw = do("POST /v1/orgs/{orgId}/tokens", owner, http.StatusCreated, base+"/tokens", map[string]any{"name": "rt"})
 	do("DELETE /v1/orgs/{orgId}/tokens/{tokenId}", owner, http.StatusNoContent, base+"/tokens/"+field(raw, "id"), nil)
 	do("DELETE /v1/orgs/{orgId}/resources/{type}/{resourceId}", owner, http.StatusNoContent, base+"/resources/device/rt-1", nil)
@@ -191,7 +205,7 @@ func rtCreateMember(t *testing.T, owner *Client, base string) string {
 			UserID string `json:"userId"`
 		} `json:"member"`
 	}
-	body := map[string]any{"email": uniqueEmail(t), "name": "Member", "roles": []string{"viewer"}, "password": defaultPassword, "emailVerified": true}
+	body := map[string]any{"email": uniqueEmail(t), "name": "Member", "roles": []string{"viewer"}}
 	if st := owner.DoJSON(t, "POST", base+"/members", body, &res); st != http.StatusCreated || res.Member.UserID == "" {
 		t.Fatalf("create member: %d %+v", st, res)
 	}

@@ -49,6 +49,7 @@ type Authorizer struct {
 	store     Store
 	catalogue *authz.Catalogue
 	cache     *cache
+	perms     *permCache
 	log       *slog.Logger
 	now       func() time.Time
 }
@@ -77,6 +78,7 @@ func New(o Options) *Authorizer {
 		a.log = slog.New(slog.DiscardHandler)
 	}
 	a.cache = newCache(o.CacheTTL, a.now)
+	a.perms = newPermCache(maxPermEntries)
 	return a
 }
 
@@ -100,18 +102,22 @@ func forbidden(reason string) *refusal {
 // logged at error level: the one kind of real failure.
 func (a *Authorizer) Handle(ctx context.Context, req events.APIGatewayV2CustomAuthorizerV2Request) (events.APIGatewayV2CustomAuthorizerSimpleResponse, error) {
 	caller, ref, err := a.decide(ctx, &req)
-	log := a.log.With("requestId", req.RequestContext.RequestID, "route", req.RouteKey, "org", req.PathParameters["orgId"])
+	// LogAttrs, not Logger.With: no logger is built per request.
+	reqID, route, org := slog.String("requestId", req.RequestContext.RequestID), slog.String("route", req.RouteKey), slog.String("org", req.PathParameters["orgId"])
 	var out map[string]any
 	switch {
 	case err != nil:
 		// Fail closed: the store or the key set could not be read.
-		log.Error("authorizer decision", "decision", "deny", "reason", gatehouse.ReasonUnavailable, "error", err)
+		a.log.LogAttrs(ctx, slog.LevelError, "authorizer decision", reqID, route, org, slog.String("decision", "deny"),
+			slog.String("reason", gatehouse.ReasonUnavailable), slog.Any("error", err))
 		out = apigw.DenyContext(gatehouse.CodeUnavailable, gatehouse.ReasonUnavailable)
 	case ref != nil:
-		log.Info("authorizer decision", "decision", "deny", "code", ref.code, "reason", ref.reason)
+		a.log.LogAttrs(ctx, slog.LevelInfo, "authorizer decision", reqID, route, org, slog.String("decision", "deny"),
+			slog.String("code", string(ref.code)), slog.String("reason", ref.reason))
 		out = apigw.DenyContext(ref.code, ref.reason)
 	default:
-		log.Info("authorizer decision", "decision", "allow", "actor", caller.UserID)
+		a.log.LogAttrs(ctx, slog.LevelInfo, "authorizer decision", reqID, route, org, slog.String("decision", "allow"),
+			slog.String("actor", caller.UserID))
 		out = apigw.AllowContext(caller)
 	}
 	return events.APIGatewayV2CustomAuthorizerSimpleResponse{IsAuthorized: true, Context: out}, nil
@@ -247,13 +253,14 @@ func (a *Authorizer) decide(ctx context.Context, req *events.APIGatewayV2CustomA
 		return nil, &refusal{code: r.Code, reason: r.Reason}, nil
 	}
 	subject.Token = scope
-	eff := authz.Compile(authz.PolicyOf(a.catalogue, ac.Org), subject)
+	// Compiled once per org version and subject (permcache.go).
+	eff, c := a.perms.compile(a.catalogue, ac.Org, subject)
 	if route.Access == routes.Permission {
 		if d := eff.Check(route.RequiredPermission(req.PathParameters)); !d.Allowed {
 			return nil, forbidden(d.Reason), nil
 		}
 	}
-	c := authz.CallerOf(actor, orgID, eff, ceiling)
+	c.Actor, c.ExpiresAt = actor, ceiling
 	return &c, nil, nil
 }
 

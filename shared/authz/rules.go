@@ -96,7 +96,7 @@ func SubjectOf(st Standing, now time.Time) (Subject, *time.Time, *Refusal) {
 		// bind the sub-org's roles (rule 5, rule 3).
 		sub.InheritedAdmin = true
 		sub.InheritedReadonly, sub.InheritedResourceReadonly = inherited.Readonly, inherited.ResourceReadonly
-		ceiling = earliestOwn(ceiling, ownUsable, inherited.ExpiresAt)
+		ceiling = laterCeiling(ceiling, ownUsable, inherited.ExpiresAt)
 	}
 	return sub, earliest(st.User.ExpiresAt, ceiling), nil
 }
@@ -152,12 +152,12 @@ func earliest(a, b *time.Time) *time.Time {
 	return a
 }
 
-// earliestOwn is the ceiling when authority comes from both the org's own
+// laterCeiling is the ceiling when authority comes from both the org's own
 // membership and an ancestor's: whatever the caller gives under it must end
 // when the authority it acted with does, so the later of the two bounds it
 // (the caller holds authority until both have ended).
-func earliestOwn(own *time.Time, ownUsable bool, inherited *time.Time) *time.Time {
-	if !ownUsable || later(own, inherited) {
+func laterCeiling(own *time.Time, ownUsable bool, inherited *time.Time) *time.Time {
+	if !ownUsable || later(inherited, own) {
 		return inherited
 	}
 	return own
@@ -350,6 +350,18 @@ func SetsQuotas(c *gatehouse.Caller, o *gatehouse.Org, ancestors []*gatehouse.Me
 // userID: its own, or any of the org's for owners and admins.
 func ActsOnToken(c *gatehouse.Caller, userID string) bool {
 	return userID == c.UserID || isAdmin(c)
+}
+
+// MintsAccounts applies rule 11 to creating an account directly: an org may
+// mint one it can sign in to (a password, a displayed activation link, a
+// verified address) only under a domain it has verified, or when a platform
+// admin does it. Anyone else's creation sends the activation link to the
+// mailbox, whose reader alone can verify the address.
+func MintsAccounts(c *gatehouse.Caller, email string, verifiedDomains []string) bool {
+	if c.PlatformAdmin && c.TokenID == "" {
+		return true
+	}
+	return slices.Contains(verifiedDomains, gatehouse.EmailDomain(email))
 }
 
 // CreatesManaged reports whether a member the caller creates or invites is

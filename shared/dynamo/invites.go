@@ -574,12 +574,14 @@ func (s *Store) AcceptInvite(ctx context.Context, a Acceptance) error {
 func (s *Store) Activate(ctx context.Context, sec *Secret, ev gatehouse.AuditEvent) error {
 	t := s.tx()
 	t.spendSecret(sec.Hash, SecretActivation)
-	t.update(userKey(sec.UserID), "SET #st = :active, #u = :now ADD #v :one", "#st = :pending",
+	// The link reached its mailbox: activating proves the address.
+	t.update(userKey(sec.UserID), "SET #st = :active, #ev = :true, #u = :now ADD #v :one", "#st = :pending",
 		gatehouse.Errorf(gatehouse.CodeConflict, "the account is not pending activation"),
-		map[string]string{"#st": attrStatus, "#u": attrUpdated, "#v": attrVersion},
+		map[string]string{"#st": attrStatus, "#ev": "emailVerified", "#u": attrUpdated, "#v": attrVersion},
 		map[string]types.AttributeValue{
 			":active": str(string(gatehouse.StatusActive)), ":pending": str(string(gatehouse.StatusPending)),
-			":now": str(s.Now().Format(time.RFC3339Nano)), ":one": num(1),
+			":true": &types.AttributeValueMemberBOOL{Value: true},
+			":now":  str(s.Now().Format(time.RFC3339Nano)), ":one": num(1),
 		})
 	t.audit(ev)
 	if err := t.commit(ctx); err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 
@@ -209,19 +210,53 @@ func (s *Store) LoadSnapshot(ctx context.Context, orgID string, userIDs []string
 	return snap, nil
 }
 
-// batchGetAll reads any number of keys, 100 per call.
+// batchGetAll reads any number of keys, 100 per BatchGetItem, the calls
+// in parallel: a check batch of 100 resources (two calls) waits for one
+// round trip, not two.
 func (s *Store) batchGetAll(ctx context.Context, keys []Key) (map[Key]item, error) {
-	out := make(map[Key]item, len(keys))
+	keys = uniqueKeys(keys)
+	if len(keys) <= 100 {
+		return s.batchGet(ctx, keys)
+	}
+	type result struct {
+		got map[Key]item
+		err error
+	}
+	n := (len(keys) + 99) / 100
+	results := make(chan result, n)
 	for start := 0; start < len(keys); start += 100 {
-		got, err := s.batchGet(ctx, keys[start:min(start+100, len(keys))])
-		if err != nil {
-			return nil, err
+		go func(chunk []Key) {
+			got, err := s.batchGet(ctx, chunk)
+			results <- result{got, err}
+		}(keys[start:min(start+100, len(keys))])
+	}
+	out := make(map[Key]item, len(keys))
+	var firstErr error
+	for range n {
+		r := <-results
+		if r.err != nil && firstErr == nil {
+			firstErr = r.err
 		}
-		for k, v := range got {
-			out[k] = v
-		}
+		maps.Copy(out, r.got)
+	}
+	if firstErr != nil {
+		return nil, firstErr
 	}
 	return out, nil
+}
+
+// uniqueKeys drops repeated keys (BatchGetItem refuses them), keeping the
+// first of each in order.
+func uniqueKeys(keys []Key) []Key {
+	seen := make(map[Key]bool, len(keys))
+	out := keys[:0:0]
+	for _, k := range keys {
+		if !seen[k] {
+			seen[k] = true
+			out = append(out, k)
+		}
+	}
+	return out
 }
 
 // Resource reads one resource.

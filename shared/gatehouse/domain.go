@@ -56,6 +56,9 @@ type Org struct {
 	Settings  OrgSettings `json:"settings"`
 	Quotas    Quotas      `json:"quotas"`
 	Usage     Usage       `json:"usage"`
+	// VerifiedDomains are the email domains the org has proved it
+	// controls: under them it may mint accounts (rule 11).
+	VerifiedDomains []string `json:"verifiedDomains,omitempty"`
 	// CustomRoles and GroupRoles are the org's policy, kept on the org item
 	// so the authorizer reads one item for it.
 	CustomRoles map[string]Role     `json:"-"`

@@ -1,7 +1,9 @@
 // Package jwtverify verifies Cognito access tokens: RS256 signatures against
 // the pool's JWKS (fetched once, lazily, and cached; refreshed only when a
 // token names a key id it does not know), the issuer, token_use, the app
-// client and expiry.
+// client and expiry. What verifying a token proved is kept, keyed by the
+// token's SHA-256, until its exp (cache.go), so a token seen again costs a
+// hash and a map lookup instead of an RSA verification.
 //
 // Gatehouse accepts access tokens only: they are the tokens meant for APIs,
 // and they carry client_id and token_use "access". Id tokens are refused.
@@ -40,6 +42,7 @@ type Verifier struct {
 	jwksURL  string
 	client   *http.Client
 	now      func() time.Time
+	cache    *tokenCache
 
 	mu sync.Mutex
 	kf keyfunc.Keyfunc
@@ -53,12 +56,22 @@ func New(issuer, clientID, jwksURL string) *Verifier {
 		jwksURL:  jwksURL,
 		client:   &http.Client{Timeout: 5 * time.Second},
 		now:      time.Now,
+		cache:    newTokenCache(DefaultCacheSize),
 	}
 }
 
-// WithClock returns a copy of the verifier with another clock (tests).
+// WithClock returns a copy of the verifier with another clock (tests), and
+// a cache of its own.
 func (v *Verifier) WithClock(now func() time.Time) *Verifier {
-	return &Verifier{issuer: v.issuer, clientID: v.clientID, jwksURL: v.jwksURL, client: v.client, now: now, kf: v.kf}
+	return &Verifier{issuer: v.issuer, clientID: v.clientID, jwksURL: v.jwksURL, client: v.client, now: now,
+		cache: newTokenCache(v.cache.max), kf: v.kf}
+}
+
+// WithCacheSize returns a copy of the verifier that keeps at most n
+// verified tokens (0: none, every token is verified in full).
+func (v *Verifier) WithCacheSize(n int) *Verifier {
+	return &Verifier{issuer: v.issuer, clientID: v.clientID, jwksURL: v.jwksURL, client: v.client, now: v.now,
+		cache: newTokenCache(n), kf: v.kf}
 }
 
 // keyfunc returns the cached JWKS key function, fetching the set on first
@@ -106,6 +119,20 @@ type accessClaims struct {
 // ErrInvalid when the token is at fault; other errors (JWKS unreachable)
 // mean the verifier could not decide, and callers must fail closed.
 func (v *Verifier) Verify(ctx context.Context, raw string) (*Claims, error) {
+	key := tokenKey(raw)
+	if c, ok := v.cache.get(key, v.now()); ok {
+		return c, nil
+	}
+	c, err := v.verify(ctx, raw)
+	if err != nil {
+		return nil, err
+	}
+	v.cache.put(key, *c, v.now())
+	return c, nil
+}
+
+// verify checks a token in full: signature, issuer, times and claims.
+func (v *Verifier) verify(ctx context.Context, raw string) (*Claims, error) {
 	kf, err := v.keyfunc(ctx)
 	if err != nil {
 		return nil, err

@@ -206,5 +206,19 @@ func FromConfig(awsConfig func() (aws.Config, error), from, outboxDir string) (S
 	if err != nil {
 		return nil, fmt.Errorf("mail: AWS configuration: %w", err)
 	}
-	return NewSES(sesv2.NewFromConfig(cfg), from), nil
+	return NewSES(&lazySES{cfg: cfg}, from), nil
+}
+
+// lazySES builds the SES client on the first email: building it costs
+// a good part of a cold start (docs/performance.md), and most requests
+// send none.
+type lazySES struct {
+	cfg    aws.Config
+	once   sync.Once
+	client *sesv2.Client
+}
+
+func (l *lazySES) SendEmail(ctx context.Context, in *sesv2.SendEmailInput, o ...func(*sesv2.Options)) (*sesv2.SendEmailOutput, error) {
+	l.once.Do(func() { l.client = sesv2.NewFromConfig(l.cfg) })
+	return l.client.SendEmail(ctx, in, o...)
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/gatehouse-dev/gatehouse/shared/dynamo"
 	"github.com/gatehouse-dev/gatehouse/shared/gatehouse"
 	"github.com/gatehouse-dev/gatehouse/shared/ids"
+	"github.com/gatehouse-dev/gatehouse/shared/invites"
 	"github.com/gatehouse-dev/gatehouse/shared/mail"
 )
 
@@ -39,18 +40,25 @@ func DefaultConfig(publicURL string) Config {
 	return Config{PublicURL: publicURL, PersonalOrgOnLastLeave: true, ActivationTTL: 7 * 24 * time.Hour}
 }
 
+// Inviter makes invites: what a direct creation becomes when the email
+// already has an account (rule 11).
+type Inviter interface {
+	Create(ctx context.Context, c *gatehouse.Caller, orgID string, in invites.CreateInput) (*invites.Sent, error)
+}
+
 // Service is the membership use case.
 type Service struct {
-	store *dynamo.Store
-	pool  Pool
-	cat   *authz.Catalogue
-	mail  mail.Sender
-	cfg   Config
-	log   *slog.Logger
+	store   *dynamo.Store
+	inviter Inviter
+	pool    Pool
+	cat     *authz.Catalogue
+	mail    mail.Sender
+	cfg     Config
+	log     *slog.Logger
 }
 
 // NewService returns the use case over its dependencies.
-func NewService(store *dynamo.Store, pool Pool, cat *authz.Catalogue, sender mail.Sender, cfg Config, log *slog.Logger) *Service {
+func NewService(store *dynamo.Store, inviter Inviter, pool Pool, cat *authz.Catalogue, sender mail.Sender, cfg Config, log *slog.Logger) *Service {
 	if cfg.ActivationTTL <= 0 {
 		cfg.ActivationTTL = 7 * 24 * time.Hour
 	}
@@ -60,7 +68,7 @@ func NewService(store *dynamo.Store, pool Pool, cat *authz.Catalogue, sender mai
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Service{store: store, pool: pool, cat: cat, mail: sender, cfg: cfg, log: log}
+	return &Service{store: store, inviter: inviter, pool: pool, cat: cat, mail: sender, cfg: cfg, log: log}
 }
 
 // Member is a membership with its user's email and name, as the API shows it.
@@ -189,25 +197,31 @@ const (
 // CreateInput is the body of POST /v1/orgs/{orgId}/members.
 type CreateInput struct {
 	Email    string   `json:"email"`
-	Name     string   `json:"name"`
+	Name     string   `json:"name,omitempty"`
 	Roles    []string `json:"roles"`
 	Password *string  `json:"password"`
 	// Activation is "display" (the link is returned) or "email" (it is
-	// sent); used when no password is given ("display" by default).
-	Activation       string     `json:"activation"`
+	// sent); used when no password is given. By default "display" where the
+	// org may mint accounts (rule 11), else "email".
+	Activation       string     `json:"activation,omitempty" jsonschema:"enum=display,enum=email"`
 	Enabled          *bool      `json:"enabled"`
-	EmailVerified    bool       `json:"emailVerified"`
+	EmailVerified    bool       `json:"emailVerified,omitempty"`
 	ExpiresAt        *time.Time `json:"expiresAt"`
-	Readonly         bool       `json:"readonly"`
-	ResourceReadonly bool       `json:"resourceReadonly"`
+	Readonly         bool       `json:"readonly,omitempty"`
+	ResourceReadonly bool       `json:"resourceReadonly,omitempty"`
 }
 
 // CreateResult is the answer of a direct creation.
 type CreateResult struct {
-	Member Member `json:"member"`
-	// AccountCreated is false when the email already had an account: it
-	// was added as a member and no password or activation applies.
+	// Member is the new member; absent when the email already had an
+	// account, which joins only by accepting the invite made instead
+	// (rule 11).
+	Member *Member `json:"member,omitempty"`
+	// AccountCreated is false when the email already had an account.
 	AccountCreated bool `json:"accountCreated"`
+	// Invite is the invite made instead of a membership when the email
+	// already had an account: the account joins by its own act.
+	Invite *invites.Sent `json:"invite,omitempty"`
 	// ActivationURL is the activation link, when activation is "display".
 	ActivationURL string `json:"activationUrl,omitempty"`
 	// ActivationSent says the link was emailed, when activation is "email".
@@ -218,14 +232,12 @@ func (in *CreateInput) validate() error {
 	var v gatehouse.Validator
 	in.Email = strings.TrimSpace(in.Email)
 	in.Name = strings.TrimSpace(in.Name)
-	v.Check(ValidEmail(in.Email), "email", "must be an email address")
+	v.Check(gatehouse.ValidEmail(in.Email), "email", "must be an email address")
 	v.Check(len(in.Name) <= 200, "name", "at most 200 characters")
-	ValidateRoles(&v, in.Roles)
+	gatehouse.ValidateRoles(&v, in.Roles)
 	if in.Password != nil {
-		v.Check(ValidPassword(*in.Password), "password", "at least 8 characters with letters and digits")
+		v.Check(gatehouse.ValidPassword(*in.Password), "password", "at least 8 characters with letters and digits")
 		v.Check(in.Activation == "", "activation", "give a password or an activation mode, not both")
-	} else if in.Activation == "" {
-		in.Activation = ActivationDisplay
 	}
 	v.Check(in.Activation == "" || in.Activation == ActivationDisplay || in.Activation == ActivationEmail,
 		"activation", `must be "display" or "email"`)
@@ -282,20 +294,32 @@ func (s *Service) Create(ctx context.Context, c *gatehouse.Caller, orgID string,
 		return a
 	}
 
-	// An email that already has an account is added as a member.
-	if uid, err := s.store.UserIDByEmail(ctx, in.Email); err == nil {
-		m.UserID = uid
-		ev := s.store.NewAudit(c.Actor, orgID, "member.create", uid, nil, after(false))
-		if err := s.store.CreateMember(ctx, dynamo.NewMember{Member: m, Org: org, Audit: []gatehouse.AuditEvent{ev}}); err != nil {
-			return nil, err
-		}
-		mem, err := s.Get(ctx, orgID, uid)
+	// Rule 11: an existing account joins only by its own act. Creating a
+	// member for its email makes an invite to it instead.
+	if _, err := s.store.UserIDByEmail(ctx, in.Email); err == nil {
+		sent, err := s.inviter.Create(ctx, c, orgID, invites.CreateInput{Email: in.Email, Roles: in.Roles, MemberExpiresAt: exp})
 		if err != nil {
 			return nil, err
 		}
-		return &CreateResult{Member: *mem}, nil
+		return &CreateResult{Invite: sent}, nil
 	} else if gatehouse.ErrorCode(err) != gatehouse.CodeNotFound {
 		return nil, err
+	}
+	// Rule 11: an org mints an account it can sign in to (a password, a
+	// displayed link, a verified address) only under a domain it has
+	// verified, or when a platform admin does it; otherwise the link goes
+	// to the mailbox, whose reader alone can verify the address.
+	if !authz.MintsAccounts(c, in.Email, org.VerifiedDomains) {
+		switch {
+		case in.Password != nil, in.Activation == ActivationDisplay, in.EmailVerified:
+			return nil, gatehouse.Forbidden(gatehouse.ReasonDomainNotVerified,
+				"%s is not under a domain this org has verified: the account can only be activated from its mailbox (activation \"email\", no password, emailVerified false)", gatehouse.EmailDomain(in.Email))
+		case in.Activation == "":
+			in.Activation = ActivationEmail
+		}
+	}
+	if in.Password == nil && in.Activation == "" {
+		in.Activation = ActivationDisplay
 	}
 
 	// The Cognito username is the lower-case email: sign-in is
@@ -350,7 +374,7 @@ func (s *Service) Create(ctx context.Context, c *gatehouse.Caller, orgID string,
 			res.ActivationURL = link
 		}
 	}
-	res.Member = Member{Membership: *m, Email: u.Email, Name: u.Name, AccountStatus: u.Status}
+	res.Member = &Member{Membership: *m, Email: u.Email, Name: u.Name, AccountStatus: u.Status}
 	return res, nil
 }
 
@@ -391,6 +415,14 @@ func temporaryPassword() string {
 type OptionalTime struct {
 	Set   bool
 	Value *time.Time
+}
+
+// OpenAPISchema is what the field accepts: an RFC 3339 time, or null.
+func (OptionalTime) OpenAPISchema() map[string]any {
+	return map[string]any{"oneOf": []any{
+		map[string]any{"type": "string", "format": "date-time"},
+		map[string]any{"type": "null"},
+	}}
 }
 
 // UnmarshalJSON records that the field was sent.
@@ -505,7 +537,7 @@ func (s *Service) target(ctx context.Context, c *gatehouse.Caller, orgID, userID
 // SetRoles replaces a member's roles.
 func (s *Service) SetRoles(ctx context.Context, c *gatehouse.Caller, orgID, userID string, roles []string) (*Member, error) {
 	var v gatehouse.Validator
-	ValidateRoles(&v, roles)
+	gatehouse.ValidateRoles(&v, roles)
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
@@ -545,8 +577,8 @@ func sameSet(a, b []string) bool {
 
 // Limits is the body of PUT .../members/{userId}/limits.
 type Limits struct {
-	UserLimit     *int `json:"userLimit"`
-	ResourceLimit *int `json:"resourceLimit"`
+	UserLimit     *int `json:"userLimit" jsonschema:"required,minimum=-1"`
+	ResourceLimit *int `json:"resourceLimit" jsonschema:"required,minimum=-1"`
 }
 
 // SetLimits sets a member's userLimit and resourceLimit. Owners and admins

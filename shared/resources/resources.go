@@ -93,8 +93,8 @@ func forbidden(d authz.Decision, what string) error {
 type RegisterInput struct {
 	Type    string `json:"type"`
 	ID      string `json:"id"`
-	Name    string `json:"name"`
-	OwnerID string `json:"ownerId"`
+	Name    string `json:"name,omitempty"`
+	OwnerID string `json:"ownerId,omitempty"`
 }
 
 func (s *Service) validType(v *gatehouse.Validator, field, typ string) {
@@ -346,10 +346,6 @@ func nonNil(g []authz.Grant) []authz.Grant {
 	return g
 }
 
-// maxListRounds bounds the rounds of reads one listing page may cost; a
-// page may come back short with a cursor to continue.
-const maxListRounds = 5
-
 // source is one sorted stream of candidate resources.
 type source func(after string, limit int) (*dynamo.ResourcePage, error)
 
@@ -395,36 +391,26 @@ func (s *Service) List(ctx context.Context, caller *gatehouse.Caller, orgID, typ
 	if len(readable) == 0 {
 		return items, "", nil
 	}
-	sources := s.sources(ctx, orgID, eff, snap, readable, typ, now)
-	for round := 0; ; round++ {
-		cands := map[string]*gatehouse.Resource{}
-		var refs []gatehouse.Ref
-		boundary := "" // "" while every stream is exhausted: no upper bound
-		var pages []*dynamo.ResourcePage
-		for _, src := range sources {
-			p, err := src(after, limit)
-			if err != nil {
-				return nil, "", err
-			}
-			pages = append(pages, p)
-			if p.More && (boundary == "" || p.Last < boundary) {
-				boundary = p.Last
-			}
+	m := &merge{
+		streams: streamsOf(s.sources(ctx, orgID, eff, snap, readable, typ, now)),
+		// The snapshot read 3 + len(types) items (org, account,
+		// membership, type grants).
+		budget: 2*limit - (3 + len(types)),
+		after:  after,
+		start:  after,
+	}
+	for len(items) < limit {
+		need := limit - len(items)
+		cands, done, err := m.next(need)
+		if err != nil {
+			return nil, "", err
 		}
-		within := func(k string) bool { return boundary == "" || k <= boundary }
-		for _, p := range pages {
-			for _, r := range p.Resources {
-				if k := r.Ref().SortKey(); within(k) {
-					cands[k] = r
-				}
-			}
-			for _, ref := range p.Refs {
-				if k := ref.SortKey(); within(k) {
-					if _, ok := cands[k]; !ok {
-						cands[k] = nil
-						refs = append(refs, ref)
-					}
-				}
+		// Resources of grantee entries are read for the candidates about
+		// to be shown only, in one BatchGetItem.
+		var refs []gatehouse.Ref
+		for _, c := range cands {
+			if c.res == nil {
+				refs = append(refs, c.ref)
 			}
 		}
 		if len(refs) > 0 {
@@ -432,17 +418,16 @@ func (s *Service) List(ctx context.Context, caller *gatehouse.Caller, orgID, typ
 			if err != nil {
 				return nil, "", err
 			}
-			for _, ref := range refs {
-				cands[ref.SortKey()] = got[ref] // nil when unregistered meanwhile
+			m.reads += len(got)
+			for i := range cands {
+				if cands[i].res == nil {
+					cands[i].res = got[cands[i].ref] // nil when unregistered meanwhile
+				}
 			}
 		}
-		keys := make([]string, 0, len(cands))
-		for k := range cands {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		for _, k := range keys {
-			r := cands[k]
+		for _, c := range cands {
+			m.after = c.key
+			r := c.res
 			if r == nil || !slices.Contains(readable, r.Type) {
 				continue
 			}
@@ -451,17 +436,175 @@ func (s *Service) List(ctx context.Context, caller *gatehouse.Caller, orgID, typ
 			}
 			items = append(items, viewOf(r, eff.IsAdmin() || r.OwnerID == caller.UserID))
 			if len(items) == limit {
-				return items, s.store.ResourcesCursor(orgID, k), nil
+				return items, s.store.ResourcesCursor(orgID, c.key), nil
 			}
 		}
-		if boundary == "" {
-			return items, "", nil
-		}
-		after = boundary
-		if round+1 == maxListRounds {
-			return items, s.store.ResourcesCursor(orgID, after), nil
+		if done {
+			if m.exhausted() {
+				return items, "", nil
+			}
+			// The page's read budget is spent: the page ends short, and
+			// the cursor continues after the last entry considered.
+			if m.after == "" {
+				return items, "", nil
+			}
+			return items, s.store.ResourcesCursor(orgID, m.after), nil
 		}
 	}
+	return items, s.store.ResourcesCursor(orgID, m.after), nil
+}
+
+// A page merges its sorted streams lazily: each stream is read in small
+// chunks only when the merge needs its next entry, so a page reads about
+// what it shows and not a full page from every stream; and a resource
+// named by a grantee entry is read only when it is about to be shown
+// (docs/performance.md). A page reads at most twice its size (snapshot
+// included); when that is spent it ends short, with a cursor.
+
+// stream is one source with what was read from it and not yet merged.
+type stream struct {
+	src   source
+	buf   []candidate
+	after string // the stream's own position: the last entry read
+	more  bool
+	known bool // it has answered: refs says what it gives
+	refs  bool
+}
+
+// candidate is one entry of a stream: a resource, or a reference to one.
+type candidate struct {
+	key string
+	ref gatehouse.Ref
+	res *gatehouse.Resource
+}
+
+func streamsOf(srcs []source) []*stream {
+	out := make([]*stream, len(srcs))
+	for i, src := range srcs {
+		out[i] = &stream{src: src, more: true}
+	}
+	return out
+}
+
+type merge struct {
+	streams []*stream
+	budget  int    // items the page may still read
+	reads   int    // items read so far by the page's streams and lookups
+	after   string // every entry up to here has been considered
+	start   string // the page's cursor
+	started bool
+}
+
+// lookups counts the resources still to read for grantee entries: those
+// of out and those waiting in the streams.
+func (m *merge) lookups(out []candidate) int {
+	n := 0
+	for _, c := range out {
+		if c.res == nil {
+			n++
+		}
+	}
+	for _, s := range m.streams {
+		for _, c := range s.buf {
+			if c.res == nil {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+func (m *merge) exhausted() bool {
+	for _, s := range m.streams {
+		if len(s.buf) > 0 || s.more {
+			return false
+		}
+	}
+	return true
+}
+
+// next returns up to n distinct candidates in key order after m.after.
+// done means no more can come in this page: the streams are exhausted or
+// the read budget is spent (the candidates returned are still complete:
+// every stream's entries up to the last one were merged).
+func (m *merge) next(n int) ([]candidate, bool, error) {
+	var out []candidate
+	for len(out) < n {
+		// Every stream that may hold the next entry needs one in hand.
+		active := 0
+		for _, s := range m.streams {
+			if len(s.buf) > 0 || s.more {
+				active++
+			}
+		}
+		for _, s := range m.streams {
+			if len(s.buf) > 0 || !s.more {
+				continue
+			}
+			if !m.started {
+				s.after = m.after
+			}
+			chunk := max(1, (n-len(out)+active-1)/active)
+			// A grantee entry costs two reads: itself and its resource
+			// (until a stream has answered, assume it gives references).
+			perItem := 2
+			if s.known && !s.refs {
+				perItem = 1
+			}
+			left := (m.budget - m.reads - m.lookups(out)) / perItem
+			progressed := m.after != m.start || len(out) > 0
+			switch {
+			case left < 1 && progressed:
+				return out, true, nil
+			case left >= 1:
+				chunk = min(chunk, left)
+			default:
+				chunk = 1 // a page always moves on, whatever it costs
+			}
+			p, err := s.src(s.after, chunk)
+			if err != nil {
+				return nil, false, err
+			}
+			m.reads += len(p.Resources) + len(p.Refs)
+			if len(p.Resources)+len(p.Refs) > 0 {
+				s.known, s.refs = true, len(p.Refs) > 0
+			}
+			for _, r := range p.Resources {
+				s.buf = append(s.buf, candidate{key: r.Ref().SortKey(), ref: r.Ref(), res: r})
+			}
+			for _, ref := range p.Refs {
+				s.buf = append(s.buf, candidate{key: ref.SortKey(), ref: ref})
+			}
+			if len(s.buf) == 0 {
+				s.more = false // no filter on these queries: nothing read means nothing left
+			} else {
+				s.after = s.buf[len(s.buf)-1].key
+				s.more = p.More
+			}
+		}
+		m.started = true
+		// The smallest head, taken from every stream that holds it.
+		var head *candidate
+		for _, s := range m.streams {
+			if len(s.buf) > 0 && (head == nil || s.buf[0].key < head.key) {
+				head = &s.buf[0]
+			}
+		}
+		if head == nil {
+			return out, true, nil
+		}
+		c := *head
+		for _, s := range m.streams {
+			if len(s.buf) > 0 && s.buf[0].key == c.key {
+				if c.res == nil && s.buf[0].res != nil {
+					c.res = s.buf[0].res
+				}
+				s.buf = s.buf[1:]
+			}
+		}
+		out = append(out, c)
+	}
+	return out, false, nil
 }
 
 // sources lists the streams that can hold what the caller may read.
@@ -494,7 +637,12 @@ func (s *Service) sources(ctx context.Context, orgID string, eff *authz.Effectiv
 		}
 	}
 	if len(wholeTypes) == len(readable) {
-		return out // every readable type is read whole already
+		// Every readable type is read whole: one stream of the org's
+		// resources when that is every type, not one per type.
+		if typ == "" && len(readable) == len(s.catalogue.ResourceTypes) {
+			return []source{whole("")}
+		}
+		return out
 	}
 	out = append(out, func(after string, limit int) (*dynamo.ResourcePage, error) {
 		return s.store.OwnedResourcesAfter(ctx, orgID, sub.UserID, typ, after, limit)

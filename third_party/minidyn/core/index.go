@@ -131,8 +131,8 @@ func (i *index) putData(key string, item map[string]*types.Item) error {
 	i.refs[key] = indexKey
 
 	if !exists {
-		i.sortedKeys = append(i.sortedKeys, indexKey)
-		sort.Strings(i.sortedKeys)
+		// Gatehouse patch: sorted insertion, as in Table.setItem.
+		i.sortedKeys = insertSorted(i.sortedKeys, indexKey)
 
 		return nil
 	}

@@ -592,8 +592,10 @@ func (t *Table) setItem(key string, item map[string]*types.Item) {
 	t.Data[key] = item
 
 	if !exists {
-		t.SortedKeys = append(t.SortedKeys, key)
-		sort.Strings(t.SortedKeys)
+		// Gatehouse patch: insert in place (binary search) instead of
+		// appending and sorting the whole key list on every new item,
+		// which made filling a 100,000-item table quadratic.
+		t.SortedKeys = insertSorted(t.SortedKeys, key)
 	}
 }
 
@@ -1039,4 +1041,15 @@ func handleConditionalCheckError(input *types.UpdateItemInput, checkErr *types.C
 	if input.ReturnValuesOnConditionCheckFailure != nil && *input.ReturnValuesOnConditionCheckFailure == "ALL_OLD" {
 		checkErr.Item = item
 	}
+}
+
+// insertSorted inserts k into the sorted keys, keeping them sorted
+// (Gatehouse patch).
+func insertSorted(keys []string, k string) []string {
+	pos := sort.SearchStrings(keys, k)
+	keys = append(keys, "")
+	copy(keys[pos+1:], keys[pos:])
+	keys[pos] = k
+
+	return keys
 }
