@@ -36,7 +36,7 @@ type Store interface {
 	Membership(ctx context.Context, orgID, userID string) (*gatehouse.Membership, error)
 	OwnedResourcesAfter(ctx context.Context, orgID, ownerID, typ, after string, limit int) (*dynamo.ResourcePage, error)
 	TransferOwnedResources(ctx context.Context, orgID, fromID, toID string, actor gatehouse.Actor) (int, error)
-	UnregisterResource(ctx context.Context, r *dynamo.Resource, actor gatehouse.Actor) error
+	UnregisterResource(ctx context.Context, r *gatehouse.Resource, actor gatehouse.Actor) error
 	DeletePersonalOrg(ctx context.Context, orgID string) error
 	DeleteAccountRecords(ctx context.Context, u *gatehouse.User, actor gatehouse.Actor, after map[string]any) error
 	SignupPolicy(ctx context.Context) (gatehouse.SignupPolicy, error)

@@ -4,6 +4,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/gatehouse-dev/gatehouse/shared/gatehouse"
 )
 
 // Reasons a decision gives; the forbidden reasons match gatehouse.Reason*.
@@ -61,15 +63,9 @@ type OrgPolicy struct {
 	DefaultResourceAccess string              // "all" or "granted"
 }
 
-// Grant allows and/or denies actions on a resource (or a whole type) to one
-// principal, "user:<id>" or "group:<id>". Actions are resource actions
-// (read, update...) or "*" for all of them.
-type Grant struct {
-	Principal string     `json:"principal"`
-	Allow     []string   `json:"allow,omitempty"`
-	Deny      []string   `json:"deny,omitempty"`
-	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
-}
+// Grant is the domain's grant (gatehouse.Grant), named here too as the
+// evaluator reads it.
+type Grant = gatehouse.Grant
 
 // Resource is what the evaluator needs of one resource: its owner, its own
 // grants and the grants on its whole type.

@@ -8,19 +8,26 @@ import (
 	"github.com/gatehouse-dev/gatehouse/shared/gatehouse"
 )
 
-// ItemOf returns the item the store writes for a domain value, a
-// *gatehouse.User or a *gatehouse.Membership. It exists for seeding a
-// table with states that would take many calls to reach
-// (shared/dynamo/dynamotest); services write through the store's methods,
-// which keep the counters, conditions and audit a bare item skips.
-func ItemOf(v any) (map[string]types.AttributeValue, error) {
+// ItemsOf returns the items the store writes for a domain value: a
+// *gatehouse.User, a *gatehouse.Membership, or a *gatehouse.Resource with
+// the grantee items of its grants. It exists for seeding a table with
+// states that would take many calls to reach (shared/dynamo/dynamotest);
+// services write through the store's methods, which keep the counters,
+// conditions and audit bare items skip.
+func ItemsOf(v any) ([]map[string]types.AttributeValue, error) {
 	switch v := v.(type) {
 	case *gatehouse.User:
-		return userItem(v), nil
+		return []map[string]types.AttributeValue{userItem(v)}, nil
 	case *gatehouse.Membership:
-		return membershipItem(v), nil
+		return []map[string]types.AttributeValue{membershipItem(v)}, nil
+	case *gatehouse.Resource:
+		out := []map[string]types.AttributeValue{resourceItem(v)}
+		for _, p := range principalsOf(v.Grants) {
+			out = append(out, granteeItem(v.OrgID, p, v.Ref()))
+		}
+		return out, nil
 	}
-	return nil, fmt.Errorf("dynamo: no item for %T", v)
+	return nil, fmt.Errorf("dynamo: no items for %T", v)
 }
 
 // Item kinds as they appear in the expiry index and the "kind" attribute.

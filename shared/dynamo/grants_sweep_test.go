@@ -53,7 +53,7 @@ func TestSweepPrunesExpiredGrants(t *testing.T) {
 					t.Fatal(err)
 				}
 			} else {
-				r, err := st.Resource(ctx, f.org.ID, dynamo.Ref{Type: "device", ID: "d1"})
+				r, err := st.Resource(ctx, f.org.ID, gatehouse.Ref{Type: "device", ID: "d1"})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -70,7 +70,7 @@ func TestSweepPrunesExpiredGrants(t *testing.T) {
 						t.Fatal(err)
 					}
 				} else {
-					r, err := st.Resource(ctx, f.org.ID, dynamo.Ref{Type: "device", ID: "d1"})
+					r, err := st.Resource(ctx, f.org.ID, gatehouse.Ref{Type: "device", ID: "d1"})
 					if err != nil {
 						t.Fatal(err)
 					}
@@ -184,7 +184,7 @@ func TestPruneExpiredGrantsGuards(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if tc.grants != nil {
-				r, err := st.Resource(f.ctx, f.org.ID, dynamo.Ref{Type: "device", ID: tc.id})
+				r, err := st.Resource(f.ctx, f.org.ID, gatehouse.Ref{Type: "device", ID: tc.id})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -200,7 +200,7 @@ func TestPruneExpiredGrantsGuards(t *testing.T) {
 				t.Errorf("TransactWriteItems = %d, want %d", got, tc.writes)
 			}
 			if tc.id == "d1" {
-				r, _ := st.Resource(f.ctx, f.org.ID, dynamo.Ref{Type: "device", ID: "d1"})
+				r, _ := st.Resource(f.ctx, f.org.ID, gatehouse.Ref{Type: "device", ID: "d1"})
 				if len(r.Grants) != tc.left {
 					t.Errorf("grants left = %+v, want %d", r.Grants, tc.left)
 				}
@@ -209,7 +209,7 @@ func TestPruneExpiredGrantsGuards(t *testing.T) {
 	}
 
 	t.Run("stale entry", func(t *testing.T) {
-		r, _ := st.Resource(f.ctx, f.org.ID, dynamo.Ref{Type: "device", ID: "d1"})
+		r, _ := st.Resource(f.ctx, f.org.ID, gatehouse.Ref{Type: "device", ID: "d1"})
 		if _, err := st.SetResourceGrants(f.ctx, r, []authz.Grant{{Principal: "group:all", Allow: []string{"read"}, ExpiresAt: &past}}, actor); err != nil {
 			t.Fatal(err)
 		}
@@ -218,7 +218,7 @@ func TestPruneExpiredGrantsGuards(t *testing.T) {
 		if err != nil || len(page.Entries) != 1 || page.Entries[0].Kind != dynamo.ExpiryKindResource || page.Entries[0].ID != "d1" || page.Entries[0].Type != "device" {
 			t.Fatalf("due entries = %+v, %v; want the resource", page, err)
 		}
-		r, _ = st.Resource(f.ctx, f.org.ID, dynamo.Ref{Type: "device", ID: "d1"})
+		r, _ = st.Resource(f.ctx, f.org.ID, gatehouse.Ref{Type: "device", ID: "d1"})
 		if _, err := st.SetResourceGrants(f.ctx, r, []authz.Grant{{Principal: "user:alice", Allow: []string{"read"}}}, actor); err != nil {
 			t.Fatal(err)
 		}
@@ -226,7 +226,7 @@ func TestPruneExpiredGrantsGuards(t *testing.T) {
 		if changed || !errors.Is(err, dynamo.ErrExpiryChanged) {
 			t.Errorf("ExpireEntry on a stale entry = %v, %v; want false, ErrExpiryChanged", changed, err)
 		}
-		r, _ = st.Resource(f.ctx, f.org.ID, dynamo.Ref{Type: "device", ID: "d1"})
+		r, _ = st.Resource(f.ctx, f.org.ID, gatehouse.Ref{Type: "device", ID: "d1"})
 		if len(r.Grants) != 1 || r.Grants[0].Principal != "user:alice" {
 			t.Errorf("grants after a stale prune = %+v, want the new ones untouched", r.Grants)
 		}

@@ -35,20 +35,7 @@ const GroupAll = "all"
 // later transactions.
 const maxGroupCleanup = 30
 
-// Group is a set of members of an org with roles bound to it.
-type Group struct {
-	OrgID       string    `json:"-"`
-	ID          string    `json:"id"`
-	Name        string    `json:"name"`
-	Description string    `json:"description,omitempty"`
-	Roles       []string  `json:"roles"`
-	MemberCount int       `json:"memberCount"`
-	BuiltIn     bool      `json:"builtIn"`
-	CreatedAt   time.Time `json:"createdAt,omitzero"`
-	CreatedBy   string    `json:"createdBy,omitempty"`
-}
-
-func groupItem(g *Group) item {
+func groupItem(g *gatehouse.Group) item {
 	return newItem(groupKey(g.OrgID, g.ID)).
 		setS(attrKind, kindGroup).
 		setS("orgId", g.OrgID).
@@ -60,8 +47,8 @@ func groupItem(g *Group) item {
 		setTime(attrCreated, g.CreatedAt)
 }
 
-func decodeGroup(it item) *Group {
-	return &Group{
+func decodeGroup(it item) *gatehouse.Group {
+	return &gatehouse.Group{
 		OrgID:       it.getS("orgId"),
 		ID:          it.getS("groupId"),
 		Name:        it.getS("name"),
@@ -98,7 +85,7 @@ func orgGroupRolesUpdate(t *tx, o *gatehouse.Org, groupRoles map[string][]string
 
 // CreateGroup stores a group and registers it in the org's groupRoles with
 // no roles (o is the org as read before; its version guards the change).
-func (s *Store) CreateGroup(ctx context.Context, o *gatehouse.Org, g *Group, actor gatehouse.Actor) error {
+func (s *Store) CreateGroup(ctx context.Context, o *gatehouse.Org, g *gatehouse.Group, actor gatehouse.Actor) error {
 	gr := maps.Clone(o.GroupRoles)
 	if gr == nil {
 		gr = map[string][]string{}
@@ -114,7 +101,7 @@ func (s *Store) CreateGroup(ctx context.Context, o *gatehouse.Org, g *Group, act
 }
 
 // Group reads a group with its roles from the org's policy.
-func (s *Store) Group(ctx context.Context, o *gatehouse.Org, groupID string) (*Group, error) {
+func (s *Store) Group(ctx context.Context, o *gatehouse.Org, groupID string) (*gatehouse.Group, error) {
 	it, err := s.get(ctx, groupKey(o.ID, groupID), true, "group")
 	if err != nil {
 		return nil, err
@@ -133,21 +120,21 @@ func rolesOrEmpty(r []string) []string {
 
 // AllGroup is the built-in group of every member of an org as lists show
 // it: its roles from the org's policy, every member counted.
-func AllGroup(o *gatehouse.Org) *Group {
-	return &Group{OrgID: o.ID, ID: GroupAll, Name: "All members", Description: "Every member of the org",
+func AllGroup(o *gatehouse.Org) *gatehouse.Group {
+	return &gatehouse.Group{OrgID: o.ID, ID: GroupAll, Name: "All members", Description: "Every member of the org",
 		Roles: rolesOrEmpty(o.GroupRoles[GroupAll]), MemberCount: o.Usage.Members, BuiltIn: true}
 }
 
 // GroupsPage lists one page of an org's groups: the built-in all group
 // first, then the stored groups by id (o as read before gives their roles).
-func (s *Store) GroupsPage(ctx context.Context, o *gatehouse.Org, limit int, cursor string) ([]*Group, string, error) {
+func (s *Store) GroupsPage(ctx context.Context, o *gatehouse.Org, limit int, cursor string) ([]*gatehouse.Group, string, error) {
 	l := list{name: listGroups, org: o.ID, rng: groupsRange(o.ID)}
 	after, err := s.open(l.name, l.org, cursor, l.holds)
 	if err != nil {
 		return nil, "", err
 	}
 	limit = ClampLimit(limit)
-	out := []*Group{}
+	out := []*gatehouse.Group{}
 	if after == "" {
 		out = append(out, AllGroup(o))
 		if limit--; limit == 0 {

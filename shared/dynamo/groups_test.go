@@ -14,12 +14,12 @@ func TestGroupMembersAndDeletion(t *testing.T) {
 	s := f.env.Store
 	f.addMember(t, gatehouse.Membership{UserID: "v"})
 	f.addMember(t, gatehouse.Membership{UserID: "w", Groups: []string{"grp_old"}})
-	g := &dynamo.Group{OrgID: f.org.ID, ID: "grp_x", Name: "x"}
+	g := &gatehouse.Group{OrgID: f.org.ID, ID: "grp_x", Name: "x"}
 	if err := s.CreateGroup(f.ctx, f.org, g, gatehouse.Actor{}); err != nil {
 		t.Fatal(err)
 	}
 	// The org's version guards its policy: a stale org is refused.
-	if err := s.CreateGroup(f.ctx, f.org, &dynamo.Group{OrgID: f.org.ID, ID: "grp_y"}, gatehouse.Actor{}); gatehouse.ErrorCode(err) != gatehouse.CodeConflict {
+	if err := s.CreateGroup(f.ctx, f.org, &gatehouse.Group{OrgID: f.org.ID, ID: "grp_y"}, gatehouse.Actor{}); gatehouse.ErrorCode(err) != gatehouse.CodeConflict {
 		t.Errorf("stale org: %v, want conflict", err)
 	}
 	o := f.reloadOrg(t)

@@ -14,50 +14,6 @@ import (
 	"github.com/gatehouse-dev/gatehouse/shared/tabledef"
 )
 
-// Invite is an invitation to join an org. Its token is never stored: only
-// its hash, in the invite and in the secret lookup item.
-//
-// TODO(lead): move to shared/gatehouse as gatehouse.Invite.
-type Invite struct {
-	ID        string           `json:"id"`
-	OrgID     string           `json:"orgId"`
-	Email     string           `json:"email"`
-	Roles     []string         `json:"roles"`
-	Message   string           `json:"message,omitempty"`
-	InvitedBy string           `json:"invitedBy"`
-	Status    gatehouse.Status `json:"status"`
-	ExpiresAt time.Time        `json:"expiresAt"`
-	// MemberExpiresAt is the expiry the membership gets on acceptance (the
-	// inviter's expiry ceiling, rule 8).
-	MemberExpiresAt *time.Time `json:"memberExpiresAt,omitempty"`
-	// ManagedBy is set when a manager invited: the new member is managed by
-	// it (rule 7) and counts against its userLimit.
-	ManagedBy  string `json:"managedBy,omitempty"`
-	AcceptedBy string `json:"acceptedBy,omitempty"`
-	// SeatHeld says the invite holds a seat (the org's memberCount and,
-	// when ManagedBy is set, one of the manager's managed slots) while it
-	// is pending. Every invite created or resent does; invites stored
-	// before seats were reserved do not, and take their seat on
-	// acceptance.
-	SeatHeld bool `json:"-"`
-	// OrgAncestors are the org's ancestors when the invite was made: the
-	// seat it holds counts in their subtree seats too (members.go).
-	OrgAncestors []string  `json:"-"`
-	TokenHash    string    `json:"-"`
-	CreatedAt    time.Time `json:"createdAt"`
-	UpdatedAt    time.Time `json:"updatedAt"`
-	Version      int64     `json:"-"`
-}
-
-// EffectiveStatus is the invite's status at time now: a pending invite past
-// its expiry is expired even before the sweep marks it.
-func (i *Invite) EffectiveStatus(now time.Time) gatehouse.Status {
-	if i.Status == gatehouse.StatusPending && !now.Before(i.ExpiresAt) {
-		return gatehouse.StatusExpired
-	}
-	return i.Status
-}
-
 // Secret kinds of the secret lookup items this file writes.
 const (
 	SecretInvite     = "invite"
@@ -115,7 +71,7 @@ func decodeSecret(it item) *Secret {
 	}
 }
 
-func inviteItem(i *Invite) item {
+func inviteItem(i *gatehouse.Invite) item {
 	it := newItem(inviteKey(i.OrgID, i.ID)).
 		setS(attrKind, kindInvite).
 		setS("inviteId", i.ID).
@@ -147,8 +103,8 @@ func inviteItem(i *Invite) item {
 // attrSeatHeld is Invite.SeatHeld.
 const attrSeatHeld = "seatHeld"
 
-func decodeInvite(it item) *Invite {
-	return &Invite{
+func decodeInvite(it item) *gatehouse.Invite {
+	return &gatehouse.Invite{
 		ID:              it.getS("inviteId"),
 		OrgID:           it.getS("orgId"),
 		Email:           it.getS("email"),
@@ -172,7 +128,7 @@ func decodeInvite(it item) *Invite {
 // inviteEmailItem marks the one live invite of an email in an org: a new
 // invite for the same email is refused while it is pending and unexpired,
 // and replaces it once expired or spent.
-func inviteEmailItem(i *Invite) item {
+func inviteEmailItem(i *gatehouse.Invite) item {
 	return newItem(inviteEmailKey(i.OrgID, i.Email)).
 		setS(attrKind, "inviteemail").
 		setS("inviteId", i.ID).
@@ -193,7 +149,7 @@ var (
 
 // putInviteEmail claims the email's live-invite marker for i: it must be
 // absent, belong to i, or belong to an invite that is expired or spent.
-func (s *Store) putInviteEmail(t *tx, i *Invite) {
+func (s *Store) putInviteEmail(t *tx, i *gatehouse.Invite) {
 	t.put(inviteEmailItem(i),
 		"attribute_not_exists(#pk) OR #id = :id OR #st <> :pending OR #exp <= :now",
 		ErrInvitePending,
@@ -205,7 +161,7 @@ func (s *Store) putInviteEmail(t *tx, i *Invite) {
 }
 
 // releaseInviteEmail deletes the email's marker when it belongs to i.
-func (s *Store) releaseInviteEmail(ctx context.Context, t *tx, i *Invite) error {
+func (s *Store) releaseInviteEmail(ctx context.Context, t *tx, i *gatehouse.Invite) error {
 	it, err := s.find(ctx, inviteEmailKey(i.OrgID, i.Email), true)
 	if err != nil {
 		return err
@@ -222,7 +178,7 @@ func (s *Store) releaseInviteEmail(ctx context.Context, t *tx, i *Invite) error 
 
 // NewInvite is an invite to create.
 type NewInvite struct {
-	Invite *Invite
+	Invite *gatehouse.Invite
 	Org    *gatehouse.Org
 	// ExistingUserID, when the email has an account, is checked not to be a
 	// member already.
@@ -248,7 +204,7 @@ type NewInvite struct {
 func (s *Store) CreateInvite(ctx context.Context, n NewInvite) error {
 	err := s.createInvite(ctx, n, nil, false)
 	for attempt := 0; attempt < 3 && (errors.Is(err, errMarkerTaken) || errors.Is(err, errReplacedInviteMoved)); attempt++ {
-		var old *Invite
+		var old *gatehouse.Invite
 		if old, err = s.replaceableInvite(ctx, n.Invite); err == nil {
 			err = s.createInvite(ctx, n, old, true)
 		}
@@ -274,7 +230,7 @@ var (
 // createInvite is one attempt. old is the expired, unswept invite to
 // replace, if any; read says whether the marker was read (else it must be
 // absent or i's own).
-func (s *Store) createInvite(ctx context.Context, n NewInvite, old *Invite, read bool) error {
+func (s *Store) createInvite(ctx context.Context, n NewInvite, old *gatehouse.Invite, read bool) error {
 	i := n.Invite
 	i.SeatHeld = true
 	i.OrgAncestors = n.Org.Ancestors
@@ -329,7 +285,7 @@ func (s *Store) createInvite(ctx context.Context, n NewInvite, old *Invite, read
 // it is still pending in the table but past its expiry (not swept yet):
 // creating i expires it. nil when there is none; ErrInvitePending when the
 // marker's invite is pending and unexpired.
-func (s *Store) replaceableInvite(ctx context.Context, i *Invite) (*Invite, error) {
+func (s *Store) replaceableInvite(ctx context.Context, i *gatehouse.Invite) (*gatehouse.Invite, error) {
 	mk, err := s.find(ctx, inviteEmailKey(i.OrgID, i.Email), true)
 	if err != nil {
 		return nil, err
@@ -361,7 +317,7 @@ func (s *Store) replaceableInvite(ctx context.Context, i *Invite) (*Invite, erro
 // memberCount and inviteCount, guarded by maxMembers, and for a manager's
 // invite its managedCount and managedInvites, guarded by its userLimit.
 // It returns the org change for commitOrg.
-func (t *tx) takeInviteSeat(i *Invite) orgChange {
+func (t *tx) takeInviteSeat(i *gatehouse.Invite) orgChange {
 	ch := orgChange{members: 1, invites: 1, quota: true, ancestors: i.OrgAncestors}
 	t.addOrgChange(i.OrgID, ch)
 	if i.ManagedBy != "" {
@@ -375,7 +331,7 @@ func (t *tx) takeInviteSeat(i *Invite) orgChange {
 // for an invite that holds none. The caller's transaction must be
 // conditioned on the invite still being pending, so that a seat is given
 // back once.
-func (s *Store) releaseInviteSeat(ctx context.Context, t *tx, i *Invite) (orgChange, error) {
+func (s *Store) releaseInviteSeat(ctx context.Context, t *tx, i *gatehouse.Invite) (orgChange, error) {
 	if !i.SeatHeld {
 		return orgChange{}, nil
 	}
@@ -387,7 +343,7 @@ func (s *Store) releaseInviteSeat(ctx context.Context, t *tx, i *Invite) (orgCha
 // releaseManagerSlot gives back the managed slot a seat-holding invite
 // takes from its manager, if the manager is still a member (a removed
 // manager's counters went with its membership).
-func (s *Store) releaseManagerSlot(ctx context.Context, t *tx, i *Invite) error {
+func (s *Store) releaseManagerSlot(ctx context.Context, t *tx, i *gatehouse.Invite) error {
 	if !i.SeatHeld || i.ManagedBy == "" {
 		return nil
 	}
@@ -414,7 +370,7 @@ func withoutInviteInverse(update string) string {
 }
 
 // Invite reads one invite.
-func (s *Store) Invite(ctx context.Context, orgID, inviteID string) (*Invite, error) {
+func (s *Store) Invite(ctx context.Context, orgID, inviteID string) (*gatehouse.Invite, error) {
 	it, err := s.get(ctx, inviteKey(orgID, inviteID), true, "invite")
 	if err != nil {
 		return nil, err
@@ -423,12 +379,12 @@ func (s *Store) Invite(ctx context.Context, orgID, inviteID string) (*Invite, er
 }
 
 // InvitesPage lists one page of an org's invites.
-func (s *Store) InvitesPage(ctx context.Context, orgID string, limit int, cursor string) ([]*Invite, string, error) {
+func (s *Store) InvitesPage(ctx context.Context, orgID string, limit int, cursor string) ([]*gatehouse.Invite, string, error) {
 	items, next, err := s.page(ctx, list{name: listInvites, org: orgID, rng: invitesRange(orgID)}, limit, cursor)
 	if err != nil {
 		return nil, "", err
 	}
-	out := make([]*Invite, len(items))
+	out := make([]*gatehouse.Invite, len(items))
 	for i, it := range items {
 		out[i] = decodeInvite(it)
 	}
@@ -451,7 +407,7 @@ func (s *Store) SecretByHash(ctx context.Context, hash string) (*Secret, error) 
 // version and its status at read time. A pending invite is in the expiry
 // index and in the inverse index under its email (invite-only sign-up);
 // any other leaves both.
-func (t *tx) updateInvite(before, after *Invite, now time.Time) {
+func (t *tx) updateInvite(before, after *gatehouse.Invite, now time.Time) {
 	names := map[string]string{"#v": attrVersion, "#st": attrStatus, "#u": attrUpdated, "#exp": attrExpires, "#th": "tokenHash"}
 	values := map[string]types.AttributeValue{
 		":v": num(before.Version), ":one": num(1), ":st": str(string(after.Status)),
@@ -492,7 +448,7 @@ func (t *tx) spendSecret(hash, kind string) {
 }
 
 // inviteSecret is the secret item of an invite's current token.
-func inviteSecret(i *Invite, state string) *Secret {
+func inviteSecret(i *gatehouse.Invite, state string) *Secret {
 	return &Secret{Hash: i.TokenHash, Kind: SecretInvite, State: state, OrgID: i.OrgID, InviteID: i.ID, ExpiresAt: i.ExpiresAt}
 }
 
@@ -506,7 +462,7 @@ func cmpOr(a, b string) string {
 // RevokeInvite marks an invite revoked, its secret revoked and releases
 // its email marker and the seat it holds: one transaction with its audit
 // event.
-func (s *Store) RevokeInvite(ctx context.Context, i *Invite, ev gatehouse.AuditEvent) error {
+func (s *Store) RevokeInvite(ctx context.Context, i *gatehouse.Invite, ev gatehouse.AuditEvent) error {
 	after := *i
 	after.Status = gatehouse.StatusRevoked
 	t := s.tx()
@@ -541,7 +497,7 @@ func (s *Store) RevokeInvite(ctx context.Context, i *Invite, ev gatehouse.AuditE
 // invite keeps the seat it holds; an expired one (its seat given back by
 // the sweep), or one stored before invites held seats, takes one again
 // under maxMembers and the manager's userLimit.
-func (s *Store) ResendInvite(ctx context.Context, before, after *Invite, ev gatehouse.AuditEvent) error {
+func (s *Store) ResendInvite(ctx context.Context, before, after *gatehouse.Invite, ev gatehouse.AuditEvent) error {
 	t := s.tx()
 	after.SeatHeld = true
 	var ch orgChange
@@ -565,7 +521,7 @@ func (s *Store) ResendInvite(ctx context.Context, before, after *Invite, ev gate
 
 // Acceptance is an invite being accepted by a user.
 type Acceptance struct {
-	Invite *Invite
+	Invite *gatehouse.Invite
 	Member *gatehouse.Membership
 	Org    *gatehouse.Org
 	// MarkEmailVerified sets the accepting user's profile emailVerified
@@ -659,7 +615,7 @@ func (s *Store) Activate(ctx context.Context, sec *Secret, ev gatehouse.AuditEve
 // 6: they are revoked with its membership). It queries the org's live
 // email markers, one per pending invite (bounded by the seats they hold),
 // not the invites, which accumulate, then reads the invites they name.
-func (s *Store) pendingInvitesBy(ctx context.Context, orgID, userID string) ([]*Invite, error) {
+func (s *Store) pendingInvitesBy(ctx context.Context, orgID, userID string) ([]*gatehouse.Invite, error) {
 	in := queryRange(inviteMarkersRange(orgID))
 	in.FilterExpression = aws.String("#by = :by AND #st = :pending")
 	in.ExpressionAttributeNames["#by"], in.ExpressionAttributeNames["#st"] = "invitedBy", attrStatus
@@ -672,7 +628,7 @@ func (s *Store) pendingInvitesBy(ctx context.Context, orgID, userID string) ([]*
 	for _, it := range items {
 		keys = append(keys, inviteKey(orgID, it.getS("inviteId")))
 	}
-	var out []*Invite
+	var out []*gatehouse.Invite
 	for start := 0; start < len(keys); start += 100 {
 		got, err := s.batchGet(ctx, keys[start:min(start+100, len(keys))])
 		if err != nil {
@@ -690,7 +646,7 @@ func (s *Store) pendingInvitesBy(ctx context.Context, orgID, userID string) ([]*
 // revokeInviteIn adds to t the revocation of a pending invite (the invite,
 // its secret and its email marker) and returns the seat it gives back, for
 // the caller's org change. Its manager's slot is the caller's business.
-func (t *tx) revokeInviteIn(i *Invite, now time.Time) (members, invites int) {
+func (t *tx) revokeInviteIn(i *gatehouse.Invite, now time.Time) (members, invites int) {
 	after := *i
 	after.Status = gatehouse.StatusRevoked
 	t.updateInvite(i, &after, now)

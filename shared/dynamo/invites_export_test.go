@@ -6,13 +6,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/gatehouse-dev/gatehouse/shared/gatehouse"
 	"github.com/gatehouse-dev/gatehouse/shared/tabledef"
 )
 
 // PutLegacyInviteForTest stores a pending invite as invites were stored
 // before they held seats: no seatHeld, no inverse-index entry, no counter
 // moved; with its secret and email marker.
-func (s *Store) PutLegacyInviteForTest(ctx context.Context, i *Invite) error {
+func (s *Store) PutLegacyInviteForTest(ctx context.Context, i *gatehouse.Invite) error {
 	i.SeatHeld = false
 	it := inviteItem(i)
 	delete(it, attrSeatHeld)

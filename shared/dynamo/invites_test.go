@@ -80,11 +80,11 @@ func (f *seats) org(t *testing.T) *gatehouse.Org {
 
 // invite creates an invite for email by managedBy ("" for an admin's),
 // valid for a day.
-func (f *seats) invite(t *testing.T, email, managedBy string) (*dynamo.Invite, error) {
+func (f *seats) invite(t *testing.T, email, managedBy string) (*gatehouse.Invite, error) {
 	t.Helper()
 	now := f.st.Now()
 	inviter := cmpOr(managedBy, "owner")
-	inv := &dynamo.Invite{ID: ids.New("inv"), OrgID: f.orgID, Email: email, Roles: []string{"viewer"},
+	inv := &gatehouse.Invite{ID: ids.New("inv"), OrgID: f.orgID, Email: email, Roles: []string{"viewer"},
 		InvitedBy: inviter, ManagedBy: managedBy, Status: gatehouse.StatusPending, ExpiresAt: now.Add(24 * time.Hour),
 		TokenHash: ids.Hash(ids.Secret("ghi")), CreatedAt: now, UpdatedAt: now}
 	err := f.st.CreateInvite(f.ctx, dynamo.NewInvite{Invite: inv, Org: f.org(t),
@@ -92,7 +92,7 @@ func (f *seats) invite(t *testing.T, email, managedBy string) (*dynamo.Invite, e
 	return inv, err
 }
 
-func (f *seats) mustInvite(t *testing.T, email, managedBy string) *dynamo.Invite {
+func (f *seats) mustInvite(t *testing.T, email, managedBy string) *gatehouse.Invite {
 	t.Helper()
 	inv, err := f.invite(t, email, managedBy)
 	if err != nil {
@@ -101,7 +101,7 @@ func (f *seats) mustInvite(t *testing.T, email, managedBy string) *dynamo.Invite
 	return inv
 }
 
-func (f *seats) reread(t *testing.T, inv *dynamo.Invite) *dynamo.Invite {
+func (f *seats) reread(t *testing.T, inv *gatehouse.Invite) *gatehouse.Invite {
 	t.Helper()
 	got, err := f.st.Invite(f.ctx, inv.OrgID, inv.ID)
 	if err != nil {
@@ -110,7 +110,7 @@ func (f *seats) reread(t *testing.T, inv *dynamo.Invite) *dynamo.Invite {
 	return got
 }
 
-func (f *seats) accept(t *testing.T, inv *dynamo.Invite, userID string) error {
+func (f *seats) accept(t *testing.T, inv *gatehouse.Invite, userID string) error {
 	t.Helper()
 	inv = f.reread(t, inv)
 	now := f.st.Now()
@@ -120,12 +120,12 @@ func (f *seats) accept(t *testing.T, inv *dynamo.Invite, userID string) error {
 		Audit: f.st.NewAudit(gatehouse.Actor{UserID: userID}, inv.OrgID, "invite.accept", userID, nil, nil)})
 }
 
-func (f *seats) revoke(t *testing.T, inv *dynamo.Invite) error {
+func (f *seats) revoke(t *testing.T, inv *gatehouse.Invite) error {
 	t.Helper()
 	return f.st.RevokeInvite(f.ctx, f.reread(t, inv), f.st.NewAudit(gatehouse.Actor{UserID: "owner"}, f.orgID, "invite.revoke", inv.Email, nil, nil))
 }
 
-func (f *seats) resend(t *testing.T, inv *dynamo.Invite) error {
+func (f *seats) resend(t *testing.T, inv *gatehouse.Invite) error {
 	t.Helper()
 	before := f.reread(t, inv)
 	after := *before
@@ -367,10 +367,10 @@ func TestInviteSeatLifecycle(t *testing.T) {
 func TestLegacyInvitesHoldNoSeat(t *testing.T) {
 	t.Parallel()
 	f := newSeats(t, 3, -1)
-	legacy := func(email string) *dynamo.Invite {
+	legacy := func(email string) *gatehouse.Invite {
 		t.Helper()
 		now := f.st.Now()
-		inv := &dynamo.Invite{ID: ids.New("inv"), OrgID: f.orgID, Email: email, Roles: []string{"viewer"}, InvitedBy: "owner",
+		inv := &gatehouse.Invite{ID: ids.New("inv"), OrgID: f.orgID, Email: email, Roles: []string{"viewer"}, InvitedBy: "owner",
 			Status: gatehouse.StatusPending, ExpiresAt: now.Add(time.Hour), TokenHash: ids.Hash(ids.Secret("ghi")), CreatedAt: now, UpdatedAt: now}
 		if err := f.st.PutLegacyInviteForTest(f.ctx, inv); err != nil {
 			t.Fatal(err)

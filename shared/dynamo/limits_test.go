@@ -297,7 +297,7 @@ func TestConcurrentRegistrationsAgainstResourceQuotas(t *testing.T) {
 				t.Fatal(err)
 			}
 			ok := race(t, 100, tc.wantLimitOf, func(i int) error {
-				return tr.env.Store.RegisterResource(tr.ctx, &dynamo.Resource{OrgID: o.ID, Type: "device", ID: fmt.Sprintf("d%d", i),
+				return tr.env.Store.RegisterResource(tr.ctx, &gatehouse.Resource{OrgID: o.ID, Type: "device", ID: fmt.Sprintf("d%d", i),
 					Name: "d", OwnerID: "dev", Counted: []string{"dev"}, CreatedAt: now, UpdatedAt: now}, gatehouse.Actor{UserID: "dev"})
 			})
 			if ok != 5 {

@@ -585,7 +585,7 @@ func (s *Store) RemoveMember(ctx context.Context, r MemberRemoval) error {
 	t, _ := build()
 	room := maxTxItems - len(t.items) - 2
 	now := s.Now()
-	var inTx []*Invite
+	var inTx []*gatehouse.Invite
 	for _, i := range invites {
 		if room < 3 {
 			if err := s.RevokeInvite(ctx, i, s.NewAudit(removalActor(r), m.OrgID, "invite.revoke", i.ID,
@@ -654,11 +654,11 @@ func removalActor(r MemberRemoval) gatehouse.Actor {
 
 // heldBy reads, concurrently, the active API tokens and the pending
 // invites a member holds in an org (rule 6).
-func (s *Store) heldBy(ctx context.Context, orgID, userID string) ([]heldToken, []*Invite, error) {
+func (s *Store) heldBy(ctx context.Context, orgID, userID string) ([]heldToken, []*gatehouse.Invite, error) {
 	var (
 		wg      sync.WaitGroup
 		tokens  []heldToken
-		invites []*Invite
+		invites []*gatehouse.Invite
 		terr    error
 	)
 	wg.Add(1)

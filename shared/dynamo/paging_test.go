@@ -63,14 +63,14 @@ func seedLists(t *testing.T, s *Store) {
 		tl, _ := apiTokenItems(&gatehouse.APIToken{ID: "tok_" + n, OrgID: "a", UserID: owner, Name: n, Status: gatehouse.StatusActive, CreatedAt: now}, "h"+n)
 		putItems(t, s,
 			membershipItem(&gatehouse.Membership{OrgID: "a", UserID: "u" + n, Roles: []string{"viewer"}, Status: gatehouse.StatusActive, CreatedAt: now}),
-			inviteItem(&Invite{ID: "inv_" + n, OrgID: "a", Email: n + "@example.com", Roles: []string{"viewer"}, Status: gatehouse.StatusPending, ExpiresAt: now.Add(time.Hour), CreatedAt: now}),
+			inviteItem(&gatehouse.Invite{ID: "inv_" + n, OrgID: "a", Email: n + "@example.com", Roles: []string{"viewer"}, Status: gatehouse.StatusPending, ExpiresAt: now.Add(time.Hour), CreatedAt: now}),
 			auditItem(s.NewAudit(gatehouse.Actor{UserID: "u0"}, "a", "test.event", n, nil, nil)),
 			orgItem(&gatehouse.Org{ID: "c" + n, ParentID: "a", Ancestors: []string{"a"}, Name: n, CreatedAt: now}),
 			tl,
 			userItem(&gatehouse.User{ID: "u" + n, Email: n + "@example.com", Status: gatehouse.StatusActive, CreatedAt: now}),
 		)
 		if i < 2 {
-			putItems(t, s, groupItem(&Group{OrgID: "a", ID: "grp_" + n, Name: n, CreatedAt: now}))
+			putItems(t, s, groupItem(&gatehouse.Group{OrgID: "a", ID: "grp_" + n, Name: n, CreatedAt: now}))
 		}
 	}
 }

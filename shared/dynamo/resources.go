@@ -43,40 +43,7 @@ const (
 	maxManagerChain = 10
 )
 
-// Resource is a registered resource of an org.
-type Resource struct {
-	OrgID   string        `json:"-"`
-	Type    string        `json:"type"`
-	ID      string        `json:"id"`
-	Name    string        `json:"name"`
-	OwnerID string        `json:"ownerId"`
-	Grants  []authz.Grant `json:"grants,omitempty"`
-	// Counted are the memberships whose resourceCount this resource
-	// increments: the owner and its managers at registration time. The
-	// same ones are decremented when it is unregistered, whatever the
-	// managedBy links have become since.
-	Counted   []string  `json:"-"`
-	CreatedBy string    `json:"createdBy,omitempty"`
-	CreatedAt time.Time `json:"createdAt"`
-	UpdatedAt time.Time `json:"updatedAt"`
-	Version   int64     `json:"-"`
-}
-
-// Ref names a resource inside an org.
-type Ref struct{ Type, ID string }
-
-// SortKey is the position of a resource in every listing: "type#id".
-func (r Ref) SortKey() string { return r.Type + "#" + r.ID }
-
-// Ref returns the resource's reference.
-func (r *Resource) Ref() Ref { return Ref{r.Type, r.ID} }
-
-// Authz returns the evaluator's view of the resource with the type's grants.
-func (r *Resource) Authz(typeGrants []authz.Grant) *authz.Resource {
-	return &authz.Resource{Type: r.Type, ID: r.ID, OwnerID: r.OwnerID, Grants: r.Grants, TypeGrants: typeGrants}
-}
-
-func resourceItem(r *Resource) item {
+func resourceItem(r *gatehouse.Resource) item {
 	it := newItem(resourceKey(r.OrgID, r.Type, r.ID)).
 		setS(attrKind, kindResource).
 		setS("orgId", r.OrgID).
@@ -95,8 +62,8 @@ func resourceItem(r *Resource) item {
 	return it
 }
 
-func decodeResource(it item) *Resource {
-	r := &Resource{
+func decodeResource(it item) *gatehouse.Resource {
+	r := &gatehouse.Resource{
 		OrgID:     it.getS("orgId"),
 		Type:      it.getS("type"),
 		ID:        it.getS("resourceId"),
@@ -129,7 +96,7 @@ func earliestGrantExpiry(grants []authz.Grant) *time.Time {
 	return out
 }
 
-func granteeItem(orgID, principal string, r Ref) item {
+func granteeItem(orgID, principal string, r gatehouse.Ref) item {
 	return newItem(granteeKey(orgID, principal, r.Type, r.ID)).
 		setS(attrKind, kindGrantee).
 		setS("type", r.Type).
@@ -164,7 +131,7 @@ type Snapshot struct {
 	// ancestors, by user id (rule 5).
 	Ancestors map[string][]*gatehouse.Membership
 	// Resources holds the requested resources that exist.
-	Resources map[Ref]*Resource
+	Resources map[gatehouse.Ref]*gatehouse.Resource
 	// TypeGrants holds the grants on whole types, for every configured type.
 	TypeGrants map[string][]authz.Grant
 }
@@ -173,7 +140,7 @@ type Snapshot struct {
 // users, the resources refs and the type grants of types: one BatchGetItem
 // (per 100 keys), and one more for ancestor memberships when the org is a
 // sub-org.
-func (s *Store) LoadSnapshot(ctx context.Context, orgID string, userIDs []string, refs []Ref, resourceTypes []string) (*Snapshot, error) {
+func (s *Store) LoadSnapshot(ctx context.Context, orgID string, userIDs []string, refs []gatehouse.Ref, resourceTypes []string) (*Snapshot, error) {
 	keys := []Key{orgKey(orgID)}
 	for _, u := range userIDs {
 		keys = append(keys, userKey(u), memberKey(orgID, u))
@@ -197,7 +164,7 @@ func (s *Store) LoadSnapshot(ctx context.Context, orgID string, userIDs []string
 		Users:      map[string]*gatehouse.User{},
 		Members:    map[string]*gatehouse.Membership{},
 		Ancestors:  map[string][]*gatehouse.Membership{},
-		Resources:  map[Ref]*Resource{},
+		Resources:  map[gatehouse.Ref]*gatehouse.Resource{},
 		TypeGrants: map[string][]authz.Grant{},
 	}
 	for _, u := range userIDs {
@@ -293,7 +260,7 @@ func uniqueKeys(keys []Key) []Key {
 }
 
 // Resource reads one resource.
-func (s *Store) Resource(ctx context.Context, orgID string, ref Ref) (*Resource, error) {
+func (s *Store) Resource(ctx context.Context, orgID string, ref gatehouse.Ref) (*gatehouse.Resource, error) {
 	it, err := s.get(ctx, resourceKey(orgID, ref.Type, ref.ID), true, "resource")
 	if err != nil {
 		return nil, err
@@ -302,7 +269,7 @@ func (s *Store) Resource(ctx context.Context, orgID string, ref Ref) (*Resource,
 }
 
 // ResourcesByRef reads resources by reference; absent ones are left out.
-func (s *Store) ResourcesByRef(ctx context.Context, orgID string, refs []Ref) (map[Ref]*Resource, error) {
+func (s *Store) ResourcesByRef(ctx context.Context, orgID string, refs []gatehouse.Ref) (map[gatehouse.Ref]*gatehouse.Resource, error) {
 	keys := make([]Key, len(refs))
 	for i, r := range refs {
 		keys[i] = resourceKey(orgID, r.Type, r.ID)
@@ -311,7 +278,7 @@ func (s *Store) ResourcesByRef(ctx context.Context, orgID string, refs []Ref) (m
 	if err != nil {
 		return nil, fmt.Errorf("resources of %s: %w", orgID, err)
 	}
-	out := make(map[Ref]*Resource, len(got))
+	out := make(map[gatehouse.Ref]*gatehouse.Resource, len(got))
 	for _, it := range got {
 		r := decodeResource(it)
 		out[r.Ref()] = r
@@ -346,7 +313,7 @@ func (s *Store) ManagerChain(ctx context.Context, orgID string, m *gatehouse.Mem
 // conditions are the limits, so concurrent registrations never exceed them.
 // It fails with conflict when the resource exists and limit_exceeded naming
 // "maxResources.<type>" or "resourceLimit" when a limit is reached.
-func (s *Store) RegisterResource(ctx context.Context, r *Resource, actor gatehouse.Actor) error {
+func (s *Store) RegisterResource(ctx context.Context, r *gatehouse.Resource, actor gatehouse.Actor) error {
 	if len(r.Counted) == 0 || r.Counted[0] != r.OwnerID {
 		return fmt.Errorf("register resource %s: counted must start with the owner", r.ID)
 	}
@@ -387,7 +354,7 @@ func (s *Store) RegisterResource(ctx context.Context, r *Resource, actor gatehou
 // against a concurrent grant change), its grantee items, and gives back what
 // it counted: the org's counter and the resourceCount of the memberships it
 // was counted against that still exist.
-func (s *Store) UnregisterResource(ctx context.Context, r *Resource, actor gatehouse.Actor) error {
+func (s *Store) UnregisterResource(ctx context.Context, r *gatehouse.Resource, actor gatehouse.Actor) error {
 	changed := gatehouse.Errorf(gatehouse.CodeConflict, "the resource changed meanwhile; retry")
 	t := s.tx()
 	t.delete(resourceKey(r.OrgID, r.Type, r.ID), "#v = :v", changed,
@@ -455,7 +422,7 @@ func principalChecks(t *tx, orgID string, grants []authz.Grant) {
 // SetResourceGrants replaces a resource's grants (r as read before; its
 // version guards the change) and keeps the grantee index in step, checking
 // that every principal is a member or a group of the org.
-func (s *Store) SetResourceGrants(ctx context.Context, r *Resource, grants []authz.Grant, actor gatehouse.Actor) (*Resource, error) {
+func (s *Store) SetResourceGrants(ctx context.Context, r *gatehouse.Resource, grants []authz.Grant, actor gatehouse.Actor) (*gatehouse.Resource, error) {
 	if len(principalsOf(grants)) > MaxGrantPrincipals {
 		return nil, gatehouse.Invalid(gatehouse.FieldError{Field: "grants", Message: fmt.Sprintf("at most %d principals per resource", MaxGrantPrincipals)})
 	}
@@ -623,8 +590,8 @@ func (s *Store) pruneGrants(ctx context.Context, it item, actor gatehouse.Actor)
 
 // ResourcePage is one page of a sorted stream of resources.
 type ResourcePage struct {
-	Resources []*Resource
-	Refs      []Ref // grantee streams give references, not resources
+	Resources []*gatehouse.Resource
+	Refs      []gatehouse.Ref // grantee streams give references, not resources
 	// Last is the sort key of the last entry read; More is false when the
 	// stream is certainly exhausted.
 	Last string
@@ -663,7 +630,7 @@ func (s *Store) GrantedRefsAfter(ctx context.Context, orgID, principal, typ, aft
 	}
 	p := &ResourcePage{More: more}
 	for _, it := range items {
-		ref := Ref{it.getS("type"), it.getS("resourceId")}
+		ref := gatehouse.Ref{Type: it.getS("type"), ID: it.getS("resourceId")}
 		p.Refs = append(p.Refs, ref)
 		p.Last = ref.SortKey()
 	}

@@ -64,7 +64,7 @@ func (f *fixture) addMember(t *testing.T, m gatehouse.Membership) {
 }
 
 func (f *fixture) register(id, owner string, counted ...string) error {
-	r := &dynamo.Resource{OrgID: f.org.ID, Type: "device", ID: id, Name: "Device " + id, OwnerID: owner,
+	r := &gatehouse.Resource{OrgID: f.org.ID, Type: "device", ID: id, Name: "Device " + id, OwnerID: owner,
 		Counted: append([]string{owner}, counted...), CreatedAt: f.env.Store.Now()}
 	return f.env.Store.RegisterResource(f.ctx, r, gatehouse.Actor{UserID: owner})
 }
@@ -129,7 +129,7 @@ func TestRegisterResourceCountsAndLimits(t *testing.T) {
 	}
 
 	// Unregistering gives back to the memberships counted at registration.
-	r, err := s.Resource(f.ctx, f.org.ID, dynamo.Ref{Type: "device", ID: "d1"})
+	r, err := s.Resource(f.ctx, f.org.ID, gatehouse.Ref{Type: "device", ID: "d1"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -197,7 +197,7 @@ func TestGrantsIndexAndListings(t *testing.T) {
 	exp := s.Now().Add(time.Hour)
 	grant := []authz.Grant{{Principal: "user:bob", Allow: []string{"read"}}, {Principal: "group:all", Deny: []string{"delete"}, ExpiresAt: &exp}}
 	for _, id := range []string{"b", "d"} {
-		r, err := s.Resource(f.ctx, f.org.ID, dynamo.Ref{Type: "device", ID: id})
+		r, err := s.Resource(f.ctx, f.org.ID, gatehouse.Ref{Type: "device", ID: id})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -209,7 +209,7 @@ func TestGrantsIndexAndListings(t *testing.T) {
 			t.Errorf("stale grants write: %v, want conflict", err)
 		}
 	}
-	r, _ := s.Resource(f.ctx, f.org.ID, dynamo.Ref{Type: "device", ID: "b"})
+	r, _ := s.Resource(f.ctx, f.org.ID, gatehouse.Ref{Type: "device", ID: "b"})
 	if len(r.Grants) != 2 || r.Grants[1].ExpiresAt == nil || r.Version != 2 {
 		t.Errorf("grants read back = %+v (v%d)", r.Grants, r.Version)
 	}
@@ -246,7 +246,7 @@ func TestGrantsIndexAndListings(t *testing.T) {
 	}
 
 	// Removing bob's grant takes b out of his index.
-	r, _ = s.Resource(f.ctx, f.org.ID, dynamo.Ref{Type: "device", ID: "b"})
+	r, _ = s.Resource(f.ctx, f.org.ID, gatehouse.Ref{Type: "device", ID: "b"})
 	if _, err := s.SetResourceGrants(f.ctx, r, grant[1:], gatehouse.Actor{}); err != nil {
 		t.Fatal(err)
 	}
@@ -255,7 +255,7 @@ func TestGrantsIndexAndListings(t *testing.T) {
 		t.Errorf("bob's grants after removal = %+v", p.Refs)
 	}
 	// Unregistering d removes its grantee items too.
-	d, _ := s.Resource(f.ctx, f.org.ID, dynamo.Ref{Type: "device", ID: "d"})
+	d, _ := s.Resource(f.ctx, f.org.ID, gatehouse.Ref{Type: "device", ID: "d"})
 	if err := s.UnregisterResource(f.ctx, d, gatehouse.Actor{}); err != nil {
 		t.Fatal(err)
 	}
@@ -279,7 +279,7 @@ func TestTypeGrantsSnapshotAndPrune(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.env.Counter.Reset()
-	snap, err := s.LoadSnapshot(f.ctx, f.org.ID, []string{"alice", "ghost"}, []dynamo.Ref{{Type: "device", ID: "a"}, {Type: "device", ID: "nope"}}, []string{"device", "dashboard"})
+	snap, err := s.LoadSnapshot(f.ctx, f.org.ID, []string{"alice", "ghost"}, []gatehouse.Ref{{Type: "device", ID: "a"}, {Type: "device", ID: "nope"}}, []string{"device", "dashboard"})
 	if err != nil {
 		t.Fatal(err)
 	}

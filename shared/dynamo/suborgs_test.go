@@ -129,7 +129,7 @@ func registerDevices(t *testing.T, tr *limTree, n int) {
 		}
 	}
 	for i := range n {
-		if err := tr.env.Store.RegisterResource(tr.ctx, &dynamo.Resource{OrgID: tr.p.ID, Type: "device", ID: fmt.Sprintf("d%d", i),
+		if err := tr.env.Store.RegisterResource(tr.ctx, &gatehouse.Resource{OrgID: tr.p.ID, Type: "device", ID: fmt.Sprintf("d%d", i),
 			Name: "d", OwnerID: "dev", Counted: []string{"dev"}, CreatedAt: now, UpdatedAt: now}, gatehouse.Actor{UserID: "dev"}); err != nil {
 			t.Fatal(err)
 		}
@@ -140,7 +140,7 @@ func registerDevices(t *testing.T, tr *limTree, n int) {
 func inviteInto(t *testing.T, tr *limTree, orgID, email string) {
 	t.Helper()
 	now := tr.env.Store.Now()
-	inv := &dynamo.Invite{ID: ids.New("inv"), OrgID: orgID, Email: email, Roles: []string{"viewer"}, InvitedBy: "p-owner",
+	inv := &gatehouse.Invite{ID: ids.New("inv"), OrgID: orgID, Email: email, Roles: []string{"viewer"}, InvitedBy: "p-owner",
 		Status: gatehouse.StatusPending, ExpiresAt: now.Add(24 * time.Hour), TokenHash: ids.Hash(ids.Secret("ghi")), CreatedAt: now, UpdatedAt: now}
 	if err := tr.env.Store.CreateInvite(tr.ctx, dynamo.NewInvite{Invite: inv, Org: tr.org(t, orgID),
 		Audit: tr.env.Store.NewAudit(gatehouse.Actor{UserID: "p-owner"}, orgID, "invite.create", email, nil, nil)}); err != nil {

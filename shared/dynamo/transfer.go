@@ -68,7 +68,7 @@ func (s *Store) TransferOwnedResources(ctx context.Context, orgID, fromID, toID 
 		}
 		// The owner index is eventually consistent: read the resources
 		// themselves and move only those fromID still owns.
-		refs := make([]Ref, len(page.Resources))
+		refs := make([]gatehouse.Ref, len(page.Resources))
 		for i, r := range page.Resources {
 			refs[i] = r.Ref()
 		}
@@ -76,7 +76,7 @@ func (s *Store) TransferOwnedResources(ctx context.Context, orgID, fromID, toID 
 		if err != nil {
 			return moved, fmt.Errorf("transfer resources of %s in %s: %w", fromID, orgID, err)
 		}
-		var batch []*Resource
+		var batch []*gatehouse.Resource
 		for _, ref := range refs {
 			if r := fresh[ref]; r != nil && r.OwnerID == fromID {
 				batch = append(batch, r)
@@ -96,7 +96,7 @@ func (s *Store) TransferOwnedResources(ctx context.Context, orgID, fromID, toID 
 }
 
 // transferBatch moves a few resources to a new owner in one transaction.
-func (s *Store) transferBatch(ctx context.Context, orgID string, batch []*Resource, toID string, counted []string, actor gatehouse.Actor) error {
+func (s *Store) transferBatch(ctx context.Context, orgID string, batch []*gatehouse.Resource, toID string, counted []string, actor gatehouse.Actor) error {
 	changed := gatehouse.Errorf(gatehouse.CodeConflict, "a resource or a membership changed meanwhile; retry")
 	now := s.Now()
 	delta := map[string]int64{}

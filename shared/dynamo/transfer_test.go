@@ -45,7 +45,7 @@ func transferOrg(t *testing.T, st *dynamo.Store) (orgID string) {
 	}
 	reg := func(id, owner string, counted ...string) {
 		t.Helper()
-		r := &dynamo.Resource{OrgID: org.ID, Type: "device", ID: id, Name: id, OwnerID: owner, Counted: append([]string{owner}, counted...), CreatedAt: now}
+		r := &gatehouse.Resource{OrgID: org.ID, Type: "device", ID: id, Name: id, OwnerID: owner, Counted: append([]string{owner}, counted...), CreatedAt: now}
 		if err := st.RegisterResource(ctx, r, gatehouse.Actor{UserID: owner}); err != nil {
 			t.Fatalf("register %s: %v", id, err)
 		}
@@ -54,7 +54,7 @@ func transferOrg(t *testing.T, st *dynamo.Store) (orgID string) {
 		reg(fmt.Sprintf("d%d", i), "from", "mgrA")
 	}
 	// A dashboard too: the transfer covers every type.
-	r := &dynamo.Resource{OrgID: org.ID, Type: "dashboard", ID: "dash", Name: "dash", OwnerID: "from", Counted: []string{"from", "mgrA"}, CreatedAt: now}
+	r := &gatehouse.Resource{OrgID: org.ID, Type: "dashboard", ID: "dash", Name: "dash", OwnerID: "from", Counted: []string{"from", "mgrA"}, CreatedAt: now}
 	if err := st.RegisterResource(ctx, r, gatehouse.Actor{UserID: "from"}); err != nil {
 		t.Fatal(err)
 	}
@@ -148,7 +148,7 @@ func TestTransferOwnedResources(t *testing.T) {
 
 	// Over the limit (chosen: an admin transfer may exceed it): what "to"
 	// owns stays, new registrations are refused.
-	r := &dynamo.Resource{OrgID: org, Type: "device", ID: "new", OwnerID: "to", Counted: []string{"to", "mgrB"}, CreatedAt: st.Now()}
+	r := &gatehouse.Resource{OrgID: org, Type: "device", ID: "new", OwnerID: "to", Counted: []string{"to", "mgrB"}, CreatedAt: st.Now()}
 	err = st.RegisterResource(f.ctx, r, gatehouse.Actor{UserID: "to"})
 	if e, ok := errors.AsType[*gatehouse.Error](err); !ok || e.Code != gatehouse.CodeLimitExceeded || e.Limit != "resourceLimit" {
 		t.Errorf("register over the limit after a transfer: %v, want limit_exceeded resourceLimit", err)
@@ -165,7 +165,7 @@ func TestTransferOwnedResources(t *testing.T) {
 	checkTransferred(t, st, org)
 
 	// Unregistering a moved resource gives back to the new counters.
-	d, err := st.Resource(f.ctx, org, dynamo.Ref{Type: "device", ID: "d0"})
+	d, err := st.Resource(f.ctx, org, gatehouse.Ref{Type: "device", ID: "d0"})
 	if err != nil {
 		t.Fatal(err)
 	}

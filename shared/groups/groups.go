@@ -29,9 +29,9 @@ type Store interface {
 	Now() time.Time
 	Org(ctx context.Context, orgID string) (*gatehouse.Org, error)
 	Membership(ctx context.Context, orgID, userID string) (*gatehouse.Membership, error)
-	Group(ctx context.Context, o *gatehouse.Org, groupID string) (*dynamo.Group, error)
-	GroupsPage(ctx context.Context, o *gatehouse.Org, limit int, cursor string) ([]*dynamo.Group, string, error)
-	CreateGroup(ctx context.Context, o *gatehouse.Org, g *dynamo.Group, actor gatehouse.Actor) error
+	Group(ctx context.Context, o *gatehouse.Org, groupID string) (*gatehouse.Group, error)
+	GroupsPage(ctx context.Context, o *gatehouse.Org, limit int, cursor string) ([]*gatehouse.Group, string, error)
+	CreateGroup(ctx context.Context, o *gatehouse.Org, g *gatehouse.Group, actor gatehouse.Actor) error
 	DeleteGroup(ctx context.Context, o *gatehouse.Org, groupID string, actor gatehouse.Actor) error
 	AddGroupMember(ctx context.Context, orgID, groupID string, m *gatehouse.Membership, actor gatehouse.Actor) error
 	RemoveGroupMember(ctx context.Context, orgID, groupID string, m *gatehouse.Membership, actor gatehouse.Actor) error
@@ -58,7 +58,7 @@ type Input struct {
 }
 
 // Create creates an empty group with no roles.
-func (s *Service) Create(ctx context.Context, caller *gatehouse.Caller, orgID string, in Input) (*dynamo.Group, error) {
+func (s *Service) Create(ctx context.Context, caller *gatehouse.Caller, orgID string, in Input) (*gatehouse.Group, error) {
 	var v gatehouse.Validator
 	in.Name = strings.TrimSpace(in.Name)
 	v.Check(in.Name != "" && gatehouse.PrintableText(in.Name, 100), "name", "must be 1 to 100 printable characters")
@@ -70,7 +70,7 @@ func (s *Service) Create(ctx context.Context, caller *gatehouse.Caller, orgID st
 	if err != nil {
 		return nil, err
 	}
-	g := &dynamo.Group{OrgID: orgID, ID: ids.New("grp"), Name: in.Name, Description: in.Description,
+	g := &gatehouse.Group{OrgID: orgID, ID: ids.New("grp"), Name: in.Name, Description: in.Description,
 		Roles: []string{}, CreatedAt: s.store.Now(), CreatedBy: caller.UserID}
 	if err := s.store.CreateGroup(ctx, o, g, caller.Actor); err != nil {
 		return nil, err
@@ -79,7 +79,7 @@ func (s *Service) Create(ctx context.Context, caller *gatehouse.Caller, orgID st
 }
 
 // List returns a page of the org's groups, the built-in one first.
-func (s *Service) List(ctx context.Context, orgID string, limit int, cursor string) ([]*dynamo.Group, string, error) {
+func (s *Service) List(ctx context.Context, orgID string, limit int, cursor string) ([]*gatehouse.Group, string, error) {
 	o, err := s.store.Org(ctx, orgID)
 	if err != nil {
 		return nil, "", err
@@ -101,7 +101,7 @@ func (s *Service) Delete(ctx context.Context, caller *gatehouse.Caller, orgID, g
 	return s.store.DeleteGroup(ctx, o, g.ID, caller.Actor)
 }
 
-func (s *Service) group(ctx context.Context, orgID, gid string) (*gatehouse.Org, *dynamo.Group, error) {
+func (s *Service) group(ctx context.Context, orgID, gid string) (*gatehouse.Org, *gatehouse.Group, error) {
 	if !groupID.MatchString(gid) && gid != dynamo.GroupAll {
 		return nil, nil, gatehouse.NotFound("group")
 	}
@@ -171,7 +171,7 @@ type RolesInput struct {
 // caller must be able to give every role it binds (rule 6). Roles the group
 // already had and the caller could not give are refused too: binding is a
 // replacement, and keeping them would be the caller re-giving them.
-func (s *Service) SetRoles(ctx context.Context, caller *gatehouse.Caller, orgID, gid string, in RolesInput) (*dynamo.Group, error) {
+func (s *Service) SetRoles(ctx context.Context, caller *gatehouse.Caller, orgID, gid string, in RolesInput) (*gatehouse.Group, error) {
 	var v gatehouse.Validator
 	v.Check(in.Roles != nil, "roles", "is required (an empty list removes every role)")
 	v.Check(len(in.Roles) <= 20, "roles", "at most 20 roles")
@@ -213,10 +213,10 @@ func (s *Service) SetRoles(ctx context.Context, caller *gatehouse.Caller, orgID,
 func NewMux(s *Service, log *slog.Logger) *apigw.Mux {
 	m := apigw.NewMux(routes.FnGroups, log)
 	const base = "/v1/orgs/{orgId}/groups"
-	apigw.List(m, "GET "+base, func(ctx context.Context, r *apigw.Request, q apigw.PageQuery) ([]*dynamo.Group, string, error) {
+	apigw.List(m, "GET "+base, func(ctx context.Context, r *apigw.Request, q apigw.PageQuery) ([]*gatehouse.Group, string, error) {
 		return s.List(ctx, r.Param("orgId"), q.Limit, q.Cursor)
 	})
-	apigw.Handle(m, "POST "+base, http.StatusCreated, func(ctx context.Context, r *apigw.Request, in Input) (*dynamo.Group, error) {
+	apigw.Handle(m, "POST "+base, http.StatusCreated, func(ctx context.Context, r *apigw.Request, in Input) (*gatehouse.Group, error) {
 		return s.Create(ctx, r.Caller, r.Param("orgId"), in)
 	})
 	apigw.Handle(m, "DELETE "+base+"/{groupId}", 0, func(ctx context.Context, r *apigw.Request, _ apigw.Empty) (apigw.Empty, error) {
@@ -228,7 +228,7 @@ func NewMux(s *Service, log *slog.Logger) *apigw.Mux {
 	apigw.Handle(m, "DELETE "+base+"/{groupId}/members/{userId}", 0, func(ctx context.Context, r *apigw.Request, _ apigw.Empty) (apigw.Empty, error) {
 		return apigw.Empty{}, s.RemoveMember(ctx, r.Caller, r.Param("orgId"), r.Param("groupId"), r.Param("userId"))
 	})
-	apigw.Handle(m, "PUT "+base+"/{groupId}/roles", http.StatusOK, func(ctx context.Context, r *apigw.Request, in RolesInput) (*dynamo.Group, error) {
+	apigw.Handle(m, "PUT "+base+"/{groupId}/roles", http.StatusOK, func(ctx context.Context, r *apigw.Request, in RolesInput) (*gatehouse.Group, error) {
 		return s.SetRoles(ctx, r.Caller, r.Param("orgId"), r.Param("groupId"), in)
 	})
 	return m

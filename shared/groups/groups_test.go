@@ -127,7 +127,7 @@ func TestGroupLifecycle(t *testing.T) {
 	if _, err := rs.Register(f.ctx, rc, f.org, resources.RegisterInput{Type: "device", ID: "d1"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := rs.SetGrants(f.ctx, rc, f.org, dynamo.Ref{Type: "device", ID: "d1"}, resources.GrantsInput{Grants: []authz.Grant{{Principal: "group:" + g.ID, Allow: []string{"read"}}}}); err != nil {
+	if _, err := rs.SetGrants(f.ctx, rc, f.org, gatehouse.Ref{Type: "device", ID: "d1"}, resources.GrantsInput{Grants: []authz.Grant{{Principal: "group:" + g.ID, Allow: []string{"read"}}}}); err != nil {
 		t.Fatal(err)
 	}
 	p, _, err := rs.List(f.ctx, &gatehouse.Caller{Actor: gatehouse.Actor{UserID: "viewer"}, OrgID: f.org}, f.org, "", 10, "")

@@ -70,12 +70,12 @@ type Store interface {
 	User(ctx context.Context, userID string) (*gatehouse.User, error)
 	UserIDByEmail(ctx context.Context, email string) (string, error)
 	LoadAuthContext(ctx context.Context, userID, orgID string) (*dynamo.AuthContext, error)
-	Invite(ctx context.Context, orgID, inviteID string) (*dynamo.Invite, error)
-	InvitesPage(ctx context.Context, orgID string, limit int, cursor string) ([]*dynamo.Invite, string, error)
+	Invite(ctx context.Context, orgID, inviteID string) (*gatehouse.Invite, error)
+	InvitesPage(ctx context.Context, orgID string, limit int, cursor string) ([]*gatehouse.Invite, string, error)
 	SecretByHash(ctx context.Context, hash string) (*dynamo.Secret, error)
 	CreateInvite(ctx context.Context, n dynamo.NewInvite) error
-	ResendInvite(ctx context.Context, before, after *dynamo.Invite, ev gatehouse.AuditEvent) error
-	RevokeInvite(ctx context.Context, i *dynamo.Invite, ev gatehouse.AuditEvent) error
+	ResendInvite(ctx context.Context, before, after *gatehouse.Invite, ev gatehouse.AuditEvent) error
+	RevokeInvite(ctx context.Context, i *gatehouse.Invite, ev gatehouse.AuditEvent) error
 	AcceptInvite(ctx context.Context, a dynamo.Acceptance) error
 	NewAudit(actor gatehouse.Actor, orgID, action, target string, before, after map[string]any) gatehouse.AuditEvent
 }
@@ -115,10 +115,10 @@ func NewService(store Store, pool Pool, cat *authz.Catalogue, sender mail.Sender
 // View is an invite as the API shows it: its status at the time of the
 // request (a pending invite past its expiry shows as expired).
 type View struct {
-	dynamo.Invite
+	gatehouse.Invite
 }
 
-func view(i *dynamo.Invite, now time.Time) View {
+func view(i *gatehouse.Invite, now time.Time) View {
 	v := View{Invite: *i}
 	v.Status = i.EffectiveStatus(now)
 	return v
@@ -175,7 +175,7 @@ func (s *Service) Create(ctx context.Context, c *gatehouse.Caller, orgID string,
 		return nil, err
 	}
 	token := ids.Secret("ghi")
-	inv := &dynamo.Invite{
+	inv := &gatehouse.Invite{
 		ID: ids.New("inv"), OrgID: orgID, Email: in.Email, Roles: in.Roles, Message: in.Message,
 		InvitedBy: c.UserID, Status: gatehouse.StatusPending, ExpiresAt: exp, MemberExpiresAt: memberExp,
 		TokenHash: ids.Hash(token), CreatedAt: now, UpdatedAt: now,
@@ -209,7 +209,7 @@ func (s *Service) Create(ctx context.Context, c *gatehouse.Caller, orgID string,
 
 // deliver emails the invite or hands the link back, by the email rule; an
 // email that cannot be sent falls back to the link.
-func (s *Service) deliver(ctx context.Context, c *gatehouse.Caller, org *gatehouse.Org, inv *dynamo.Invite, token string, now time.Time) *Sent {
+func (s *Service) deliver(ctx context.Context, c *gatehouse.Caller, org *gatehouse.Org, inv *gatehouse.Invite, token string, now time.Time) *Sent {
 	link := s.cfg.PublicURL + "/invites/accept?token=" + token
 	out := &Sent{Invite: view(inv, now), Delivery: DeliveryLink, AcceptURL: link}
 	if !s.emailed(c.Email, inv.Email) {
@@ -264,7 +264,7 @@ func (s *Service) List(ctx context.Context, orgID string, limit int, cursor stri
 
 // own reads an invite the caller may act on: owners and admins act on every
 // invite, anyone else only on its own.
-func (s *Service) own(ctx context.Context, c *gatehouse.Caller, orgID, inviteID string) (*dynamo.Invite, error) {
+func (s *Service) own(ctx context.Context, c *gatehouse.Caller, orgID, inviteID string) (*gatehouse.Invite, error) {
 	inv, err := s.store.Invite(ctx, orgID, inviteID)
 	if err != nil {
 		return nil, err
@@ -428,7 +428,7 @@ func (s *Service) Accept(ctx context.Context, c *gatehouse.Caller, token string)
 // inviter must still be able to give its roles and its member expiry, as it
 // stands in the org now. An inviter removed, disabled, demoted or narrowed
 // since makes the invite worthless.
-func (s *Service) inviterStillGives(ctx context.Context, org *gatehouse.Org, inv *dynamo.Invite, roles []string, now time.Time) error {
+func (s *Service) inviterStillGives(ctx context.Context, org *gatehouse.Org, inv *gatehouse.Invite, roles []string, now time.Time) error {
 	ac, err := s.store.LoadAuthContext(ctx, inv.InvitedBy, inv.OrgID)
 	if err != nil {
 		return err

@@ -102,11 +102,11 @@ func (o *benchOrg) caller(id string) *gatehouse.Caller {
 
 // resourceID is the i-th resource: every tenth a dashboard, else a device;
 // ids sort in i's order within a type.
-func resourceRef(i int) dynamo.Ref {
+func resourceRef(i int) gatehouse.Ref {
 	if i%10 == 9 {
-		return dynamo.Ref{Type: "dashboard", ID: fmt.Sprintf("r-%07d", i)}
+		return gatehouse.Ref{Type: "dashboard", ID: fmt.Sprintf("r-%07d", i)}
 	}
-	return dynamo.Ref{Type: "device", ID: fmt.Sprintf("r-%07d", i)}
+	return gatehouse.Ref{Type: "device", ID: fmt.Sprintf("r-%07d", i)}
 }
 
 // seed writes n resources owned by the owner, with the grants given by
@@ -114,10 +114,10 @@ func resourceRef(i int) dynamo.Ref {
 func (o *benchOrg) seed(b *testing.B, n int, grants map[int][]authz.Grant) {
 	b.Helper()
 	now := o.store.Now()
-	rs := make([]*dynamo.Resource, n)
+	rs := make([]*gatehouse.Resource, n)
 	for i := range rs {
 		ref := resourceRef(i)
-		rs[i] = &dynamo.Resource{OrgID: o.orgID, Type: ref.Type, ID: ref.ID, Name: "resource " + ref.ID, OwnerID: "owner",
+		rs[i] = &gatehouse.Resource{OrgID: o.orgID, Type: ref.Type, ID: ref.ID, Name: "resource " + ref.ID, OwnerID: "owner",
 			Grants: grants[i], Counted: []string{"owner"}, CreatedBy: "owner", CreatedAt: now, UpdatedAt: now, Version: 1}
 	}
 	if err := o.env.SeedResources(o.ctx, rs, 4); err != nil {

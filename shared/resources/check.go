@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/gatehouse-dev/gatehouse/shared/authz"
-	"github.com/gatehouse-dev/gatehouse/shared/dynamo"
 	"github.com/gatehouse-dev/gatehouse/shared/gatehouse"
 )
 
@@ -45,7 +44,7 @@ type normalized struct {
 	userID string
 	perm   string // object:action
 	action string // resource action, with ref
-	ref    *dynamo.Ref
+	ref    *gatehouse.Ref
 }
 
 func (s *Service) normalize(c Check, field string, caller *gatehouse.Caller, v *gatehouse.Validator) normalized {
@@ -64,7 +63,7 @@ func (s *Service) normalize(c Check, field string, caller *gatehouse.Caller, v *
 		}
 		v.Check(slices.Contains(authz.ResourceActions, action), field+"action", "must be a resource action (%s)", strings.Join(authz.ResourceActions, ", "))
 		n.action, n.perm = action, c.Resource.Type+":"+action
-		n.ref = &dynamo.Ref{Type: c.Resource.Type, ID: c.Resource.ID}
+		n.ref = &gatehouse.Ref{Type: c.Resource.Type, ID: c.Resource.ID}
 		return n
 	}
 	v.Check(s.catalogue.Known(c.Action), field+"action", "must be a permission of the catalogue (or give a resource)")
@@ -101,7 +100,7 @@ func (s *Service) Authorize(ctx context.Context, caller *gatehouse.Caller, orgID
 		return nil, err
 	}
 	users := []string{caller.UserID}
-	var refs []dynamo.Ref
+	var refs []gatehouse.Ref
 	var types []string
 	for _, n := range ns {
 		users = unique(append(users, n.userID)...)
@@ -166,7 +165,7 @@ func (s *Service) Authorize(ctx context.Context, caller *gatehouse.Caller, orgID
 			}
 		default:
 			r := snap.Resources[*n.ref]
-			results[i] = eff.CheckResource(n.action, r.Authz(snap.TypeGrants[r.Type]), now)
+			results[i] = eff.CheckResource(n.action, authz.ResourceOf(r, snap.TypeGrants[r.Type]), now)
 		}
 	}
 	if batch {

@@ -6,7 +6,7 @@ import (
 	"net/http"
 
 	"github.com/gatehouse-dev/gatehouse/shared/apigw"
-	"github.com/gatehouse-dev/gatehouse/shared/dynamo"
+	"github.com/gatehouse-dev/gatehouse/shared/gatehouse"
 	"github.com/gatehouse-dev/gatehouse/shared/routes"
 )
 
@@ -21,7 +21,9 @@ type ListQuery struct {
 func NewMux(s *Service, log *slog.Logger) *apigw.Mux {
 	m := apigw.NewMux(routes.FnResources, log)
 	const base = "/v1/orgs/{orgId}/resources"
-	ref := func(r *apigw.Request) dynamo.Ref { return dynamo.Ref{Type: r.Param("type"), ID: r.Param("resourceId")} }
+	ref := func(r *apigw.Request) gatehouse.Ref {
+		return gatehouse.Ref{Type: r.Param("type"), ID: r.Param("resourceId")}
+	}
 	apigw.Handle(m, "POST "+base, http.StatusCreated, func(ctx context.Context, r *apigw.Request, in RegisterInput) (*View, error) {
 		return s.Register(ctx, r.Caller, r.Param("orgId"), in)
 	})

@@ -24,16 +24,16 @@ import (
 // Store is what the resource use cases read and write.
 type Store interface {
 	Now() time.Time
-	LoadSnapshot(ctx context.Context, orgID string, userIDs []string, refs []dynamo.Ref, resourceTypes []string) (*dynamo.Snapshot, error)
+	LoadSnapshot(ctx context.Context, orgID string, userIDs []string, refs []gatehouse.Ref, resourceTypes []string) (*dynamo.Snapshot, error)
 	ManagerChain(ctx context.Context, orgID string, m *gatehouse.Membership) ([]*gatehouse.Membership, error)
-	RegisterResource(ctx context.Context, r *dynamo.Resource, actor gatehouse.Actor) error
-	UnregisterResource(ctx context.Context, r *dynamo.Resource, actor gatehouse.Actor) error
-	SetResourceGrants(ctx context.Context, r *dynamo.Resource, grants []authz.Grant, actor gatehouse.Actor) (*dynamo.Resource, error)
+	RegisterResource(ctx context.Context, r *gatehouse.Resource, actor gatehouse.Actor) error
+	UnregisterResource(ctx context.Context, r *gatehouse.Resource, actor gatehouse.Actor) error
+	SetResourceGrants(ctx context.Context, r *gatehouse.Resource, grants []authz.Grant, actor gatehouse.Actor) (*gatehouse.Resource, error)
 	SetTypeGrants(ctx context.Context, orgID, typ string, grants []authz.Grant, actor gatehouse.Actor) error
 	ResourcesAfter(ctx context.Context, orgID, typ, after string, limit int) (*dynamo.ResourcePage, error)
 	OwnedResourcesAfter(ctx context.Context, orgID, ownerID, typ, after string, limit int) (*dynamo.ResourcePage, error)
 	GrantedRefsAfter(ctx context.Context, orgID, principal, typ, after string, limit int) (*dynamo.ResourcePage, error)
-	ResourcesByRef(ctx context.Context, orgID string, refs []dynamo.Ref) (map[dynamo.Ref]*dynamo.Resource, error)
+	ResourcesByRef(ctx context.Context, orgID string, refs []gatehouse.Ref) (map[gatehouse.Ref]*gatehouse.Resource, error)
 	// The list's cursors hold the position of the last resource shown,
 	// sealed by the store like every list's.
 	ResourcesCursor(orgID, position string) string
@@ -153,7 +153,7 @@ func (s *Service) Register(ctx context.Context, caller *gatehouse.Caller, orgID 
 		counted = append(counted, m.UserID)
 	}
 	now := s.store.Now()
-	r := &dynamo.Resource{
+	r := &gatehouse.Resource{
 		OrgID: orgID, Type: in.Type, ID: in.ID, Name: in.Name, OwnerID: owner,
 		Counted: counted, CreatedBy: caller.UserID, CreatedAt: now, UpdatedAt: now,
 	}
@@ -166,11 +166,11 @@ func (s *Service) Register(ctx context.Context, caller *gatehouse.Caller, orgID 
 // loadOne reads the snapshot for one resource and the caller's permissions;
 // a resource the caller may not even read is not found, so that its
 // existence does not leak.
-func (s *Service) loadOne(ctx context.Context, caller *gatehouse.Caller, orgID string, ref dynamo.Ref) (*dynamo.Snapshot, *authz.Effective, *dynamo.Resource, error) {
+func (s *Service) loadOne(ctx context.Context, caller *gatehouse.Caller, orgID string, ref gatehouse.Ref) (*dynamo.Snapshot, *authz.Effective, *gatehouse.Resource, error) {
 	if !s.catalogue.IsResourceType(ref.Type) {
 		return nil, nil, nil, gatehouse.NotFound("resource type")
 	}
-	snap, err := s.store.LoadSnapshot(ctx, orgID, []string{caller.UserID}, []dynamo.Ref{ref}, []string{ref.Type})
+	snap, err := s.store.LoadSnapshot(ctx, orgID, []string{caller.UserID}, []gatehouse.Ref{ref}, []string{ref.Type})
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -182,8 +182,8 @@ func (s *Service) loadOne(ctx context.Context, caller *gatehouse.Caller, orgID s
 	if r == nil {
 		return nil, nil, nil, gatehouse.NotFound("resource")
 	}
-	if !eff.CheckResource(authz.ActionRead, r.Authz(snap.TypeGrants[ref.Type]), s.store.Now()).Allowed &&
-		!eff.CheckResource(authz.ActionShare, r.Authz(snap.TypeGrants[ref.Type]), s.store.Now()).Allowed {
+	if !eff.CheckResource(authz.ActionRead, authz.ResourceOf(r, snap.TypeGrants[ref.Type]), s.store.Now()).Allowed &&
+		!eff.CheckResource(authz.ActionShare, authz.ResourceOf(r, snap.TypeGrants[ref.Type]), s.store.Now()).Allowed {
 		return nil, nil, nil, gatehouse.NotFound("resource")
 	}
 	return snap, eff, r, nil
@@ -193,12 +193,12 @@ func (s *Service) loadOne(ctx context.Context, caller *gatehouse.Caller, orgID s
 // it needs <type>:delete and access (rule 4), so an owner deletes its own
 // devices even at resourceLimit 0; changing a resource's owner is another
 // matter, for owners and admins only.
-func (s *Service) Unregister(ctx context.Context, caller *gatehouse.Caller, orgID string, ref dynamo.Ref) error {
+func (s *Service) Unregister(ctx context.Context, caller *gatehouse.Caller, orgID string, ref gatehouse.Ref) error {
 	snap, eff, r, err := s.loadOne(ctx, caller, orgID, ref)
 	if err != nil {
 		return err
 	}
-	if d := eff.CheckResource(authz.ActionDelete, r.Authz(snap.TypeGrants[ref.Type]), s.store.Now()); !d.Allowed {
+	if d := eff.CheckResource(authz.ActionDelete, authz.ResourceOf(r, snap.TypeGrants[ref.Type]), s.store.Now()); !d.Allowed {
 		return forbidden(d, "unregistering the resource")
 	}
 	return s.store.UnregisterResource(ctx, r, caller.Actor)
@@ -261,7 +261,7 @@ func expand(actions []string) []string {
 // caller may grant or deny only actions it may itself perform on the
 // resource; and below admin it may not deny the resource's owner (that would
 // unlink the owner, rule 10).
-func (s *Service) SetGrants(ctx context.Context, caller *gatehouse.Caller, orgID string, ref dynamo.Ref, in GrantsInput) (*View, error) {
+func (s *Service) SetGrants(ctx context.Context, caller *gatehouse.Caller, orgID string, ref gatehouse.Ref, in GrantsInput) (*View, error) {
 	now := s.store.Now()
 	grants, err := s.validGrants(in, now)
 	if err != nil {
@@ -298,7 +298,7 @@ func (s *Service) SetGrants(ctx context.Context, caller *gatehouse.Caller, orgID
 	if err != nil {
 		return nil, err
 	}
-	res := r.Authz(snap.TypeGrants[ref.Type])
+	res := authz.ResourceOf(r, snap.TypeGrants[ref.Type])
 	if d := eff.CheckResource(authz.ActionShare, res, now); !d.Allowed {
 		return nil, forbidden(d, "sharing the resource")
 	}
@@ -331,7 +331,7 @@ type View struct {
 	UpdatedAt *time.Time    `json:"updatedAt,omitempty"`
 }
 
-func viewOf(r *dynamo.Resource, withGrants bool) *View {
+func viewOf(r *gatehouse.Resource, withGrants bool) *View {
 	v := &View{Type: r.Type, ID: r.ID, Name: r.Name, OwnerID: r.OwnerID, CreatedAt: &r.CreatedAt, UpdatedAt: &r.UpdatedAt}
 	if withGrants {
 		v.Grants = nonNil(r.Grants)
@@ -407,7 +407,7 @@ func (s *Service) List(ctx context.Context, caller *gatehouse.Caller, orgID, typ
 		}
 		// Resources of grantee entries are read for the candidates about
 		// to be shown only, in one BatchGetItem.
-		var refs []dynamo.Ref
+		var refs []gatehouse.Ref
 		for _, c := range cands {
 			if c.res == nil {
 				refs = append(refs, c.ref)
@@ -431,7 +431,7 @@ func (s *Service) List(ctx context.Context, caller *gatehouse.Caller, orgID, typ
 			if r == nil || !slices.Contains(readable, r.Type) {
 				continue
 			}
-			if !eff.CheckResource(authz.ActionRead, r.Authz(snap.TypeGrants[r.Type]), now).Allowed {
+			if !eff.CheckResource(authz.ActionRead, authz.ResourceOf(r, snap.TypeGrants[r.Type]), now).Allowed {
 				continue
 			}
 			items = append(items, viewOf(r, eff.IsAdmin() || r.OwnerID == caller.UserID))
@@ -474,8 +474,8 @@ type stream struct {
 // candidate is one entry of a stream: a resource, or a reference to one.
 type candidate struct {
 	key string
-	ref dynamo.Ref
-	res *dynamo.Resource
+	ref gatehouse.Ref
+	res *gatehouse.Resource
 }
 
 func streamsOf(srcs []source) []*stream {

@@ -164,7 +164,7 @@ func TestListSeesOnlyWhatIsAllowed(t *testing.T) {
 	// group "all" that wins over the allow.
 	share := func(id string, grants ...authz.Grant) {
 		t.Helper()
-		if _, err := f.svc.SetGrants(f.ctx, f.caller("dev2"), f.org, dynamo.Ref{Type: "dashboard", ID: id}, resources.GrantsInput{Grants: grants}); err != nil {
+		if _, err := f.svc.SetGrants(f.ctx, f.caller("dev2"), f.org, gatehouse.Ref{Type: "dashboard", ID: id}, resources.GrantsInput{Grants: grants}); err != nil {
 			t.Fatalf("share %s: %v", id, err)
 		}
 	}
@@ -185,10 +185,10 @@ func TestListSeesOnlyWhatIsAllowed(t *testing.T) {
 		t.Errorf("admin sees %d, want 14", len(got))
 	}
 	// Type grants open a whole type; a type filter narrows the list.
-	if _, err := f.svc.SetGrants(f.ctx, f.caller("dev"), f.org, dynamo.Ref{Type: "device", ID: dynamo.TypeWide}, resources.GrantsInput{Grants: []authz.Grant{{Principal: "user:viewer", Allow: []string{"read"}}}}); gatehouse.ErrorCode(err) != gatehouse.CodeForbidden {
+	if _, err := f.svc.SetGrants(f.ctx, f.caller("dev"), f.org, gatehouse.Ref{Type: "device", ID: dynamo.TypeWide}, resources.GrantsInput{Grants: []authz.Grant{{Principal: "user:viewer", Allow: []string{"read"}}}}); gatehouse.ErrorCode(err) != gatehouse.CodeForbidden {
 		t.Errorf("developer sets type grants: %v, want forbidden", err)
 	}
-	if _, err := f.svc.SetGrants(f.ctx, f.caller("admin"), f.org, dynamo.Ref{Type: "device", ID: dynamo.TypeWide}, resources.GrantsInput{Grants: []authz.Grant{{Principal: "user:viewer", Allow: []string{"read"}}}}); err != nil {
+	if _, err := f.svc.SetGrants(f.ctx, f.caller("admin"), f.org, gatehouse.Ref{Type: "device", ID: dynamo.TypeWide}, resources.GrantsInput{Grants: []authz.Grant{{Principal: "user:viewer", Allow: []string{"read"}}}}); err != nil {
 		t.Fatal(err)
 	}
 	if got := f.listIDs("viewer", 3); len(got) != 8 {
@@ -207,7 +207,7 @@ func TestListSeesOnlyWhatIsAllowed(t *testing.T) {
 func TestGrantsRules(t *testing.T) {
 	f := newFixture(t)
 	f.register("dev", "device", "d1")
-	ref := dynamo.Ref{Type: "device", ID: "d1"}
+	ref := gatehouse.Ref{Type: "device", ID: "d1"}
 	set := func(by string, grants ...authz.Grant) error {
 		_, err := f.svc.SetGrants(f.ctx, f.caller(by), f.org, ref, resources.GrantsInput{Grants: grants})
 		return err
@@ -249,7 +249,7 @@ func TestGrantsRules(t *testing.T) {
 func TestAuthorize(t *testing.T) {
 	f := newFixture(t)
 	f.register("dev", "device", "d1")
-	ref := dynamo.Ref{Type: "device", ID: "d1"}
+	ref := gatehouse.Ref{Type: "device", ID: "d1"}
 	if _, err := f.svc.SetGrants(f.ctx, f.caller("dev"), f.org, ref, resources.GrantsInput{Grants: []authz.Grant{
 		{Principal: "user:viewer", Allow: []string{"read"}},
 		{Principal: "user:dev2", Allow: []string{"*"}, Deny: []string{"delete"}},

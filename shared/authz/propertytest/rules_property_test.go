@@ -643,7 +643,7 @@ func (w *world) apply(o op, before *snapshot) (*giver, error) {
 		gid := pick(w.groups[org], o.Pick/3)
 		switch {
 		case o.Pick%3 == 0 || gid == "":
-			var gr *dynamo.Group
+			var gr *gatehouse.Group
 			gr, err = w.grp.Create(ctx, c, org, groups.Input{Name: fmt.Sprintf("group %d", len(w.groups[org]))})
 			if err == nil {
 				w.groups[org] = append(w.groups[org], gr.ID)

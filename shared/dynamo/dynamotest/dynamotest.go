@@ -10,11 +10,13 @@ import (
 	"crypto/rand"
 	"fmt"
 	"net/http/httptest"
+	"sync"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/gatehouse-dev/gatehouse/shared/dynamo"
 	"github.com/gatehouse-dev/gatehouse/shared/gatehouse"
 	"github.com/gatehouse-dev/gatehouse/shared/tabledef"
@@ -88,11 +90,11 @@ func (e *Env) PutMembership(ctx context.Context, m *gatehouse.Membership) error 
 		return err
 	}
 	u := &gatehouse.User{ID: m.UserID, Email: m.UserID + "@test.example", Status: gatehouse.StatusActive, ResourceLimit: -1, CreatedAt: e.Store.Now()}
-	it, err := dynamo.ItemOf(u)
+	items, err := dynamo.ItemsOf(u)
 	if err != nil {
 		return err
 	}
-	_, err = e.Client.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(Table), Item: it,
+	_, err = e.Client.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(Table), Item: items[0],
 		ConditionExpression: aws.String("attribute_not_exists(" + tabledef.PK + ")")})
 	if err != nil && !dynamo.IsConditionFailed(err) {
 		return fmt.Errorf("put the account of %s: %w", m.UserID, err)
@@ -106,12 +108,65 @@ func (e *Env) PutUser(ctx context.Context, u *gatehouse.User) error {
 }
 
 func (e *Env) put(ctx context.Context, v any) error {
-	it, err := dynamo.ItemOf(v)
+	items, err := dynamo.ItemsOf(v)
 	if err != nil {
 		return err
 	}
-	if _, err := e.Client.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(Table), Item: it}); err != nil {
-		return fmt.Errorf("put %T: %w", v, err)
+	for _, it := range items {
+		if _, err := e.Client.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(Table), Item: it}); err != nil {
+			return fmt.Errorf("put %T: %w", v, err)
+		}
+	}
+	return nil
+}
+
+// SeedResources writes resources and their grantee items with
+// BatchWriteItem from a few goroutines, without counters, conditions or
+// audit: benchmarks fill an org with 100,000 resources this way, which one
+// transaction per resource would take most of an hour to do against
+// minidyn.
+func (e *Env) SeedResources(ctx context.Context, rs []*gatehouse.Resource, workers int) error {
+	var items []map[string]types.AttributeValue
+	for _, r := range rs {
+		its, err := dynamo.ItemsOf(r)
+		if err != nil {
+			return err
+		}
+		items = append(items, its...)
+	}
+	chunks := make(chan []map[string]types.AttributeValue)
+	errs := make(chan error, max(workers, 1))
+	var wg sync.WaitGroup
+	for range max(workers, 1) {
+		wg.Go(func() {
+			for chunk := range chunks {
+				reqs := make([]types.WriteRequest, len(chunk))
+				for i, it := range chunk {
+					reqs[i] = types.WriteRequest{PutRequest: &types.PutRequest{Item: it}}
+				}
+				for len(reqs) > 0 {
+					out, err := e.Client.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: map[string][]types.WriteRequest{Table: reqs}})
+					if err != nil {
+						errs <- fmt.Errorf("seed resources: %w", err)
+						return
+					}
+					reqs = out.UnprocessedItems[Table]
+				}
+			}
+		})
+	}
+	go func() { wg.Wait(); close(errs) }()
+	for start := 0; start < len(items); start += 25 {
+		select {
+		case chunks <- items[start:min(start+25, len(items))]:
+		case err := <-errs:
+			close(chunks)
+			return err
+		}
+	}
+	close(chunks)
+	for err := range errs {
+		return err
 	}
 	return nil
 }
