@@ -6,6 +6,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/gatehouse-dev/gatehouse/shared/gatehouse"
 )
 
 // Auth is the Cognito user pool holding credentials and its one app client.
@@ -36,13 +37,15 @@ func newAuth(stack awscdk.Stack, props *GatehouseStackProps, triggers awslambda.
 		UserVerification: &awscognito.UserVerificationConfig{
 			EmailStyle: awscognito.VerificationEmailStyle_CODE,
 		},
-		// At least 12 characters with a lower case letter and a digit
-		// (gatehouse.ValidPassword is the same rule for passwords that pass
-		// through Gatehouse; Cognito can only say "letter" as "lower case
-		// letter"). No upper case or symbol rule: length is what adds
-		// entropy (NIST SP 800-63B).
+		// At least 12 characters with a lower case letter and a digit.
+		// gatehouse.ValidPassword checks the same length and digit rule
+		// before Gatehouse sets a password; Cognito can only say "letter"
+		// as "lower case letter", so it alone refuses a password whose
+		// letters are all upper case (a validation error either way). No
+		// upper case or symbol rule: length is what adds entropy (NIST SP
+		// 800-63B).
 		PasswordPolicy: &awscognito.PasswordPolicy{
-			MinLength:            jsii.Number(MinPasswordLength),
+			MinLength:            jsii.Number(gatehouse.MinPasswordLength),
 			RequireLowercase:     jsii.Bool(true),
 			RequireDigits:        jsii.Bool(true),
 			RequireUppercase:     jsii.Bool(false),
@@ -50,8 +53,9 @@ func newAuth(stack awscdk.Stack, props *GatehouseStackProps, triggers awslambda.
 			TempPasswordValidity: awscdk.Duration_Days(jsii.Number(7)),
 		},
 		// TOTP authenticator apps, optional for each user; no SMS (SIM
-		// swapping, cost). Platform admins must have it: Cognito cannot
-		// require MFA per user, so Gatehouse enforces that itself.
+		// swapping, cost). Cognito cannot require MFA of some users only:
+		// requiring it of platform admins is Gatehouse's to enforce (issue
+		// 12).
 		Mfa:             awscognito.Mfa_OPTIONAL,
 		MfaSecondFactor: &awscognito.MfaSecondFactor{Otp: jsii.Bool(true), Sms: jsii.Bool(false)},
 		AccountRecovery: awscognito.AccountRecovery_EMAIL_ONLY,
@@ -109,10 +113,6 @@ func newAuth(stack awscdk.Stack, props *GatehouseStackProps, triggers awslambda.
 	})
 	return &Auth{Pool: pool, Client: client}
 }
-
-// MinPasswordLength is the pool's minimum password length, the same as
-// gatehouse.MinPasswordLength (TestPasswordPolicy).
-const MinPasswordLength = 12
 
 // useSESForPool makes the pool send its emails through SES: Cognito's own
 // sender is capped at a few dozen emails a day, so only ephemeral stages

@@ -40,9 +40,9 @@ func applyNagSuppressions(s *GatehouseStack) {
 
 	pool := s.Auth.Pool
 	suppress(pool, "AwsSolutions-COG1",
-		"Passwords need 12+ characters with a letter and a digit, checked alike by Cognito and Gatehouse (gatehouse.ValidPassword). Upper case and symbol rules are left out on purpose: NIST SP 800-63B advises length over composition rules.")
+		"Passwords need 12+ characters with a (lower case) letter and a digit, in Cognito and in Gatehouse's own check (gatehouse.ValidPassword). Upper case and symbol rules are left out on purpose: NIST SP 800-63B advises length over composition rules.")
 	suppress(pool, "AwsSolutions-COG2",
-		"TOTP MFA is optional for members (SMS is off), as a multi-tenant product cannot force it on every tenant's users; platform admins must have it, which Gatehouse enforces since Cognito cannot require MFA per user.")
+		"TOTP MFA is offered to every user and optional (SMS is off): a multi-tenant product cannot force it on every tenant's users, and Cognito cannot require it of some users only, so requiring it of platform admins is Gatehouse's to enforce (issue 12).")
 	suppress(pool, "AwsSolutions-COG8",
 		"Lite feature plan: Plus threat protection is billed per monthly active user. Gatehouse checks account and membership status on every request, rate-limits the API and alarms on authorizer denial spikes (alarms.go).")
 

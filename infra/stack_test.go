@@ -15,6 +15,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 	"github.com/gatehouse-dev/gatehouse/infra/codeactions"
+	"github.com/gatehouse-dev/gatehouse/shared/gatehouse"
 	"github.com/gatehouse-dev/gatehouse/shared/routes"
 	"github.com/gatehouse-dev/gatehouse/shared/tabledef"
 )
@@ -591,7 +592,7 @@ func TestUserPool(t *testing.T) {
 					"AutoVerifiedAttributes": []any{"email"},
 					"AdminCreateUserConfig":  assertions.Match_ObjectLike(&map[string]any{"AllowAdminCreateUserOnly": false}),
 					"Policies": map[string]any{"PasswordPolicy": assertions.Match_ObjectLike(&map[string]any{
-						"MinimumLength": MinPasswordLength, "RequireLowercase": true, "RequireNumbers": true})},
+						"MinimumLength": gatehouse.MinPasswordLength, "RequireLowercase": true, "RequireNumbers": true})},
 					"MfaConfiguration":            "OPTIONAL",
 					"EnabledMfas":                 []any{"SOFTWARE_TOKEN_MFA"},
 					"LambdaConfig":                map[string]any{"PreSignUp": trigger, "PostConfirmation": trigger, "PreTokenGeneration": trigger},
