@@ -1,9 +1,10 @@
 package main
 
 import (
-	"encoding/json"
+	"fmt"
 	"maps"
 	"slices"
+	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2"
@@ -21,33 +22,53 @@ type API struct {
 	Authorizer awsapigatewayv2authorizers.HttpLambdaAuthorizer
 	// URL is the base URL of the API (the $default stage), ending in "/".
 	URL *string
-	// AccessLogs is the stage's access log group (accessLogFormat).
+	// AccessLogs is the stage's access log group (accessLogFields).
 	AccessLogs awslogs.LogGroup
 	// PublicRoutes are the routes without the authorizer, by route key.
 	PublicRoutes map[string]awsapigatewayv2.HttpRoute
 }
 
-// accessLogFormat is one JSON line per request, including those the gateway
-// answers itself (401, 403, 429, 5xx from the authorizer or integration):
-// who (ip, user), what (route, status), how long, and why it failed. Every
-// value is a string, as API Gateway substitutes them into the text.
-var accessLogFormat = map[string]string{
-	"requestId":          "$context.requestId",
-	"ip":                 "$context.identity.sourceIp",
-	"userAgent":          "$context.identity.userAgent",
-	"requestTime":        "$context.requestTimeEpoch",
-	"routeKey":           "$context.routeKey",
-	"status":             "$context.status",
-	"responseLength":     "$context.responseLength",
-	"latencyMs":          "$context.responseLatency",
-	"error":              "$context.error.message",
-	"authorizerStatus":   "$context.authorizer.status",
-	"authorizerError":    "$context.authorizer.error",
-	"authorizerLatency":  "$context.authorizer.latency",
-	"userId":             "$context.authorizer.userId", // apigw.CtxUserID, set on allow
-	"integrationStatus":  "$context.integrationStatus",
-	"integrationError":   "$context.integrationErrorMessage",
-	"integrationLatency": "$context.integration.latency",
+// accessLogFields are the fields of the access log, one JSON line per
+// request, including those the gateway answers itself (401, 403, 429, 5xx
+// from the authorizer or integration): who (ip, user), what (route,
+// status), how long, and why it failed. API Gateway substitutes the values
+// into the text: each is quoted, except $context.error.messageString, which
+// comes quoted and escaped (the gateway's own messages may hold quotes).
+var accessLogFields = [][2]string{
+	{"requestId", "$context.requestId"},
+	{"ip", "$context.identity.sourceIp"},
+	{"userAgent", "$context.identity.userAgent"},
+	{"requestTime", "$context.requestTimeEpoch"},
+	{"routeKey", "$context.routeKey"},
+	{"status", "$context.status"},
+	{"responseLength", "$context.responseLength"},
+	{"latencyMs", "$context.responseLatency"},
+	{"error", "$context.error.messageString"},
+	{"authorizerStatus", "$context.authorizer.status"},
+	{"authorizerError", "$context.authorizer.error"},
+	{"authorizerLatency", "$context.authorizer.latency"},
+	{"userId", "$context.authorizer.userId"}, // apigw.CtxUserID, set on allow
+	{"integrationStatus", "$context.integrationStatus"},
+	{"integrationError", "$context.integrationErrorMessage"},
+	{"integrationLatency", "$context.integration.latency"},
+}
+
+// accessLogFormat renders accessLogFields as the stage's log format.
+func accessLogFormat() string {
+	var b strings.Builder
+	b.WriteString("{")
+	for i, f := range accessLogFields {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		if strings.HasSuffix(f[1], "String") {
+			fmt.Fprintf(&b, "%q:%s", f[0], f[1])
+		} else {
+			fmt.Fprintf(&b, "%q:%q", f[0], f[1])
+		}
+	}
+	b.WriteString("}")
+	return b.String()
 }
 
 // activateThrottle bounds the one public write route: activation tokens are
@@ -58,13 +79,9 @@ var activateThrottle = struct{ rate, burst float64 }{rate: 5, burst: 10}
 // per-route throttle of the public activation route.
 func configureStage(stage awsapigatewayv2.HttpStage, logs awslogs.LogGroup, throttled map[string]awsapigatewayv2.HttpRoute) {
 	cfn := stage.Node().DefaultChild().(awsapigatewayv2.CfnStage)
-	format, err := json.Marshal(accessLogFormat)
-	if err != nil {
-		panic(err)
-	}
 	cfn.SetAccessLogSettings(&awsapigatewayv2.CfnStage_AccessLogSettingsProperty{
 		DestinationArn: logs.LogGroupArn(),
-		Format:         jsii.String(string(format)),
+		Format:         jsii.String(accessLogFormat()),
 	})
 	settings := map[string]any{}
 	for _, key := range slices.Sorted(maps.Keys(throttled)) {

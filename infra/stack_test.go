@@ -743,15 +743,21 @@ func TestAccessLogs(t *testing.T) {
 				if resources(tpl, "AWS::Logs::LogGroup")[group] == nil {
 					t.Errorf("access logs go to %v, want a log group of the stack", als["DestinationArn"])
 				}
+				// As API Gateway would render it: messageString comes quoted.
+				raw := als["Format"].(string)
+				line := strings.ReplaceAll(raw, "$context.error.messageString", `"Unauthorized \"x\""`)
 				var format map[string]string
-				if err := json.Unmarshal([]byte(als["Format"].(string)), &format); err != nil {
-					t.Fatalf("format %q is not a JSON object: %v", als["Format"], err)
+				if err := json.Unmarshal([]byte(line), &format); err != nil {
+					t.Fatalf("format %q does not render a JSON object: %v", raw, err)
 				}
 				for _, v := range []string{"$context.requestId", "$context.identity.sourceIp", "$context.routeKey", "$context.status",
 					"$context.responseLatency", "$context.authorizer.status", "$context.authorizer.error", "$context.integrationErrorMessage"} {
 					if !slices.Contains(slices.Collect(maps.Values(format)), v) {
 						t.Errorf("access log format %v has no %s", format, v)
 					}
+				}
+				if format["error"] != `Unauthorized "x"` {
+					t.Errorf("error field %q, want the gateway's message", format["error"])
 				}
 			}
 		})

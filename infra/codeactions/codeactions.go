@@ -434,3 +434,26 @@ func namedOf(t types.Type) *types.Named {
 	n, _ := types.Unalias(t).(*types.Named)
 	return n
 }
+
+// EnvVars returns the environment variables the functions read: the string
+// constants of shared/app named Env*.
+func EnvVars(root string) ([]string, error) {
+	pkgs, err := packages.Load(&packages.Config{Mode: packages.NeedName | packages.NeedTypes, Dir: root}, "./shared/app")
+	if err != nil {
+		return nil, err
+	}
+	if len(pkgs) != 1 || len(pkgs[0].Errors) > 0 || pkgs[0].Types == nil {
+		return nil, fmt.Errorf("load shared/app: %v", pkgs)
+	}
+	scope := pkgs[0].Types.Scope()
+	var out []string
+	for _, name := range scope.Names() {
+		c, ok := scope.Lookup(name).(*types.Const)
+		if !ok || !strings.HasPrefix(name, "Env") || c.Val().Kind() != constant.String {
+			continue
+		}
+		out = append(out, constant.StringVal(c.Val()))
+	}
+	sort.Strings(out)
+	return out, nil
+}
