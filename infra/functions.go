@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/gatehouse-dev/gatehouse/shared/routes"
 )
@@ -86,7 +87,10 @@ func newFunctions(stack awscdk.Stack, props *GatehouseStackProps) Functions {
 
 // configure sets every function's environment and grants it exactly what its
 // spec lists on the table, the pool and the email sender.
-func (fns Functions) configure(props *GatehouseStackProps, table *Table, auth *Auth, email *emailSender) {
+func (fns Functions) configure(props *GatehouseStackProps, table *Table, auth *Auth, email *emailSender, cursorKey awssecretsmanager.Secret) {
+	// A dynamic reference ({{resolve:secretsmanager:...}}), resolved by
+	// CloudFormation: the template never holds the key.
+	key := *cursorKey.SecretValue().UnsafeUnwrap()
 	for _, name := range routes.AllFunctions {
 		f := fns[name]
 		// Only variables the functions read (shared/app), as the tests check.
@@ -97,6 +101,7 @@ func (fns Functions) configure(props *GatehouseStackProps, table *Table, auth *A
 			"GATEHOUSE_RESOURCE_TYPES":    props.ResourceTypes,
 			"GATEHOUSE_INVITE_EMAIL_RULE": props.InviteEmailRule,
 			"GATEHOUSE_LOG_LEVEL":         props.LogLevel,
+			"GATEHOUSE_CURSOR_KEY":        key,
 		}
 		if name != routes.FnTriggers { // see newAuth: no pool reference from the triggers
 			env["GATEHOUSE_USER_POOL_ID"] = *auth.Pool.UserPoolId()

@@ -52,6 +52,9 @@ func applyNagSuppressions(s *GatehouseStack) {
 		}
 	}
 
+	suppress(s.CursorKey, "AwsSolutions-SMG4",
+		"The cursor key only seals pagination cursors (HMAC); rotating it would end every cursor handed out and needs every function redeployed with the new value, so it is rotated by hand (a new secret version and a deploy), not on a schedule.")
+
 	suppress(s.Sweep.Failures, "AwsSolutions-SQS3",
 		"This queue is itself the end of the line: the sweeper's on-failure destination and the schedule's dead-letter queue. Nothing consumes it automatically; an alarm fires on its first message (SweepFailuresDepth).")
 }

@@ -89,16 +89,17 @@ var functionSpecs = map[string]FunctionSpec{
 		Cognito:      []string{"AdminCreateUser", "AdminSetUserPassword", "AdminDisableUser", "AdminDeleteUser"},
 		SendsEmail:   true},
 	// Invites (emailed), acceptance (reads the caller's verified email) and,
-	// until the split, activation (sets the password).
+	// until the split, activation (sets the password, marks the address
+	// verified).
 	routes.FnInvites: {MemoryMB: httpMemory, TimeoutSeconds: lifecycleTimeout,
-		Table:      []string{"GetItem", "Query", "PutItem", "UpdateItem", "DeleteItem", "ConditionCheckItem"},
-		Cognito:    []string{"AdminGetUser", "AdminSetUserPassword"},
+		Table:      []string{"GetItem", "BatchGetItem", "Query", "PutItem", "UpdateItem", "DeleteItem", "ConditionCheckItem"},
+		Cognito:    []string{"AdminGetUser", "AdminSetUserPassword", "AdminUpdateUserAttributes"},
 		SendsEmail: true},
-	// Activation by token: sets the password, spends the token and
-	// activates the account in one transaction.
+	// Activation by token: sets the password, marks the address verified,
+	// spends the token and activates the account in one transaction.
 	fnActivate: {MemoryMB: httpMemory, TimeoutSeconds: lifecycleTimeout,
 		Table:   []string{"GetItem", "PutItem", "UpdateItem", "ConditionCheckItem"},
-		Cognito: []string{"AdminSetUserPassword"}},
+		Cognito: []string{"AdminSetUserPassword", "AdminUpdateUserAttributes"}},
 	// Custom roles live on the org item.
 	routes.FnRoles: {MemoryMB: httpMemory, TimeoutSeconds: httpTimeout,
 		Table: []string{"GetItem", "PutItem", "UpdateItem"}},

@@ -2,6 +2,7 @@ package main
 
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/gatehouse-dev/gatehouse/shared/routes"
@@ -67,6 +68,7 @@ type GatehouseStack struct {
 	API       *API
 	Sweep     *Sweep
 	Alarms    *Alarms
+	CursorKey awssecretsmanager.Secret
 }
 
 // NewGatehouseStack declares one Gatehouse stage: the table, the user pool and
@@ -102,7 +104,8 @@ func NewGatehouseStack(scope constructs.Construct, id string, props *GatehouseSt
 	// get the pool's id and rights afterwards (see auth.go for why the
 	// triggers function never does).
 	s.Auth = newAuth(stack, props, s.Functions[routes.FnTriggers].Fn, email)
-	s.Functions.configure(props, s.Table, s.Auth, email)
+	s.CursorKey = newCursorKey(stack, props)
+	s.Functions.configure(props, s.Table, s.Auth, email, s.CursorKey)
 	s.API = newAPI(stack, props, s.Functions)
 	s.Functions.setPublicURL(props, s.API)
 	// Hook for the console hosting (infra/console.go, S3 + CloudFront),

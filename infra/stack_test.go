@@ -284,7 +284,7 @@ func TestFunctions(t *testing.T) {
 				}
 				env := p["Environment"].(map[string]any)["Variables"].(map[string]any)
 				want := []string{"GATEHOUSE_TABLE", "GATEHOUSE_AUTHZ_CACHE_TTL", "GATEHOUSE_EMAIL_FROM", "GATEHOUSE_PUBLIC_URL",
-					"GATEHOUSE_RESOURCE_TYPES", "GATEHOUSE_INVITE_EMAIL_RULE", "GATEHOUSE_LOG_LEVEL"}
+					"GATEHOUSE_RESOURCE_TYPES", "GATEHOUSE_INVITE_EMAIL_RULE", "GATEHOUSE_LOG_LEVEL", "GATEHOUSE_CURSOR_KEY"}
 				if name != routes.FnTriggers {
 					want = append(want, "GATEHOUSE_USER_POOL_ID", "GATEHOUSE_CLIENT_ID")
 				}
@@ -299,6 +299,11 @@ func TestFunctions(t *testing.T) {
 				}
 				if len(env) != len(want) {
 					t.Errorf("environment %v, want exactly %v", slices.Sorted(maps.Keys(env)), want)
+				}
+				// The cursor key is resolved from Secrets Manager at
+				// deploy: never a value in the template.
+				if key := strings.Join(literals(env["GATEHOUSE_CURSOR_KEY"]), ""); !strings.Contains(key, "{{resolve:secretsmanager:") {
+					t.Errorf("GATEHOUSE_CURSOR_KEY = %v, want a Secrets Manager dynamic reference", env["GATEHOUSE_CURSOR_KEY"])
 				}
 				if stage == "prod" {
 					for _, k := range localOnlyEnv {

@@ -154,9 +154,14 @@ type reach struct {
 	// calls are the static call sites reached, by callee, and params the
 	// index names that are a parameter of their function, resolved from
 	// those call sites at the end.
-	calls   map[*ssa.Function][]*ssa.CallCommon
-	dynamic map[*ssa.Function]bool // used as a value, maybe called from unknown sites
-	params  []*ssa.Parameter
+	// fieldStores are the values stored in struct fields by reached code
+	// (a constant string, or "*"), by field; fields are the index names read
+	// from a struct field, resolved from those stores at the end.
+	fieldStores map[string]map[string]bool
+	fields      []fieldIndex
+	calls       map[*ssa.Function][]*ssa.CallCommon
+	dynamic     map[*ssa.Function]bool // used as a value, maybe called from unknown sites
+	params      []*ssa.Parameter
 }
 
 func analyse(prog *ssa.Program, main *ssa.Package) Uses {
@@ -164,6 +169,7 @@ func analyse(prog *ssa.Program, main *ssa.Package) Uses {
 		prog: prog, seen: map[*ssa.Function]bool{}, types: map[types.Type]bool{},
 		invokes: map[*types.Func]token.Pos{}, uses: Uses{}, queries: Uses{},
 		calls: map[*ssa.Function][]*ssa.CallCommon{}, dynamic: map[*ssa.Function]bool{},
+		fieldStores: map[string]map[string]bool{},
 	}
 	r.add(main.Func("init"), token.NoPos)
 	r.add(main.Func("main"), token.NoPos)
@@ -174,6 +180,9 @@ func analyse(prog *ssa.Program, main *ssa.Package) Uses {
 	}
 	for _, p := range r.params {
 		r.paramIndex(p)
+	}
+	for _, f := range r.fields {
+		r.fieldIndex(f)
 	}
 	if r.queried {
 		for u, pos := range r.queries {
@@ -257,6 +266,8 @@ func (r *reach) visit(f *ssa.Function) {
 				r.add(in.Fn.(*ssa.Function), in.Pos())
 			case *ssa.FieldAddr:
 				r.fieldStore(in)
+			case *ssa.Store:
+				r.anyFieldStore(in)
 			case *ssa.Alloc:
 				r.queryInput(in)
 			}
@@ -350,9 +361,15 @@ func (r *reach) queryInput(a *ssa.Alloc) {
 			if !ok || s.Addr != fa {
 				continue
 			}
-			if p := paramOf(s.Val); p != nil {
-				r.params = append(r.params, p)
-			} else {
+			switch x := awsString(s.Val); {
+			case paramOf(s.Val) != nil:
+				r.params = append(r.params, paramOf(s.Val))
+			case fieldOf(x) != "":
+				// The name travels in a struct field: the values stored
+				// there decide the index, or the table ("").
+				r.fields = append(r.fields, fieldIndex{fieldOf(x), s.Pos()})
+				onTable = false
+			default:
 				r.use(r.queries, "dynamodb:Query", Index+indexName(s.Val), s.Pos())
 			}
 			// Set on every path only if stored in the block that allocates.
@@ -411,6 +428,82 @@ func (r *reach) paramIndex(p *ssa.Parameter) {
 			r.use(r.queries, "dynamodb:Query", Index+"*", c.Pos())
 		case constant.StringVal(k.Value) != "":
 			r.use(r.queries, "dynamodb:Query", Index+constant.StringVal(k.Value), c.Pos())
+		}
+	}
+}
+
+// fieldIndex is an index name read from a struct field, at pos.
+type fieldIndex struct {
+	field string
+	pos   token.Pos
+}
+
+// fieldKey names a struct field: package path, type name, field name.
+func fieldKey(t types.Type, i int) string {
+	named := namedOf(t)
+	if named == nil || named.Obj().Pkg() == nil {
+		return ""
+	}
+	st, ok := named.Underlying().(*types.Struct)
+	if !ok || i >= st.NumFields() {
+		return ""
+	}
+	return named.Obj().Pkg().Path() + "." + named.Obj().Name() + "." + st.Field(i).Name()
+}
+
+// fieldOf returns the field that v was read from (x.f of a struct value, or
+// *(&p.f) through a pointer), or "".
+func fieldOf(v ssa.Value) string {
+	switch x := v.(type) {
+	case *ssa.Field:
+		return fieldKey(x.X.Type(), x.Field)
+	case *ssa.UnOp:
+		if fa, ok := x.X.(*ssa.FieldAddr); ok && x.Op == token.MUL {
+			return fieldKey(fa.X.Type(), fa.Field)
+		}
+	}
+	return ""
+}
+
+// anyFieldStore records a string stored into a struct field.
+func (r *reach) anyFieldStore(s *ssa.Store) {
+	fa, ok := s.Addr.(*ssa.FieldAddr)
+	if !ok {
+		return
+	}
+	if b, ok := s.Val.Type().Underlying().(*types.Basic); !ok || b.Info()&types.IsString == 0 {
+		return
+	}
+	k := fieldKey(fa.X.Type(), fa.Field)
+	if k == "" {
+		return
+	}
+	if r.fieldStores[k] == nil {
+		r.fieldStores[k] = map[string]bool{}
+	}
+	if c, ok := s.Val.(*ssa.Const); ok && c.Value != nil && c.Value.Kind() == constant.String {
+		r.fieldStores[k][constant.StringVal(c.Value)] = true
+	} else {
+		r.fieldStores[k]["*"] = true
+	}
+}
+
+// fieldIndex resolves an index name read from a struct field: each constant
+// stored in that field by reached code is an index (or, "", the table); a
+// computed one is every index. A field nothing stores into is the table
+// (its zero value).
+func (r *reach) fieldIndex(f fieldIndex) {
+	vals := r.fieldStores[f.field]
+	if len(vals) == 0 {
+		r.use(r.queries, "dynamodb:Query", Table, f.pos)
+		return
+	}
+	for v := range vals {
+		switch v {
+		case "":
+			r.use(r.queries, "dynamodb:Query", Table, f.pos)
+		default:
+			r.use(r.queries, "dynamodb:Query", Index+v, f.pos)
 		}
 	}
 }

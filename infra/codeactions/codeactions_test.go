@@ -34,6 +34,7 @@ func TestAnalyze(t *testing.T) {
 			{"dynamodb:BatchWriteItem", Table},
 			{"dynamodb:ConditionCheckItem", Table}, // a transaction's ConditionCheck entry
 			{"dynamodb:Query", Table},              // no index
+			{"dynamodb:Query", Index + "GSI2"},     // an index name stored in a struct field
 			{"ses:SendEmail", Identity},            // through an interface value
 		}, nil},
 	}

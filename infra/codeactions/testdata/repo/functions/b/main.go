@@ -22,6 +22,7 @@ func (w sweep) run(ctx context.Context) error {
 		return err
 	}
 	_ = w.s.Partition(ctx)
+	_ = w.s.Expiring(ctx)
 	_ = w.s.Purge(ctx)
 	_ = w.m.Send(ctx)
 	return w.p.Disable(ctx)

@@ -71,3 +71,21 @@ func (s *Store) Purge(ctx context.Context) error {
 	_, err := s.db.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{})
 	return err
 }
+
+// rng is a range of the table (index "") or of an index, as shared/dynamo's
+// keyRange: the index name travels in a field.
+type rng struct{ index, pk string }
+
+func expiring() rng { return rng{"GSI2", "EXP"} }
+
+func (s *Store) queryRange(ctx context.Context, r rng) error {
+	in := &dynamodb.QueryInput{KeyConditionExpression: aws.String("#pk = :pk")}
+	if r.index != "" {
+		in.IndexName = aws.String(r.index)
+	}
+	_, err := s.db.Query(ctx, in)
+	return err
+}
+
+// Expiring queries the index a range names.
+func (s *Store) Expiring(ctx context.Context) error { return s.queryRange(ctx, expiring()) }
