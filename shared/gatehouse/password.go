@@ -13,6 +13,8 @@ const (
 	MinPasswordLength = 12
 	// MaxPasswordLength is Cognito's maximum, in characters.
 	MaxPasswordLength = 256
+	// PasswordRequirement says the rule to the caller, as a field message.
+	PasswordRequirement = "12 to 256 characters with at least one letter and one digit"
 )
 
 // ValidPassword reports whether pw has MinPasswordLength to
