@@ -22,9 +22,12 @@
 //     (TransactWriteItem.Put, .Update, .Delete, .ConditionCheck,
 //     TransactGetItem.Get) count as those actions;
 //   - a Query whose input names an index (QueryInput.IndexName) needs Query
-//     on that index: on the one named when the name is a constant, on every
-//     index otherwise; a Query input built without an index, or whose index
-//     is set only on some paths, needs Query on the table.
+//     on that index. The name is followed to a constant: directly, through
+//     a parameter (the constants the reached call sites pass), or through a
+//     struct field (the constants reached code stores in it; "" is the
+//     table); a name computed otherwise means every index. A Query input
+//     built without an index, or whose index is set only on some paths (and
+//     not from a field), needs Query on the table.
 //
 // The analysis over-approximates what a function does (a reachable call
 // may never run), never under-approximates what its code can call, except
@@ -151,17 +154,17 @@ type reach struct {
 	// once a Query call is reached.
 	queries Uses
 	queried bool
-	// calls are the static call sites reached, by callee, and params the
-	// index names that are a parameter of their function, resolved from
-	// those call sites at the end.
 	// fieldStores are the values stored in struct fields by reached code
 	// (a constant string, or "*"), by field; fields are the index names read
 	// from a struct field, resolved from those stores at the end.
 	fieldStores map[string]map[string]bool
 	fields      []fieldIndex
-	calls       map[*ssa.Function][]*ssa.CallCommon
-	dynamic     map[*ssa.Function]bool // used as a value, maybe called from unknown sites
-	params      []*ssa.Parameter
+	// calls are the static call sites reached, by callee, and params the
+	// index names that are a parameter of their function, resolved from
+	// those call sites at the end.
+	calls   map[*ssa.Function][]*ssa.CallCommon
+	dynamic map[*ssa.Function]bool // used as a value, maybe called from unknown sites
+	params  []*ssa.Parameter
 }
 
 func analyse(prog *ssa.Program, main *ssa.Package) Uses {
