@@ -10,7 +10,7 @@ FUNCTIONS := $(notdir $(wildcard functions/*))
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.7.0
 GOFLAGS_LAMBDA := -tags lambda.norpc -trimpath -ldflags="-s -w"
 
-.PHONY: run test test-go test-infra deps build lint bench synth bootstrap deploy diff destroy clean
+.PHONY: run test test-go test-openapi test-infra deps generate build lint bench synth bootstrap deploy diff destroy clean
 
 ## deps: Go modules and the pinned npm tools (cognito-local), installed once.
 deps: node_modules/.installed
@@ -24,12 +24,22 @@ node_modules/.installed: package.json package-lock.json
 run: deps
 	$(GO) run ./cmd/gatehouse-local
 
-## test: unit, store, authorizer and end-to-end tests, then the CDK stack tests.
-test: test-go test-infra
+## test: unit, store, authorizer and end-to-end tests, the OpenAPI lint, then the CDK stack tests.
+test: test-go test-openapi test-infra
 
 test-go: deps
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 15m ./...
+
+## test-openapi: Redocly CLI (pinned in package.json) lints the OpenAPI document; errors fail.
+test-openapi: deps
+	REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true node_modules/.bin/redocly lint --config redocly.yaml shared/openapi/openapi.json
+
+## generate: the OpenAPI document (shared/openapi/openapi.json) and the typed Go
+## client (client/) from the types the handlers decode and encode. A test
+## (cmd/openapigen) fails when the committed files are not current.
+generate:
+	$(GO) run ./cmd/openapigen
 
 test-infra:
 	cd infra && $(GO) test -count=1 ./...
