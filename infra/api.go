@@ -96,8 +96,9 @@ func configureStage(stage awsapigatewayv2.HttpStage, logs awslogs.LogGroup, thro
 }
 
 // newAPI declares the HTTP API (payload format 2.0), its $default stage with
-// throttling, the Lambda REQUEST authorizer and one route per entry of
-// routes.Table: the route table is the only list of routes.
+// throttling, the Lambda REQUEST authorizer, one route per entry of
+// routes.Table (the route table is the only list of routes) and the
+// $default route (routes.Default).
 func newAPI(stack awscdk.Stack, props *GatehouseStackProps, fns Functions) *API {
 	// CORS allows the stage's console only: browsers elsewhere cannot read
 	// responses. Bearer tokens, not cookies, so no credentials mode.
@@ -186,6 +187,15 @@ func newAPI(stack awscdk.Stack, props *GatehouseStackProps, fns Functions) *API 
 			}
 		}
 	}
+	// Every request no route matches goes to the $default route, whose
+	// function answers 404 or 405 as problem+json; no authorizer runs, so
+	// an unknown path costs no authorizer call.
+	public[routes.Default.Key()] = awsapigatewayv2.NewHttpRoute(stack, jsii.String("DefaultRoute"), &awsapigatewayv2.HttpRouteProps{
+		HttpApi:     api,
+		RouteKey:    awsapigatewayv2.HttpRouteKey_DEFAULT(),
+		Integration: integrations[routes.Default.Function],
+		Authorizer:  awsapigatewayv2.NewHttpNoneAuthorizer(),
+	})
 	configureStage(stage, accessLogs, throttled)
 	return &API{API: api, Stage: stage, Authorizer: authorizer, URL: stage.Url(), AccessLogs: accessLogs, PublicRoutes: public}
 }

@@ -44,12 +44,6 @@ const (
 	sweepTimeout = 120
 )
 
-// fnActivate is the public activation function, once POST /v1/activate
-// moves out of invites into its own function (routes.FnActivate). Until it
-// is in routes.AllFunctions this spec is unused: the stack only declares the
-// functions of the route table.
-const fnActivate = "activate"
-
 var (
 	inverse = tabledef.InverseIndex
 	expiry  = tabledef.ExpiryIndex
@@ -88,17 +82,15 @@ var functionSpecs = map[string]FunctionSpec{
 		QueryIndexes: []string{inverse},
 		Cognito:      []string{"AdminCreateUser", "AdminSetUserPassword", "AdminDisableUser", "AdminDeleteUser"},
 		SendsEmail:   true},
-	// Invites (emailed), acceptance (reads the caller's verified email) and,
-	// until the split, activation (sets the password, marks the address
-	// verified).
+	// Invites (emailed) and acceptance (reads the caller's verified email).
 	routes.FnInvites: {MemoryMB: httpMemory, TimeoutSeconds: lifecycleTimeout,
 		Table:      []string{"GetItem", "BatchGetItem", "Query", "PutItem", "UpdateItem", "DeleteItem", "ConditionCheckItem"},
-		Cognito:    []string{"AdminGetUser", "AdminSetUserPassword", "AdminUpdateUserAttributes"},
+		Cognito:    []string{"AdminGetUser"},
 		SendsEmail: true},
 	// Activation by token: sets the password, marks the address verified,
 	// spends the token and activates the account in one transaction.
-	fnActivate: {MemoryMB: httpMemory, TimeoutSeconds: lifecycleTimeout,
-		Table:   []string{"GetItem", "PutItem", "UpdateItem", "ConditionCheckItem"},
+	routes.FnActivate: {MemoryMB: httpMemory, TimeoutSeconds: lifecycleTimeout,
+		Table:   []string{"GetItem", "PutItem", "UpdateItem"},
 		Cognito: []string{"AdminSetUserPassword", "AdminUpdateUserAttributes"}},
 	// Custom roles live on the org item.
 	routes.FnRoles: {MemoryMB: httpMemory, TimeoutSeconds: httpTimeout,
@@ -112,6 +104,8 @@ var functionSpecs = map[string]FunctionSpec{
 		Table: []string{"GetItem", "Query", "PutItem", "UpdateItem", "ConditionCheckItem"}},
 	routes.FnLimits: {MemoryMB: httpMemory, TimeoutSeconds: httpTimeout,
 		Table: []string{"GetItem", "BatchGetItem", "PutItem", "UpdateItem", "ConditionCheckItem"}},
+	// Answers unknown routes (404, 405) from the route table alone.
+	routes.FnNotFound: {MemoryMB: 128, TimeoutSeconds: 3},
 	// The audit log is written by the other functions, in their own
 	// transactions; this one only reads it.
 	routes.FnAudit: {MemoryMB: httpMemory, TimeoutSeconds: httpTimeout,

@@ -193,10 +193,11 @@ func TestRoutes(t *testing.T) {
 			key, _ := props(r)["RouteKey"].(string)
 			byKey[key] = append(byKey[key], props(r))
 		}
-		if got, want := len(cfnRoutes), len(routes.Table); got != want {
-			t.Errorf("%s: %d routes in the template, want %d (one per routes.Table entry)", stage, got, want)
+		all := append(slices.Clone(routes.Table), routes.Default)
+		if got, want := len(cfnRoutes), len(all); got != want {
+			t.Errorf("%s: %d routes in the template, want %d (one per routes.Table entry and $default)", stage, got, want)
 		}
-		for _, r := range routes.Table {
+		for _, r := range all {
 			t.Run(stage+" "+r.Key(), func(t *testing.T) {
 				found := byKey[r.Key()]
 				if len(found) != 1 {
