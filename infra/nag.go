@@ -11,7 +11,7 @@ import (
 // (AwsSolutions-APIG4), which fails the infra tests.
 var publicRouteReasons = map[string]string{
 	"GET /v1/openapi.json": "The OpenAPI document describes the public API contract; it holds no tenant data and clients fetch it before they have a token.",
-	"$default": "The catch-all route answers 404 or 405 from the route table alone (the notfound function reads no data and has no data permissions); running the authorizer first would only add cost to unknown paths.",
+	"$default":             "The catch-all route answers 404 or 405 from the route table alone (the notfound function reads no data and has no data permissions); running the authorizer first would only add cost to unknown paths.",
 	"POST /v1/activate":    "Activation is by possession of the single-use activation token (a random secret sent to the account's mailbox, stored hashed, expiring); the caller has no credentials yet. The route has its own throttle (api.go).",
 }
 
