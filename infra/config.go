@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -19,7 +20,7 @@ import (
 const (
 	ctxStage            = "stage"            // dev (default), staging, prod...
 	ctxBuildDir         = "buildDir"         // holds <function>/bootstrap; default <repo>/build
-	ctxCORSOrigins      = "corsOrigins"      // comma-separated or a list; empty: no CORS
+	ctxConsoleOrigin    = "consoleOrigin"    // the console's origin, or {stage: origin}; none: no CORS
 	ctxPublicURL        = "publicUrl"        // base of invite/activation links; default: the API URL
 	ctxEmailFrom        = "emailFrom"        // default of the EmailFrom stack parameter
 	ctxAuthzCacheTTL    = "authzCacheTtl"    // authorizer in-memory cache TTL, Go duration
@@ -28,11 +29,15 @@ const (
 	ctxLogLevel         = "logLevel"         // debug, info, warn, error
 	ctxThrottleRate     = "throttleRate"     // stage steady-state requests per second
 	ctxThrottleBurst    = "throttleBurst"    // stage burst
-	ctxAlarmEmail       = "alarmEmail"       // optional subscriber of the alarm topic
+	ctxAlarmEmail       = "alarmEmail"       // subscriber of the alarm topic
+	ctxAlarmTopicArn    = "alarmTopicArn"    // an existing SNS topic that also receives the alarms
 	ctxDenialsThreshold = "denialsThreshold" // authorizer denials per 5 minutes that alarm
 )
 
-var stagePattern = regexp.MustCompile(`^[a-z][a-z0-9-]{0,19}$`)
+var (
+	stagePattern  = regexp.MustCompile(`^[a-z][a-z0-9-]{0,19}$`)
+	snsArnPattern = regexp.MustCompile(`^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}$`)
+)
 
 // StackName is the CloudFormation stack name of a stage.
 func StackName(stage string) string { return "Gatehouse-" + stage }
@@ -41,17 +46,19 @@ func StackName(stage string) string { return "Gatehouse-" + stage }
 // applying the documented defaults, and validates it.
 func propsFromContext(app awscdk.App, root string) (*GatehouseStackProps, error) {
 	get := func(key string) any { return app.Node().TryGetContext(&key) }
+	stage := ctxString(get(ctxStage), "dev")
 	p := &GatehouseStackProps{
-		Stage:            ctxString(get(ctxStage), "dev"),
+		Stage:            stage,
 		BuildDir:         ctxString(get(ctxBuildDir), filepath.Join(root, "build")),
-		CORSOrigins:      ctxList(get(ctxCORSOrigins)),
+		ConsoleOrigin:    ctxPerStage(get(ctxConsoleOrigin), stage),
 		PublicURL:        ctxString(get(ctxPublicURL), ""),
-		EmailFrom:        ctxString(get(ctxEmailFrom), DefaultEmailFrom),
+		EmailFrom:        ctxString(get(ctxEmailFrom), ""),
 		AuthzCacheTTL:    ctxString(get(ctxAuthzCacheTTL), "0s"),
 		ResourceTypes:    ctxString(get(ctxResourceTypes), "device,dashboard"),
 		InviteEmailRule:  ctxString(get(ctxInviteEmailRule), "same_domain"),
 		LogLevel:         ctxString(get(ctxLogLevel), "info"),
-		AlarmEmail:       ctxString(get(ctxAlarmEmail), ""),
+		AlarmEmail:       ctxPerStage(get(ctxAlarmEmail), stage),
+		AlarmTopicArn:    ctxPerStage(get(ctxAlarmTopicArn), stage),
 		ThrottleRate:     50,
 		ThrottleBurst:    100,
 		DenialsThreshold: 100,
@@ -85,13 +92,30 @@ func (p *GatehouseStackProps) validate() error {
 	if _, ok := appLogLevels[p.LogLevel]; !ok {
 		errs = append(errs, fmt.Errorf("logLevel %q: want debug, info, warn or error", p.LogLevel))
 	}
-	if !strings.Contains(p.EmailFrom, "@") {
+	if p.EmailFrom != "" && !strings.Contains(p.EmailFrom, "@") {
 		errs = append(errs, fmt.Errorf("emailFrom %q: want an email address", p.EmailFrom))
 	}
-	for _, o := range p.CORSOrigins {
-		if o != "*" && !strings.HasPrefix(o, "https://") && !strings.HasPrefix(o, "http://") {
-			errs = append(errs, fmt.Errorf("corsOrigins %q: want a URL origin", o))
+	if o := p.ConsoleOrigin; o != "" {
+		u, err := url.Parse(o)
+		switch {
+		case err != nil || u.Host == "" || u.Path != "" || u.RawQuery != "" || u.User != nil:
+			errs = append(errs, fmt.Errorf("consoleOrigin %q: want an origin, scheme://host[:port]", o))
+		case u.Scheme != "https" && !(p.Ephemeral() && u.Scheme == "http"):
+			// A console served over http would hand its tokens to anyone
+			// on the path; dev stages may use http://localhost.
+			errs = append(errs, fmt.Errorf("consoleOrigin %q: want https:// (http only on dev stages)", o))
 		}
+	}
+	if !p.Ephemeral() && p.AlarmEmail == "" && p.AlarmTopicArn == "" {
+		// Alarms without a destination reach nobody.
+		errs = append(errs, fmt.Errorf("stage %q has no alarm destination: set -c %s=ops@example.org and/or -c %s=arn:aws:sns:<region>:<account>:<topic> (CDK_CONTEXT for make, or cdk.json)",
+			p.Stage, ctxAlarmEmail, ctxAlarmTopicArn))
+	}
+	if p.AlarmEmail != "" && !strings.Contains(p.AlarmEmail, "@") {
+		errs = append(errs, fmt.Errorf("alarmEmail %q: want an email address", p.AlarmEmail))
+	}
+	if p.AlarmTopicArn != "" && !snsArnPattern.MatchString(p.AlarmTopicArn) {
+		errs = append(errs, fmt.Errorf("alarmTopicArn %q: want arn:<partition>:sns:<region>:<account>:<topic>", p.AlarmTopicArn))
 	}
 	if p.ThrottleRate <= 0 || p.ThrottleBurst <= 0 {
 		errs = append(errs, errors.New("throttleRate and throttleBurst must be positive"))
@@ -176,22 +200,20 @@ func ctxNumber(v any, def float64) (float64, error) {
 	return 0, fmt.Errorf("want a number, got %v", v)
 }
 
-// ctxList accepts a JSON list (cdk.json) or a comma-separated string (-c).
-func ctxList(v any) []string {
-	var items []string
-	switch l := v.(type) {
+// ctxPerStage reads a value that may differ per stage: a string (for
+// whatever stage is synthesized, as -c passes it) or an object keyed by
+// stage name (cdk.json), whose "*" entry serves stages without their own.
+func ctxPerStage(v any, stage string) string {
+	switch x := v.(type) {
 	case string:
-		items = strings.Split(l, ",")
-	case []any:
-		for _, x := range l {
-			items = append(items, fmt.Sprint(x))
+		return strings.TrimSpace(x)
+	case map[string]any:
+		if s, ok := x[stage].(string); ok {
+			return strings.TrimSpace(s)
+		}
+		if s, ok := x["*"].(string); ok {
+			return strings.TrimSpace(s)
 		}
 	}
-	var out []string
-	for _, s := range items {
-		if s = strings.TrimSpace(s); s != "" {
-			out = append(out, s)
-		}
-	}
-	return out
+	return ""
 }

@@ -1,39 +1,32 @@
 package main
 
-import "github.com/gatehouse-dev/gatehouse/shared/routes"
+import (
+	"github.com/gatehouse-dev/gatehouse/shared/routes"
+	"github.com/gatehouse-dev/gatehouse/shared/tabledef"
+)
 
 // FunctionSpec is what one function is sized at and allowed to do.
+//
+// The grants are written out by hand, so that a new AWS call is a reviewed
+// change of this file, and TestLeastPrivilege proves them equal to what the
+// function's code calls (infra/codeactions): a call without its grant, or a
+// grant without its call, fails the infra tests.
 type FunctionSpec struct {
 	MemoryMB       float64
 	TimeoutSeconds float64
-	// TableActions are DynamoDB actions on the table (Query also on its
-	// indexes). IAM has no TransactWriteItems/TransactGetItems action: a
-	// transaction is authorized item by item, as PutItem, UpdateItem,
-	// DeleteItem or ConditionCheckItem (writes) and GetItem (reads).
-	TableActions []string
-	// CognitoActions are cognito-idp actions on the user pool.
-	CognitoActions []string
+	// Table lists DynamoDB actions on the table. IAM has no action for
+	// TransactWriteItems or TransactGetItems: a transaction is authorized
+	// entry by entry, as PutItem, UpdateItem, DeleteItem, ConditionCheckItem
+	// (writes) and GetItem (reads).
+	Table []string
+	// QueryIndexes lists the indexes the function queries (dynamodb:Query
+	// on the index ARN).
+	QueryIndexes []string
+	// Cognito lists cognito-idp actions on the user pool.
+	Cognito []string
 	// SendsEmail grants ses:SendEmail as the EmailFrom identity.
 	SendsEmail bool
 }
-
-var (
-	tableRead = []string{"GetItem", "BatchGetItem", "Query"}
-	// tableTransactUpdate: reads, updates and transactions whose items are
-	// updates, new audit events (PutItem) and guards (ConditionCheckItem).
-	tableTransactUpdate = append(tableRead[:len(tableRead):len(tableRead)], "UpdateItem", "PutItem", "ConditionCheckItem")
-	// tableCRUD: every item action a service uses; never Scan (no scans on
-	// request paths, docs/performance.md), never table management.
-	tableCRUD = append(tableTransactUpdate[:len(tableTransactUpdate):len(tableTransactUpdate)], "DeleteItem")
-
-	// cognitoUsers: the user lifecycle (create directly, activate, disable,
-	// expire, delete, find by email).
-	cognitoUsers = []string{
-		"AdminCreateUser", "AdminSetUserPassword", "AdminGetUser",
-		"AdminDisableUser", "AdminEnableUser", "AdminDeleteUser",
-		"AdminUpdateUserAttributes", "AdminUserGlobalSignOut", "ListUsers",
-	}
-)
 
 // Memory and timeout. Go binaries need little memory, but Lambda allots CPU
 // in proportion to memory, and CPU is what cold starts, JWT signature checks
@@ -47,50 +40,80 @@ const (
 	// Functions that also call Cognito and SES (and compensate on partial
 	// failure) get more headroom.
 	lifecycleTimeout = 20
+	// sweepTimeout is under the schedule's interval (schedule.go).
+	sweepTimeout = 120
 )
 
-// functionSpecs is the per-function least-privilege map. The services'
-// store methods are the source: a function gets an action only if one of its
-// access patterns issues it.
+var (
+	inverse = tabledef.InverseIndex
+	expiry  = tabledef.ExpiryIndex
+)
+
+// functionSpecs is the per-function least-privilege map, one line per
+// action the function's code performs (TestLeastPrivilege lists where).
 var functionSpecs = map[string]FunctionSpec{
 	// Reads the caller's account, membership, roles, groups and token.
-	routes.FnAuthorizer: {MemoryMB: 512, TimeoutSeconds: 5, TableActions: tableRead},
-	// PostConfirmation creates the profile and the personal org in one
-	// transaction; PreSignUp reads the policy. No Cognito calls (see auth.go).
-	routes.FnTriggers: {MemoryMB: httpMemory, TimeoutSeconds: 5, TableActions: tableTransactUpdate},
+	routes.FnAuthorizer: {MemoryMB: 512, TimeoutSeconds: 5,
+		Table: []string{"GetItem", "BatchGetItem"}},
+	// PreSignUp reads the policy and looks the email up; PostConfirmation
+	// creates the profile and the personal org in one transaction. No
+	// Cognito calls (see auth.go).
+	routes.FnTriggers: {MemoryMB: httpMemory, TimeoutSeconds: 5,
+		Table: []string{"GetItem", "PutItem"}, QueryIndexes: []string{inverse}},
 	// Expires accounts, memberships, invites and tokens, with audit events,
-	// and cuts expired accounts off in Cognito. Its timeout is under the
-	// 5-minute schedule so runs never overlap; it resumes where it stopped.
-	routes.FnSweeper: {
-		MemoryMB: httpMemory, TimeoutSeconds: 120, TableActions: tableTransactUpdate,
-		CognitoActions: []string{"AdminDisableUser", "AdminUserGlobalSignOut"},
-	},
+	// and cuts expired accounts off in Cognito (or lets them back in when an
+	// expiry was lifted).
+	routes.FnSweeper: {MemoryMB: httpMemory, TimeoutSeconds: sweepTimeout,
+		Table:        []string{"GetItem", "PutItem", "UpdateItem", "DeleteItem", "ConditionCheckItem"},
+		QueryIndexes: []string{expiry},
+		Cognito:      []string{"AdminDisableUser", "AdminEnableUser", "AdminUserGlobalSignOut"}},
 	// Profile reads and PATCH /v1/me (update + audit event).
-	routes.FnMe: {MemoryMB: httpMemory, TimeoutSeconds: httpTimeout, TableActions: tableTransactUpdate},
+	routes.FnMe: {MemoryMB: httpMemory, TimeoutSeconds: httpTimeout,
+		Table: []string{"GetItem", "BatchGetItem", "PutItem", "UpdateItem"}, QueryIndexes: []string{inverse}},
 	// Deleting an org purges its partition with BatchWriteItem (deletes),
 	// after the transaction that removes the org itself.
-	routes.FnOrgs: {
-		MemoryMB: httpMemory, TimeoutSeconds: lifecycleTimeout,
-		TableActions: append(tableCRUD[:len(tableCRUD):len(tableCRUD)], "BatchWriteItem"),
-	},
-	routes.FnMembers: {
-		MemoryMB: httpMemory, TimeoutSeconds: lifecycleTimeout, TableActions: tableCRUD,
-		CognitoActions: cognitoUsers, SendsEmail: true, // activation links
-	},
-	routes.FnInvites: {
-		MemoryMB: httpMemory, TimeoutSeconds: lifecycleTimeout, TableActions: tableCRUD,
-		CognitoActions: cognitoUsers, SendsEmail: true, // invite emails
-	},
-	routes.FnAdmin: {
-		MemoryMB: httpMemory, TimeoutSeconds: lifecycleTimeout, TableActions: tableCRUD,
-		CognitoActions: cognitoUsers,
-	},
-	routes.FnRoles:     {MemoryMB: httpMemory, TimeoutSeconds: httpTimeout, TableActions: tableCRUD},
-	routes.FnGroups:    {MemoryMB: httpMemory, TimeoutSeconds: httpTimeout, TableActions: tableCRUD},
-	routes.FnResources: {MemoryMB: httpMemory, TimeoutSeconds: httpTimeout, TableActions: tableCRUD},
-	routes.FnTokens:    {MemoryMB: httpMemory, TimeoutSeconds: httpTimeout, TableActions: tableCRUD},
-	routes.FnLimits:    {MemoryMB: httpMemory, TimeoutSeconds: httpTimeout, TableActions: tableCRUD},
+	routes.FnOrgs: {MemoryMB: httpMemory, TimeoutSeconds: lifecycleTimeout,
+		Table:        []string{"GetItem", "Query", "PutItem", "UpdateItem", "DeleteItem", "ConditionCheckItem", "BatchWriteItem"},
+		QueryIndexes: []string{inverse}},
+	// Creates users directly (with a password or an emailed activation
+	// link), and undoes a half-made account.
+	routes.FnMembers: {MemoryMB: httpMemory, TimeoutSeconds: lifecycleTimeout,
+		Table:        []string{"GetItem", "BatchGetItem", "Query", "PutItem", "UpdateItem", "DeleteItem", "ConditionCheckItem"},
+		QueryIndexes: []string{inverse},
+		Cognito:      []string{"AdminCreateUser", "AdminSetUserPassword", "AdminDisableUser", "AdminDeleteUser"},
+		SendsEmail:   true},
+	// Invites (emailed) and acceptance (reads the caller's verified email).
+	routes.FnInvites: {MemoryMB: httpMemory, TimeoutSeconds: lifecycleTimeout,
+		Table:      []string{"GetItem", "BatchGetItem", "Query", "PutItem", "UpdateItem", "DeleteItem", "ConditionCheckItem"},
+		Cognito:    []string{"AdminGetUser"},
+		SendsEmail: true},
+	// Activation by token: sets the password, marks the address verified,
+	// spends the token and activates the account in one transaction.
+	routes.FnActivate: {MemoryMB: httpMemory, TimeoutSeconds: lifecycleTimeout,
+		Table:   []string{"GetItem", "PutItem", "UpdateItem"},
+		Cognito: []string{"AdminSetUserPassword", "AdminUpdateUserAttributes"}},
+	// Custom roles live on the org item.
+	routes.FnRoles: {MemoryMB: httpMemory, TimeoutSeconds: httpTimeout,
+		Table: []string{"GetItem", "PutItem", "UpdateItem"}},
+	routes.FnGroups: {MemoryMB: httpMemory, TimeoutSeconds: httpTimeout,
+		Table: []string{"GetItem", "BatchGetItem", "Query", "PutItem", "UpdateItem", "DeleteItem", "ConditionCheckItem"}},
+	routes.FnResources: {MemoryMB: httpMemory, TimeoutSeconds: httpTimeout,
+		Table:        []string{"GetItem", "BatchGetItem", "Query", "PutItem", "UpdateItem", "DeleteItem", "ConditionCheckItem"},
+		QueryIndexes: []string{inverse}},
+	routes.FnTokens: {MemoryMB: httpMemory, TimeoutSeconds: httpTimeout,
+		Table: []string{"GetItem", "Query", "PutItem", "UpdateItem", "ConditionCheckItem"}},
+	routes.FnLimits: {MemoryMB: httpMemory, TimeoutSeconds: httpTimeout,
+		Table: []string{"GetItem", "BatchGetItem", "PutItem", "UpdateItem", "ConditionCheckItem"}},
+	// Answers unknown routes (404, 405) from the route table alone.
+	routes.FnNotFound: {MemoryMB: 128, TimeoutSeconds: 3},
 	// The audit log is written by the other functions, in their own
 	// transactions; this one only reads it.
-	routes.FnAudit: {MemoryMB: httpMemory, TimeoutSeconds: httpTimeout, TableActions: tableRead},
+	routes.FnAudit: {MemoryMB: httpMemory, TimeoutSeconds: httpTimeout,
+		Table: []string{"Query"}},
+	// Finds, disables, expires and deletes accounts, in the table and in
+	// Cognito.
+	routes.FnAdmin: {MemoryMB: httpMemory, TimeoutSeconds: lifecycleTimeout,
+		Table:        []string{"GetItem", "BatchGetItem", "Query", "PutItem", "UpdateItem", "DeleteItem", "ConditionCheckItem"},
+		QueryIndexes: []string{inverse},
+		Cognito:      []string{"AdminDisableUser", "AdminEnableUser", "AdminDeleteUser", "AdminUserGlobalSignOut"}},
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/gatehouse-dev/gatehouse/shared/routes"
@@ -19,14 +20,16 @@ type GatehouseStackProps struct {
 	// BuildDir holds <function>/bootstrap for every function, as `make build`
 	// writes them (linux/arm64). Absolute.
 	BuildDir string
-	// CORSOrigins are the browser origins allowed to call the API; none
-	// disables CORS.
-	CORSOrigins []string
+	// ConsoleOrigin is the origin of the web console (scheme://host[:port]),
+	// the one browser origin CORS allows; empty disables CORS.
+	ConsoleOrigin string
 	// PublicURL is the base URL of invite and activation links; empty means
 	// the API's own URL.
 	PublicURL string
 	// EmailFrom is the default of the EmailFrom parameter: the SES-verified
-	// sender of invite emails.
+	// sender of Gatehouse's and (outside dev stages) Cognito's emails.
+	// Empty: DefaultEmailFrom on ephemeral stages, no default elsewhere, so
+	// that a deploy must name a real sender.
 	EmailFrom string
 	// AuthzCacheTTL is the authorizer's in-memory decision cache TTL (a Go
 	// duration, "0s" disables it).
@@ -42,14 +45,17 @@ type GatehouseStackProps struct {
 	ThrottleRate, ThrottleBurst float64
 	// AlarmEmail, when set, subscribes to the alarm topic.
 	AlarmEmail string
+	// AlarmTopicArn, when set, is an existing SNS topic (on-call paging,
+	// chat) that receives every alarm too. A stage that is not ephemeral
+	// needs this or AlarmEmail.
+	AlarmTopicArn string
 	// DenialsThreshold is the number of authorizer denials in 5 minutes that
 	// raises the denial-spike alarm.
 	DenialsThreshold float64
 }
 
-// DefaultEmailFrom is the EmailFrom parameter's default when the context sets
-// none; it cannot send (example.com is not verified) and is meant to be
-// overridden at deploy time.
+// DefaultEmailFrom is the EmailFrom parameter's default on ephemeral stages
+// when the context sets none; it cannot send (example.com is not verified).
 const DefaultEmailFrom = "no-reply@example.com"
 
 // GatehouseStack is the synthesized stage with handles on its main parts, for
@@ -60,12 +66,21 @@ type GatehouseStack struct {
 	Auth      *Auth
 	Functions Functions
 	API       *API
+	Sweep     *Sweep
+	Alarms    *Alarms
+	CursorKey awssecretsmanager.Secret
 }
 
 // NewGatehouseStack declares one Gatehouse stage: the table, the user pool and
 // its client, one Lambda per function, the HTTP API with its authorizer, the
 // sweep schedule, the alarms and the outputs.
+//
+// It panics on a configuration validate refuses (main validates first and
+// reports the error): a stage must never synthesize half-configured.
 func NewGatehouseStack(scope constructs.Construct, id string, props *GatehouseStackProps) *GatehouseStack {
+	if err := props.validate(); err != nil {
+		panic(err)
+	}
 	sprops := props.StackProps
 	if sprops.Description == nil {
 		sprops.Description = jsii.String("Gatehouse multi-tenant user and access management (" + props.Stage + ")")
@@ -88,12 +103,16 @@ func NewGatehouseStack(scope constructs.Construct, id string, props *GatehouseSt
 	// The pool wires the triggers function; the functions that call Cognito
 	// get the pool's id and rights afterwards (see auth.go for why the
 	// triggers function never does).
-	s.Auth = newAuth(stack, props, s.Functions[routes.FnTriggers].Fn)
-	s.Functions.configure(props, s.Table, s.Auth, email)
+	s.Auth = newAuth(stack, props, s.Functions[routes.FnTriggers].Fn, email)
+	s.CursorKey = newCursorKey(stack, props)
+	s.Functions.configure(props, s.Table, s.Auth, email, s.CursorKey)
 	s.API = newAPI(stack, props, s.Functions)
 	s.Functions.setPublicURL(props, s.API)
-	newSweepSchedule(stack, s.Functions)
-	newAlarms(stack, props, s.Functions)
+	// Hook for the console hosting (infra/console.go, S3 + CloudFront),
+	// whose origin is props.ConsoleOrigin.
+	s.Sweep = newSweepSchedule(stack, s.Functions)
+	s.Alarms = newAlarms(stack, props, s.Functions, s.Sweep)
+	applyNagSuppressions(s)
 
 	out := func(id, value, desc string) {
 		awscdk.NewCfnOutput(stack, &id, &awscdk.CfnOutputProps{Value: &value, Description: &desc})

@@ -42,25 +42,20 @@ func newTable(stack awscdk.Stack, props *GatehouseStackProps) *Table {
 	return &Table{Table: t}
 }
 
-// grant gives a principal exactly these item actions on the table and, when
-// Query is among them, Query on each index by name. Table.Grant would add
-// the index wildcard (index/*); naming the indexes keeps every resource
-// exact.
-func (t *Table) grant(role awsiam.IGrantable, actions []string) {
-	if len(actions) == 0 {
-		return
+// grant gives a principal exactly these item actions on the table, and
+// Query on exactly these indexes by name. Table.Grant would add the index
+// wildcard (index/*); naming the indexes keeps every resource exact.
+func (t *Table) grant(role awsiam.IGrantable, actions, queryIndexes []string) {
+	if len(actions) > 0 {
+		role.GrantPrincipal().AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Actions:   jsii.Strings(prefixed("dynamodb:", actions)...),
+			Resources: jsii.Strings(*t.Table.TableArn()),
+		}))
 	}
-	role.GrantPrincipal().AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Actions:   jsii.Strings(prefixed("dynamodb:", actions)...),
-		Resources: jsii.Strings(*t.Table.TableArn()),
-	}))
-	for _, a := range actions {
-		if a != "Query" {
-			continue
-		}
+	if len(queryIndexes) > 0 {
 		var arns []string
-		for _, ix := range tabledef.Indexes {
-			arns = append(arns, *t.Table.TableArn()+"/index/"+ix.Name)
+		for _, ix := range queryIndexes {
+			arns = append(arns, *t.Table.TableArn()+"/index/"+ix)
 		}
 		role.GrantPrincipal().AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 			Actions:   jsii.Strings("dynamodb:Query"),

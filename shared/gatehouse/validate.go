@@ -60,21 +60,3 @@ func EmailDomain(e string) string {
 	}
 	return ""
 }
-
-// ValidPassword checks the pool's password policy: 8 to 256 characters with
-// at least one letter and one digit.
-func ValidPassword(pw string) bool {
-	if len(pw) < 8 || len(pw) > 256 {
-		return false
-	}
-	var letter, digit bool
-	for _, r := range pw {
-		switch {
-		case unicode.IsLetter(r):
-			letter = true
-		case unicode.IsDigit(r):
-			digit = true
-		}
-	}
-	return letter && digit
-}
