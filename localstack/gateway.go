@@ -53,6 +53,7 @@ type gateway struct {
 	log       *slog.Logger
 	timeout   time.Duration
 	ran       *requestLog
+	web       *webConsole // nil: no console
 }
 
 func newGateway(region string, funcs func() *Functions, outboxDir string, console *consoleLog, log *slog.Logger) *gateway {
@@ -87,6 +88,8 @@ func (g *gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	sw := &statusWriter{ResponseWriter: w}
 	if r.URL.Path == "/local/outbox" {
 		g.serveOutbox(sw, r)
+	} else if g.web != nil && g.web.handles(r) {
+		g.web.ServeHTTP(sw, r)
 	} else {
 		g.serveAPI(sw, r)
 	}

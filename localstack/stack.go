@@ -6,8 +6,9 @@
 // expiration sweep on a ticker.
 //
 // cmd/gatehouse-local (make run) and the end-to-end tests (e2e/) use it.
-// Every Start is fresh: minidyn is in memory and cognito-local's data is
-// wiped, so a new pool, client, table and platform admin are made each time.
+// Every Start is fresh unless Options.Persist is set (make run): minidyn is
+// in memory and cognito-local's data is wiped, so a new pool, client, table
+// and platform admin are made each time.
 package localstack
 
 import (
@@ -100,6 +101,15 @@ type Options struct {
 	FunctionLog io.Writer
 	// StartTimeout bounds start-up (default 60 s).
 	StartTimeout time.Duration
+
+	// Persist keeps the data between runs in DataDir (make run): the table
+	// (dumped to table.json, see persist.go), cognito-local's pool with the
+	// same pool and client ids, the outbox and the admin's password. Tests
+	// leave it off and start fresh.
+	Persist bool
+	// ConsoleDir is the built web console (web/dist), served at
+	// {apiUrl}/console; empty serves none.
+	ConsoleDir string
 }
 
 // OptionsFromEnv reads the options that make run takes from the
@@ -180,6 +190,8 @@ type Stack struct {
 	cognito  *cognitoLocal // nil with an external Cognito
 	cip      *cip.Client
 	servers  []*http.Server
+	persist  *persister // nil unless Options.Persist with minidyn
+	restored int        // items restored from the last run
 	logFile  *os.File
 	lock     *os.File
 	stopTick context.CancelFunc
@@ -190,6 +202,13 @@ type Stack struct {
 // Start brings the whole stack up and bootstraps it. On error, whatever was
 // started is stopped again.
 func Start(ctx context.Context, o Options) (*Stack, error) {
+	if o.Persist && o.AdminPassword == "" {
+		// The same admin password as last time, so a person who noted it
+		// still signs in.
+		if prev, ok := previousInfo(firstNonEmpty(o.DataDir, DefaultDataDir)); ok {
+			o.AdminPassword = prev.AdminPassword
+		}
+	}
 	o = withDefaults(o)
 	ctx, cancel := context.WithTimeout(ctx, o.StartTimeout)
 	defer cancel()
@@ -246,9 +265,12 @@ func (s *Stack) start(ctx context.Context) error {
 	s.OutboxDir = o.OutboxDir
 	if s.OutboxDir == "" {
 		// Our own outbox starts empty: old emails would name users that
-		// no longer exist. A directory the user chose is left alone.
+		// no longer exist. A directory the user chose is left alone, and
+		// so is ours when the data is kept.
 		s.OutboxDir = filepath.Join(dataDir, "outbox")
-		_ = os.RemoveAll(s.OutboxDir)
+		if !o.Persist {
+			_ = os.RemoveAll(s.OutboxDir)
+		}
 	}
 	if err := os.MkdirAll(s.OutboxDir, 0o755); err != nil {
 		return fmt.Errorf("outbox dir: %w", err)
@@ -275,7 +297,12 @@ func (s *Stack) start(ctx context.Context) error {
 	ddbEndpoint := o.DynamoDBEndpoint
 	if ddbEndpoint == "" {
 		s.MiniDyn = server.NewServer()
-		url, err := s.serve("127.0.0.1:0", s.countDynamoDB(s.MiniDyn))
+		var h http.Handler = s.MiniDyn
+		if o.Persist {
+			s.persist = newPersister(s.MiniDyn, o.Table, dataDir)
+			h = s.persist.watch(h)
+		}
+		url, err := s.serve("127.0.0.1:0", s.countDynamoDB(h))
 		if err != nil {
 			return fmt.Errorf("minidyn: %w", err)
 		}
@@ -294,6 +321,9 @@ func (s *Stack) start(ctx context.Context) error {
 	}
 	apiURL := "http://" + apiLn.Addr().String()
 	s.gw = newGateway(o.Region, s.funcs.Load, s.OutboxDir, s.console, log)
+	if o.ConsoleDir != "" {
+		s.gw.web = newWebConsole(o.ConsoleDir, func() Info { return s.Info })
+	}
 	s.serveOn(apiLn, s.gw)
 
 	// 3. Cognito.
@@ -305,6 +335,9 @@ func (s *Stack) start(ctx context.Context) error {
 		cognitoEndpoint = s.cognito.url()
 	}
 	s.cip = newCognitoClient(o.Region, cognitoEndpoint)
+	if poolID == "" && o.Persist && s.cognito != nil {
+		poolID, clientID = s.previousPool(ctx)
+	}
 	if poolID == "" {
 		if poolID, clientID, err = createPool(ctx, s.cip); err != nil {
 			return err
@@ -333,6 +366,13 @@ func (s *Stack) start(ctx context.Context) error {
 	if err := s.Deps.Store().EnsureTable(ctx); err != nil {
 		return err
 	}
+	if s.persist != nil {
+		n, err := s.persist.restore()
+		if err != nil {
+			return err
+		}
+		s.restored = n
+	}
 	adminID, err := s.bootstrapAdmin(ctx)
 	if err != nil {
 		return err
@@ -344,9 +384,12 @@ func (s *Stack) start(ctx context.Context) error {
 	}
 	s.funcs.Store(&funcs)
 
-	// 5. The sweep.
+	// 5. The sweep, and saving the table.
 	if o.SweepInterval > 0 {
 		s.startSweeper(o.SweepInterval)
+	}
+	if s.persist != nil {
+		s.persist.start(func(err error) { s.console.Printf("%v", err) })
 	}
 
 	s.Info = Info{
@@ -383,8 +426,10 @@ func (s *Stack) startCognitoLocal(ctx context.Context, lambdaURL string) error {
 		}
 	}
 	dir := filepath.Join(s.DataDir, "cognito")
-	if err := os.RemoveAll(dir); err != nil {
-		return fmt.Errorf("reset cognito-local data: %w", err)
+	if !s.opts.Persist {
+		if err := os.RemoveAll(dir); err != nil {
+			return fmt.Errorf("reset cognito-local data: %w", err)
+		}
 	}
 	s.CognitoLogPath = filepath.Join(s.DataDir, "cognito-local.log")
 	_ = os.Remove(s.CognitoLogPath)
@@ -703,7 +748,17 @@ func (s *Stack) Close() {
 				_ = s.servers[i].Close()
 			}
 		}
+		if s.persist != nil {
+			if err := s.persist.close(); err != nil {
+				s.console.Printf("%v", err)
+			}
+		}
 		if s.cognito != nil {
+			if s.opts.Persist && s.Info.UserPoolID != "" && s.cognito.running() {
+				if err := s.settleCognitoData(); err != nil {
+					s.console.Printf("%v", err)
+				}
+			}
 			s.cognito.stop()
 		}
 		if s.logFile != nil {
