@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { api, type Json } from './api/client';
 import { currentSession, endedBecause, onSessionChange, resume, signOut } from './auth';
 import { AppCtx, effectivePermissions, type Ctx } from './state';
@@ -94,10 +94,14 @@ function Shell({ hash }: { hash: string }) {
     setCatalogue(c);
     return { m, c };
   };
-  const reload = async () => {
+  // The org to show after a reload: the one chosen last (a ref, so that
+  // callbacks made before the choice still see it).
+  const want = useRef(orgId);
+  const reload = async (id?: string) => {
+    if (id) want.current = id;
     try {
       const { m, c } = await loadMe();
-      await selectOrg(orgId, m, c);
+      await selectOrg(want.current, m, c);
     } catch (e) {
       setError(e);
     }
@@ -105,6 +109,7 @@ function Shell({ hash }: { hash: string }) {
   const selectOrg = async (id: string, m: Json, c: Json) => {
     const ms: Json[] = m.memberships || [];
     if (!ms.some((x) => x.orgId === id)) id = ms.find((x) => x.status === 'active')?.orgId || ms[0]?.orgId || '';
+    want.current = id;
     setOrgId(id);
     if (id) localStorage.setItem(ORG_KEY, id);
     setPerms(null);
@@ -139,10 +144,8 @@ function Shell({ hash }: { hash: string }) {
             permsFrom: perms.from,
             roles: perms.roles,
             can: (p: string) => perms.perms.has(p),
-            setOrg: (id: string) => {
-              selectOrg(id, me, catalogue);
-            },
-            reload,
+            setOrg: (id: string) => reload(id),
+            reload: () => reload(),
           }
         : null,
     [me, catalogue, orgId, org, perms],

@@ -15,7 +15,8 @@ export interface Ctx {
   permsFrom: 'org-me' | 'roles';
   roles: string[];
   can: (p: string) => boolean;
-  setOrg: (id: string) => void;
+  /** Makes an org active, reading the account again (new memberships). */
+  setOrg: (id: string) => Promise<void>;
   reload: () => Promise<void>;
 }
 

@@ -30,10 +30,9 @@ export function Accept() {
               act.run(async () => {
                 const m = await api('POST', '/v1/invites/accept', { body: { token: link.token } });
                 clearPendingLink();
-                await app.reload();
                 setDone(m?.orgName || m?.orgId || 'the organization');
-                if (m?.orgId) app.setOrg(m.orgId);
                 location.hash = '#/members';
+                await app.setOrg(m?.orgId || app.orgId);
               })
             }
           >

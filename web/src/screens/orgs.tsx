@@ -37,8 +37,7 @@ export function OrgSwitcher() {
               const o = await api('POST', '/v1/orgs', { body: { name: name.trim() } });
               setCreating(false);
               setName('');
-              await app.reload();
-              app.setOrg(o.id);
+              await app.setOrg(o.id);
             });
           }}
         >
@@ -59,11 +58,15 @@ export function OrgSwitcher() {
 /** The active org: usage, quotas, settings, delete. */
 export function OrgOverview() {
   const app = useApp();
-  const org = app.org;
+  if (!app.org) return <p class="empty">This organization cannot be read with your roles.</p>;
+  return <OrgDetails key={app.org.id + app.org.updatedAt} org={app.org} />;
+}
+
+function OrgDetails({ org }: { org: Json }) {
+  const app = useApp();
   const [name, setName] = useState(org?.name || '');
   const [access, setAccess] = useState(org?.settings?.defaultResourceAccess || 'granted');
   const act = useAction();
-  if (!org) return <p class="empty">This organization cannot be read with your roles.</p>;
   return (
     <section>
       <dl class="facts">
