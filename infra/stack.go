@@ -92,6 +92,7 @@ func NewGatehouseStack(scope constructs.Construct, id string, props *GatehouseSt
 	s.Functions.configure(props, s.Table, s.Auth, email)
 	s.API = newAPI(stack, props, s.Functions)
 	s.Functions.setPublicURL(props, s.API)
+	newConsole(stack, props, s) // web console (console.go)
 	newSweepSchedule(stack, s.Functions)
 	newAlarms(stack, props, s.Functions)
 
