@@ -33,16 +33,33 @@ const consoleLinkRewrite = `function handler(event) {
   return r;
 }`
 
+// consoleDir finds the built console: web/dist beside the build directory
+// (make synth, make deploy), or beside the infra module (its tests, which
+// use a temporary build directory).
+func consoleDir(props *GatehouseStackProps) string {
+	for _, dir := range []string{
+		filepath.Join(filepath.Dir(props.BuildDir), "web", "dist"),
+		filepath.Join("..", "web", "dist"),
+	} {
+		if _, err := os.Stat(filepath.Join(dir, "index.html")); err == nil {
+			abs, err := filepath.Abs(dir)
+			if err == nil {
+				return abs
+			}
+		}
+	}
+	return ""
+}
+
 // newConsole deploys web/dist (built by make console) with its runtime
 // configuration (config.json: API URL, pool and client ids, SRP sign-in).
-// It returns nil, with a warning, when web/dist is not built, so the stack
+// It returns nil, with a note, when web/dist is not built, so the stack
 // still synthesizes without Node.js. Unless a public URL is configured,
 // invite and activation links point at the console.
 func newConsole(stack awscdk.Stack, props *GatehouseStackProps, s *GatehouseStack) *Console {
-	dist := filepath.Join(filepath.Dir(props.BuildDir), "web", "dist")
-	if _, err := os.Stat(filepath.Join(dist, "index.html")); err != nil {
-		awscdk.Annotations_Of(stack).AddWarningV2(jsii.String("gatehouse:console"),
-			jsii.String("web/dist is not built (make console): the web console is not deployed"))
+	dist := consoleDir(props)
+	if dist == "" {
+		awscdk.Annotations_Of(stack).AddInfo(jsii.String("web/dist is not built (make console): the web console is not deployed"))
 		return nil
 	}
 	removal := awscdk.RemovalPolicy_RETAIN
