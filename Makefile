@@ -68,13 +68,15 @@ build:
 bench: deps build
 	cd bench && $(GO) run ./cmd/benchreport -root .. -count 6 -write ../docs/performance.md
 
-## lint: gofmt, go vet and staticcheck.
+## lint: gofmt on every tracked Go file; go vet and staticcheck on every
+## module (root, infra, bench); fails when go mod tidy would change a module.
+MODULES := . infra bench
 lint:
-	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }
-	$(GO) vet ./...
-	$(GO) run $(STATICCHECK) ./...
-	cd infra && $(GO) vet ./... && test -z "$$(gofmt -l *.go)"
-	cd bench && $(GO) vet ./... && test -z "$$(gofmt -l .)"
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt would change:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
+	@for m in $(MODULES); do \
+		echo "lint $$m: go vet, staticcheck, go mod tidy -diff"; \
+		(cd $$m && $(GO) vet ./... && $(GO) run $(STATICCHECK) ./... && $(GO) mod tidy -diff) || exit 1; \
+	done
 
 ## synth / deploy / destroy: the CDK app in infra/ (deploy needs AWS credentials).
 CDK_CONTEXT ?=

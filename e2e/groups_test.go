@@ -29,7 +29,7 @@ func TestGroups(t *testing.T) {
 	}
 	// A developer may not manage groups at all (the gate refuses it).
 	r := dev.DoRaw(t, "PUT", base+"/"+g.ID+"/roles", []byte(`{"roles":["developer"]}`), nil)
-	requireGatewayMessage(t, r, http.StatusForbidden, "Forbidden")
+	requireRefusal(t, r, http.StatusForbidden, gatehouse.CodeForbidden, gatehouse.ReasonMissingPerm)
 	// Owner never through a group.
 	st, raw := owner.Do(t, "PUT", base+"/"+g.ID+"/roles", map[string]any{"roles": []string{"owner"}})
 	requireProblem(t, st, raw, http.StatusBadRequest, gatehouse.CodeValidation)
@@ -67,7 +67,7 @@ func TestGroups(t *testing.T) {
 
 	// The built-in all group: roles bound to it reach every member.
 	r = viewer.DoRaw(t, "GET", "/v1/orgs/"+org+"/members", nil, nil)
-	requireGatewayMessage(t, r, http.StatusForbidden, "Forbidden")
+	requireRefusal(t, r, http.StatusForbidden, gatehouse.CodeForbidden, gatehouse.ReasonMissingPerm)
 	if st, raw := owner.Do(t, "PUT", base+"/all/roles", map[string]any{"roles": []string{"developer"}}); st != http.StatusOK {
 		t.Fatalf("bind to all: %d %s", st, raw)
 	}

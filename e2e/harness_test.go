@@ -367,6 +367,21 @@ func requireGatewayMessage(t testing.TB, r *Response, wantStatus int, wantMessag
 	}
 }
 
+// requireRefusal checks a refusal of the authorizer as the function's guard
+// answers it (docs/security.md, refusals): problem+json with the code and,
+// when wantReason is not empty, the reason; and no handler ran.
+func requireRefusal(t testing.TB, r *Response, wantStatus int, wantCode gatehouse.Code, wantReason string) {
+	t.Helper()
+	p := requireProblemResponse(t, r, wantStatus, wantCode)
+	if wantReason != "" && p.Reason != wantReason {
+		t.Errorf("reason %q, want %q (%s)", p.Reason, wantReason, r.Body)
+	}
+	if wantStatus == http.StatusForbidden && p.Reason == "" {
+		t.Errorf("a 403 without a reason: %s", r.Body)
+	}
+	requireHandlerNotRun(t, r)
+}
+
 // requireHandlerNotRun checks that the request never reached a function
 // handler (refused by the gateway or the authorizer).
 func requireHandlerNotRun(t testing.TB, r *Response) {

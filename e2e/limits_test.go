@@ -52,19 +52,19 @@ func TestOrgQuotas(t *testing.T) {
 	}
 	// The child is full (its owner): a new member is refused, naming the limit.
 	st, raw = owner.Do(t, "POST", "/v1/orgs/"+child+"/members", map[string]any{
-		"email": uniqueEmail(t), "roles": []string{"viewer"}, "password": defaultPassword, "emailVerified": true})
+		"email": uniqueEmail(t), "roles": []string{"viewer"}})
 	p = requireProblem(t, st, raw, http.StatusConflict, gatehouse.CodeLimitExceeded)
 	if p.Limit != "maxMembers" {
 		t.Errorf("limit = %q, want maxMembers", p.Limit)
 	}
 	// The parent has 2 members of 3: one more fits, the next does not.
 	st, raw = owner.Do(t, "POST", "/v1/orgs/"+parent+"/members", map[string]any{
-		"email": uniqueEmail(t), "roles": []string{"viewer"}, "password": defaultPassword, "emailVerified": true})
+		"email": uniqueEmail(t), "roles": []string{"viewer"}})
 	if st != http.StatusCreated {
 		t.Fatalf("third member: %d %s", st, raw)
 	}
 	st, raw = owner.Do(t, "POST", "/v1/orgs/"+parent+"/members", map[string]any{
-		"email": uniqueEmail(t), "roles": []string{"viewer"}, "password": defaultPassword, "emailVerified": true})
+		"email": uniqueEmail(t), "roles": []string{"viewer"}})
 	requireProblem(t, st, raw, http.StatusConflict, gatehouse.CodeLimitExceeded)
 	// Lowering below usage is allowed (documented): it only blocks new ones.
 	if st := admin.DoJSON(t, "PUT", "/v1/orgs/"+parent+"/limits", map[string]any{"maxMembers": 1}, &l); st != http.StatusOK || l.Usage.Members != 3 {

@@ -159,16 +159,14 @@ func TestGateway(t *testing.T) {
 		t.Parallel()
 		for _, path := range []string{"/v1/me", "/v1/permissions", "/v1/orgs/org_doesnotmatter"} {
 			r := anonymous().DoRaw(t, http.MethodGet, path, nil, nil)
-			requireGatewayMessage(t, r, http.StatusUnauthorized, "Unauthorized")
-			requireHandlerNotRun(t, r)
+			requireRefusal(t, r, http.StatusUnauthorized, gatehouse.CodeUnauthenticated, "")
 		}
 	})
 
 	t.Run("garbage token is a 401 and the handler never runs", func(t *testing.T) {
 		t.Parallel()
 		r := anonymous().WithBearer("not.a.jwt").DoRaw(t, http.MethodGet, "/v1/me", nil, nil)
-		requireGatewayMessage(t, r, http.StatusUnauthorized, "Unauthorized")
-		requireHandlerNotRun(t, r)
+		requireRefusal(t, r, http.StatusUnauthorized, gatehouse.CodeUnauthenticated, "")
 	})
 
 	t.Run("openapi.json is public", func(t *testing.T) {
@@ -310,15 +308,17 @@ func TestCurlSession(t *testing.T) {
 }
 
 // TestFailsClosedWhenTheTableFails: with every DynamoDB call failing, the
-// authorizer cannot load the caller and refuses (403); the function never
-// runs. Once DynamoDB is back, the same token works. Not parallel: it breaks
+// authorizer cannot load the caller and refuses (503 unavailable, with
+// Retry-After); the handler never runs. Once DynamoDB is back, the same token works. Not parallel: it breaks
 // the table for everyone.
 func TestFailsClosedWhenTheTableFails(t *testing.T) {
 	admin := adminClient(t)
 	withDynamoFailure(t, func() {
 		r := admin.DoRaw(t, http.MethodGet, "/v1/me", nil, nil)
-		requireGatewayMessage(t, r, http.StatusForbidden, "Forbidden")
-		requireHandlerNotRun(t, r)
+		requireRefusal(t, r, http.StatusServiceUnavailable, gatehouse.CodeUnavailable, gatehouse.ReasonUnavailable)
+		if r.Header.Get("Retry-After") == "" {
+			t.Error("503 without Retry-After")
+		}
 	})
 	var me struct {
 		PlatformAdmin bool `json:"platformAdmin"`

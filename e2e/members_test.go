@@ -12,6 +12,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"github.com/gatehouse-dev/gatehouse/shared/apigw"
 	"github.com/gatehouse-dev/gatehouse/shared/dynamo"
 	"github.com/gatehouse-dev/gatehouse/shared/gatehouse"
 	"github.com/gatehouse-dev/gatehouse/shared/members"
@@ -33,13 +34,15 @@ func mbOrg(t testing.TB, owner *Client) string {
 	return o.ID
 }
 
-// mbCreate creates a member directly with a password and returns the
-// result; the member can sign in at once.
+// mbCreate creates a member directly and activates it as its invitee
+// would: the org has verified no domain, so the activation link goes to the
+// mailbox (rule 11); the test reads it from the local outbox and sets the
+// password. The member can then sign in with defaultPassword.
 func mbCreate(t testing.TB, by *Client, orgID, email string, roles ...string) members.CreateResult {
 	t.Helper()
 	var res members.CreateResult
 	st, raw := by.Do(t, "POST", "/v1/orgs/"+orgID+"/members", map[string]any{
-		"email": email, "name": "Member", "roles": roles, "password": defaultPassword, "emailVerified": true,
+		"email": email, "name": "Member", "roles": roles,
 	})
 	if st != http.StatusCreated {
 		t.Fatalf("create member %s: %d %s", email, st, raw)
@@ -47,7 +50,30 @@ func mbCreate(t testing.TB, by *Client, orgID, email string, roles ...string) me
 	if err := json.Unmarshal(raw, &res); err != nil {
 		t.Fatal(err)
 	}
+	if res.Member == nil || !res.ActivationSent {
+		t.Fatalf("create member %s: %s, want a new member with its activation emailed", email, raw)
+	}
+	activateFromMailbox(t, email)
 	return res
+}
+
+// activateFromMailbox activates a pending account with defaultPassword,
+// from the activation link in its mailbox (the local outbox).
+func activateFromMailbox(t testing.TB, email string) {
+	t.Helper()
+	var token string
+	for _, m := range emailsTo(t, email) {
+		if i := strings.Index(m.Text, "token=ghv_"); i >= 0 {
+			token = strings.Fields(m.Text[i+len("token="):])[0]
+			break
+		}
+	}
+	if token == "" {
+		t.Fatalf("no activation link in the mailbox of %s", email)
+	}
+	if st, raw := anonymous().Do(t, "POST", "/v1/activate", map[string]any{"token": token, "password": defaultPassword}); st != http.StatusOK {
+		t.Fatalf("activate %s: %d %s", email, st, raw)
+	}
 }
 
 // mbMember creates a member with a password and signs it in.
@@ -200,6 +226,9 @@ func TestMembersCreateWithPasswordAndManage(t *testing.T) {
 	evs := mbAudit(t, owner, org, "?target="+dev.Sub)
 	var actions []string
 	for _, e := range evs {
+		if e.Action == "account.activate" {
+			continue // the member's own act, from its mailbox
+		}
 		actions = append(actions, e.Action)
 		if e.ActorID != owner.Sub || e.RequestID == "" || e.SourceIP == "" {
 			t.Errorf("event %+v: want actor, request id and source IP", e)
@@ -238,7 +267,7 @@ func TestMembersListPaginatesWithCursorsScopedToTheOrg(t *testing.T) {
 	seen := map[string]bool{}
 	cursor := ""
 	for pages := 0; ; pages++ {
-		var page members.Page[members.Member]
+		var page apigw.Page[members.Member]
 		if st := owner.DoJSON(t, "GET", "/v1/orgs/"+org+"/members?limit=2&cursor="+cursor, nil, &page); st != http.StatusOK {
 			t.Fatalf("page %d: %d", pages, st)
 		}
@@ -260,7 +289,7 @@ func TestMembersListPaginatesWithCursorsScopedToTheOrg(t *testing.T) {
 	other := newUser(t)
 	otherOrg := mbOrg(t, other)
 	mbCreate(t, other, otherOrg, uniqueEmail(t), "viewer")
-	var page members.Page[members.Member]
+	var page apigw.Page[members.Member]
 	if st := other.DoJSON(t, "GET", "/v1/orgs/"+otherOrg+"/members?limit=1", nil, &page); st != http.StatusOK || page.NextCursor == "" {
 		t.Fatalf("other org page: %d %+v", st, page)
 	}
@@ -279,8 +308,17 @@ func TestMembersActivationLink(t *testing.T) {
 
 	t.Run("display", func(t *testing.T) {
 		email := uniqueEmail(t)
+		// An org that has verified no domain cannot see the link (rule 11);
+		// a platform admin can.
+		st, raw := owner.Do(t, "POST", "/v1/orgs/"+org+"/members", map[string]any{
+			"email": email, "roles": []string{"viewer"}, "activation": "display"})
+		if p := requireProblem(t, st, raw, http.StatusForbidden, gatehouse.CodeForbidden); p.Reason != gatehouse.ReasonDomainNotVerified {
+			t.Fatalf("reason %q, want %q", p.Reason, gatehouse.ReasonDomainNotVerified)
+		}
+		admin := adminClient(t)
+		adminOrg := mbOrg(t, admin)
 		var res members.CreateResult
-		if st := owner.DoJSON(t, "POST", "/v1/orgs/"+org+"/members", map[string]any{
+		if st := admin.DoJSON(t, "POST", "/v1/orgs/"+adminOrg+"/members", map[string]any{
 			"email": email, "roles": []string{"viewer"}, "activation": "display"}, &res); st != http.StatusCreated {
 			t.Fatalf("create: %d", st)
 		}
@@ -289,7 +327,7 @@ func TestMembersActivationLink(t *testing.T) {
 		}
 		token := res.ActivationURL[strings.Index(res.ActivationURL, "token=")+6:]
 		// The token never reaches the audit log.
-		for _, e := range mbAudit(t, owner, org, "") {
+		for _, e := range mbAudit(t, admin, adminOrg, "") {
 			if b, _ := json.Marshal(e); strings.Contains(string(b), token) || strings.Contains(string(b), "ghv_") {
 				t.Fatalf("audit event holds the activation token: %s", b)
 			}
@@ -297,7 +335,7 @@ func TestMembersActivationLink(t *testing.T) {
 		if _, err := trySignIn(email, defaultPassword); err == nil {
 			t.Fatal("pending account signed in before activation")
 		}
-		st, raw := anonymous().Do(t, "POST", "/v1/activate", map[string]any{"token": token, "password": "short1"})
+		st, raw = anonymous().Do(t, "POST", "/v1/activate", map[string]any{"token": token, "password": "short1"})
 		requireProblem(t, st, raw, http.StatusBadRequest, gatehouse.CodeValidation)
 		st, raw = anonymous().Do(t, "POST", "/v1/activate", map[string]any{"token": token, "password": "lettersonly"})
 		requireProblem(t, st, raw, http.StatusBadRequest, gatehouse.CodeValidation)
@@ -339,28 +377,48 @@ func TestMembersActivationLink(t *testing.T) {
 	})
 }
 
-func TestMembersExistingAccountIsAddedNotDuplicated(t *testing.T) {
+// TestMembersExistingAccountIsInvitedNotEnrolled: rule 11. Creating a
+// member with the email of an existing account makes an invite; the account
+// joins only by accepting it, and its password is untouched.
+func TestMembersExistingAccountIsInvitedNotEnrolled(t *testing.T) {
 	t.Parallel()
 	owner := newUser(t)
 	org := mbOrg(t, owner)
 	existing := newUser(t)
+	before := mbSnapshot(t, org)
 	var res members.CreateResult
 	st, raw := owner.Do(t, "POST", "/v1/orgs/"+org+"/members", map[string]any{
-		"email": strings.ToUpper(existing.Email), "roles": []string{"viewer"}, "password": "other-password-1"})
+		"email": strings.ToUpper(existing.Email), "roles": []string{"viewer"}})
 	if st != http.StatusCreated {
 		t.Fatalf("add existing: %d %s", st, raw)
 	}
 	_ = json.Unmarshal(raw, &res)
-	if res.AccountCreated || res.Member.UserID != existing.Sub {
-		t.Fatalf("result %+v, want the existing account added", res)
+	if res.AccountCreated || res.Member != nil || res.Invite == nil {
+		t.Fatalf("result %s, want an invite and no member", raw)
 	}
-	// Its password is untouched.
+	st, raw = owner.Do(t, "GET", "/v1/orgs/"+org+"/members/"+existing.Sub, nil)
+	requireProblem(t, st, raw, http.StatusNotFound, gatehouse.CodeNotFound)
+	if after := mbSnapshot(t, org); after.Members != before.Members {
+		t.Errorf("members %d -> %d: the account was enrolled without its consent", before.Members, after.Members)
+	}
+	// Its password is untouched; it joins by its own act.
 	signIn(t, existing.Email, defaultPassword)
-	// The same email again: already a member.
-	before := mbSnapshot(t, org)
-	st, raw = owner.Do(t, "POST", "/v1/orgs/"+org+"/members", map[string]any{"email": existing.Email, "roles": []string{"viewer"}})
-	requireProblem(t, st, raw, http.StatusConflict, gatehouse.CodeConflict)
-	mbRequireUnchanged(t, org, before)
+	var token string
+	for _, m := range emailsTo(t, existing.Email) {
+		if i := strings.Index(m.Text, "token=ghi_"); i >= 0 {
+			token = strings.Fields(m.Text[i+len("token="):])[0]
+			break
+		}
+	}
+	if token == "" {
+		token = res.Invite.AcceptURL[strings.Index(res.Invite.AcceptURL, "token=")+6:]
+	}
+	if st, raw := existing.Do(t, "POST", "/v1/invites/accept", map[string]any{"token": token}); st != http.StatusOK {
+		t.Fatalf("accept: %d %s", st, raw)
+	}
+	if st, raw := owner.Do(t, "GET", "/v1/orgs/"+org+"/members/"+existing.Sub, nil); st != http.StatusOK {
+		t.Fatalf("member after accepting: %d %s", st, raw)
+	}
 }
 
 func TestMembersRefusalsChangeNothing(t *testing.T) {
@@ -379,7 +437,7 @@ func TestMembersRefusalsChangeNothing(t *testing.T) {
 	_ = otherOrg
 
 	create := func(extra map[string]any) map[string]any {
-		b := map[string]any{"email": uniqueEmail(t), "roles": []string{"viewer"}, "password": defaultPassword}
+		b := map[string]any{"email": uniqueEmail(t), "roles": []string{"viewer"}}
 		for k, v := range extra {
 			b[k] = v
 		}
@@ -448,7 +506,7 @@ func TestMembersManagerSubtreeAndLimits(t *testing.T) {
 	}
 	// userLimit 0: a manager that may not create users.
 	before := mbSnapshot(t, org)
-	st, raw := manager.Do(t, "POST", "/v1/orgs/"+org+"/members", map[string]any{"email": uniqueEmail(t), "roles": []string{"viewer"}, "password": defaultPassword})
+	st, raw := manager.Do(t, "POST", "/v1/orgs/"+org+"/members", map[string]any{"email": uniqueEmail(t), "roles": []string{"viewer"}})
 	p := requireProblem(t, st, raw, http.StatusConflict, gatehouse.CodeLimitExceeded)
 	if p.Limit != "userLimit" {
 		t.Errorf("limit %q, want userLimit", p.Limit)
@@ -481,7 +539,7 @@ func TestMembersManagerSubtreeAndLimits(t *testing.T) {
 	requireProblem(t, st, raw, http.StatusForbidden, gatehouse.CodeForbidden)
 	// The sub-manager is at its userLimit of 1.
 	before = mbSnapshot(t, org)
-	st, raw = subClient.Do(t, "POST", "/v1/orgs/"+org+"/members", map[string]any{"email": uniqueEmail(t), "roles": []string{"viewer"}, "password": defaultPassword})
+	st, raw = subClient.Do(t, "POST", "/v1/orgs/"+org+"/members", map[string]any{"email": uniqueEmail(t), "roles": []string{"viewer"}})
 	requireProblem(t, st, raw, http.StatusConflict, gatehouse.CodeLimitExceeded)
 	mbRequireUnchanged(t, org, before)
 	// Removing a managed member frees the manager's seat.
@@ -501,9 +559,10 @@ func expiringAdmin(t *testing.T, owner *Client, org string) (*Client, time.Time)
 	ceiling := time.Now().Add(72 * time.Hour).UTC().Truncate(time.Second)
 	email := uniqueEmail(t)
 	if st, raw := owner.Do(t, "POST", "/v1/orgs/"+org+"/members", map[string]any{
-		"email": email, "roles": []string{"admin"}, "password": defaultPassword, "expiresAt": ceiling}); st != http.StatusCreated {
+		"email": email, "roles": []string{"admin"}, "expiresAt": ceiling}); st != http.StatusCreated {
 		t.Fatalf("create expiring admin: %d %s", st, raw)
 	}
+	activateFromMailbox(t, email)
 	return signIn(t, email, defaultPassword), ceiling
 }
 
@@ -534,7 +593,7 @@ func TestMembersExpiryCeiling(t *testing.T) {
 		mbRequireUnchanged(t, org, before)
 	}
 	before := mbSnapshot(t, org)
-	st, raw := admin.Do(t, "POST", "/v1/orgs/"+org+"/members", map[string]any{"email": uniqueEmail(t), "roles": []string{"viewer"}, "password": defaultPassword, "expiresAt": ceiling.Add(time.Minute)})
+	st, raw := admin.Do(t, "POST", "/v1/orgs/"+org+"/members", map[string]any{"email": uniqueEmail(t), "roles": []string{"viewer"}, "expiresAt": ceiling.Add(time.Minute)})
 	requireProblem(t, st, raw, http.StatusForbidden, gatehouse.CodeForbidden)
 	mbRequireUnchanged(t, org, before)
 	// Earlier is fine, for others and for itself.
@@ -582,7 +641,7 @@ func TestMembersCognitoDown(t *testing.T) {
 	email := uniqueEmail(t)
 	before := mbSnapshot(t, org)
 	withCognitoDown(t, func() {
-		st, raw := owner.Do(t, "POST", "/v1/orgs/"+org+"/members", map[string]any{"email": email, "roles": []string{"viewer"}, "password": defaultPassword})
+		st, raw := owner.Do(t, "POST", "/v1/orgs/"+org+"/members", map[string]any{"email": email, "roles": []string{"viewer"}})
 		requireProblem(t, st, raw, http.StatusServiceUnavailable, gatehouse.CodeUnavailable)
 		mbRequireUnchanged(t, org, before)
 	})
@@ -627,7 +686,7 @@ func TestMembersDynamoFailureCompensatesCognito(t *testing.T) {
 				time.Sleep(time.Millisecond)
 			}
 		}()
-		status, raw := owner.Do(t, "POST", "/v1/orgs/"+org+"/members", map[string]any{"email": email, "roles": []string{"viewer"}, "password": defaultPassword})
+		status, raw := owner.Do(t, "POST", "/v1/orgs/"+org+"/members", map[string]any{"email": email, "roles": []string{"viewer"}})
 		close(stop)
 		wg.Wait()
 		st.MiniDyn.EmulateFailureForTable(table, server.FailureConditionNone)

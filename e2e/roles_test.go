@@ -5,8 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gatehouse-dev/gatehouse/shared/apigw"
 	"github.com/gatehouse-dev/gatehouse/shared/gatehouse"
-	"github.com/gatehouse-dev/gatehouse/shared/members"
 )
 
 func TestRolesCustomLifecycle(t *testing.T) {
@@ -21,7 +21,7 @@ func TestRolesCustomLifecycle(t *testing.T) {
 	if st := owner.DoJSON(t, "POST", base, map[string]any{"name": "Auditor", "permissions": []string{"audit:read", "members:read"}}, &role); st != http.StatusCreated || role.ID == "" || role.BuiltIn {
 		t.Fatalf("create role: %d %+v", st, role)
 	}
-	var list members.Page[gatehouse.Role]
+	var list apigw.Page[gatehouse.Role]
 	if st := member.DoJSON(t, "GET", base, nil, &list); st != http.StatusForbidden {
 		// viewers do not hold roles:read
 		t.Fatalf("viewer lists roles: %d", st)
@@ -75,7 +75,7 @@ func TestRolesCustomLifecycle(t *testing.T) {
 		t.Fatalf("limits: %d %s", st, raw)
 	}
 	before := mbSnapshot(t, org)
-	st, raw := mgr.Do(t, "POST", "/v1/orgs/"+org+"/members", map[string]any{"email": uniqueEmail(t), "roles": []string{role.ID}, "password": defaultPassword})
+	st, raw := mgr.Do(t, "POST", "/v1/orgs/"+org+"/members", map[string]any{"email": uniqueEmail(t), "roles": []string{role.ID}})
 	p := requireProblem(t, st, raw, http.StatusForbidden, gatehouse.CodeForbidden)
 	if p.Reason != gatehouse.ReasonEscalation {
 		t.Errorf("reason %q", p.Reason)

@@ -66,7 +66,7 @@ func TestAPITokens(t *testing.T) {
 	}
 	// A permission route outside the narrowing is refused at the gate.
 	r := narrowC.DoRaw(t, "GET", base+"/groups", nil, nil)
-	requireGatewayMessage(t, r, http.StatusForbidden, "Forbidden")
+	requireRefusal(t, r, http.StatusForbidden, gatehouse.CodeForbidden, gatehouse.ReasonTokenNarrowing)
 	// Tokens cannot mint tokens.
 	st, raw = fullC.Do(t, "POST", base+"/tokens", map[string]any{"name": "child"})
 	requireProblem(t, st, raw, http.StatusForbidden, gatehouse.CodeForbidden)
@@ -77,8 +77,7 @@ func TestAPITokens(t *testing.T) {
 		t.Errorf("GET with ?token=: %d %s", r.Status, r.Body)
 	}
 	r = anonymous().DoRaw(t, "POST", base+"/resources?token="+url.QueryEscape(full), []byte(`{"type":"device","id":"q"}`), nil)
-	requireGatewayMessage(t, r, http.StatusUnauthorized, "Unauthorized")
-	requireHandlerNotRun(t, r)
+	requireRefusal(t, r, http.StatusUnauthorized, gatehouse.CodeUnauthenticated, "")
 
 	// Demote the user: the token loses what the user lost, at once.
 	if st, raw := owner.Do(t, "PUT", base+"/members/"+dev.Sub+"/roles", map[string]any{"roles": []string{"viewer"}}); st != http.StatusOK {
@@ -87,7 +86,7 @@ func TestAPITokens(t *testing.T) {
 	st, raw = fullC.Do(t, "POST", base+"/resources", map[string]any{"type": "device", "id": "after-demotion"})
 	requireProblem(t, st, raw, http.StatusForbidden, gatehouse.CodeForbidden)
 	r = narrowC.DoRaw(t, "GET", base+"/members", nil, nil) // members:read was in the narrowing, not in viewer
-	requireGatewayMessage(t, r, http.StatusForbidden, "Forbidden")
+	requireRefusal(t, r, http.StatusForbidden, gatehouse.CodeForbidden, gatehouse.ReasonMissingPerm)
 	// Restore tokens:manage so the owner's view of tokens stays simple.
 	if st, raw := owner.Do(t, "PUT", base+"/members/"+dev.Sub+"/roles", map[string]any{"roles": []string{"developer", tokenUser}}); st != http.StatusOK {
 		t.Fatalf("restore: %d %s", st, raw)
@@ -117,7 +116,7 @@ func TestAPITokens(t *testing.T) {
 		t.Fatalf("revoke: %d %s", st, raw)
 	}
 	r = fullC.DoRaw(t, "GET", base+"/resources", nil, nil)
-	requireGatewayMessage(t, r, http.StatusUnauthorized, "Unauthorized")
+	requireRefusal(t, r, http.StatusUnauthorized, gatehouse.CodeUnauthenticated, "")
 
 	// Expired: a token that lives two seconds is refused after them.
 	soon := time.Now().Add(2 * time.Second).UTC().Format(time.RFC3339Nano)
@@ -132,5 +131,5 @@ func TestAPITokens(t *testing.T) {
 	// A token is bound to its org: it opens nothing in another.
 	other := mbOrg(t, dev)
 	r = narrowC.DoRaw(t, "GET", "/v1/orgs/"+other+"/resources", nil, nil)
-	requireGatewayMessage(t, r, http.StatusForbidden, "Forbidden")
+	requireRefusal(t, r, http.StatusForbidden, gatehouse.CodeForbidden, gatehouse.ReasonNotMember)
 }

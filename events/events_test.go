@@ -13,9 +13,9 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/gatehouse-dev/gatehouse/shared/accounts"
+	"github.com/gatehouse-dev/gatehouse/shared/apigw"
 	"github.com/gatehouse-dev/gatehouse/shared/authorizer"
 	"github.com/gatehouse-dev/gatehouse/shared/authz"
-	"github.com/gatehouse-dev/gatehouse/shared/dynamo"
 	"github.com/gatehouse-dev/gatehouse/shared/dynamo/dynamotest"
 	"github.com/gatehouse-dev/gatehouse/shared/gatehouse"
 	"github.com/gatehouse-dev/gatehouse/shared/jwtverify"
@@ -87,9 +87,12 @@ func TestAuthorizerSampleWithoutCredentialIsUnauthorized(t *testing.T) {
 		Store:     env.Store,
 		Catalogue: authz.NewCatalogue(authz.DefaultResourceTypes),
 	})
+	// The refusal travels in the context (the function's guard answers
+	// 401 problem+json); the authorizer itself never errors.
 	resp, err := a.Handle(context.Background(), req)
-	if !errors.Is(err, authorizer.ErrUnauthorized) || resp.IsAuthorized {
-		t.Fatalf("got authorized=%v err=%v, want Unauthorized", resp.IsAuthorized, err)
+	if err != nil || !resp.IsAuthorized || resp.Context[apigw.CtxDecision] != apigw.DecisionDeny ||
+		resp.Context[apigw.CtxCode] != string(gatehouse.CodeUnauthenticated) {
+		t.Fatalf("got authorized=%v context=%v err=%v, want a deny decision with code unauthenticated", resp.IsAuthorized, resp.Context, err)
 	}
 }
 
@@ -162,7 +165,7 @@ func TestCognitoTriggerSamples(t *testing.T) {
 	t.Run("pre token generation refuses a disabled account", func(t *testing.T) {
 		u, _ := env.Store.User(ctx, sub)
 		u.Status = gatehouse.StatusDisabled
-		if err := dynamo.PutUserForTest(ctx, env.Store, u); err != nil {
+		if err := env.PutUser(ctx, u); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := invoke(t, h, "cognito-pre-token-generation.json"); !errors.Is(err, triggers.ErrAccountDisabled) {

@@ -4,7 +4,7 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/gatehouse-dev/gatehouse/shared/dynamo"
+	"github.com/gatehouse-dev/gatehouse/shared/dynamo/dynamotest"
 )
 
 // countDynamoDB returns h counting every DynamoDB call that reaches the
@@ -13,7 +13,7 @@ import (
 // is one round trip, so SDK retries count too. The round-trips test and
 // make bench read it.
 func (s *Stack) countDynamoDB(h http.Handler) http.Handler {
-	s.DynamoDBCalls = dynamo.NewCallCounter()
+	s.DynamoDBCalls = dynamotest.NewCallCounter()
 	c := s.DynamoDBCalls
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// X-Amz-Target: DynamoDB_20120810.<Operation>

@@ -142,9 +142,11 @@ func (g *gateway) serveAPI(w http.ResponseWriter, r *http.Request) {
 		gatewayMessage(w, http.StatusInternalServerError, "Internal Server Error")
 		return
 	}
-	g.ran.add(reqID)
 	var resp events.APIGatewayV2HTTPResponse
 	err = g.invoke(r.Context(), route.Function, reqID, func(ctx context.Context) error {
+		// Which requests reach a handler, past the function's guard: what
+		// Stack.HandlerRan answers (local-only instrumentation).
+		ctx = apigw.WithHandlerObserver(ctx, func() { g.ran.add(reqID) })
 		var in events.APIGatewayV2HTTPRequest
 		if err := roundTrip(ev, &in); err != nil {
 			return err
@@ -173,8 +175,9 @@ func (g *gateway) serveAPI(w http.ResponseWriter, r *http.Request) {
 	writeResponse(w, resp)
 }
 
-// authorize runs the authorizer as API Gateway does: an error named
-// "Unauthorized" gives 401, any other error 500, isAuthorized false 403. It
+// authorize runs the authorizer as an HTTP API does: any error (even one
+// named "Unauthorized", which only REST APIs turn into 401) gives 500, and
+// isAuthorized false a bare 403. It
 // returns the context to pass to the integration, or the status to answer.
 func (g *gateway) authorize(ctx context.Context, f *Functions, ev events.APIGatewayV2HTTPRequest) (map[string]any, int, string) {
 	if f.Authorizer == nil {
@@ -196,8 +199,6 @@ func (g *gateway) authorize(ctx context.Context, f *Functions, ev events.APIGate
 		return roundTrip(out, &aresp)
 	})
 	switch {
-	case err != nil && err.Error() == "Unauthorized":
-		return nil, http.StatusUnauthorized, "Unauthorized"
 	case err != nil:
 		g.log.Error("authorizer failed", "requestId", ev.RequestContext.RequestID, "error", err)
 		g.console.Printf("  authorizer failed (request %s): %v", ev.RequestContext.RequestID, err)

@@ -88,7 +88,7 @@ func do(t *testing.T, req *http.Request) (*http.Response, string) {
 
 func TestGatewayBuildsPayload2Events(t *testing.T) {
 	rec := &recorder{}
-	srv, g := newTestGateway(t, rec.authorizer(allow, nil), rec.handler(ok, nil), "")
+	srv, _ := newTestGateway(t, rec.authorizer(allow, nil), rec.handler(ok, nil), "")
 
 	req, _ := http.NewRequest("POST", srv.URL+"/v1/orgs/org_1/members?x=1&x=2&token=qtok", strings.NewReader(`{"email":"a@b.c"}`))
 	req.Header.Set("Content-Type", "application/json")
@@ -101,10 +101,9 @@ func TestGatewayBuildsPayload2Events(t *testing.T) {
 	if resp.StatusCode != 200 || body != `{"ok":true}` {
 		t.Fatalf("got %d %s, want 200 {\"ok\":true}", resp.StatusCode, body)
 	}
+	// Which requests reach a handler is recorded by the function's mux
+	// (apigw.WithHandlerObserver), past its guard: e2e tests read it.
 	reqID := resp.Header.Get(requestIDHeader)
-	if !g.ran.has(reqID) {
-		t.Errorf("request %q not recorded as run", reqID)
-	}
 
 	if a, h := rec.calls(); a != 1 || h != 1 {
 		t.Fatalf("authorizer calls %d, handler calls %d; want 1 and 1", a, h)
@@ -199,8 +198,8 @@ func TestGatewayAuthorizerOutcomes(t *testing.T) {
 		wantStatus int
 		wantBody   string
 	}{
-		{"error Unauthorized is 401", func(r *recorder) AuthorizerHandler { return r.authorizer(deny, errors.New("Unauthorized")) },
-			401, `{"message":"Unauthorized"}`},
+		{"error Unauthorized is 500 on an HTTP API", func(r *recorder) AuthorizerHandler { return r.authorizer(deny, errors.New("Unauthorized")) },
+			500, `{"message":"Internal Server Error"}`},
 		{"not authorized is 403", func(r *recorder) AuthorizerHandler { return r.authorizer(deny, nil) },
 			403, `{"message":"Forbidden"}`},
 		{"other error is 500", func(r *recorder) AuthorizerHandler { return r.authorizer(allow, errors.New("table unreachable")) },

@@ -35,6 +35,7 @@ import (
 	"github.com/gatehouse-dev/gatehouse/shared/app"
 	"github.com/gatehouse-dev/gatehouse/shared/cognito"
 	"github.com/gatehouse-dev/gatehouse/shared/dynamo"
+	"github.com/gatehouse-dev/gatehouse/shared/dynamo/dynamotest"
 	"github.com/gatehouse-dev/gatehouse/shared/gatehouse"
 	"github.com/gatehouse-dev/gatehouse/shared/routes"
 	"github.com/gatehouse-dev/gatehouse/shared/tabledef"
@@ -176,7 +177,7 @@ type Stack struct {
 	MiniDyn *server.Server
 	// DynamoDBCalls counts the calls that reach MiniDyn, by operation;
 	// nil with an external DynamoDB.
-	DynamoDBCalls *dynamo.CallCounter
+	DynamoDBCalls *dynamotest.CallCounter
 	// DataDir, OutboxDir and the log files, as absolute paths.
 	DataDir        string
 	OutboxDir      string
@@ -651,7 +652,9 @@ func (s *Stack) ConfirmationCode(email string) (string, error) {
 	if s.cognito == nil {
 		return "", errors.New("confirmation codes are only readable from cognito-local")
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	// A minute: on a machine busy with parallel stacks cognito-local's log
+	// has been seen to lag by more than 20 s.
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	sub, err := cognito.FromDeps(s.Deps).UserSub(ctx, email)
 	if err != nil {

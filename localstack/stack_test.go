@@ -41,7 +41,7 @@ func TestStartWithExternalDynamoDB(t *testing.T) {
 	if st.Info.DynamoDBEndpoint != ext.URL || st.Config.DynamoDBEndpoint != ext.URL {
 		t.Errorf("endpoint %q / %q, want %q", st.Info.DynamoDBEndpoint, st.Config.DynamoDBEndpoint, ext.URL)
 	}
-	store := dynamo.New(dynamotest.NewClient(ext.URL, nil), "gatehouse-external")
+	store := dynamo.New(dynamotest.NewClient(ext.URL, nil), "gatehouse-external", dynamo.Options{CursorKey: dynamotest.RandomKey()})
 	u, err := store.User(context.Background(), st.Info.AdminUserID)
 	if err != nil {
 		t.Fatalf("admin profile in the external table: %v", err)

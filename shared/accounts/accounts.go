@@ -196,37 +196,50 @@ func orgView(o *gatehouse.Org) *gatehouse.Org {
 	return &v
 }
 
+// Access is what the caller may do in an org, as the authorizer decided it
+// for this request: the effective roles and permissions after groups,
+// inherited authority, flags and the token's narrowing (rules 2, 3 and 5).
+// A client shows or hides what these allow.
+type Access struct {
+	OrgID       string     `json:"orgId"`
+	UserID      string     `json:"userId"`
+	Roles       []string   `json:"roles"`
+	Permissions []string   `json:"permissions"`
+	Inherited   bool       `json:"inherited"`
+	ExpiresAt   *time.Time `json:"expiresAt,omitempty"`
+	TokenID     string     `json:"tokenId,omitempty"`
+}
+
+// AccessOf is the caller's access in the org of the route.
+func AccessOf(c *gatehouse.Caller) Access {
+	a := Access{OrgID: c.OrgID, UserID: c.UserID, Roles: c.Roles, Permissions: c.Permissions,
+		Inherited: c.Inherited, ExpiresAt: c.ExpiresAt, TokenID: c.TokenID}
+	if a.Roles == nil {
+		a.Roles = []string{}
+	}
+	if a.Permissions == nil {
+		a.Permissions = []string{}
+	}
+	return a
+}
+
 // NewMeMux returns the `me` function's routes.
 func NewMeMux(s *Service, log *slog.Logger) *apigw.Mux {
 	m := apigw.NewMux(routes.FnMe, log)
 	// Built on first request, then served as is: it never changes while the
 	// function runs, and building it at start-up would slow every cold start.
-	doc := sync.OnceValues(func() (apigw.Response, error) {
-		return apigw.JSON(http.StatusOK, openapi.Document(s.catalogue))
+	doc := sync.OnceValue(func() map[string]any { return openapi.Document(s.catalogue) })
+	apigw.Handle(m, "GET /v1/openapi.json", http.StatusOK, func(ctx context.Context, r *apigw.Request, _ apigw.Empty) (map[string]any, error) {
+		return doc(), nil
 	})
-	m.Handle("GET /v1/openapi.json", func(ctx context.Context, r *apigw.Request) (apigw.Response, error) {
-		return doc()
+	apigw.Handle(m, "GET /v1/permissions", http.StatusOK, func(ctx context.Context, r *apigw.Request, _ apigw.Empty) (Permissions, error) {
+		return s.Catalogue(), nil
 	})
-	m.Handle("GET /v1/permissions", func(ctx context.Context, r *apigw.Request) (apigw.Response, error) {
-		return apigw.JSON(http.StatusOK, s.Catalogue())
+	apigw.Handle(m, "GET /v1/me", http.StatusOK, func(ctx context.Context, r *apigw.Request, _ apigw.Empty) (*gatehouse.Account, error) {
+		return s.Me(ctx, r.Caller.UserID)
 	})
-	m.Handle("GET /v1/me", func(ctx context.Context, r *apigw.Request) (apigw.Response, error) {
-		me, err := s.Me(ctx, r.Caller.UserID)
-		if err != nil {
-			return apigw.Response{}, err
-		}
-		return apigw.JSON(http.StatusOK, me)
-	})
-	m.Handle("PATCH /v1/me", func(ctx context.Context, r *apigw.Request) (apigw.Response, error) {
-		var p ProfilePatch
-		if err := r.Decode(&p); err != nil {
-			return apigw.Response{}, err
-		}
-		u, err := s.UpdateMe(ctx, r.Caller.Actor(), p)
-		if err != nil {
-			return apigw.Response{}, err
-		}
-		return apigw.JSON(http.StatusOK, u)
+	apigw.Handle(m, "PATCH /v1/me", http.StatusOK, func(ctx context.Context, r *apigw.Request, p ProfilePatch) (*gatehouse.User, error) {
+		return s.UpdateMe(ctx, r.Caller.Actor, p)
 	})
 	return m
 }
@@ -235,40 +248,28 @@ func NewMeMux(s *Service, log *slog.Logger) *apigw.Mux {
 // other packages serve in the same function (sub-orgs).
 func NewOrgsMux(s *Service, log *slog.Logger, register ...func(*apigw.Mux)) *apigw.Mux {
 	m := apigw.NewMux(routes.FnOrgs, log)
-	m.Handle("POST /v1/orgs", func(ctx context.Context, r *apigw.Request) (apigw.Response, error) {
-		var in OrgInput
-		if err := r.Decode(&in); err != nil {
-			return apigw.Response{}, err
-		}
-		o, err := s.CreateOrg(ctx, r.Caller.Actor(), in)
-		if err != nil {
-			return apigw.Response{}, err
-		}
-		return apigw.JSON(http.StatusCreated, o)
+	apigw.Handle(m, "POST /v1/orgs", http.StatusCreated, func(ctx context.Context, r *apigw.Request, in OrgInput) (*gatehouse.Org, error) {
+		return s.CreateOrg(ctx, r.Caller.Actor, in)
 	})
-	m.Handle("GET /v1/orgs/{orgId}", func(ctx context.Context, r *apigw.Request) (apigw.Response, error) {
+	apigw.Handle(m, "GET /v1/orgs/{orgId}", http.StatusOK, func(ctx context.Context, r *apigw.Request, _ apigw.Empty) (*gatehouse.Org, error) {
 		o, err := s.store.Org(ctx, r.Param("orgId"))
 		if err != nil {
-			return apigw.Response{}, err
+			return nil, err
 		}
-		return apigw.JSON(http.StatusOK, orgView(o))
+		return orgView(o), nil
 	})
-	m.Handle("PATCH /v1/orgs/{orgId}", func(ctx context.Context, r *apigw.Request) (apigw.Response, error) {
-		var in OrgInput
-		if err := r.Decode(&in); err != nil {
-			return apigw.Response{}, err
-		}
-		o, err := s.UpdateOrg(ctx, r.Caller.Actor(), r.Param("orgId"), in)
+	apigw.Handle(m, "GET /v1/orgs/{orgId}/me", http.StatusOK, func(ctx context.Context, r *apigw.Request, _ apigw.Empty) (Access, error) {
+		return AccessOf(r.Caller), nil
+	})
+	apigw.Handle(m, "PATCH /v1/orgs/{orgId}", http.StatusOK, func(ctx context.Context, r *apigw.Request, in OrgInput) (*gatehouse.Org, error) {
+		o, err := s.UpdateOrg(ctx, r.Caller.Actor, r.Param("orgId"), in)
 		if err != nil {
-			return apigw.Response{}, err
+			return nil, err
 		}
-		return apigw.JSON(http.StatusOK, orgView(o))
+		return orgView(o), nil
 	})
-	m.Handle("DELETE /v1/orgs/{orgId}", func(ctx context.Context, r *apigw.Request) (apigw.Response, error) {
-		if err := s.store.DeleteOrg(ctx, r.Param("orgId"), r.Caller.Actor()); err != nil {
-			return apigw.Response{}, err
-		}
-		return apigw.NoContent()
+	apigw.Handle(m, "DELETE /v1/orgs/{orgId}", 0, func(ctx context.Context, r *apigw.Request, _ apigw.Empty) (apigw.Empty, error) {
+		return apigw.Empty{}, s.store.DeleteOrg(ctx, r.Param("orgId"), r.Caller.Actor)
 	})
 	for _, reg := range register {
 		reg(m)

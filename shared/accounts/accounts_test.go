@@ -9,7 +9,6 @@ import (
 	"github.com/gatehouse-dev/gatehouse/shared/apigw"
 	"github.com/gatehouse-dev/gatehouse/shared/app"
 	"github.com/gatehouse-dev/gatehouse/shared/authz"
-	"github.com/gatehouse-dev/gatehouse/shared/dynamo"
 	"github.com/gatehouse-dev/gatehouse/shared/dynamo/dynamotest"
 	"github.com/gatehouse-dev/gatehouse/shared/gatehouse"
 	"github.com/gatehouse-dev/gatehouse/shared/openapi"
@@ -98,7 +97,7 @@ func TestCreateAndUpdateOrg(t *testing.T) {
 
 	// A disabled account cannot create orgs, even with a valid token.
 	u.Status = gatehouse.StatusDisabled
-	if err := dynamo.PutUserForTest(ctx, env.Store, u); err != nil {
+	if err := env.PutUser(ctx, u); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := svc.CreateOrg(ctx, actor, accounts.OrgInput{Name: ptr("Other")}); gatehouse.ErrorCode(err) != gatehouse.CodeForbidden {

@@ -82,7 +82,7 @@ type Patch struct {
 // or enable). A Cognito failure answers 503 with the table already changed;
 // repeating the PATCH converges. Errors: not_found, validation_failed,
 // conflict (own account, concurrent change), unavailable.
-func (s *Service) Update(ctx context.Context, caller apigw.Caller, userID string, p Patch) (*gatehouse.User, error) {
+func (s *Service) Update(ctx context.Context, caller *gatehouse.Caller, userID string, p Patch) (*gatehouse.User, error) {
 	before, err := s.store.User(ctx, userID)
 	if err != nil {
 		return nil, err
@@ -130,7 +130,7 @@ func (s *Service) Update(ctx context.Context, caller apigw.Caller, userID string
 	if userID == caller.UserID && (ch.Status != nil && *ch.Status != gatehouse.StatusActive || ch.ExpiresAt != nil && *ch.ExpiresAt != nil) {
 		return nil, gatehouse.Errorf(gatehouse.CodeConflict, "a platform admin cannot disable or expire its own account")
 	}
-	after, err := s.store.UpdateAccount(ctx, before, ch, caller.Actor())
+	after, err := s.store.UpdateAccount(ctx, before, ch, caller.Actor)
 	if err != nil {
 		return nil, err
 	}
@@ -172,7 +172,7 @@ const (
 // idempotent, so a DELETE that failed halfway is simply repeated. Errors:
 // not_found, validation_failed, conflict (own account, transferTo not an
 // active member), last_owner, unavailable.
-func (s *Service) Delete(ctx context.Context, caller apigw.Caller, userID, mode, transferTo string) error {
+func (s *Service) Delete(ctx context.Context, caller *gatehouse.Caller, userID, mode, transferTo string) error {
 	if mode == "" {
 		mode = ResourcesRetain
 	}
@@ -226,7 +226,7 @@ func (s *Service) Delete(ctx context.Context, caller apigw.Caller, userID, mode,
 			return err
 		}
 	}
-	actor := caller.Actor()
+	actor := caller.Actor
 	if mode == ResourcesTransfer {
 		for _, p := range plans {
 			if p.dropOrg {
@@ -332,7 +332,7 @@ func (s *Service) checkTransfer(ctx context.Context, userID, transferTo string, 
 }
 
 // Policy validates and stores the sign-up policy. Errors: validation_failed.
-func (s *Service) Policy(ctx context.Context, caller apigw.Caller, p gatehouse.SignupPolicy) (gatehouse.SignupPolicy, error) {
+func (s *Service) Policy(ctx context.Context, caller *gatehouse.Caller, p gatehouse.SignupPolicy) (gatehouse.SignupPolicy, error) {
 	var v gatehouse.Validator
 	v.Check(slices.Contains([]gatehouse.SignupMode{gatehouse.SignupOpen, gatehouse.SignupAllowlist, gatehouse.SignupInviteOnly}, p.Mode),
 		"mode", "must be open, allowlist or invite_only")
@@ -354,70 +354,47 @@ func (s *Service) Policy(ctx context.Context, caller apigw.Caller, p gatehouse.S
 	if err := v.Err(); err != nil {
 		return gatehouse.SignupPolicy{}, err
 	}
-	if err := s.store.PutSignupPolicy(ctx, p, caller.Actor()); err != nil {
+	if err := s.store.PutSignupPolicy(ctx, p, caller.Actor); err != nil {
 		return gatehouse.SignupPolicy{}, err
 	}
 	return s.store.SignupPolicy(ctx)
 }
 
+// UsersQuery is the query of GET /v1/admin/users: the page and the email
+// prefix to search.
+type UsersQuery struct {
+	apigw.PageQuery
+	Email string `query:"email"`
+}
+
+// DeleteQuery is the query of DELETE /v1/admin/users/{userId}: what
+// becomes of the account's resources (retain, transfer or delete) and, to
+// transfer, to whom.
+type DeleteQuery struct {
+	Resources  string `query:"resources"`
+	TransferTo string `query:"transferTo"`
+}
+
 // NewMux returns the HTTP handlers of the admin function.
 func NewMux(svc *Service, log *slog.Logger) *apigw.Mux {
 	m := apigw.NewMux(routes.FnAdmin, log)
-	m.Handle("GET /v1/admin/users", func(ctx context.Context, r *apigw.Request) (apigw.Response, error) {
-		limit, err := r.PageLimit()
-		if err != nil {
-			return apigw.Response{}, err
-		}
-		users, next, err := svc.store.UsersByEmailPrefix(ctx, r.Query("email"), limit, r.Query("cursor"))
-		if err != nil {
-			return apigw.Response{}, err
-		}
-		if users == nil {
-			users = []*gatehouse.User{}
-		}
-		return apigw.JSON(http.StatusOK, map[string]any{"items": users, "nextCursor": next})
+	apigw.List(m, "GET /v1/admin/users", func(ctx context.Context, r *apigw.Request, q UsersQuery) ([]*gatehouse.User, string, error) {
+		return svc.store.UsersByEmailPrefix(ctx, q.Email, q.Limit, q.Cursor)
 	})
-	m.Handle("GET /v1/admin/users/{userId}", func(ctx context.Context, r *apigw.Request) (apigw.Response, error) {
-		a, err := svc.Get(ctx, r.Param("userId"))
-		if err != nil {
-			return apigw.Response{}, err
-		}
-		return apigw.JSON(http.StatusOK, a)
+	apigw.Handle(m, "GET /v1/admin/users/{userId}", http.StatusOK, func(ctx context.Context, r *apigw.Request, _ apigw.Empty) (*gatehouse.Account, error) {
+		return svc.Get(ctx, r.Param("userId"))
 	})
-	m.Handle("PATCH /v1/admin/users/{userId}", func(ctx context.Context, r *apigw.Request) (apigw.Response, error) {
-		var p Patch
-		if err := r.Decode(&p); err != nil {
-			return apigw.Response{}, err
-		}
-		u, err := svc.Update(ctx, r.Caller, r.Param("userId"), p)
-		if err != nil {
-			return apigw.Response{}, err
-		}
-		return apigw.JSON(http.StatusOK, u)
+	apigw.Handle(m, "PATCH /v1/admin/users/{userId}", http.StatusOK, func(ctx context.Context, r *apigw.Request, p Patch) (*gatehouse.User, error) {
+		return svc.Update(ctx, r.Caller, r.Param("userId"), p)
 	})
-	m.Handle("DELETE /v1/admin/users/{userId}", func(ctx context.Context, r *apigw.Request) (apigw.Response, error) {
-		if err := svc.Delete(ctx, r.Caller, r.Param("userId"), r.Query("resources"), r.Query("transferTo")); err != nil {
-			return apigw.Response{}, err
-		}
-		return apigw.NoContent()
+	apigw.Handle(m, "DELETE /v1/admin/users/{userId}", 0, func(ctx context.Context, r *apigw.Request, q DeleteQuery) (apigw.Empty, error) {
+		return apigw.Empty{}, svc.Delete(ctx, r.Caller, r.Param("userId"), q.Resources, q.TransferTo)
 	})
-	m.Handle("GET /v1/admin/signup-policy", func(ctx context.Context, r *apigw.Request) (apigw.Response, error) {
-		p, err := svc.store.SignupPolicy(ctx)
-		if err != nil {
-			return apigw.Response{}, err
-		}
-		return apigw.JSON(http.StatusOK, p)
+	apigw.Handle(m, "GET /v1/admin/signup-policy", http.StatusOK, func(ctx context.Context, r *apigw.Request, _ apigw.Empty) (gatehouse.SignupPolicy, error) {
+		return svc.store.SignupPolicy(ctx)
 	})
-	m.Handle("PUT /v1/admin/signup-policy", func(ctx context.Context, r *apigw.Request) (apigw.Response, error) {
-		var p gatehouse.SignupPolicy
-		if err := r.Decode(&p); err != nil {
-			return apigw.Response{}, err
-		}
-		out, err := svc.Policy(ctx, r.Caller, p)
-		if err != nil {
-			return apigw.Response{}, err
-		}
-		return apigw.JSON(http.StatusOK, out)
+	apigw.Handle(m, "PUT /v1/admin/signup-policy", http.StatusOK, func(ctx context.Context, r *apigw.Request, p gatehouse.SignupPolicy) (gatehouse.SignupPolicy, error) {
+		return svc.Policy(ctx, r.Caller, p)
 	})
 	return m
 }

@@ -14,7 +14,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"strconv"
+	"slices"
 	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -25,95 +25,10 @@ import (
 // MaxBodyBytes is the largest request body accepted (64 KiB).
 const MaxBodyBytes = 64 << 10
 
-// Context keys the authorizer puts in its simple response and the functions
-// read back from requestContext.authorizer.lambda. Values are strings.
-const (
-	CtxUserID        = "userId"
-	CtxEmail         = "email"
-	CtxOrgID         = "orgId"
-	CtxRoles         = "roles"       // space-separated effective roles
-	CtxPermissions   = "permissions" // space-separated effective permissions
-	CtxPlatformAdmin = "platformAdmin"
-	CtxTokenID       = "tokenId"
-	CtxExpiresAt     = "expiresAt" // the caller's effective expiry ceiling, RFC 3339, "" if none
-)
-
-// Caller is the authenticated caller of a request, as the authorizer
-// established it. Functions trust it because API Gateway only fills it from
-// the authorizer's response.
-type Caller struct {
-	UserID        string
-	Email         string
-	OrgID         string
-	Roles         []string
-	Permissions   []string
-	PlatformAdmin bool
-	TokenID       string
-	ExpiresAt     string
-	RequestID     string
-	SourceIP      string
-}
-
-// Has reports whether the caller holds perm in the route's org.
-func (c Caller) Has(perm string) bool {
-	for _, p := range c.Permissions {
-		if p == perm {
-			return true
-		}
-	}
-	return false
-}
-
-// HasRole reports whether the caller holds role (effective) in the org.
-func (c Caller) HasRole(role string) bool {
-	for _, r := range c.Roles {
-		if r == role {
-			return true
-		}
-	}
-	return false
-}
-
-// Actor is the caller as the domain records it.
-func (c Caller) Actor() gatehouse.Actor {
-	return gatehouse.Actor{UserID: c.UserID, Email: c.Email, PlatformAdmin: c.PlatformAdmin,
-		TokenID: c.TokenID, RequestID: c.RequestID, SourceIP: c.SourceIP}
-}
-
-// CallerFrom reads the caller from an HTTP API event.
-func CallerFrom(ev *events.APIGatewayV2HTTPRequest) Caller {
-	c := Caller{RequestID: ev.RequestContext.RequestID, SourceIP: ev.RequestContext.HTTP.SourceIP}
-	if ev.RequestContext.Authorizer == nil {
-		return c
-	}
-	lc := ev.RequestContext.Authorizer.Lambda
-	get := func(k string) string {
-		switch v := lc[k].(type) {
-		case string:
-			return v
-		case bool:
-			return strconv.FormatBool(v)
-		case nil:
-			return ""
-		default:
-			return fmt.Sprint(v)
-		}
-	}
-	c.UserID = get(CtxUserID)
-	c.Email = get(CtxEmail)
-	c.OrgID = get(CtxOrgID)
-	c.Roles = strings.Fields(get(CtxRoles))
-	c.Permissions = strings.Fields(get(CtxPermissions))
-	c.PlatformAdmin = get(CtxPlatformAdmin) == "true"
-	c.TokenID = get(CtxTokenID)
-	c.ExpiresAt = get(CtxExpiresAt)
-	return c
-}
-
 // Request is what a handler gets: the event, the caller and path parameters.
 type Request struct {
 	Event  *events.APIGatewayV2HTTPRequest
-	Caller Caller
+	Caller *gatehouse.Caller
 }
 
 // Param returns a path parameter.
@@ -236,6 +151,15 @@ type Problem struct {
 	Errors   []gatehouse.FieldError `json:"errors,omitempty"`
 }
 
+// InstanceOf is the problem instance of a request: its request id as a
+// URN, what a client quotes to support.
+func InstanceOf(requestID string) string {
+	if requestID == "" {
+		return ""
+	}
+	return "urn:gatehouse:request:" + requestID
+}
+
 // ProblemFor builds the problem of an error; anything but *gatehouse.Error
 // becomes an opaque internal error.
 func ProblemFor(err error, instance string) Problem {
@@ -267,15 +191,16 @@ func ProblemResponse(p Problem) Response {
 	}
 }
 
-// HandlerFunc serves one route. Expected failures are returned as
+// handlerFunc serves one route. Expected failures are returned as
 // *gatehouse.Error and become problem responses.
-type HandlerFunc func(ctx context.Context, r *Request) (Response, error)
+type handlerFunc func(ctx context.Context, r *Request) (Response, error)
 
 // Mux dispatches the routes of one function by the event's route key.
 type Mux struct {
-	function string
-	handlers map[string]HandlerFunc
-	log      *slog.Logger
+	function  string
+	handlers  map[string]handlerFunc
+	endpoints []Endpoint
+	log       *slog.Logger
 }
 
 // NewMux returns an empty mux for a function of the route table.
@@ -283,19 +208,27 @@ func NewMux(function string, log *slog.Logger) *Mux {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Mux{function: function, handlers: map[string]HandlerFunc{}, log: log}
+	return &Mux{function: function, handlers: map[string]handlerFunc{}, log: log}
 }
 
-// Handle registers the handler of a route key ("GET /v1/me"). It panics when
-// the route is not in the route table for this function: a wiring mistake
-// caught by every test that builds the mux.
-func (m *Mux) Handle(routeKey string, h HandlerFunc) {
+// handle registers the handler of a route key ("GET /v1/me"). It panics when
+// the route is not in the route table for this function, or registered
+// twice: a wiring mistake caught by every test that builds the mux.
+func (m *Mux) handle(routeKey string, e Endpoint, h handlerFunc) {
 	r, ok := routes.ByKey(routeKey)
 	if !ok || r.Function != m.function {
 		panic(fmt.Sprintf("apigw: route %q is not a route of function %q", routeKey, m.function))
 	}
+	if _, dup := m.handlers[routeKey]; dup {
+		panic(fmt.Sprintf("apigw: route %q registered twice", routeKey))
+	}
+	e.Route = r
 	m.handlers[routeKey] = h
+	m.endpoints = append(m.endpoints, e)
 }
+
+// Endpoints lists the routes the mux serves with their body types.
+func (m *Mux) Endpoints() []Endpoint { return slices.Clone(m.endpoints) }
 
 // Missing lists the function's routes of the table that have no handler.
 func (m *Mux) Missing() []string {
@@ -308,43 +241,69 @@ func (m *Mux) Missing() []string {
 	return out
 }
 
-// Serve handles one HTTP API event; it is the Lambda handler of the function.
+// Serve handles one HTTP API event; it is the Lambda handler of the
+// function. Before any handler code runs it answers, as problem+json, a
+// request the authorizer refused or that carries no readable decision
+// (fail closed), and one whose caller was decided for another org.
 func (m *Mux) Serve(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
-	req := &Request{Event: &ev, Caller: CallerFrom(&ev)}
-	log := m.log.With("requestId", ev.RequestContext.RequestID, "route", ev.RouteKey,
-		"org", req.Caller.OrgID, "actor", req.Caller.UserID)
+	log := m.log.With("requestId", ev.RequestContext.RequestID, "route", ev.RouteKey)
+	// The instance names the request, for support, never the path: a
+	// refusal must not echo the ids of orgs the caller may not see.
+	instance := InstanceOf(ev.RequestContext.RequestID)
+	route, known := routes.ByKey(ev.RouteKey)
 	h, ok := m.handlers[ev.RouteKey]
-	if !ok {
+	if !known || !ok {
 		log.Warn("no handler for route")
-		return ProblemResponse(ProblemFor(gatehouse.NotFound("route"), ev.RawPath)), nil
+		return ProblemResponse(ProblemFor(gatehouse.NotFound("route"), instance)), nil
+	}
+	if route.Access != routes.Public {
+		if refusal := guard(route, &ev); refusal != nil {
+			p := ProblemFor(refusal, instance)
+			log.Info("request refused", "code", p.Code, "reason", p.Reason, "status", p.Status, "stage", "authorizer")
+			return withRetryAfter(ProblemResponse(p)), nil
+		}
+	}
+	req := &Request{Event: &ev, Caller: CallerFrom(&ev)}
+	log = log.With("org", req.Caller.OrgID, "actor", req.Caller.UserID)
+	if observe, ok := ctx.Value(observerKey{}).(func()); ok {
+		observe()
 	}
 	resp, err := h(ctx, req)
 	if err != nil {
-		p := ProblemFor(err, ev.RawPath)
-		if p.Code == gatehouse.CodeInternal {
+		p := ProblemFor(err, instance)
+		switch p.Code {
+		case gatehouse.CodeInternal:
 			log.Error("request failed", "error", err)
-		} else {
+		case gatehouse.CodeUnavailable:
+			log.Warn("dependency unavailable", "error", err)
+		default:
 			log.Info("request refused", "code", p.Code, "reason", p.Reason, "status", p.Status)
 		}
-		return ProblemResponse(p), nil
+		return withRetryAfter(ProblemResponse(p)), nil
 	}
 	log.Info("request served", "status", resp.StatusCode)
 	return resp, nil
 }
 
-// MaxPageLimit is the largest page a list returns.
-const MaxPageLimit = 100
+// observerKey carries a function called when a handler starts, after the
+// guard let the request through.
+type observerKey struct{}
 
-// PageLimit reads a list's ?limit= (1 to MaxPageLimit); 0 when absent, for
-// the store's default.
-func (r *Request) PageLimit() (int, error) {
-	q := r.Query("limit")
-	if q == "" {
-		return 0, nil
+// WithHandlerObserver returns a context under which Serve calls observe
+// when a handler starts: instrumentation, such as the local stack's record
+// of which requests reached a handler (docs/local-stack.md).
+func WithHandlerObserver(ctx context.Context, observe func()) context.Context {
+	return context.WithValue(ctx, observerKey{}, observe)
+}
+
+// guard is the refusal of a request before its handler: the authorizer's
+// own, or a decision made for another org than the route's.
+func guard(route routes.Route, ev *events.APIGatewayV2HTTPRequest) *gatehouse.Error {
+	if refusal := Refusal(ev); refusal != nil {
+		return refusal
 	}
-	n, err := strconv.Atoi(q)
-	if err != nil || n < 1 || n > MaxPageLimit {
-		return 0, gatehouse.Invalid(gatehouse.FieldError{Field: "limit", Message: fmt.Sprintf("must be a number from 1 to %d", MaxPageLimit)})
+	if route.OrgScoped() && get(lambdaContext(ev), CtxOrgID) != ev.PathParameters["orgId"] {
+		return gatehouse.Forbidden(gatehouse.ReasonNoDecision, "%s", refusalMessages[gatehouse.ReasonNoDecision])
 	}
-	return n, nil
+	return nil
 }

@@ -10,6 +10,8 @@ package app
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"fmt"
 	"log/slog"
 	"os"
@@ -47,6 +49,9 @@ type Config struct {
 	// PersonalOrgOnLeave gives a user who leaves (or is removed from) its
 	// last org a new personal org, so nobody is left with none.
 	PersonalOrgOnLeave bool
+	// CursorKey seals list cursors (shared/dynamo/cursor.go); see Store
+	// for a missing one.
+	CursorKey []byte
 }
 
 // Environment variable names.
@@ -66,6 +71,9 @@ const (
 	EnvOutboxDir          = "GATEHOUSE_OUTBOX_DIR"
 	EnvLogLevel           = "GATEHOUSE_LOG_LEVEL"
 	EnvPersonalOrgOnLeave = "GATEHOUSE_PERSONAL_ORG_ON_LEAVE"
+	// EnvCursorKey is the base64 of at least 32 random bytes, the same for
+	// every function of a deployment.
+	EnvCursorKey = "GATEHOUSE_CURSOR_KEY"
 )
 
 // ConfigFromEnv reads the configuration. Only what a function actually uses
@@ -108,6 +116,13 @@ func ConfigFromEnv() (Config, error) {
 			return c, fmt.Errorf("%s: %w", EnvAuthzCacheTTL, err)
 		}
 		c.AuthzCacheTTL = d
+	}
+	if v := os.Getenv(EnvCursorKey); v != "" {
+		k, err := base64.StdEncoding.DecodeString(v)
+		if err != nil || len(k) < dynamo.MinCursorKeyLen {
+			return c, fmt.Errorf("%s: want the base64 of at least %d random bytes", EnvCursorKey, dynamo.MinCursorKeyLen)
+		}
+		c.CursorKey = k
 	}
 	if v := os.Getenv(EnvLogLevel); v != "" {
 		if err := c.LogLevel.UnmarshalText([]byte(v)); err != nil {
@@ -241,7 +256,18 @@ func (d *Deps) Store() *dynamo.Store {
 				o.DisableValidateResponseChecksum = true
 			}
 		})
-		d.store = dynamo.New(d.ddb, d.Config.Table)
+		key := d.Config.CursorKey
+		if len(key) == 0 {
+			// Fail closed: a deployment without a key does not start. Only
+			// against a local emulator does a key made for this process
+			// serve (cursors then last as long as the process).
+			if d.Config.DynamoDBEndpoint == "" {
+				panic(fmt.Sprintf("gatehouse: configuration: %s is not set", EnvCursorKey))
+			}
+			key = make([]byte, dynamo.MinCursorKeyLen)
+			_, _ = rand.Read(key) // never fails (crypto/rand)
+		}
+		d.store = dynamo.New(d.ddb, d.Config.Table, dynamo.Options{CursorKey: key})
 	})
 	return d.store
 }

@@ -7,13 +7,11 @@ package audit
 import (
 	"context"
 	"log/slog"
-	"net/http"
 	"time"
 
 	"github.com/gatehouse-dev/gatehouse/shared/apigw"
 	"github.com/gatehouse-dev/gatehouse/shared/dynamo"
 	"github.com/gatehouse-dev/gatehouse/shared/gatehouse"
-	"github.com/gatehouse-dev/gatehouse/shared/members"
 	"github.com/gatehouse-dev/gatehouse/shared/routes"
 )
 
@@ -28,30 +26,21 @@ func (s *Service) List(ctx context.Context, orgID string, f dynamo.AuditFilter, 
 	return s.store.AuditPage(ctx, orgID, f, limit, cursor)
 }
 
+// Query is the query of GET /v1/orgs/{orgId}/audit: the page and the
+// filters.
+type Query struct {
+	apigw.PageQuery
+	Actor  string    `query:"actor"`
+	Target string    `query:"target"`
+	Since  time.Time `query:"since"`
+}
+
 // NewMux returns the HTTP handlers of the audit function.
 func NewMux(svc *Service, log *slog.Logger) *apigw.Mux {
 	m := apigw.NewMux(routes.FnAudit, log)
-	m.Handle("GET /v1/orgs/{orgId}/audit", func(ctx context.Context, r *apigw.Request) (apigw.Response, error) {
-		limit, cursor, err := members.PageParams(r)
-		if err != nil {
-			return apigw.Response{}, err
-		}
-		f := dynamo.AuditFilter{Actor: r.Query("actor"), Target: r.Query("target")}
-		if s := r.Query("since"); s != "" {
-			t, err := time.Parse(time.RFC3339Nano, s)
-			if err != nil {
-				return apigw.Response{}, gatehouse.Invalid(gatehouse.FieldError{Field: "since", Message: "must be an RFC 3339 time"})
-			}
-			f.Since = t
-		}
-		items, next, err := svc.List(ctx, r.Param("orgId"), f, limit, cursor)
-		if err != nil {
-			return apigw.Response{}, err
-		}
-		if items == nil {
-			items = []gatehouse.AuditEvent{}
-		}
-		return apigw.JSON(http.StatusOK, members.Page[gatehouse.AuditEvent]{Items: items, NextCursor: next})
+	apigw.List(m, "GET /v1/orgs/{orgId}/audit", func(ctx context.Context, r *apigw.Request, q Query) ([]gatehouse.AuditEvent, string, error) {
+		f := dynamo.AuditFilter{Actor: q.Actor, Target: q.Target, Since: q.Since}
+		return svc.List(ctx, r.Param("orgId"), f, q.Limit, q.Cursor)
 	})
 	return m
 }

@@ -2,20 +2,21 @@
 // API (payload 2.0, simple responses). For every request it verifies the
 // caller (a Cognito access token or a Gatehouse API token), loads the account
 // and the membership of the org in the path, and decides the route's
-// permission with the rules of DESIGN.md section 3. It fails closed: any
-// error is a refusal.
+// permission with the evaluator (shared/authz). It fails closed.
 //
-// Answers: a missing or invalid credential returns the error "Unauthorized",
-// which API Gateway turns into 401; every other refusal is isAuthorized
-// false, a 403. On success the context carries the caller's identity and
-// effective roles and permissions for the function (apigw.Caller).
+// It never fails the request itself and never returns an error: an HTTP
+// API answers an authorizer's refusal with a bare 403 and its error with a
+// 500, neither of which says why. Every answer is isAuthorized true with the
+// decision in the context: allow (the caller, for the function) or deny (a
+// code and a reason). The guard every function runs (apigw.Mux.Serve)
+// answers a refusal as problem+json before any handler code or store read.
+// See docs/security.md.
 package authorizer
 
 import (
 	"context"
 	"errors"
 	"log/slog"
-	"slices"
 	"strings"
 	"time"
 
@@ -27,9 +28,6 @@ import (
 	"github.com/gatehouse-dev/gatehouse/shared/jwtverify"
 	"github.com/gatehouse-dev/gatehouse/shared/routes"
 )
-
-// ErrUnauthorized is the error API Gateway maps to 401.
-var ErrUnauthorized = errors.New("Unauthorized")
 
 // APITokenPrefix starts every Gatehouse API token.
 const APITokenPrefix = "gha_"
@@ -82,54 +80,65 @@ func New(o Options) *Authorizer {
 	return a
 }
 
-// decision is the outcome before it becomes a response.
-type decision struct {
-	allow   bool
-	reason  string
-	context map[string]any
+// refusal is a deny decision: its code and reason.
+type refusal struct {
+	code   gatehouse.Code
+	reason string
 }
 
-func deny(reason string) decision { return decision{reason: reason} }
+func unauthenticated() *refusal {
+	return &refusal{code: gatehouse.CodeUnauthenticated, reason: gatehouse.ReasonUnauthenticated}
+}
 
-// Handle is the Lambda handler.
+func forbidden(reason string) *refusal {
+	return &refusal{code: gatehouse.CodeForbidden, reason: reason}
+}
+
+// Handle is the Lambda handler. It always answers isAuthorized true and
+// never an error: the decision travels in the context (see the package
+// doc). A store or key-set failure is a deny with code unavailable (503),
+// logged at error level: the one kind of real failure.
 func (a *Authorizer) Handle(ctx context.Context, req events.APIGatewayV2CustomAuthorizerV2Request) (events.APIGatewayV2CustomAuthorizerSimpleResponse, error) {
-	d, err := a.decide(ctx, &req)
+	caller, ref, err := a.decide(ctx, &req)
 	log := a.log.With("requestId", req.RequestContext.RequestID, "route", req.RouteKey, "org", req.PathParameters["orgId"])
+	var out map[string]any
 	switch {
-	case errors.Is(err, ErrUnauthorized):
-		log.Info("authorizer decision", "decision", "deny", "reason", "unauthenticated")
-		return events.APIGatewayV2CustomAuthorizerSimpleResponse{}, ErrUnauthorized
 	case err != nil:
-		// Fail closed: the store or JWKS could not be read.
-		log.Error("authorizer decision", "decision", "deny", "reason", "error", "error", err)
-		return events.APIGatewayV2CustomAuthorizerSimpleResponse{IsAuthorized: false}, nil
+		// Fail closed: the store or the key set could not be read.
+		log.Error("authorizer decision", "decision", "deny", "reason", gatehouse.ReasonUnavailable, "error", err)
+		out = apigw.DenyContext(gatehouse.CodeUnavailable, gatehouse.ReasonUnavailable)
+	case ref != nil:
+		log.Info("authorizer decision", "decision", "deny", "code", ref.code, "reason", ref.reason)
+		out = apigw.DenyContext(ref.code, ref.reason)
+	default:
+		log.Info("authorizer decision", "decision", "allow", "actor", caller.UserID)
+		out = apigw.AllowContext(caller)
 	}
-	if !d.allow {
-		log.Info("authorizer decision", "decision", "deny", "reason", d.reason)
-		return events.APIGatewayV2CustomAuthorizerSimpleResponse{IsAuthorized: false}, nil
-	}
-	log.Info("authorizer decision", "decision", "allow", "actor", d.context[apigw.CtxUserID])
-	return events.APIGatewayV2CustomAuthorizerSimpleResponse{IsAuthorized: true, Context: d.context}, nil
+	return events.APIGatewayV2CustomAuthorizerSimpleResponse{IsAuthorized: true, Context: out}, nil
 }
 
 // credential finds the bearer credential: the Authorization header, or
-// ?token= on routes that accept it (GET only, for embedded views).
-func credential(req *events.APIGatewayV2CustomAuthorizerV2Request, route routes.Route) (string, bool) {
+// ?token= on routes that accept it (GET only, for embedded views). inURL
+// says it came from the query string.
+func credential(req *events.APIGatewayV2CustomAuthorizerV2Request, route routes.Route) (raw string, inURL, ok bool) {
+	q := req.QueryStringParameters["token"]
+	if q != "" && (!route.AcceptsQueryToken() || !strings.HasPrefix(q, APITokenPrefix)) {
+		// A credential in the URL ends up in logs and histories: only
+		// GET routes take one, and only an API token.
+		return "", false, false
+	}
 	h := header(req.Headers, "authorization")
 	if h != "" {
 		scheme, tok, ok := strings.Cut(strings.TrimSpace(h), " ")
 		if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(tok) == "" {
-			return "", false
+			return "", false, false
 		}
-		return strings.TrimSpace(tok), true
+		return strings.TrimSpace(tok), false, true
 	}
-	if q := req.QueryStringParameters["token"]; q != "" {
-		if !route.AcceptsQueryToken() || !strings.HasPrefix(q, APITokenPrefix) {
-			return "", false
-		}
-		return q, true
+	if q != "" {
+		return q, true, true
 	}
-	return "", false
+	return "", false, false
 }
 
 func header(h map[string]string, name string) string {
@@ -144,171 +153,109 @@ func header(h map[string]string, name string) string {
 	return ""
 }
 
-func (a *Authorizer) decide(ctx context.Context, req *events.APIGatewayV2CustomAuthorizerV2Request) (decision, error) {
+// decide returns the caller of an allowed request, or the refusal, or an
+// error when what it must read could not be read.
+func (a *Authorizer) decide(ctx context.Context, req *events.APIGatewayV2CustomAuthorizerV2Request) (*gatehouse.Caller, *refusal, error) {
 	route, ok := routes.ByKey(req.RouteKey)
 	if !ok {
-		return deny("unknown_route"), nil
+		return nil, forbidden(gatehouse.ReasonUnknownRoute), nil
 	}
 	if route.Access == routes.Public {
-		return decision{allow: true, context: map[string]any{}}, nil
+		return &gatehouse.Caller{}, nil, nil
 	}
-	if q := req.QueryStringParameters["token"]; q != "" && !route.AcceptsQueryToken() {
-		// A token in the URL ends up in logs and histories: only read-only
-		// GET routes take one.
-		return decision{}, ErrUnauthorized
-	}
-	raw, ok := credential(req, route)
+	raw, inURL, ok := credential(req, route)
 	if !ok {
-		return decision{}, ErrUnauthorized
+		return nil, unauthenticated(), nil
 	}
 	orgID := ""
 	if route.OrgScoped() {
 		orgID = req.PathParameters["orgId"]
 		if orgID == "" {
-			return deny("no_org"), nil
+			return nil, forbidden(gatehouse.ReasonNotMember), nil
 		}
 	}
 
-	var userID, tokenID string
+	actor := gatehouse.Actor{RequestID: req.RequestContext.RequestID, SourceIP: req.RequestContext.HTTP.SourceIP}
 	var scope *authz.TokenScope
 	now := a.now()
 	if strings.HasPrefix(raw, APITokenPrefix) {
 		tok, err := a.store.APITokenBySecret(ctx, raw)
 		if gatehouse.ErrorCode(err) == gatehouse.CodeNotFound {
-			return decision{}, ErrUnauthorized
+			return nil, unauthenticated(), nil
 		}
 		if err != nil {
-			return decision{}, err
+			return nil, nil, err
 		}
 		if !tok.Usable(now) {
-			return decision{}, ErrUnauthorized
+			return nil, unauthenticated(), nil
+		}
+		// A token in the URL must be one that can only read: a URL leaks
+		// into logs and referrers (docs/security.md).
+		if inURL && !tok.OnlyReads() {
+			return nil, forbidden(gatehouse.ReasonTokenInURL), nil
 		}
 		// A token is bound to its org: it opens nothing elsewhere, and no
 		// route outside an org.
 		if !route.OrgScoped() || tok.OrgID != orgID {
-			return deny(gatehouse.ReasonNotMember), nil
+			return nil, forbidden(gatehouse.ReasonNotMember), nil
 		}
-		userID, tokenID = tok.UserID, tok.ID
+		actor.UserID, actor.TokenID = tok.UserID, tok.ID
 		scope = &authz.TokenScope{Permissions: tok.Permissions, Readonly: tok.Readonly}
 	} else {
 		claims, err := a.verifier.Verify(ctx, raw)
 		if errors.Is(err, jwtverify.ErrInvalid) {
-			return decision{}, ErrUnauthorized
+			return nil, unauthenticated(), nil
 		}
 		if err != nil {
-			return decision{}, err
+			return nil, nil, err
 		}
-		userID = claims.Subject
+		actor.UserID = claims.Subject
 	}
 
-	ac, err := a.load(ctx, userID, orgID)
+	ac, err := a.load(ctx, actor.UserID, orgID)
 	if err != nil {
-		return decision{}, err
+		return nil, nil, err
 	}
-	if ac.User == nil {
-		return deny("no_profile"), nil
+	if r := authz.AccountRefusal(ac.User, now); r != nil {
+		return nil, &refusal{code: r.Code, reason: r.Reason}, nil
 	}
-	if !ac.User.Usable(now) {
-		return deny(gatehouse.ReasonDisabled), nil
-	}
-	ctxOut := map[string]any{
-		apigw.CtxUserID:        userID,
-		apigw.CtxEmail:         ac.User.Email,
-		apigw.CtxPlatformAdmin: boolString(ac.User.PlatformAdmin),
-		apigw.CtxTokenID:       tokenID,
-		apigw.CtxExpiresAt:     timeString(ac.User.ExpiresAt),
-	}
+	actor.Email, actor.PlatformAdmin = ac.User.Email, ac.User.PlatformAdmin
 
 	switch route.Access {
 	case routes.SignedIn:
-		return decision{allow: true, context: ctxOut}, nil
+		return &gatehouse.Caller{Actor: actor, ExpiresAt: ac.User.ExpiresAt}, nil, nil
 	case routes.PlatformAdmin:
-		if !ac.User.PlatformAdmin || tokenID != "" {
-			return deny(gatehouse.ReasonNotPlatformAdmin), nil
+		if !ac.User.PlatformAdmin || actor.TokenID != "" {
+			return nil, forbidden(gatehouse.ReasonNotPlatformAdmin), nil
 		}
-		return decision{allow: true, context: ctxOut}, nil
+		return &gatehouse.Caller{Actor: actor, ExpiresAt: ac.User.ExpiresAt}, nil, nil
 	}
 
 	// Org-scoped routes from here on.
 	if ac.Org == nil {
-		return deny("no_org"), nil
+		return nil, forbidden(gatehouse.ReasonNotMember), nil
 	}
-	subject, expiry, reason := a.subject(ac, userID, now)
-	if reason != "" {
-		// A platform admin sets any org's quotas (DESIGN.md section 4)
-		// without being a member of it.
-		if ac.User.PlatformAdmin && tokenID == "" && route.Function == routes.FnLimits {
-			ctxOut[apigw.CtxOrgID] = orgID
-			ctxOut[apigw.CtxPermissions] = "limits:read limits:update"
-			ctxOut[apigw.CtxRoles] = ""
-			return decision{allow: true, context: ctxOut}, nil
+	st := authz.Standing{User: ac.User, Membership: ac.Membership, Ancestors: ac.AncestorMemberships}
+	subject, ceiling, r := authz.SubjectOf(st, now)
+	if r != nil {
+		// A platform admin sets any org's quotas without being a member of
+		// it (docs/limits-and-expiry.md).
+		if route.Function == routes.FnLimits && actor.PlatformAdmin && actor.TokenID == "" {
+			return &gatehouse.Caller{Actor: actor, OrgID: orgID, ExpiresAt: ac.User.ExpiresAt,
+				Permissions: []string{"limits:read", "limits:update"}}, nil, nil
 		}
-		return deny(reason), nil
+		return nil, &refusal{code: r.Code, reason: r.Reason}, nil
 	}
 	subject.Token = scope
 	eff := authz.Compile(authz.PolicyOf(a.catalogue, ac.Org), subject)
-	ctxOut[apigw.CtxOrgID] = orgID
-	ctxOut[apigw.CtxRoles] = strings.Join(eff.Roles(), " ")
-	ctxOut[apigw.CtxPermissions] = strings.Join(eff.Permissions(), " ")
-	ctxOut[apigw.CtxExpiresAt] = timeString(earliest(ac.User.ExpiresAt, expiry))
-
 	if route.Access == routes.Permission {
-		perm := route.RequiredPermission(req.PathParameters)
-		if d := eff.Check(perm); !d.Allowed {
-			return deny(d.Reason), nil
+		if d := eff.Check(route.RequiredPermission(req.PathParameters)); !d.Allowed {
+			return nil, forbidden(d.Reason), nil
 		}
 	}
-	return decision{allow: true, context: ctxOut}, nil
+	c := authz.CallerOf(actor, orgID, eff, ceiling)
+	return &c, nil, nil
 }
-
-// subject builds the evaluator's subject from the membership of the org
-// and from owner/admin memberships of its ancestors (rule 5: they act as
-// admin here, whatever their own membership of this org says). It returns
-// the caller's expiry ceiling in the org, or a refusal reason. A disabled or
-// expired membership of the org itself refuses: an explicit cut wins.
-func (a *Authorizer) subject(ac *dynamo.AuthContext, userID string, now time.Time) (authz.Subject, *time.Time, string) {
-	var inherited *gatehouse.Membership
-	for _, am := range ac.AncestorMemberships {
-		if am.Usable(now) && (am.HasRole(authz.RoleOwner) || am.HasRole(authz.RoleAdmin)) {
-			if inherited == nil || (inherited.Readonly && !am.Readonly) {
-				inherited = am
-			}
-		}
-	}
-	m := ac.Membership
-	if m == nil {
-		if inherited == nil {
-			return authz.Subject{}, nil, gatehouse.ReasonNotMember
-		}
-		return authz.Subject{UserID: userID, InheritedAdmin: true, Readonly: inherited.Readonly}, inherited.ExpiresAt, ""
-	}
-	if !m.Usable(now) {
-		if m.Status == gatehouse.StatusActive {
-			return authz.Subject{}, nil, gatehouse.ReasonExpired
-		}
-		return authz.Subject{}, nil, gatehouse.ReasonDisabled
-	}
-	sub := authz.Subject{
-		UserID:           userID,
-		Roles:            m.Roles,
-		Groups:           slices.Concat(m.Groups, []string{AllGroup}),
-		Readonly:         m.Readonly,
-		ResourceReadonly: m.ResourceReadonly,
-	}
-	expiry := m.ExpiresAt
-	if inherited != nil {
-		sub.InheritedAdmin = true
-		// The parent's admin is not bound by the flags a sub-org put on
-		// its own membership, only by its own.
-		sub.Readonly = inherited.Readonly
-		sub.ResourceReadonly = inherited.ResourceReadonly
-		expiry = earliest(expiry, inherited.ExpiresAt)
-	}
-	return sub, expiry, ""
-}
-
-// AllGroup is the built-in group every member belongs to.
-const AllGroup = "all"
 
 func (a *Authorizer) load(ctx context.Context, userID, orgID string) (*dynamo.AuthContext, error) {
 	if ac, ok := a.cache.get(userID, orgID); ok {
@@ -320,30 +267,4 @@ func (a *Authorizer) load(ctx context.Context, userID, orgID string) (*dynamo.Au
 	}
 	a.cache.put(userID, orgID, ac)
 	return ac, nil
-}
-
-func boolString(b bool) string {
-	if b {
-		return "true"
-	}
-	return "false"
-}
-
-func timeString(t *time.Time) string {
-	if t == nil {
-		return ""
-	}
-	return t.UTC().Format(time.RFC3339)
-}
-
-func earliest(a, b *time.Time) *time.Time {
-	switch {
-	case a == nil:
-		return b
-	case b == nil:
-		return a
-	case b.Before(*a):
-		return b
-	}
-	return a
 }

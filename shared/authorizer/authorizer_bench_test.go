@@ -50,7 +50,7 @@ func newBenchWorld(b *testing.B) *benchWorld {
 	}
 	m := &gatehouse.Membership{OrgID: org.ID, UserID: dev.ID, Roles: []string{authz.RoleDeveloper},
 		Status: gatehouse.StatusActive, CreatedAt: now}
-	if err := dynamo.PutMembershipForTest(ctx, w.env.Store, m); err != nil {
+	if err := w.env.PutMembership(ctx, m); err != nil {
 		b.Fatal(err)
 	}
 

@@ -6,7 +6,7 @@ import (
 	"crypto/rsa"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
+	"fmt"
 	"math/big"
 	"net/http"
 	"net/http/httptest"
@@ -123,7 +123,7 @@ func setup(t *testing.T) *fixture {
 			if m.Status == "" {
 				m.Status = gatehouse.StatusActive
 			}
-			if err := dynamo.PutMembershipForTest(ctx, env.Store, m); err != nil {
+			if err := env.PutMembership(ctx, m); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -232,18 +232,19 @@ func TestAuthorizerDecisions(t *testing.T) {
 				org = tt.org
 			}
 			resp, err := f.auth.Handle(context.Background(), request(tt.route, org, tt.auth, tt.query))
+			got := outcome(t, resp, err)
 			switch {
 			case tt.wantErr:
-				if !errors.Is(err, authorizer.ErrUnauthorized) || resp.IsAuthorized {
-					t.Fatalf("got authorized=%v err=%v, want Unauthorized error", resp.IsAuthorized, err)
+				if got != "unauthenticated/unauthenticated" {
+					t.Fatalf("got %s, want unauthenticated", got)
 				}
 			case tt.wantDeny:
-				if err != nil || resp.IsAuthorized {
-					t.Fatalf("got authorized=%v err=%v, want deny", resp.IsAuthorized, err)
+				if got == "allow" || strings.HasPrefix(got, "unauthenticated") {
+					t.Fatalf("got %s, want a 403 refusal", got)
 				}
 			default:
-				if err != nil || !resp.IsAuthorized {
-					t.Fatalf("got authorized=%v err=%v, want allow", resp.IsAuthorized, err)
+				if got != "allow" {
+					t.Fatalf("got %s, want allow", got)
 				}
 			}
 		})
@@ -251,6 +252,27 @@ func TestAuthorizerDecisions(t *testing.T) {
 	if n := f.ik.fetches.Load(); n != 1 {
 		t.Errorf("JWKS fetched %d times, want once", n)
 	}
+}
+
+// outcome reads the decision of an answer: "allow" or "code/reason". The
+// authorizer never returns an error nor isAuthorized false (the guard of
+// every function answers its refusals, docs/security.md).
+func outcome(t *testing.T, resp events.APIGatewayV2CustomAuthorizerSimpleResponse, err error) string {
+	t.Helper()
+	if err != nil {
+		t.Fatalf("the authorizer returned an error: %v", err)
+	}
+	if !resp.IsAuthorized {
+		t.Fatal("isAuthorized false: a refusal must travel in the context")
+	}
+	if resp.Context[apigw.CtxDecision] == apigw.DecisionAllow {
+		return "allow"
+	}
+	return fmt.Sprint(resp.Context[apigw.CtxCode], "/", resp.Context[apigw.CtxReason])
+}
+
+func allowed(resp events.APIGatewayV2CustomAuthorizerSimpleResponse) bool {
+	return resp.IsAuthorized && resp.Context[apigw.CtxDecision] == apigw.DecisionAllow
 }
 
 func noneToken(c jwt.MapClaims) string {
@@ -263,8 +285,8 @@ func TestAuthorizerContext(t *testing.T) {
 	f := setup(t)
 	auth := "Bearer " + f.ik.token(t, f.ik.accessClaims(f.users["developer"]), f.ik.key)
 	resp, err := f.auth.Handle(context.Background(), request("GET /v1/orgs/{orgId}/members", f.orgID, auth, nil))
-	if err != nil || !resp.IsAuthorized {
-		t.Fatalf("developer denied: %v", err)
+	if got := outcome(t, resp, err); got != "allow" {
+		t.Fatalf("developer: %s", got)
 	}
 	ev := events.APIGatewayV2HTTPRequest{RequestContext: events.APIGatewayV2HTTPRequestContext{
 		Authorizer: &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{Lambda: resp.Context}}}
@@ -285,7 +307,7 @@ func TestAuthorizerSeesChangesAtNextRequest(t *testing.T) {
 	ctx := context.Background()
 	auth := "Bearer " + f.ik.token(t, f.ik.accessClaims(f.users["developer"]), f.ik.key)
 	req := request("GET /v1/orgs/{orgId}/members", f.orgID, auth, nil)
-	if resp, _ := f.auth.Handle(ctx, req); !resp.IsAuthorized {
+	if resp, _ := f.auth.Handle(ctx, req); !allowed(resp) {
 		t.Fatal("developer denied before the change")
 	}
 	m, err := f.env.Store.Membership(ctx, f.orgID, f.users["developer"])
@@ -293,10 +315,10 @@ func TestAuthorizerSeesChangesAtNextRequest(t *testing.T) {
 		t.Fatal(err)
 	}
 	m.Status = gatehouse.StatusDisabled
-	if err := dynamo.PutMembershipForTest(ctx, f.env.Store, m); err != nil {
+	if err := f.env.PutMembership(ctx, m); err != nil {
 		t.Fatal(err)
 	}
-	if resp, _ := f.auth.Handle(ctx, req); resp.IsAuthorized {
+	if resp, _ := f.auth.Handle(ctx, req); allowed(resp) {
 		t.Fatal("disabled membership still authorized at the next request")
 	}
 }
@@ -314,16 +336,16 @@ func TestAuthorizerFailsClosed(t *testing.T) {
 			Catalogue: authz.NewCatalogue(authz.DefaultResourceTypes),
 		})
 		resp, err := a.Handle(ctx, req)
-		if resp.IsAuthorized {
-			t.Fatalf("authorized without JWKS (err %v)", err)
+		if got := outcome(t, resp, err); got != "unavailable/unavailable" {
+			t.Fatalf("without JWKS: %s, want unavailable", got)
 		}
 	})
 	t.Run("DynamoDB failing", func(t *testing.T) {
 		f.env.Server.EmulateFailure("internal_server")
 		defer f.env.Server.EmulateFailure("none")
-		resp, _ := f.auth.Handle(ctx, req)
-		if resp.IsAuthorized {
-			t.Fatal("authorized while the table cannot be read")
+		resp, err := f.auth.Handle(ctx, req)
+		if got := outcome(t, resp, err); got != "unavailable/unavailable" {
+			t.Fatalf("while the table cannot be read: %s, want unavailable", got)
 		}
 	})
 }
@@ -333,11 +355,11 @@ func TestAuthorizerReadsOnce(t *testing.T) {
 	ctx := context.Background()
 	auth := "Bearer " + f.ik.token(t, f.ik.accessClaims(f.users["owner"]), f.ik.key)
 	req := request("GET /v1/orgs/{orgId}", f.orgID, auth, nil)
-	if resp, _ := f.auth.Handle(ctx, req); !resp.IsAuthorized {
+	if resp, _ := f.auth.Handle(ctx, req); !allowed(resp) {
 		t.Fatal("owner denied")
 	}
 	f.env.Counter.Reset()
-	if resp, _ := f.auth.Handle(ctx, req); !resp.IsAuthorized {
+	if resp, _ := f.auth.Handle(ctx, req); !allowed(resp) {
 		t.Fatal("owner denied")
 	}
 	if n := f.env.Counter.Total(); n != 1 {
@@ -352,7 +374,7 @@ func TestAuthorizerReadsOnce(t *testing.T) {
 	})
 	_, _ = cached.Handle(ctx, req)
 	f.env.Counter.Reset()
-	if resp, _ := cached.Handle(ctx, req); !resp.IsAuthorized {
+	if resp, _ := cached.Handle(ctx, req); !allowed(resp) {
 		t.Fatal("owner denied with cache")
 	}
 	if n := f.env.Counter.Total(); n != 0 {
@@ -360,7 +382,7 @@ func TestAuthorizerReadsOnce(t *testing.T) {
 	}
 	// The cache key holds the org: another org is read, not answered from it.
 	other := request("GET /v1/orgs/{orgId}", "org_other", auth, nil)
-	if resp, _ := cached.Handle(ctx, other); resp.IsAuthorized {
+	if resp, _ := cached.Handle(ctx, other); allowed(resp) {
 		t.Fatal("decision for one org answered another")
 	}
 }

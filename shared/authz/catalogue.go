@@ -9,15 +9,17 @@ package authz
 import (
 	"slices"
 	"strings"
+
+	"github.com/gatehouse-dev/gatehouse/shared/gatehouse"
 )
 
-// Built-in role ids (fixed).
+// Built-in role ids (fixed), as the domain names them.
 const (
-	RoleOwner     = "owner"
-	RoleAdmin     = "admin"
-	RoleManager   = "manager"
-	RoleDeveloper = "developer"
-	RoleViewer    = "viewer"
+	RoleOwner     = gatehouse.RoleOwner
+	RoleAdmin     = gatehouse.RoleAdmin
+	RoleManager   = gatehouse.RoleManager
+	RoleDeveloper = gatehouse.RoleDeveloper
+	RoleViewer    = gatehouse.RoleViewer
 )
 
 // BuiltinRoleIDs lists the built-in roles from most to least powerful.

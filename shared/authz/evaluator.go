@@ -43,9 +43,14 @@ type Subject struct {
 	Readonly         bool
 	ResourceReadonly bool
 	// InheritedAdmin is true when the subject is owner or admin of an
-	// ancestor org (rule 5): it acts as admin here.
-	InheritedAdmin bool
-	Token          *TokenScope
+	// ancestor org (rule 5): it acts as admin here. That authority carries
+	// the flags of the ancestor membership it comes from (Inherited*), not
+	// Readonly and ResourceReadonly, which bind only the subject's own roles
+	// here: a sub-org can neither narrow it nor widen it.
+	InheritedAdmin            bool
+	InheritedReadonly         bool
+	InheritedResourceReadonly bool
+	Token                     *TokenScope
 }
 
 // OrgPolicy is the org-level policy the evaluator needs.
@@ -89,7 +94,10 @@ type Effective struct {
 	defaultAccessAll bool
 }
 
-// Compile computes the effective permissions (rules 2 and 3).
+// Compile computes the effective permissions (rules 2 and 3): the union of
+// what the subject's own roles give under its own flags and what inherited
+// admin authority gives under the flags it carries, intersected with the
+// token's narrowing.
 func Compile(p *OrgPolicy, s Subject) *Effective {
 	e := &Effective{subject: s, policy: p, perms: map[string]struct{}{}, raw: map[string]struct{}{}}
 	e.defaultAccessAll = p.DefaultResourceAccess == "all"
@@ -97,8 +105,32 @@ func Compile(p *OrgPolicy, s Subject) *Effective {
 	for _, g := range s.Groups {
 		roles = append(roles, p.GroupRoles[g]...)
 	}
+	own := flags{readonly: s.Readonly, resourceReadonly: s.ResourceReadonly}
+	var narrowing map[string]bool
+	if s.Token != nil && s.Token.Permissions != nil {
+		narrowing = make(map[string]bool, len(s.Token.Permissions))
+		for _, perm := range s.Token.Permissions {
+			narrowing[perm] = true
+		}
+	}
+	add := func(role string, f flags) {
+		perms, ok := p.Catalogue.BuiltinRole(role)
+		if !ok {
+			perms = p.CustomRoles[role]
+		}
+		for _, perm := range perms {
+			e.raw[perm] = struct{}{}
+			if e.removedBy(perm, f, narrowing) == "" {
+				e.perms[perm] = struct{}{}
+			}
+		}
+	}
+	for _, r := range roles {
+		add(r, own)
+	}
 	if s.InheritedAdmin {
 		roles = append(roles, RoleAdmin)
+		add(RoleAdmin, flags{readonly: s.InheritedReadonly, resourceReadonly: s.InheritedResourceReadonly})
 	}
 	slices.Sort(roles)
 	e.roles = slices.Compact(roles)
@@ -109,41 +141,26 @@ func Compile(p *OrgPolicy, s Subject) *Effective {
 		case RoleAdmin:
 			e.admin = true
 		}
-		perms, ok := p.Catalogue.BuiltinRole(r)
-		if !ok {
-			perms = p.CustomRoles[r]
-		}
-		for _, perm := range perms {
-			e.raw[perm] = struct{}{}
-		}
 	}
 	e.principals = append(e.principals, "user:"+s.UserID)
 	for _, g := range s.Groups {
 		e.principals = append(e.principals, "group:"+g)
 	}
-	var narrowing map[string]bool
-	if s.Token != nil && s.Token.Permissions != nil {
-		narrowing = map[string]bool{}
-		for _, perm := range s.Token.Permissions {
-			narrowing[perm] = true
-		}
-	}
-	for perm := range e.raw {
-		if e.removedBy(perm, narrowing) == "" {
-			e.perms[perm] = struct{}{}
-		}
-	}
 	return e
 }
 
-// removedBy says which rule takes perm away from the subject, "" if none.
-func (e *Effective) removedBy(perm string, narrowing map[string]bool) string {
+// flags are the membership flags of rule 3 that bind one source of
+// authority.
+type flags struct{ readonly, resourceReadonly bool }
+
+// removedBy says which rule takes perm away from authority under flags f,
+// "" if none.
+func (e *Effective) removedBy(perm string, f flags, narrowing map[string]bool) string {
 	object, action, _ := Split(perm)
-	if e.subject.Readonly && action != ActionRead {
+	if f.readonly && action != ActionRead {
 		return ReasonReadonly
 	}
-	if e.subject.ResourceReadonly && e.policy.Catalogue.IsResourceType(object) &&
-		(action == ActionCreate || action == ActionUpdate || action == ActionDelete) {
+	if f.resourceReadonly && action != ActionRead && e.policy.Catalogue.IsResourceType(object) {
 		return ReasonResourceReadonly
 	}
 	if t := e.subject.Token; t != nil {
@@ -176,7 +193,16 @@ func (e *Effective) Check(perm string) Decision {
 				narrowing[p] = true
 			}
 		}
-		return Decision{Reason: e.removedBy(perm, narrowing)}
+		f := flags{readonly: e.subject.Readonly, resourceReadonly: e.subject.ResourceReadonly}
+		if e.subject.InheritedAdmin {
+			// The flags of the authority that would have given it.
+			f = flags{readonly: f.readonly && e.subject.InheritedReadonly,
+				resourceReadonly: f.resourceReadonly || e.subject.InheritedResourceReadonly}
+		}
+		if r := e.removedBy(perm, f, narrowing); r != "" {
+			return Decision{Reason: r}
+		}
+		return Decision{Reason: ReasonReadonly}
 	}
 	if !e.policy.Catalogue.Known(perm) {
 		return Decision{Reason: ReasonUnknown}
@@ -186,7 +212,8 @@ func (e *Effective) Check(perm string) Decision {
 
 // CheckResource decides an action on one resource (rule 4): the permission
 // "<type>:<action>" and, below admin, access through ownership, a grant or
-// the org's default; any matching deny wins over any allow.
+// the org's default; any matching deny wins over any allow, except that no
+// deny reaches owners and admins of the org or the resource's owner.
 func (e *Effective) CheckResource(action string, r *Resource, now time.Time) Decision {
 	if d := e.Check(r.Type + ":" + action); !d.Allowed {
 		return d
@@ -194,10 +221,13 @@ func (e *Effective) CheckResource(action string, r *Resource, now time.Time) Dec
 	if e.admin {
 		return Decision{Allowed: true, Reason: ReasonAdmin}
 	}
-	allowReason := ""
+	// No deny reaches the resource's owner (rule 4): a grantee with share
+	// cannot lock the owner out, not even with a deny on group:all.
 	if r.OwnerID != "" && r.OwnerID == e.subject.UserID {
-		allowReason = ReasonOwner
-	} else if e.defaultAccessAll {
+		return Decision{Allowed: true, Reason: ReasonOwner}
+	}
+	allowReason := ""
+	if e.defaultAccessAll {
 		allowReason = ReasonDefaultAll
 	}
 	for _, grants := range [2][]Grant{r.Grants, r.TypeGrants} {
@@ -254,31 +284,6 @@ func (e *Effective) IsAdmin() bool { return e.admin }
 
 // Subject returns the subject the permissions were compiled for.
 func (e *Effective) Subject() Subject { return e.subject }
-
-// CanGrant reports whether the subject may give away every permission in
-// perms (rule 6: no escalation): it must hold each one itself.
-func (e *Effective) CanGrant(perms []string) (missing string, ok bool) {
-	for _, p := range perms {
-		if !e.Has(p) {
-			return p, false
-		}
-	}
-	return "", true
-}
-
-// CanAssignRole reports whether the subject may give role (with perms) to
-// someone: only owners make owners, only owners and admins make admins, and
-// nobody gives permissions it does not hold.
-func (e *Effective) CanAssignRole(role string, perms []string) bool {
-	switch role {
-	case RoleOwner:
-		return e.owner
-	case RoleAdmin:
-		return e.admin
-	}
-	_, ok := e.CanGrant(perms)
-	return ok
-}
 
 // RolePermissions returns the permissions of a role in this policy.
 func (p *OrgPolicy) RolePermissions(role string) ([]string, bool) {

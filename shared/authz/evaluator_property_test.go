@@ -28,32 +28,47 @@ func refRoles(p *authz.OrgPolicy, s authz.Subject) []string {
 	return roles
 }
 
-// refHas decides whether the subject holds perm (rules 2 and 3).
+// refGives reports whether role gives perm under the flags of rule 3.
+func refGives(p *authz.OrgPolicy, role, perm string, readonly, resourceReadonly bool) bool {
+	var perms []string
+	switch role {
+	case authz.RoleOwner, authz.RoleAdmin, authz.RoleManager, authz.RoleDeveloper, authz.RoleViewer:
+		perms, _ = p.Catalogue.BuiltinRole(role)
+	default:
+		perms = p.CustomRoles[role]
+	}
+	if !slices.Contains(perms, perm) {
+		return false
+	}
+	object, action, _ := authz.Split(perm)
+	if readonly && action != "read" {
+		return false
+	}
+	isType := slices.Contains(p.Catalogue.ResourceTypes, object)
+	return !(resourceReadonly && isType && action != "read")
+}
+
+// refHas decides whether the subject holds perm (rules 2, 3 and 5): own
+// roles under own flags, inherited admin under the flags it carries, then
+// the token's narrowing.
 func refHas(p *authz.OrgPolicy, s authz.Subject, perm string) bool {
 	held := false
-	for _, r := range refRoles(p, s) {
-		var perms []string
-		switch r {
-		case authz.RoleOwner, authz.RoleAdmin, authz.RoleManager, authz.RoleDeveloper, authz.RoleViewer:
-			perms, _ = p.Catalogue.BuiltinRole(r)
-		default:
-			perms = p.CustomRoles[r]
-		}
-		if slices.Contains(perms, perm) {
+	own := slices.Clone(s.Roles)
+	for _, g := range s.Groups {
+		own = append(own, p.GroupRoles[g]...)
+	}
+	for _, r := range own {
+		if refGives(p, r, perm, s.Readonly, s.ResourceReadonly) {
 			held = true
 		}
+	}
+	if s.InheritedAdmin && refGives(p, authz.RoleAdmin, perm, s.InheritedReadonly, s.InheritedResourceReadonly) {
+		held = true
 	}
 	if !held {
 		return false
 	}
-	object, action, _ := authz.Split(perm)
-	if s.Readonly && action != "read" {
-		return false
-	}
-	isType := slices.Contains(p.Catalogue.ResourceTypes, object)
-	if s.ResourceReadonly && isType && (action == "create" || action == "update" || action == "delete") {
-		return false
-	}
+	_, action, _ := authz.Split(perm)
 	if s.Token != nil {
 		if s.Token.Readonly && action != "read" {
 			return false
@@ -95,8 +110,8 @@ func refCheckResource(p *authz.OrgPolicy, s authz.Subject, action string, r *aut
 	if !refHas(p, s, r.Type+":"+action) {
 		return false
 	}
-	if refIsAdmin(p, s) {
-		return true
+	if refIsAdmin(p, s) || r.OwnerID == s.UserID {
+		return true // no deny applies to an owner/admin nor to the resource's owner
 	}
 	all := append(slices.Clone(r.Grants), r.TypeGrants...)
 	for _, g := range all {
@@ -204,6 +219,9 @@ func randomWorld(r *rand.Rand, cat *authz.Catalogue) world {
 		Readonly:         r.IntN(5) == 0,
 		ResourceReadonly: r.IntN(4) == 0,
 		InheritedAdmin:   r.IntN(10) == 0,
+		// The flags of the ancestor membership the authority comes from.
+		InheritedReadonly:         r.IntN(4) == 0,
+		InheritedResourceReadonly: r.IntN(4) == 0,
 	}
 	if r.IntN(3) == 0 {
 		s.Token = &authz.TokenScope{Readonly: r.IntN(3) == 0}
@@ -275,7 +293,8 @@ func TestEvaluatorMatchesReference(t *testing.T) {
 // TestDenyAlwaysWins: for a subject below admin, adding an active deny of
 // an action to any grant of the subject's principals (on the resource or
 // its type) makes the action refused with reason "denied", whatever else
-// allows it: ownership, default access, other grants.
+// allows it (default access, other grants), except for the org's owners and
+// admins and the resource's own owner, whom no deny reaches (rule 4).
 func TestDenyAlwaysWins(t *testing.T) {
 	cat := authz.NewCatalogue(testTypes)
 	r := rand.New(rand.NewPCG(7, 11))
@@ -283,8 +302,8 @@ func TestDenyAlwaysWins(t *testing.T) {
 	for i := range 20000 {
 		w := randomWorld(r, cat)
 		eff := authz.Compile(w.policy, w.sub)
-		if eff.IsAdmin() {
-			continue // owners and admins act on every resource (rule 4)
+		if eff.IsAdmin() || w.res.OwnerID == w.sub.UserID {
+			continue // no deny applies to owners, admins or the resource's owner (rule 4)
 		}
 		action := authz.ResourceActions[r.IntN(len(authz.ResourceActions))]
 		principals := []string{"user:" + w.sub.UserID}

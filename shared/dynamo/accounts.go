@@ -2,7 +2,6 @@ package dynamo
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -36,10 +35,7 @@ var ErrEmailTaken = gatehouse.Errorf(gatehouse.CodeConflict, "an account with th
 
 // User reads an account profile.
 func (s *Store) User(ctx context.Context, userID string) (*gatehouse.User, error) {
-	it, err := s.get(ctx, userKey(userID), true)
-	if errors.Is(err, ErrNotFound) {
-		return nil, gatehouse.NotFound("user")
-	}
+	it, err := s.get(ctx, userKey(userID), true, "user")
 	if err != nil {
 		return nil, err
 	}
@@ -48,10 +44,7 @@ func (s *Store) User(ctx context.Context, userID string) (*gatehouse.User, error
 
 // UserIDByEmail finds the account that holds an email (case-insensitive).
 func (s *Store) UserIDByEmail(ctx context.Context, email string) (string, error) {
-	it, err := s.get(ctx, emailKey(email), true)
-	if errors.Is(err, ErrNotFound) {
-		return "", gatehouse.NotFound("user")
-	}
+	it, err := s.get(ctx, emailKey(email), true, "user")
 	if err != nil {
 		return "", err
 	}
@@ -146,10 +139,7 @@ func (s *Store) CreateOrg(ctx context.Context, o *gatehouse.Org, owner *gatehous
 
 // Org reads an org.
 func (s *Store) Org(ctx context.Context, orgID string) (*gatehouse.Org, error) {
-	it, err := s.get(ctx, orgKey(orgID), true)
-	if errors.Is(err, ErrNotFound) {
-		return nil, gatehouse.NotFound("org")
-	}
+	it, err := s.get(ctx, orgKey(orgID), true, "org")
 	if err != nil {
 		return nil, err
 	}
@@ -158,10 +148,7 @@ func (s *Store) Org(ctx context.Context, orgID string) (*gatehouse.Org, error) {
 
 // Membership reads one membership.
 func (s *Store) Membership(ctx context.Context, orgID, userID string) (*gatehouse.Membership, error) {
-	it, err := s.get(ctx, memberKey(orgID, userID), true)
-	if errors.Is(err, ErrNotFound) {
-		return nil, gatehouse.NotFound("member")
-	}
+	it, err := s.get(ctx, memberKey(orgID, userID), true, "member")
 	if err != nil {
 		return nil, err
 	}
@@ -170,15 +157,7 @@ func (s *Store) Membership(ctx context.Context, orgID, userID string) (*gatehous
 
 // MembershipsOfUser lists every membership of a user with its org's name.
 func (s *Store) MembershipsOfUser(ctx context.Context, userID string) ([]gatehouse.MembershipView, error) {
-	k := memberInverse("", userID)
-	items, err := s.queryAll(ctx, &dynamodb.QueryInput{
-		IndexName:              aws.String(tabledef.InverseIndex),
-		KeyConditionExpression: aws.String("#pk = :pk AND begins_with(#sk, :org)"),
-		ExpressionAttributeNames: map[string]string{
-			"#pk": tabledef.GSI1PK, "#sk": tabledef.GSI1SK,
-		},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(k.PK), ":org": str(prefixOrg)},
-	}, 0)
+	items, err := s.queryAll(ctx, queryRange(orgsOfUserRange(userID)), 0)
 	if err != nil {
 		return nil, fmt.Errorf("memberships of %s: %w", userID, err)
 	}
@@ -264,12 +243,12 @@ func (s *Store) UpdateProfile(ctx context.Context, userID string, ch ProfileChan
 
 // SignupPolicy reads the platform's sign-up policy (the default if none set).
 func (s *Store) SignupPolicy(ctx context.Context) (gatehouse.SignupPolicy, error) {
-	it, err := s.get(ctx, signupPolicyKey(), false)
-	if errors.Is(err, ErrNotFound) {
-		return gatehouse.DefaultSignupPolicy(), nil
-	}
+	it, err := s.find(ctx, signupPolicyKey(), false)
 	if err != nil {
 		return gatehouse.SignupPolicy{}, err
+	}
+	if it == nil {
+		return gatehouse.DefaultSignupPolicy(), nil
 	}
 	p := gatehouse.DefaultSignupPolicy()
 	it.getJSON("policy", &p)
@@ -344,9 +323,11 @@ func (s *Store) LoadAuthContext(ctx context.Context, userID, orgID string) (*Aut
 		ac.Membership = decodeMembership(it)
 	}
 	// Ancestor memberships matter only when this org's own membership does
-	// not already make the caller owner or admin (rule 5).
-	direct := ac.Membership != nil && ac.Membership.Usable(s.Now()) &&
-		(ac.Membership.HasRole("owner") || ac.Membership.HasRole("admin"))
+	// not already make the caller an unflagged owner or admin (rule 5: what
+	// a parent gives, the sub-org's flags or status cannot take away).
+	m := ac.Membership
+	direct := m != nil && m.Usable(s.Now()) && !m.Readonly && !m.ResourceReadonly &&
+		(m.HasRole(gatehouse.RoleOwner) || m.HasRole(gatehouse.RoleAdmin))
 	if !direct && ac.Org != nil && len(ac.Org.Ancestors) > 0 {
 		var aks []Key
 		for _, a := range ac.Org.Ancestors {

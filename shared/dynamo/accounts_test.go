@@ -16,6 +16,7 @@ func newUser(id, email string, now time.Time) *gatehouse.User {
 }
 
 func TestCreateAccountWithPersonalOrg(t *testing.T) {
+	t.Parallel()
 	env := dynamotest.New(t)
 	ctx := context.Background()
 	now := env.Store.Now()
@@ -50,6 +51,7 @@ func TestCreateAccountWithPersonalOrg(t *testing.T) {
 }
 
 func TestCreateAccountDuplicateEmailWritesNothing(t *testing.T) {
+	t.Parallel()
 	env := dynamotest.New(t)
 	ctx := context.Background()
 	now := env.Store.Now()
@@ -70,6 +72,7 @@ func TestCreateAccountDuplicateEmailWritesNothing(t *testing.T) {
 }
 
 func TestCreateAccountFailureLeavesNothing(t *testing.T) {
+	t.Parallel()
 	env := dynamotest.New(t)
 	ctx := context.Background()
 	now := env.Store.Now()
@@ -88,6 +91,7 @@ func TestCreateAccountFailureLeavesNothing(t *testing.T) {
 }
 
 func TestLoadAuthContextIsOneRead(t *testing.T) {
+	t.Parallel()
 	env := dynamotest.New(t)
 	ctx := context.Background()
 	now := env.Store.Now()
@@ -114,6 +118,7 @@ func TestLoadAuthContextIsOneRead(t *testing.T) {
 }
 
 func TestUpdateProfileChangesOnlyGivenFields(t *testing.T) {
+	t.Parallel()
 	env := dynamotest.New(t)
 	ctx := context.Background()
 	u := newUser("u1", "ada@example.com", env.Store.Now())

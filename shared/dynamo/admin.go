@@ -2,13 +2,10 @@ package dynamo
 
 import (
 	"context"
-	"encoding/base64"
 	"fmt"
 	"strings"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/gatehouse-dev/gatehouse/shared/gatehouse"
 	"github.com/gatehouse-dev/gatehouse/shared/tabledef"
@@ -20,49 +17,15 @@ import (
 // invite-only sign-up mode.
 
 // UsersByEmailPrefix lists accounts whose lower-case email starts with
-// prefix ("" lists all), in email order, one page at a time. The cursor is
-// opaque: the position of the last account returned.
+// prefix ("" lists all), in email order, one page at a time.
 func (s *Store) UsersByEmailPrefix(ctx context.Context, prefix string, limit int, cursor string) ([]*gatehouse.User, string, error) {
-	prefix = NormalizeEmail(prefix)
-	limit = ClampLimit(limit)
-	in := &dynamodb.QueryInput{
-		IndexName:                 aws.String(tabledef.InverseIndex),
-		KeyConditionExpression:    aws.String("#pk = :pk AND begins_with(#sk, :p)"),
-		ExpressionAttributeNames:  map[string]string{"#pk": tabledef.GSI1PK, "#sk": tabledef.GSI1SK},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(gsiEmails), ":p": str(prefix)},
-		Limit:                     aws.Int32(int32(limit + 1)),
-	}
-	if prefix == "" {
-		in.KeyConditionExpression = aws.String("#pk = :pk")
-		delete(in.ExpressionAttributeValues, ":p")
-	}
-	if cursor != "" {
-		raw, err := base64.RawURLEncoding.DecodeString(cursor)
-		last := string(raw)
-		i := strings.LastIndex(last, "#")
-		if err != nil || i < 0 || !strings.HasPrefix(last, prefix) {
-			return nil, "", ErrBadCursor
-		}
-		// The start key is the last account's index and table keys.
-		in.ExclusiveStartKey = map[string]types.AttributeValue{
-			tabledef.GSI1PK: str(gsiEmails), tabledef.GSI1SK: str(last),
-			tabledef.PK: str(userKey(last[i+1:]).PK), tabledef.SK: str(skProfile),
-		}
-	}
-	out, err := s.query(ctx, in)
+	items, next, err := s.page(ctx, list{name: listUsers, rng: usersByEmailRange(prefix)}, limit, cursor)
 	if err != nil {
-		return nil, "", fmt.Errorf("users by email %q: %w", prefix, err)
+		return nil, "", err
 	}
-	var users []*gatehouse.User
-	next := ""
-	for _, raw := range out.Items {
-		it := item(raw)
-		if len(users) == limit {
-			last := NormalizeEmail(users[len(users)-1].Email) + "#" + users[len(users)-1].ID
-			next = base64.RawURLEncoding.EncodeToString([]byte(last))
-			break
-		}
-		users = append(users, decodeUser(it))
+	users := make([]*gatehouse.User, len(items))
+	for i, it := range items {
+		users[i] = decodeUser(it)
 	}
 	return users, next, nil
 }
@@ -146,13 +109,7 @@ func (s *Store) UpdateAccount(ctx context.Context, before *gatehouse.User, ch Ac
 // index entry, GSI1PK = INVITED#<lower-case email> (pendingInviteInverse):
 // one query, no scan.
 func (s *Store) HasPendingInvite(ctx context.Context, email string) (bool, error) {
-	k := pendingInviteInverse(email, "", "")
-	items, err := s.queryAll(ctx, &dynamodb.QueryInput{
-		IndexName:                 aws.String(tabledef.InverseIndex),
-		KeyConditionExpression:    aws.String("#pk = :pk"),
-		ExpressionAttributeNames:  map[string]string{"#pk": tabledef.GSI1PK},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(k.PK)},
-	}, 100)
+	items, err := s.queryAll(ctx, queryRange(pendingInvitesRange(email)), 100)
 	if err != nil {
 		return false, fmt.Errorf("pending invites of %s: %w", NormalizeEmail(email), err)
 	}
@@ -190,12 +147,7 @@ func (s *Store) DeleteAccountRecords(ctx context.Context, u *gatehouse.User, act
 // their TTL and resolve to nothing. Rerunnable after a failure.
 func (s *Store) DeletePersonalOrg(ctx context.Context, orgID string) error {
 	for {
-		items, err := s.queryAll(ctx, &dynamodb.QueryInput{
-			KeyConditionExpression:    aws.String("#pk = :pk"),
-			ExpressionAttributeNames:  map[string]string{"#pk": tabledef.PK},
-			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(orgKey(orgID).PK)},
-			ConsistentRead:            aws.Bool(true),
-		}, 25)
+		items, err := s.queryAll(ctx, queryRange(orgPartition(orgID)), 25)
 		if err != nil {
 			return fmt.Errorf("delete personal org %s: %w", orgID, err)
 		}

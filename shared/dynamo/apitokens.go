@@ -2,7 +2,6 @@ package dynamo
 
 import (
 	"context"
-	"errors"
 
 	"github.com/gatehouse-dev/gatehouse/shared/gatehouse"
 	"github.com/gatehouse-dev/gatehouse/shared/ids"
@@ -63,10 +62,7 @@ func decodeAPIToken(it item) *gatehouse.APIToken {
 // hash. A token that does not exist is not_found; the caller decides what a
 // revoked or expired one means.
 func (s *Store) APITokenBySecret(ctx context.Context, secret string) (*gatehouse.APIToken, error) {
-	it, err := s.get(ctx, secretKey(ids.Hash(secret)), false)
-	if errors.Is(err, ErrNotFound) {
-		return nil, gatehouse.NotFound("token")
-	}
+	it, err := s.get(ctx, secretKey(ids.Hash(secret)), false, "token")
 	if err != nil {
 		return nil, err
 	}

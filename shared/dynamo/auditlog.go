@@ -2,13 +2,11 @@ package dynamo
 
 import (
 	"context"
+	"strings"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/gatehouse-dev/gatehouse/shared/gatehouse"
-	"github.com/gatehouse-dev/gatehouse/shared/tabledef"
 )
 
 // AuditFilter narrows an org's audit log; zero fields do not filter.
@@ -22,41 +20,24 @@ type AuditFilter struct {
 // part of the key condition (events sort by time); actor and target filter
 // the page.
 func (s *Store) AuditPage(ctx context.Context, orgID string, f AuditFilter, limit int, cursor string) ([]gatehouse.AuditEvent, string, error) {
-	pk := orgKey(orgID).PK
-	from := prefixAudit
+	l := list{name: listAudit, org: orgID, rng: auditRange(orgID), desc: true}
 	if !f.Since.IsZero() {
-		from = prefixAudit + f.Since.UTC().Format(sortableTime)
+		l.from = auditRange(orgID).prefix + f.Since.UTC().Format(sortableTime)
 	}
-	in := &dynamodb.QueryInput{
-		KeyConditionExpression:   aws.String("#pk = :pk AND #sk BETWEEN :from AND :to"),
-		ExpressionAttributeNames: map[string]string{"#pk": tabledef.PK, "#sk": tabledef.SK},
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":pk": str(pk), ":from": str(from), ":to": str(prefixAudit + "~"),
-		},
-		ScanIndexForward: aws.Bool(false),
-		ConsistentRead:   aws.Bool(true),
-	}
-	var filters []string
+	var conds []string
+	l.filter.names, l.filter.values = map[string]string{}, map[string]types.AttributeValue{}
 	if f.Actor != "" {
-		in.ExpressionAttributeNames["#actor"] = "actor"
-		in.ExpressionAttributeValues[":actor"] = str(f.Actor)
-		filters = append(filters, "#actor = :actor")
+		l.filter.names["#actor"], l.filter.values[":actor"] = "actor", str(f.Actor)
+		conds = append(conds, "#actor = :actor")
 	}
 	if f.Target != "" {
-		in.ExpressionAttributeNames["#target"] = "target"
-		in.ExpressionAttributeValues[":target"] = str(f.Target)
-		filters = append(filters, "#target = :target")
+		l.filter.names["#target"], l.filter.values[":target"] = "target", str(f.Target)
+		conds = append(conds, "#target = :target")
 	}
-	if len(filters) > 0 {
-		expr := filters[0]
-		for _, x := range filters[1:] {
-			expr += " AND " + x
-		}
-		in.FilterExpression = aws.String(expr)
-	}
-	items, next, err := s.pageQuery(ctx, in, cursorScope{pk, prefixAudit}, limit, cursor)
+	l.filter.expr = strings.Join(conds, " AND ")
+	items, next, err := s.page(ctx, l, limit, cursor)
 	if err != nil {
-		return nil, "", wrapList("audit events", err)
+		return nil, "", err
 	}
 	out := make([]gatehouse.AuditEvent, len(items))
 	for i, it := range items {

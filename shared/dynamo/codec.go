@@ -1,10 +1,27 @@
 package dynamo
 
 import (
+	"fmt"
 	"strings"
 
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/gatehouse-dev/gatehouse/shared/gatehouse"
 )
+
+// ItemOf returns the item the store writes for a domain value, a
+// *gatehouse.User or a *gatehouse.Membership. It exists for seeding a
+// table with states that would take many calls to reach
+// (shared/dynamo/dynamotest); services write through the store's methods,
+// which keep the counters, conditions and audit a bare item skips.
+func ItemOf(v any) (map[string]types.AttributeValue, error) {
+	switch v := v.(type) {
+	case *gatehouse.User:
+		return userItem(v), nil
+	case *gatehouse.Membership:
+		return membershipItem(v), nil
+	}
+	return nil, fmt.Errorf("dynamo: no item for %T", v)
+}
 
 // Item kinds as they appear in the expiry index and the "kind" attribute.
 const (
@@ -116,6 +133,7 @@ func orgItem(o *gatehouse.Org) item {
 		setS("name", o.Name).
 		setS("parentId", o.ParentID).
 		setList("ancestors", o.Ancestors).
+		setList("verifiedDomains", o.VerifiedDomains).
 		setBool("personal", o.Personal).
 		setJSON("settings", o.Settings).
 		setN("maxMembers", int64(quotaOr(o.Quotas.MaxMembers))).
@@ -170,6 +188,9 @@ func decodeOrg(it item) *gatehouse.Org {
 		ParentID:  it.getS("parentId"),
 		Ancestors: it.getList("ancestors"),
 		Personal:  it.getBool("personal"),
+		// Verified domains are read wherever the org is: they decide
+		// who may mint accounts (rule 11).
+		VerifiedDomains: it.getList("verifiedDomains"),
 		Quotas:    gatehouse.Quotas{MaxMembers: it.getIntOr("maxMembers", -1), MaxResources: map[string]int{}},
 		Usage: gatehouse.Usage{
 			// memberCount holds the seats: members and the pending

@@ -1,25 +1,24 @@
 package dynamo
 
 import (
-	"context"
+	"crypto/hmac"
+	"crypto/sha256"
 	"encoding/base64"
-	"encoding/json"
-	"fmt"
+	"encoding/binary"
 	"strings"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/gatehouse-dev/gatehouse/shared/gatehouse"
-	"github.com/gatehouse-dev/gatehouse/shared/tabledef"
 )
 
-// Lists page with opaque cursors. A cursor is the base64url JSON of the key
-// of the last item returned; decoding checks that the key lies in the
-// partition and under the sort-key prefix of the list being read, so an
-// edited cursor can never start a read in another org's items (a query only
-// ever reads its own partition anyway; the check turns a forged cursor into
-// a clear 400 instead of an empty page).
+// Every list of the API pages with one kind of cursor (docs/data-model.md,
+// "Paging"): the position of the last item shown (its sort key in the
+// range the list reads), sealed with HMAC-SHA256 under the store's cursor
+// key over the position, the list's name and the org the list belongs to.
+// A cursor is opaque to clients and cannot be edited, moved to another list
+// or to another org: any of these is a 400 on the field "cursor". A query
+// only ever reads the partition the request's path names anyway; the seal
+// turns a forged cursor into a clear refusal, and the position is checked
+// against the list's range as well.
 
 // Page limits of the API contract.
 const (
@@ -27,45 +26,92 @@ const (
 	MaxPageLimit     = 100
 )
 
-// cursorScope is what a cursor of one list may point into.
-type cursorScope struct {
-	pk       string
-	skPrefix string
-}
+// MinCursorKeyLen is the shortest cursor key the store accepts: the size
+// of an HMAC-SHA256 output.
+const MinCursorKeyLen = sha256.Size
 
-type cursorBody struct {
-	PK string `json:"p"`
-	SK string `json:"s"`
-}
+// maxCursorLen bounds what a cursor may decode to before its seal is
+// checked.
+const maxCursorLen = 1024
 
-// ErrBadCursor is returned for a cursor that is malformed or belongs to
-// another list.
+// cursorDomain separates the cursor seal from any other use of the key.
+const cursorDomain = "gatehouse cursor v1"
+
+// ErrBadCursor is returned for a cursor that is malformed, edited, or
+// belongs to another list or org.
 var ErrBadCursor = gatehouse.Invalid(gatehouse.FieldError{Field: "cursor", Message: "not a cursor of this list"})
 
-// encodeCursor turns the key of the last returned item into a cursor.
-func encodeCursor(k Key) string {
-	b, _ := json.Marshal(cursorBody(k))
-	return base64.RawURLEncoding.EncodeToString(b)
+// The names of the lists, sealed into their cursors.
+const (
+	listMembers   = "members"
+	listInvites   = "invites"
+	listAudit     = "audit"
+	listGroups    = "groups"
+	listSubOrgs   = "suborgs"
+	listTokens    = "tokens"
+	listUsers     = "users"
+	listResources = "resources"
+)
+
+// seal returns the cursor of a position of a list of an org.
+func (s *Store) seal(list, org, position string) string {
+	mac := s.cursorMAC(list, org, position)
+	return base64.RawURLEncoding.EncodeToString(append(mac, position...))
 }
 
-// decodeCursor reads a cursor and checks it belongs to the scope; "" is the
-// first page (nil key).
-func decodeCursor(cursor string, scope cursorScope) (map[string]types.AttributeValue, error) {
+// open returns the position a cursor holds when it was sealed by this
+// store's key for this list and org; "" is the first page. valid checks
+// the position belongs to the list's range.
+func (s *Store) open(list, org, cursor string, valid func(position string) bool) (string, error) {
 	if cursor == "" {
-		return nil, nil
+		return "", nil
+	}
+	if base64.RawURLEncoding.DecodedLen(len(cursor)) > maxCursorLen {
+		return "", ErrBadCursor
 	}
 	raw, err := base64.RawURLEncoding.DecodeString(cursor)
-	if err != nil || len(raw) > 2048 {
-		return nil, ErrBadCursor
+	if err != nil || len(raw) <= sha256.Size {
+		return "", ErrBadCursor
 	}
-	var c cursorBody
-	if err := json.Unmarshal(raw, &c); err != nil {
-		return nil, ErrBadCursor
+	mac, position := raw[:sha256.Size], string(raw[sha256.Size:])
+	if !hmac.Equal(mac, s.cursorMAC(list, org, position)) || !valid(position) {
+		return "", ErrBadCursor
 	}
-	if c.PK != scope.pk || !strings.HasPrefix(c.SK, scope.skPrefix) {
-		return nil, ErrBadCursor
+	return position, nil
+}
+
+// cursorMAC is HMAC-SHA256 over the domain, the list, the org and the
+// position, each prefixed with its length so no two inputs read alike.
+func (s *Store) cursorMAC(list, org, position string) []byte {
+	h := hmac.New(sha256.New, s.cursorKey)
+	var b []byte
+	for _, f := range []string{cursorDomain, list, org, position} {
+		b = binary.AppendUvarint(b, uint64(len(f)))
+		b = append(b, f...)
 	}
-	return keyAV(Key(c)), nil
+	h.Write(b)
+	return h.Sum(nil)
+}
+
+// ResourcesCursor seals a position of an org's resource list ("type#id",
+// the sort key of the last resource shown). The resource list merges
+// several of the store's ranges in its service, so its position is the
+// service's; the seal is the store's, as for every other list.
+func (s *Store) ResourcesCursor(orgID, position string) string {
+	return s.seal(listResources, orgID, position)
+}
+
+// ResourcesPosition opens a cursor of an org's resource list (ErrBadCursor
+// when it is not one); "" is the first page.
+func (s *Store) ResourcesPosition(orgID, cursor string) (string, error) {
+	return s.open(listResources, orgID, cursor, ValidSortKey)
+}
+
+// ValidSortKey reports whether a resource list position ("type#id") is
+// well formed.
+func ValidSortKey(k string) bool {
+	typ, id, ok := strings.Cut(k, "#")
+	return ok && typ != "" && id != "" && !strings.Contains(id, "#") && len(k) <= 300
 }
 
 // ClampLimit applies the contract's default and bounds to a page limit.
@@ -77,74 +123,4 @@ func ClampLimit(limit int) int {
 		return MaxPageLimit
 	}
 	return limit
-}
-
-// maxPageQueries bounds the queries one filtered page may cost.
-const maxPageQueries = 10
-
-// pageQuery reads one page of a base-table query over scope: up to limit
-// items that pass keep (nil keeps all), starting after cursor. The next
-// cursor is the key of the last item returned, "" when the list is done.
-// in must set the key condition (and may set a filter and the direction).
-func (s *Store) pageQuery(ctx context.Context, in *dynamodb.QueryInput, scope cursorScope, limit int, cursor string) ([]item, string, error) {
-	start, err := decodeCursor(cursor, scope)
-	if err != nil {
-		return nil, "", err
-	}
-	limit = ClampLimit(limit)
-	in.ExclusiveStartKey = start
-	var out []item
-	filtered := in.FilterExpression != nil
-	for q := 0; q < maxPageQueries; q++ {
-		// A filtered query reads whole (1 MB) pages and the page is cut
-		// here: with Limit, DynamoDB counts the items the filter drops, so a
-		// page could come back empty and cost many round trips.
-		if !filtered {
-			in.Limit = aws.Int32(int32(limit - len(out) + 1))
-		}
-		page, err := s.query(ctx, in)
-		if err != nil {
-			return nil, "", err
-		}
-		for _, raw := range page.Items {
-			it := item(raw)
-			if len(out) == limit {
-				// One more item exists: the page is full and not the last.
-				return out, encodeCursor(out[len(out)-1].key()), nil
-			}
-			out = append(out, it)
-		}
-		if len(page.LastEvaluatedKey) == 0 {
-			return out, "", nil
-		}
-		in.ExclusiveStartKey = page.LastEvaluatedKey
-	}
-	// Stopped by the query budget: continue after what was read.
-	if len(out) > 0 {
-		return out, encodeCursor(out[len(out)-1].key()), nil
-	}
-	k := item(in.ExclusiveStartKey).key()
-	if k.PK != scope.pk {
-		return out, "", nil
-	}
-	return out, encodeCursor(k), nil
-}
-
-// partitionQuery is a query of one partition under a sort-key prefix.
-func partitionQuery(pk, skPrefix string) *dynamodb.QueryInput {
-	return &dynamodb.QueryInput{
-		KeyConditionExpression: aws.String("#pk = :pk AND begins_with(#sk, :sk)"),
-		ExpressionAttributeNames: map[string]string{
-			"#pk": tabledef.PK, "#sk": tabledef.SK,
-		},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(pk), ":sk": str(skPrefix)},
-		ConsistentRead:            aws.Bool(true),
-	}
-}
-
-func wrapList(what string, err error) error {
-	if gatehouse.ErrorCode(err) == gatehouse.CodeValidation {
-		return err
-	}
-	return fmt.Errorf("list %s: %w", what, err)
 }

@@ -21,6 +21,7 @@ import (
 // the due index entries (no further item reads) and writes one transaction
 // per pruned item, with its audit event.
 func TestSweepPrunesExpiredGrants(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name   string
 		id     string // dynamo.TypeWide for the type's grants
@@ -160,6 +161,7 @@ func TestSweepPrunesExpiredGrants(t *testing.T) {
 // when nothing expired, and a prune from a stale read (the resource changed
 // since) writes nothing.
 func TestPruneExpiredGrantsGuards(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	st := f.env.Store
 	f.addMember(t, gatehouse.Membership{UserID: "alice", ResourceLimit: -1})

@@ -2,15 +2,12 @@ package dynamo
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"maps"
 	"slices"
 	"strconv"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/gatehouse-dev/gatehouse/shared/gatehouse"
 	"github.com/gatehouse-dev/gatehouse/shared/tabledef"
@@ -118,10 +115,7 @@ func (s *Store) CreateGroup(ctx context.Context, o *gatehouse.Org, g *Group, act
 
 // Group reads a group with its roles from the org's policy.
 func (s *Store) Group(ctx context.Context, o *gatehouse.Org, groupID string) (*Group, error) {
-	it, err := s.get(ctx, groupKey(o.ID, groupID), true)
-	if errors.Is(err, ErrNotFound) {
-		return nil, gatehouse.NotFound("group")
-	}
+	it, err := s.get(ctx, groupKey(o.ID, groupID), true, "group")
 	if err != nil {
 		return nil, err
 	}
@@ -137,34 +131,50 @@ func rolesOrEmpty(r []string) []string {
 	return r
 }
 
-// GroupsPage lists an org's groups after the group id after (by id).
-func (s *Store) GroupsPage(ctx context.Context, o *gatehouse.Org, after string, limit int) ([]*Group, string, error) {
-	items, more, err := s.rangeAfter(ctx, "", tabledef.PK, tabledef.SK, prefixOrg+o.ID, prefixGroup, prefixGroup, after, limit)
+// AllGroup is the built-in group of every member of an org as lists show
+// it: its roles from the org's policy, every member counted.
+func AllGroup(o *gatehouse.Org) *Group {
+	return &Group{OrgID: o.ID, ID: GroupAll, Name: "All members", Description: "Every member of the org",
+		Roles: rolesOrEmpty(o.GroupRoles[GroupAll]), MemberCount: o.Usage.Members, BuiltIn: true}
+}
+
+// GroupsPage lists one page of an org's groups: the built-in all group
+// first, then the stored groups by id (o as read before gives their roles).
+func (s *Store) GroupsPage(ctx context.Context, o *gatehouse.Org, limit int, cursor string) ([]*Group, string, error) {
+	l := list{name: listGroups, org: o.ID, rng: groupsRange(o.ID)}
+	after, err := s.open(l.name, l.org, cursor, l.holds)
+	if err != nil {
+		return nil, "", err
+	}
+	limit = ClampLimit(limit)
+	out := []*Group{}
+	if after == "" {
+		out = append(out, AllGroup(o))
+		if limit--; limit == 0 {
+			// The range's own prefix is the position before every stored
+			// group.
+			return out, s.seal(l.name, l.org, l.rng.prefix), nil
+		}
+	}
+	items, last, err := s.readRange(ctx, l, after, limit)
 	if err != nil {
 		return nil, "", fmt.Errorf("groups of %s: %w", o.ID, err)
 	}
-	out := make([]*Group, 0, len(items))
 	for _, it := range items {
 		g := decodeGroup(it)
 		g.Roles = rolesOrEmpty(o.GroupRoles[g.ID])
 		out = append(out, g)
 	}
 	next := ""
-	if more && len(out) > 0 {
-		next = out[len(out)-1].ID
+	if last != "" {
+		next = s.seal(l.name, l.org, last)
 	}
 	return out, next, nil
 }
 
 // GroupMemberIDs lists up to limit member ids of a group.
 func (s *Store) GroupMemberIDs(ctx context.Context, orgID, groupID string, limit int) ([]string, error) {
-	prefix := prefixGroupMember + groupID + "#"
-	items, err := s.queryAll(ctx, &dynamodb.QueryInput{
-		KeyConditionExpression:    aws.String("#pk = :pk AND begins_with(#sk, :p)"),
-		ExpressionAttributeNames:  map[string]string{"#pk": tabledef.PK, "#sk": tabledef.SK},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(prefixOrg + orgID), ":p": str(prefix)},
-		ConsistentRead:            aws.Bool(true),
-	}, limit)
+	items, err := s.queryAll(ctx, queryRange(groupMembersRange(orgID, groupID)), limit)
 	if err != nil {
 		return nil, fmt.Errorf("members of group %s: %w", groupID, err)
 	}

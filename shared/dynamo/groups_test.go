@@ -9,6 +9,7 @@ import (
 )
 
 func TestGroupMembersAndDeletion(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	s := f.env.Store
 	f.addMember(t, gatehouse.Membership{UserID: "v"})

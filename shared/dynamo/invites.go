@@ -7,8 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/gatehouse-dev/gatehouse/shared/gatehouse"
 	"github.com/gatehouse-dev/gatehouse/shared/tabledef"
@@ -198,12 +196,12 @@ func (s *Store) putInviteEmail(t *tx, i *Invite) {
 
 // releaseInviteEmail deletes the email's marker when it belongs to i.
 func (s *Store) releaseInviteEmail(ctx context.Context, t *tx, i *Invite) error {
-	it, err := s.get(ctx, inviteEmailKey(i.OrgID, i.Email), true)
-	if errors.Is(err, ErrNotFound) {
-		return nil
-	}
+	it, err := s.find(ctx, inviteEmailKey(i.OrgID, i.Email), true)
 	if err != nil {
 		return err
+	}
+	if it == nil {
+		return nil
 	}
 	if it.getS("inviteId") == i.ID {
 		t.delete(inviteEmailKey(i.OrgID, i.Email), "#id = :id", ErrInviteChanged,
@@ -321,12 +319,12 @@ func (s *Store) createInvite(ctx context.Context, n NewInvite, old *Invite, read
 // creating i expires it. nil when there is none; ErrInvitePending when the
 // marker's invite is pending and unexpired.
 func (s *Store) replaceableInvite(ctx context.Context, i *Invite) (*Invite, error) {
-	mk, err := s.get(ctx, inviteEmailKey(i.OrgID, i.Email), true)
-	if errors.Is(err, ErrNotFound) {
-		return nil, nil
-	}
+	mk, err := s.find(ctx, inviteEmailKey(i.OrgID, i.Email), true)
 	if err != nil {
 		return nil, err
+	}
+	if mk == nil {
+		return nil, nil
 	}
 	id := mk.getS("inviteId")
 	if id == i.ID || mk.getS(attrStatus) != string(gatehouse.StatusPending) {
@@ -392,11 +390,8 @@ func (s *Store) releaseManagerSlot(ctx context.Context, t *tx, i *Invite) error 
 
 // memberExists reports whether a membership exists (consistent read).
 func (s *Store) memberExists(ctx context.Context, orgID, userID string) (bool, error) {
-	_, err := s.get(ctx, memberKey(orgID, userID), true)
-	if errors.Is(err, ErrNotFound) {
-		return false, nil
-	}
-	return err == nil, err
+	it, err := s.find(ctx, memberKey(orgID, userID), true)
+	return it != nil, err
 }
 
 // withoutInviteInverse extends an update expression that REMOVEs the
@@ -409,10 +404,7 @@ func withoutInviteInverse(update string) string {
 
 // Invite reads one invite.
 func (s *Store) Invite(ctx context.Context, orgID, inviteID string) (*Invite, error) {
-	it, err := s.get(ctx, inviteKey(orgID, inviteID), true)
-	if errors.Is(err, ErrNotFound) {
-		return nil, gatehouse.NotFound("invite")
-	}
+	it, err := s.get(ctx, inviteKey(orgID, inviteID), true, "invite")
 	if err != nil {
 		return nil, err
 	}
@@ -421,10 +413,9 @@ func (s *Store) Invite(ctx context.Context, orgID, inviteID string) (*Invite, er
 
 // InvitesPage lists one page of an org's invites.
 func (s *Store) InvitesPage(ctx context.Context, orgID string, limit int, cursor string) ([]*Invite, string, error) {
-	pk := orgKey(orgID).PK
-	items, next, err := s.pageQuery(ctx, partitionQuery(pk, prefixInvite), cursorScope{pk, prefixInvite}, limit, cursor)
+	items, next, err := s.page(ctx, list{name: listInvites, org: orgID, rng: invitesRange(orgID)}, limit, cursor)
 	if err != nil {
-		return nil, "", wrapList("invites", err)
+		return nil, "", err
 	}
 	out := make([]*Invite, len(items))
 	for i, it := range items {
@@ -435,10 +426,7 @@ func (s *Store) InvitesPage(ctx context.Context, orgID string, limit int, cursor
 
 // SecretByHash reads the secret lookup item of a hash; not_found when none.
 func (s *Store) SecretByHash(ctx context.Context, hash string) (*Secret, error) {
-	it, err := s.get(ctx, secretKey(hash), true)
-	if errors.Is(err, ErrNotFound) {
-		return nil, gatehouse.NotFound("token")
-	}
+	it, err := s.get(ctx, secretKey(hash), true, "token")
 	if err != nil {
 		return nil, err
 	}
@@ -627,11 +615,13 @@ func (s *Store) AcceptInvite(ctx context.Context, a Acceptance) error {
 func (s *Store) Activate(ctx context.Context, sec *Secret, ev gatehouse.AuditEvent) error {
 	t := s.tx()
 	t.spendSecret(sec.Hash, SecretActivation)
-	t.update(userKey(sec.UserID), "SET #st = :active, #u = :now ADD #v :one", "#st = :pending",
+	// The link reached its mailbox: activating proves the address.
+	t.update(userKey(sec.UserID), "SET #st = :active, #ev = :true, #u = :now ADD #v :one", "#st = :pending",
 		gatehouse.Errorf(gatehouse.CodeConflict, "the account is not pending activation"),
-		map[string]string{"#st": attrStatus, "#u": attrUpdated, "#v": attrVersion},
+		map[string]string{"#st": attrStatus, "#ev": "emailVerified", "#u": attrUpdated, "#v": attrVersion},
 		map[string]types.AttributeValue{
 			":active": str(string(gatehouse.StatusActive)), ":pending": str(string(gatehouse.StatusPending)),
+			":true": &types.AttributeValueMemberBOOL{Value: true},
 			":now": str(s.Now().Format(time.RFC3339Nano)), ":one": num(1),
 		})
 	t.audit(ev)
@@ -639,14 +629,4 @@ func (s *Store) Activate(ctx context.Context, sec *Secret, ev gatehouse.AuditEve
 		return fmt.Errorf("activate %s: %w", sec.UserID, err)
 	}
 	return nil
-}
-
-// inverseQuery is a query of the inverse index under a sort-key prefix.
-func inverseQuery(pk, skPrefix string) *dynamodb.QueryInput {
-	return &dynamodb.QueryInput{
-		IndexName:                 aws.String(tabledef.InverseIndex),
-		KeyConditionExpression:    aws.String("#pk = :pk AND begins_with(#sk, :sk)"),
-		ExpressionAttributeNames:  map[string]string{"#pk": tabledef.GSI1PK, "#sk": tabledef.GSI1SK},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(pk), ":sk": str(skPrefix)},
-	}
 }

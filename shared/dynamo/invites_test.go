@@ -182,6 +182,7 @@ func cmpOr(a, b string) string {
 // DESIGN.md section 4: 100 concurrent invites against a remaining quota of
 // 5 create exactly 5, because a pending invite holds a seat.
 func TestConcurrentInvitesAgainstQuotas(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name       string
 		maxMembers int
@@ -215,6 +216,7 @@ func TestConcurrentInvitesAgainstQuotas(t *testing.T) {
 
 // Every path that ends a pending invite moves its seat exactly once.
 func TestInviteSeatLifecycle(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		// managedBy is the inviter: "" (an admin) or "mgr".
@@ -363,6 +365,7 @@ func TestInviteSeatLifecycle(t *testing.T) {
 // acceptance takes a seat under maxMembers, their revoke or expiry gives
 // nothing back.
 func TestLegacyInvitesHoldNoSeat(t *testing.T) {
+	t.Parallel()
 	f := newSeats(t, 3, -1)
 	legacy := func(email string) *dynamo.Invite {
 		t.Helper()
@@ -393,6 +396,7 @@ func TestLegacyInvitesHoldNoSeat(t *testing.T) {
 // HasPendingInvite finds an email's pending invites in any org through the
 // inverse index; accepted, revoked, expired (swept or not) ones are not.
 func TestHasPendingInvite(t *testing.T) {
+	t.Parallel()
 	f := newSeats(t, -1, -1)
 	has := func(email string) bool {
 		t.Helper()

@@ -3,6 +3,8 @@ package dynamo
 import (
 	"strings"
 	"time"
+
+	"github.com/gatehouse-dev/gatehouse/shared/tabledef"
 )
 
 // Every key format of the single table lives in this file and is pinned by
@@ -132,6 +134,92 @@ func expiryIndexKey(at time.Time, kind string, k Key) Key {
 
 // ExpiryBucket is the bucket partition for an instant.
 func ExpiryBucket(at time.Time) string { return prefixExpiry + at.UTC().Format(expiryBucketFormat) }
+
+// keyRange is a range of one partition of the table or of an index: the
+// items whose sort key begins with prefix. Every list and range query reads
+// one, built by the functions below, so a query's bounds, like its keys,
+// come from this file only.
+type keyRange struct {
+	index  string // "" for the table, else the index name
+	pk     string
+	prefix string
+}
+
+// The ranges of the table's partitions.
+
+// membersRange is an org's memberships, in user-id order.
+func membersRange(orgID string) keyRange { return keyRange{"", prefixOrg + orgID, prefixMember} }
+
+// invitesRange is an org's invites, in invite-id order.
+func invitesRange(orgID string) keyRange { return keyRange{"", prefixOrg + orgID, prefixInvite} }
+
+// auditRange is an org's audit events, in time order.
+func auditRange(orgID string) keyRange { return keyRange{"", prefixOrg + orgID, prefixAudit} }
+
+// platformAuditRange is the audit events that belong to no org.
+func platformAuditRange() keyRange { return keyRange{"", platformAuditPK, prefixAudit} }
+
+// groupsRange is an org's stored groups, in group-id order.
+func groupsRange(orgID string) keyRange { return keyRange{"", prefixOrg + orgID, prefixGroup} }
+
+// groupMembersRange is the member items of one group.
+func groupMembersRange(orgID, groupID string) keyRange {
+	return keyRange{"", prefixOrg + orgID, prefixGroupMember + groupID + "#"}
+}
+
+// tokensRange is an org's API tokens, in token-id order.
+func tokensRange(orgID string) keyRange { return keyRange{"", prefixOrg + orgID, prefixToken} }
+
+// resourcesRange is an org's resources ("" for every type), in type#id order.
+func resourcesRange(orgID, typ string) keyRange {
+	return keyRange{"", prefixOrg + orgID, prefixResource + typeSegment(typ)}
+}
+
+// granteeRange is the grants of one principal in an org (of one type, or
+// every type for ""), in type#id order.
+func granteeRange(orgID, principal, typ string) keyRange {
+	return keyRange{"", prefixOrg + orgID, prefixGrantee + principal + "#" + typeSegment(typ)}
+}
+
+// orgPartition is every item of an org's partition.
+func orgPartition(orgID string) keyRange { return keyRange{"", prefixOrg + orgID, ""} }
+
+// The ranges of the inverse index.
+
+// orgsOfUserRange is a user's memberships, in org-id order.
+func orgsOfUserRange(userID string) keyRange {
+	return keyRange{tabledef.InverseIndex, prefixUser + userID, prefixOrg}
+}
+
+// subOrgsRange is the children of an org, in org-id order.
+func subOrgsRange(parentID string) keyRange {
+	return keyRange{tabledef.InverseIndex, prefixChildren + parentID, prefixOrg}
+}
+
+// ownedRange is the resources a user owns in an org (of one type, or every
+// type for ""), in type#id order.
+func ownedRange(orgID, ownerID, typ string) keyRange {
+	return keyRange{tabledef.InverseIndex, prefixOwner + orgID + "#" + ownerID, prefixResource + typeSegment(typ)}
+}
+
+// usersByEmailRange is the accounts whose lower-case email starts with
+// prefix, in email order.
+func usersByEmailRange(prefix string) keyRange {
+	return keyRange{tabledef.InverseIndex, gsiEmails, NormalizeEmail(prefix)}
+}
+
+// pendingInvitesRange is the invites of an email across orgs.
+func pendingInvitesRange(email string) keyRange {
+	return keyRange{tabledef.InverseIndex, pendingInviteInverse(email, "", "").PK, ""}
+}
+
+// typeSegment is the sort-key segment of a resource type ("" for all).
+func typeSegment(typ string) string {
+	if typ == "" {
+		return ""
+	}
+	return typ + "#"
+}
 
 // NormalizeEmail is the canonical form of an email for uniqueness and
 // matching: trimmed and lower-case.

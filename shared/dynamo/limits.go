@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-	"github.com/gatehouse-dev/gatehouse/shared/authz"
 	"github.com/gatehouse-dev/gatehouse/shared/gatehouse"
 	"github.com/gatehouse-dev/gatehouse/shared/tabledef"
 )
@@ -34,46 +33,27 @@ type QuotaChanges struct {
 	MaxResources map[string]int
 }
 
-// AncestorAdmin reports whether the user holds owner or admin (directly or
-// through a group) in a usable membership of one of the given orgs, the
-// ancestors of an org: rule 5 makes it an admin of the descendants. One
-// BatchGetItem reads the memberships and the ancestor orgs (group roles).
-func (s *Store) AncestorAdmin(ctx context.Context, userID string, ancestors []string) (bool, error) {
-	if len(ancestors) == 0 {
-		return false, nil
+// MembershipsIn reads a user's memberships of the given orgs (those that
+// exist), in one BatchGetItem: an org's ancestors, for rule 5.
+func (s *Store) MembershipsIn(ctx context.Context, userID string, orgIDs []string) ([]*gatehouse.Membership, error) {
+	if len(orgIDs) == 0 {
+		return nil, nil
 	}
-	keys := make([]Key, 0, 2*len(ancestors))
-	for _, a := range ancestors {
-		keys = append(keys, memberKey(a, userID), orgKey(a))
+	keys := make([]Key, 0, len(orgIDs))
+	for _, o := range orgIDs {
+		keys = append(keys, memberKey(o, userID))
 	}
 	got, err := s.batchGet(ctx, keys)
 	if err != nil {
-		return false, fmt.Errorf("ancestor memberships of %s: %w", userID, err)
+		return nil, fmt.Errorf("memberships of %s: %w", userID, err)
 	}
-	now := s.Now()
-	for _, a := range ancestors {
-		mi, ok := got[memberKey(a, userID)]
-		if !ok {
-			continue
-		}
-		m := decodeMembership(mi)
-		if !m.Usable(now) {
-			continue
-		}
-		roles := append([]string(nil), m.Roles...)
-		if oi, ok := got[orgKey(a)]; ok {
-			o := decodeOrg(oi)
-			for _, g := range m.Groups {
-				roles = append(roles, o.GroupRoles[g]...)
-			}
-		}
-		for _, r := range roles {
-			if r == authz.RoleOwner || r == authz.RoleAdmin {
-				return true, nil
-			}
+	var out []*gatehouse.Membership
+	for _, k := range keys {
+		if it, ok := got[k]; ok {
+			out = append(out, decodeMembership(it))
 		}
 	}
-	return false, nil
+	return out, nil
 }
 
 // SetOrgQuotas changes an org's quotas in one transaction with its audit

@@ -3,6 +3,7 @@ package dynamo_test
 import (
 	"context"
 	"fmt"
+	"github.com/gatehouse-dev/gatehouse/shared/authz"
 	"sync"
 	"testing"
 
@@ -81,6 +82,7 @@ func (tr *limTree) addMembers(t *testing.T, orgID string, n int) {
 }
 
 func TestSetOrgQuotas(t *testing.T) {
+	t.Parallel()
 	tr := newLimTree(t)
 	// P: 1 owner + 3 members = 4 used; quota 10 leaves 6 for a sub-org.
 	tr.addMembers(t, tr.p.ID, 3)
@@ -156,7 +158,10 @@ func asGatehouse(err error, target **gatehouse.Error) bool {
 	return false
 }
 
+// TestAncestorAdmin: the memberships MembershipsIn reads are what rule 5's
+// decision on quotas needs (authz.SetsQuotas).
 func TestAncestorAdmin(t *testing.T) {
+	t.Parallel()
 	tr := newLimTree(t)
 	tr.addMembers(t, tr.p.ID, 1) // org_..-m0: a viewer of P
 	viewer := tr.p.ID + "-m0"
@@ -175,9 +180,14 @@ func TestAncestorAdmin(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := tr.env.Store.AncestorAdmin(tr.ctx, tc.user, tc.ancestors)
-			if err != nil || got != tc.want {
-				t.Errorf("AncestorAdmin = %v, %v; want %v", got, err, tc.want)
+			ms, err := tr.env.Store.MembershipsIn(tr.ctx, tc.user, tc.ancestors)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := &gatehouse.Caller{Actor: gatehouse.Actor{UserID: tc.user}, Permissions: []string{"limits:update"}}
+			got := authz.SetsQuotas(c, &gatehouse.Org{Ancestors: tc.ancestors}, ms, tr.env.Store.Now()) == nil
+			if got != tc.want {
+				t.Errorf("sets quotas = %v; want %v (memberships %+v)", got, tc.want, ms)
 			}
 		})
 	}
@@ -216,6 +226,7 @@ func race(t *testing.T, n int, limit string, f func(i int) error) (ok int) {
 }
 
 func TestConcurrentCreationsAgainstOrgQuota(t *testing.T) {
+	t.Parallel()
 	tr := newLimTree(t)
 	// 1 owner + 5 seats left.
 	if _, err := tr.set(tr.p.ID, ptr(6), nil); err != nil {
@@ -238,6 +249,7 @@ func TestConcurrentCreationsAgainstOrgQuota(t *testing.T) {
 }
 
 func TestConcurrentCreationsAgainstManagerUserLimit(t *testing.T) {
+	t.Parallel()
 	tr := newLimTree(t)
 	o := tr.org(t, tr.p.ID)
 	now := tr.env.Store.Now()
@@ -261,6 +273,7 @@ func TestConcurrentCreationsAgainstManagerUserLimit(t *testing.T) {
 }
 
 func TestConcurrentRegistrationsAgainstResourceQuotas(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name        string
 		orgQuota    int

@@ -272,10 +272,9 @@ func (t *tx) touches(k Key) bool {
 
 // MembersPage lists one page of an org's members in user-id order.
 func (s *Store) MembersPage(ctx context.Context, orgID string, limit int, cursor string) ([]*gatehouse.Membership, string, error) {
-	pk := orgKey(orgID).PK
-	items, next, err := s.pageQuery(ctx, partitionQuery(pk, prefixMember), cursorScope{pk, prefixMember}, limit, cursor)
+	items, next, err := s.page(ctx, list{name: listMembers, org: orgID, rng: membersRange(orgID)}, limit, cursor)
 	if err != nil {
-		return nil, "", wrapList("members", err)
+		return nil, "", err
 	}
 	out := make([]*gatehouse.Membership, len(items))
 	for i, it := range items {
@@ -463,8 +462,7 @@ func (s *Store) RemoveMember(ctx context.Context, r MemberRemoval) error {
 // CountMemberships counts a user's memberships (up to max) with one query
 // of the inverse index.
 func (s *Store) CountMemberships(ctx context.Context, userID string, max int) (int, error) {
-	k := memberInverse("", userID)
-	in := inverseQuery(k.PK, prefixOrg)
+	in := queryRange(orgsOfUserRange(userID))
 	in.Limit = aws.Int32(int32(max))
 	out, err := s.query(ctx, in)
 	if err != nil {

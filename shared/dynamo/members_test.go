@@ -38,6 +38,7 @@ func memberFixture(t *testing.T, env *dynamotest.Env) (*gatehouse.Org, *gatehous
 }
 
 func TestChangeMemberWritesOnlyChangedFields(t *testing.T) {
+	t.Parallel()
 	env := dynamotest.New(t)
 	ctx := context.Background()
 	o, m := memberFixture(t, env)
@@ -70,6 +71,7 @@ func TestChangeMemberWritesOnlyChangedFields(t *testing.T) {
 }
 
 func TestChangeMemberSetsThenClearsExpiry(t *testing.T) {
+	t.Parallel()
 	env := dynamotest.New(t)
 	ctx := context.Background()
 	o, m := memberFixture(t, env)

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/gatehouse-dev/gatehouse/shared/gatehouse"
@@ -79,17 +78,14 @@ func (s *Store) DeleteOrg(ctx context.Context, orgID string, actor gatehouse.Act
 	if err := t.commit(ctx); err != nil {
 		return fmt.Errorf("delete org %s: %w", orgID, err)
 	}
-	return s.purgePartition(ctx, prefixOrg+orgID)
+	return s.purgePartition(ctx, orgPartition(orgID))
 }
 
 // purgePartition deletes every item of a partition, and the secret items its
 // API tokens and invites point to.
-func (s *Store) purgePartition(ctx context.Context, pk string) error {
-	in := &dynamodb.QueryInput{
-		KeyConditionExpression:    aws.String("#pk = :pk"),
-		ExpressionAttributeNames:  map[string]string{"#pk": tabledef.PK},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(pk)},
-	}
+func (s *Store) purgePartition(ctx context.Context, r keyRange) error {
+	in := queryRange(r)
+	in.ConsistentRead = nil // a purge needs no consistent read
 	for {
 		page, err := s.query(ctx, in)
 		if err != nil {
@@ -130,7 +126,9 @@ func (s *Store) batchDelete(ctx context.Context, keys []Key) error {
 			}
 			reqs = out.UnprocessedItems[s.table]
 			if len(reqs) > 0 {
-				time.Sleep(time.Duration(10<<attempt) * time.Millisecond)
+				if err := pause(ctx, time.Duration(10<<attempt)*time.Millisecond); err != nil {
+					return fmt.Errorf("batch delete: %w", err)
+				}
 			}
 		}
 	}

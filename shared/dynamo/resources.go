@@ -5,11 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/gatehouse-dev/gatehouse/shared/authz"
 	"github.com/gatehouse-dev/gatehouse/shared/gatehouse"
@@ -158,24 +155,27 @@ const TypeWide = "*"
 // beforehand so that the evaluation itself does no I/O.
 type Snapshot struct {
 	Org *gatehouse.Org
+	// Users holds the requested accounts that exist, by user id.
+	Users map[string]*gatehouse.User
 	// Members holds the requested memberships that exist, by user id.
 	Members map[string]*gatehouse.Membership
-	// AncestorAdmins holds the requested users that are usable owners or
-	// admins of an ancestor org (rule 5).
-	AncestorAdmins map[string]bool
+	// Ancestors holds the requested users' memberships of the org's
+	// ancestors, by user id (rule 5).
+	Ancestors map[string][]*gatehouse.Membership
 	// Resources holds the requested resources that exist.
 	Resources map[Ref]*Resource
 	// TypeGrants holds the grants on whole types, for every configured type.
 	TypeGrants map[string][]authz.Grant
 }
 
-// LoadSnapshot reads an org's policy, the memberships of users, the
-// resources refs and the type grants of types: one BatchGetItem (per 100
-// keys), and one more for ancestor memberships when the org is a sub-org.
+// LoadSnapshot reads an org's policy, the accounts and memberships of
+// users, the resources refs and the type grants of types: one BatchGetItem
+// (per 100 keys), and one more for ancestor memberships when the org is a
+// sub-org.
 func (s *Store) LoadSnapshot(ctx context.Context, orgID string, userIDs []string, refs []Ref, resourceTypes []string) (*Snapshot, error) {
 	keys := []Key{orgKey(orgID)}
 	for _, u := range userIDs {
-		keys = append(keys, memberKey(orgID, u))
+		keys = append(keys, userKey(u), memberKey(orgID, u))
 	}
 	for _, r := range refs {
 		keys = append(keys, resourceKey(orgID, r.Type, r.ID))
@@ -192,13 +192,17 @@ func (s *Store) LoadSnapshot(ctx context.Context, orgID string, userIDs []string
 		return nil, gatehouse.NotFound("org")
 	}
 	snap := &Snapshot{
-		Org:            decodeOrg(it),
-		Members:        map[string]*gatehouse.Membership{},
-		AncestorAdmins: map[string]bool{},
-		Resources:      map[Ref]*Resource{},
-		TypeGrants:     map[string][]authz.Grant{},
+		Org:        decodeOrg(it),
+		Users:      map[string]*gatehouse.User{},
+		Members:    map[string]*gatehouse.Membership{},
+		Ancestors:  map[string][]*gatehouse.Membership{},
+		Resources:  map[Ref]*Resource{},
+		TypeGrants: map[string][]authz.Grant{},
 	}
 	for _, u := range userIDs {
+		if it, ok := got[userKey(u)]; ok {
+			snap.Users[u] = decodeUser(it)
+		}
 		if it, ok := got[memberKey(orgID, u)]; ok {
 			snap.Members[u] = decodeMembership(it)
 		}
@@ -228,11 +232,10 @@ func (s *Store) LoadSnapshot(ctx context.Context, orgID string, userIDs []string
 		if err != nil {
 			return nil, fmt.Errorf("load ancestor memberships of %s: %w", orgID, err)
 		}
-		now := s.Now()
-		for _, it := range anc {
-			m := decodeMembership(it)
-			if m.Usable(now) && (m.HasRole(authz.RoleOwner) || m.HasRole(authz.RoleAdmin)) {
-				snap.AncestorAdmins[m.UserID] = true
+		for _, k := range aks {
+			if it, ok := anc[k]; ok {
+				m := decodeMembership(it)
+				snap.Ancestors[m.UserID] = append(snap.Ancestors[m.UserID], m)
 			}
 		}
 	}
@@ -256,10 +259,7 @@ func (s *Store) batchGetAll(ctx context.Context, keys []Key) (map[Key]item, erro
 
 // Resource reads one resource.
 func (s *Store) Resource(ctx context.Context, orgID string, ref Ref) (*Resource, error) {
-	it, err := s.get(ctx, resourceKey(orgID, ref.Type, ref.ID), true)
-	if errors.Is(err, ErrNotFound) {
-		return nil, gatehouse.NotFound("resource")
-	}
+	it, err := s.get(ctx, resourceKey(orgID, ref.Type, ref.ID), true, "resource")
 	if err != nil {
 		return nil, err
 	}
@@ -451,12 +451,12 @@ func (s *Store) SetResourceGrants(ctx context.Context, r *Resource, grants []aut
 
 // TypeGrants reads the grants on a whole type.
 func (s *Store) TypeGrants(ctx context.Context, orgID, typ string) ([]authz.Grant, error) {
-	it, err := s.get(ctx, typeGrantsKey(orgID, typ), true)
-	if errors.Is(err, ErrNotFound) {
-		return nil, nil
-	}
+	it, err := s.find(ctx, typeGrantsKey(orgID, typ), true)
 	if err != nil {
 		return nil, err
+	}
+	if it == nil {
+		return nil, nil
 	}
 	var g []authz.Grant
 	it.getJSON("grants", &g)
@@ -500,12 +500,12 @@ func (s *Store) PruneExpiredGrants(ctx context.Context, orgID, typ, id string, a
 	if id == TypeWide {
 		k = typeGrantsKey(orgID, typ)
 	}
-	it, err := s.get(ctx, k, true)
-	if errors.Is(err, ErrNotFound) {
-		return nil
-	}
+	it, err := s.find(ctx, k, true)
 	if err != nil {
 		return fmt.Errorf("prune grants of %s/%s: %w", typ, id, err)
+	}
+	if it == nil {
+		return nil
 	}
 	if _, err := s.pruneGrants(ctx, it, actor); err != nil {
 		if errors.Is(err, ErrGrantsChanged) {
@@ -597,13 +597,11 @@ type ResourcePage struct {
 }
 
 // ResourcesAfter lists an org's resources (of one type, or all when typ is
-// "") in "type#id" order after the sort key after.
+// "") in "type#id" order after the position after (a position the service
+// computed, never a client's: clients hold sealed cursors,
+// ResourcesCursor).
 func (s *Store) ResourcesAfter(ctx context.Context, orgID, typ, after string, limit int) (*ResourcePage, error) {
-	prefix := prefixResource
-	if typ != "" {
-		prefix += typ + "#"
-	}
-	items, more, err := s.rangeAfter(ctx, "", tabledef.PK, tabledef.SK, prefixOrg+orgID, prefix, prefixResource, after, limit)
+	items, more, err := s.stream(ctx, resourcesRange(orgID, typ), afterPosition(resourcesRange(orgID, ""), after), limit)
 	if err != nil {
 		return nil, fmt.Errorf("resources of %s: %w", orgID, err)
 	}
@@ -611,14 +609,9 @@ func (s *Store) ResourcesAfter(ctx context.Context, orgID, typ, after string, li
 }
 
 // OwnedResourcesAfter lists the resources a user owns in an org, in
-// "type#id" order after the sort key after.
+// "type#id" order after the position after.
 func (s *Store) OwnedResourcesAfter(ctx context.Context, orgID, ownerID, typ, after string, limit int) (*ResourcePage, error) {
-	prefix := prefixResource
-	if typ != "" {
-		prefix += typ + "#"
-	}
-	pk := ownerInverse(orgID, ownerID, "", "").PK
-	items, more, err := s.rangeAfter(ctx, tabledef.InverseIndex, tabledef.GSI1PK, tabledef.GSI1SK, pk, prefix, prefixResource, after, limit)
+	items, more, err := s.stream(ctx, ownedRange(orgID, ownerID, typ), afterPosition(ownedRange(orgID, ownerID, ""), after), limit)
 	if err != nil {
 		return nil, fmt.Errorf("resources of %s owned by %s: %w", orgID, ownerID, err)
 	}
@@ -626,14 +619,10 @@ func (s *Store) OwnedResourcesAfter(ctx context.Context, orgID, ownerID, typ, af
 }
 
 // GrantedRefsAfter lists the references of the resources with a grant (allow
-// or deny: the caller evaluates) to a principal, in "type#id" order.
+// or deny: the caller evaluates) to a principal, in "type#id" order after
+// the position after.
 func (s *Store) GrantedRefsAfter(ctx context.Context, orgID, principal, typ, after string, limit int) (*ResourcePage, error) {
-	base := prefixGrantee + principal + "#"
-	prefix := base
-	if typ != "" {
-		prefix += typ + "#"
-	}
-	items, more, err := s.rangeAfter(ctx, "", tabledef.PK, tabledef.SK, prefixOrg+orgID, prefix, base, after, limit)
+	items, more, err := s.stream(ctx, granteeRange(orgID, principal, typ), afterPosition(granteeRange(orgID, principal, ""), after), limit)
 	if err != nil {
 		return nil, fmt.Errorf("resources of %s granted to %s: %w", orgID, principal, err)
 	}
@@ -646,6 +635,15 @@ func (s *Store) GrantedRefsAfter(ctx context.Context, orgID, principal, typ, aft
 	return p, nil
 }
 
+// afterPosition is the sort key of a "type#id" position in a range of every
+// type ("" stays the start).
+func afterPosition(all keyRange, after string) string {
+	if after == "" {
+		return ""
+	}
+	return all.prefix + after
+}
+
 func resourcePage(items []item, more bool) *ResourcePage {
 	p := &ResourcePage{More: more}
 	for _, it := range items {
@@ -654,46 +652,4 @@ func resourcePage(items []item, more bool) *ResourcePage {
 		p.Last = r.Ref().SortKey()
 	}
 	return p
-}
-
-// rangeAfter reads up to limit items of a partition whose sort key starts
-// with prefix and comes after base+after. The bounds are computed, never
-// taken from the client: after only moves the start inside the partition
-// the caller chose, so an edited cursor cannot reach another org.
-func (s *Store) rangeAfter(ctx context.Context, index, pkName, skName, pk, prefix, base, after string, limit int) ([]item, bool, error) {
-	lo := prefix
-	if after != "" {
-		if a := base + after + "\x00"; a > lo {
-			lo = a
-		}
-	}
-	hi := prefix[:len(prefix)-1] + string(prefix[len(prefix)-1]+1)
-	if lo >= hi {
-		return nil, false, nil
-	}
-	in := &dynamodb.QueryInput{
-		KeyConditionExpression:    aws.String("#pk = :pk AND #sk BETWEEN :lo AND :hi"),
-		ExpressionAttributeNames:  map[string]string{"#pk": pkName, "#sk": skName},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(pk), ":lo": str(lo), ":hi": str(hi)},
-		Limit:                     aws.Int32(int32(limit)),
-		ConsistentRead:            aws.Bool(index == ""),
-	}
-	if index != "" {
-		in.IndexName = aws.String(index)
-	}
-	out, err := s.query(ctx, in)
-	if err != nil {
-		return nil, false, err
-	}
-	items := make([]item, len(out.Items))
-	for i, raw := range out.Items {
-		items[i] = raw
-	}
-	return items, len(out.LastEvaluatedKey) > 0, nil
-}
-
-// ValidSortKey reports whether a listing position ("type#id") is well formed.
-func ValidSortKey(k string) bool {
-	typ, id, ok := strings.Cut(k, "#")
-	return ok && typ != "" && id != "" && !strings.Contains(id, "#")
 }

@@ -58,7 +58,7 @@ func (f *fixture) addMember(t *testing.T, m gatehouse.Membership) {
 	if m.Roles == nil {
 		m.Roles = []string{authz.RoleDeveloper}
 	}
-	if err := dynamo.PutMembershipForTest(f.ctx, f.env.Store, &m); err != nil {
+	if err := f.env.PutMembership(f.ctx, &m); err != nil {
 		t.Fatalf("put membership %s: %v", m.UserID, err)
 	}
 }
@@ -70,6 +70,7 @@ func (f *fixture) register(id, owner string, counted ...string) error {
 }
 
 func TestRegisterResourceCountsAndLimits(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	s := f.env.Store
 	f.addMember(t, gatehouse.Membership{UserID: "mgr", Roles: []string{authz.RoleManager}, ResourceLimit: 3, UserLimit: 5})
@@ -147,6 +148,7 @@ func TestRegisterResourceCountsAndLimits(t *testing.T) {
 }
 
 func TestRegisterResourceConcurrentQuota(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	if err := dynamo.SetResourceQuotaForTest(f.ctx, f.env.Store, f.org.ID, "device", 5); err != nil {
 		t.Fatal(err)
@@ -179,6 +181,7 @@ func TestRegisterResourceConcurrentQuota(t *testing.T) {
 }
 
 func TestGrantsIndexAndListings(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	s := f.env.Store
 	f.addMember(t, gatehouse.Membership{UserID: "alice", ResourceLimit: -1})
@@ -263,6 +266,7 @@ func TestGrantsIndexAndListings(t *testing.T) {
 }
 
 func TestTypeGrantsSnapshotAndPrune(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	s := f.env.Store
 	f.addMember(t, gatehouse.Membership{UserID: "alice", ResourceLimit: -1})

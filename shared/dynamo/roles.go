@@ -69,10 +69,7 @@ func (s *Store) SaveCustomRoles(ctx context.Context, c RoleChange) error {
 
 // RoleHolders reads how many memberships hold each custom role of an org.
 func (s *Store) RoleHolders(ctx context.Context, orgID string) (map[string]int, error) {
-	it, err := s.get(ctx, orgKey(orgID), true)
-	if errors.Is(err, ErrNotFound) {
-		return nil, gatehouse.NotFound("org")
-	}
+	it, err := s.get(ctx, orgKey(orgID), true, "org")
 	if err != nil {
 		return nil, err
 	}

@@ -4,6 +4,7 @@
 package dynamo
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -33,14 +34,30 @@ type DB interface {
 
 // Store reads and writes Gatehouse's table.
 type Store struct {
-	db    DB
-	table string
-	now   func() time.Time
+	db        DB
+	table     string
+	now       func() time.Time
+	cursorKey []byte
 }
 
-// New returns a store over the named table.
-func New(db DB, table string) *Store {
-	return &Store{db: db, table: table, now: time.Now}
+// Options configure a store.
+type Options struct {
+	// CursorKey seals the cursors of every list (cursor.go): at least
+	// MinCursorKeyLen random bytes, the same for every function of a
+	// deployment, from its configuration (GATEHOUSE_CURSOR_KEY). There is
+	// no default: a store without a key would hand out cursors anyone
+	// could forge.
+	CursorKey []byte
+}
+
+// New returns a store over the named table. It panics when the options
+// hold no usable cursor key: the configuration is checked before
+// (shared/app), and a store must not start without one.
+func New(db DB, table string, opts Options) *Store {
+	if len(opts.CursorKey) < MinCursorKeyLen {
+		panic(fmt.Sprintf("dynamo: the cursor key has %d bytes, want at least %d", len(opts.CursorKey), MinCursorKeyLen))
+	}
+	return &Store{db: db, table: table, now: time.Now, cursorKey: bytes.Clone(opts.CursorKey)}
 }
 
 // WithClock returns a copy of the store that reads time from now (tests).
@@ -55,9 +72,6 @@ func (s *Store) Now() time.Time { return s.now().UTC() }
 
 // Table is the table name.
 func (s *Store) Table() string { return s.table }
-
-// ErrNotFound is wrapped by errors of reads that found nothing.
-var ErrNotFound = errors.New("not found")
 
 // CreateTableInput is the table definition for local runs and tests; the CDK
 // stack declares the same table from shared/tabledef.
@@ -104,8 +118,8 @@ func (s *Store) EnsureTable(ctx context.Context) error {
 	return nil
 }
 
-// get reads one item; ErrNotFound when absent.
-func (s *Store) get(ctx context.Context, k Key, consistent bool) (item, error) {
+// find reads one item; nil, and no error, when it is absent.
+func (s *Store) find(ctx context.Context, k Key, consistent bool) (item, error) {
 	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{
 		TableName:      aws.String(s.table),
 		Key:            keyAV(k),
@@ -115,9 +129,19 @@ func (s *Store) get(ctx context.Context, k Key, consistent bool) (item, error) {
 		return nil, fmt.Errorf("get %s/%s: %w", k.PK, k.SK, err)
 	}
 	if len(out.Item) == 0 {
-		return nil, fmt.Errorf("get %s/%s: %w", k.PK, k.SK, ErrNotFound)
+		return nil, nil
 	}
 	return out.Item, nil
+}
+
+// get reads one item that must exist: the one mapping of an absent item to
+// the API's not_found error, naming what was looked for.
+func (s *Store) get(ctx context.Context, k Key, consistent bool, what string) (item, error) {
+	it, err := s.find(ctx, k, consistent)
+	if err == nil && it == nil {
+		return nil, gatehouse.NotFound(what)
+	}
+	return it, err
 }
 
 // batchGet reads up to 100 items in one call and returns them by key; absent
@@ -148,7 +172,9 @@ func (s *Store) batchGet(ctx context.Context, keys []Key) (map[Key]item, error) 
 		}
 		req = res.UnprocessedKeys[s.table].Keys
 		if len(req) > 0 {
-			time.Sleep(time.Duration(10<<attempt) * time.Millisecond)
+			if err := pause(ctx, time.Duration(10<<attempt)*time.Millisecond); err != nil {
+				return nil, fmt.Errorf("batch get: %w", err)
+			}
 		}
 	}
 	return out, nil
@@ -263,9 +289,24 @@ func (t *tx) commit(ctx context.Context) error {
 		if !retry {
 			return fmt.Errorf("transact write: %w", err)
 		}
-		time.Sleep(time.Duration(20*(attempt+1)) * time.Millisecond)
+		if err := pause(ctx, time.Duration(20*(attempt+1))*time.Millisecond); err != nil {
+			return fmt.Errorf("transact write: %w", err)
+		}
 	}
 	return gatehouse.Errorf(gatehouse.CodeConflict, "the change conflicts with a concurrent change; retry")
+}
+
+// pause waits d before a retry, or less when the context ends first (its
+// error then): a retry never outlives the request that wanted it.
+func pause(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
 }
 
 // IsConditionFailed reports whether err is a failed condition of a single

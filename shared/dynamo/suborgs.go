@@ -135,20 +135,15 @@ func (s *Store) createSubOrg(ctx context.Context, parent, child *gatehouse.Org, 
 	return nil
 }
 
-// SubOrgsPage lists the children of an org by id after the child id after.
-func (s *Store) SubOrgsPage(ctx context.Context, parentID, after string, limit int) ([]*gatehouse.Org, string, error) {
-	items, more, err := s.rangeAfter(ctx, tabledef.InverseIndex, tabledef.GSI1PK, tabledef.GSI1SK,
-		childInverse(parentID, "").PK, prefixOrg, prefixOrg, after, limit)
+// SubOrgsPage lists one page of the children of an org, by id.
+func (s *Store) SubOrgsPage(ctx context.Context, parentID string, limit int, cursor string) ([]*gatehouse.Org, string, error) {
+	items, next, err := s.page(ctx, list{name: listSubOrgs, org: parentID, rng: subOrgsRange(parentID)}, limit, cursor)
 	if err != nil {
-		return nil, "", fmt.Errorf("sub-orgs of %s: %w", parentID, err)
+		return nil, "", err
 	}
 	out := make([]*gatehouse.Org, 0, len(items))
 	for _, it := range items {
 		out = append(out, decodeOrg(it))
-	}
-	next := ""
-	if more && len(out) > 0 {
-		next = out[len(out)-1].ID
 	}
 	return out, next, nil
 }

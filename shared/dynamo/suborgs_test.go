@@ -13,6 +13,7 @@ import (
 // A sub-org created under a parent with a limited quota starts with what
 // the parent has left (parent quota − parent usage), never unlimited.
 func TestSubOrgStartsWithinParentQuotas(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		// setup prepares P (1 owner; a developer "dev" when registering)

@@ -244,12 +244,12 @@ func (s *Store) UserActive(ctx context.Context, userID string) (bool, error) {
 // SweepCursor returns the first expiry bucket that may still hold entries
 // the sweep has not processed; ok is false before the first run.
 func (s *Store) SweepCursor(ctx context.Context) (bucket time.Time, ok bool, err error) {
-	it, err := s.get(ctx, sweepCursorKey(), true)
-	if errors.Is(err, ErrNotFound) {
-		return time.Time{}, false, nil
-	}
+	it, err := s.find(ctx, sweepCursorKey(), true)
 	if err != nil {
 		return time.Time{}, false, fmt.Errorf("sweep cursor: %w", err)
+	}
+	if it == nil {
+		return time.Time{}, false, nil
 	}
 	t := it.getTime("bucket")
 	return t, !t.IsZero(), nil

@@ -31,9 +31,9 @@ import (
 //
 // The run's writes are left out (dryStore): minidyn copies the whole table
 // for every TransactWriteItems, so 1,000 transactions on 100,000 items
-// would take the better part of an hour, and writes read nothing. The
-// sweep's own test (TestSweepReadsOnlyWhatExpired) checks a real run,
-// writes included, at 10,000 members.
+// would take the better part of an hour, and writes read nothing.
+// BenchmarkSweepAtScale checks real runs, writes included, at 10,000
+// members.
 
 // itemsRead counts the items DynamoDB read for a client's calls: Query and
 // Scan report ScannedCount (minidyn may leave it zero: then the items
@@ -136,7 +136,7 @@ func BenchmarkSweepScale(b *testing.B) {
 				DisableValidateResponseChecksum: true,
 				APIOptions:                      []func(*smithymw.Stack) error{env.Counter.Middleware, reads.middleware},
 			})
-			st := dynamo.New(client, "gatehouse-test").WithClock(func() time.Time { return sweepNow })
+			st := dynamotest.NewStore(client).WithClock(func() time.Time { return sweepNow })
 			t0 := time.Now()
 			seedParallel(b, st, scalePopulation(members, expired))
 			b.Logf("seeded %d members in %v", members, time.Since(t0).Round(time.Millisecond))
@@ -166,6 +166,27 @@ func BenchmarkSweepScale(b *testing.B) {
 			b.ReportMetric(float64(first.Read), "index-entries")
 			b.ReportMetric(float64(first.Expired), "expired")
 			b.ReportMetric(float64(calls["Query"]), "queries")
+		})
+	}
+}
+
+// BenchmarkSweepAtScale runs the checks of the sweep tests, which make
+// test runs on testMembers, on a table of benchMembers: a real run, writes
+// included, reads what expired and not the table; a run killed halfway is
+// finished by a rerun, exactly once. Run it with -benchtime 1x (make bench
+// does): each run fills a table.
+func BenchmarkSweepAtScale(b *testing.B) {
+	b.Run("reads only what expired", func(b *testing.B) {
+		for range b.N {
+			res := checkSweepReadsOnlyWhatExpired(b, benchMembers)
+			b.ReportMetric(float64(res.Read)/float64(max(res.Expired, 1)), "read/expired")
+		}
+	})
+	for _, tc := range killCases {
+		b.Run("killed halfway/"+tc.name, func(b *testing.B) {
+			for range b.N {
+				checkSweepKilledHalfwayThenRerun(b, tc.applyFirst, benchMembers)
+			}
 		})
 	}
 }

@@ -41,15 +41,11 @@ func (s *Store) BulkPutMembershipsForTest(ctx context.Context, ms []*gatehouse.M
 // AuditActionsForTest counts an org's audit events by action ("" for the
 // platform's own audit partition).
 func (s *Store) AuditActionsForTest(ctx context.Context, orgID string) (map[string]int, error) {
-	pk := platformAuditPK
+	r := platformAuditRange()
 	if orgID != "" {
-		pk = orgKey(orgID).PK
+		r = auditRange(orgID)
 	}
-	items, err := s.queryAll(ctx, &dynamodb.QueryInput{
-		KeyConditionExpression:    aws.String("#pk = :pk AND begins_with(#sk, :a)"),
-		ExpressionAttributeNames:  map[string]string{"#pk": "PK", "#sk": "SK"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(pk), ":a": str(prefixAudit)},
-	}, 0)
+	items, err := s.queryAll(ctx, queryRange(r), 0)
 	if err != nil {
 		return nil, err
 	}

@@ -78,7 +78,7 @@ func population(n, expired int) (ms []*gatehouse.Membership, due map[string]bool
 	return ms, due
 }
 
-func fill(t *testing.T, st *dynamo.Store, ms []*gatehouse.Membership) {
+func fill(t testing.TB, st *dynamo.Store, ms []*gatehouse.Membership) {
 	t.Helper()
 	if err := st.BulkPutMembershipsForTest(context.Background(), ms); err != nil {
 		t.Fatalf("bulk put: %v", err)
@@ -86,7 +86,7 @@ func fill(t *testing.T, st *dynamo.Store, ms []*gatehouse.Membership) {
 }
 
 // expiredMembers lists the expired members of org_big.
-func expiredMembers(t *testing.T, st *dynamo.Store) map[string]bool {
+func expiredMembers(t testing.TB, st *dynamo.Store) map[string]bool {
 	t.Helper()
 	out := map[string]bool{}
 	cursor := ""
@@ -119,11 +119,29 @@ func sameSet(a, b map[string]bool) bool {
 	return true
 }
 
+// testMembers is the table size of the sweep tests in make test: ten
+// times the members that expire, enough to show that a run reads what
+// expired and not the table. BenchmarkSweepAtScale (make bench) runs the
+// same checks at benchMembers.
+const (
+	testMembers  = 1_000
+	benchMembers = 10_000
+)
+
 func TestSweepReadsOnlyWhatExpired(t *testing.T) {
+	t.Parallel()
+	checkSweepReadsOnlyWhatExpired(t, testMembers)
+}
+
+// checkSweepReadsOnlyWhatExpired fills a table of n members, 100 of them
+// expired, and checks that a run expires exactly those, reading within
+// 10% of them with one query per bucket, and that a second run does
+// nothing. It returns the first run.
+func checkSweepReadsOnlyWhatExpired(t testing.TB, n int) sweep.Result {
 	env := dynamotest.New(t)
 	st := env.Store.WithClock(func() time.Time { return sweepNow })
 	ctx := context.Background()
-	ms, due := population(10_000, 100)
+	ms, due := population(n, 100)
 	fill(t, st, ms)
 
 	w := sweep.New(st, newFakeAccounts(), nil, sweep.Options{Lookback: 6 * time.Hour, Overlap: 3 * time.Hour})
@@ -149,6 +167,7 @@ func TestSweepReadsOnlyWhatExpired(t *testing.T) {
 		t.Errorf("TransactWriteItems = %d, want 100 (one per expired item, with its audit event)", calls["TransactWriteItems"])
 	}
 	t.Logf("first run: %+v, calls %v", res, calls)
+	first := res
 
 	if got := expiredMembers(t, st); !sameSet(got, due) {
 		t.Errorf("expired members = %d, want exactly the %d due ones", len(got), len(due))
@@ -174,6 +193,7 @@ func TestSweepReadsOnlyWhatExpired(t *testing.T) {
 	if res.Buckets != 4 {
 		t.Errorf("second run queried %d buckets, want 4 (3h overlap + current)", res.Buckets)
 	}
+	return first
 }
 
 // killSwitch fails DynamoDB calls of one operation once armed: either
@@ -204,67 +224,80 @@ func (k *killSwitch) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	k.next.ServeHTTP(w, r)
 }
 
-func killableStore(t *testing.T, applyFirst bool) (*dynamo.Store, *killSwitch) {
+func killableStore(t testing.TB, applyFirst bool) (*dynamo.Store, *killSwitch) {
 	t.Helper()
 	ks := &killSwitch{next: server.NewServer(), op: "TransactWriteItems", applyFirst: applyFirst}
 	hs := httptest.NewServer(ks)
 	t.Cleanup(hs.Close)
-	st := dynamo.New(dynamotest.NewClient(hs.URL, nil), "gatehouse-test").WithClock(func() time.Time { return sweepNow })
+	st := dynamotest.NewStore(dynamotest.NewClient(hs.URL, nil)).WithClock(func() time.Time { return sweepNow })
 	if err := st.EnsureTable(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	return st, ks
 }
 
+// killCases are the two ways a write dies.
+var killCases = []struct {
+	name       string
+	applyFirst bool
+}{
+	{"refused before applying", false},
+	{"applied but the answer lost", true},
+}
+
 func TestSweepKilledHalfwayThenRerun(t *testing.T) {
-	for _, tc := range []struct {
-		name       string
-		applyFirst bool
-	}{
-		{"refused before applying", false},
-		{"applied but the answer lost", true},
-	} {
+	t.Parallel()
+	for _, tc := range killCases {
 		t.Run(tc.name, func(t *testing.T) {
-			ctx := context.Background()
-			st, ks := killableStore(t, tc.applyFirst)
-			ms, due := population(10_000, 100)
-			fill(t, st, ms)
-			w := sweep.New(st, newFakeAccounts(), nil, sweep.Options{Lookback: 6 * time.Hour, Overlap: 3 * time.Hour})
-
-			ks.after.Store(50)
-			ks.armed.Store(true)
-			res, err := w.Run(ctx)
-			if err == nil {
-				t.Fatalf("killed run succeeded: %+v", res)
-			}
-			if res.Expired != 50 {
-				t.Errorf("killed run expired %d before dying, want 50", res.Expired)
-			}
-			ks.armed.Store(false)
-
-			res, err = w.Run(ctx)
-			if err != nil {
-				t.Fatalf("rerun: %v", err)
-			}
-			if got := expiredMembers(t, st); !sameSet(got, due) {
-				t.Errorf("after rerun %d members expired, want exactly the %d due ones", len(got), len(due))
-			}
-			audit, err := st.AuditActionsForTest(ctx, "org_big")
-			if err != nil || audit["member.expire"] != 100 {
-				t.Errorf("member.expire audit events = %d (%v), want 100: one per change, none lost or doubled", audit["member.expire"], err)
-			}
-			if res.Read > 55 {
-				t.Errorf("rerun read %d entries, want about the 50 left", res.Read)
-			}
-			res, err = w.Run(ctx)
-			if err != nil || res.Expired != 0 || res.Read != 0 {
-				t.Errorf("third run: %+v, %v; want a no-op", res, err)
-			}
+			t.Parallel()
+			checkSweepKilledHalfwayThenRerun(t, tc.applyFirst, testMembers)
 		})
 	}
 }
 
+// checkSweepKilledHalfwayThenRerun fills a table of n members, 100 of them
+// expired, kills a run after 50 writes and checks that a rerun finishes
+// the work exactly once.
+func checkSweepKilledHalfwayThenRerun(t testing.TB, applyFirst bool, n int) {
+	ctx := context.Background()
+	st, ks := killableStore(t, applyFirst)
+	ms, due := population(n, 100)
+	fill(t, st, ms)
+	w := sweep.New(st, newFakeAccounts(), nil, sweep.Options{Lookback: 6 * time.Hour, Overlap: 3 * time.Hour})
+
+	ks.after.Store(50)
+	ks.armed.Store(true)
+	res, err := w.Run(ctx)
+	if err == nil {
+		t.Fatalf("killed run succeeded: %+v", res)
+	}
+	if res.Expired != 50 {
+		t.Errorf("killed run expired %d before dying, want 50", res.Expired)
+	}
+	ks.armed.Store(false)
+
+	res, err = w.Run(ctx)
+	if err != nil {
+		t.Fatalf("rerun: %v", err)
+	}
+	if got := expiredMembers(t, st); !sameSet(got, due) {
+		t.Errorf("after rerun %d members expired, want exactly the %d due ones", len(got), len(due))
+	}
+	audit, err := st.AuditActionsForTest(ctx, "org_big")
+	if err != nil || audit["member.expire"] != 100 {
+		t.Errorf("member.expire audit events = %d (%v), want 100: one per change, none lost or doubled", audit["member.expire"], err)
+	}
+	if res.Read > 55 {
+		t.Errorf("rerun read %d entries, want about the 50 left", res.Read)
+	}
+	res, err = w.Run(ctx)
+	if err != nil || res.Expired != 0 || res.Read != 0 {
+		t.Errorf("third run: %+v, %v; want a no-op", res, err)
+	}
+}
+
 func TestSweepBoundedPerRun(t *testing.T) {
+	t.Parallel()
 	env := dynamotest.New(t)
 	st := env.Store.WithClock(func() time.Time { return sweepNow })
 	ctx := context.Background()

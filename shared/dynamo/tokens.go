@@ -2,12 +2,9 @@ package dynamo
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/gatehouse-dev/gatehouse/shared/gatehouse"
 	"github.com/gatehouse-dev/gatehouse/shared/tabledef"
@@ -45,59 +42,29 @@ func (s *Store) CreateAPIToken(ctx context.Context, t *gatehouse.APIToken, hash 
 
 // APIToken reads a token of an org with the hash that keys its secret item.
 func (s *Store) APIToken(ctx context.Context, orgID, tokenID string) (*gatehouse.APIToken, string, error) {
-	it, err := s.get(ctx, tokenKey(orgID, tokenID), true)
-	if errors.Is(err, ErrNotFound) {
-		return nil, "", gatehouse.NotFound("token")
-	}
+	it, err := s.get(ctx, tokenKey(orgID, tokenID), true, "token")
 	if err != nil {
 		return nil, "", err
 	}
 	return decodeAPIToken(it), it.getS("secretHash"), nil
 }
 
-// APITokensPage lists an org's tokens by id after the token id after; only
-// those of userID when it is not "". The secret hash is never returned.
-func (s *Store) APITokensPage(ctx context.Context, orgID, userID, after string, limit int) ([]*gatehouse.APIToken, string, error) {
-	lo := prefixToken
-	if after != "" {
-		lo = prefixToken + after + "\x00"
-	}
-	in := &dynamodb.QueryInput{
-		KeyConditionExpression:    aws.String("#pk = :pk AND #sk BETWEEN :lo AND :hi"),
-		ExpressionAttributeNames:  map[string]string{"#pk": tabledef.PK, "#sk": tabledef.SK},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(prefixOrg + orgID), ":lo": str(lo), ":hi": str("APITOKEN$")},
-		ConsistentRead:            aws.Bool(true),
-		Limit:                     aws.Int32(int32(limit)),
-	}
+// APITokensPage lists one page of an org's tokens by id; only those of
+// userID when it is not "". The secret hash is never returned.
+func (s *Store) APITokensPage(ctx context.Context, orgID, userID string, limit int, cursor string) ([]*gatehouse.APIToken, string, error) {
+	l := list{name: listTokens, org: orgID, rng: tokensRange(orgID)}
 	if userID != "" {
-		in.FilterExpression = aws.String("#uid = :uid")
-		in.ExpressionAttributeNames["#uid"] = "userId"
-		in.ExpressionAttributeValues[":uid"] = str(userID)
+		l.filter = filter{expr: "#uid = :uid", names: map[string]string{"#uid": "userId"}, values: map[string]types.AttributeValue{":uid": str(userID)}}
 	}
-	var out []*gatehouse.APIToken
-	// A filter makes pages short; keep reading (bounded) until the page is
-	// full or the partition's tokens are exhausted.
-	for range 20 {
-		page, err := s.query(ctx, in)
-		if err != nil {
-			return nil, "", fmt.Errorf("api tokens of %s: %w", orgID, err)
-		}
-		for _, raw := range page.Items {
-			out = append(out, decodeAPIToken(raw))
-			if len(out) == limit {
-				return out, out[len(out)-1].ID, nil
-			}
-		}
-		if len(page.LastEvaluatedKey) == 0 {
-			return out, "", nil
-		}
-		in.ExclusiveStartKey = page.LastEvaluatedKey
+	items, next, err := s.page(ctx, l, limit, cursor)
+	if err != nil {
+		return nil, "", err
 	}
-	if len(out) == 0 {
-		// Twenty pages of other users' tokens: resume after the last read.
-		return out, trimPrefix(item(in.ExclusiveStartKey).getS(tabledef.SK), prefixToken), nil
+	out := make([]*gatehouse.APIToken, len(items))
+	for i, it := range items {
+		out[i] = decodeAPIToken(it)
 	}
-	return out, out[len(out)-1].ID, nil
+	return out, next, nil
 }
 
 // RevokeAPIToken marks a token revoked on both of its items in one

@@ -39,7 +39,7 @@ func transferOrg(t *testing.T, st *dynamo.Store) (orgID string) {
 		if m.Roles == nil {
 			m.Roles = []string{authz.RoleDeveloper}
 		}
-		if err := dynamo.PutMembershipForTest(ctx, st, &m); err != nil {
+		if err := st.BulkPutMembershipsForTest(ctx, []*gatehouse.Membership{&m}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -109,6 +109,7 @@ func checkTransferred(t *testing.T, st *dynamo.Store, orgID string) {
 }
 
 func TestTransferOwnedResources(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	st := f.env.Store
 	org := transferOrg(t, st)
@@ -182,6 +183,7 @@ func TestTransferOwnedResources(t *testing.T) {
 // batch (the write refused, or applied with its answer lost) is finished by
 // a rerun, with exact counters and one audit event per resource.
 func TestTransferOwnedResourcesResumes(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name       string
 		applyFirst bool
@@ -190,6 +192,7 @@ func TestTransferOwnedResourcesResumes(t *testing.T) {
 		{"applied but the answer lost", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			st, ks := killableStore(t, tc.applyFirst)
 			org := transferOrg(t, st)
 			ctx := context.Background()

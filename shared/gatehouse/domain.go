@@ -1,6 +1,9 @@
 package gatehouse
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // Status of an account, a membership, an invite or a token.
 type Status string
@@ -53,6 +56,9 @@ type Org struct {
 	Settings  OrgSettings `json:"settings"`
 	Quotas    Quotas      `json:"quotas"`
 	Usage     Usage       `json:"usage"`
+	// VerifiedDomains are the email domains the org has proved it
+	// controls: under them it may mint accounts (rule 11).
+	VerifiedDomains []string `json:"verifiedDomains,omitempty"`
 	// CustomRoles and GroupRoles are the org's policy, kept on the org item
 	// so the authorizer reads one item for it.
 	CustomRoles map[string]Role     `json:"-"`
@@ -226,6 +232,24 @@ type APIToken struct {
 // Usable reports whether the token may be used at time now.
 func (t *APIToken) Usable(now time.Time) bool {
 	return t.Status == StatusActive && !pastExpiry(t.ExpiresAt, now)
+}
+
+// OnlyReads reports whether the token can do nothing but read: flagged
+// read-only, or narrowed to read actions alone. Only such a token may come
+// in a URL (an embedded view).
+func (t *APIToken) OnlyReads() bool {
+	if t.Readonly {
+		return true
+	}
+	if t.Permissions == nil {
+		return false
+	}
+	for _, p := range t.Permissions {
+		if !strings.HasSuffix(p, ":read") {
+			return false
+		}
+	}
+	return true
 }
 
 // Account is a user with its memberships, as GET /v1/me and the platform

@@ -9,7 +9,6 @@ package groups
 
 import (
 	"context"
-	"encoding/base64"
 	"log/slog"
 	"net/http"
 	"regexp"
@@ -32,7 +31,7 @@ type Store interface {
 	Org(ctx context.Context, orgID string) (*gatehouse.Org, error)
 	Membership(ctx context.Context, orgID, userID string) (*gatehouse.Membership, error)
 	Group(ctx context.Context, o *gatehouse.Org, groupID string) (*dynamo.Group, error)
-	GroupsPage(ctx context.Context, o *gatehouse.Org, after string, limit int) ([]*dynamo.Group, string, error)
+	GroupsPage(ctx context.Context, o *gatehouse.Org, limit int, cursor string) ([]*dynamo.Group, string, error)
 	CreateGroup(ctx context.Context, o *gatehouse.Org, g *dynamo.Group, actor gatehouse.Actor) error
 	DeleteGroup(ctx context.Context, o *gatehouse.Org, groupID string, actor gatehouse.Actor) error
 	AddGroupMember(ctx context.Context, orgID, groupID string, m *gatehouse.Membership, actor gatehouse.Actor) error
@@ -53,9 +52,6 @@ func NewService(store Store, catalogue *authz.Catalogue) *Service {
 
 var groupID = regexp.MustCompile(`^grp_[a-z2-7]{26}$`)
 
-// storedStart is the list position before every stored group.
-const storedStart = "grp_"
-
 // Input is the body of POST /v1/orgs/{orgId}/groups.
 type Input struct {
 	Name        string `json:"name"`
@@ -63,7 +59,7 @@ type Input struct {
 }
 
 // Create creates an empty group with no roles.
-func (s *Service) Create(ctx context.Context, caller apigw.Caller, orgID string, in Input) (*dynamo.Group, error) {
+func (s *Service) Create(ctx context.Context, caller *gatehouse.Caller, orgID string, in Input) (*dynamo.Group, error) {
 	var v gatehouse.Validator
 	in.Name = strings.TrimSpace(in.Name)
 	v.Check(in.Name != "" && gatehouse.PrintableText(in.Name, 100), "name", "must be 1 to 100 printable characters")
@@ -77,67 +73,24 @@ func (s *Service) Create(ctx context.Context, caller apigw.Caller, orgID string,
 	}
 	g := &dynamo.Group{OrgID: orgID, ID: ids.New("grp"), Name: in.Name, Description: in.Description,
 		Roles: []string{}, CreatedAt: s.store.Now(), CreatedBy: caller.UserID}
-	if err := s.store.CreateGroup(ctx, o, g, caller.Actor()); err != nil {
+	if err := s.store.CreateGroup(ctx, o, g, caller.Actor); err != nil {
 		return nil, err
 	}
 	return g, nil
 }
 
-// builtinAll is the built-in group as lists show it.
-func builtinAll(o *gatehouse.Org) *dynamo.Group {
-	roles := o.GroupRoles[dynamo.GroupAll]
-	if roles == nil {
-		roles = []string{}
-	}
-	return &dynamo.Group{ID: dynamo.GroupAll, Name: "All members", Description: "Every member of the org",
-		Roles: roles, MemberCount: o.Usage.Members, BuiltIn: true}
-}
-
-// Page is one page of groups.
-type Page struct {
-	Items      []*dynamo.Group `json:"items"`
-	NextCursor string          `json:"nextCursor,omitempty"`
-}
-
 // List returns a page of the org's groups, the built-in one first.
-func (s *Service) List(ctx context.Context, orgID, cursor string, limit int) (*Page, error) {
-	limit = dynamo.ClampLimit(limit)
-	after := ""
-	if cursor != "" {
-		b, err := base64.RawURLEncoding.DecodeString(cursor)
-		if err != nil || (!groupID.Match(b) && string(b) != storedStart) {
-			return nil, dynamo.ErrBadCursor
-		}
-		after = string(b)
-	}
+func (s *Service) List(ctx context.Context, orgID string, limit int, cursor string) ([]*dynamo.Group, string, error) {
 	o, err := s.store.Org(ctx, orgID)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	p := &Page{Items: []*dynamo.Group{}}
-	if after == "" {
-		p.Items = append(p.Items, builtinAll(o))
-		if limit--; limit == 0 {
-			// "grp_" sorts before every stored group id: the next page
-			// starts at the first of them.
-			p.NextCursor = base64.RawURLEncoding.EncodeToString([]byte(storedStart))
-			return p, nil
-		}
-	}
-	gs, next, err := s.store.GroupsPage(ctx, o, after, limit)
-	if err != nil {
-		return nil, err
-	}
-	p.Items = append(p.Items, gs...)
-	if next != "" {
-		p.NextCursor = base64.RawURLEncoding.EncodeToString([]byte(next))
-	}
-	return p, nil
+	return s.store.GroupsPage(ctx, o, limit, cursor)
 }
 
 // Delete deletes a group; its members stay members of the org and lose
 // what the group gave them. The built-in group cannot be deleted.
-func (s *Service) Delete(ctx context.Context, caller apigw.Caller, orgID, gid string) error {
+func (s *Service) Delete(ctx context.Context, caller *gatehouse.Caller, orgID, gid string) error {
 	if gid == dynamo.GroupAll {
 		return gatehouse.Errorf(gatehouse.CodeConflict, "the built-in group cannot be deleted")
 	}
@@ -146,7 +99,7 @@ func (s *Service) Delete(ctx context.Context, caller apigw.Caller, orgID, gid st
 		return err
 	}
 	// Deleting takes roles away, it gives none: no escalation check.
-	return s.store.DeleteGroup(ctx, o, g.ID, caller.Actor())
+	return s.store.DeleteGroup(ctx, o, g.ID, caller.Actor)
 }
 
 func (s *Service) group(ctx context.Context, orgID, gid string) (*gatehouse.Org, *dynamo.Group, error) {
@@ -158,7 +111,7 @@ func (s *Service) group(ctx context.Context, orgID, gid string) (*gatehouse.Org,
 		return nil, nil, err
 	}
 	if gid == dynamo.GroupAll {
-		return o, builtinAll(o), nil
+		return o, dynamo.AllGroup(o), nil
 	}
 	g, err := s.store.Group(ctx, o, gid)
 	if err != nil {
@@ -167,47 +120,14 @@ func (s *Service) group(ctx context.Context, orgID, gid string) (*gatehouse.Org,
 	return o, g, nil
 }
 
-// canGive reports whether the caller may give every role in roles to
-// someone (rule 6): only owners give owner, only owners and admins give
-// admin, and nobody gives a permission it does not hold itself.
-func (s *Service) canGive(o *gatehouse.Org, caller apigw.Caller, roles []string) error {
-	p := policy(s.catalogue, o)
-	for _, r := range roles {
-		switch r {
-		case authz.RoleOwner:
-			if !caller.HasRole(authz.RoleOwner) {
-				return gatehouse.Forbidden(gatehouse.ReasonEscalation, "only owners give the owner role")
-			}
-			continue
-		case authz.RoleAdmin:
-			if !caller.HasRole(authz.RoleOwner) && !caller.HasRole(authz.RoleAdmin) {
-				return gatehouse.Forbidden(gatehouse.ReasonEscalation, "only owners and admins give the admin role")
-			}
-		}
-		perms, ok := p.RolePermissions(r)
-		if !ok {
-			continue // a role deleted meanwhile gives nothing
-		}
-		for _, perm := range perms {
-			if !caller.Has(perm) {
-				return gatehouse.Forbidden(gatehouse.ReasonEscalation, "the role %s gives %s, which the caller does not hold", r, perm)
-			}
-		}
-	}
-	return nil
-}
-
-func policy(c *authz.Catalogue, o *gatehouse.Org) *authz.OrgPolicy {
-	p := &authz.OrgPolicy{Catalogue: c, CustomRoles: map[string][]string{}, GroupRoles: o.GroupRoles}
-	for id, r := range o.CustomRoles {
-		p.CustomRoles[id] = r.Permissions
-	}
-	return p
+// canGive applies rule 6 to what a group gives its members.
+func (s *Service) canGive(o *gatehouse.Org, caller *gatehouse.Caller, roles []string) error {
+	return authz.Give(caller, authz.PolicyOf(s.catalogue, o), roles, nil)
 }
 
 // AddMember puts a member in a group. Joining a group gives its roles, so
 // the caller must be able to give them (rule 6).
-func (s *Service) AddMember(ctx context.Context, caller apigw.Caller, orgID, gid, userID string) error {
+func (s *Service) AddMember(ctx context.Context, caller *gatehouse.Caller, orgID, gid, userID string) error {
 	if gid == dynamo.GroupAll {
 		return gatehouse.Errorf(gatehouse.CodeConflict, "every member is in the built-in group")
 	}
@@ -222,11 +142,11 @@ func (s *Service) AddMember(ctx context.Context, caller apigw.Caller, orgID, gid
 	if err := s.canGive(o, caller, g.Roles); err != nil {
 		return err
 	}
-	return s.store.AddGroupMember(ctx, orgID, g.ID, m, caller.Actor())
+	return s.store.AddGroupMember(ctx, orgID, g.ID, m, caller.Actor)
 }
 
 // RemoveMember takes a member out of a group.
-func (s *Service) RemoveMember(ctx context.Context, caller apigw.Caller, orgID, gid, userID string) error {
+func (s *Service) RemoveMember(ctx context.Context, caller *gatehouse.Caller, orgID, gid, userID string) error {
 	if gid == dynamo.GroupAll {
 		return gatehouse.Errorf(gatehouse.CodeConflict, "every member is in the built-in group")
 	}
@@ -238,7 +158,7 @@ func (s *Service) RemoveMember(ctx context.Context, caller apigw.Caller, orgID, 
 	if err != nil {
 		return err
 	}
-	return s.store.RemoveGroupMember(ctx, orgID, g.ID, m, caller.Actor())
+	return s.store.RemoveGroupMember(ctx, orgID, g.ID, m, caller.Actor)
 }
 
 // RolesInput is the body of PUT .../groups/{groupId}/roles.
@@ -252,7 +172,7 @@ type RolesInput struct {
 // caller must be able to give every role it binds (rule 6). Roles the group
 // already had and the caller could not give are refused too: binding is a
 // replacement, and keeping them would be the caller re-giving them.
-func (s *Service) SetRoles(ctx context.Context, caller apigw.Caller, orgID, gid string, in RolesInput) (*dynamo.Group, error) {
+func (s *Service) SetRoles(ctx context.Context, caller *gatehouse.Caller, orgID, gid string, in RolesInput) (*dynamo.Group, error) {
 	var v gatehouse.Validator
 	v.Check(in.Roles != nil, "roles", "is required (an empty list removes every role)")
 	v.Check(len(in.Roles) <= 20, "roles", "at most 20 roles")
@@ -260,7 +180,7 @@ func (s *Service) SetRoles(ctx context.Context, caller apigw.Caller, orgID, gid 
 	if err != nil {
 		return nil, err
 	}
-	p := policy(s.catalogue, o)
+	p := authz.PolicyOf(s.catalogue, o)
 	roles := []string{}
 	for _, r := range in.Roles {
 		_, ok := p.RolePermissions(r)
@@ -283,7 +203,7 @@ func (s *Service) SetRoles(ctx context.Context, caller apigw.Caller, orgID, gid 
 	if err := s.canGive(o, caller, added); err != nil {
 		return nil, err
 	}
-	if err := s.store.SetGroupRoles(ctx, o, g.ID, roles, caller.Actor()); err != nil {
+	if err := s.store.SetGroupRoles(ctx, o, g.ID, roles, caller.Actor); err != nil {
 		return nil, err
 	}
 	g.Roles = roles
@@ -299,56 +219,23 @@ func Function(d *app.Deps) *apigw.Mux {
 func NewMux(s *Service, log *slog.Logger) *apigw.Mux {
 	m := apigw.NewMux(routes.FnGroups, log)
 	const base = "/v1/orgs/{orgId}/groups"
-	m.Handle("GET "+base, func(ctx context.Context, r *apigw.Request) (apigw.Response, error) {
-		limit, err := r.PageLimit()
-		if err != nil {
-			return apigw.Response{}, err
-		}
-		p, err := s.List(ctx, r.Param("orgId"), r.Query("cursor"), limit)
-		if err != nil {
-			return apigw.Response{}, err
-		}
-		return apigw.JSON(http.StatusOK, p)
+	apigw.List(m, "GET "+base, func(ctx context.Context, r *apigw.Request, q apigw.PageQuery) ([]*dynamo.Group, string, error) {
+		return s.List(ctx, r.Param("orgId"), q.Limit, q.Cursor)
 	})
-	m.Handle("POST "+base, func(ctx context.Context, r *apigw.Request) (apigw.Response, error) {
-		var in Input
-		if err := r.Decode(&in); err != nil {
-			return apigw.Response{}, err
-		}
-		g, err := s.Create(ctx, r.Caller, r.Param("orgId"), in)
-		if err != nil {
-			return apigw.Response{}, err
-		}
-		return apigw.JSON(http.StatusCreated, g)
+	apigw.Handle(m, "POST "+base, http.StatusCreated, func(ctx context.Context, r *apigw.Request, in Input) (*dynamo.Group, error) {
+		return s.Create(ctx, r.Caller, r.Param("orgId"), in)
 	})
-	m.Handle("DELETE "+base+"/{groupId}", func(ctx context.Context, r *apigw.Request) (apigw.Response, error) {
-		if err := s.Delete(ctx, r.Caller, r.Param("orgId"), r.Param("groupId")); err != nil {
-			return apigw.Response{}, err
-		}
-		return apigw.NoContent()
+	apigw.Handle(m, "DELETE "+base+"/{groupId}", 0, func(ctx context.Context, r *apigw.Request, _ apigw.Empty) (apigw.Empty, error) {
+		return apigw.Empty{}, s.Delete(ctx, r.Caller, r.Param("orgId"), r.Param("groupId"))
 	})
-	m.Handle("PUT "+base+"/{groupId}/members/{userId}", func(ctx context.Context, r *apigw.Request) (apigw.Response, error) {
-		if err := s.AddMember(ctx, r.Caller, r.Param("orgId"), r.Param("groupId"), r.Param("userId")); err != nil {
-			return apigw.Response{}, err
-		}
-		return apigw.NoContent()
+	apigw.Handle(m, "PUT "+base+"/{groupId}/members/{userId}", 0, func(ctx context.Context, r *apigw.Request, _ apigw.Empty) (apigw.Empty, error) {
+		return apigw.Empty{}, s.AddMember(ctx, r.Caller, r.Param("orgId"), r.Param("groupId"), r.Param("userId"))
 	})
-	m.Handle("DELETE "+base+"/{groupId}/members/{userId}", func(ctx context.Context, r *apigw.Request) (apigw.Response, error) {
-		if err := s.RemoveMember(ctx, r.Caller, r.Param("orgId"), r.Param("groupId"), r.Param("userId")); err != nil {
-			return apigw.Response{}, err
-		}
-		return apigw.NoContent()
+	apigw.Handle(m, "DELETE "+base+"/{groupId}/members/{userId}", 0, func(ctx context.Context, r *apigw.Request, _ apigw.Empty) (apigw.Empty, error) {
+		return apigw.Empty{}, s.RemoveMember(ctx, r.Caller, r.Param("orgId"), r.Param("groupId"), r.Param("userId"))
 	})
-	m.Handle("PUT "+base+"/{groupId}/roles", func(ctx context.Context, r *apigw.Request) (apigw.Response, error) {
-		var in RolesInput
-		if err := r.Decode(&in); err != nil {
-			return apigw.Response{}, err
-		}
-		g, err := s.SetRoles(ctx, r.Caller, r.Param("orgId"), r.Param("groupId"), in)
-		if err != nil {
-			return apigw.Response{}, err
-		}
-		return apigw.JSON(http.StatusOK, g)
+	apigw.Handle(m, "PUT "+base+"/{groupId}/roles", http.StatusOK, func(ctx context.Context, r *apigw.Request, in RolesInput) (*dynamo.Group, error) {
+		return s.SetRoles(ctx, r.Caller, r.Param("orgId"), r.Param("groupId"), in)
 	})
 	return m
 }

@@ -7,7 +7,6 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/gatehouse-dev/gatehouse/shared/apigw"
 	"github.com/gatehouse-dev/gatehouse/shared/authz"
 	"github.com/gatehouse-dev/gatehouse/shared/dynamo"
 	"github.com/gatehouse-dev/gatehouse/shared/dynamo/dynamotest"
@@ -33,9 +32,9 @@ type fixture struct {
 
 // caller is the caller as the authorizer passes it: effective roles and
 // permissions of its direct roles.
-func (f *fixture) caller(id, role string) apigw.Caller {
+func (f *fixture) caller(id, role string) *gatehouse.Caller {
 	perms, _ := f.cat.BuiltinRole(role)
-	return apigw.Caller{UserID: id, OrgID: f.org, Roles: []string{role}, Permissions: perms}
+	return &gatehouse.Caller{Actor: gatehouse.Actor{UserID: id}, OrgID: f.org, Roles: []string{role}, Permissions: perms}
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -52,7 +51,7 @@ func newFixture(t *testing.T) *fixture {
 	f := &fixture{ctx: ctx, store: env.Store, cat: cat, svc: groups.NewService(env.Store, cat), org: org.ID}
 	for id, role := range map[string]string{"admin": authz.RoleAdmin, "dev": authz.RoleDeveloper, "viewer": authz.RoleViewer, "mgr": authz.RoleManager} {
 		m := &gatehouse.Membership{OrgID: org.ID, UserID: id, Roles: []string{role}, Status: gatehouse.StatusActive, ResourceLimit: -1}
-		if err := dynamo.PutMembershipForTest(ctx, env.Store, m); err != nil {
+		if err := env.PutMembership(ctx, m); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -79,7 +78,7 @@ func TestGroupLifecycle(t *testing.T) {
 
 	tests := []struct {
 		name  string
-		by    apigw.Caller
+		by    *gatehouse.Caller
 		roles []string
 		want  string
 	}{
@@ -124,26 +123,26 @@ func TestGroupLifecycle(t *testing.T) {
 
 	// A grant to the group opens a resource to its members.
 	rs := resources.NewService(f.store, f.cat)
-	rc := apigw.Caller{UserID: "dev", OrgID: f.org}
+	rc := &gatehouse.Caller{Actor: gatehouse.Actor{UserID: "dev"}, OrgID: f.org}
 	if _, err := rs.Register(f.ctx, rc, f.org, resources.RegisterInput{Type: "device", ID: "d1"}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := rs.SetGrants(f.ctx, rc, f.org, dynamo.Ref{Type: "device", ID: "d1"}, resources.GrantsInput{Grants: []authz.Grant{{Principal: "group:" + g.ID, Allow: []string{"read"}}}}); err != nil {
 		t.Fatal(err)
 	}
-	p, err := rs.List(f.ctx, apigw.Caller{UserID: "viewer", OrgID: f.org}, f.org, "", "", 10)
-	if err != nil || len(p.Items) != 1 {
+	p, _, err := rs.List(f.ctx, &gatehouse.Caller{Actor: gatehouse.Actor{UserID: "viewer"}, OrgID: f.org}, f.org, "", 10, "")
+	if err != nil || len(p) != 1 {
 		t.Fatalf("viewer's list through the group = %+v, %v", p, err)
 	}
 
-	list, err := f.svc.List(f.ctx, f.org, "", 10)
-	if err != nil || len(list.Items) != 2 || list.Items[0].ID != dynamo.GroupAll || list.Items[1].MemberCount != 1 {
+	list, _, err := f.svc.List(f.ctx, f.org, 10, "")
+	if err != nil || len(list) != 2 || list[0].ID != dynamo.GroupAll || list[1].MemberCount != 1 {
 		t.Errorf("list = %+v, %v", list, err)
 	}
 	// Page size 1 walks through the built-in group and then the stored one.
-	p1, _ := f.svc.List(f.ctx, f.org, "", 1)
-	p2, err := f.svc.List(f.ctx, f.org, p1.NextCursor, 1)
-	if err != nil || len(p1.Items) != 1 || len(p2.Items) != 1 || p2.Items[0].ID != g.ID {
+	p1, next, _ := f.svc.List(f.ctx, f.org, 1, "")
+	p2, _, err := f.svc.List(f.ctx, f.org, 1, next)
+	if err != nil || len(p1) != 1 || len(p2) != 1 || p2[0].ID != g.ID {
 		t.Errorf("paged list = %+v / %+v, %v", p1, p2, err)
 	}
 
@@ -156,9 +155,9 @@ func TestGroupLifecycle(t *testing.T) {
 	if _, ok := o.GroupRoles[g.ID]; ok || slices.Contains(m.Groups, g.ID) {
 		t.Errorf("after delete: groupRoles %v, viewer's groups %v", o.GroupRoles, m.Groups)
 	}
-	p, err = rs.List(f.ctx, apigw.Caller{UserID: "viewer", OrgID: f.org}, f.org, "", "", 10)
-	if err != nil || len(p.Items) != 0 {
-		t.Errorf("viewer still sees %+v, %v", p.Items, err)
+	p, _, err = rs.List(f.ctx, &gatehouse.Caller{Actor: gatehouse.Actor{UserID: "viewer"}, OrgID: f.org}, f.org, "", 10, "")
+	if err != nil || len(p) != 0 {
+		t.Errorf("viewer still sees %+v, %v", p, err)
 	}
 	if err := f.svc.Delete(f.ctx, admin, f.org, dynamo.GroupAll); code(err) != "conflict/" {
 		t.Errorf("delete all: %v", err)

@@ -6,83 +6,53 @@ import (
 	"net/http"
 
 	"github.com/gatehouse-dev/gatehouse/shared/apigw"
-	"github.com/gatehouse-dev/gatehouse/shared/members"
+	"github.com/gatehouse-dev/gatehouse/shared/gatehouse"
 	"github.com/gatehouse-dev/gatehouse/shared/routes"
 )
+
+// AcceptInput is the body of POST /v1/invites/accept.
+type AcceptInput struct {
+	Token string `json:"token"`
+}
+
+// ActivateInput is the body of POST /v1/activate.
+type ActivateInput struct {
+	Token    string `json:"token"`
+	Password string `json:"password"`
+}
+
+// ActivateResult is the answer of an activation.
+type ActivateResult struct {
+	Status string `json:"status"`
+}
+
+// BodyOptional lets a resend come without a body.
+func (ResendInput) BodyOptional() {}
 
 // NewMux returns the HTTP handlers of the invites function.
 func NewMux(svc *Service, log *slog.Logger) *apigw.Mux {
 	m := apigw.NewMux(routes.FnInvites, log)
 	const base = "/v1/orgs/{orgId}/invites"
-	m.Handle("POST "+base, func(ctx context.Context, r *apigw.Request) (apigw.Response, error) {
-		var in CreateInput
-		if err := r.Decode(&in); err != nil {
-			return apigw.Response{}, err
-		}
-		out, err := svc.Create(ctx, members.CallerFrom(r.Caller), r.Param("orgId"), in)
-		if err != nil {
-			return apigw.Response{}, err
-		}
-		return apigw.JSON(http.StatusCreated, out)
+	apigw.Handle(m, "POST "+base, http.StatusCreated, func(ctx context.Context, r *apigw.Request, in CreateInput) (*Sent, error) {
+		return svc.Create(ctx, r.Caller, r.Param("orgId"), in)
 	})
-	m.Handle("GET "+base, func(ctx context.Context, r *apigw.Request) (apigw.Response, error) {
-		limit, cursor, err := members.PageParams(r)
-		if err != nil {
-			return apigw.Response{}, err
-		}
-		items, next, err := svc.List(ctx, r.Param("orgId"), limit, cursor)
-		if err != nil {
-			return apigw.Response{}, err
-		}
-		if items == nil {
-			items = []View{}
-		}
-		return apigw.JSON(http.StatusOK, members.Page[View]{Items: items, NextCursor: next})
+	apigw.List(m, "GET "+base, func(ctx context.Context, r *apigw.Request, q apigw.PageQuery) ([]View, string, error) {
+		return svc.List(ctx, r.Param("orgId"), q.Limit, q.Cursor)
 	})
-	m.Handle("DELETE "+base+"/{inviteId}", func(ctx context.Context, r *apigw.Request) (apigw.Response, error) {
-		if err := svc.Revoke(ctx, members.CallerFrom(r.Caller), r.Param("orgId"), r.Param("inviteId")); err != nil {
-			return apigw.Response{}, err
-		}
-		return apigw.NoContent()
+	apigw.Handle(m, "DELETE "+base+"/{inviteId}", 0, func(ctx context.Context, r *apigw.Request, _ apigw.Empty) (apigw.Empty, error) {
+		return apigw.Empty{}, svc.Revoke(ctx, r.Caller, r.Param("orgId"), r.Param("inviteId"))
 	})
-	m.Handle("POST "+base+"/{inviteId}/resend", func(ctx context.Context, r *apigw.Request) (apigw.Response, error) {
-		var in ResendInput
-		if body, _ := r.Body(); len(body) > 0 {
-			if err := r.Decode(&in); err != nil {
-				return apigw.Response{}, err
-			}
-		}
-		out, err := svc.Resend(ctx, members.CallerFrom(r.Caller), r.Param("orgId"), r.Param("inviteId"), in)
-		if err != nil {
-			return apigw.Response{}, err
-		}
-		return apigw.JSON(http.StatusOK, out)
+	apigw.Handle(m, "POST "+base+"/{inviteId}/resend", http.StatusOK, func(ctx context.Context, r *apigw.Request, in ResendInput) (*Sent, error) {
+		return svc.Resend(ctx, r.Caller, r.Param("orgId"), r.Param("inviteId"), in)
 	})
-	m.Handle("POST /v1/invites/accept", func(ctx context.Context, r *apigw.Request) (apigw.Response, error) {
-		var in struct {
-			Token string `json:"token"`
-		}
-		if err := r.Decode(&in); err != nil {
-			return apigw.Response{}, err
-		}
-		mem, err := svc.Accept(ctx, members.CallerFrom(r.Caller), in.Token)
-		if err != nil {
-			return apigw.Response{}, err
-		}
-		return apigw.JSON(http.StatusOK, mem)
+	apigw.Handle(m, "POST /v1/invites/accept", http.StatusOK, func(ctx context.Context, r *apigw.Request, in AcceptInput) (*gatehouse.Membership, error) {
+		return svc.Accept(ctx, r.Caller, in.Token)
 	})
-	m.Handle("POST /v1/activate", func(ctx context.Context, r *apigw.Request) (apigw.Response, error) {
-		var in struct {
-			Token    string `json:"token"`
-			Password string `json:"password"`
+	apigw.Handle(m, "POST /v1/activate", http.StatusOK, func(ctx context.Context, r *apigw.Request, in ActivateInput) (ActivateResult, error) {
+		if err := svc.Activate(ctx, r.Caller.Actor, in.Token, in.Password); err != nil {
+			return ActivateResult{}, err
 		}
-		if err := r.Decode(&in); err != nil {
-			return apigw.Response{}, err
-		}
-		if err := svc.Activate(ctx, r.Caller.Actor(), in.Token, in.Password); err != nil {
-			return apigw.Response{}, err
-		}
-		return apigw.JSON(http.StatusOK, map[string]string{"status": "active"})
+		return ActivateResult{Status: "active"}, nil
 	})
 	return m
 }

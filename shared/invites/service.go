@@ -32,7 +32,6 @@ import (
 	"github.com/gatehouse-dev/gatehouse/shared/gatehouse"
 	"github.com/gatehouse-dev/gatehouse/shared/ids"
 	"github.com/gatehouse-dev/gatehouse/shared/mail"
-	"github.com/gatehouse-dev/gatehouse/shared/members"
 )
 
 // Email rules: when an invite is emailed rather than handed to the inviter.
@@ -53,6 +52,7 @@ const (
 type Pool interface {
 	SetPassword(ctx context.Context, username, password string) error
 	EmailVerified(ctx context.Context, username string) (bool, error)
+	SetEmailVerified(ctx context.Context, username string, verified bool) error
 }
 
 // Config is the use case's configuration.
@@ -127,12 +127,12 @@ type Sent struct {
 }
 
 // Create invites someone by email.
-func (s *Service) Create(ctx context.Context, c members.Caller, orgID string, in CreateInput) (*Sent, error) {
+func (s *Service) Create(ctx context.Context, c *gatehouse.Caller, orgID string, in CreateInput) (*Sent, error) {
 	now := s.store.Now()
 	in.Email = strings.TrimSpace(in.Email)
 	var v gatehouse.Validator
-	v.Check(members.ValidEmail(in.Email), "email", "must be an email address")
-	members.ValidateRoles(&v, in.Roles)
+	v.Check(gatehouse.ValidEmail(in.Email), "email", "must be an email address")
+	gatehouse.ValidateRoles(&v, in.Roles)
 	v.Check(len(in.Message) <= 1000, "message", "at most 1000 characters")
 	exp := now.Add(s.cfg.TTL)
 	if in.ExpiresAt != nil {
@@ -150,11 +150,11 @@ func (s *Service) Create(ctx context.Context, c members.Caller, orgID string, in
 	if err != nil {
 		return nil, err
 	}
-	if err := members.CheckAssignable(c, authz.PolicyOf(s.cat, org), in.Roles); err != nil {
+	if err := authz.Give(c, authz.PolicyOf(s.cat, org), in.Roles, nil); err != nil {
 		return nil, err
 	}
-	memberExp := members.DefaultExpiry(c, in.MemberExpiresAt)
-	if err := members.CheckCeiling(c, memberExp); err != nil {
+	memberExp := authz.DefaultExpiry(c, in.MemberExpiresAt)
+	if err := authz.CheckExpiry(c, memberExp); err != nil {
 		return nil, err
 	}
 	token := ids.Secret("ghi")
@@ -163,7 +163,7 @@ func (s *Service) Create(ctx context.Context, c members.Caller, orgID string, in
 		InvitedBy: c.UserID, Status: gatehouse.StatusPending, ExpiresAt: exp, MemberExpiresAt: memberExp,
 		TokenHash: ids.Hash(token), CreatedAt: now, UpdatedAt: now,
 	}
-	if !c.IsAdmin() {
+	if authz.CreatesManaged(c) {
 		inv.ManagedBy = c.UserID
 	}
 	n := dynamo.NewInvite{Invite: inv, Org: org}
@@ -185,7 +185,7 @@ func (s *Service) Create(ctx context.Context, c members.Caller, orgID string, in
 
 // deliver emails the invite or hands the link back, by the email rule; an
 // email that cannot be sent falls back to the link.
-func (s *Service) deliver(ctx context.Context, c members.Caller, org *gatehouse.Org, inv *dynamo.Invite, token string, now time.Time) *Sent {
+func (s *Service) deliver(ctx context.Context, c *gatehouse.Caller, org *gatehouse.Org, inv *dynamo.Invite, token string, now time.Time) *Sent {
 	link := s.cfg.PublicURL + "/invites/accept?token=" + token
 	out := &Sent{Invite: view(inv, now), Delivery: DeliveryLink, AcceptURL: link}
 	if !s.emailed(c.Email, inv.Email) {
@@ -240,13 +240,13 @@ func (s *Service) List(ctx context.Context, orgID string, limit int, cursor stri
 
 // own reads an invite the caller may act on: owners and admins act on every
 // invite, anyone else only on its own.
-func (s *Service) own(ctx context.Context, c members.Caller, orgID, inviteID string) (*dynamo.Invite, error) {
+func (s *Service) own(ctx context.Context, c *gatehouse.Caller, orgID, inviteID string) (*dynamo.Invite, error) {
 	inv, err := s.store.Invite(ctx, orgID, inviteID)
 	if err != nil {
 		return nil, err
 	}
-	if !c.IsAdmin() && inv.InvitedBy != c.UserID {
-		return nil, gatehouse.Forbidden(gatehouse.ReasonNotManaged, "you can only act on your own invites")
+	if err := authz.ActsOnInvite(c, inv.InvitedBy); err != nil {
+		return nil, err
 	}
 	switch inv.Status {
 	case gatehouse.StatusAccepted:
@@ -258,7 +258,7 @@ func (s *Service) own(ctx context.Context, c members.Caller, orgID, inviteID str
 }
 
 // Revoke revokes a pending (or expired) invite: its link stops working.
-func (s *Service) Revoke(ctx context.Context, c members.Caller, orgID, inviteID string) error {
+func (s *Service) Revoke(ctx context.Context, c *gatehouse.Caller, orgID, inviteID string) error {
 	inv, err := s.own(ctx, c, orgID, inviteID)
 	if err != nil {
 		return err
@@ -275,7 +275,7 @@ type ResendInput struct {
 
 // Resend gives a pending or expired invite a new token (the old link stops
 // working) and a new expiry, and delivers it again.
-func (s *Service) Resend(ctx context.Context, c members.Caller, orgID, inviteID string, in ResendInput) (*Sent, error) {
+func (s *Service) Resend(ctx context.Context, c *gatehouse.Caller, orgID, inviteID string, in ResendInput) (*Sent, error) {
 	now := s.store.Now()
 	exp := now.Add(s.cfg.TTL)
 	if in.ExpiresAt != nil {
@@ -324,7 +324,7 @@ func (s *Service) tokenSecret(ctx context.Context, token, prefix, kind string) (
 
 // Accept makes the signed-in caller a member of the invite's org. The
 // caller's verified email must match the invite's (case-insensitive).
-func (s *Service) Accept(ctx context.Context, c members.Caller, token string) (*gatehouse.Membership, error) {
+func (s *Service) Accept(ctx context.Context, c *gatehouse.Caller, token string) (*gatehouse.Membership, error) {
 	if token == "" {
 		return nil, gatehouse.Invalid(gatehouse.FieldError{Field: "token", Message: "required"})
 	}
@@ -380,6 +380,9 @@ func (s *Service) Accept(ctx context.Context, c members.Caller, token string) (*
 	if len(roles) == 0 {
 		roles = []string{authz.RoleViewer}
 	}
+	if err := s.inviterStillGives(ctx, org, inv, roles, now); err != nil {
+		return nil, err
+	}
 	m := &gatehouse.Membership{
 		OrgID: inv.OrgID, UserID: u.ID, Roles: roles, Status: gatehouse.StatusActive,
 		ExpiresAt: inv.MemberExpiresAt, ManagedBy: inv.ManagedBy, UserLimit: 0, ResourceLimit: -1,
@@ -396,6 +399,29 @@ func (s *Service) Accept(ctx context.Context, c members.Caller, token string) (*
 	return m, nil
 }
 
+// inviterStillGives checks an invite again at acceptance (rule 6): its
+// inviter must still be able to give its roles and its member expiry, as it
+// stands in the org now. An inviter removed, disabled, demoted or narrowed
+// since makes the invite worthless.
+func (s *Service) inviterStillGives(ctx context.Context, org *gatehouse.Org, inv *dynamo.Invite, roles []string, now time.Time) error {
+	ac, err := s.store.LoadAuthContext(ctx, inv.InvitedBy, inv.OrgID)
+	if err != nil {
+		return err
+	}
+	st := authz.Standing{User: ac.User, Membership: ac.Membership, Ancestors: ac.AncestorMemberships}
+	inviter, _, refusal := authz.StandingCaller(s.cat, org, st, now)
+	if refusal != nil {
+		return gatehouse.Forbidden(gatehouse.ReasonEscalation, "the person who invited you can no longer give this access; ask for a new invite")
+	}
+	if err := authz.Give(inviter, authz.PolicyOf(s.cat, org), roles, nil); err != nil {
+		return gatehouse.Forbidden(gatehouse.ReasonEscalation, "the person who invited you can no longer give this access; ask for a new invite")
+	}
+	if err := authz.CheckExpiry(inviter, inv.MemberExpiresAt); err != nil {
+		return gatehouse.Forbidden(gatehouse.ReasonExpiryCeiling, "the person who invited you can no longer give this access; ask for a new invite")
+	}
+	return nil
+}
+
 // Activate sets the password of an account created without one and makes
 // it active. Cognito's password is set first, then the secret is spent and
 // the account activated in one transaction: if that fails the link still
@@ -404,7 +430,7 @@ func (s *Service) Accept(ctx context.Context, c members.Caller, token string) (*
 func (s *Service) Activate(ctx context.Context, actor gatehouse.Actor, token, password string) error {
 	var v gatehouse.Validator
 	v.Check(token != "", "token", "required")
-	v.Check(members.ValidPassword(password), "password", "at least 8 characters with letters and digits")
+	v.Check(gatehouse.ValidPassword(password), "password", "at least 8 characters with letters and digits")
 	if err := v.Err(); err != nil {
 		return err
 	}
@@ -427,6 +453,13 @@ func (s *Service) Activate(ctx context.Context, actor gatehouse.Actor, token, pa
 	}
 	if err := s.pool.SetPassword(ctx, dynamo.NormalizeEmail(u.Email), password); err != nil {
 		return err
+	}
+	// The link reached the mailbox (or the org controls its domain, rule
+	// 11): activating proves the address, in Cognito as in the profile.
+	if !u.EmailVerified {
+		if err := s.pool.SetEmailVerified(ctx, dynamo.NormalizeEmail(u.Email), true); err != nil {
+			return err
+		}
 	}
 	actor.UserID = u.ID
 	ev := s.store.NewAudit(actor, sec.OrgID, "account.activate", u.ID,

@@ -4,7 +4,7 @@ import (
 	"github.com/gatehouse-dev/gatehouse/shared/apigw"
 	"github.com/gatehouse-dev/gatehouse/shared/app"
 	"github.com/gatehouse-dev/gatehouse/shared/cognito"
-	"github.com/gatehouse-dev/gatehouse/shared/members"
+	"github.com/gatehouse-dev/gatehouse/shared/mail"
 )
 
 // ConfigFrom reads the use case's configuration from the app's.
@@ -15,7 +15,7 @@ func ConfigFrom(c app.Config) Config {
 // Handler builds the invites function's mux from the app's dependencies,
 // as functions/invites/main.go and the local stack do.
 func Handler(d *app.Deps) (*apigw.Mux, error) {
-	sender, err := members.Sender(d)
+	sender, err := mail.FromConfig(d.AWSConfig, d.Config.EmailFrom, d.Config.OutboxDir)
 	if err != nil {
 		return nil, err
 	}

@@ -15,6 +15,7 @@ import (
 	"maps"
 	"net/http"
 	"slices"
+	"time"
 
 	"github.com/gatehouse-dev/gatehouse/shared/apigw"
 	"github.com/gatehouse-dev/gatehouse/shared/authz"
@@ -26,8 +27,9 @@ import (
 // Store is what the service needs of the table store (*dynamo.Store).
 type Store interface {
 	Org(ctx context.Context, orgID string) (*gatehouse.Org, error)
-	AncestorAdmin(ctx context.Context, userID string, ancestors []string) (bool, error)
+	MembershipsIn(ctx context.Context, userID string, orgIDs []string) ([]*gatehouse.Membership, error)
 	SetOrgQuotas(ctx context.Context, orgID string, ch dynamo.QuotaChanges, actor gatehouse.Actor) (*gatehouse.Org, error)
+	Now() time.Time
 }
 
 // Limits is the body of GET and PUT /v1/orgs/{orgId}/limits. -1 is
@@ -78,7 +80,7 @@ func (s *Service) Get(ctx context.Context, orgID string) (*Limits, error) {
 // Set changes an org's quotas. Errors: forbidden (not a platform admin nor
 // an admin of an ancestor org), validation_failed, not_found,
 // limit_exceeded (a sub-org quota above what the parent has left), conflict.
-func (s *Service) Set(ctx context.Context, caller apigw.Caller, orgID string, u Update) (*Limits, error) {
+func (s *Service) Set(ctx context.Context, caller *gatehouse.Caller, orgID string, u Update) (*Limits, error) {
 	if err := s.validate(u); err != nil {
 		return nil, err
 	}
@@ -86,21 +88,14 @@ func (s *Service) Set(ctx context.Context, caller apigw.Caller, orgID string, u 
 	if err != nil {
 		return nil, err
 	}
-	if !caller.PlatformAdmin {
-		if len(o.Ancestors) == 0 {
-			return nil, gatehouse.Forbidden(gatehouse.ReasonNotPlatformAdmin,
-				"the quotas of a top-level org are set by a platform admin")
-		}
-		ok, err := s.store.AncestorAdmin(ctx, caller.UserID, o.Ancestors)
-		if err != nil {
-			return nil, err
-		}
-		if !ok {
-			return nil, gatehouse.Forbidden(gatehouse.ReasonMissingPerm,
-				"only an owner or admin of a parent org, or a platform admin, may change an org's quotas")
-		}
+	ancestors, err := s.store.MembershipsIn(ctx, caller.UserID, o.Ancestors)
+	if err != nil {
+		return nil, err
 	}
-	after, err := s.store.SetOrgQuotas(ctx, orgID, dynamo.QuotaChanges{MaxMembers: u.MaxMembers, MaxResources: u.MaxResources}, caller.Actor())
+	if err := authz.SetsQuotas(caller, o, ancestors, s.store.Now()); err != nil {
+		return nil, err
+	}
+	after, err := s.store.SetOrgQuotas(ctx, orgID, dynamo.QuotaChanges{MaxMembers: u.MaxMembers, MaxResources: u.MaxResources}, caller.Actor)
 	if err != nil {
 		return nil, err
 	}
@@ -140,23 +135,11 @@ func (s *Service) view(o *gatehouse.Org) *Limits {
 // NewMux returns the HTTP handlers of the limits function.
 func NewMux(svc *Service, log *slog.Logger) *apigw.Mux {
 	m := apigw.NewMux(routes.FnLimits, log)
-	m.Handle("GET /v1/orgs/{orgId}/limits", func(ctx context.Context, r *apigw.Request) (apigw.Response, error) {
-		l, err := svc.Get(ctx, r.Param("orgId"))
-		if err != nil {
-			return apigw.Response{}, err
-		}
-		return apigw.JSON(http.StatusOK, l)
+	apigw.Handle(m, "GET /v1/orgs/{orgId}/limits", http.StatusOK, func(ctx context.Context, r *apigw.Request, _ apigw.Empty) (*Limits, error) {
+		return svc.Get(ctx, r.Param("orgId"))
 	})
-	m.Handle("PUT /v1/orgs/{orgId}/limits", func(ctx context.Context, r *apigw.Request) (apigw.Response, error) {
-		var u Update
-		if err := r.Decode(&u); err != nil {
-			return apigw.Response{}, err
-		}
-		l, err := svc.Set(ctx, r.Caller, r.Param("orgId"), u)
-		if err != nil {
-			return apigw.Response{}, err
-		}
-		return apigw.JSON(http.StatusOK, l)
+	apigw.Handle(m, "PUT /v1/orgs/{orgId}/limits", http.StatusOK, func(ctx context.Context, r *apigw.Request, u Update) (*Limits, error) {
+		return svc.Set(ctx, r.Caller, r.Param("orgId"), u)
 	})
 	return m
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/gatehouse-dev/gatehouse/shared/dynamo"
 	"github.com/gatehouse-dev/gatehouse/shared/gatehouse"
 	"github.com/gatehouse-dev/gatehouse/shared/ids"
+	"github.com/gatehouse-dev/gatehouse/shared/invites"
 	"github.com/gatehouse-dev/gatehouse/shared/mail"
 )
 
@@ -39,10 +40,17 @@ func DefaultConfig(publicURL string) Config {
 	return Config{PublicURL: publicURL, PersonalOrgOnLastLeave: true, ActivationTTL: 7 * 24 * time.Hour}
 }
 
+// Inviter makes invites: what a direct creation becomes when the email
+// already has an account (rule 11).
+type Inviter interface {
+	Create(ctx context.Context, c *gatehouse.Caller, orgID string, in invites.CreateInput) (*invites.Sent, error)
+}
+
 // Service is the membership use case.
 type Service struct {
-	store *dynamo.Store
-	pool  Pool
+	store   *dynamo.Store
+	inviter Inviter
+	pool    Pool
 	cat   *authz.Catalogue
 	mail  mail.Sender
 	cfg   Config
@@ -50,7 +58,7 @@ type Service struct {
 }
 
 // NewService returns the use case over its dependencies.
-func NewService(store *dynamo.Store, pool Pool, cat *authz.Catalogue, sender mail.Sender, cfg Config, log *slog.Logger) *Service {
+func NewService(store *dynamo.Store, inviter Inviter, pool Pool, cat *authz.Catalogue, sender mail.Sender, cfg Config, log *slog.Logger) *Service {
 	if cfg.ActivationTTL <= 0 {
 		cfg.ActivationTTL = 7 * 24 * time.Hour
 	}
@@ -60,7 +68,7 @@ func NewService(store *dynamo.Store, pool Pool, cat *authz.Catalogue, sender mai
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Service{store: store, pool: pool, cat: cat, mail: sender, cfg: cfg, log: log}
+	return &Service{store: store, inviter: inviter, pool: pool, cat: cat, mail: sender, cfg: cfg, log: log}
 }
 
 // Member is a membership with its user's email and name, as the API shows it.
@@ -90,14 +98,63 @@ func (s *Service) withProfiles(ctx context.Context, ms []*gatehouse.Membership) 
 	return out, nil
 }
 
-// List returns one page of the org's members.
-func (s *Service) List(ctx context.Context, orgID string, limit int, cursor string) ([]Member, string, error) {
+// List returns one page of the org's members; a manager sees only those
+// it manages and itself (rule 7), so its pages may be shorter than asked.
+func (s *Service) List(ctx context.Context, c *gatehouse.Caller, orgID string, limit int, cursor string) ([]Member, string, error) {
 	ms, next, err := s.store.MembersPage(ctx, orgID, limit, cursor)
 	if err != nil {
 		return nil, "", err
 	}
+	if authz.ReadsOnlyManaged(c) {
+		ms, err = s.managedOnly(ctx, c, ms)
+		if err != nil {
+			return nil, "", err
+		}
+	}
 	out, err := s.withProfiles(ctx, ms)
 	return out, next, err
+}
+
+// managedOnly keeps the memberships the caller manages, and its own.
+func (s *Service) managedOnly(ctx context.Context, c *gatehouse.Caller, ms []*gatehouse.Membership) ([]*gatehouse.Membership, error) {
+	known := make(map[string]*gatehouse.Membership, len(ms))
+	for _, m := range ms {
+		known[m.UserID] = m
+	}
+	cached := cachedReader{known: known, next: s.store}
+	out := ms[:0:0]
+	for _, m := range ms {
+		if m.UserID == c.UserID {
+			out = append(out, m)
+			continue
+		}
+		chain, err := managers(ctx, cached, c.UserID, m)
+		if err != nil {
+			return nil, err
+		}
+		if authz.Manages(c.UserID, m, chain) {
+			out = append(out, m)
+		}
+	}
+	return out, nil
+}
+
+// cachedReader answers from memberships already read before asking the
+// store.
+type cachedReader struct {
+	known map[string]*gatehouse.Membership
+	next  membershipReader
+}
+
+func (r cachedReader) Membership(ctx context.Context, orgID, userID string) (*gatehouse.Membership, error) {
+	if m, ok := r.known[userID]; ok {
+		return m, nil
+	}
+	m, err := r.next.Membership(ctx, orgID, userID)
+	if err == nil {
+		r.known[userID] = m
+	}
+	return m, err
 }
 
 // Get returns one member.
@@ -113,6 +170,24 @@ func (s *Service) Get(ctx context.Context, orgID, userID string) (*Member, error
 	return &out[0], nil
 }
 
+// Read returns one member as the caller may see it: a manager reads only
+// the members it manages and itself (rule 7); to anyone else a member it
+// may not read does not exist.
+func (s *Service) Read(ctx context.Context, c *gatehouse.Caller, orgID, userID string) (*Member, error) {
+	m, err := s.Get(ctx, orgID, userID)
+	if err != nil || !authz.ReadsOnlyManaged(c) || userID == c.UserID {
+		return m, err
+	}
+	chain, err := managers(ctx, s.store, c.UserID, &m.Membership)
+	if err != nil {
+		return nil, err
+	}
+	if !authz.Manages(c.UserID, &m.Membership, chain) {
+		return nil, gatehouse.NotFound("member")
+	}
+	return m, nil
+}
+
 // Activation modes of CreateInput.
 const (
 	ActivationDisplay = "display"
@@ -126,7 +201,8 @@ type CreateInput struct {
 	Roles    []string `json:"roles"`
 	Password *string  `json:"password"`
 	// Activation is "display" (the link is returned) or "email" (it is
-	// sent); used when no password is given ("display" by default).
+	// sent); used when no password is given. By default "display" where the
+	// org may mint accounts (rule 11), else "email".
 	Activation       string     `json:"activation"`
 	Enabled          *bool      `json:"enabled"`
 	EmailVerified    bool       `json:"emailVerified"`
@@ -137,10 +213,15 @@ type CreateInput struct {
 
 // CreateResult is the answer of a direct creation.
 type CreateResult struct {
-	Member Member `json:"member"`
-	// AccountCreated is false when the email already had an account: it
-	// was added as a member and no password or activation applies.
+	// Member is the new member; absent when the email already had an
+	// account, which joins only by accepting the invite made instead
+	// (rule 11).
+	Member *Member `json:"member,omitempty"`
+	// AccountCreated is false when the email already had an account.
 	AccountCreated bool `json:"accountCreated"`
+	// Invite is the invite made instead of a membership when the email
+	// already had an account: the account joins by its own act.
+	Invite *invites.Sent `json:"invite,omitempty"`
 	// ActivationURL is the activation link, when activation is "display".
 	ActivationURL string `json:"activationUrl,omitempty"`
 	// ActivationSent says the link was emailed, when activation is "email".
@@ -151,14 +232,12 @@ func (in *CreateInput) validate() error {
 	var v gatehouse.Validator
 	in.Email = strings.TrimSpace(in.Email)
 	in.Name = strings.TrimSpace(in.Name)
-	v.Check(ValidEmail(in.Email), "email", "must be an email address")
+	v.Check(gatehouse.ValidEmail(in.Email), "email", "must be an email address")
 	v.Check(len(in.Name) <= 200, "name", "at most 200 characters")
-	ValidateRoles(&v, in.Roles)
+	gatehouse.ValidateRoles(&v, in.Roles)
 	if in.Password != nil {
-		v.Check(ValidPassword(*in.Password), "password", "at least 8 characters with letters and digits")
+		v.Check(gatehouse.ValidPassword(*in.Password), "password", "at least 8 characters with letters and digits")
 		v.Check(in.Activation == "", "activation", "give a password or an activation mode, not both")
-	} else if in.Activation == "" {
-		in.Activation = ActivationDisplay
 	}
 	v.Check(in.Activation == "" || in.Activation == ActivationDisplay || in.Activation == ActivationEmail,
 		"activation", `must be "display" or "email"`)
@@ -170,7 +249,7 @@ func (in *CreateInput) validate() error {
 // reservation, membership, counters, activation secret and audit events in
 // one transaction; if that fails, the Cognito user is deleted again. If
 // Cognito is unreachable nothing is written (503).
-func (s *Service) Create(ctx context.Context, c Caller, orgID string, in CreateInput) (*CreateResult, error) {
+func (s *Service) Create(ctx context.Context, c *gatehouse.Caller, orgID string, in CreateInput) (*CreateResult, error) {
 	if err := in.validate(); err != nil {
 		return nil, err
 	}
@@ -178,12 +257,12 @@ func (s *Service) Create(ctx context.Context, c Caller, orgID string, in CreateI
 	if err != nil {
 		return nil, err
 	}
-	if err := CheckAssignable(c, authz.PolicyOf(s.cat, org), in.Roles); err != nil {
+	if err := authz.Give(c, authz.PolicyOf(s.cat, org), in.Roles, nil); err != nil {
 		return nil, err
 	}
 	now := s.store.Now()
-	exp := DefaultExpiry(c, in.ExpiresAt)
-	if err := CheckCeiling(c, exp); err != nil {
+	exp := authz.DefaultExpiry(c, in.ExpiresAt)
+	if err := authz.CheckExpiry(c, exp); err != nil {
 		return nil, err
 	}
 	if exp != nil && !exp.After(now) {
@@ -215,20 +294,32 @@ func (s *Service) Create(ctx context.Context, c Caller, orgID string, in CreateI
 		return a
 	}
 
-	// An email that already has an account is added as a member.
-	if uid, err := s.store.UserIDByEmail(ctx, in.Email); err == nil {
-		m.UserID = uid
-		ev := s.store.NewAudit(c.Actor, orgID, "member.create", uid, nil, after(false))
-		if err := s.store.CreateMember(ctx, dynamo.NewMember{Member: m, Org: org, Audit: []gatehouse.AuditEvent{ev}}); err != nil {
-			return nil, err
-		}
-		mem, err := s.Get(ctx, orgID, uid)
+	// Rule 11: an existing account joins only by its own act. Creating a
+	// member for its email makes an invite to it instead.
+	if _, err := s.store.UserIDByEmail(ctx, in.Email); err == nil {
+		sent, err := s.inviter.Create(ctx, c, orgID, invites.CreateInput{Email: in.Email, Roles: in.Roles, MemberExpiresAt: exp})
 		if err != nil {
 			return nil, err
 		}
-		return &CreateResult{Member: *mem}, nil
+		return &CreateResult{Invite: sent}, nil
 	} else if gatehouse.ErrorCode(err) != gatehouse.CodeNotFound {
 		return nil, err
+	}
+	// Rule 11: an org mints an account it can sign in to (a password, a
+	// displayed link, a verified address) only under a domain it has
+	// verified, or when a platform admin does it; otherwise the link goes
+	// to the mailbox, whose reader alone can verify the address.
+	if !authz.MintsAccounts(c, in.Email, org.VerifiedDomains) {
+		switch {
+		case in.Password != nil, in.Activation == ActivationDisplay, in.EmailVerified:
+			return nil, gatehouse.Forbidden(gatehouse.ReasonDomainNotVerified,
+				"%s is not under a domain this org has verified: the account can only be activated from its mailbox (activation \"email\", no password, emailVerified false)", gatehouse.EmailDomain(in.Email))
+		case in.Activation == "":
+			in.Activation = ActivationEmail
+		}
+	}
+	if in.Password == nil && in.Activation == "" {
+		in.Activation = ActivationDisplay
 	}
 
 	// The Cognito username is the lower-case email: sign-in is
@@ -283,7 +374,7 @@ func (s *Service) Create(ctx context.Context, c Caller, orgID string, in CreateI
 			res.ActivationURL = link
 		}
 	}
-	res.Member = Member{Membership: *m, Email: u.Email, Name: u.Name, AccountStatus: u.Status}
+	res.Member = &Member{Membership: *m, Email: u.Email, Name: u.Name, AccountStatus: u.Status}
 	return res, nil
 }
 
@@ -291,11 +382,11 @@ func (s *Service) Create(ctx context.Context, c Caller, orgID string, in CreateI
 // transaction's conditions would refuse: a full org, or a manager without
 // room under its userLimit. It also applies rule 7 to creation: a member
 // created below admin is managed by its creator with no limits of its own.
-func (s *Service) precheckRoom(ctx context.Context, c Caller, org *gatehouse.Org, m *gatehouse.Membership) error {
+func (s *Service) precheckRoom(ctx context.Context, c *gatehouse.Caller, org *gatehouse.Org, m *gatehouse.Membership) error {
 	if org.Quotas.MaxMembers >= 0 && org.Usage.Seats() >= org.Quotas.MaxMembers {
 		return dynamo.ErrMaxMembers
 	}
-	if c.IsAdmin() {
+	if !authz.CreatesManaged(c) {
 		return nil
 	}
 	m.ManagedBy, m.UserLimit, m.ResourceLimit = c.UserID, 0, 0
@@ -351,7 +442,7 @@ type Patch struct {
 }
 
 // Update changes the fields sent in p.
-func (s *Service) Update(ctx context.Context, c Caller, orgID, userID string, p Patch) (*Member, error) {
+func (s *Service) Update(ctx context.Context, c *gatehouse.Caller, orgID, userID string, p Patch) (*Member, error) {
 	org, before, chain, err := s.target(ctx, c, orgID, userID, p.selfAllowed(c, userID))
 	if err != nil {
 		return nil, err
@@ -369,11 +460,13 @@ func (s *Service) Update(ctx context.Context, c Caller, orgID, userID string, p 
 		}
 	}
 	if p.ExpiresAt.Set {
-		if err := CheckCeiling(c, p.ExpiresAt.Value); err != nil {
+		if err := authz.CheckExpiry(c, p.ExpiresAt.Value); err != nil {
 			return nil, err
 		}
-		if userID == c.UserID && !c.IsAdmin() && p.ExpiresAt.Value != nil && before.ExpiresAt != nil && p.ExpiresAt.Value.After(*before.ExpiresAt) {
-			return nil, gatehouse.Forbidden(gatehouse.ReasonExpiryCeiling, "you cannot extend your own expiry")
+		if userID == c.UserID {
+			if err := authz.CheckOwnExpiry(c, before.ExpiresAt, p.ExpiresAt.Value); err != nil {
+				return nil, err
+			}
 		}
 		after.ExpiresAt = p.ExpiresAt.Value
 		if !timeEqual(before.ExpiresAt, after.ExpiresAt) {
@@ -398,7 +491,7 @@ func (s *Service) Update(ctx context.Context, c Caller, orgID, userID string, p 
 }
 
 // selfAllowed: a member may always bring its own expiry forward.
-func (p Patch) selfAllowed(c Caller, userID string) bool {
+func (p Patch) selfAllowed(c *gatehouse.Caller, userID string) bool {
 	return userID == c.UserID && p.Enabled == nil && p.Readonly == nil && p.ResourceReadonly == nil &&
 		p.ExpiresAt.Set && p.ExpiresAt.Value != nil
 }
@@ -411,7 +504,7 @@ func timeEqual(a, b *time.Time) bool {
 }
 
 // target reads the org and the member to act on and applies rules 6 and 7.
-func (s *Service) target(ctx context.Context, c Caller, orgID, userID string, self bool) (*gatehouse.Org, *gatehouse.Membership, []*gatehouse.Membership, error) {
+func (s *Service) target(ctx context.Context, c *gatehouse.Caller, orgID, userID string, self bool) (*gatehouse.Org, *gatehouse.Membership, []*gatehouse.Membership, error) {
 	org, err := s.store.Org(ctx, orgID)
 	if err != nil {
 		return nil, nil, nil, err
@@ -423,17 +516,20 @@ func (s *Service) target(ctx context.Context, c Caller, orgID, userID string, se
 	if self {
 		return org, m, nil, nil
 	}
-	chain, err := CanActOn(ctx, s.store, c, authz.PolicyOf(s.cat, org), m)
+	chain, err := managers(ctx, s.store, c.UserID, m)
 	if err != nil {
+		return nil, nil, nil, err
+	}
+	if err := authz.ActOn(c, authz.PolicyOf(s.cat, org), m, chain); err != nil {
 		return nil, nil, nil, err
 	}
 	return org, m, chain, nil
 }
 
 // SetRoles replaces a member's roles.
-func (s *Service) SetRoles(ctx context.Context, c Caller, orgID, userID string, roles []string) (*Member, error) {
+func (s *Service) SetRoles(ctx context.Context, c *gatehouse.Caller, orgID, userID string, roles []string) (*Member, error) {
 	var v gatehouse.Validator
-	ValidateRoles(&v, roles)
+	gatehouse.ValidateRoles(&v, roles)
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
@@ -441,7 +537,7 @@ func (s *Service) SetRoles(ctx context.Context, c Caller, orgID, userID string, 
 	if err != nil {
 		return nil, err
 	}
-	if err := CheckAssignable(c, authz.PolicyOf(s.cat, org), roles); err != nil {
+	if err := authz.Give(c, authz.PolicyOf(s.cat, org), roles, nil); err != nil {
 		return nil, err
 	}
 	after := *before
@@ -480,7 +576,7 @@ type Limits struct {
 // SetLimits sets a member's userLimit and resourceLimit. Owners and admins
 // set any values; below admin, a caller sets them only on members it
 // manages and within its own limits.
-func (s *Service) SetLimits(ctx context.Context, c Caller, orgID, userID string, l Limits) (*Member, error) {
+func (s *Service) SetLimits(ctx context.Context, c *gatehouse.Caller, orgID, userID string, l Limits) (*Member, error) {
 	var v gatehouse.Validator
 	v.Check(l.UserLimit != nil && *l.UserLimit >= -1, "userLimit", "required: -1 (unlimited), 0 or more")
 	v.Check(l.ResourceLimit != nil && *l.ResourceLimit >= -1, "resourceLimit", "required: -1 (unlimited), 0 or more")
@@ -491,13 +587,13 @@ func (s *Service) SetLimits(ctx context.Context, c Caller, orgID, userID string,
 	if err != nil {
 		return nil, err
 	}
-	if !c.IsAdmin() {
+	if authz.CreatesManaged(c) {
 		own, err := s.store.Membership(ctx, orgID, c.UserID)
-		if err != nil {
-			return nil, gatehouse.Forbidden(gatehouse.ReasonNotManaged, "you do not manage this member")
+		if err != nil && gatehouse.ErrorCode(err) != gatehouse.CodeNotFound {
+			return nil, err
 		}
-		if !within(*l.UserLimit, own.UserLimit) || !within(*l.ResourceLimit, own.ResourceLimit) {
-			return nil, gatehouse.Forbidden(gatehouse.ReasonEscalation, "limits cannot exceed your own")
+		if err := authz.SetsLimits(c, own, *l.UserLimit, *l.ResourceLimit); err != nil {
+			return nil, err
 		}
 		chain = append(chain, own)
 	}
@@ -514,16 +610,8 @@ func (s *Service) SetLimits(ctx context.Context, c Caller, orgID, userID string,
 	return s.Get(ctx, orgID, userID)
 }
 
-// within reports whether limit v fits under limit own (-1 unlimited).
-func within(v, own int) bool {
-	if own == -1 {
-		return true
-	}
-	return v != -1 && v <= own
-}
-
 // Remove removes a member from the org.
-func (s *Service) Remove(ctx context.Context, c Caller, orgID, userID string) error {
+func (s *Service) Remove(ctx context.Context, c *gatehouse.Caller, orgID, userID string) error {
 	org, m, _, err := s.target(ctx, c, orgID, userID, false)
 	if err != nil {
 		return err
@@ -532,7 +620,7 @@ func (s *Service) Remove(ctx context.Context, c Caller, orgID, userID string) er
 }
 
 // Leave removes the caller's own membership.
-func (s *Service) Leave(ctx context.Context, c Caller, orgID string) error {
+func (s *Service) Leave(ctx context.Context, c *gatehouse.Caller, orgID string) error {
 	org, err := s.store.Org(ctx, orgID)
 	if err != nil {
 		return err
@@ -547,7 +635,7 @@ func (s *Service) Leave(ctx context.Context, c Caller, orgID string) error {
 	return s.remove(ctx, c, org, m, "member.leave")
 }
 
-func (s *Service) remove(ctx context.Context, c Caller, org *gatehouse.Org, m *gatehouse.Membership, action string) error {
+func (s *Service) remove(ctx context.Context, c *gatehouse.Caller, org *gatehouse.Org, m *gatehouse.Membership, action string) error {
 	r := dynamo.MemberRemoval{Member: m, Org: org}
 	r.Audit = append(r.Audit, s.store.NewAudit(c.Actor, org.ID, action, m.UserID,
 		map[string]any{"roles": m.Roles, "status": m.Status}, nil))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/gatehouse-dev/gatehouse/shared/invites"
 	"sync"
 	"testing"
 	"time"
@@ -51,12 +52,16 @@ func (p *fakePool) DeleteUser(_ context.Context, username string) error {
 
 func (p *fakePool) SetPassword(context.Context, string, string) error { return nil }
 
+func (p *fakePool) EmailVerified(context.Context, string) (bool, error) { return true, nil }
+
+func (p *fakePool) SetEmailVerified(context.Context, string, bool) error { return nil }
+
 type fixture struct {
 	env   *dynamotest.Env
 	svc   *members.Service
 	pool  *fakePool
 	org   string
-	owner members.Caller
+	owner *gatehouse.Caller
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -66,26 +71,29 @@ func newFixture(t *testing.T) *fixture {
 	now := env.Store.Now()
 	u := &gatehouse.User{ID: "owner", Email: "owner@example.com", Status: gatehouse.StatusActive, ResourceLimit: -1, CreatedAt: now, UpdatedAt: now}
 	org := dynamo.NewPersonalOrg(u, now)
+	// The org has verified example.com: it may mint accounts there (rule
+	// 11); TestConsent covers the other domains.
+	org.VerifiedDomains = []string{"example.com"}
 	if err := env.Store.CreateAccount(ctx, u, org, gatehouse.Actor{UserID: "owner"}); err != nil {
 		t.Fatal(err)
 	}
 	cat := authz.NewCatalogue(authz.DefaultResourceTypes)
 	pool := &fakePool{}
-	svc := members.NewService(env.Store, pool, cat, nil, members.DefaultConfig("http://gatehouse.test"), nil)
+	svc := members.NewService(env.Store, invites.NewService(env.Store, pool, cat, nil, invites.Config{PublicURL: "http://gatehouse.test"}, nil), pool, cat, nil, members.DefaultConfig("http://gatehouse.test"), nil)
 	perms, _ := cat.BuiltinRole("owner")
 	env.Counter.Reset()
 	return &fixture{env: env, svc: svc, pool: pool, org: org.ID,
-		owner: members.Caller{Actor: gatehouse.Actor{UserID: "owner", RequestID: "req"}, OrgID: org.ID, Roles: []string{"owner"}, Permissions: perms}}
+		owner: &gatehouse.Caller{Actor: gatehouse.Actor{UserID: "owner", RequestID: "req"}, OrgID: org.ID, Roles: []string{"owner"}, Permissions: perms}}
 }
 
-func (f *fixture) caller(id string, roles ...string) members.Caller {
+func (f *fixture) caller(id string, roles ...string) *gatehouse.Caller {
 	cat := authz.NewCatalogue(authz.DefaultResourceTypes)
 	var perms []string
 	for _, r := range roles {
 		p, _ := cat.BuiltinRole(r)
 		perms = append(perms, p...)
 	}
-	return members.Caller{Actor: gatehouse.Actor{UserID: id}, OrgID: f.org, Roles: roles, Permissions: perms}
+	return &gatehouse.Caller{Actor: gatehouse.Actor{UserID: id}, OrgID: f.org, Roles: roles, Permissions: perms}
 }
 
 func pw(s string) *string { return &s }
@@ -208,7 +216,7 @@ func TestCreateWritesNothingWhenCognitoIsDown(t *testing.T) {
 func TestRules(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	mk := func(email string, by members.Caller, roles ...string) string {
+	mk := func(email string, by *gatehouse.Caller, roles ...string) string {
 		t.Helper()
 		res, err := f.svc.Create(ctx, by, f.org, members.CreateInput{Email: email, Roles: roles, Password: pw("secret-pass-1")})
 		if err != nil {
@@ -276,5 +284,46 @@ func TestRules(t *testing.T) {
 	res, err := f.svc.Create(ctx, expC, f.org, members.CreateInput{Email: "exp@example.com", Roles: []string{"viewer"}, Password: pw("secret-pass-1")})
 	if err != nil || res.Member.ExpiresAt == nil || !res.Member.ExpiresAt.Equal(ceiling) {
 		t.Errorf("created under a ceiling: %+v %v", res, err)
+	}
+}
+
+// TestConsent: rule 11. Outside the org's verified domains no account is
+// minted that the org could sign in to, and an existing account is invited,
+// never enrolled.
+func TestConsent(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	for _, in := range []members.CreateInput{
+		{Email: "bob@victim.test", Roles: []string{"viewer"}, Password: pw("secret-pass-1")},
+		{Email: "bob@victim.test", Roles: []string{"viewer"}, Activation: members.ActivationDisplay},
+		{Email: "bob@victim.test", Roles: []string{"viewer"}, Activation: members.ActivationEmail, EmailVerified: true},
+	} {
+		_, err := f.svc.Create(ctx, f.owner, f.org, in)
+		if e, ok := errors.AsType[*gatehouse.Error](err); !ok || e.Reason != gatehouse.ReasonDomainNotVerified {
+			t.Errorf("create %+v: %v, want forbidden domain_not_verified", in, err)
+		}
+	}
+	if len(f.pool.users) != 0 {
+		t.Errorf("Cognito users %v after refusals, want none", f.pool.users)
+	}
+	// Without a password, the link goes to the mailbox.
+	res, err := f.svc.Create(ctx, f.owner, f.org, members.CreateInput{Email: "bob@victim.test", Roles: []string{"viewer"}})
+	if err != nil || res.Member == nil || res.ActivationURL != "" || res.Member.AccountStatus != gatehouse.StatusPending {
+		t.Fatalf("create without password = %+v, %v: want a pending member, the link not shown", res, err)
+	}
+	bob := res.Member.UserID
+	// The same email again, in another org: an invite, not a membership.
+	other := dynamo.NewPersonalOrg(&gatehouse.User{ID: "owner2"}, f.env.Store.Now())
+	if err := f.env.Store.CreateAccount(ctx, &gatehouse.User{ID: "owner2", Email: "o2@example.com", Status: gatehouse.StatusActive, ResourceLimit: -1}, other, gatehouse.Actor{}); err != nil {
+		t.Fatal(err)
+	}
+	perms, _ := authz.NewCatalogue(authz.DefaultResourceTypes).BuiltinRole("owner")
+	owner2 := &gatehouse.Caller{Actor: gatehouse.Actor{UserID: "owner2"}, OrgID: other.ID, Roles: []string{"owner"}, Permissions: perms}
+	res, err = f.svc.Create(ctx, owner2, other.ID, members.CreateInput{Email: "Bob@Victim.test", Roles: []string{"admin"}})
+	if err != nil || res.Member != nil || res.Invite == nil || res.Invite.Invite.Email != "Bob@Victim.test" {
+		t.Fatalf("existing account = %+v, %v: want an invite and no membership", res, err)
+	}
+	if _, err := f.env.Store.Membership(ctx, other.ID, bob); gatehouse.ErrorCode(err) != gatehouse.CodeNotFound {
+		t.Errorf("bob is a member of the other org without accepting: %v", err)
 	}
 }

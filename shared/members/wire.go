@@ -4,6 +4,7 @@ import (
 	"github.com/gatehouse-dev/gatehouse/shared/apigw"
 	"github.com/gatehouse-dev/gatehouse/shared/app"
 	"github.com/gatehouse-dev/gatehouse/shared/cognito"
+	"github.com/gatehouse-dev/gatehouse/shared/invites"
 	"github.com/gatehouse-dev/gatehouse/shared/mail"
 )
 
@@ -26,6 +27,8 @@ func Handler(d *app.Deps) (*apigw.Mux, error) {
 	if err != nil {
 		return nil, err
 	}
-	svc := NewService(d.Store(), cognito.FromDeps(d), d.Catalogue(), sender, ConfigFrom(d.Config), d.Log)
+	pool := cognito.FromDeps(d)
+	inv := invites.NewService(d.Store(), pool, d.Catalogue(), sender, invites.ConfigFrom(d.Config), d.Log)
+	svc := NewService(d.Store(), inv, pool, d.Catalogue(), sender, ConfigFrom(d.Config), d.Log)
 	return NewMux(svc, d.Log), nil
 }

@@ -5,7 +5,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/gatehouse-dev/gatehouse/shared/apigw"
 	"github.com/gatehouse-dev/gatehouse/shared/authz"
 	"github.com/gatehouse-dev/gatehouse/shared/dynamo"
 	"github.com/gatehouse-dev/gatehouse/shared/gatehouse"
@@ -34,9 +33,11 @@ type CheckInput struct {
 	Checks []Check `json:"checks,omitempty"`
 }
 
-// CheckResults is the answer to a batch, in the order asked.
-type CheckResults struct {
-	Results []authz.Decision `json:"results"`
+// CheckOutput is the answer of the check API: one decision (allowed,
+// reason) for one check, or results, in the order asked, for a batch.
+type CheckOutput struct {
+	*authz.Decision
+	Results []authz.Decision `json:"results,omitempty"`
 }
 
 // normalized is a validated check.
@@ -47,7 +48,7 @@ type normalized struct {
 	ref    *dynamo.Ref
 }
 
-func (s *Service) normalize(c Check, field string, caller apigw.Caller, v *gatehouse.Validator) normalized {
+func (s *Service) normalize(c Check, field string, caller *gatehouse.Caller, v *gatehouse.Validator) normalized {
 	n := normalized{userID: c.UserID}
 	if n.userID == "" {
 		n.userID = caller.UserID
@@ -75,7 +76,7 @@ func (s *Service) normalize(c Check, field string, caller apigw.Caller, v *gateh
 // read beforehand: the policy, every user's membership, every resource and
 // the type grants. Asking about another user needs members:read (or owner
 // or admin): who may do what is itself information about members.
-func (s *Service) Authorize(ctx context.Context, caller apigw.Caller, orgID string, in CheckInput) (any, error) {
+func (s *Service) Authorize(ctx context.Context, caller *gatehouse.Caller, orgID string, in CheckInput) (*CheckOutput, error) {
 	batch := in.Checks != nil
 	checks := in.Checks
 	var v gatehouse.Validator
@@ -121,7 +122,10 @@ func (s *Service) Authorize(ctx context.Context, caller apigw.Caller, orgID stri
 	if err != nil {
 		return nil, err
 	}
-	if len(users) > 1 && !callerEff.IsAdmin() && !callerEff.Has("members:read") {
+	// Who may do what is itself information about members: asking about
+	// another user needs members:read in the caller's effective set (a
+	// token narrowed to org:read asks about itself only).
+	if len(users) > 1 && !callerEff.Has("members:read") {
 		return nil, gatehouse.Forbidden(gatehouse.ReasonMissingPerm, "checking another user needs members:read")
 	}
 
@@ -134,8 +138,10 @@ func (s *Service) Authorize(ctx context.Context, caller apigw.Caller, orgID stri
 	for i, n := range ns {
 		eff, ok := effs[n.userID]
 		if !ok {
-			if sub, reason := subject(snap, n.userID, now); reason != "" {
-				reasons[n.userID] = reason
+			// The same code as the authorizer's (rule 1 included): the
+			// account, the membership and the ancestors' authority.
+			if sub, _, r := authz.SubjectOf(standing(snap, n.userID), now); r != nil {
+				reasons[n.userID] = r.Reason
 			} else {
 				eff = authz.Compile(policy, sub)
 			}
@@ -147,14 +153,24 @@ func (s *Service) Authorize(ctx context.Context, caller apigw.Caller, orgID stri
 		case n.ref == nil:
 			results[i] = eff.Check(n.perm)
 		case snap.Resources[*n.ref] == nil:
-			results[i] = authz.Decision{Reason: ReasonResourceNotFound}
+			// A missing resource looks like a hidden one to anyone who
+			// cannot see every resource of its type: its existence does not
+			// leak.
+			switch d := eff.Check(n.perm); {
+			case !d.Allowed:
+				results[i] = d
+			case callerEff.IsAdmin() && callerEff.Has(n.ref.Type+":"+authz.ActionRead):
+				results[i] = authz.Decision{Reason: ReasonResourceNotFound}
+			default:
+				results[i] = authz.Decision{Reason: authz.ReasonNoAccess}
+			}
 		default:
 			r := snap.Resources[*n.ref]
 			results[i] = eff.CheckResource(n.action, r.Authz(snap.TypeGrants[r.Type]), now)
 		}
 	}
 	if batch {
-		return CheckResults{Results: results}, nil
+		return &CheckOutput{Results: results}, nil
 	}
-	return results[0], nil
+	return &CheckOutput{Decision: &results[0]}, nil
 }

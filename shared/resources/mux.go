@@ -17,61 +17,32 @@ func Function(d *app.Deps) *apigw.Mux {
 	return NewMux(NewService(d.Store(), d.Catalogue()), d.Log)
 }
 
+// ListQuery is the query of GET /v1/orgs/{orgId}/resources: the page and
+// an optional resource type.
+type ListQuery struct {
+	apigw.PageQuery
+	Type string `query:"type"`
+}
+
 // NewMux returns the `resources` function's routes.
 func NewMux(s *Service, log *slog.Logger) *apigw.Mux {
 	m := apigw.NewMux(routes.FnResources, log)
 	const base = "/v1/orgs/{orgId}/resources"
-	m.Handle("POST "+base, func(ctx context.Context, r *apigw.Request) (apigw.Response, error) {
-		var in RegisterInput
-		if err := r.Decode(&in); err != nil {
-			return apigw.Response{}, err
-		}
-		v, err := s.Register(ctx, r.Caller, r.Param("orgId"), in)
-		if err != nil {
-			return apigw.Response{}, err
-		}
-		return apigw.JSON(http.StatusCreated, v)
+	ref := func(r *apigw.Request) dynamo.Ref { return dynamo.Ref{Type: r.Param("type"), ID: r.Param("resourceId")} }
+	apigw.Handle(m, "POST "+base, http.StatusCreated, func(ctx context.Context, r *apigw.Request, in RegisterInput) (*View, error) {
+		return s.Register(ctx, r.Caller, r.Param("orgId"), in)
 	})
-	m.Handle("GET "+base, func(ctx context.Context, r *apigw.Request) (apigw.Response, error) {
-		limit, err := r.PageLimit()
-		if err != nil {
-			return apigw.Response{}, err
-		}
-		p, err := s.List(ctx, r.Caller, r.Param("orgId"), r.Query("type"), r.Query("cursor"), limit)
-		if err != nil {
-			return apigw.Response{}, err
-		}
-		return apigw.JSON(http.StatusOK, p)
+	apigw.List(m, "GET "+base, func(ctx context.Context, r *apigw.Request, q ListQuery) ([]*View, string, error) {
+		return s.List(ctx, r.Caller, r.Param("orgId"), q.Type, q.Limit, q.Cursor)
 	})
-	m.Handle("DELETE "+base+"/{type}/{resourceId}", func(ctx context.Context, r *apigw.Request) (apigw.Response, error) {
-		ref := dynamo.Ref{Type: r.Param("type"), ID: r.Param("resourceId")}
-		if err := s.Unregister(ctx, r.Caller, r.Param("orgId"), ref); err != nil {
-			return apigw.Response{}, err
-		}
-		return apigw.NoContent()
+	apigw.Handle(m, "DELETE "+base+"/{type}/{resourceId}", 0, func(ctx context.Context, r *apigw.Request, _ apigw.Empty) (apigw.Empty, error) {
+		return apigw.Empty{}, s.Unregister(ctx, r.Caller, r.Param("orgId"), ref(r))
 	})
-	m.Handle("PUT "+base+"/{type}/{resourceId}/grants", func(ctx context.Context, r *apigw.Request) (apigw.Response, error) {
-		var in GrantsInput
-		if err := r.Decode(&in); err != nil {
-			return apigw.Response{}, err
-		}
-		ref := dynamo.Ref{Type: r.Param("type"), ID: r.Param("resourceId")}
-		v, err := s.SetGrants(ctx, r.Caller, r.Param("orgId"), ref, in)
-		if err != nil {
-			return apigw.Response{}, err
-		}
-		return apigw.JSON(http.StatusOK, v)
+	apigw.Handle(m, "PUT "+base+"/{type}/{resourceId}/grants", http.StatusOK, func(ctx context.Context, r *apigw.Request, in GrantsInput) (*View, error) {
+		return s.SetGrants(ctx, r.Caller, r.Param("orgId"), ref(r), in)
 	})
-	m.Handle("POST /v1/orgs/{orgId}/authorize", func(ctx context.Context, r *apigw.Request) (apigw.Response, error) {
-		var in CheckInput
-		if err := r.Decode(&in); err != nil {
-			return apigw.Response{}, err
-		}
-		out, err := s.Authorize(ctx, r.Caller, r.Param("orgId"), in)
-		if err != nil {
-			return apigw.Response{}, err
-		}
-		return apigw.JSON(http.StatusOK, out)
+	apigw.Handle(m, "POST /v1/orgs/{orgId}/authorize", http.StatusOK, func(ctx context.Context, r *apigw.Request, in CheckInput) (*CheckOutput, error) {
+		return s.Authorize(ctx, r.Caller, r.Param("orgId"), in)
 	})
 	return m
 }

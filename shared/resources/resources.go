@@ -11,13 +11,11 @@ package resources
 
 import (
 	"context"
-	"encoding/base64"
 	"regexp"
 	"slices"
 	"strings"
 	"time"
 
-	"github.com/gatehouse-dev/gatehouse/shared/apigw"
 	"github.com/gatehouse-dev/gatehouse/shared/authz"
 	"github.com/gatehouse-dev/gatehouse/shared/dynamo"
 	"github.com/gatehouse-dev/gatehouse/shared/gatehouse"
@@ -36,6 +34,10 @@ type Store interface {
 	OwnedResourcesAfter(ctx context.Context, orgID, ownerID, typ, after string, limit int) (*dynamo.ResourcePage, error)
 	GrantedRefsAfter(ctx context.Context, orgID, principal, typ, after string, limit int) (*dynamo.ResourcePage, error)
 	ResourcesByRef(ctx context.Context, orgID string, refs []dynamo.Ref) (map[dynamo.Ref]*dynamo.Resource, error)
+	// The list's cursors hold the position of the last resource shown,
+	// sealed by the store like every list's.
+	ResourcesCursor(orgID, position string) string
+	ResourcesPosition(orgID, cursor string) (string, error)
 }
 
 // Service holds the resource use cases.
@@ -58,45 +60,21 @@ const MaxChecks = 100
 
 var resourceID = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$`)
 
-// subject builds the evaluator's subject of userID from the snapshot, or
-// says why the user has none: not a member, or a membership that is
-// disabled or expired. An owner or admin of an ancestor org acts as admin
-// (rule 5), member here or not.
-func subject(snap *dynamo.Snapshot, userID string, now time.Time) (authz.Subject, string) {
-	inherited := snap.AncestorAdmins[userID]
-	m := snap.Members[userID]
-	if m == nil || !m.Usable(now) {
-		if inherited {
-			return authz.Subject{UserID: userID, Groups: []string{dynamo.GroupAll}, InheritedAdmin: true}, ""
-		}
-		switch {
-		case m == nil:
-			return authz.Subject{}, gatehouse.ReasonNotMember
-		case m.Status == gatehouse.StatusActive:
-			return authz.Subject{}, gatehouse.ReasonExpired
-		default:
-			return authz.Subject{}, gatehouse.ReasonDisabled
-		}
-	}
-	return authz.Subject{
-		UserID:           userID,
-		Roles:            m.Roles,
-		Groups:           dynamo.GroupsOf(snap.Org, m),
-		Readonly:         m.Readonly,
-		ResourceReadonly: m.ResourceReadonly,
-		InheritedAdmin:   inherited,
-	}, ""
+// standing is what the snapshot holds of a user in the org: its account,
+// its membership and its ancestor memberships.
+func standing(snap *dynamo.Snapshot, userID string) authz.Standing {
+	return authz.Standing{User: snap.Users[userID], Membership: snap.Members[userID], Ancestors: snap.Ancestors[userID]}
 }
 
-// callerEffective compiles the caller's permissions from current data. A
-// caller using an API token is narrowed to what the authorizer let through
-// for the token (its permissions there are already the token's narrowing of
-// the user's current ones), so a token never does more here than at the
-// gate.
-func (s *Service) callerEffective(snap *dynamo.Snapshot, caller apigw.Caller) (*authz.Effective, error) {
-	sub, reason := subject(snap, caller.UserID, s.store.Now())
-	if reason != "" {
-		return nil, gatehouse.Forbidden(reason, "the caller is not an active member of the org")
+// callerEffective compiles the caller's permissions from current data, with
+// the same code as the authorizer (authz.SubjectOf). A caller using an API
+// token is narrowed to what the authorizer let through for the token (its
+// effective set there already is the token's narrowing of the user's
+// permissions), so a token never does more here than at the gate.
+func (s *Service) callerEffective(snap *dynamo.Snapshot, caller *gatehouse.Caller) (*authz.Effective, error) {
+	sub, _, r := authz.SubjectOf(standing(snap, caller.UserID), s.store.Now())
+	if r != nil {
+		return nil, r.Err()
 	}
 	if caller.TokenID != "" {
 		sub.Token = &authz.TokenScope{Permissions: slices.Clone(caller.Permissions)}
@@ -128,7 +106,7 @@ func (s *Service) validType(v *gatehouse.Validator, field, typ string) {
 // org's quota for the type and the owner's resourceLimit (and those of the
 // owner's managers: a manager's limit covers the users it manages), all
 // checked in the store's one transaction.
-func (s *Service) Register(ctx context.Context, caller apigw.Caller, orgID string, in RegisterInput) (*View, error) {
+func (s *Service) Register(ctx context.Context, caller *gatehouse.Caller, orgID string, in RegisterInput) (*View, error) {
 	var v gatehouse.Validator
 	s.validType(&v, "type", in.Type)
 	v.Check(resourceID.MatchString(in.ID), "id", "must be 1 to 128 characters of letters, digits and . _ : - starting with a letter or digit")
@@ -179,7 +157,7 @@ func (s *Service) Register(ctx context.Context, caller apigw.Caller, orgID strin
 		OrgID: orgID, Type: in.Type, ID: in.ID, Name: in.Name, OwnerID: owner,
 		Counted: counted, CreatedBy: caller.UserID, CreatedAt: now, UpdatedAt: now,
 	}
-	if err := s.store.RegisterResource(ctx, r, caller.Actor()); err != nil {
+	if err := s.store.RegisterResource(ctx, r, caller.Actor); err != nil {
 		return nil, err
 	}
 	return viewOf(r, true), nil
@@ -188,7 +166,7 @@ func (s *Service) Register(ctx context.Context, caller apigw.Caller, orgID strin
 // loadOne reads the snapshot for one resource and the caller's permissions;
 // a resource the caller may not even read is not found, so that its
 // existence does not leak.
-func (s *Service) loadOne(ctx context.Context, caller apigw.Caller, orgID string, ref dynamo.Ref) (*dynamo.Snapshot, *authz.Effective, *dynamo.Resource, error) {
+func (s *Service) loadOne(ctx context.Context, caller *gatehouse.Caller, orgID string, ref dynamo.Ref) (*dynamo.Snapshot, *authz.Effective, *dynamo.Resource, error) {
 	if !s.catalogue.IsResourceType(ref.Type) {
 		return nil, nil, nil, gatehouse.NotFound("resource type")
 	}
@@ -212,12 +190,10 @@ func (s *Service) loadOne(ctx context.Context, caller apigw.Caller, orgID string
 }
 
 // Unregister removes a resource and gives back what it counted. Rule 10:
-// unregistering removes the owner's link to the resource, which only owners
-// and admins of the org may do; so a member below admin is refused with
-// reason owner_link even with <type>:delete and access, including on a
-// resource it owns itself ("only an administrator can unlink devices from
-// themselves").
-func (s *Service) Unregister(ctx context.Context, caller apigw.Caller, orgID string, ref dynamo.Ref) error {
+// it needs <type>:delete and access (rule 4), so an owner deletes its own
+// devices even at resourceLimit 0; changing a resource's owner is another
+// matter, for owners and admins only.
+func (s *Service) Unregister(ctx context.Context, caller *gatehouse.Caller, orgID string, ref dynamo.Ref) error {
 	snap, eff, r, err := s.loadOne(ctx, caller, orgID, ref)
 	if err != nil {
 		return err
@@ -225,10 +201,7 @@ func (s *Service) Unregister(ctx context.Context, caller apigw.Caller, orgID str
 	if d := eff.CheckResource(authz.ActionDelete, r.Authz(snap.TypeGrants[ref.Type]), s.store.Now()); !d.Allowed {
 		return forbidden(d, "unregistering the resource")
 	}
-	if !eff.IsAdmin() {
-		return gatehouse.Forbidden(gatehouse.ReasonOwnerLink, "only owners and admins may remove a resource from its owner")
-	}
-	return s.store.UnregisterResource(ctx, r, caller.Actor())
+	return s.store.UnregisterResource(ctx, r, caller.Actor)
 }
 
 // GrantsInput is the body of PUT .../resources/{type}/{resourceId}/grants:
@@ -288,7 +261,7 @@ func expand(actions []string) []string {
 // caller may grant or deny only actions it may itself perform on the
 // resource; and below admin it may not deny the resource's owner (that would
 // unlink the owner, rule 10).
-func (s *Service) SetGrants(ctx context.Context, caller apigw.Caller, orgID string, ref dynamo.Ref, in GrantsInput) (*View, error) {
+func (s *Service) SetGrants(ctx context.Context, caller *gatehouse.Caller, orgID string, ref dynamo.Ref, in GrantsInput) (*View, error) {
 	now := s.store.Now()
 	grants, err := s.validGrants(in, now)
 	if err != nil {
@@ -316,7 +289,7 @@ func (s *Service) SetGrants(ctx context.Context, caller apigw.Caller, orgID stri
 				}
 			}
 		}
-		if err := s.store.SetTypeGrants(ctx, orgID, ref.Type, grants, caller.Actor()); err != nil {
+		if err := s.store.SetTypeGrants(ctx, orgID, ref.Type, grants, caller.Actor); err != nil {
 			return nil, err
 		}
 		return &View{Type: ref.Type, ID: dynamo.TypeWide, Grants: nonNil(grants)}, nil
@@ -339,7 +312,7 @@ func (s *Service) SetGrants(ctx context.Context, caller apigw.Caller, orgID stri
 			return nil, gatehouse.Forbidden(gatehouse.ReasonOwnerLink, "only owners and admins may deny a resource's owner")
 		}
 	}
-	after, err := s.store.SetResourceGrants(ctx, r, grants, caller.Actor())
+	after, err := s.store.SetResourceGrants(ctx, r, grants, caller.Actor)
 	if err != nil {
 		return nil, err
 	}
@@ -373,12 +346,6 @@ func nonNil(g []authz.Grant) []authz.Grant {
 	return g
 }
 
-// Page is one page of a list.
-type Page[T any] struct {
-	Items      []T    `json:"items"`
-	NextCursor string `json:"nextCursor,omitempty"`
-}
-
 // maxListRounds bounds the rounds of reads one listing page may cost; a
 // page may come back short with a cursor to continue.
 const maxListRounds = 5
@@ -394,28 +361,28 @@ type source func(after string, limit int) (*dynamo.ResourcePage, error)
 // groups), and every candidate passes the evaluator before it is shown. No
 // read touches another org: every stream is a query of this org's keys, and
 // the cursor only moves the start inside them.
-func (s *Service) List(ctx context.Context, caller apigw.Caller, orgID, typ, cursor string, limit int) (*Page[*View], error) {
+func (s *Service) List(ctx context.Context, caller *gatehouse.Caller, orgID, typ string, limit int, cursor string) ([]*View, string, error) {
 	limit = dynamo.ClampLimit(limit)
-	after, err := decodeCursor(cursor)
+	after, err := s.store.ResourcesPosition(orgID, cursor)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	types := s.catalogue.ResourceTypes
 	if typ != "" {
 		var v gatehouse.Validator
 		s.validType(&v, "type", typ)
 		if err := v.Err(); err != nil {
-			return nil, err
+			return nil, "", err
 		}
 		types = []string{typ}
 	}
 	snap, err := s.store.LoadSnapshot(ctx, orgID, []string{caller.UserID}, nil, types)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	eff, err := s.callerEffective(snap, caller)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	now := s.store.Now()
 	var readable []string
@@ -424,9 +391,9 @@ func (s *Service) List(ctx context.Context, caller apigw.Caller, orgID, typ, cur
 			readable = append(readable, t)
 		}
 	}
-	page := &Page[*View]{Items: []*View{}}
+	var items []*View
 	if len(readable) == 0 {
-		return page, nil
+		return items, "", nil
 	}
 	sources := s.sources(ctx, orgID, eff, snap, readable, typ, now)
 	for round := 0; ; round++ {
@@ -437,7 +404,7 @@ func (s *Service) List(ctx context.Context, caller apigw.Caller, orgID, typ, cur
 		for _, src := range sources {
 			p, err := src(after, limit)
 			if err != nil {
-				return nil, err
+				return nil, "", err
 			}
 			pages = append(pages, p)
 			if p.More && (boundary == "" || p.Last < boundary) {
@@ -463,7 +430,7 @@ func (s *Service) List(ctx context.Context, caller apigw.Caller, orgID, typ, cur
 		if len(refs) > 0 {
 			got, err := s.store.ResourcesByRef(ctx, orgID, refs)
 			if err != nil {
-				return nil, err
+				return nil, "", err
 			}
 			for _, ref := range refs {
 				cands[ref.SortKey()] = got[ref] // nil when unregistered meanwhile
@@ -482,19 +449,17 @@ func (s *Service) List(ctx context.Context, caller apigw.Caller, orgID, typ, cur
 			if !eff.CheckResource(authz.ActionRead, r.Authz(snap.TypeGrants[r.Type]), now).Allowed {
 				continue
 			}
-			page.Items = append(page.Items, viewOf(r, eff.IsAdmin() || r.OwnerID == caller.UserID))
-			if len(page.Items) == limit {
-				page.NextCursor = encodeCursor(k)
-				return page, nil
+			items = append(items, viewOf(r, eff.IsAdmin() || r.OwnerID == caller.UserID))
+			if len(items) == limit {
+				return items, s.store.ResourcesCursor(orgID, k), nil
 			}
 		}
 		if boundary == "" {
-			return page, nil
+			return items, "", nil
 		}
 		after = boundary
 		if round+1 == maxListRounds {
-			page.NextCursor = encodeCursor(after)
-			return page, nil
+			return items, s.store.ResourcesCursor(orgID, after), nil
 		}
 	}
 }
@@ -550,23 +515,6 @@ func typeGrantAllowsRead(grants []authz.Grant, principals []string, now time.Tim
 		}
 	}
 	return false
-}
-
-// Cursors of the resource list are the position of the last resource shown
-// ("type#id"), base64url encoded. The position only moves the start of
-// queries whose partition and bounds the service computes from the path's
-// org, so an edited cursor cannot reach another org; a malformed one is 400.
-func encodeCursor(pos string) string { return base64.RawURLEncoding.EncodeToString([]byte(pos)) }
-
-func decodeCursor(c string) (string, error) {
-	if c == "" {
-		return "", nil
-	}
-	b, err := base64.RawURLEncoding.DecodeString(c)
-	if err != nil || !dynamo.ValidSortKey(string(b)) || len(b) > 300 {
-		return "", dynamo.ErrBadCursor
-	}
-	return string(b), nil
 }
 
 func unique(ids ...string) []string {

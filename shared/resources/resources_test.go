@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gatehouse-dev/gatehouse/shared/apigw"
 	"github.com/gatehouse-dev/gatehouse/shared/authz"
 	"github.com/gatehouse-dev/gatehouse/shared/dynamo"
 	"github.com/gatehouse-dev/gatehouse/shared/dynamo/dynamotest"
@@ -21,6 +20,7 @@ import (
 type fixture struct {
 	t     *testing.T
 	ctx   context.Context
+	env   *dynamotest.Env
 	store *dynamo.Store
 	svc   *resources.Service
 	org   string
@@ -36,7 +36,7 @@ func newFixture(t *testing.T) *fixture {
 	if err := env.Store.CreateAccount(ctx, u, org, gatehouse.Actor{UserID: u.ID}); err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{t: t, ctx: ctx, store: env.Store, svc: resources.NewService(env.Store, authz.NewCatalogue(authz.DefaultResourceTypes)), org: org.ID}
+	f := &fixture{t: t, ctx: ctx, env: env, store: env.Store, svc: resources.NewService(env.Store, authz.NewCatalogue(authz.DefaultResourceTypes)), org: org.ID}
 	f.member("admin", authz.RoleAdmin)
 	f.member("dev", authz.RoleDeveloper)
 	f.member("dev2", authz.RoleDeveloper)
@@ -47,14 +47,14 @@ func newFixture(t *testing.T) *fixture {
 func (f *fixture) member(id string, roles ...string) {
 	f.t.Helper()
 	m := &gatehouse.Membership{OrgID: f.org, UserID: id, Roles: roles, Status: gatehouse.StatusActive, ResourceLimit: -1, UserLimit: -1}
-	if err := dynamo.PutMembershipForTest(f.ctx, f.store, m); err != nil {
+	if err := f.env.PutMembership(f.ctx, m); err != nil {
 		f.t.Fatal(err)
 	}
 }
 
 // caller is what the authorizer would pass for a member.
-func (f *fixture) caller(id string) apigw.Caller {
-	return apigw.Caller{UserID: id, OrgID: f.org}
+func (f *fixture) caller(id string) *gatehouse.Caller {
+	return &gatehouse.Caller{Actor: gatehouse.Actor{UserID: id}, OrgID: f.org}
 }
 
 func (f *fixture) register(by, typ, id string) {
@@ -69,17 +69,17 @@ func (f *fixture) listIDs(by string, limit int) []string {
 	var out []string
 	cursor := ""
 	for range 50 {
-		p, err := f.svc.List(f.ctx, f.caller(by), f.org, "", cursor, limit)
+		p, next, err := f.svc.List(f.ctx, f.caller(by), f.org, "", limit, cursor)
 		if err != nil {
 			f.t.Fatalf("list by %s: %v", by, err)
 		}
-		for _, v := range p.Items {
+		for _, v := range p {
 			out = append(out, v.Type+"/"+v.ID)
 		}
-		if p.NextCursor == "" {
+		if next == "" {
 			return out
 		}
-		cursor = p.NextCursor
+		cursor = next
 	}
 	f.t.Fatal("listing does not end")
 	return nil
@@ -137,7 +137,7 @@ func TestRegisterRules(t *testing.T) {
 
 	t.Run("limits", func(t *testing.T) {
 		m := &gatehouse.Membership{OrgID: f.org, UserID: "capped", Roles: []string{authz.RoleDeveloper}, Status: gatehouse.StatusActive, ResourceLimit: 1}
-		if err := dynamo.PutMembershipForTest(f.ctx, f.store, m); err != nil {
+		if err := f.env.PutMembership(f.ctx, m); err != nil {
 			t.Fatal(err)
 		}
 		f.register("capped", "device", "c1")
@@ -146,7 +146,7 @@ func TestRegisterRules(t *testing.T) {
 	})
 	t.Run("readonly member", func(t *testing.T) {
 		m := &gatehouse.Membership{OrgID: f.org, UserID: "ro", Roles: []string{authz.RoleDeveloper}, Status: gatehouse.StatusActive, ResourceLimit: -1, ResourceReadonly: true}
-		if err := dynamo.PutMembershipForTest(f.ctx, f.store, m); err != nil {
+		if err := f.env.PutMembership(f.ctx, m); err != nil {
 			t.Fatal(err)
 		}
 		_, err := f.svc.Register(f.ctx, f.caller("ro"), f.org, resources.RegisterInput{Type: "device", ID: "ro1"})
@@ -194,12 +194,12 @@ func TestListSeesOnlyWhatIsAllowed(t *testing.T) {
 	if got := f.listIDs("viewer", 3); len(got) != 8 {
 		t.Errorf("viewer with a type grant sees %v, want 7 devices and b6", got)
 	}
-	p, err := f.svc.List(f.ctx, f.caller("viewer"), f.org, "dashboard", "", 10)
-	if err != nil || len(p.Items) != 1 || p.Items[0].Grants != nil {
+	p, _, err := f.svc.List(f.ctx, f.caller("viewer"), f.org, "dashboard", 10, "")
+	if err != nil || len(p) != 1 || p[0].Grants != nil {
 		t.Errorf("viewer dashboards = %+v, %v (grants hidden from non-owners)", p, err)
 	}
 	// A forged cursor is refused, never followed elsewhere.
-	if _, err := f.svc.List(f.ctx, f.caller("dev"), f.org, "", "bm90IGEgY3Vyc29y", 10); gatehouse.ErrorCode(err) != gatehouse.CodeValidation {
+	if _, _, err := f.svc.List(f.ctx, f.caller("dev"), f.org, "", 10, "bm90IGEgY3Vyc29y"); gatehouse.ErrorCode(err) != gatehouse.CodeValidation {
 		t.Errorf("forged cursor: %v", err)
 	}
 }
@@ -231,9 +231,15 @@ func TestGrantsRules(t *testing.T) {
 	past := time.Now().Add(-time.Hour)
 	wantCode(t, set("dev", authz.Grant{Principal: "user:dev2", Allow: []string{"read"}, ExpiresAt: &past}), gatehouse.CodeValidation, "")
 
-	// Unregistering: the owner itself is refused (rule 10), an admin may.
-	wantCode(t, f.svc.Unregister(f.ctx, f.caller("dev"), f.org, ref), gatehouse.CodeForbidden, gatehouse.ReasonOwnerLink)
+	// Unregistering (rule 10): <type>:delete and access. dev2's grant
+	// allows read and share only; a viewer holds no device:delete; the
+	// owner deletes its own device; an admin any.
+	wantCode(t, f.svc.Unregister(f.ctx, f.caller("dev2"), f.org, ref), gatehouse.CodeForbidden, authz.ReasonNoAccess)
 	wantCode(t, f.svc.Unregister(f.ctx, f.caller("viewer"), f.org, ref), gatehouse.CodeForbidden, authz.ReasonMissing)
+	if err := f.svc.Unregister(f.ctx, f.caller("dev"), f.org, ref); err != nil {
+		t.Fatalf("owner unregisters its own device: %v", err)
+	}
+	f.register("dev", "device", "d1")
 	if err := f.svc.Unregister(f.ctx, f.caller("admin"), f.org, ref); err != nil {
 		t.Fatalf("admin unregisters: %v", err)
 	}
@@ -272,7 +278,7 @@ func TestAuthorize(t *testing.T) {
 	}
 	// One check, about oneself: no members:read needed.
 	one, err := f.svc.Authorize(f.ctx, f.caller("viewer"), f.org, resources.CheckInput{Check: resources.Check{Action: "read", Resource: res}})
-	if err != nil || one.(authz.Decision) != (authz.Decision{Allowed: true, Reason: authz.ReasonGrant}) {
+	if err != nil || *one.Decision != (authz.Decision{Allowed: true, Reason: authz.ReasonGrant}) {
 		t.Errorf("self check = %+v, %v", one, err)
 	}
 	// Asking about someone else needs members:read.
@@ -282,7 +288,7 @@ func TestAuthorize(t *testing.T) {
 	tok := f.caller("dev")
 	tok.TokenID, tok.Permissions = "tok_1", []string{"device:read"}
 	one, err = f.svc.Authorize(f.ctx, tok, f.org, resources.CheckInput{Check: resources.Check{Action: "update", Resource: res}})
-	if err != nil || one.(authz.Decision).Allowed {
+	if err != nil || one.Decision.Allowed {
 		t.Errorf("token-narrowed update = %+v, %v", one, err)
 	}
 	// Batch bounds.

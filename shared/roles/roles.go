@@ -22,7 +22,6 @@ import (
 	"github.com/gatehouse-dev/gatehouse/shared/dynamo"
 	"github.com/gatehouse-dev/gatehouse/shared/gatehouse"
 	"github.com/gatehouse-dev/gatehouse/shared/ids"
-	"github.com/gatehouse-dev/gatehouse/shared/members"
 	"github.com/gatehouse-dev/gatehouse/shared/routes"
 )
 
@@ -68,7 +67,7 @@ type Input struct {
 	Permissions []string `json:"permissions"`
 }
 
-func (s *Service) validate(c members.Caller, in *Input) error {
+func (s *Service) validate(c *gatehouse.Caller, in *Input) error {
 	in.Name = strings.TrimSpace(in.Name)
 	var v gatehouse.Validator
 	v.Check(in.Name != "" && len(in.Name) <= 64, "name", "1 to 64 characters")
@@ -83,16 +82,13 @@ func (s *Service) validate(c members.Caller, in *Input) error {
 	if err := v.Err(); err != nil {
 		return err
 	}
-	return holdsAll(c, in.Permissions)
+	return s.holdsAll(c, in.Permissions)
 }
 
-func holdsAll(c members.Caller, perms []string) error {
-	for _, p := range perms {
-		if !c.Holds(p) {
-			return gatehouse.Forbidden(gatehouse.ReasonEscalation, "you do not hold %s", p)
-		}
-	}
-	return nil
+// holdsAll applies rule 6 to a custom role's permissions: what a role
+// gives, its author must hold.
+func (s *Service) holdsAll(c *gatehouse.Caller, perms []string) error {
+	return authz.Give(c, &authz.OrgPolicy{Catalogue: s.cat}, nil, perms)
 }
 
 func nameTaken(org *gatehouse.Org, name, except string) bool {
@@ -122,7 +118,7 @@ func copyRoles(m map[string]gatehouse.Role) map[string]gatehouse.Role {
 }
 
 // Create adds a custom role.
-func (s *Service) Create(ctx context.Context, c members.Caller, orgID string, in Input) (*gatehouse.Role, error) {
+func (s *Service) Create(ctx context.Context, c *gatehouse.Caller, orgID string, in Input) (*gatehouse.Role, error) {
 	if err := s.validate(c, &in); err != nil {
 		return nil, err
 	}
@@ -148,7 +144,7 @@ func (s *Service) Create(ctx context.Context, c members.Caller, orgID string, in
 	return &r, nil
 }
 
-func (s *Service) custom(ctx context.Context, c members.Caller, orgID, roleID string) (*gatehouse.Org, gatehouse.Role, error) {
+func (s *Service) custom(ctx context.Context, c *gatehouse.Caller, orgID, roleID string) (*gatehouse.Org, gatehouse.Role, error) {
 	if authz.IsBuiltinRole(roleID) {
 		return nil, gatehouse.Role{}, gatehouse.Errorf(gatehouse.CodeConflict, "built-in roles cannot be changed")
 	}
@@ -163,14 +159,14 @@ func (s *Service) custom(ctx context.Context, c members.Caller, orgID, roleID st
 	r.ID = roleID
 	// Changing a role changes what its holders may do: only someone who
 	// holds all of it may touch it.
-	if err := holdsAll(c, r.Permissions); err != nil {
+	if err := s.holdsAll(c, r.Permissions); err != nil {
 		return nil, gatehouse.Role{}, err
 	}
 	return org, r, nil
 }
 
 // Update replaces a custom role's name, description and permissions.
-func (s *Service) Update(ctx context.Context, c members.Caller, orgID, roleID string, in Input) (*gatehouse.Role, error) {
+func (s *Service) Update(ctx context.Context, c *gatehouse.Caller, orgID, roleID string, in Input) (*gatehouse.Role, error) {
 	if err := s.validate(c, &in); err != nil {
 		return nil, err
 	}
@@ -193,7 +189,7 @@ func (s *Service) Update(ctx context.Context, c members.Caller, orgID, roleID st
 }
 
 // Delete deletes a custom role that no member holds and no group binds.
-func (s *Service) Delete(ctx context.Context, c members.Caller, orgID, roleID string) error {
+func (s *Service) Delete(ctx context.Context, c *gatehouse.Caller, orgID, roleID string) error {
 	org, r, err := s.custom(ctx, c, orgID, roleID)
 	if err != nil {
 		return err
@@ -213,40 +209,20 @@ func (s *Service) Delete(ctx context.Context, c members.Caller, orgID, roleID st
 func NewMux(svc *Service, log *slog.Logger) *apigw.Mux {
 	m := apigw.NewMux(routes.FnRoles, log)
 	const base = "/v1/orgs/{orgId}/roles"
-	m.Handle("GET "+base, func(ctx context.Context, r *apigw.Request) (apigw.Response, error) {
+	// Every role of an org fits one page (MaxCustomRoles and the
+	// built-ins): the list takes no cursor.
+	apigw.Handle(m, "GET "+base, http.StatusOK, func(ctx context.Context, r *apigw.Request, _ apigw.Empty) (apigw.Page[gatehouse.Role], error) {
 		items, err := svc.List(ctx, r.Param("orgId"))
-		if err != nil {
-			return apigw.Response{}, err
-		}
-		return apigw.JSON(http.StatusOK, members.Page[gatehouse.Role]{Items: items})
+		return apigw.NewPage(items, ""), err
 	})
-	m.Handle("POST "+base, func(ctx context.Context, r *apigw.Request) (apigw.Response, error) {
-		var in Input
-		if err := r.Decode(&in); err != nil {
-			return apigw.Response{}, err
-		}
-		role, err := svc.Create(ctx, members.CallerFrom(r.Caller), r.Param("orgId"), in)
-		if err != nil {
-			return apigw.Response{}, err
-		}
-		return apigw.JSON(http.StatusCreated, role)
+	apigw.Handle(m, "POST "+base, http.StatusCreated, func(ctx context.Context, r *apigw.Request, in Input) (*gatehouse.Role, error) {
+		return svc.Create(ctx, r.Caller, r.Param("orgId"), in)
 	})
-	m.Handle("PUT "+base+"/{roleId}", func(ctx context.Context, r *apigw.Request) (apigw.Response, error) {
-		var in Input
-		if err := r.Decode(&in); err != nil {
-			return apigw.Response{}, err
-		}
-		role, err := svc.Update(ctx, members.CallerFrom(r.Caller), r.Param("orgId"), r.Param("roleId"), in)
-		if err != nil {
-			return apigw.Response{}, err
-		}
-		return apigw.JSON(http.StatusOK, role)
+	apigw.Handle(m, "PUT "+base+"/{roleId}", http.StatusOK, func(ctx context.Context, r *apigw.Request, in Input) (*gatehouse.Role, error) {
+		return svc.Update(ctx, r.Caller, r.Param("orgId"), r.Param("roleId"), in)
 	})
-	m.Handle("DELETE "+base+"/{roleId}", func(ctx context.Context, r *apigw.Request) (apigw.Response, error) {
-		if err := svc.Delete(ctx, members.CallerFrom(r.Caller), r.Param("orgId"), r.Param("roleId")); err != nil {
-			return apigw.Response{}, err
-		}
-		return apigw.NoContent()
+	apigw.Handle(m, "DELETE "+base+"/{roleId}", 0, func(ctx context.Context, r *apigw.Request, _ apigw.Empty) (apigw.Empty, error) {
+		return apigw.Empty{}, svc.Delete(ctx, r.Caller, r.Param("orgId"), r.Param("roleId"))
 	})
 	return m
 }

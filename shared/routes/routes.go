@@ -125,6 +125,7 @@ var Table = []Route{
 	perm("DELETE", org, FnOrgs, "org:delete", "Delete an org"),
 	perm("POST", org+"/suborgs", FnOrgs, "suborgs:create", "Create a sub-org"),
 	perm("GET", org+"/suborgs", FnOrgs, "suborgs:read", "List sub-orgs"),
+	with("GET", org+"/me", FnOrgs, Member, "The caller's effective roles and permissions in the org"),
 	with("POST", org+"/leave", FnMembers, Member, "Leave the org"),
 
 	perm("GET", org+"/members", FnMembers, "members:read", "List members"),

@@ -10,15 +10,14 @@ package suborgs
 
 import (
 	"context"
-	"encoding/base64"
 	"net/http"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/gatehouse-dev/gatehouse/shared/apigw"
 	"github.com/gatehouse-dev/gatehouse/shared/app"
+	"github.com/gatehouse-dev/gatehouse/shared/authz"
 	"github.com/gatehouse-dev/gatehouse/shared/dynamo"
 	"github.com/gatehouse-dev/gatehouse/shared/gatehouse"
 	"github.com/gatehouse-dev/gatehouse/shared/ids"
@@ -29,7 +28,7 @@ type Store interface {
 	Now() time.Time
 	Org(ctx context.Context, orgID string) (*gatehouse.Org, error)
 	CreateSubOrg(ctx context.Context, parent, child *gatehouse.Org, owner *gatehouse.Membership, actor gatehouse.Actor) error
-	SubOrgsPage(ctx context.Context, parentID, after string, limit int) ([]*gatehouse.Org, string, error)
+	SubOrgsPage(ctx context.Context, parentID string, limit int, cursor string) ([]*gatehouse.Org, string, error)
 }
 
 // Service holds the sub-org use cases.
@@ -48,7 +47,7 @@ type Input struct {
 // the creator later leaves the parent; owners and admins of the parent act
 // as admins in it anyway (rule 5). The parent's subOrgCount counts it in the
 // same transaction.
-func (s *Service) Create(ctx context.Context, caller apigw.Caller, parentID string, in Input) (*View, error) {
+func (s *Service) Create(ctx context.Context, caller *gatehouse.Caller, parentID string, in Input) (*View, error) {
 	in.Name = strings.TrimSpace(in.Name)
 	if in.Name == "" || !gatehouse.PrintableText(in.Name, 200) {
 		return nil, gatehouse.Invalid(gatehouse.FieldError{Field: "name", Message: "must be 1 to 200 printable characters"})
@@ -72,7 +71,11 @@ func (s *Service) Create(ctx context.Context, caller apigw.Caller, parentID stri
 		UpdatedAt: now,
 	}
 	owner := dynamo.OwnerMembership(child.ID, caller.UserID, -1, now)
-	if err := s.store.CreateSubOrg(ctx, parent, child, owner, caller.Actor()); err != nil {
+	// Owning what it creates ends when the caller's authority in the
+	// parent does (rule 8); the parent's admins keep authority over the
+	// sub-org meanwhile and after (rule 5).
+	owner.ExpiresAt = authz.DefaultExpiry(caller, nil)
+	if err := s.store.CreateSubOrg(ctx, parent, child, owner, caller.Actor); err != nil {
 		return nil, err
 	}
 	o, err := s.store.Org(ctx, child.ID)
@@ -92,61 +95,26 @@ type View struct {
 
 func viewOf(o *gatehouse.Org) *View { return &View{Org: o} }
 
-// Page is one page of sub-orgs.
-type Page struct {
-	Items      []*View `json:"items"`
-	NextCursor string  `json:"nextCursor,omitempty"`
-}
-
-var orgID = regexp.MustCompile(`^org_[a-z2-7]{26}$`)
-
 // List returns the direct children of an org.
-func (s *Service) List(ctx context.Context, parentID, cursor string, limit int) (*Page, error) {
-	after := ""
-	if cursor != "" {
-		b, err := base64.RawURLEncoding.DecodeString(cursor)
-		if err != nil || !orgID.Match(b) {
-			return nil, dynamo.ErrBadCursor
-		}
-		after = string(b)
-	}
-	items, next, err := s.store.SubOrgsPage(ctx, parentID, after, dynamo.ClampLimit(limit))
+func (s *Service) List(ctx context.Context, parentID string, limit int, cursor string) ([]*View, string, error) {
+	items, next, err := s.store.SubOrgsPage(ctx, parentID, limit, cursor)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	p := &Page{Items: make([]*View, 0, len(items))}
+	out := make([]*View, 0, len(items))
 	for _, o := range items {
-		p.Items = append(p.Items, viewOf(o))
+		out = append(out, viewOf(o))
 	}
-	if next != "" {
-		p.NextCursor = base64.RawURLEncoding.EncodeToString([]byte(next))
-	}
-	return p, nil
+	return out, next, nil
 }
 
 // Register adds the sub-org routes to the `orgs` function's mux.
 func Register(m *apigw.Mux, s *Service) {
-	m.Handle("POST /v1/orgs/{orgId}/suborgs", func(ctx context.Context, r *apigw.Request) (apigw.Response, error) {
-		var in Input
-		if err := r.Decode(&in); err != nil {
-			return apigw.Response{}, err
-		}
-		o, err := s.Create(ctx, r.Caller, r.Param("orgId"), in)
-		if err != nil {
-			return apigw.Response{}, err
-		}
-		return apigw.JSON(http.StatusCreated, o)
+	apigw.Handle(m, "POST /v1/orgs/{orgId}/suborgs", http.StatusCreated, func(ctx context.Context, r *apigw.Request, in Input) (*View, error) {
+		return s.Create(ctx, r.Caller, r.Param("orgId"), in)
 	})
-	m.Handle("GET /v1/orgs/{orgId}/suborgs", func(ctx context.Context, r *apigw.Request) (apigw.Response, error) {
-		limit, err := r.PageLimit()
-		if err != nil {
-			return apigw.Response{}, err
-		}
-		p, err := s.List(ctx, r.Param("orgId"), r.Query("cursor"), limit)
-		if err != nil {
-			return apigw.Response{}, err
-		}
-		return apigw.JSON(http.StatusOK, p)
+	apigw.List(m, "GET /v1/orgs/{orgId}/suborgs", func(ctx context.Context, r *apigw.Request, q apigw.PageQuery) ([]*View, string, error) {
+		return s.List(ctx, r.Param("orgId"), q.Limit, q.Cursor)
 	})
 }
 

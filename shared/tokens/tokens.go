@@ -10,7 +10,6 @@ package tokens
 
 import (
 	"context"
-	"encoding/base64"
 	"log/slog"
 	"net/http"
 	"regexp"
@@ -21,7 +20,6 @@ import (
 	"github.com/gatehouse-dev/gatehouse/shared/apigw"
 	"github.com/gatehouse-dev/gatehouse/shared/app"
 	"github.com/gatehouse-dev/gatehouse/shared/authz"
-	"github.com/gatehouse-dev/gatehouse/shared/dynamo"
 	"github.com/gatehouse-dev/gatehouse/shared/gatehouse"
 	"github.com/gatehouse-dev/gatehouse/shared/ids"
 	"github.com/gatehouse-dev/gatehouse/shared/routes"
@@ -35,7 +33,7 @@ type Store interface {
 	Now() time.Time
 	CreateAPIToken(ctx context.Context, t *gatehouse.APIToken, hash string, actor gatehouse.Actor) error
 	APIToken(ctx context.Context, orgID, tokenID string) (*gatehouse.APIToken, string, error)
-	APITokensPage(ctx context.Context, orgID, userID, after string, limit int) ([]*gatehouse.APIToken, string, error)
+	APITokensPage(ctx context.Context, orgID, userID string, limit int, cursor string) ([]*gatehouse.APIToken, string, error)
 	RevokeAPIToken(ctx context.Context, orgID, tokenID string, actor gatehouse.Actor) (*gatehouse.APIToken, error)
 }
 
@@ -74,7 +72,7 @@ type Created struct {
 // latest when the caller's account or membership does (by default exactly
 // then). A token cannot mint tokens: what a token may do is bounded by a
 // person signing in, and a chain of tokens would outlive a revocation.
-func (s *Service) Create(ctx context.Context, caller apigw.Caller, orgID string, in Input) (*Created, error) {
+func (s *Service) Create(ctx context.Context, caller *gatehouse.Caller, orgID string, in Input) (*Created, error) {
 	if caller.TokenID != "" {
 		return nil, gatehouse.Forbidden(gatehouse.ReasonTokenNarrowing, "API tokens are created by a signed-in user, not by another token")
 	}
@@ -96,33 +94,18 @@ func (s *Service) Create(ctx context.Context, caller apigw.Caller, orgID string,
 	}
 	var perms []string
 	if in.Permissions != nil {
-		perms = []string{}
-		for _, p := range in.Permissions {
-			if !caller.Has(p) {
-				return nil, gatehouse.Forbidden(gatehouse.ReasonEscalation, "the caller does not hold %s", p)
-			}
-			if !slices.Contains(perms, p) {
-				perms = append(perms, p)
-			}
-		}
+		perms = slices.Clone(in.Permissions)
 		slices.Sort(perms)
-	}
-	expires := in.ExpiresAt
-	if caller.ExpiresAt != "" {
-		ceiling, err := time.Parse(time.RFC3339, caller.ExpiresAt)
-		if err != nil {
-			return nil, gatehouse.Errorf(gatehouse.CodeInternal, "unreadable caller expiry")
-		}
-		switch {
-		case expires == nil:
-			expires = &ceiling
-		case expires.After(ceiling):
-			return nil, gatehouse.Forbidden(gatehouse.ReasonExpiryCeiling, "the token cannot outlive the caller's own expiry (%s)", caller.ExpiresAt)
+		perms = slices.Compact(perms)
+		// Rule 6: a token is narrowed to what its maker holds.
+		if err := authz.Give(caller, &authz.OrgPolicy{Catalogue: s.catalogue}, nil, perms); err != nil {
+			return nil, err
 		}
 	}
-	if expires != nil {
-		t := expires.UTC()
-		expires = &t
+	// Rule 8: a token ends at the latest with its maker's access.
+	expires := authz.DefaultExpiry(caller, in.ExpiresAt)
+	if err := authz.CheckExpiry(caller, expires); err != nil {
+		return nil, err
 	}
 	t := &gatehouse.APIToken{
 		ID: ids.New("tok"), OrgID: orgID, UserID: caller.UserID, Name: in.Name,
@@ -130,54 +113,29 @@ func (s *Service) Create(ctx context.Context, caller apigw.Caller, orgID string,
 		ExpiresAt: expires, CreatedAt: now, CreatedBy: caller.UserID,
 	}
 	secret := ids.Secret(SecretKind)
-	if err := s.store.CreateAPIToken(ctx, t, ids.Hash(secret), caller.Actor()); err != nil {
+	if err := s.store.CreateAPIToken(ctx, t, ids.Hash(secret), caller.Actor); err != nil {
 		return nil, err
 	}
 	return &Created{APIToken: t, Secret: secret}, nil
 }
 
-func isAdmin(c apigw.Caller) bool {
-	return c.HasRole(authz.RoleOwner) || c.HasRole(authz.RoleAdmin)
-}
-
-// Page is one page of tokens.
-type Page struct {
-	Items      []*gatehouse.APIToken `json:"items"`
-	NextCursor string                `json:"nextCursor,omitempty"`
-}
-
 // List returns the org's tokens for owners and admins, the caller's own for
 // everyone else. Secrets are never listed.
-func (s *Service) List(ctx context.Context, caller apigw.Caller, orgID, cursor string, limit int) (*Page, error) {
-	after := ""
-	if cursor != "" {
-		b, err := base64.RawURLEncoding.DecodeString(cursor)
-		if err != nil || !tokenID.Match(b) {
-			return nil, dynamo.ErrBadCursor
-		}
-		after = string(b)
-	}
+func (s *Service) List(ctx context.Context, caller *gatehouse.Caller, orgID string, limit int, cursor string) ([]*gatehouse.APIToken, string, error) {
 	user := caller.UserID
-	if isAdmin(caller) {
-		user = ""
+	if authz.ActsOnToken(caller, "") {
+		user = "" // every member's
 	}
-	items, next, err := s.store.APITokensPage(ctx, orgID, user, after, dynamo.ClampLimit(limit))
+	items, next, err := s.store.APITokensPage(ctx, orgID, user, limit, cursor)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	p := &Page{Items: items}
-	if p.Items == nil {
-		p.Items = []*gatehouse.APIToken{}
-	}
-	if next != "" {
-		p.NextCursor = base64.RawURLEncoding.EncodeToString([]byte(next))
-	}
-	return p, nil
+	return items, next, nil
 }
 
 // Revoke revokes a token: the caller's own, or any of the org's for owners
 // and admins. Another member's token is not found for anyone else.
-func (s *Service) Revoke(ctx context.Context, caller apigw.Caller, orgID, id string) error {
+func (s *Service) Revoke(ctx context.Context, caller *gatehouse.Caller, orgID, id string) error {
 	if !tokenID.MatchString(id) {
 		return gatehouse.NotFound("token")
 	}
@@ -185,10 +143,10 @@ func (s *Service) Revoke(ctx context.Context, caller apigw.Caller, orgID, id str
 	if err != nil {
 		return err
 	}
-	if t.UserID != caller.UserID && !isAdmin(caller) {
+	if !authz.ActsOnToken(caller, t.UserID) {
 		return gatehouse.NotFound("token")
 	}
-	_, err = s.store.RevokeAPIToken(ctx, orgID, id, caller.Actor())
+	_, err = s.store.RevokeAPIToken(ctx, orgID, id, caller.Actor)
 	return err
 }
 
@@ -201,33 +159,14 @@ func Function(d *app.Deps) *apigw.Mux {
 func NewMux(s *Service, log *slog.Logger) *apigw.Mux {
 	m := apigw.NewMux(routes.FnTokens, log)
 	const base = "/v1/orgs/{orgId}/tokens"
-	m.Handle("POST "+base, func(ctx context.Context, r *apigw.Request) (apigw.Response, error) {
-		var in Input
-		if err := r.Decode(&in); err != nil {
-			return apigw.Response{}, err
-		}
-		c, err := s.Create(ctx, r.Caller, r.Param("orgId"), in)
-		if err != nil {
-			return apigw.Response{}, err
-		}
-		return apigw.JSON(http.StatusCreated, c)
+	apigw.Handle(m, "POST "+base, http.StatusCreated, func(ctx context.Context, r *apigw.Request, in Input) (*Created, error) {
+		return s.Create(ctx, r.Caller, r.Param("orgId"), in)
 	})
-	m.Handle("GET "+base, func(ctx context.Context, r *apigw.Request) (apigw.Response, error) {
-		limit, err := r.PageLimit()
-		if err != nil {
-			return apigw.Response{}, err
-		}
-		p, err := s.List(ctx, r.Caller, r.Param("orgId"), r.Query("cursor"), limit)
-		if err != nil {
-			return apigw.Response{}, err
-		}
-		return apigw.JSON(http.StatusOK, p)
+	apigw.List(m, "GET "+base, func(ctx context.Context, r *apigw.Request, q apigw.PageQuery) ([]*gatehouse.APIToken, string, error) {
+		return s.List(ctx, r.Caller, r.Param("orgId"), q.Limit, q.Cursor)
 	})
-	m.Handle("DELETE "+base+"/{tokenId}", func(ctx context.Context, r *apigw.Request) (apigw.Response, error) {
-		if err := s.Revoke(ctx, r.Caller, r.Param("orgId"), r.Param("tokenId")); err != nil {
-			return apigw.Response{}, err
-		}
-		return apigw.NoContent()
+	apigw.Handle(m, "DELETE "+base+"/{tokenId}", 0, func(ctx context.Context, r *apigw.Request, _ apigw.Empty) (apigw.Empty, error) {
+		return apigw.Empty{}, s.Revoke(ctx, r.Caller, r.Param("orgId"), r.Param("tokenId"))
 	})
 	return m
 }

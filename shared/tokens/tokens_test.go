@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gatehouse-dev/gatehouse/shared/apigw"
 	"github.com/gatehouse-dev/gatehouse/shared/authz"
 	"github.com/gatehouse-dev/gatehouse/shared/dynamo"
 	"github.com/gatehouse-dev/gatehouse/shared/dynamo/dynamotest"
@@ -43,7 +42,7 @@ func TestTokenLifecycle(t *testing.T) {
 	if err := st.CreateAccount(ctx, u, org, gatehouse.Actor{UserID: u.ID}); err != nil {
 		t.Fatal(err)
 	}
-	if err := dynamo.PutMembershipForTest(ctx, st, &gatehouse.Membership{OrgID: org.ID, UserID: "dev", Roles: []string{"developer"}, Status: gatehouse.StatusActive}); err != nil {
+	if err := env.PutMembership(ctx, &gatehouse.Membership{OrgID: org.ID, UserID: "dev", Roles: []string{"developer"}, Status: gatehouse.StatusActive}); err != nil {
 		t.Fatal(err)
 	}
 	cat := authz.NewCatalogue(authz.DefaultResourceTypes)
@@ -51,14 +50,14 @@ func TestTokenLifecycle(t *testing.T) {
 	devPerms, _ := cat.BuiltinRole(authz.RoleDeveloper)
 	ownerPerms, _ := cat.BuiltinRole(authz.RoleOwner)
 	ceiling := now.Add(48 * time.Hour).Truncate(time.Second)
-	dev := apigw.Caller{UserID: "dev", OrgID: org.ID, Roles: []string{"developer"}, Permissions: append(devPerms, "tokens:manage"), ExpiresAt: ceiling.Format(time.RFC3339)}
-	owner := apigw.Caller{UserID: "owner", OrgID: org.ID, Roles: []string{"owner"}, Permissions: ownerPerms}
+	dev := &gatehouse.Caller{Actor: gatehouse.Actor{UserID: "dev"}, OrgID: org.ID, Roles: []string{"developer"}, Permissions: append(devPerms, "tokens:manage"), ExpiresAt: &ceiling}
+	owner := &gatehouse.Caller{Actor: gatehouse.Actor{UserID: "owner"}, OrgID: org.ID, Roles: []string{"owner"}, Permissions: ownerPerms}
 	later := ceiling.Add(time.Hour)
 	past := now.Add(-time.Hour)
 
 	tests := []struct {
 		name string
-		by   apigw.Caller
+		by   *gatehouse.Caller
 		in   tokens.Input
 		want string
 	}{
@@ -68,7 +67,7 @@ func TestTokenLifecycle(t *testing.T) {
 		{"past expiry", dev, tokens.Input{Name: "x", ExpiresAt: &past}, "validation_failed/"},
 		{"escalation", dev, tokens.Input{Name: "x", Permissions: []string{"members:invite"}}, "forbidden/escalation"},
 		{"beyond the caller's expiry", dev, tokens.Input{Name: "x", ExpiresAt: &later}, "forbidden/expiry_ceiling"},
-		{"by a token", apigw.Caller{UserID: "dev", OrgID: org.ID, TokenID: "tok_x", Permissions: dev.Permissions}, tokens.Input{Name: "x"}, "forbidden/token_narrowing"},
+		{"by a token", &gatehouse.Caller{Actor: gatehouse.Actor{UserID: "dev", TokenID: "tok_x"}, OrgID: org.ID, Permissions: dev.Permissions}, tokens.Input{Name: "x"}, "forbidden/token_narrowing"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -95,16 +94,16 @@ func TestTokenLifecycle(t *testing.T) {
 	}
 
 	// Listing: own for a developer, all for the owner; never a secret.
-	dl, err := svc.List(ctx, dev, org.ID, "", 10)
-	if err != nil || len(dl.Items) != 1 || dl.Items[0].ID != c.ID {
+	dl, _, err := svc.List(ctx, dev, org.ID, 10, "")
+	if err != nil || len(dl) != 1 || dl[0].ID != c.ID {
 		t.Errorf("dev list = %+v, %v", dl, err)
 	}
-	ol, err := svc.List(ctx, owner, org.ID, "", 1)
-	if err != nil || len(ol.Items) != 1 || ol.NextCursor == "" {
+	ol, next, err := svc.List(ctx, owner, org.ID, 1, "")
+	if err != nil || len(ol) != 1 || next == "" {
 		t.Fatalf("owner page 1 = %+v, %v", ol, err)
 	}
-	ol2, err := svc.List(ctx, owner, org.ID, ol.NextCursor, 1)
-	if err != nil || len(ol2.Items) != 1 || ol2.Items[0].ID == ol.Items[0].ID {
+	ol2, _, err := svc.List(ctx, owner, org.ID, 1, next)
+	if err != nil || len(ol2) != 1 || ol2[0].ID == ol[0].ID {
 		t.Errorf("owner page 2 = %+v, %v", ol2, err)
 	}
 

@@ -101,6 +101,15 @@ func main() {
 		rep.detail("Sweep", fmt.Sprintf("Seeding: %s s for %s members, %s s for %s. Queries per run: %s and %s.\n\n%s",
 			num(res.median(small, "seed-s")), thousands(sizes[0]), num(res.median(big, "seed-s")), thousands(sizes[len(sizes)-1]),
 			num(res.median(small, "queries")), num(res.median(big, "queries")), grepLines(out, "seeded")))
+		// The sweep tests' checks at scale (make test runs them on a
+		// smaller table): a real run, writes included, and a run killed
+		// halfway then rerun.
+		out, err := r.goTest(*root, "./shared/dynamo/", "-run", "^$", "-bench", "^BenchmarkSweepAtScale$", "-benchtime", "1x", "-timeout", "30m")
+		at := parse(out).median("BenchmarkSweepAtScale/reads_only_what_expired", "read/expired")
+		rep.row("Sweep at 10,000 members: real run (writes included), killed halfway then rerun", num(at)+" read/expired", "TestSweep* at 1,000", math.NaN(), "checks pass", err == nil)
+		if err != nil {
+			rep.failures = append(rep.failures, "sweep at scale:\n"+tail(out, 40))
+		}
 	}
 	if !skipped["load"] {
 		out, res := r.benchEnv(filepath.Join(*root, "bench"), nil, "./load/", "-run", "^$", "-bench", "^BenchmarkLoadMixed$", "-benchtime", "1x", "-timeout", "20m", "-v")

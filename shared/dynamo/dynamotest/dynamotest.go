@@ -1,10 +1,14 @@
 // Package dynamotest serves minidyn over HTTP for tests and hands back a
 // real aws-sdk-go-v2 DynamoDB client and a Store on a fresh table, plus a
-// counter of the DynamoDB operations each test makes.
+// counter of the DynamoDB operations each test makes and seeds for states
+// that would take many calls to reach. No function links it: test helpers
+// stay out of the production store package.
 package dynamotest
 
 import (
 	"context"
+	"crypto/rand"
+	"fmt"
 	"net/http/httptest"
 	"testing"
 
@@ -12,8 +16,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/gatehouse-dev/gatehouse/shared/dynamo"
+	"github.com/gatehouse-dev/gatehouse/shared/gatehouse"
+	"github.com/gatehouse-dev/gatehouse/shared/tabledef"
 	"github.com/truora/minidyn/server"
 )
+
+// Table is the name of the test table.
+const Table = "gatehouse-test"
 
 // Env is one test's DynamoDB: the minidyn server (for failure emulation),
 // the SDK client, the store and the call counter.
@@ -22,7 +31,7 @@ type Env struct {
 	URL     string
 	Client  *dynamodb.Client
 	Store   *dynamo.Store
-	Counter *dynamo.CallCounter
+	Counter *CallCounter
 }
 
 // New starts minidyn on a loopback port, creates the table and returns the
@@ -32,9 +41,9 @@ func New(t testing.TB) *Env {
 	srv := server.NewServer()
 	hs := httptest.NewServer(srv)
 	t.Cleanup(hs.Close)
-	counter := dynamo.NewCallCounter()
+	counter := NewCallCounter()
 	client := NewClient(hs.URL, counter)
-	st := dynamo.New(client, "gatehouse-test")
+	st := NewStore(client)
 	if err := st.EnsureTable(context.Background()); err != nil {
 		t.Fatalf("create table: %v", err)
 	}
@@ -42,9 +51,22 @@ func New(t testing.TB) *Env {
 	return &Env{Server: srv, URL: hs.URL, Client: client, Store: st, Counter: counter}
 }
 
+// NewStore returns a store over the test table of db with a cursor key of
+// its own (random, as no test may depend on a key).
+func NewStore(db dynamo.DB) *dynamo.Store {
+	return dynamo.New(db, Table, dynamo.Options{CursorKey: RandomKey()})
+}
+
+// RandomKey returns a fresh cursor key.
+func RandomKey() []byte {
+	k := make([]byte, dynamo.MinCursorKeyLen)
+	_, _ = rand.Read(k) // never fails (crypto/rand)
+	return k
+}
+
 // NewClient returns a DynamoDB client for a local endpoint, counting its
 // calls when counter is not nil.
-func NewClient(endpoint string, counter *dynamo.CallCounter) *dynamodb.Client {
+func NewClient(endpoint string, counter *CallCounter) *dynamodb.Client {
 	opts := dynamodb.Options{
 		Region:                          "us-east-1",
 		BaseEndpoint:                    aws.String(endpoint),
@@ -55,4 +77,41 @@ func NewClient(endpoint string, counter *dynamo.CallCounter) *dynamodb.Client {
 		opts.APIOptions = append(opts.APIOptions, counter.Middleware)
 	}
 	return dynamodb.New(opts)
+}
+
+// PutMembership writes a membership exactly as given, with no counters,
+// conditions or audit: a state (disabled, expired, flags) that would
+// otherwise take several API calls. A member needs an account (rule 1):
+// when the user has none, an active one is written too.
+func (e *Env) PutMembership(ctx context.Context, m *gatehouse.Membership) error {
+	if err := e.put(ctx, m); err != nil {
+		return err
+	}
+	u := &gatehouse.User{ID: m.UserID, Email: m.UserID + "@test.example", Status: gatehouse.StatusActive, ResourceLimit: -1, CreatedAt: e.Store.Now()}
+	it, err := dynamo.ItemOf(u)
+	if err != nil {
+		return err
+	}
+	_, err = e.Client.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(Table), Item: it,
+		ConditionExpression: aws.String("attribute_not_exists(" + tabledef.PK + ")")})
+	if err != nil && !dynamo.IsConditionFailed(err) {
+		return fmt.Errorf("put the account of %s: %w", m.UserID, err)
+	}
+	return nil
+}
+
+// PutUser writes a profile exactly as given, like PutMembership.
+func (e *Env) PutUser(ctx context.Context, u *gatehouse.User) error {
+	return e.put(ctx, u)
+}
+
+func (e *Env) put(ctx context.Context, v any) error {
+	it, err := dynamo.ItemOf(v)
+	if err != nil {
+		return err
+	}
+	if _, err := e.Client.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(Table), Item: it}); err != nil {
+		return fmt.Errorf("put %T: %w", v, err)
+	}
+	return nil
 }
