@@ -32,7 +32,7 @@ export const useApp = () => useContext(AppCtx);
  */
 export async function effectivePermissions(me: Json, catalogue: Json, orgId: string): Promise<{ perms: Set<string>; roles: string[]; from: 'org-me' | 'roles' }> {
   try {
-    const r = await api('GET', '/v1/orgs/{orgId}/me' as never, { path: { orgId } });
+    const r = await api('GET', '/v1/orgs/{orgId}/me', { path: { orgId } });
     if (r && Array.isArray(r.permissions)) return { perms: new Set(r.permissions), roles: r.roles || [], from: 'org-me' };
   } catch (e) {
     if (!(e instanceof ApiError) || (e.status !== 404 && e.status !== 405)) throw e;

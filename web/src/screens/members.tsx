@@ -203,9 +203,13 @@ function AddMember({ roles, onDone }: { roles: Json[]; onDone: () => void }) {
       </button>
       {result && (
         <div role="status" class="notice">
-          {result.accountCreated ? 'Account created and added.' : 'This email already had an account: it was added as a member.'}
+          {result.accountCreated
+            ? 'Account created and added.'
+            : 'This email already has an account: it joins by accepting an invitation, which was made instead.'}
           {result.activationSent && ' The activation link was emailed.'}
           {result.activationUrl && <CopyField label="Activation link (pass it on; it works once)" value={result.activationUrl} testid="activation-url" />}
+          {result.invite?.delivery === 'email' && ' The invitation was emailed.'}
+          {result.invite?.acceptUrl && <CopyField label="Accept link (pass it on)" value={result.invite.acceptUrl} testid="accept-url" />}
         </div>
       )}
     </form>
