@@ -154,7 +154,16 @@ function Shell({ hash }: { hash: string }) {
   if (!ctx) {
     return (
       <main class="container">
-        {error ? <ProblemView error={error} /> : <Loading what="your account" />}
+        {error ? (
+          <>
+            <ProblemView error={error} />
+            <button type="button" class="secondary" onClick={() => signOut()}>
+              Sign out
+            </button>
+          </>
+        ) : (
+          <Loading what="your account" />
+        )}
       </main>
     );
   }
@@ -164,9 +173,13 @@ function Shell({ hash }: { hash: string }) {
   if (pending?.kind === 'accept') screen = 'accept';
   if (!screen || (screen !== 'accept' && !visible.some((n) => n.id === screen))) screen = visible[0]?.id || 'profile';
   const title = nav.find((n) => n.id === screen)?.label || 'Accept invitation';
+  document.title = `${title} · ${org?.name || 'Gatehouse'} · Gatehouse console`;
 
   return (
     <AppCtx.Provider value={ctx}>
+      <a href="#screen-title" class="skip" onClick={(e) => (e.preventDefault(), document.getElementById('screen-title')?.focus())}>
+        Skip to content
+      </a>
       <header class="topbar">
         <a href="#/" class="brand">
           Gatehouse
@@ -204,7 +217,9 @@ function Shell({ hash }: { hash: string }) {
           )}
         </nav>
         <main class="content" aria-labelledby="screen-title">
-          <h1 id="screen-title">{title}</h1>
+          <h1 id="screen-title" tabIndex={-1}>
+            {title}
+          </h1>
           {error ? <ProblemView error={error} /> : null}
           {!ctx.orgId && screen !== 'profile' && screen !== 'admin' && screen !== 'signup' && screen !== 'accept' ? (
             <p class="empty">You are not a member of any organization yet. Create one with “New organization” above, or accept an invitation.</p>

@@ -8,7 +8,7 @@
 // invitee (signing up in the console), change a role and see it take
 // effect, a viewer seeing a refusal's reason, grant and deny a device,
 // create a read-only token and open its embed URL, the platform admin
-// disabling an account. Screenshots of the members screen and the grants
+// disabling an account, signing out. Screenshots of the members screen and the grants
 // editor go to docs/img/.
 import { spawn, execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, mkdirSync } from 'node:fs';
@@ -292,6 +292,13 @@ try {
     await bob.reload();
     await bob.getByRole('alert').or(bob.getByRole('button', { name: 'Sign in' })).first().waitFor();
     assert.equal(await bob.getByRole('table', { name: 'Resources' }).count(), 0, 'a disabled account sees no data');
+  });
+
+  await step('sign out ends the session, and a reload does not bring it back', async () => {
+    await admin.getByRole('button', { name: 'Sign out' }).click();
+    await admin.getByRole('button', { name: 'Sign in' }).waitFor();
+    await admin.reload();
+    await admin.getByRole('button', { name: 'Sign in' }).waitFor();
   });
 } catch (e) {
   failed = true;

@@ -48,6 +48,7 @@ export function Members() {
   const [adding, setAdding] = useState<'' | 'add' | 'invite'>('');
   const leave = useAction();
   const sel = list.items.find((m) => m.userId === selected);
+  const byId = new Map<string, string>(list.items.map((m) => [m.userId, m.email]));
   return (
     <section>
       <div class="actions">
@@ -87,7 +88,7 @@ export function Members() {
               <th scope="col">Roles</th>
               <th scope="col">Status</th>
               <th scope="col">Expires</th>
-              <th scope="col">Limits (users / resources)</th>
+              <th scope="col">Limits</th>
               <th scope="col">Managed by</th>
               <th scope="col">
                 <span class="visually-hidden">Actions</span>
@@ -116,9 +117,13 @@ export function Members() {
                 <td>{statusText(m)}</td>
                 <td>{fmtTime(m.expiresAt)}</td>
                 <td>
-                  {m.managedCount ?? 0} / {limitText(m.userLimit)} · {m.resourceCount ?? 0} / {limitText(m.resourceLimit)}
+                  <small>
+                    users {m.managedCount ?? 0} of {limitText(m.userLimit)}
+                    <br />
+                    resources {m.resourceCount ?? 0} of {limitText(m.resourceLimit)}
+                  </small>
                 </td>
-                <td>{m.managedBy ? <code>{m.managedBy}</code> : <span class="muted">—</span>}</td>
+                <td>{m.managedBy ? byId.get(m.managedBy) || <code>{m.managedBy}</code> : <span class="muted">—</span>}</td>
                 <td>
                   <button type="button" class="secondary outline small" onClick={() => setSelected(m.userId === selected ? '' : m.userId)} aria-expanded={m.userId === selected}>
                     {m.userId === selected ? 'Close' : 'Manage'}
