@@ -34,11 +34,14 @@ const tableDumpFile = "table.json"
 // in bursts (one request makes several), and a dump scans the whole table.
 const persistEvery = time.Second
 
-// tableDump is the content of table.json.
+// tableDump is the content of table.json. It names the user pool and app
+// client its accounts live in, so that the next start reuses them.
 type tableDump struct {
-	Table string            `json:"table"`
-	Saved time.Time         `json:"saved"`
-	Items []json.RawMessage `json:"items"`
+	Table      string            `json:"table"`
+	UserPoolID string            `json:"userPoolId,omitempty"`
+	ClientID   string            `json:"clientId,omitempty"`
+	Saved      time.Time         `json:"saved"`
+	Items      []json.RawMessage `json:"items"`
 }
 
 // writeOps are the DynamoDB operations that change data.
@@ -54,10 +57,13 @@ type persister struct {
 	h     http.Handler // minidyn
 	table string
 	file  string
-	dirty atomic.Bool
-	mu    sync.Mutex // one dump at a time
-	stop  chan struct{}
-	done  chan struct{}
+	// pool and client are the Cognito ids the table's accounts belong to,
+	// written into every dump.
+	pool, client string
+	dirty        atomic.Bool
+	mu           sync.Mutex // one dump at a time
+	stop         chan struct{}
+	done         chan struct{}
 }
 
 func newPersister(minidyn http.Handler, table, dataDir string) *persister {
@@ -135,7 +141,7 @@ func (p *persister) call(op string, in, out any) error {
 func (p *persister) dump() error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	d := tableDump{Table: p.table, Saved: time.Now().UTC(), Items: []json.RawMessage{}}
+	d := tableDump{Table: p.table, UserPoolID: p.pool, ClientID: p.client, Saved: time.Now().UTC(), Items: []json.RawMessage{}}
 	var start json.RawMessage
 	for {
 		in := map[string]any{"TableName": p.table}
@@ -166,22 +172,37 @@ func (p *persister) dump() error {
 	return os.Rename(tmp, p.file)
 }
 
-// restore loads table.json into the (empty, just created) table. It returns
-// the number of items loaded; a missing file loads nothing.
-func (p *persister) restore() (int, error) {
+// saved reads table.json; a missing file is an empty dump.
+func (p *persister) saved() (*tableDump, error) {
 	b, err := os.ReadFile(p.file)
 	if errors.Is(err, os.ErrNotExist) {
-		return 0, nil
+		return &tableDump{Table: p.table}, nil
 	}
 	if err != nil {
-		return 0, fmt.Errorf("restore table: %w", err)
+		return nil, fmt.Errorf("restore table: %w", err)
 	}
 	var d tableDump
 	if err := json.Unmarshal(b, &d); err != nil {
-		return 0, fmt.Errorf("restore table: %s is not a table dump (make reset starts fresh): %w", p.file, err)
+		return nil, fmt.Errorf("restore table: %s is not a table dump (make reset starts fresh): %w", p.file, err)
 	}
 	if d.Table != p.table {
-		return 0, fmt.Errorf("restore table: %s holds table %q, not %q (make reset starts fresh)", p.file, d.Table, p.table)
+		return nil, fmt.Errorf("restore table: %s holds table %q, not %q (make reset starts fresh)", p.file, d.Table, p.table)
+	}
+	return &d, nil
+}
+
+// restore loads table.json into the (empty, just created) table. It returns
+// the number of items loaded; a missing file loads nothing. A table whose
+// accounts live in another user pool than p.pool is refused: its users
+// could not sign in, and its platform admin would clash with the new one.
+func (p *persister) restore() (int, error) {
+	d, err := p.saved()
+	if err != nil {
+		return 0, err
+	}
+	if len(d.Items) > 0 && d.UserPoolID != "" && d.UserPoolID != p.pool {
+		return 0, fmt.Errorf("restore table: %s belongs to user pool %s, which cognito-local (%s) no longer has; make reset starts fresh",
+			p.file, d.UserPoolID, filepath.Dir(p.file)+"/cognito")
 	}
 	const batch = 25 // BatchWriteItem's limit
 	for i := 0; i < len(d.Items); i += batch {
@@ -223,10 +244,16 @@ func (m *memResponse) Header() http.Header         { return m.header }
 func (m *memResponse) Write(b []byte) (int, error) { return m.body.Write(b) }
 func (m *memResponse) WriteHeader(code int)        { m.status = code }
 
-// previousPool returns the pool and app client of the previous run when
-// cognito-local still has both, or empty ids.
+// previousPool returns the pool and app client of the previous run (as the
+// table dump names them, or else the last stack.json) when cognito-local
+// still has both, or empty ids.
 func (s *Stack) previousPool(ctx context.Context) (poolID, clientID string) {
 	prev, ok := previousInfo(s.DataDir)
+	if s.persist != nil {
+		if d, err := s.persist.saved(); err == nil && d.UserPoolID != "" {
+			prev.UserPoolID, prev.ClientID, ok = d.UserPoolID, d.ClientID, true
+		}
+	}
 	if !ok {
 		return "", ""
 	}

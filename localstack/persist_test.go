@@ -74,7 +74,7 @@ func TestPersistAcrossRuns(t *testing.T) {
 		t.Errorf("pool %s client %s after restart, want the same %s %s", second.Info.UserPoolID, second.Info.ClientID, info.UserPoolID, info.ClientID)
 	}
 	if second.Info.AdminPassword != info.AdminPassword || second.Info.AdminUserID != info.AdminUserID {
-		t.Errorf("admin %s/%s after restart, want the same %s", second.Info.AdminUserID, second.Info.AdminPassword, info.AdminUserID)
+		t.Errorf("admin %s/%s after restart, want the same %s and password", second.Info.AdminUserID, second.Info.AdminPassword, info.AdminUserID)
 	}
 	if second.Restored() == 0 {
 		t.Errorf("no items restored, want the table of the first run")
@@ -94,6 +94,28 @@ func TestPersistAcrossRuns(t *testing.T) {
 		t.Errorf("admin sign-in after restart: %v", err)
 	}
 	second.Close()
+
+	// The table dump names the pool: a lost stack.json does not matter.
+	if err := os.Remove(filepath.Join(dir, "stack.json")); err != nil {
+		t.Fatal(err)
+	}
+	third := start(true)
+	if third.Info.UserPoolID != info.UserPoolID || third.Info.AdminUserID != info.AdminUserID {
+		t.Errorf("pool %s admin %s without stack.json, want %s %s", third.Info.UserPoolID, third.Info.AdminUserID, info.UserPoolID, info.AdminUserID)
+	}
+	third.Close()
+
+	// cognito-local's pool lost but the table kept: the stack refuses to
+	// start with two halves that do not fit, and says how to start over.
+	if err := os.RemoveAll(filepath.Join(dir, "cognito")); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := Start(context.Background(), Options{DataDir: dir, APIAddr: "127.0.0.1:0", SweepInterval: -1, Console: io.Discard, Persist: true}); err == nil {
+		st.Close()
+		t.Errorf("Start with the table of a lost pool succeeded, want an error")
+	} else if !strings.Contains(err.Error(), "make reset") {
+		t.Errorf("Start with the table of a lost pool: %v, want it to say make reset", err)
+	}
 
 	fresh := start(false)
 	defer fresh.Close()

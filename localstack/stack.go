@@ -368,6 +368,7 @@ func (s *Stack) start(ctx context.Context) error {
 		return err
 	}
 	if s.persist != nil {
+		s.persist.pool, s.persist.client = poolID, clientID
 		n, err := s.persist.restore()
 		if err != nil {
 			return err

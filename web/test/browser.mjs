@@ -45,7 +45,7 @@ let stack;
 let browser;
 
 async function startStack() {
-  execFileSync(process.env.GO || 'go', ['build', '-o', bin, './cmd/gatehouse-local'], { cwd: root, stdio: 'inherit' });
+  if (!existsSync(bin)) execFileSync(process.env.GO || 'go', ['build', '-o', bin, './cmd/gatehouse-local'], { cwd: root, stdio: 'inherit' });
   stack = spawn(bin, [], {
     cwd: root,
     env: {
@@ -53,7 +53,9 @@ async function startStack() {
       GATEHOUSE_API_ADDR: '127.0.0.1:0',
       GATEHOUSE_DATA_DIR: dataDir,
       GATEHOUSE_CONSOLE_DIR: path.join(web, 'dist'),
-      GATEHOUSE_PERSIST: '0',
+      // A fresh temporary data dir, kept across the restart of the last flow
+      // as make run keeps .local/.
+      GATEHOUSE_PERSIST: '1',
       GATEHOUSE_SWEEP_INTERVAL: '-1s',
       // Role changes reach the authorizer at once.
       GATEHOUSE_AUTHZ_CACHE_TTL: '0s',
@@ -94,6 +96,14 @@ async function step(name, f) {
     console.log(`screenshots of the failure: ${dir}`);
     throw e;
   }
+}
+
+/** Stops the stack as Ctrl-C does and waits for it to exit. */
+async function stopStack() {
+  if (!stack || stack.exitCode !== null) return;
+  const exited = new Promise((r) => stack.once('exit', r));
+  stack.kill('SIGINT');
+  await exited;
 }
 
 /** The last sign-up confirmation code cognito-local printed. */
@@ -292,6 +302,19 @@ try {
     await bob.reload();
     await bob.getByRole('alert').or(bob.getByRole('button', { name: 'Sign in' })).first().waitFor();
     assert.equal(await bob.getByRole('table', { name: 'Resources' }).count(), 0, 'a disabled account sees no data');
+  });
+
+  await step('after Ctrl-C and a restart the orgs are still there', async () => {
+    await stopStack();
+    const again = await startStack();
+    assert.equal(again.userPoolId, info.userPoolId, 'the same user pool after a restart');
+    assert.equal(again.clientId, info.clientId, 'the same app client after a restart');
+    await signIn(admin, `${again.apiUrl}/console/`, info.adminEmail, info.adminPassword);
+    const sw = admin.getByRole('combobox', { name: 'Organization', exact: true });
+    await sw.locator('option', { hasText: 'Acme Devices' }).waitFor({ state: 'attached' });
+    await sw.selectOption({ label: 'Acme Devices' });
+    await go(admin, 'Members');
+    await admin.locator(`tr[data-user="${bobEmail}"]`).waitFor();
   });
 
   await step('sign out ends the session, and a reload does not bring it back', async () => {
