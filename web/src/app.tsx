@@ -97,6 +97,7 @@ function Shell({ hash }: { hash: string }) {
   // The org to show after a reload: the one chosen last (a ref, so that
   // callbacks made before the choice still see it).
   const want = useRef(orgId);
+  const shown = useRef('');
   const reload = async (id?: string) => {
     if (id) want.current = id;
     try {
@@ -112,8 +113,13 @@ function Shell({ hash }: { hash: string }) {
     want.current = id;
     setOrgId(id);
     if (id) localStorage.setItem(ORG_KEY, id);
-    setPerms(null);
-    setOrg(null);
+    if (id !== shown.current) {
+      // Another org: nothing of the last one may show meanwhile. The same
+      // org (a reload after a change) keeps its screen and its messages.
+      setPerms(null);
+      setOrg(null);
+    }
+    shown.current = id;
     if (!id) {
       setPerms({ perms: new Set(), roles: [], from: 'roles' });
       return;

@@ -288,6 +288,62 @@ try {
     await admin.getByRole('button', { name: 'Revoke wall display' }).waitFor();
   });
 
+  await step('groups, custom roles, sub-orgs, invites, audit, profile and sign-up policy screens act through the API', async () => {
+    await go(admin, 'Groups');
+    await admin.getByRole('button', { name: 'Manage All members' }).waitFor();
+    await admin.getByLabel('Group name').fill('Field team');
+    await admin.getByRole('button', { name: 'Create group' }).click();
+    await admin.getByRole('button', { name: 'Manage Field team' }).click();
+    const group = admin.getByRole('article', { name: 'Group Field team' });
+    await group.getByLabel('Member to add').selectOption({ label: bobEmail });
+    await group.getByRole('button', { name: 'Add to group' }).click();
+    await group.getByText('Bob Builder').waitFor();
+
+    await go(admin, 'Roles');
+    await admin.getByRole('button', { name: 'New custom role' }).click();
+    const role = admin.getByRole('form', { name: 'New custom role' });
+    await role.getByLabel('Name').fill('Auditor');
+    await role.getByRole('group', { name: 'audit' }).getByLabel('read').check();
+    await role.getByRole('button', { name: 'Save role' }).click();
+    await admin.getByRole('cell', { name: 'Auditor has audit:read' }).waitFor();
+
+    await go(admin, 'Sub-orgs');
+    await admin.getByLabel('Sub-org name').fill('Customer One');
+    await admin.getByRole('button', { name: 'Create sub-org' }).click();
+    await admin.getByRole('button', { name: 'Quotas of Customer One' }).click();
+    await admin.getByLabel('Members (-1: unlimited)').fill('5');
+    await admin.getByRole('button', { name: 'Save quotas' }).click();
+    await admin.getByText(/Members: \d+ \/ 5/).waitFor();
+
+    await go(admin, 'Invites');
+    await admin.getByRole('button', { name: 'Invite', exact: true }).click();
+    await admin.getByRole('form', { name: 'Invite' }).getByLabel('Email').fill('carol@example.net');
+    await admin.getByRole('button', { name: 'Send invitation' }).click();
+    await admin.getByRole('button', { name: 'Revoke invitation to carol@example.net' }).click();
+    await admin.getByRole('dialog').getByRole('button', { name: 'Revoke' }).click();
+    await admin.getByRole('row', { name: /carol@example.net.*revoked/ }).waitFor();
+
+    await go(admin, 'Audit log');
+    await admin.getByRole('cell', { name: /invite/ }).first().waitFor();
+    await admin.getByLabel('Target').fill('nothing-matches-this');
+    await admin.getByRole('button', { name: 'Filter' }).click();
+    await admin.getByText('No events match.').waitFor();
+
+    await go(admin, 'Profile');
+    await admin.getByLabel('Phone').fill('not a phone');
+    await admin.getByRole('button', { name: 'Save profile' }).click();
+    assert.match(await admin.getByRole('alert').textContent(), /phone/, 'a validation refusal names the field');
+    await admin.getByLabel('Phone').fill('+34600123456');
+    await admin.getByLabel('Time zone').fill('Europe/Madrid');
+    await admin.getByRole('button', { name: 'Save profile' }).click();
+    await admin.getByText('Profile saved.').waitFor();
+
+    await go(admin, 'Sign-up policy');
+    await admin.getByLabel('Nobody: invitations and admins only').check();
+    await admin.getByRole('button', { name: 'Save policy' }).click();
+    await admin.getByText('Sign-up policy saved.').waitFor();
+  });
+
   await step('the platform admin disables an account', async () => {
     await go(admin, 'Accounts');
     await admin.getByLabel('Email starts with').fill('bob');
