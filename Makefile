@@ -12,7 +12,7 @@ FUNCTIONS := $(notdir $(wildcard functions/*))
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.7.0
 GOFLAGS_LAMBDA := -tags lambda.norpc -trimpath -ldflags="-s -w"
 
-.PHONY: run reset test test-go test-infra test-browser console deps build lint bench synth bootstrap deploy diff destroy clean
+.PHONY: run reset test test-go test-openapi test-infra test-browser console deps generate build lint bench synth bootstrap deploy diff destroy clean
 
 ## deps: Go modules and the pinned npm tools (cognito-local), installed once.
 deps: node_modules/.installed
@@ -43,13 +43,23 @@ web/node_modules/.installed: web/package.json web/package-lock.json
 web/dist/index.html: web/node_modules/.installed $(WEB_SRC)
 	npm run build --prefix web
 
-## test: unit, store, authorizer and end-to-end tests, the CDK stack tests, then the
-## console's browser tests (Debian chromium; skipped loudly when it is missing).
-test: test-go test-infra test-browser
+## test: unit, store, authorizer and end-to-end tests, the OpenAPI lint, the CDK stack
+## tests, then the console's browser tests (Debian chromium; skipped loudly when missing).
+test: test-go test-openapi test-infra test-browser
 
 test-go: deps
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 15m ./...
+
+## test-openapi: Redocly CLI (pinned in package.json) lints the OpenAPI document; errors fail.
+test-openapi: deps
+	REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true node_modules/.bin/redocly lint --config redocly.yaml shared/openapi/openapi.json
+
+## generate: the OpenAPI document (shared/openapi/openapi.json) and the typed Go
+## client (client/) from the types the handlers decode and encode. A test
+## (cmd/openapigen) fails when the committed files are not current.
+generate:
+	$(GO) run ./cmd/openapigen
 
 test-infra: console
 	cd infra && $(GO) test -count=1 ./...

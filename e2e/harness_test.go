@@ -13,6 +13,8 @@ package e2e
 //	c.Do(t, method, path, body)      -> status, raw body
 //	c.DoJSON(t, method, path, body, &out) -> status (out decoded on 2xx)
 //	c.DoRaw(t, method, path, body, header) -> *Response (status, header, body, request id)
+//	                                 every request and response is checked against
+//	                                 the OpenAPI document (contract_test.go)
 //	requireProblem(t, status, raw, wantStatus, wantCode) -> apigw.Problem
 //	requireGatewayMessage(t, resp, wantStatus, wantMessage)  API Gateway's own {"message"}
 //	requireHandlerNotRun(t, resp)    the request never reached a function
@@ -270,6 +272,7 @@ func (c *Client) DoRaw(t testing.TB, method, path string, body []byte, header ht
 	if c.Bearer != "" && req.Header.Get("Authorization") == "" {
 		req.Header.Set("Authorization", "Bearer "+c.Bearer)
 	}
+	ex := checkRequest(t, req, body)
 	resp, err := httpClient.Do(req)
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, path, err)
@@ -279,6 +282,7 @@ func (c *Client) DoRaw(t testing.TB, method, path string, body []byte, header ht
 	if err != nil {
 		t.Fatalf("%s %s: read body: %v", method, path, err)
 	}
+	ex.checkResponse(t, resp.StatusCode, resp.Header, raw)
 	return &Response{Status: resp.StatusCode, Header: resp.Header, Body: raw, RequestID: resp.Header.Get("Apigw-Requestid")}
 }
 

@@ -61,19 +61,33 @@ func mbCreate(t testing.TB, by *Client, orgID, email string, roles ...string) me
 // from the activation link in its mailbox (the local outbox).
 func activateFromMailbox(t testing.TB, email string) {
 	t.Helper()
-	var token string
-	for _, m := range emailsTo(t, email) {
-		if i := strings.Index(m.Text, "token=ghv_"); i >= 0 {
-			token = strings.Fields(m.Text[i+len("token="):])[0]
-			break
-		}
-	}
-	if token == "" {
-		t.Fatalf("no activation link in the mailbox of %s", email)
-	}
+	token := tokenFromMailbox(t, email, "ghv_")
 	if st, raw := anonymous().Do(t, "POST", "/v1/activate", map[string]any{"token": token, "password": defaultPassword}); st != http.StatusOK {
 		t.Fatalf("activate %s: %d %s", email, st, raw)
 	}
+}
+
+// acceptFromMailbox accepts, as u, the newest invite in u's mailbox (rule
+// 11: an existing account joins by its own act).
+func acceptFromMailbox(t testing.TB, u *Client) {
+	t.Helper()
+	token := tokenFromMailbox(t, u.Email, "ghi_")
+	if st, raw := u.Do(t, "POST", "/v1/invites/accept", map[string]any{"token": token}); st != http.StatusOK {
+		t.Fatalf("accept as %s: %d %s", u.Email, st, raw)
+	}
+}
+
+// tokenFromMailbox is the newest link token of a kind (ghv_ activation,
+// ghi_ invite) in the local outbox's emails to email.
+func tokenFromMailbox(t testing.TB, email, prefix string) string {
+	t.Helper()
+	for _, m := range emailsTo(t, email) {
+		if i := strings.Index(m.Text, "token="+prefix); i >= 0 {
+			return strings.Fields(m.Text[i+len("token="):])[0]
+		}
+	}
+	t.Fatalf("no %s link in the mailbox of %s", prefix, email)
+	return ""
 }
 
 // mbMember creates a member with a password and signs it in.
@@ -403,19 +417,7 @@ func TestMembersExistingAccountIsInvitedNotEnrolled(t *testing.T) {
 	}
 	// Its password is untouched; it joins by its own act.
 	signIn(t, existing.Email, defaultPassword)
-	var token string
-	for _, m := range emailsTo(t, existing.Email) {
-		if i := strings.Index(m.Text, "token=ghi_"); i >= 0 {
-			token = strings.Fields(m.Text[i+len("token="):])[0]
-			break
-		}
-	}
-	if token == "" {
-		token = res.Invite.AcceptURL[strings.Index(res.Invite.AcceptURL, "token=")+6:]
-	}
-	if st, raw := existing.Do(t, "POST", "/v1/invites/accept", map[string]any{"token": token}); st != http.StatusOK {
-		t.Fatalf("accept: %d %s", st, raw)
-	}
+	acceptFromMailbox(t, existing)
 	if st, raw := owner.Do(t, "GET", "/v1/orgs/"+org+"/members/"+existing.Sub, nil); st != http.StatusOK {
 		t.Fatalf("member after accepting: %d %s", st, raw)
 	}

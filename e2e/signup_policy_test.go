@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
@@ -22,6 +23,7 @@ func spSet(t *testing.T, p map[string]any) {
 	if st := admin.DoJSON(t, "GET", "/v1/admin/signup-policy", nil, &before); st != http.StatusOK {
 		t.Fatalf("get policy: %d", st)
 	}
+	before.UpdatedAt = time.Time{} // set by the server, not part of a PUT body
 	t.Cleanup(func() {
 		if st, raw := adminClient(t).Do(t, "PUT", "/v1/admin/signup-policy", before); st != http.StatusOK {
 			t.Errorf("restore policy: %d %s", st, raw)

@@ -23,7 +23,6 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/gatehouse-dev/gatehouse/shared/apigw"
-	"github.com/gatehouse-dev/gatehouse/shared/gatehouse"
 	"github.com/gatehouse-dev/gatehouse/shared/routes"
 )
 
@@ -106,14 +105,14 @@ func (g *gateway) serveAPI(w http.ResponseWriter, r *http.Request) {
 	}
 	route, params, ok := routes.Match(r.Method, r.URL.Path)
 	if !ok {
-		if allowed := allowedMethods(r.URL.Path); len(allowed) > 0 {
-			w.Header().Set("Allow", strings.Join(allowed, ", "))
-			writeResponse(w, apigw.ProblemResponse(apigw.ProblemFor(&gatehouse.Error{Code: gatehouse.CodeMethodNotAllowed,
-				Message: fmt.Sprintf("%s is not allowed here; use %s", r.Method, strings.Join(allowed, ", "))}, r.URL.Path)))
+		// As in an HTTP API, a request no route matches goes to the
+		// $default route (no authorizer); without one, API Gateway itself
+		// answers 404.
+		route, params = routes.Default, nil
+		if f.HTTP[route.Function] == nil {
+			gatewayMessage(w, http.StatusNotFound, "Not Found")
 			return
 		}
-		writeResponse(w, apigw.ProblemResponse(apigw.ProblemFor(gatehouse.NotFound("route"), r.URL.Path)))
-		return
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxGatewayBody+1))
 	if err != nil {
@@ -430,17 +429,6 @@ func gatewayMessage(w http.ResponseWriter, status int, msg string) {
 	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
 	w.WriteHeader(status)
 	_, _ = w.Write(b)
-}
-
-// allowedMethods lists the methods that have a route for this path.
-func allowedMethods(path string) []string {
-	var out []string
-	for _, m := range []string{"GET", "POST", "PUT", "PATCH", "DELETE"} {
-		if _, _, ok := routes.Match(m, path); ok {
-			out = append(out, m)
-		}
-	}
-	return out
 }
 
 func remoteIP(addr string) string {

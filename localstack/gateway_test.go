@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/gatehouse-dev/gatehouse/shared/notfound"
 	"github.com/gatehouse-dev/gatehouse/shared/routes"
 )
 
@@ -287,9 +288,12 @@ func TestGatewayMissingFunctionIs500(t *testing.T) {
 	}
 }
 
+// TestGatewayRouting sends what no route matches to the $default route's
+// function (here the real one), without the authorizer.
 func TestGatewayRouting(t *testing.T) {
 	rec := &recorder{}
-	srv, _ := newTestGateway(t, rec.authorizer(allow, nil), rec.handler(ok, nil), "")
+	srv, g := newTestGateway(t, rec.authorizer(allow, nil), rec.handler(ok, nil), "")
+	g.funcs().HTTP[routes.FnNotFound] = notfound.New(nil).Serve
 	tests := []struct {
 		method, path string
 		wantStatus   int
@@ -323,6 +327,29 @@ func TestGatewayRouting(t *testing.T) {
 	}
 	if a, h := rec.calls(); a != 0 || h != 0 {
 		t.Errorf("authorizer calls %d, handler calls %d; want none", a, h)
+	}
+
+	// The $default route gets its own event.
+	rec2 := &recorder{}
+	srv, _ = newTestGateway(t, rec2.authorizer(allow, nil), rec2.handler(ok, nil), "")
+	req, _ := http.NewRequest("GET", srv.URL+"/v1/nothing-here?token=x", nil)
+	if resp, body := do(t, req); resp.StatusCode != 200 {
+		t.Fatalf("got %d %s, want the $default function's 200", resp.StatusCode, body)
+	}
+	if a, h := rec2.calls(); a != 0 || h != 1 || rec2.httpReqs[0].RouteKey != "$default" || rec2.httpReqs[0].RawPath != "/v1/nothing-here" {
+		t.Errorf("authorizer calls %d, handler calls %d (%+v); want one $default event and no authorizer", a, h, rec2.httpReqs)
+	}
+}
+
+// TestGatewayWithoutDefaultRoute answers as an HTTP API with no $default
+// route: API Gateway's own 404.
+func TestGatewayWithoutDefaultRoute(t *testing.T) {
+	rec := &recorder{}
+	srv, g := newTestGateway(t, rec.authorizer(allow, nil), rec.handler(ok, nil), "")
+	delete(g.funcs().HTTP, routes.FnNotFound)
+	req, _ := http.NewRequest("GET", srv.URL+"/v1/nothing-here", nil)
+	if resp, body := do(t, req); resp.StatusCode != 404 || body != `{"message":"Not Found"}` {
+		t.Errorf("got %d %s, want 404 {\"message\":\"Not Found\"}", resp.StatusCode, body)
 	}
 }
 

@@ -3,24 +3,13 @@ package localstack
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/gatehouse-dev/gatehouse/shared/accounts"
-	"github.com/gatehouse-dev/gatehouse/shared/admin"
+	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/gatehouse-dev/gatehouse/shared/app"
-	"github.com/gatehouse-dev/gatehouse/shared/audit"
-	"github.com/gatehouse-dev/gatehouse/shared/authorizer"
-	"github.com/gatehouse-dev/gatehouse/shared/cognito"
-	"github.com/gatehouse-dev/gatehouse/shared/groups"
-	"github.com/gatehouse-dev/gatehouse/shared/invites"
-	"github.com/gatehouse-dev/gatehouse/shared/limits"
-	"github.com/gatehouse-dev/gatehouse/shared/members"
-	"github.com/gatehouse-dev/gatehouse/shared/resources"
-	"github.com/gatehouse-dev/gatehouse/shared/roles"
 	"github.com/gatehouse-dev/gatehouse/shared/routes"
-	"github.com/gatehouse-dev/gatehouse/shared/sweep"
-	"github.com/gatehouse-dev/gatehouse/shared/tokens"
-	"github.com/gatehouse-dev/gatehouse/shared/triggers"
+	"github.com/gatehouse-dev/gatehouse/shared/wiring"
 )
 
 // HTTPHandler is the Lambda handler of a function behind the HTTP API
@@ -44,43 +33,67 @@ type Functions struct {
 	// Authorizer runs before every non-public route. When nil, such routes
 	// answer 500: the gateway fails closed.
 	Authorizer AuthorizerHandler
-	// Invoke maps a function name (routes.FnTriggers...) to its handler for
-	// the Lambda Invoke endpoint that cognito-local calls.
+	// Invoke maps a function name (routes.FnTriggers, routes.FnSweeper) to
+	// its handler for the Lambda Invoke endpoint that cognito-local calls
+	// and for the sweep schedule.
 	Invoke map[string]InvokeHandler
-	// Sweep runs the expiration sweep; nil until the sweeper exists.
-	Sweep func(context.Context) error
 }
 
-// DefaultFunctions builds the real handlers from the dependencies, exactly
-// as each functions/<name>/main.go does, so that the local stack runs the
-// code that runs in AWS. Functions whose package does not exist yet are
-// simply absent (their routes answer 500, their triggers fail).
+// DefaultFunctions builds every function of the route table with its
+// constructor of the wiring table (shared/wiring), the one each
+// functions/<name>/main.go starts in Lambda, so that the local stack runs
+// the code that runs in AWS. Functions outside the HTTP API are called as
+// the Lambda runtime calls them: their JSON payload decoded into the
+// handler's event type (lambda.NewHandler).
 func DefaultFunctions(d *app.Deps) (Functions, error) {
-	f := Functions{
-		HTTP:   map[string]HTTPHandler{},
-		Invoke: map[string]InvokeHandler{},
-	}
-	f.Authorizer = authorizer.Function(d).Handle
-	f.Invoke[routes.FnTriggers] = triggers.Function(d).Handle
-	f.HTTP[routes.FnMe] = accounts.MeFunction(d).Serve
-	f.HTTP[routes.FnOrgs] = accounts.OrgsFunction(d).Serve
-	membersMux, err := members.Handler(d)
+	built, err := wiring.Build(d)
 	if err != nil {
-		return f, err
+		return Functions{}, err
 	}
-	f.HTTP[routes.FnMembers] = membersMux.Serve
-	invitesMux, err := invites.Handler(d)
-	if err != nil {
-		return f, err
+	f := Functions{HTTP: map[string]HTTPHandler{}, Invoke: map[string]InvokeHandler{}}
+	for name, fn := range built {
+		h := fn.LambdaHandler()
+		switch {
+		case fn.Mux != nil:
+			f.HTTP[name] = fn.Mux.Serve
+		case isHTTPHandler(h):
+			// The $default route's function serves no route of the table,
+			// so it has a handler but no mux.
+			f.HTTP[name] = h.(func(context.Context, events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error))
+		case name == routes.FnAuthorizer:
+			f.Authorizer = authorizerHandler(lambda.NewHandler(h))
+		default:
+			f.Invoke[name] = invokeHandler(lambda.NewHandler(h))
+		}
 	}
-	f.HTTP[routes.FnInvites] = invitesMux.Serve
-	f.HTTP[routes.FnRoles] = roles.NewMux(roles.NewService(d.Store(), d.Catalogue()), d.Log).Serve
-	f.HTTP[routes.FnAudit] = audit.NewMux(audit.NewService(d.Store()), d.Log).Serve
-	f.HTTP[routes.FnResources] = resources.Function(d).Serve
-	f.HTTP[routes.FnGroups] = groups.Function(d).Serve
-	f.HTTP[routes.FnTokens] = tokens.Function(d).Serve
-	f.HTTP[routes.FnLimits] = limits.NewMux(limits.NewService(d.Store(), d.Catalogue()), d.Log).Serve
-	f.HTTP[routes.FnAdmin] = admin.NewMux(admin.NewService(d.Store(), cognito.FromDeps(d), d.Catalogue()), d.Log).Serve
-	f.Sweep = sweep.New(d.Store(), cognito.FromDeps(d), d.Log, sweep.Options{}).Drain
 	return f, nil
+}
+
+func isHTTPHandler(h any) bool {
+	_, ok := h.(func(context.Context, events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error))
+	return ok
+}
+
+func invokeHandler(h lambda.Handler) InvokeHandler {
+	return func(ctx context.Context, payload json.RawMessage) (json.RawMessage, error) {
+		return h.Invoke(ctx, payload)
+	}
+}
+
+func authorizerHandler(h lambda.Handler) AuthorizerHandler {
+	return func(ctx context.Context, req events.APIGatewayV2CustomAuthorizerV2Request) (events.APIGatewayV2CustomAuthorizerSimpleResponse, error) {
+		var out events.APIGatewayV2CustomAuthorizerSimpleResponse
+		in, err := json.Marshal(req)
+		if err != nil {
+			return out, err
+		}
+		b, err := h.Invoke(ctx, in)
+		if err != nil {
+			return out, err
+		}
+		if err := json.Unmarshal(b, &out); err != nil {
+			return out, fmt.Errorf("authorizer response: %w", err)
+		}
+		return out, nil
+	}
 }

@@ -81,7 +81,7 @@ type Options struct {
 
 	AdminEmail    string
 	AdminPassword string // default: random, printed and written to stack.json
-	// SweepInterval runs Functions.Sweep on a ticker: 0 means
+	// SweepInterval runs the sweeper on a ticker: 0 means
 	// DefaultSweepInterval, negative means never (tests call Stack.Sweep).
 	SweepInterval time.Duration
 	// OutboxDir is where the mailer writes emails (default DataDir/outbox).
@@ -464,8 +464,7 @@ func newCognitoClient(region, endpoint string) *cip.Client {
 		o.Credentials = credentials.NewStaticCredentialsProvider("local", "local", "")
 		return cip.New(o)
 	}
-	d := newDeps(app.Config{Region: region})
-	return cognito.ClientFromDeps(d)
+	return cognito.NewClient(newDeps(app.Config{Region: region}).MustAWSConfig(), "")
 }
 
 // createPool makes the user pool and app client as the CDK stack does: email
@@ -506,7 +505,7 @@ func createPool(ctx context.Context, c *cip.Client) (poolID, clientID string, er
 // Against an existing pool or table it reuses what is there.
 func (s *Stack) bootstrapAdmin(ctx context.Context) (string, error) {
 	email := s.opts.AdminEmail
-	pool := cognito.FromDeps(s.Deps)
+	pool := cognito.New(s.cip, s.Config.UserPoolID)
 	sub, err := pool.CreateUser(ctx, cognito.NewUser{
 		Email: email, Name: "Platform admin", EmailVerified: true, Password: s.opts.AdminPassword, Enabled: true,
 	}, randomPassword())
@@ -581,16 +580,13 @@ func (s *Stack) startSweeper(every time.Duration) {
 	}()
 }
 
-// Sweep runs the expiration sweep now: Functions.Sweep, or else the
-// sweeper function invoked with an EventBridge scheduled event, as the
-// schedule does in AWS. A stack without a sweeper does nothing.
+// Sweep runs the expiration sweep now: the sweeper function invoked with an
+// EventBridge scheduled event, as the schedule does in AWS. A stack without
+// a sweeper does nothing.
 func (s *Stack) Sweep(ctx context.Context) error {
 	f := s.funcs.Load()
 	if f == nil {
 		return nil
-	}
-	if f.Sweep != nil {
-		return runRecovered(ctx, f.Sweep)
 	}
 	if h := f.Invoke[routes.FnSweeper]; h != nil {
 		_, err := callInvoke(ctx, h, scheduledEvent(s.opts.Region, time.Now()))
@@ -657,7 +653,7 @@ func (s *Stack) ConfirmationCode(email string) (string, error) {
 	// has been seen to lag by more than 20 s.
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	sub, err := cognito.FromDeps(s.Deps).UserSub(ctx, email)
+	sub, err := cognito.New(s.cip, s.Config.UserPoolID).UserSub(ctx, email)
 	if err != nil {
 		return "", fmt.Errorf("confirmation code of %s: %w", email, err)
 	}

@@ -4,13 +4,8 @@
 package main
 
 import (
-	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/gatehouse-dev/gatehouse/shared/admin"
 	"github.com/gatehouse-dev/gatehouse/shared/app"
-	"github.com/gatehouse-dev/gatehouse/shared/cognito"
+	"github.com/gatehouse-dev/gatehouse/shared/wiring/admin"
 )
 
-func main() {
-	d := app.MustLoad()
-	lambda.Start(admin.NewMux(admin.NewService(d.Store(), cognito.FromDeps(d), d.Catalogue()), d.Log).Serve)
-}
+func main() { app.Start(admin.New) }

@@ -2,12 +2,8 @@
 package main
 
 import (
-	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/gatehouse-dev/gatehouse/shared/app"
-	"github.com/gatehouse-dev/gatehouse/shared/audit"
+	"github.com/gatehouse-dev/gatehouse/shared/wiring/audit"
 )
 
-func main() {
-	d := app.MustLoad()
-	lambda.Start(audit.NewMux(audit.NewService(d.Store()), d.Log).Serve)
-}
+func main() { app.Start(audit.New) }

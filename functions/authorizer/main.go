@@ -2,11 +2,8 @@
 package main
 
 import (
-	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/gatehouse-dev/gatehouse/shared/app"
-	"github.com/gatehouse-dev/gatehouse/shared/authorizer"
+	"github.com/gatehouse-dev/gatehouse/shared/wiring/authorizer"
 )
 
-func main() {
-	lambda.Start(authorizer.Function(app.MustLoad()).Handle)
-}
+func main() { app.Start(authorizer.New) }

@@ -3,11 +3,8 @@
 package main
 
 import (
-	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/gatehouse-dev/gatehouse/shared/app"
-	"github.com/gatehouse-dev/gatehouse/shared/groups"
+	"github.com/gatehouse-dev/gatehouse/shared/wiring/groups"
 )
 
-func main() {
-	lambda.Start(groups.Function(app.MustLoad()).Serve)
-}
+func main() { app.Start(groups.New) }

@@ -1,22 +1,10 @@
 // Command invites is the Lambda function of the invitation routes: invite,
-// list, revoke, resend, accept, and account activation.
+// list, revoke, resend and accept.
 package main
 
 import (
-	"fmt"
-	"os"
-
-	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/gatehouse-dev/gatehouse/shared/app"
-	"github.com/gatehouse-dev/gatehouse/shared/invites"
+	"github.com/gatehouse-dev/gatehouse/shared/wiring/invites"
 )
 
-func main() {
-	d := app.MustLoad()
-	mux, err := invites.Handler(d)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "invites:", err)
-		os.Exit(1)
-	}
-	lambda.Start(mux.Serve)
-}
+func main() { app.Start(invites.New) }

@@ -3,12 +3,8 @@
 package main
 
 import (
-	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/gatehouse-dev/gatehouse/shared/app"
-	"github.com/gatehouse-dev/gatehouse/shared/limits"
+	"github.com/gatehouse-dev/gatehouse/shared/wiring/limits"
 )
 
-func main() {
-	d := app.MustLoad()
-	lambda.Start(limits.NewMux(limits.NewService(d.Store(), d.Catalogue()), d.Log).Serve)
-}
+func main() { app.Start(limits.New) }

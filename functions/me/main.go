@@ -3,11 +3,12 @@
 package main
 
 import (
-	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/gatehouse-dev/gatehouse/shared/accounts"
+	// The caller's time zone must validate as an IANA zone where the OS has
+	// no zone database (provided.al2023): only this function needs it.
+	_ "time/tzdata"
+
 	"github.com/gatehouse-dev/gatehouse/shared/app"
+	"github.com/gatehouse-dev/gatehouse/shared/wiring/me"
 )
 
-func main() {
-	lambda.Start(accounts.MeFunction(app.MustLoad()).Serve)
-}
+func main() { app.Start(me.New) }

@@ -3,20 +3,8 @@
 package main
 
 import (
-	"fmt"
-	"os"
-
-	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/gatehouse-dev/gatehouse/shared/app"
-	"github.com/gatehouse-dev/gatehouse/shared/members"
+	"github.com/gatehouse-dev/gatehouse/shared/wiring/members"
 )
 
-func main() {
-	d := app.MustLoad()
-	mux, err := members.Handler(d)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "members:", err)
-		os.Exit(1)
-	}
-	lambda.Start(mux.Serve)
-}
+func main() { app.Start(members.New) }

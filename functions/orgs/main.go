@@ -2,11 +2,8 @@
 package main
 
 import (
-	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/gatehouse-dev/gatehouse/shared/accounts"
 	"github.com/gatehouse-dev/gatehouse/shared/app"
+	"github.com/gatehouse-dev/gatehouse/shared/wiring/orgs"
 )
 
-func main() {
-	lambda.Start(accounts.OrgsFunction(app.MustLoad()).Serve)
-}
+func main() { app.Start(orgs.New) }

@@ -2,11 +2,8 @@
 package main
 
 import (
-	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/gatehouse-dev/gatehouse/shared/app"
-	"github.com/gatehouse-dev/gatehouse/shared/resources"
+	"github.com/gatehouse-dev/gatehouse/shared/wiring/resources"
 )
 
-func main() {
-	lambda.Start(resources.Function(app.MustLoad()).Serve)
-}
+func main() { app.Start(resources.New) }

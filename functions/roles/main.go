@@ -2,13 +2,8 @@
 package main
 
 import (
-	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/gatehouse-dev/gatehouse/shared/app"
-	"github.com/gatehouse-dev/gatehouse/shared/roles"
+	"github.com/gatehouse-dev/gatehouse/shared/wiring/roles"
 )
 
-func main() {
-	d := app.MustLoad()
-	svc := roles.NewService(d.Store(), d.Catalogue())
-	lambda.Start(roles.NewMux(svc, d.Log).Serve)
-}
+func main() { app.Start(roles.New) }

@@ -4,19 +4,8 @@
 package main
 
 import (
-	"context"
-
-	"github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/gatehouse-dev/gatehouse/shared/app"
-	"github.com/gatehouse-dev/gatehouse/shared/cognito"
-	"github.com/gatehouse-dev/gatehouse/shared/sweep"
+	"github.com/gatehouse-dev/gatehouse/shared/wiring/sweeper"
 )
 
-func main() {
-	d := app.MustLoad()
-	w := sweep.New(d.Store(), cognito.FromDeps(d), d.Log, sweep.Options{})
-	lambda.Start(func(ctx context.Context, _ events.EventBridgeEvent) error {
-		return w.Drain(ctx)
-	})
-}
+func main() { app.Start(sweeper.New) }

@@ -2,11 +2,8 @@
 package main
 
 import (
-	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/gatehouse-dev/gatehouse/shared/app"
-	"github.com/gatehouse-dev/gatehouse/shared/tokens"
+	"github.com/gatehouse-dev/gatehouse/shared/wiring/tokens"
 )
 
-func main() {
-	lambda.Start(tokens.Function(app.MustLoad()).Serve)
-}
+func main() { app.Start(tokens.New) }

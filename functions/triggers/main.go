@@ -3,11 +3,8 @@
 package main
 
 import (
-	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/gatehouse-dev/gatehouse/shared/app"
-	"github.com/gatehouse-dev/gatehouse/shared/triggers"
+	"github.com/gatehouse-dev/gatehouse/shared/wiring/triggers"
 )
 
-func main() {
-	lambda.Start(triggers.Function(app.MustLoad()).Handle)
-}
+func main() { app.Start(triggers.New) }

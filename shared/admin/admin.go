@@ -331,6 +331,35 @@ func (s *Service) checkTransfer(ctx context.Context, userID, transferTo string, 
 	return nil
 }
 
+// PolicyInput is the body of PUT /v1/admin/signup-policy. mode is
+// required; every other field left out takes the value of
+// gatehouse.DefaultSignupPolicy (the policy of a new platform), never a
+// zero value: sending only a mode must not turn personal orgs off or make
+// every new account's resource limit 0.
+type PolicyInput struct {
+	Mode           gatehouse.SignupMode `json:"mode"`
+	AllowedEmails  []string             `json:"allowedEmails,omitempty" jsonschema:"default=[]"`
+	AllowedDomains []string             `json:"allowedDomains,omitempty" jsonschema:"default=[]"`
+	// DefaultResourceLimit is the resourceLimit of accounts that sign up;
+	// -1 is unlimited.
+	DefaultResourceLimit *int `json:"defaultResourceLimit" jsonschema:"default=-1,minimum=-1"`
+	// PersonalOrg gives each account that signs up an org of its own.
+	PersonalOrg *bool `json:"personalOrg" jsonschema:"default=true"`
+}
+
+// Policy is the policy the body describes, defaults filled in.
+func (in PolicyInput) Policy() gatehouse.SignupPolicy {
+	p := gatehouse.DefaultSignupPolicy()
+	p.Mode, p.AllowedEmails, p.AllowedDomains = in.Mode, in.AllowedEmails, in.AllowedDomains
+	if in.DefaultResourceLimit != nil {
+		p.DefaultResourceLimit = *in.DefaultResourceLimit
+	}
+	if in.PersonalOrg != nil {
+		p.PersonalOrg = *in.PersonalOrg
+	}
+	return p
+}
+
 // Policy validates and stores the sign-up policy. Errors: validation_failed.
 func (s *Service) Policy(ctx context.Context, caller *gatehouse.Caller, p gatehouse.SignupPolicy) (gatehouse.SignupPolicy, error) {
 	var v gatehouse.Validator
@@ -393,8 +422,8 @@ func NewMux(svc *Service, log *slog.Logger) *apigw.Mux {
 	apigw.Handle(m, "GET /v1/admin/signup-policy", http.StatusOK, func(ctx context.Context, r *apigw.Request, _ apigw.Empty) (gatehouse.SignupPolicy, error) {
 		return svc.store.SignupPolicy(ctx)
 	})
-	apigw.Handle(m, "PUT /v1/admin/signup-policy", http.StatusOK, func(ctx context.Context, r *apigw.Request, p gatehouse.SignupPolicy) (gatehouse.SignupPolicy, error) {
-		return svc.Policy(ctx, r.Caller, p)
+	apigw.Handle(m, "PUT /v1/admin/signup-policy", http.StatusOK, func(ctx context.Context, r *apigw.Request, in PolicyInput) (gatehouse.SignupPolicy, error) {
+		return svc.Policy(ctx, r.Caller, in.Policy())
 	})
 	return m
 }

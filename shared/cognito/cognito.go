@@ -8,13 +8,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
-	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 	"github.com/aws/smithy-go"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 	"github.com/gatehouse-dev/gatehouse/shared/gatehouse"
 )
 
@@ -172,8 +173,11 @@ func (p *Pool) GlobalSignOut(ctx context.Context, username string) error {
 	if err == nil {
 		return nil
 	}
+	var notFound *types.UserNotFoundException
 	var api smithy.APIError
-	if errors.As(err, &api) && (strings.Contains(api.ErrorCode(), "Unsupported") || strings.Contains(api.ErrorMessage(), "not supported") || api.ErrorCode() == "UserNotFoundException") {
+	// cognito-local answers operations it lacks with the error code
+	// "CognitoLocal#Unsupported", which the SDK gives as "Unsupported".
+	if errors.As(err, &notFound) || (errors.As(err, &api) && api.ErrorCode() == "Unsupported") {
 		return nil
 	}
 	return p.mapErr("global sign-out", err)
@@ -193,7 +197,6 @@ func (p *Pool) mapErr(op string, err error) error {
 	var badPwd *types.InvalidPasswordException
 	var notFound *types.UserNotFoundException
 	var badParam *types.InvalidParameterException
-	var netErr net.Error
 	switch {
 	case errors.As(err, &exists):
 		return &gatehouse.Error{Code: gatehouse.CodeConflict, Message: "an account with this email already exists", Err: err}
@@ -204,7 +207,7 @@ func (p *Pool) mapErr(op string, err error) error {
 		return &gatehouse.Error{Code: gatehouse.CodeNotFound, Message: "account not found", Err: err}
 	case errors.As(err, &badParam):
 		return &gatehouse.Error{Code: gatehouse.CodeValidation, Message: "the identity provider refused the request", Err: err}
-	case errors.As(err, &netErr), isConnRefused(err):
+	case unreachable(err):
 		return &gatehouse.Error{Code: gatehouse.CodeUnavailable, Message: ErrUnavailable.Message, Err: fmt.Errorf("cognito %s: %w", op, err)}
 	}
 	var api smithy.APIError
@@ -222,9 +225,16 @@ func (p *Pool) mapErr(op string, err error) error {
 	return fmt.Errorf("cognito %s: %w", op, err)
 }
 
-func isConnRefused(err error) bool {
-	s := err.Error()
-	return strings.Contains(s, "connection refused") || strings.Contains(s, "connection reset") || strings.Contains(s, "EOF")
+// unreachable reports whether the call failed on its way to or from
+// Cognito rather than in it, by the error's type only: the SDK wraps every
+// failure to send a request or read its answer (refused, reset, closed
+// connections) in a smithy-go RequestSendError, timeouts are net.Errors,
+// and a connection closed in the middle of the answer leaves the
+// deserializer an unexpected EOF.
+func unreachable(err error) bool {
+	var send *smithyhttp.RequestSendError
+	var netErr net.Error
+	return errors.As(err, &send) || errors.As(err, &netErr) || errors.Is(err, io.ErrUnexpectedEOF)
 }
 
 func ignoreNotFound(err error) error {

@@ -191,7 +191,7 @@ func decodeOrg(it item) *gatehouse.Org {
 		// Verified domains are read wherever the org is: they decide
 		// who may mint accounts (rule 11).
 		VerifiedDomains: it.getList("verifiedDomains"),
-		Quotas:    gatehouse.Quotas{MaxMembers: it.getIntOr("maxMembers", -1), MaxResources: map[string]int{}},
+		Quotas:          gatehouse.Quotas{MaxMembers: it.getIntOr("maxMembers", -1), MaxResources: map[string]int{}},
 		Usage: gatehouse.Usage{
 			// memberCount holds the seats: members and the pending
 			// invites holding one (inviteCount; absent is 0).

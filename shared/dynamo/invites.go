@@ -622,7 +622,7 @@ func (s *Store) Activate(ctx context.Context, sec *Secret, ev gatehouse.AuditEve
 		map[string]types.AttributeValue{
 			":active": str(string(gatehouse.StatusActive)), ":pending": str(string(gatehouse.StatusPending)),
 			":true": &types.AttributeValueMemberBOOL{Value: true},
-			":now": str(s.Now().Format(time.RFC3339Nano)), ":one": num(1),
+			":now":  str(s.Now().Format(time.RFC3339Nano)), ":one": num(1),
 		})
 	t.audit(ev)
 	if err := t.commit(ctx); err != nil {

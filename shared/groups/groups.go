@@ -17,7 +17,6 @@ import (
 	"time"
 
 	"github.com/gatehouse-dev/gatehouse/shared/apigw"
-	"github.com/gatehouse-dev/gatehouse/shared/app"
 	"github.com/gatehouse-dev/gatehouse/shared/authz"
 	"github.com/gatehouse-dev/gatehouse/shared/dynamo"
 	"github.com/gatehouse-dev/gatehouse/shared/gatehouse"
@@ -55,7 +54,7 @@ var groupID = regexp.MustCompile(`^grp_[a-z2-7]{26}$`)
 // Input is the body of POST /v1/orgs/{orgId}/groups.
 type Input struct {
 	Name        string `json:"name"`
-	Description string `json:"description"`
+	Description string `json:"description,omitempty"`
 }
 
 // Create creates an empty group with no roles.
@@ -208,11 +207,6 @@ func (s *Service) SetRoles(ctx context.Context, caller *gatehouse.Caller, orgID,
 	}
 	g.Roles = roles
 	return g, nil
-}
-
-// Function builds the `groups` function's mux from the configuration.
-func Function(d *app.Deps) *apigw.Mux {
-	return NewMux(NewService(d.Store(), d.Catalogue()), d.Log)
 }
 
 // NewMux returns the `groups` function's routes.

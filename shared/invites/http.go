@@ -15,17 +15,6 @@ type AcceptInput struct {
 	Token string `json:"token"`
 }
 
-// ActivateInput is the body of POST /v1/activate.
-type ActivateInput struct {
-	Token    string `json:"token"`
-	Password string `json:"password"`
-}
-
-// ActivateResult is the answer of an activation.
-type ActivateResult struct {
-	Status string `json:"status"`
-}
-
 // BodyOptional lets a resend come without a body.
 func (ResendInput) BodyOptional() {}
 
@@ -47,12 +36,6 @@ func NewMux(svc *Service, log *slog.Logger) *apigw.Mux {
 	})
 	apigw.Handle(m, "POST /v1/invites/accept", http.StatusOK, func(ctx context.Context, r *apigw.Request, in AcceptInput) (*gatehouse.Membership, error) {
 		return svc.Accept(ctx, r.Caller, in.Token)
-	})
-	apigw.Handle(m, "POST /v1/activate", http.StatusOK, func(ctx context.Context, r *apigw.Request, in ActivateInput) (ActivateResult, error) {
-		if err := svc.Activate(ctx, r.Caller.Actor, in.Token, in.Password); err != nil {
-			return ActivateResult{}, err
-		}
-		return ActivateResult{Status: "active"}, nil
 	})
 	return m
 }

@@ -1,5 +1,6 @@
 // Package invites is the invitation use case: invite by email, list,
-// revoke, resend, accept, and account activation by token.
+// revoke, resend and accept. Account activation by token is the activation
+// use case's (shared/activation), in a function of its own.
 //
 // Tokens are single-purpose secrets (ids.Secret: "ghi_" for invites, "ghv_"
 // for activation, 256 random bits) shown once and stored only as hashes.
@@ -50,9 +51,7 @@ const (
 // Pool is the part of Cognito the use case needs: setting a password
 // (activation) and reading whether an email is verified (accept).
 type Pool interface {
-	SetPassword(ctx context.Context, username, password string) error
 	EmailVerified(ctx context.Context, username string) (bool, error)
-	SetEmailVerified(ctx context.Context, username string, verified bool) error
 }
 
 // Config is the use case's configuration.
@@ -111,7 +110,7 @@ func view(i *dynamo.Invite, now time.Time) View {
 type CreateInput struct {
 	Email     string     `json:"email"`
 	Roles     []string   `json:"roles"`
-	Message   string     `json:"message"`
+	Message   string     `json:"message,omitempty"`
 	ExpiresAt *time.Time `json:"expiresAt"`
 	// MemberExpiresAt is the expiry of the membership the invite gives.
 	MemberExpiresAt *time.Time `json:"memberExpiresAt"`
@@ -420,49 +419,4 @@ func (s *Service) inviterStillGives(ctx context.Context, org *gatehouse.Org, inv
 		return gatehouse.Forbidden(gatehouse.ReasonExpiryCeiling, "the person who invited you can no longer give this access; ask for a new invite")
 	}
 	return nil
-}
-
-// Activate sets the password of an account created without one and makes
-// it active. Cognito's password is set first, then the secret is spent and
-// the account activated in one transaction: if that fails the link still
-// works and the account stays pending (retrying is safe).
-// actor carries the request id and source IP; the account is the actor.
-func (s *Service) Activate(ctx context.Context, actor gatehouse.Actor, token, password string) error {
-	var v gatehouse.Validator
-	v.Check(token != "", "token", "required")
-	v.Check(gatehouse.ValidPassword(password), "password", "at least 8 characters with letters and digits")
-	if err := v.Err(); err != nil {
-		return err
-	}
-	sec, err := s.tokenSecret(ctx, token, "ghv", dynamo.SecretActivation)
-	if err != nil {
-		return err
-	}
-	if sec.State != dynamo.SecretLive {
-		return gatehouse.Errorf(gatehouse.CodeConflict, "the activation link was already used")
-	}
-	if !s.store.Now().Before(sec.ExpiresAt) {
-		return gatehouse.Errorf(gatehouse.CodeExpired, "the activation link has expired; ask for a new one")
-	}
-	u, err := s.store.User(ctx, sec.UserID)
-	if err != nil {
-		return err
-	}
-	if u.Status != gatehouse.StatusPending {
-		return gatehouse.Errorf(gatehouse.CodeConflict, "the account is not pending activation")
-	}
-	if err := s.pool.SetPassword(ctx, dynamo.NormalizeEmail(u.Email), password); err != nil {
-		return err
-	}
-	// The link reached the mailbox (or the org controls its domain, rule
-	// 11): activating proves the address, in Cognito as in the profile.
-	if !u.EmailVerified {
-		if err := s.pool.SetEmailVerified(ctx, dynamo.NormalizeEmail(u.Email), true); err != nil {
-			return err
-		}
-	}
-	actor.UserID = u.ID
-	ev := s.store.NewAudit(actor, sec.OrgID, "account.activate", u.ID,
-		map[string]any{"status": gatehouse.StatusPending}, map[string]any{"status": gatehouse.StatusActive})
-	return s.store.Activate(ctx, sec, ev)
 }

@@ -53,7 +53,7 @@ type Usage struct {
 // their value (nothing is reset by omission). -1 is unlimited.
 type Update struct {
 	MaxMembers   *int           `json:"maxMembers"`
-	MaxResources map[string]int `json:"maxResources"`
+	MaxResources map[string]int `json:"maxResources,omitempty"`
 }
 
 // Service reads and sets quotas.

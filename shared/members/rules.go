@@ -6,7 +6,8 @@
 // limits) as conditions of one transaction per mutation.
 //
 // The rule helpers are exported for the invites and roles use cases, which
-// apply the same rules.
+// apply the same rules; the shape checks of emails, passwords and role
+// lists are the domain's (shared/gatehouse).
 package members
 
 import (
@@ -41,4 +42,3 @@ func managers(ctx context.Context, st membershipReader, callerID string, target 
 	}
 	return chain, nil
 }
-

@@ -51,10 +51,10 @@ type Service struct {
 	store   *dynamo.Store
 	inviter Inviter
 	pool    Pool
-	cat   *authz.Catalogue
-	mail  mail.Sender
-	cfg   Config
-	log   *slog.Logger
+	cat     *authz.Catalogue
+	mail    mail.Sender
+	cfg     Config
+	log     *slog.Logger
 }
 
 // NewService returns the use case over its dependencies.
@@ -197,18 +197,18 @@ const (
 // CreateInput is the body of POST /v1/orgs/{orgId}/members.
 type CreateInput struct {
 	Email    string   `json:"email"`
-	Name     string   `json:"name"`
+	Name     string   `json:"name,omitempty"`
 	Roles    []string `json:"roles"`
 	Password *string  `json:"password"`
 	// Activation is "display" (the link is returned) or "email" (it is
 	// sent); used when no password is given. By default "display" where the
 	// org may mint accounts (rule 11), else "email".
-	Activation       string     `json:"activation"`
+	Activation       string     `json:"activation,omitempty" jsonschema:"enum=display,enum=email"`
 	Enabled          *bool      `json:"enabled"`
-	EmailVerified    bool       `json:"emailVerified"`
+	EmailVerified    bool       `json:"emailVerified,omitempty"`
 	ExpiresAt        *time.Time `json:"expiresAt"`
-	Readonly         bool       `json:"readonly"`
-	ResourceReadonly bool       `json:"resourceReadonly"`
+	Readonly         bool       `json:"readonly,omitempty"`
+	ResourceReadonly bool       `json:"resourceReadonly,omitempty"`
 }
 
 // CreateResult is the answer of a direct creation.
@@ -417,6 +417,14 @@ type OptionalTime struct {
 	Value *time.Time
 }
 
+// OpenAPISchema is what the field accepts: an RFC 3339 time, or null.
+func (OptionalTime) OpenAPISchema() map[string]any {
+	return map[string]any{"oneOf": []any{
+		map[string]any{"type": "string", "format": "date-time"},
+		map[string]any{"type": "null"},
+	}}
+}
+
 // UnmarshalJSON records that the field was sent.
 func (o *OptionalTime) UnmarshalJSON(b []byte) error {
 	o.Set = true
@@ -569,8 +577,8 @@ func sameSet(a, b []string) bool {
 
 // Limits is the body of PUT .../members/{userId}/limits.
 type Limits struct {
-	UserLimit     *int `json:"userLimit"`
-	ResourceLimit *int `json:"resourceLimit"`
+	UserLimit     *int `json:"userLimit" jsonschema:"required,minimum=-1"`
+	ResourceLimit *int `json:"resourceLimit" jsonschema:"required,minimum=-1"`
 }
 
 // SetLimits sets a member's userLimit and resourceLimit. Owners and admins

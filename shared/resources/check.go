@@ -22,7 +22,7 @@ type ResourceRef struct {
 // resource it must be a full permission and is decided at org level.
 type Check struct {
 	UserID   string       `json:"userId,omitempty"`
-	Action   string       `json:"action"`
+	Action   string       `json:"action,omitempty"`
 	Resource *ResourceRef `json:"resource,omitempty"`
 }
 
@@ -36,8 +36,8 @@ type CheckInput struct {
 // CheckOutput is the answer of the check API: one decision (allowed,
 // reason) for one check, or results, in the order asked, for a batch.
 type CheckOutput struct {
-	*authz.Decision
-	Results []authz.Decision `json:"results,omitempty"`
+	*authz.Decision `json:",omitempty"` // nil for a batch
+	Results         []authz.Decision    `json:"results,omitempty"`
 }
 
 // normalized is a validated check.

@@ -6,16 +6,9 @@ import (
 	"net/http"
 
 	"github.com/gatehouse-dev/gatehouse/shared/apigw"
-	"github.com/gatehouse-dev/gatehouse/shared/app"
 	"github.com/gatehouse-dev/gatehouse/shared/dynamo"
 	"github.com/gatehouse-dev/gatehouse/shared/routes"
 )
-
-// Function builds the `resources` function's mux from the configuration,
-// exactly as functions/resources/main.go and the local stack run it.
-func Function(d *app.Deps) *apigw.Mux {
-	return NewMux(NewService(d.Store(), d.Catalogue()), d.Log)
-}
 
 // ListQuery is the query of GET /v1/orgs/{orgId}/resources: the page and
 // an optional resource type.

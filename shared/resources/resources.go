@@ -93,8 +93,8 @@ func forbidden(d authz.Decision, what string) error {
 type RegisterInput struct {
 	Type    string `json:"type"`
 	ID      string `json:"id"`
-	Name    string `json:"name"`
-	OwnerID string `json:"ownerId"`
+	Name    string `json:"name,omitempty"`
+	OwnerID string `json:"ownerId,omitempty"`
 }
 
 func (s *Service) validType(v *gatehouse.Validator, field, typ string) {

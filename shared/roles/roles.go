@@ -63,7 +63,7 @@ func (s *Service) List(ctx context.Context, orgID string) ([]gatehouse.Role, err
 // Input is the body of create and update.
 type Input struct {
 	Name        string   `json:"name"`
-	Description string   `json:"description"`
+	Description string   `json:"description" jsonschema:"default="`
 	Permissions []string `json:"permissions"`
 }
 

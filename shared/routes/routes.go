@@ -59,10 +59,26 @@ const (
 	FnLimits     = "limits"
 	FnAudit      = "audit"
 	FnAdmin      = "admin"
+	FnActivate   = "activate"
+	// FnNotFound answers the $default route: every request no route of
+	// the table matches.
+	FnNotFound = "notfound"
 )
 
+// DefaultRouteKey is the route key of an HTTP API's catch-all route.
+const DefaultRouteKey = "$default"
+
+// Default is the HTTP API's $default route: API Gateway sends it every
+// request that matches no route of Table, and its function answers 404, or
+// 405 with Allow when the path exists with other methods, as problem+json.
+// It is public (no authorizer runs) and its function touches no data. It
+// is not in Table, which lists the API's operations (and so the OpenAPI
+// document); infra and the local gateway add it beside them.
+var Default = Route{Path: DefaultRouteKey, Function: FnNotFound, Access: Public,
+	Summary: "Unknown paths (404) and methods (405 with Allow)"}
+
 // HTTPFunctions lists the functions that serve HTTP routes.
-var HTTPFunctions = []string{FnMe, FnOrgs, FnMembers, FnInvites, FnRoles, FnGroups, FnResources, FnTokens, FnLimits, FnAudit, FnAdmin}
+var HTTPFunctions = []string{FnMe, FnOrgs, FnMembers, FnInvites, FnActivate, FnRoles, FnGroups, FnResources, FnTokens, FnLimits, FnAudit, FnAdmin, FnNotFound}
 
 // AllFunctions lists every Lambda function of the product.
 var AllFunctions = append([]string{FnAuthorizer, FnTriggers, FnSweeper}, HTTPFunctions...)
@@ -81,7 +97,12 @@ type Route struct {
 
 // Key is the API Gateway route key, "METHOD /path", as HTTP API puts it in
 // the event's routeKey.
-func (r Route) Key() string { return r.Method + " " + r.Path }
+func (r Route) Key() string {
+	if r.Path == DefaultRouteKey {
+		return DefaultRouteKey
+	}
+	return r.Method + " " + r.Path
+}
 
 // OrgScoped reports whether the route names an org in its path.
 func (r Route) OrgScoped() bool { return strings.Contains(r.Path, "{orgId}") }
@@ -141,7 +162,8 @@ var Table = []Route{
 	perm("DELETE", org+"/invites/{inviteId}", FnInvites, "members:invite", "Revoke an invite"),
 	perm("POST", org+"/invites/{inviteId}/resend", FnInvites, "members:invite", "Resend an invite"),
 	with("POST", "/v1/invites/accept", FnInvites, SignedIn, "Accept an invite"),
-	with("POST", "/v1/activate", FnInvites, Public, "Activate an account with its activation token"),
+	// Public, so in a function of its own that can do nothing else.
+	with("POST", "/v1/activate", FnActivate, Public, "Activate an account with its activation token"),
 
 	perm("GET", org+"/roles", FnRoles, "roles:read", "List built-in and custom roles"),
 	perm("POST", org+"/roles", FnRoles, "roles:manage", "Create a custom role"),
@@ -183,6 +205,9 @@ var Table = []Route{
 
 // ByKey returns the route with the given route key.
 func ByKey(key string) (Route, bool) {
+	if key == DefaultRouteKey {
+		return Default, true
+	}
 	for _, r := range Table {
 		if r.Key() == key {
 			return r, true
@@ -194,6 +219,9 @@ func ByKey(key string) (Route, bool) {
 // ForFunction returns the routes served by one function.
 func ForFunction(fn string) []Route {
 	var out []Route
+	if fn == Default.Function {
+		out = append(out, Default)
+	}
 	for _, r := range Table {
 		if r.Function == fn {
 			out = append(out, r)
@@ -242,15 +270,16 @@ func Match(method, path string) (Route, map[string]string, bool) {
 	return best, bestParams, bestScore >= 0
 }
 
-// PathAllowsMethod reports whether some route has this path with another
-// method, so a gateway can answer 405 rather than 404.
-func PathAllowsMethod(path string) bool {
+// AllowedMethods lists the methods that have a route for this path, in
+// the order of an Allow header; none for an unknown path.
+func AllowedMethods(path string) []string {
+	var out []string
 	for _, m := range []string{"GET", "POST", "PUT", "PATCH", "DELETE"} {
 		if _, _, ok := Match(m, path); ok {
-			return true
+			out = append(out, m)
 		}
 	}
-	return false
+	return out
 }
 
 func splitPath(p string) []string {

@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/gatehouse-dev/gatehouse/shared/apigw"
-	"github.com/gatehouse-dev/gatehouse/shared/app"
 	"github.com/gatehouse-dev/gatehouse/shared/authz"
 	"github.com/gatehouse-dev/gatehouse/shared/dynamo"
 	"github.com/gatehouse-dev/gatehouse/shared/gatehouse"
@@ -116,11 +115,4 @@ func Register(m *apigw.Mux, s *Service) {
 	apigw.List(m, "GET /v1/orgs/{orgId}/suborgs", func(ctx context.Context, r *apigw.Request, q apigw.PageQuery) ([]*View, string, error) {
 		return s.List(ctx, r.Param("orgId"), q.Limit, q.Cursor)
 	})
-}
-
-// Registrar returns the function that registers the sub-org routes with the
-// configured store, for accounts.OrgsFunction(d, suborgs.Registrar(d)).
-func Registrar(d *app.Deps) func(*apigw.Mux) {
-	s := NewService(d.Store())
-	return func(m *apigw.Mux) { Register(m, s) }
 }

@@ -18,7 +18,6 @@ import (
 	"time"
 
 	"github.com/gatehouse-dev/gatehouse/shared/apigw"
-	"github.com/gatehouse-dev/gatehouse/shared/app"
 	"github.com/gatehouse-dev/gatehouse/shared/authz"
 	"github.com/gatehouse-dev/gatehouse/shared/gatehouse"
 	"github.com/gatehouse-dev/gatehouse/shared/ids"
@@ -55,8 +54,8 @@ type Input struct {
 	Name string `json:"name"`
 	// Permissions narrows the token; absent means all the user's
 	// permissions (always the current ones).
-	Permissions []string   `json:"permissions"`
-	Readonly    bool       `json:"readonly"`
+	Permissions []string   `json:"permissions,omitempty"`
+	Readonly    bool       `json:"readonly,omitempty"`
 	ExpiresAt   *time.Time `json:"expiresAt"`
 }
 
@@ -148,11 +147,6 @@ func (s *Service) Revoke(ctx context.Context, caller *gatehouse.Caller, orgID, i
 	}
 	_, err = s.store.RevokeAPIToken(ctx, orgID, id, caller.Actor)
 	return err
-}
-
-// Function builds the `tokens` function's mux from the configuration.
-func Function(d *app.Deps) *apigw.Mux {
-	return NewMux(NewService(d.Store(), d.Catalogue()), d.Log)
 }
 
 // NewMux returns the `tokens` function's routes.

@@ -60,42 +60,63 @@ type header struct {
 // to the client as a UserLambdaValidationException.
 var ErrSignupRefused = errors.New("sign-up is not allowed for this email")
 
+// ErrUnavailable is what Cognito is told when a trigger could not do its
+// work (the table could not be read, say). Cognito shows a trigger's error
+// text to the person signing up or in, so the cause is logged, never
+// returned.
+var ErrUnavailable = errors.New("the service is unavailable; try again later")
+
 // Handle is the Lambda handler: it reads the trigger source and answers with
-// the same event, its response part filled in.
+// the same event, its response part filled in. A refusal (ErrSignupRefused,
+// ErrAccountDisabled) is returned as it is and logged at info level; any
+// other failure is logged at error level with its cause and returned as
+// ErrUnavailable.
 func (h *Handler) Handle(ctx context.Context, raw json.RawMessage) (json.RawMessage, error) {
 	var hd header
-	if err := json.Unmarshal(raw, &hd); err != nil {
-		return nil, fmt.Errorf("trigger event: %w", err)
+	out, err := json.RawMessage(nil), json.Unmarshal(raw, &hd)
+	if err != nil {
+		err = fmt.Errorf("trigger event: %w", err)
+	} else {
+		out, err = h.dispatch(ctx, hd.TriggerSource, raw)
+	}
+	if err == nil {
+		return out, nil
 	}
 	log := h.log.With("trigger", hd.TriggerSource)
+	if errors.Is(err, ErrSignupRefused) || errors.Is(err, ErrAccountDisabled) {
+		log.Info("trigger refused", "reason", err.Error())
+		return nil, err
+	}
+	log.Error("trigger failed", "error", err)
+	return nil, ErrUnavailable
+}
+
+func (h *Handler) dispatch(ctx context.Context, source string, raw json.RawMessage) (json.RawMessage, error) {
 	switch {
-	case strings.HasPrefix(hd.TriggerSource, "PreSignUp_"):
+	case strings.HasPrefix(source, "PreSignUp_"):
 		var ev events.CognitoEventUserPoolsPreSignup
 		if err := json.Unmarshal(raw, &ev); err != nil {
 			return nil, fmt.Errorf("pre sign-up event: %w", err)
 		}
 		if err := h.PreSignUp(ctx, &ev); err != nil {
-			log.Info("sign-up refused", "reason", err.Error())
 			return nil, err
 		}
 		return json.Marshal(ev)
-	case hd.TriggerSource == "PostConfirmation_ConfirmSignUp":
+	case source == "PostConfirmation_ConfirmSignUp":
 		var ev events.CognitoEventUserPoolsPostConfirmation
 		if err := json.Unmarshal(raw, &ev); err != nil {
 			return nil, fmt.Errorf("post confirmation event: %w", err)
 		}
 		if err := h.PostConfirmation(ctx, &ev); err != nil {
-			log.Error("post confirmation failed", "error", err)
-			return nil, err
+			return nil, fmt.Errorf("post confirmation: %w", err)
 		}
 		return json.Marshal(ev)
-	case strings.HasPrefix(hd.TriggerSource, "TokenGeneration_"):
+	case strings.HasPrefix(source, "TokenGeneration_"):
 		var ev events.CognitoEventUserPoolsPreTokenGen
 		if err := json.Unmarshal(raw, &ev); err != nil {
 			return nil, fmt.Errorf("pre token generation event: %w", err)
 		}
 		if err := h.PreTokenGeneration(ctx, &ev); err != nil {
-			log.Info("token refused", "reason", err.Error())
 			return nil, err
 		}
 		return json.Marshal(ev)

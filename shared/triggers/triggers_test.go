@@ -1,8 +1,11 @@
 package triggers
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"log/slog"
 	"testing"
 	"time"
 
@@ -62,6 +65,47 @@ func TestPreSignUpInviteOnly(t *testing.T) {
 			ev.Request.UserAttributes = map[string]string{"email": " Invited@Example.com "}
 			if err := h.PreSignUp(context.Background(), ev); !errors.Is(err, tc.want) {
 				t.Errorf("PreSignUp = %v, want %v", err, tc.want)
+			}
+		})
+	}
+}
+
+// TestHandleTellsCognitoLittle checks what Cognito (and so the person
+// signing up) is told and what is logged: a refusal is returned as it is
+// and logged at info level; a failure is returned as ErrUnavailable, with
+// its cause only in the error-level log.
+func TestHandleTellsCognitoLittle(t *testing.T) {
+	cause := errors.New("operation error DynamoDB: Query, https response error StatusCode: 500, RequestID: R1")
+	tests := []struct {
+		name      string
+		pending   func(string) (bool, error)
+		wantErr   error
+		wantLevel string
+		wantLog   string
+	}{
+		{"refusal", func(string) (bool, error) { return false, nil }, ErrSignupRefused, "INFO", ErrSignupRefused.Error()},
+		{"failure", func(string) (bool, error) { return false, cause }, ErrUnavailable, "ERROR", "look up invites: " + cause.Error()},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var logs bytes.Buffer
+			h := New(&fakeStore{t: t, policy: gatehouse.SignupPolicy{Mode: gatehouse.SignupInviteOnly}, hasPendingInvite: tc.pending},
+				slog.New(slog.NewJSONHandler(&logs, nil)))
+			raw := json.RawMessage(`{"triggerSource":"PreSignUp_SignUp","userName":"a@example.com","request":{"userAttributes":{"email":"a@example.com"}}}`)
+			_, err := h.Handle(context.Background(), raw)
+			if err != tc.wantErr {
+				t.Fatalf("Handle = %v, want exactly %v", err, tc.wantErr)
+			}
+			var line struct {
+				Level  string `json:"level"`
+				Reason string `json:"reason"`
+				Error  string `json:"error"`
+			}
+			if err := json.Unmarshal(logs.Bytes(), &line); err != nil {
+				t.Fatalf("log %q: %v", logs.String(), err)
+			}
+			if line.Level != tc.wantLevel || (line.Reason+line.Error) != tc.wantLog {
+				t.Errorf("logged %s %q, want %s %q", line.Level, line.Reason+line.Error, tc.wantLevel, tc.wantLog)
 			}
 		})
 	}

@@ -1,0 +1,14 @@
+// Package admin builds the `admin` function: the platform admin routes: accounts and the sign-up policy.
+package admin
+
+import (
+	"github.com/gatehouse-dev/gatehouse/shared/admin"
+	"github.com/gatehouse-dev/gatehouse/shared/app"
+	"github.com/gatehouse-dev/gatehouse/shared/cognito"
+)
+
+// New builds the function from the shared dependencies.
+func New(d *app.Deps) (app.Function, error) {
+	pool := cognito.NewFromConfig(d.MustAWSConfig(), d.Config.CognitoEndpoint, d.Config.UserPoolID)
+	return app.Function{Mux: admin.NewMux(admin.NewService(d.Store(), pool, d.Catalogue()), d.Log)}, nil
+}

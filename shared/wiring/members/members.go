@@ -1,0 +1,25 @@
+// Package members builds the `members` function: the membership routes: list, read, create, change, remove
+// and leave.
+package members
+
+import (
+	"github.com/gatehouse-dev/gatehouse/shared/app"
+	"github.com/gatehouse-dev/gatehouse/shared/cognito"
+	"github.com/gatehouse-dev/gatehouse/shared/invites"
+	"github.com/gatehouse-dev/gatehouse/shared/mail"
+	"github.com/gatehouse-dev/gatehouse/shared/members"
+)
+
+// New builds the function from the shared dependencies.
+func New(d *app.Deps) (app.Function, error) {
+	sender, err := mail.FromConfig(d.AWSConfig, d.Config.EmailFrom, d.Config.OutboxDir)
+	if err != nil {
+		return app.Function{}, err
+	}
+	pool := cognito.NewFromConfig(d.MustAWSConfig(), d.Config.CognitoEndpoint, d.Config.UserPoolID)
+	cfg := members.DefaultConfig(d.Config.PublicURL)
+	cfg.PersonalOrgOnLastLeave = d.Config.PersonalOrgOnLeave
+	inv := invites.NewService(d.Store(), pool, d.Catalogue(), sender,
+		invites.Config{PublicURL: d.Config.PublicURL, EmailRule: d.Config.InviteEmailRule}, d.Log)
+	return app.Function{Mux: members.NewMux(members.NewService(d.Store(), inv, pool, d.Catalogue(), sender, cfg, d.Log), d.Log)}, nil
+}

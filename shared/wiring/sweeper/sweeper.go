@@ -1,0 +1,19 @@
+// Package sweeper builds the `sweeper` function: the expiration sweep, run by an EventBridge schedule.
+package sweeper
+
+import (
+	"context"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/gatehouse-dev/gatehouse/shared/app"
+	"github.com/gatehouse-dev/gatehouse/shared/cognito"
+	"github.com/gatehouse-dev/gatehouse/shared/sweep"
+)
+
+// New builds the function from the shared dependencies.
+func New(d *app.Deps) (app.Function, error) {
+	w := sweep.New(d.Store(), cognito.NewFromConfig(d.MustAWSConfig(), d.Config.CognitoEndpoint, d.Config.UserPoolID), d.Log, sweep.Options{})
+	return app.Function{Handler: func(ctx context.Context, _ events.EventBridgeEvent) error {
+		return w.Drain(ctx)
+	}}, nil
+}
