@@ -166,7 +166,7 @@ function GroupEditor({ group, roles, members, onChanged }: { group: Json; roles:
             e.preventDefault();
             if (!add) return;
             act.run(async () => {
-              await api('PUT', '/v1/orgs/{orgId}/groups/{groupId}/members/{userId}', { path: { orgId: app.orgId, groupId: group.id, userId: add }, body: {} });
+              await api('PUT', '/v1/orgs/{orgId}/groups/{groupId}/members/{userId}', { path: { orgId: app.orgId, groupId: group.id, userId: add } });
               setAdd('');
               onChanged();
             });

@@ -135,7 +135,7 @@ export function Invites() {
                         class="secondary outline small"
                         onClick={() =>
                           act.run(async () => {
-                            setSent(await api('POST', '/v1/orgs/{orgId}/invites/{inviteId}/resend', { path: { orgId: app.orgId, inviteId: i.id }, body: {} }));
+                            setSent(await api('POST', '/v1/orgs/{orgId}/invites/{inviteId}/resend', { path: { orgId: app.orgId, inviteId: i.id } }));
                             list.reload();
                           })
                         }
