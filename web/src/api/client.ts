@@ -73,8 +73,6 @@ export async function api(method: Method, path: ApiPath, o: CallOptions = {}): P
   throw new ApiError(r.status, p);
 }
 
-/** A page of a list route. */
-export interface Page {
-  items: Json[];
-  nextCursor?: string;
-}
+/** A page of any list route, as the document's *Page schemas give it. */
+type AnyPage = components['schemas'][Extract<keyof components['schemas'], `${string}Page`>];
+export type Page = { items: Json[]; nextCursor?: AnyPage['nextCursor'] };
