@@ -1,6 +1,8 @@
 # Gatehouse. The two set-up commands on a fresh machine with Go and Node.js:
-#   make run    the whole local stack (API on http://127.0.0.1:8080)
+#   make run    the whole local stack (API on http://127.0.0.1:8080, console at /console)
 #   make test   every test, including end-to-end tests through the local stack
+#               and the console's browser tests
+#   make reset  the local stack from scratch (make run keeps its data in .local/)
 # Each installs what it needs (Go modules, npm ci).
 
 SHELL := /bin/bash
@@ -10,7 +12,7 @@ FUNCTIONS := $(notdir $(wildcard functions/*))
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.7.0
 GOFLAGS_LAMBDA := -tags lambda.norpc -trimpath -ldflags="-s -w"
 
-.PHONY: run test test-go test-openapi test-infra deps generate build lint bench synth bootstrap deploy diff destroy clean
+.PHONY: run reset test test-go test-openapi test-infra test-browser console deps generate build lint bench synth bootstrap deploy diff destroy clean
 
 ## deps: Go modules and the pinned npm tools (cognito-local), installed once.
 deps: node_modules/.installed
@@ -20,12 +22,30 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	@touch $@
 
-## run: start the local stack (minidyn, cognito-local, API Gateway and Lambda emulation).
-run: deps
+## run: start the local stack (minidyn, cognito-local, API Gateway and Lambda emulation)
+## with the web console at {apiUrl}/console; its data stays in .local/ between runs.
+run: deps console
 	$(GO) run ./cmd/gatehouse-local
 
-## test: unit, store, authorizer and end-to-end tests, the OpenAPI lint, then the CDK stack tests.
-test: test-go test-openapi test-infra
+## reset: forget the local stack's data (table, cognito-local's pool, outbox), then run.
+reset:
+	rm -rf "$${GATEHOUSE_DATA_DIR:-.local}"
+	$(MAKE) run
+
+## console: the web console (web/), built into web/dist from its lockfile.
+WEB_SRC := $(shell find web/src web/index.html web/vite.config.ts web/tsconfig.json -type f 2>/dev/null)
+console: web/dist/index.html
+
+web/node_modules/.installed: web/package.json web/package-lock.json
+	npm ci --prefix web --no-audit --no-fund
+	@touch $@
+
+web/dist/index.html: web/node_modules/.installed $(WEB_SRC)
+	npm run build --prefix web
+
+## test: unit, store, authorizer and end-to-end tests, the OpenAPI lint, the CDK stack
+## tests, then the console's browser tests (Debian chromium; skipped loudly when missing).
+test: test-go test-openapi test-infra test-browser
 
 test-go: deps
 	$(GO) vet ./...
@@ -41,8 +61,11 @@ test-openapi: deps
 generate:
 	$(GO) run ./cmd/openapigen
 
-test-infra:
+test-infra: console
 	cd infra && $(GO) test -count=1 ./...
+
+test-browser: deps console
+	node web/test/browser.mjs
 
 ## build: one stripped linux/arm64 `bootstrap` per function, in build/<name>/.
 build:
@@ -90,4 +113,4 @@ destroy: build $(CDK_STAMP)
 	$(CDK) destroy Gatehouse-$(STAGE) -c stage=$(STAGE) $(CDK_CONTEXT) --force
 
 clean:
-	rm -rf build .local cdk.out
+	rm -rf build .local cdk.out web/dist

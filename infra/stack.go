@@ -108,8 +108,7 @@ func NewGatehouseStack(scope constructs.Construct, id string, props *GatehouseSt
 	s.Functions.configure(props, s.Table, s.Auth, email, s.CursorKey)
 	s.API = newAPI(stack, props, s.Functions)
 	s.Functions.setPublicURL(props, s.API)
-	// Hook for the console hosting (infra/console.go, S3 + CloudFront),
-	// whose origin is props.ConsoleOrigin.
+	newConsole(stack, props, s) // web console (console.go), at props.ConsoleOrigin
 	s.Sweep = newSweepSchedule(stack, s.Functions)
 	s.Alarms = newAlarms(stack, props, s.Functions, s.Sweep)
 	applyNagSuppressions(s)

@@ -257,6 +257,13 @@ func TestAuthorizer(t *testing.T) {
 func TestFunctions(t *testing.T) {
 	for stage, tpl := range templates() {
 		fns := resources(tpl, "AWS::Lambda::Function")
+		// The console's deployment brings CDK's own helper functions
+		// (console.go); they are not Gatehouse functions.
+		for id := range fns {
+			if strings.HasPrefix(id, "CustomCDKBucketDeployment") || strings.HasPrefix(id, "CustomS3AutoDeleteObjects") {
+				delete(fns, id)
+			}
+		}
 		if got, want := len(fns), len(routes.AllFunctions); got != want {
 			t.Errorf("%s: %d functions, want %d", stage, got, want)
 		}

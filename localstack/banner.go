@@ -11,8 +11,19 @@ import (
 func (s *Stack) Banner() string {
 	i := s.Info
 	var b strings.Builder
-	fmt.Fprintf(&b, "\nGatehouse is running (fresh data: nothing is kept between runs).\n\n")
+	switch {
+	case !s.opts.Persist:
+		fmt.Fprintf(&b, "\nGatehouse is running (fresh data: nothing is kept between runs).\n\n")
+	case s.restored > 0:
+		fmt.Fprintf(&b, "\nGatehouse is running with the data of the last run (%d items from %s; make reset starts fresh).\n\n",
+			s.restored, filepath.Join(s.DataDir, tableDumpFile))
+	default:
+		fmt.Fprintf(&b, "\nGatehouse is running (its data is kept in %s between runs; make reset starts fresh).\n\n", s.DataDir)
+	}
 	fmt.Fprintf(&b, "  API               %s   (OpenAPI: %s/v1/openapi.json)\n", i.APIURL, i.APIURL)
+	if s.gw.web != nil {
+		fmt.Fprintf(&b, "  Console           %s/console/   (sign in as the platform admin below)\n", i.APIURL)
+	}
 	fmt.Fprintf(&b, "  Cognito           %s   pool %s, client %s\n", i.CognitoEndpoint, i.UserPoolID, i.ClientID)
 	fmt.Fprintf(&b, "  DynamoDB          %s   table %s\n", i.DynamoDBEndpoint, i.Table)
 	fmt.Fprintf(&b, "  Lambda Invoke     %s\n", i.LambdaEndpoint)

@@ -46,6 +46,7 @@ type gateway struct {
 	console   *consoleLog
 	log       *slog.Logger
 	timeout   time.Duration
+	web       *webConsole // nil: no console
 }
 
 func newGateway(region string, funcs func() *Functions, outboxDir string, console *consoleLog, log *slog.Logger) *gateway {
@@ -80,6 +81,8 @@ func (g *gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	sw := &statusWriter{ResponseWriter: w}
 	if strings.HasPrefix(r.URL.Path, LocalOnlyPrefix) {
 		g.serveLocalOnly(sw, r)
+	} else if g.web != nil && g.web.handles(r) {
+		g.web.ServeHTTP(sw, r)
 	} else {
 		g.serveAPI(sw, r)
 	}

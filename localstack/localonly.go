@@ -16,6 +16,11 @@ package localstack
 //   - Sign-up confirmation codes are read from cognito-local's log
 //     (Stack.ConfirmationCode) rather than from an inbox.
 //   - A platform admin is bootstrapped with a password (stack.json).
+//   - The web console is served from web/dist at /console (with its
+//     config.json, and the /invites/accept and /activate pages): in AWS
+//     CloudFront serves it (infra/console.go).
+//   - make run keeps the table and cognito-local's pool under .local/
+//     between runs (persist.go); make reset starts fresh.
 
 import (
 	"encoding/json"

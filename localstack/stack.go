@@ -6,8 +6,9 @@
 // expiration sweep on a ticker.
 //
 // cmd/gatehouse-local (make run) and the end-to-end tests (e2e/) use it.
-// Every Start is fresh: minidyn is in memory and cognito-local's data is
-// wiped, so a new pool, client, table and platform admin are made each time.
+// Every Start is fresh unless Options.Persist is set (make run): minidyn is
+// in memory and cognito-local's data is wiped, so a new pool, client, table
+// and platform admin are made each time.
 package localstack
 
 import (
@@ -100,6 +101,15 @@ type Options struct {
 	FunctionLog io.Writer
 	// StartTimeout bounds start-up (default 60 s).
 	StartTimeout time.Duration
+
+	// Persist keeps the data between runs in DataDir (make run): the table
+	// (dumped to table.json, see persist.go), cognito-local's pool with the
+	// same pool and client ids, the outbox and the admin's password. Tests
+	// leave it off and start fresh.
+	Persist bool
+	// ConsoleDir is the built web console (web/dist), served at
+	// {apiUrl}/console; empty serves none.
+	ConsoleDir string
 }
 
 // OptionsFromEnv reads the options that make run takes from the
@@ -175,6 +185,8 @@ type Stack struct {
 	cognito  *cognitoLocal // nil with an external Cognito
 	cip      *cip.Client
 	servers  []*http.Server
+	persist  *persister // nil unless Options.Persist with minidyn
+	restored int        // items restored from the last run
 	logFile  *os.File
 	lock     *os.File
 	stopTick context.CancelFunc
@@ -185,6 +197,13 @@ type Stack struct {
 // Start brings the whole stack up and bootstraps it. On error, whatever was
 // started is stopped again.
 func Start(ctx context.Context, o Options) (*Stack, error) {
+	if o.Persist && o.AdminPassword == "" {
+		// The same admin password as last time, so a person who noted it
+		// still signs in.
+		if prev, ok := previousInfo(firstNonEmpty(o.DataDir, DefaultDataDir)); ok {
+			o.AdminPassword = prev.AdminPassword
+		}
+	}
 	o = withDefaults(o)
 	ctx, cancel := context.WithTimeout(ctx, o.StartTimeout)
 	defer cancel()
@@ -241,9 +260,12 @@ func (s *Stack) start(ctx context.Context) error {
 	s.OutboxDir = o.OutboxDir
 	if s.OutboxDir == "" {
 		// Our own outbox starts empty: old emails would name users that
-		// no longer exist. A directory the user chose is left alone.
+		// no longer exist. A directory the user chose is left alone, and
+		// so is ours when the data is kept.
 		s.OutboxDir = filepath.Join(dataDir, "outbox")
-		_ = os.RemoveAll(s.OutboxDir)
+		if !o.Persist {
+			_ = os.RemoveAll(s.OutboxDir)
+		}
 	}
 	if err := os.MkdirAll(s.OutboxDir, 0o755); err != nil {
 		return fmt.Errorf("outbox dir: %w", err)
@@ -270,7 +292,12 @@ func (s *Stack) start(ctx context.Context) error {
 	ddbEndpoint := o.DynamoDBEndpoint
 	if ddbEndpoint == "" {
 		s.miniDyn = server.NewServer()
-		url, err := s.serve("127.0.0.1:0", s.miniDyn)
+		var h http.Handler = s.miniDyn
+		if o.Persist {
+			s.persist = newPersister(s.miniDyn, o.Table, dataDir)
+			h = s.persist.watch(h)
+		}
+		url, err := s.serve("127.0.0.1:0", h)
 		if err != nil {
 			return fmt.Errorf("minidyn: %w", err)
 		}
@@ -289,6 +316,9 @@ func (s *Stack) start(ctx context.Context) error {
 	}
 	apiURL := "http://" + apiLn.Addr().String()
 	s.gw = newGateway(o.Region, s.funcs.Load, s.OutboxDir, s.console, log)
+	if o.ConsoleDir != "" {
+		s.gw.web = newWebConsole(o.ConsoleDir, func() Info { return s.Info })
+	}
 	s.serveOn(apiLn, s.gw)
 
 	// 3. Cognito.
@@ -300,6 +330,9 @@ func (s *Stack) start(ctx context.Context) error {
 		cognitoEndpoint = s.cognito.url()
 	}
 	s.cip = newCognitoClient(o.Region, cognitoEndpoint)
+	if poolID == "" && o.Persist && s.cognito != nil {
+		poolID, clientID = s.previousPool(ctx)
+	}
 	if poolID == "" {
 		if poolID, clientID, err = createPool(ctx, s.cip); err != nil {
 			return err
@@ -328,6 +361,14 @@ func (s *Stack) start(ctx context.Context) error {
 	if err := s.Deps.Store().EnsureTable(ctx); err != nil {
 		return err
 	}
+	if s.persist != nil {
+		s.persist.pool, s.persist.client = poolID, clientID
+		n, err := s.persist.restore()
+		if err != nil {
+			return err
+		}
+		s.restored = n
+	}
 	adminID, err := s.bootstrapAdmin(ctx)
 	if err != nil {
 		return err
@@ -339,9 +380,12 @@ func (s *Stack) start(ctx context.Context) error {
 	}
 	s.funcs.Store(&funcs)
 
-	// 5. The sweep.
+	// 5. The sweep, and saving the table.
 	if o.SweepInterval > 0 {
 		s.startSweeper(o.SweepInterval)
+	}
+	if s.persist != nil {
+		s.persist.start(func(err error) { s.console.Printf("%v", err) })
 	}
 
 	s.Info = Info{
@@ -378,8 +422,10 @@ func (s *Stack) startCognitoLocal(ctx context.Context, lambdaURL string) error {
 		}
 	}
 	dir := filepath.Join(s.DataDir, "cognito")
-	if err := os.RemoveAll(dir); err != nil {
-		return fmt.Errorf("reset cognito-local data: %w", err)
+	if !s.opts.Persist {
+		if err := os.RemoveAll(dir); err != nil {
+			return fmt.Errorf("reset cognito-local data: %w", err)
+		}
 	}
 	s.CognitoLogPath = filepath.Join(s.DataDir, "cognito-local.log")
 	_ = os.Remove(s.CognitoLogPath)
@@ -639,7 +685,17 @@ func (s *Stack) Close() {
 				_ = s.servers[i].Close()
 			}
 		}
+		if s.persist != nil {
+			if err := s.persist.close(); err != nil {
+				s.console.Printf("%v", err)
+			}
+		}
 		if s.cognito != nil {
+			if s.opts.Persist && s.Info.UserPoolID != "" && s.cognito.running() {
+				if err := s.settleCognitoData(); err != nil {
+					s.console.Printf("%v", err)
+				}
+			}
 			s.cognito.stop()
 		}
 		if s.logFile != nil {
@@ -682,4 +738,34 @@ func firstNonEmpty(v ...string) string {
 		}
 	}
 	return ""
+}
+
+// settleCognitoData makes sure cognito-local's pool file is whole before it
+// stops, since a restart reloads it. cognito-local rewrites the file on
+// every change with no locking, and two overlapping saves can leave it
+// interleaved until the next save: when it does not parse, one harmless
+// write (the admin's name, unchanged) rewrites it from memory.
+func (s *Stack) settleCognitoData() error {
+	poolFile := filepath.Join(s.cognito.dir, ".cognito", "db", s.Info.UserPoolID+".json")
+	valid := func() bool {
+		b, err := os.ReadFile(poolFile)
+		return err == nil && json.Valid(b)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	for !valid() {
+		if _, err := s.cip.AdminUpdateUserAttributes(ctx, &cip.AdminUpdateUserAttributesInput{
+			UserPoolId:     aws.String(s.Info.UserPoolID),
+			Username:       aws.String(s.Info.AdminEmail),
+			UserAttributes: []types.AttributeType{{Name: aws.String("name"), Value: aws.String("Platform admin")}},
+		}); err != nil {
+			return fmt.Errorf("settle cognito-local data before stopping it: %w", err)
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("cognito-local's pool file %s stays unreadable; a restart would lose the pool", poolFile)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	return nil
 }

@@ -4,7 +4,11 @@
 // functions and triggers. It writes .local/stack.json and stops everything
 // on Ctrl-C.
 //
-// Each run starts fresh: new pool, client, table and platform admin.
+// Data is kept between runs in the data directory (.local/): the table is
+// saved to .local/table.json and restored, cognito-local keeps its pool in
+// .local/cognito, with the same pool and client ids; make reset (or
+// GATEHOUSE_PERSIST=0) starts fresh. The web console, when built
+// (web/dist, or GATEHOUSE_CONSOLE_DIR), is served at {apiUrl}/console.
 // Environment variables point it elsewhere: GATEHOUSE_DYNAMODB_ENDPOINT (a
 // DynamoDB Local URL, or "aws"), GATEHOUSE_USER_POOL_ID + GATEHOUSE_CLIENT_ID
 // (+ GATEHOUSE_COGNITO_ENDPOINT) for an existing pool, GATEHOUSE_API_ADDR,
@@ -17,6 +21,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 
 	"github.com/gatehouse-dev/gatehouse/localstack"
@@ -36,6 +41,13 @@ func run() error {
 	opts, err := localstack.OptionsFromEnv()
 	if err != nil {
 		return err
+	}
+	opts.Persist = os.Getenv("GATEHOUSE_PERSIST") != "0"
+	opts.ConsoleDir = os.Getenv("GATEHOUSE_CONSOLE_DIR")
+	if opts.ConsoleDir == "" {
+		if _, err := os.Stat(filepath.Join("web", "dist", "index.html")); err == nil {
+			opts.ConsoleDir = filepath.Join("web", "dist")
+		}
 	}
 	st, err := localstack.Start(ctx, opts)
 	if err != nil {
