@@ -150,7 +150,7 @@ func (s *Service) Create(ctx context.Context, c *gatehouse.Caller, orgID string,
 	var v gatehouse.Validator
 	v.Check(gatehouse.ValidEmail(in.Email), "email", "must be an email address")
 	gatehouse.ValidateRoles(&v, in.Roles)
-	v.Check(len(in.Message) <= 1000, "message", "at most 1000 characters")
+	v.Check(gatehouse.PrintableText(in.Message, 1000), "message", "at most 1000 printable characters (no control characters)")
 	exp := now.Add(s.cfg.TTL)
 	if in.ExpiresAt != nil {
 		exp = in.ExpiresAt.UTC()

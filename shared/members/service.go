@@ -250,7 +250,7 @@ func (in *CreateInput) validate() error {
 	in.Email = strings.TrimSpace(in.Email)
 	in.Name = strings.TrimSpace(in.Name)
 	v.Check(gatehouse.ValidEmail(in.Email), "email", "must be an email address")
-	v.Check(len(in.Name) <= 200, "name", "at most 200 characters")
+	v.Check(gatehouse.PrintableText(in.Name, 200), "name", "at most 200 printable characters (no control characters)")
 	gatehouse.ValidateRoles(&v, in.Roles)
 	if in.Password != nil {
 		v.Check(gatehouse.ValidPassword(*in.Password), "password", "at least 8 characters with letters and digits")
