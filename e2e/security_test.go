@@ -517,3 +517,38 @@ func mustJSON(t testing.TB, v any) []byte {
 	}
 	return b
 }
+
+// TestSecurityControlCharactersAreRefused: every stored string is printable
+// text (docs/rules.md, text): ESC, NUL, CR and LF in member names, emails,
+// role names and descriptions, group names, resource names and invite
+// messages are refused with 400 on the field, and nothing is stored.
+func TestSecurityControlCharactersAreRefused(t *testing.T) {
+	t.Parallel()
+	owner := newUser(t)
+	org := mbOrg(t, owner)
+	base := "/v1/orgs/" + org
+	for _, bad := range []string{"\x1b[31mred", "nul\x00byte", "carriage\rreturn", "line\nfeed"} {
+		tests := []struct {
+			path  string
+			body  map[string]any
+			field string
+		}{
+			{"/members", map[string]any{"email": uniqueEmail(t), "name": bad, "roles": []string{"viewer"}}, "name"},
+			{"/members", map[string]any{"email": "x" + bad + "@e2e.gatehouse.test", "roles": []string{"viewer"}}, "email"},
+			{"/invites", map[string]any{"email": uniqueEmail(t), "roles": []string{"viewer"}, "message": bad}, "message"},
+			{"/roles", map[string]any{"name": bad, "permissions": []string{"org:read"}}, "name"},
+			{"/roles", map[string]any{"name": "Ops", "description": bad, "permissions": []string{"org:read"}}, "description"},
+			{"/groups", map[string]any{"name": bad}, "name"},
+			{"/resources", map[string]any{"type": "device", "id": "d1", "name": bad}, "name"},
+		}
+		for _, tt := range tests {
+			before := mbSnapshot(t, org)
+			st, raw := owner.Do(t, "POST", base+tt.path, tt.body)
+			p := requireProblem(t, st, raw, http.StatusBadRequest, gatehouse.CodeValidation)
+			if len(p.Errors) == 0 || p.Errors[0].Field != tt.field {
+				t.Errorf("POST %s with %q: errors %+v, want field %q", tt.path, bad, p.Errors, tt.field)
+			}
+			mbRequireUnchanged(t, org, before)
+		}
+	}
+}

@@ -80,7 +80,7 @@ type Input struct {
 func (s *Service) validate(c *gatehouse.Caller, in *Input) error {
 	in.Name = strings.TrimSpace(in.Name)
 	var v gatehouse.Validator
-	v.Check(in.Name != "" && len(in.Name) <= 64, "name", "1 to 64 characters")
+	v.Check(in.Name != "" && gatehouse.PrintableText(in.Name, 64), "name", "1 to 64 printable characters")
 	v.Check(gatehouse.PrintableText(in.Description, 500), "description", "at most 500 printable characters (no control characters)")
 	v.Check(len(in.Permissions) > 0, "permissions", "at least one permission")
 	seen := map[string]bool{}
