@@ -273,6 +273,11 @@ func (s *Store) createInvite(ctx context.Context, n NewInvite, old *gatehouse.In
 			}
 		}
 	}
+	if n.ExistingUserID != "" && n.ExistingUserID == i.ManagedBy {
+		// A manager inviting its own address: it is a member already (and
+		// one transaction cannot both count and check its membership).
+		return ErrAlreadyMember
+	}
 	if n.ExistingUserID != "" {
 		t.check(memberKey(i.OrgID, n.ExistingUserID), "attribute_not_exists(#pk)", ErrAlreadyMember,
 			map[string]string{"#pk": tabledef.PK}, nil)
