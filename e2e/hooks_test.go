@@ -15,6 +15,7 @@ package e2e
 
 import (
 	"context"
+	"github.com/gatehouse-dev/gatehouse/shared/dynamo/dynamotest"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -41,7 +42,7 @@ type testStack struct {
 	MiniDyn *server.Server
 	// DynamoDBCalls counts the calls that reach MiniDyn, by operation,
 	// whoever makes them: authorizer, functions, triggers.
-	DynamoDBCalls *callCounter
+	DynamoDBCalls *dynamotest.CallCounter
 
 	ran         *requestLog
 	cognitoDown atomic.Bool
@@ -51,8 +52,8 @@ type testStack struct {
 
 // startStack starts the local stack with the hooks in place.
 func startStack(ctx context.Context, o localstack.Options) (*testStack, error) {
-	ts := &testStack{MiniDyn: server.NewServer(), DynamoDBCalls: &callCounter{}, ran: newRequestLog(1 << 14)}
-	ddb := httptest.NewServer(ts.DynamoDBCalls.wrap(ts.MiniDyn))
+	ts := &testStack{MiniDyn: server.NewServer(), DynamoDBCalls: dynamotest.NewCallCounter(), ran: newRequestLog(1 << 14)}
+	ddb := httptest.NewServer(countCalls(ts.DynamoDBCalls, ts.MiniDyn))
 	ts.servers = append(ts.servers, ddb)
 	o.DynamoDBEndpoint = ddb.URL
 	o.Functions = func(d *app.Deps) (localstack.Functions, error) {
@@ -132,43 +133,15 @@ func (s *testStack) gate(next http.Handler) http.Handler {
 // with this id (the Apigw-Requestid response header).
 func (s *testStack) HandlerRan(requestID string) bool { return s.ran.has(requestID) }
 
-// callCounter counts DynamoDB calls by operation (X-Amz-Target).
-type callCounter struct {
-	mu     sync.Mutex
-	counts map[string]int
-}
-
-func (c *callCounter) wrap(h http.Handler) http.Handler {
+// countCalls counts the DynamoDB calls that reach h, by operation (from
+// X-Amz-Target: DynamoDB_20120810.<Operation>); each HTTP request is one
+// round trip, so SDK retries count too.
+func countCalls(c *dynamotest.CallCounter, h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		// X-Amz-Target: DynamoDB_20120810.<Operation>; each HTTP request is
-		// one round trip, so SDK retries count too.
 		target := r.Header.Get("X-Amz-Target")
-		c.mu.Lock()
-		if c.counts == nil {
-			c.counts = map[string]int{}
-		}
-		c.counts[target[strings.LastIndexByte(target, '.')+1:]]++
-		c.mu.Unlock()
+		c.Add(target[strings.LastIndexByte(target, '.')+1:])
 		h.ServeHTTP(w, r)
 	})
-}
-
-// Reset clears the counts.
-func (c *callCounter) Reset() {
-	c.mu.Lock()
-	c.counts = map[string]int{}
-	c.mu.Unlock()
-}
-
-// Counts returns a copy of the counts by operation.
-func (c *callCounter) Counts() map[string]int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	out := make(map[string]int, len(c.counts))
-	for k, v := range c.counts {
-		out[k] = v
-	}
-	return out
 }
 
 // requestLog remembers the ids of the last requests whose handler ran.

@@ -152,7 +152,8 @@ func (w *World) RandomSubject(r *rand.Rand, userID string) authz.Subject {
 // r and r2): the permission "<type>:<action>" through the subject's roles,
 // then access to the resource. Owners and admins (rule 4) act on every
 // resource: a policy line gives admin everything, and deny lines do not
-// apply to admins. Owner inherits admin.
+// apply to admins. Owner inherits admin. Nor do deny lines apply to the
+// resource's own owner (g2: user owns object).
 const casbinModel = `
 [request_definition]
 r = sub, dom, obj, act
@@ -164,6 +165,7 @@ p2 = sub, dom, obj, act, eft
 
 [role_definition]
 g = _, _, _
+g2 = _, _
 
 [policy_effect]
 e = some(where (p.eft == allow))
@@ -171,7 +173,7 @@ e2 = some(where (p.eft == allow)) && !some(where (p.eft == deny))
 
 [matchers]
 m = g(r.sub, p.sub, r.dom) && r.dom == p.dom && r.obj == p.obj && r.act == p.act
-m2 = g(r2.sub, p2.sub, r2.dom) && r2.dom == p2.dom && keyMatch(r2.obj, p2.obj) && (r2.act == p2.act || p2.act == "*") && (p2.eft == "allow" || !g(r2.sub, "admin", r2.dom))
+m2 = g(r2.sub, p2.sub, r2.dom) && r2.dom == p2.dom && keyMatch(r2.obj, p2.obj) && (r2.act == p2.act || p2.act == "*") && (p2.eft == "allow" || (!g(r2.sub, "admin", r2.dom) && !g2(r2.sub, r2.obj)))
 `
 
 // Casbin is the world's policy in a Casbin enforcer.
@@ -194,7 +196,7 @@ func (w *World) NewCasbin(subjects []authz.Subject) (*Casbin, error) {
 	if err != nil {
 		return nil, err
 	}
-	var p, p2, g [][]string
+	var p, p2, g, g2 [][]string
 	for _, role := range w.Roles {
 		perms, _ := w.Policy.RolePermissions(role)
 		for _, perm := range perms {
@@ -226,6 +228,7 @@ func (w *World) NewCasbin(subjects []authz.Subject) (*Casbin, error) {
 		obj := r.Type + "/" + r.ID
 		if r.OwnerID != "" {
 			p2 = append(p2, []string{"user:" + r.OwnerID, OrgID, obj, "*", "allow"})
+			g2 = append(g2, []string{"user:" + r.OwnerID, obj})
 		}
 		addGrants(obj, r.Grants)
 	}
@@ -257,7 +260,12 @@ func (w *World) NewCasbin(subjects []authz.Subject) (*Casbin, error) {
 	if _, err := e.AddNamedGroupingPolicies("g", g); err != nil {
 		return nil, fmt.Errorf("add g: %w", err)
 	}
-	return &Casbin{e: e, ctx: casbin.NewEnforceContext("2"), Lines: len(p) + len(p2) + len(g)}, nil
+	if len(g2) > 0 {
+		if _, err := e.AddNamedGroupingPolicies("g2", g2); err != nil {
+			return nil, fmt.Errorf("add g2: %w", err)
+		}
+	}
+	return &Casbin{e: e, ctx: casbin.NewEnforceContext("2"), Lines: len(p) + len(p2) + len(g) + len(g2)}, nil
 }
 
 // Enforce decides action on r for the user with Casbin: the permission
