@@ -98,13 +98,20 @@ func OwnerMembership(orgID, userID string, resourceLimit int, now time.Time) *ga
 	}
 }
 
+// ErrAccountDeleted refuses to create a profile for the id of a deleted
+// account (rule 12).
+var ErrAccountDeleted = gatehouse.Forbidden(gatehouse.ReasonDisabled, "this account was deleted")
+
 // CreateAccount stores a new account profile with its email reservation and,
 // when org is not nil, its personal org with the user as owner: all in one
 // transaction. A duplicate email fails with ErrEmailTaken and writes nothing.
 func (s *Store) CreateAccount(ctx context.Context, u *gatehouse.User, org *gatehouse.Org, actor gatehouse.Actor) error {
 	t := s.tx().
 		create(emailItem(u.Email, u.ID), ErrEmailTaken).
-		create(userItem(u), gatehouse.Errorf(gatehouse.CodeConflict, "the account already exists"))
+		create(userItem(u), gatehouse.Errorf(gatehouse.CodeConflict, "the account already exists")).
+		// A deleted account never comes back (rule 12), whatever path
+		// would re-create it (a trigger's repair, a replayed event).
+		check(tombstoneKey(u.ID), "attribute_not_exists(#pk)", ErrAccountDeleted, map[string]string{"#pk": tabledef.PK}, nil)
 	if org != nil {
 		owner := OwnerMembership(org.ID, u.ID, u.ResourceLimit, u.CreatedAt)
 		owner.AccountLimited = AccountLimited(u)

@@ -234,6 +234,7 @@ func (s *Store) HasPendingInvite(ctx context.Context, email string) (bool, error
 func (s *Store) DeleteAccountRecords(ctx context.Context, u *gatehouse.User, actor gatehouse.Actor, after map[string]any) error {
 	t := s.tx().
 		delete(userKey(u.ID), "", nil, nil, nil).
+		put(newItem(tombstoneKey(u.ID)).setS("deletedAt", s.Now().Format(time.RFC3339Nano)), "", nil, nil, nil).
 		delete(emailKey(u.Email), "#uid = :uid", nil, map[string]string{"#uid": "userId"}, map[string]types.AttributeValue{":uid": str(u.ID)})
 	t.audit(s.NewAudit(actor, "", "account.delete", u.ID, map[string]any{"email": u.Email}, after))
 	if err := t.commit(ctx); err != nil {

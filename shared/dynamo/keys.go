@@ -13,6 +13,7 @@ import (
 
 const (
 	skProfile      = "PROFILE"
+	skTombstone    = "TOMBSTONE"
 	skEmail        = "EMAIL"
 	skMeta         = "META"
 	skSignupPolicy = "SIGNUP_POLICY"
@@ -45,6 +46,10 @@ const (
 type Key struct{ PK, SK string }
 
 func userKey(userID string) Key { return Key{prefixUser + userID, skProfile} }
+
+// tombstoneKey marks a deleted account for good (rule 12): no profile is
+// ever created again for its id.
+func tombstoneKey(userID string) Key { return Key{prefixUser + userID, skTombstone} }
 
 // emailKey reserves a lower-case email for one account (uniqueness).
 func emailKey(email string) Key { return Key{prefixEmail + NormalizeEmail(email), skEmail} }

@@ -228,6 +228,11 @@ func (h *Handler) ensureProfile(ctx context.Context, attrs map[string]string, us
 		org = dynamo.NewPersonalOrg(u, now)
 	}
 	err = h.store.CreateAccount(ctx, u, org, gatehouse.Actor{UserID: sub})
+	if gatehouse.ErrorCode(err) == gatehouse.CodeForbidden {
+		// A deleted account never comes back (rule 12): its tombstone
+		// refuses the profile, and so the sign-in.
+		return ErrAccountDisabled
+	}
 	if gatehouse.ErrorCode(err) == gatehouse.CodeConflict {
 		// A concurrent delivery of the same event won the race.
 		if _, gerr := h.store.User(ctx, sub); gerr == nil {
