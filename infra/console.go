@@ -9,7 +9,9 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfrontorigins"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3deployment"
+	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 )
 
 // Console is the web console's hosting: a private S3 bucket behind a
@@ -158,5 +160,43 @@ func newConsole(stack awscdk.Stack, props *GatehouseStackProps, s *GatehouseStac
 	awscdk.NewCfnOutput(stack, jsii.String("ConsoleUrl"), &awscdk.CfnOutputProps{
 		Value: awscdk.Fn_Join(jsii.String(""), &[]*string{url, jsii.String("/console/")}), Description: jsii.String("The web console"),
 	})
+	suppressConsoleNag(stack, bucket, distribution)
 	return &Console{Bucket: bucket, Distribution: distribution, URL: url}
+}
+
+// consoleDeploymentID is the id CDK gives the singleton function behind
+// every BucketDeployment of a stack.
+const consoleDeploymentID = "Custom::CDKBucketDeployment8693BB64968944B69AAFB0CC9EB8756C"
+
+// suppressConsoleNag gives cdk-nag's findings on the console's hosting
+// their reasons: it serves a static single-page app and nothing else.
+func suppressConsoleNag(stack awscdk.Stack, bucket awss3.Bucket, dist awscloudfront.Distribution) {
+	suppress := func(c constructs.IConstruct, id, reason string, appliesTo ...string) {
+		sup := &cdknag.NagPackSuppression{Id: jsii.String(id), Reason: jsii.String(reason)}
+		if len(appliesTo) > 0 {
+			var a []any
+			for _, x := range appliesTo {
+				a = append(a, x)
+			}
+			sup.AppliesTo = &a
+		}
+		cdknag.NagSuppressions_AddResourceSuppressions(c, &[]*cdknag.NagPackSuppression{sup}, jsii.Bool(true))
+	}
+	suppress(bucket, "AwsSolutions-S1",
+		"The bucket holds only the console's built static files (no data); it is private and read only by CloudFront through origin access control, so its reads are CloudFront's, and every API call the console makes is logged by the HTTP API's access logs (api.go).")
+	suppress(dist, "AwsSolutions-CFR3",
+		"The distribution serves the console's static files and forwards /v1/* to the HTTP API, whose stage writes a JSON access log of every request (api.go); a second log of the same calls would hold the same data.")
+	suppress(dist, "AwsSolutions-CFR4",
+		"The minimum protocol is TLSv1.2_2021 in the distribution's settings, but with the default *.cloudfront.net certificate CloudFront keeps TLSv1 as the floor; a custom domain with its ACM certificate (DEPLOY.md) applies the TLSv1.2 policy.")
+	suppress(dist, "AwsSolutions-CFR1",
+		"A multi-tenant product serves customers in every country: no geographic restriction belongs in the product; an operator may add one per deployment.")
+	suppress(dist, "AwsSolutions-CFR2",
+		"WAF is billed per web ACL and request and its rules are an operator's choice per deployment (DEPLOY.md); the API behind it is rate-limited by the HTTP API stage and every request is authorized.")
+	if helper := stack.Node().TryFindChild(jsii.String(consoleDeploymentID)); helper != nil {
+		suppress(helper, "AwsSolutions-IAM4",
+			"CDK's own BucketDeployment function (it copies the built console into the bucket at deploy time) comes with the basic execution managed policy; it runs only during deployments.",
+			"Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole")
+		suppress(helper, "AwsSolutions-IAM5",
+			"CDK's own BucketDeployment function reads the asset from CDK's staging bucket and writes and prunes the console bucket (s3:GetObject*, List*, DeleteObject*, Abort* on those buckets), and invalidates the distribution's cache, which CloudFront's CreateInvalidation and GetInvalidation allow only on resource *.")
+	}
 }

@@ -30,7 +30,7 @@ func TestEnvironment(t *testing.T) {
 	}
 	devVars := map[string]bool{}
 	for stage, tpl := range templates() {
-		for id, fn := range resources(tpl, "AWS::Lambda::Function") {
+		for id, fn := range gatehouseFunctions(tpl) {
 			for k := range props(fn)["Environment"].(map[string]any)["Variables"].(map[string]any) {
 				if !slices.Contains(declared, k) {
 					t.Errorf("%s %s sets %s, which no function reads (shared/app)", stage, id, k)

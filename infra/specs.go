@@ -59,7 +59,7 @@ var functionSpecs = map[string]FunctionSpec{
 	// creates the profile and the personal org in one transaction. No
 	// Cognito calls (see auth.go).
 	routes.FnTriggers: {MemoryMB: httpMemory, TimeoutSeconds: 5,
-		Table: []string{"GetItem", "PutItem"}, QueryIndexes: []string{inverse}},
+		Table: []string{"GetItem", "PutItem", "ConditionCheckItem"}, QueryIndexes: []string{inverse}},
 	// Expires accounts, memberships, invites and tokens, with audit events,
 	// and cuts expired accounts off in Cognito (or lets them back in when an
 	// expiry was lifted).
@@ -101,7 +101,7 @@ var functionSpecs = map[string]FunctionSpec{
 		Table:        []string{"GetItem", "BatchGetItem", "Query", "PutItem", "UpdateItem", "DeleteItem", "ConditionCheckItem"},
 		QueryIndexes: []string{inverse}},
 	routes.FnTokens: {MemoryMB: httpMemory, TimeoutSeconds: httpTimeout,
-		Table: []string{"GetItem", "Query", "PutItem", "UpdateItem", "ConditionCheckItem"}},
+		Table: []string{"GetItem", "Query", "PutItem", "UpdateItem"}},
 	routes.FnLimits: {MemoryMB: httpMemory, TimeoutSeconds: httpTimeout,
 		Table: []string{"GetItem", "BatchGetItem", "PutItem", "UpdateItem", "ConditionCheckItem"}},
 	// Answers unknown routes (404, 405) from the route table alone.
