@@ -791,6 +791,7 @@ export interface components {
         Account: {
             /** Format: date-time */
             createdAt: string;
+            /** Format: email */
             email: string;
             emailVerified: boolean;
             /** Format: date-time */
@@ -818,6 +819,7 @@ export interface components {
         AdminPatch: {
             enabled?: boolean | null;
             expiresAt?: unknown;
+            force?: boolean;
             resourceLimit?: number | null;
         };
         /** @description APIToken is a secret bound to (user, org) for API access and embedded read-only views. */
@@ -939,6 +941,9 @@ export interface components {
                 [key: string]: number;
             };
             subOrgs: number;
+            /** @description SubtreeSeats are the seats of the org and of all its sub-orgs: what
+             *     the org's maxMembers bounds (a parent's quota counts its subtree). */
+            subtreeSeats: number;
         };
         /** @description Grant allows and/or denies actions on a resource (or a whole type) to one principal, "user:<id>" or "group:<id>". */
         Grant: {
@@ -979,6 +984,7 @@ export interface components {
         };
         /** @description CreateInput is the body of POST /v1/orgs/{orgId}/invites. */
         InvitesCreateInput: {
+            /** Format: email */
             email: string;
             /** Format: date-time */
             expiresAt?: string | null;
@@ -995,6 +1001,7 @@ export interface components {
             acceptedBy?: string;
             /** Format: date-time */
             createdAt: string;
+            /** Format: email */
             email: string;
             /** Format: date-time */
             expiresAt: string;
@@ -1042,6 +1049,7 @@ export interface components {
             accountStatus?: components["schemas"]["Status"];
             /** Format: date-time */
             createdAt: string;
+            /** Format: email */
             email?: string;
             /** Format: date-time */
             expiresAt?: string;
@@ -1079,6 +1087,7 @@ export interface components {
              * @enum {string}
              */
             activation?: "display" | "email";
+            /** Format: email */
             email: string;
             emailVerified?: boolean;
             enabled?: boolean | null;
@@ -1184,11 +1193,13 @@ export interface components {
         };
         /** @description OrgSettings are the org's own settings. */
         OrgSettings: {
-            defaultResourceAccess: string;
+            /** @enum {string} */
+            defaultResourceAccess: "granted" | "all";
         };
         /** @description OrgSettingsChange changes org settings. */
         OrgSettingsChange: {
-            defaultResourceAccess?: string | null;
+            /** @enum {string|null} */
+            defaultResourceAccess?: "granted" | "all" | null;
         };
         /** @description Permissions is the answer of GET /v1/permissions. */
         Permissions: {
@@ -1309,7 +1320,8 @@ export interface components {
         /** @description Sent is the answer of create and resend: the invite, how it was delivered and, when it was not emailed, the accept link for the inviter to pass on. */
         Sent: {
             acceptUrl?: string;
-            delivery: string;
+            /** @enum {string} */
+            delivery: "email" | "link";
             invite: components["schemas"]["InvitesView"];
         };
         /**
@@ -1379,6 +1391,7 @@ export interface components {
         User: {
             /** Format: date-time */
             createdAt: string;
+            /** Format: email */
             email: string;
             emailVerified: boolean;
             /** Format: date-time */
@@ -1493,6 +1506,7 @@ export interface components {
                 /** @example {
                  *       "code": "unauthenticated",
                  *       "detail": "the credential is missing, invalid or expired",
+                 *       "reason": "unauthenticated",
                  *       "status": 401,
                  *       "title": "Unauthorized",
                  *       "type": "urn:gatehouse:problem:unauthenticated"
@@ -1509,6 +1523,7 @@ export interface components {
                 /** @example {
                  *       "code": "unavailable",
                  *       "detail": "the identity provider is unavailable; retry",
+                 *       "reason": "unavailable",
                  *       "status": 503,
                  *       "title": "Service Unavailable",
                  *       "type": "urn:gatehouse:problem:unavailable"
@@ -1792,7 +1807,10 @@ export interface operations {
     deleteAdminUser: {
         parameters: {
             query?: {
-                resources?: string;
+                /** @description Force deletes an account that is the last usable owner of orgs
+                 *     (rule 9), which is refused otherwise; audited in each such org. */
+                force?: boolean;
+                resources?: "retain" | "transfer" | "delete";
                 transferTo?: string;
             };
             header?: never;
@@ -1832,6 +1850,7 @@ export interface operations {
             content: {
                 /** @example {
                  *       "enabled": false,
+                 *       "force": false,
                  *       "resourceLimit": 0
                  *     } */
                 "application/json": components["schemas"]["AdminPatch"];
@@ -2097,7 +2116,7 @@ export interface operations {
                 /** @example {
                  *       "name": "Ana García",
                  *       "settings": {
-                 *         "defaultResourceAccess": "text"
+                 *         "defaultResourceAccess": "granted"
                  *       }
                  *     } */
                 "application/json": components["schemas"]["OrgInput"];
@@ -2124,7 +2143,7 @@ export interface operations {
                      *         "maxResources": {}
                      *       },
                      *       "settings": {
-                     *         "defaultResourceAccess": "text"
+                     *         "defaultResourceAccess": "granted"
                      *       },
                      *       "updatedAt": "2026-03-02T09:30:00Z",
                      *       "usage": {
@@ -2132,7 +2151,8 @@ export interface operations {
                      *         "owners": 0,
                      *         "pendingInvites": 0,
                      *         "resources": {},
-                     *         "subOrgs": 0
+                     *         "subOrgs": 0,
+                     *         "subtreeSeats": 0
                      *       },
                      *       "verifiedDomains": [
                      *         "text"
@@ -2182,7 +2202,7 @@ export interface operations {
                      *         "maxResources": {}
                      *       },
                      *       "settings": {
-                     *         "defaultResourceAccess": "text"
+                     *         "defaultResourceAccess": "granted"
                      *       },
                      *       "updatedAt": "2026-03-02T09:30:00Z",
                      *       "usage": {
@@ -2190,7 +2210,8 @@ export interface operations {
                      *         "owners": 0,
                      *         "pendingInvites": 0,
                      *         "resources": {},
-                     *         "subOrgs": 0
+                     *         "subOrgs": 0,
+                     *         "subtreeSeats": 0
                      *       },
                      *       "verifiedDomains": [
                      *         "text"
@@ -2246,7 +2267,7 @@ export interface operations {
                 /** @example {
                  *       "name": "Ana García",
                  *       "settings": {
-                 *         "defaultResourceAccess": "text"
+                 *         "defaultResourceAccess": "granted"
                  *       }
                  *     } */
                 "application/json": components["schemas"]["OrgInput"];
@@ -2273,7 +2294,7 @@ export interface operations {
                      *         "maxResources": {}
                      *       },
                      *       "settings": {
-                     *         "defaultResourceAccess": "text"
+                     *         "defaultResourceAccess": "granted"
                      *       },
                      *       "updatedAt": "2026-03-02T09:30:00Z",
                      *       "usage": {
@@ -2281,7 +2302,8 @@ export interface operations {
                      *         "owners": 0,
                      *         "pendingInvites": 0,
                      *         "resources": {},
-                     *         "subOrgs": 0
+                     *         "subOrgs": 0,
+                     *         "subtreeSeats": 0
                      *       },
                      *       "verifiedDomains": [
                      *         "text"
@@ -2733,7 +2755,7 @@ export interface operations {
                 content: {
                     /** @example {
                      *       "acceptUrl": "text",
-                     *       "delivery": "text",
+                     *       "delivery": "email",
                      *       "invite": {
                      *         "acceptedBy": "text",
                      *         "createdAt": "2026-03-02T09:30:00Z",
@@ -2819,7 +2841,7 @@ export interface operations {
                 content: {
                     /** @example {
                      *       "acceptUrl": "text",
-                     *       "delivery": "text",
+                     *       "delivery": "email",
                      *       "invite": {
                      *         "acceptedBy": "text",
                      *         "createdAt": "2026-03-02T09:30:00Z",
@@ -3107,7 +3129,7 @@ export interface operations {
                      *       "activationUrl": "https://app.example.com/activate?token=act_5Vb8nM1qW4eR7tY0",
                      *       "invite": {
                      *         "acceptUrl": "text",
-                     *         "delivery": "text",
+                     *         "delivery": "email",
                      *         "invite": {
                      *           "acceptedBy": "text",
                      *           "createdAt": "2026-03-02T09:30:00Z",
@@ -3871,7 +3893,7 @@ export interface operations {
                      *             "maxResources": {}
                      *           },
                      *           "settings": {
-                     *             "defaultResourceAccess": "text"
+                     *             "defaultResourceAccess": "granted"
                      *           },
                      *           "updatedAt": "2026-03-02T09:30:00Z",
                      *           "usage": {
@@ -3879,7 +3901,8 @@ export interface operations {
                      *             "owners": 0,
                      *             "pendingInvites": 0,
                      *             "resources": {},
-                     *             "subOrgs": 0
+                     *             "subOrgs": 0,
+                     *             "subtreeSeats": 0
                      *           },
                      *           "verifiedDomains": [
                      *             "text"
@@ -3937,7 +3960,7 @@ export interface operations {
                      *         "maxResources": {}
                      *       },
                      *       "settings": {
-                     *         "defaultResourceAccess": "text"
+                     *         "defaultResourceAccess": "granted"
                      *       },
                      *       "updatedAt": "2026-03-02T09:30:00Z",
                      *       "usage": {
@@ -3945,7 +3968,8 @@ export interface operations {
                      *         "owners": 0,
                      *         "pendingInvites": 0,
                      *         "resources": {},
-                     *         "subOrgs": 0
+                     *         "subOrgs": 0,
+                     *         "subtreeSeats": 0
                      *       },
                      *       "verifiedDomains": [
                      *         "text"
