@@ -133,8 +133,8 @@ func (s *Service) Register(ctx context.Context, caller *gatehouse.Caller, orgID 
 	if d := eff.Check(in.Type + ":" + authz.ActionCreate); !d.Allowed {
 		return nil, forbidden(d, "registering a "+in.Type)
 	}
-	if owner != caller.UserID && !eff.IsAdmin() {
-		return nil, gatehouse.Forbidden(gatehouse.ReasonMissingPerm, "only owners and admins register resources for another member")
+	if err := eff.RegistersFor(caller.UserID, owner); err != nil {
+		return nil, err
 	}
 	om := snap.Members[owner]
 	if om == nil || !om.Usable(s.store.Now()) {
@@ -248,14 +248,6 @@ func (s *Service) validGrants(in GrantsInput, now time.Time) ([]authz.Grant, err
 	return in.Grants, nil
 }
 
-// expand lists the actions an action list names ("*" is all of them).
-func expand(actions []string) []string {
-	if slices.Contains(actions, "*") {
-		return authz.ResourceActions
-	}
-	return actions
-}
-
 // SetGrants replaces the grants of one resource, or of a whole type when
 // the resource id is dynamo.TypeWide (owners and admins only). Rule 6: the
 // caller may grant or deny only actions it may itself perform on the
@@ -279,15 +271,8 @@ func (s *Service) SetGrants(ctx context.Context, caller *gatehouse.Caller, orgID
 		if err != nil {
 			return nil, err
 		}
-		if !eff.IsAdmin() {
-			return nil, gatehouse.Forbidden(gatehouse.ReasonMissingPerm, "only owners and admins set grants on a whole type")
-		}
-		for _, g := range grants {
-			for _, a := range slices.Concat(expand(g.Allow), expand(g.Deny)) {
-				if d := eff.Check(ref.Type + ":" + a); !d.Allowed {
-					return nil, gatehouse.Forbidden(gatehouse.ReasonEscalation, "the caller cannot give %s:%s it does not hold", ref.Type, a)
-				}
-			}
+		if err := eff.GivesOnType(ref.Type, grants); err != nil {
+			return nil, err
 		}
 		if err := s.store.SetTypeGrants(ctx, orgID, ref.Type, grants, caller.Actor); err != nil {
 			return nil, err
@@ -298,19 +283,8 @@ func (s *Service) SetGrants(ctx context.Context, caller *gatehouse.Caller, orgID
 	if err != nil {
 		return nil, err
 	}
-	res := authz.ResourceOf(r, snap.TypeGrants[ref.Type])
-	if d := eff.CheckResource(authz.ActionShare, res, now); !d.Allowed {
-		return nil, forbidden(d, "sharing the resource")
-	}
-	for _, g := range grants {
-		for _, a := range slices.Concat(expand(g.Allow), expand(g.Deny)) {
-			if !eff.CheckResource(a, res, now).Allowed {
-				return nil, gatehouse.Forbidden(gatehouse.ReasonEscalation, "the caller cannot give %s on this resource: it may not %s it itself", a, a)
-			}
-		}
-		if !eff.IsAdmin() && g.Principal == authz.Principal("user", r.OwnerID) && len(g.Deny) > 0 {
-			return nil, gatehouse.Forbidden(gatehouse.ReasonOwnerLink, "only owners and admins may deny a resource's owner")
-		}
+	if err := eff.GivesOnResource(authz.ResourceOf(r, snap.TypeGrants[ref.Type]), grants, now); err != nil {
+		return nil, err
 	}
 	after, err := s.store.SetResourceGrants(ctx, r, grants, caller.Actor)
 	if err != nil {
