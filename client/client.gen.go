@@ -134,6 +134,7 @@ const (
 	ReasonExpired           Reason = "expired"
 	ReasonExpiryCeiling     Reason = "expiry_ceiling"
 	ReasonLastOwner         Reason = "last_owner"
+	ReasonMfaRequired       Reason = "mfa_required"
 	ReasonMissingPermission Reason = "missing_permission"
 	ReasonNoDecision        Reason = "no_decision"
 	ReasonNoProfile         Reason = "no_profile"
@@ -172,6 +173,8 @@ func (e Reason) Valid() bool {
 	case ReasonExpiryCeiling:
 		return true
 	case ReasonLastOwner:
+		return true
+	case ReasonMfaRequired:
 		return true
 	case ReasonMissingPermission:
 		return true

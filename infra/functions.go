@@ -5,6 +5,7 @@ import (
 	"maps"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -102,6 +103,8 @@ func (fns Functions) configure(props *GatehouseStackProps, table *Table, auth *A
 			"GATEHOUSE_INVITE_EMAIL_RULE": props.InviteEmailRule,
 			"GATEHOUSE_LOG_LEVEL":         props.LogLevel,
 			"GATEHOUSE_CURSOR_KEY":        key,
+			// Platform admins need MFA everywhere but throwaway stages.
+			"GATEHOUSE_REQUIRE_ADMIN_MFA": strconv.FormatBool(!props.Ephemeral()),
 		}
 		if name != routes.FnTriggers { // see newAuth: no pool reference from the triggers
 			env["GATEHOUSE_USER_POOL_ID"] = *auth.Pool.UserPoolId()

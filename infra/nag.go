@@ -43,7 +43,7 @@ func applyNagSuppressions(s *GatehouseStack) {
 	suppress(pool, "AwsSolutions-COG1",
 		"Passwords need 12+ characters with a (lower case) letter and a digit, in Cognito and in Gatehouse's own check (gatehouse.ValidPassword). Upper case and symbol rules are left out on purpose: NIST SP 800-63B advises length over composition rules.")
 	suppress(pool, "AwsSolutions-COG2",
-		"TOTP MFA is offered to every user and optional (SMS is off): a multi-tenant product cannot force it on every tenant's users, and Cognito cannot require it of some users only, so requiring it of platform admins is Gatehouse's to enforce (issue 12).")
+		"TOTP MFA is offered to every user and optional (SMS is off): a multi-tenant product cannot force it on every tenant's users, and Cognito cannot require it of some users only, so Gatehouse requires it of platform admins itself (authz.PlatformAdminMFA, GATEHOUSE_REQUIRE_ADMIN_MFA on every stage but dev).")
 	suppress(pool, "AwsSolutions-COG8",
 		"Lite feature plan: Plus threat protection is billed per monthly active user. Gatehouse checks account and membership status on every request, rate-limits the API and alarms on authorizer denial spikes (alarms.go).")
 

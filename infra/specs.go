@@ -115,5 +115,6 @@ var functionSpecs = map[string]FunctionSpec{
 	routes.FnAdmin: {MemoryMB: httpMemory, TimeoutSeconds: lifecycleTimeout,
 		Table:        []string{"GetItem", "BatchGetItem", "Query", "PutItem", "UpdateItem", "DeleteItem", "ConditionCheckItem"},
 		QueryIndexes: []string{inverse},
-		Cognito:      []string{"AdminDisableUser", "AdminEnableUser", "AdminDeleteUser", "AdminUserGlobalSignOut"}},
+		// AdminGetUser: whether a platform admin has MFA (authz.PlatformAdminMFA).
+		Cognito: []string{"AdminDisableUser", "AdminEnableUser", "AdminDeleteUser", "AdminUserGlobalSignOut", "AdminGetUser"}},
 }

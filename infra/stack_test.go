@@ -285,7 +285,7 @@ func TestFunctions(t *testing.T) {
 				}
 				env := p["Environment"].(map[string]any)["Variables"].(map[string]any)
 				want := []string{"GATEHOUSE_TABLE", "GATEHOUSE_AUTHZ_CACHE_TTL", "GATEHOUSE_EMAIL_FROM", "GATEHOUSE_PUBLIC_URL",
-					"GATEHOUSE_RESOURCE_TYPES", "GATEHOUSE_INVITE_EMAIL_RULE", "GATEHOUSE_LOG_LEVEL", "GATEHOUSE_CURSOR_KEY"}
+					"GATEHOUSE_RESOURCE_TYPES", "GATEHOUSE_INVITE_EMAIL_RULE", "GATEHOUSE_LOG_LEVEL", "GATEHOUSE_CURSOR_KEY", "GATEHOUSE_REQUIRE_ADMIN_MFA"}
 				if name != routes.FnTriggers {
 					want = append(want, "GATEHOUSE_USER_POOL_ID", "GATEHOUSE_CLIENT_ID")
 				}

@@ -50,6 +50,8 @@ type Accounts interface {
 	EnableUser(ctx context.Context, username string) error
 	GlobalSignOut(ctx context.Context, username string) error
 	DeleteUser(ctx context.Context, username string) error
+	// HasTOTP reports whether the account signs in with a TOTP code.
+	HasTOTP(ctx context.Context, username string) (bool, error)
 }
 
 // Service is the platform admin's use cases.
@@ -57,6 +59,27 @@ type Service struct {
 	store     Store
 	accounts  Accounts
 	catalogue *authz.Catalogue
+	// requireMFA: platform admins act only with a TOTP authenticator.
+	requireMFA bool
+}
+
+// WithAdminMFA makes every route require of the platform admin a TOTP
+// authenticator (authz.PlatformAdminMFA); deployments outside dev set it.
+func (s *Service) WithAdminMFA(required bool) *Service {
+	s.requireMFA = required
+	return s
+}
+
+// checkMFA refuses a platform admin without MFA where it is required.
+func (s *Service) checkMFA(ctx context.Context, caller *gatehouse.Caller) error {
+	if !s.requireMFA {
+		return nil
+	}
+	has, err := s.accounts.HasTOTP(ctx, dynamo.NormalizeEmail(caller.Email))
+	if err != nil {
+		return err
+	}
+	return authz.PlatformAdminMFA(s.requireMFA, has)
 }
 
 // NewService returns the service.
@@ -429,22 +452,36 @@ type DeleteQuery struct {
 func NewMux(svc *Service, log *slog.Logger) *apigw.Mux {
 	m := apigw.NewMux(routes.FnAdmin, log)
 	apigw.List(m, "GET /v1/admin/users", func(ctx context.Context, r *apigw.Request, q UsersQuery) ([]*gatehouse.User, string, error) {
+		if err := svc.checkMFA(ctx, r.Caller); err != nil {
+			return nil, "", err
+		}
 		return svc.store.UsersByEmailPrefix(ctx, q.Email, q.Limit, q.Cursor)
 	})
 	apigw.Handle(m, "GET /v1/admin/users/{userId}", http.StatusOK, func(ctx context.Context, r *apigw.Request, _ apigw.Empty) (*gatehouse.Account, error) {
-		return svc.Get(ctx, r.Param("userId"))
+		return withMFA(ctx, svc, r, func() (*gatehouse.Account, error) { return svc.Get(ctx, r.Param("userId")) })
 	})
 	apigw.Handle(m, "PATCH /v1/admin/users/{userId}", http.StatusOK, func(ctx context.Context, r *apigw.Request, p Patch) (*gatehouse.User, error) {
-		return svc.Update(ctx, r.Caller, r.Param("userId"), p)
+		return withMFA(ctx, svc, r, func() (*gatehouse.User, error) { return svc.Update(ctx, r.Caller, r.Param("userId"), p) })
 	})
 	apigw.Handle(m, "DELETE /v1/admin/users/{userId}", 0, func(ctx context.Context, r *apigw.Request, q DeleteQuery) (apigw.Empty, error) {
-		return apigw.Empty{}, svc.Delete(ctx, r.Caller, r.Param("userId"), q.Resources, q.TransferTo, q.Force)
+		return withMFA(ctx, svc, r, func() (apigw.Empty, error) {
+			return apigw.Empty{}, svc.Delete(ctx, r.Caller, r.Param("userId"), q.Resources, q.TransferTo, q.Force)
+		})
 	})
 	apigw.Handle(m, "GET /v1/admin/signup-policy", http.StatusOK, func(ctx context.Context, r *apigw.Request, _ apigw.Empty) (gatehouse.SignupPolicy, error) {
-		return svc.store.SignupPolicy(ctx)
+		return withMFA(ctx, svc, r, func() (gatehouse.SignupPolicy, error) { return svc.store.SignupPolicy(ctx) })
 	})
 	apigw.Handle(m, "PUT /v1/admin/signup-policy", http.StatusOK, func(ctx context.Context, r *apigw.Request, in PolicyInput) (gatehouse.SignupPolicy, error) {
-		return svc.Policy(ctx, r.Caller, in.Policy())
+		return withMFA(ctx, svc, r, func() (gatehouse.SignupPolicy, error) { return svc.Policy(ctx, r.Caller, in.Policy()) })
 	})
 	return m
+}
+
+// withMFA runs a platform admin route after the MFA check.
+func withMFA[T any](ctx context.Context, svc *Service, r *apigw.Request, fn func() (T, error)) (T, error) {
+	if err := svc.checkMFA(ctx, r.Caller); err != nil {
+		var zero T
+		return zero, err
+	}
+	return fn()
 }

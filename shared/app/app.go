@@ -46,6 +46,9 @@ type Config struct {
 	// CursorKey seals list cursors (shared/dynamo/cursor.go); see Deps.Store
 	// for a missing one.
 	CursorKey []byte
+	// RequireAdminMFA makes platform admins act only with a TOTP
+	// authenticator enabled (every deployed stage but dev sets it).
+	RequireAdminMFA bool
 }
 
 // Environment variable names.
@@ -68,6 +71,8 @@ const (
 	// EnvCursorKey is the base64 of at least 32 random bytes, the same for
 	// every function of a deployment.
 	EnvCursorKey = "GATEHOUSE_CURSOR_KEY"
+	// EnvRequireAdminMFA is "true" where platform admins need MFA.
+	EnvRequireAdminMFA = "GATEHOUSE_REQUIRE_ADMIN_MFA"
 )
 
 // ConfigFromEnv reads the configuration. Only what a function actually uses
@@ -110,6 +115,13 @@ func ConfigFromEnv() (Config, error) {
 			return c, fmt.Errorf("%s: %w", EnvAuthzCacheTTL, err)
 		}
 		c.AuthzCacheTTL = d
+	}
+	if v := os.Getenv(EnvRequireAdminMFA); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return c, fmt.Errorf("%s: want true or false", EnvRequireAdminMFA)
+		}
+		c.RequireAdminMFA = b
 	}
 	if v := os.Getenv(EnvCursorKey); v != "" {
 		k, err := base64.StdEncoding.DecodeString(v)

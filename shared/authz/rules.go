@@ -364,6 +364,17 @@ func MintsAccounts(c *gatehouse.Caller, email string, verifiedDomains []string) 
 	return slices.Contains(verifiedDomains, gatehouse.EmailDomain(email))
 }
 
+// PlatformAdminMFA applies the platform admins' MFA rule: where the
+// deployment requires it (every stage but dev), a platform admin acts only
+// with a TOTP authenticator enabled, so that its sign-in asked for it.
+// Cognito cannot require MFA of some users only; Gatehouse does.
+func PlatformAdminMFA(required, hasTOTP bool) error {
+	if required && !hasTOTP {
+		return gatehouse.Forbidden(gatehouse.ReasonMFARequired, "platform admins must enable a TOTP authenticator (MFA) before acting")
+	}
+	return nil
+}
+
 // CreatesManaged reports whether a member the caller creates or invites is
 // managed by it (rule 7): below admin, it is, with no limits of its own.
 func CreatesManaged(c *gatehouse.Caller) bool { return !isAdmin(c) }

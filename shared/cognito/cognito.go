@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"slices"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
@@ -130,6 +131,17 @@ func (p *Pool) EmailVerified(ctx context.Context, username string) (bool, error)
 		}
 	}
 	return false, nil
+}
+
+// HasTOTP reports whether the account has a TOTP authenticator enabled
+// for MFA: then Cognito asks for its code at every sign-in (the pool offers
+// TOTP as optional MFA).
+func (p *Pool) HasTOTP(ctx context.Context, username string) (bool, error) {
+	out, err := p.api.AdminGetUser(ctx, &cip.AdminGetUserInput{UserPoolId: aws.String(p.poolID), Username: aws.String(username)})
+	if err != nil {
+		return false, p.mapErr("get user", err)
+	}
+	return slices.Contains(out.UserMFASettingList, "SOFTWARE_TOKEN_MFA"), nil
 }
 
 // SetEmailVerified marks the account's email verified or not.

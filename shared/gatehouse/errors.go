@@ -77,6 +77,7 @@ const (
 	ReasonUnavailable       = "unavailable"
 	ReasonLastOwner         = "last_owner"
 	ReasonDomainNotVerified = "domain_not_verified"
+	ReasonMFARequired       = "mfa_required"
 )
 
 // FieldError is one invalid field of a request.

@@ -10,5 +10,6 @@ import (
 // New builds the function from the shared dependencies.
 func New(d *app.Deps) (app.Function, error) {
 	pool := cognito.NewFromConfig(d.MustAWSConfig(), d.Config.CognitoEndpoint, d.Config.UserPoolID)
-	return app.Function{Mux: admin.NewMux(admin.NewService(d.Store(), pool, d.Catalogue()), d.Log)}, nil
+	svc := admin.NewService(d.Store(), pool, d.Catalogue()).WithAdminMFA(d.Config.RequireAdminMFA)
+	return app.Function{Mux: admin.NewMux(svc, d.Log)}, nil
 }

@@ -1256,7 +1256,7 @@ export interface components {
          * @description Why a request was refused (docs/errors.md says what a client should do about each).
          * @enum {string}
          */
-        Reason: "denied" | "disabled" | "domain_not_verified" | "email_mismatch" | "email_unverified" | "escalation" | "expired" | "expiry_ceiling" | "last_owner" | "missing_permission" | "no_decision" | "no_profile" | "no_resource_access" | "not_managed" | "not_member" | "owner_link" | "platform_admin_only" | "readonly" | "resource_readonly" | "signup_policy" | "token_in_url" | "token_narrowing" | "unauthenticated" | "unavailable" | "unknown_route";
+        Reason: "denied" | "disabled" | "domain_not_verified" | "email_mismatch" | "email_unverified" | "escalation" | "expired" | "expiry_ceiling" | "last_owner" | "mfa_required" | "missing_permission" | "no_decision" | "no_profile" | "no_resource_access" | "not_managed" | "not_member" | "owner_link" | "platform_admin_only" | "readonly" | "resource_readonly" | "signup_policy" | "token_in_url" | "token_narrowing" | "unauthenticated" | "unavailable" | "unknown_route";
         /** @description RegisterInput is the body of POST /v1/orgs/{orgId}/resources. */
         RegisterInput: {
             id: string;
