@@ -2,6 +2,7 @@ package authz_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/gatehouse-dev/gatehouse/shared/authz"
 	"github.com/gatehouse-dev/gatehouse/shared/gatehouse"
@@ -42,9 +43,21 @@ func TestMayExpireLastOwner(t *testing.T) {
 			if got := authz.MayExpireLastOwner(c); got != tt.mayExpire {
 				t.Errorf("MayExpireLastOwner = %v, want %v", got, tt.mayExpire)
 			}
-			err := authz.ActOnExpiry(c, authz.PolicyOf(cat, &gatehouse.Org{ID: "org_1"}), owner, nil)
+			soon := time.Now().Add(24 * time.Hour)
+			err := authz.ActOnExpiry(c, authz.PolicyOf(cat, &gatehouse.Org{ID: "org_1"}), owner, nil, &soon)
 			if got := err == nil; got != tt.actsOnOwner {
 				t.Errorf("ActOnExpiry on an owner: %v, want allowed %v", err, tt.actsOnOwner)
+			}
+			// Extending or clearing gives access back: only whoever could
+			// give the owner role may (rule 6), never by rule 9's exception.
+			expiring := *owner
+			expiring.ExpiresAt = &soon
+			later := soon.Add(24 * time.Hour)
+			for _, exp := range []*time.Time{&later, nil} {
+				err := authz.ActOnExpiry(c, authz.PolicyOf(cat, &gatehouse.Org{ID: "org_1"}), &expiring, nil, exp)
+				if want := authz.ActOn(c, authz.PolicyOf(cat, &gatehouse.Org{ID: "org_1"}), &expiring, nil); (err == nil) != (want == nil) {
+					t.Errorf("extending/clearing an owner's expiry to %v: %v, want as ActOn: %v", exp, err, want)
+				}
 			}
 		})
 	}

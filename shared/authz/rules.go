@@ -432,14 +432,16 @@ func MayExpireLastOwner(c *gatehouse.Caller) bool {
 	return (c.PlatformAdmin && c.TokenID == "") || c.Inherited
 }
 
-// ActOnExpiry applies rules 6 and 7 to giving a member an expiry, with
-// rule 9's exception: a caller that may end an org's last owner
+// ActOnExpiry applies rules 6 and 7 to setting a member's expiry to exp,
+// with rule 9's exception: a caller that may end an org's last owner
 // (MayExpireLastOwner: a platform admin, or a parent org's owner or admin
 // acting here as admin under rule 5) may give any member an expiry, owners
-// included, so that an org meant to end does end. Anyone else is bound by
-// ActOn.
-func ActOnExpiry(c *gatehouse.Caller, p *OrgPolicy, target *gatehouse.Membership, managers []*gatehouse.Membership) error {
-	if MayExpireLastOwner(c) && c.Has("members:update") {
+// included, so that an org meant to end does end. The exception only ends
+// access sooner: extending or clearing an expiry gives access back, which
+// rule 6 leaves to whoever could give it (ActOn).
+func ActOnExpiry(c *gatehouse.Caller, p *OrgPolicy, target *gatehouse.Membership, managers []*gatehouse.Membership, exp *time.Time) error {
+	sooner := exp != nil && !later(exp, target.ExpiresAt)
+	if sooner && MayExpireLastOwner(c) && c.Has("members:update") {
 		return nil
 	}
 	return ActOn(c, p, target, managers)

@@ -470,7 +470,11 @@ type Patch struct {
 func (s *Service) Update(ctx context.Context, c *gatehouse.Caller, orgID, userID string, p Patch) (*Member, error) {
 	act := authz.ActOn
 	if p.expiryOnly() {
-		act = authz.ActOnExpiry // rule 9's exception (rules.go)
+		// Rule 9's exception, for an expiry that ends access sooner (rules.go).
+		exp := p.ExpiresAt.Value
+		act = func(c *gatehouse.Caller, pol *authz.OrgPolicy, t *gatehouse.Membership, m []*gatehouse.Membership) error {
+			return authz.ActOnExpiry(c, pol, t, m, exp)
+		}
 	}
 	org, before, chain, err := s.targetWith(ctx, c, orgID, userID, p.selfAllowed(c, userID), act)
 	if err != nil {
