@@ -184,19 +184,32 @@ function AccountEditor({ id, onChanged, onGone }: { id: string; onChanged: () =>
 
 export function SignupPolicy() {
   const pol = usePaged(async () => ({ items: [await api('GET', '/v1/admin/signup-policy')] }), []);
+  // "Saved" lives here: the reload after a save gives the form a new key,
+  // and a state of the form would be lost with it.
+  const [saved, setSaved] = useState(false);
   const p: Json = pol.items[0];
   if (pol.loading && !p) return <Loading what="the sign-up policy" />;
   if (!p) return <ProblemView error={pol.error} />;
-  return <PolicyForm key={p.updatedAt || 'p'} p={p} onSaved={() => pol.reload()} />;
+  return (
+    <PolicyForm
+      key={p.updatedAt || 'p'}
+      p={p}
+      saved={saved}
+      onSaving={() => setSaved(false)}
+      onSaved={() => {
+        setSaved(true);
+        pol.reload();
+      }}
+    />
+  );
 }
 
-function PolicyForm({ p, onSaved }: { p: Json; onSaved: () => void }) {
+function PolicyForm({ p, saved, onSaving, onSaved }: { p: Json; saved: boolean; onSaving: () => void; onSaved: () => void }) {
   const [mode, setMode] = useState(p.mode || 'open');
   const [emails, setEmails] = useState((p.allowedEmails || []).join('\n'));
   const [domains, setDomains] = useState((p.allowedDomains || []).join('\n'));
   const [limit, setLimit] = useState(String(p.defaultResourceLimit ?? -1));
   const [personal, setPersonal] = useState(!!p.personalOrg);
-  const [saved, setSaved] = useState(false);
   const act = useAction();
   const lines = (s: string) => s.split(/[\s,]+/).map((x) => x.trim()).filter(Boolean);
   return (
@@ -204,11 +217,10 @@ function PolicyForm({ p, onSaved }: { p: Json; onSaved: () => void }) {
       onSubmit={(e) => {
         e.preventDefault();
         act.run(async () => {
-          setSaved(false);
+          onSaving();
           await api('PUT', '/v1/admin/signup-policy', {
             body: { mode, allowedEmails: lines(emails), allowedDomains: lines(domains), defaultResourceLimit: Number(limit), personalOrg: personal },
           });
-          setSaved(true);
           onSaved();
         });
       }}
