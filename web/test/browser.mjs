@@ -73,9 +73,20 @@ async function startStack() {
   throw new Error(`gatehouse-local did not start within 120 s: ${log}`);
 }
 
-function cleanup() {
-  if (stack && stack.exitCode === null) stack.kill('SIGTERM');
-  rmSync(tmp, { recursive: true, force: true });
+// cleanup stops the stack, waits for it to exit (it writes its data dump on
+// the way out), then removes the temporary directory; a leftover file is
+// worth a warning, not a failed suite.
+async function cleanup() {
+  if (stack && stack.exitCode === null) {
+    const exited = new Promise((r) => stack.once('exit', r));
+    stack.kill('SIGTERM');
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 15000))]);
+  }
+  try {
+    rmSync(tmp, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+  } catch (err) {
+    console.warn(`could not remove ${tmp}: ${err.message}`);
+  }
 }
 
 const steps = [];
@@ -383,7 +394,7 @@ try {
   failed = true;
 } finally {
   if (browser) await browser.close();
-  cleanup();
+  await cleanup();
 }
 const secs = ((Date.now() - started) / 1000).toFixed(1);
 if (failed) {
