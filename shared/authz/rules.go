@@ -375,6 +375,21 @@ func PlatformAdminMFA(required, hasTOTP bool) error {
 	return nil
 }
 
+// GroupBindable reports whether a group may carry role: every role but
+// owner, which is given to members directly so that the org's count of
+// usable owners (rule 9) stays exact.
+func GroupBindable(role string) bool { return role != RoleOwner }
+
+// MintsTokens applies rule 6 to API tokens: a token is made by a person
+// signed in, never by another token, whose chain would outlive a
+// revocation of the first.
+func MintsTokens(c *gatehouse.Caller) error {
+	if c.TokenID != "" {
+		return gatehouse.Forbidden(gatehouse.ReasonTokenNarrowing, "API tokens are created by a signed-in user, not by another token")
+	}
+	return nil
+}
+
 // CreatesManaged reports whether a member the caller creates or invites is
 // managed by it (rule 7): below admin, it is, with no limits of its own.
 func CreatesManaged(c *gatehouse.Caller) bool { return !isAdmin(c) }

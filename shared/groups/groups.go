@@ -184,7 +184,7 @@ func (s *Service) SetRoles(ctx context.Context, caller *gatehouse.Caller, orgID,
 	for _, r := range in.Roles {
 		_, ok := p.RolePermissions(r)
 		v.Check(ok, "roles", "%q is not a role of the org", r)
-		v.Check(r != authz.RoleOwner, "roles", "the owner role is given to members directly, never through a group")
+		v.Check(authz.GroupBindable(r), "roles", "the owner role is given to members directly, never through a group")
 		if !slices.Contains(roles, r) {
 			roles = append(roles, r)
 		}

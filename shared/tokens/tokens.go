@@ -72,8 +72,8 @@ type Created struct {
 // then). A token cannot mint tokens: what a token may do is bounded by a
 // person signing in, and a chain of tokens would outlive a revocation.
 func (s *Service) Create(ctx context.Context, caller *gatehouse.Caller, orgID string, in Input) (*Created, error) {
-	if caller.TokenID != "" {
-		return nil, gatehouse.Forbidden(gatehouse.ReasonTokenNarrowing, "API tokens are created by a signed-in user, not by another token")
+	if err := authz.MintsTokens(caller); err != nil {
+		return nil, err
 	}
 	now := s.store.Now()
 	var v gatehouse.Validator
