@@ -115,6 +115,7 @@ var functionSpecs = map[string]FunctionSpec{
 	routes.FnAdmin: {MemoryMB: httpMemory, TimeoutSeconds: lifecycleTimeout,
 		Table:        []string{"GetItem", "BatchGetItem", "Query", "PutItem", "UpdateItem", "DeleteItem", "ConditionCheckItem"},
 		QueryIndexes: []string{inverse},
-		// AdminGetUser: whether a platform admin has MFA (authz.PlatformAdminMFA).
-		Cognito: []string{"AdminDisableUser", "AdminEnableUser", "AdminDeleteUser", "AdminUserGlobalSignOut", "AdminGetUser"}},
+		// AdminGetUser: whether a platform admin has MFA (authz.PlatformAdminMFA);
+		// ListUsers: accounts are found by sub (rule 12, cognito.BySub).
+		Cognito: []string{"AdminDisableUser", "AdminEnableUser", "AdminDeleteUser", "AdminUserGlobalSignOut", "AdminGetUser", "ListUsers"}},
 }

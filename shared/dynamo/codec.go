@@ -62,7 +62,10 @@ const (
 // without first creating a nested map.
 const (
 	attrResCountPrefix = "resCount_"
-	attrMaxResPrefix   = "maxRes_"
+	// attrTreeResPrefix counts the resources of a type in the org's whole
+	// subtree (itself and its sub-orgs), which maxRes_<type> bounds.
+	attrTreeResPrefix = "treeRes_"
+	attrMaxResPrefix  = "maxRes_"
 )
 
 // Seat counters. An invite holds a seat from its creation until it is
@@ -160,6 +163,9 @@ func orgItem(o *gatehouse.Org) item {
 	for t, n := range o.Usage.Resources {
 		it.setN(attrResCountPrefix+t, int64(n))
 	}
+	for t, n := range o.Usage.SubtreeResources {
+		it.setN(attrTreeResPrefix+t, int64(max(n, o.Usage.Resources[t])))
+	}
 	if o.ParentID != "" {
 		it.setInverse(childInverse(o.ParentID, o.ID))
 	}
@@ -209,6 +215,8 @@ func decodeOrg(it item) *gatehouse.Org {
 			SubOrgCount:    it.getInt("subOrgCount"),
 			SubtreeSeats:   it.getIntOr(attrTreeSeats, it.getInt(attrMemberCount)),
 			Resources:      map[string]int{},
+			// An org written before treeRes_ existed counts its own.
+			SubtreeResources: map[string]int{},
 		},
 		CreatedAt: it.getTime(attrCreated),
 		UpdatedAt: it.getTime(attrUpdated),
@@ -226,6 +234,13 @@ func decodeOrg(it item) *gatehouse.Org {
 			o.Quotas.MaxResources[strings.TrimPrefix(name, attrMaxResPrefix)] = it.getInt(name)
 		case strings.HasPrefix(name, attrResCountPrefix):
 			o.Usage.Resources[strings.TrimPrefix(name, attrResCountPrefix)] = it.getInt(name)
+		case strings.HasPrefix(name, attrTreeResPrefix):
+			o.Usage.SubtreeResources[strings.TrimPrefix(name, attrTreeResPrefix)] = it.getInt(name)
+		}
+	}
+	for t, n := range o.Usage.Resources {
+		if _, ok := o.Usage.SubtreeResources[t]; !ok {
+			o.Usage.SubtreeResources[t] = n
 		}
 	}
 	return o

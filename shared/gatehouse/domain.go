@@ -98,6 +98,9 @@ type Usage struct {
 	// SubtreeSeats are the seats of the org and of all its sub-orgs: what
 	// the org's maxMembers bounds (a parent's quota counts its subtree).
 	SubtreeSeats int `json:"subtreeSeats"`
+	// SubtreeResources are the resources of each type of the org and of
+	// all its sub-orgs: what the org's maxResources bounds.
+	SubtreeResources map[string]int `json:"subtreeResources,omitempty"`
 }
 
 // Seats is what maxMembers bounds: members and the pending invites that

@@ -24,11 +24,15 @@ type Resource struct {
 	// increments: the owner and its managers at registration time. The
 	// same ones are decremented when it is unregistered, whatever the
 	// managedBy links have become since.
-	Counted   []string  `json:"-"`
-	CreatedBy string    `json:"createdBy,omitempty"`
-	CreatedAt time.Time `json:"createdAt"`
-	UpdatedAt time.Time `json:"updatedAt"`
-	Version   int64     `json:"-"`
+	Counted []string `json:"-"`
+	// OrgAncestors are the org's ancestors, whose maxResources quotas
+	// count this resource too (a parent's quota counts its subtree); set
+	// by whoever registers or unregisters it, from the org as read.
+	OrgAncestors []string  `json:"-"`
+	CreatedBy    string    `json:"createdBy,omitempty"`
+	CreatedAt    time.Time `json:"createdAt"`
+	UpdatedAt    time.Time `json:"updatedAt"`
+	Version      int64     `json:"-"`
 }
 
 // Ref names a resource inside an org.

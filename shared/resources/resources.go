@@ -156,6 +156,7 @@ func (s *Service) Register(ctx context.Context, caller *gatehouse.Caller, orgID 
 	r := &gatehouse.Resource{
 		OrgID: orgID, Type: in.Type, ID: in.ID, Name: in.Name, OwnerID: owner,
 		Counted: counted, CreatedBy: caller.UserID, CreatedAt: now, UpdatedAt: now,
+		OrgAncestors: snap.Org.Ancestors,
 	}
 	if err := s.store.RegisterResource(ctx, r, caller.Actor); err != nil {
 		return nil, err
@@ -201,6 +202,7 @@ func (s *Service) Unregister(ctx context.Context, caller *gatehouse.Caller, orgI
 	if d := eff.CheckResource(authz.ActionDelete, authz.ResourceOf(r, snap.TypeGrants[ref.Type]), s.store.Now()); !d.Allowed {
 		return forbidden(d, "unregistering the resource")
 	}
+	r.OrgAncestors = snap.Org.Ancestors
 	return s.store.UnregisterResource(ctx, r, caller.Actor)
 }
 
