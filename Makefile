@@ -52,14 +52,17 @@ test-go: deps
 	$(GO) test -count=1 -timeout 15m ./...
 
 ## test-openapi: Redocly CLI (pinned in package.json) lints the OpenAPI document; errors fail.
-test-openapi: deps
+## The console's API types (web/src/api/schema.d.ts) must be what the document generates.
+test-openapi: deps web/node_modules/.installed
 	REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true node_modules/.bin/redocly lint --config redocly.yaml shared/openapi/openapi.json
+	node web/scripts/gen.mjs --check
 
 ## generate: the OpenAPI document (shared/openapi/openapi.json) and the typed Go
-## client (client/) from the types the handlers decode and encode. A test
-## (cmd/openapigen) fails when the committed files are not current.
-generate:
+## client (client/) from the types the handlers decode and encode, and the console's
+## API types (web/src/api/schema.d.ts). make test fails when any is not current.
+generate: web/node_modules/.installed
 	$(GO) run ./cmd/openapigen
+	npm run gen --prefix web
 
 test-infra: console
 	cd infra && $(GO) test -count=1 ./...
