@@ -495,6 +495,10 @@ type GatehouseUsage struct {
 	Resources      *map[string]int `json:"resources,omitempty"`
 	SubOrgs        int             `json:"subOrgs"`
 
+	// SubtreeResources SubtreeResources are the resources of each type of the org and of
+	// all its sub-orgs: what the org's maxResources bounds.
+	SubtreeResources *map[string]int `json:"subtreeResources,omitempty"`
+
 	// SubtreeSeats SubtreeSeats are the seats of the org and of all its sub-orgs: what
 	// the org's maxMembers bounds (a parent's quota counts its subtree).
 	SubtreeSeats int `json:"subtreeSeats"`

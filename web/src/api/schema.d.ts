@@ -941,6 +941,11 @@ export interface components {
                 [key: string]: number;
             };
             subOrgs: number;
+            /** @description SubtreeResources are the resources of each type of the org and of
+             *     all its sub-orgs: what the org's maxResources bounds. */
+            subtreeResources?: {
+                [key: string]: number;
+            };
             /** @description SubtreeSeats are the seats of the org and of all its sub-orgs: what
              *     the org's maxMembers bounds (a parent's quota counts its subtree). */
             subtreeSeats: number;
@@ -2152,6 +2157,7 @@ export interface operations {
                      *         "pendingInvites": 0,
                      *         "resources": {},
                      *         "subOrgs": 0,
+                     *         "subtreeResources": {},
                      *         "subtreeSeats": 0
                      *       },
                      *       "verifiedDomains": [
@@ -2211,6 +2217,7 @@ export interface operations {
                      *         "pendingInvites": 0,
                      *         "resources": {},
                      *         "subOrgs": 0,
+                     *         "subtreeResources": {},
                      *         "subtreeSeats": 0
                      *       },
                      *       "verifiedDomains": [
@@ -2303,6 +2310,7 @@ export interface operations {
                      *         "pendingInvites": 0,
                      *         "resources": {},
                      *         "subOrgs": 0,
+                     *         "subtreeResources": {},
                      *         "subtreeSeats": 0
                      *       },
                      *       "verifiedDomains": [
@@ -3902,6 +3910,7 @@ export interface operations {
                      *             "pendingInvites": 0,
                      *             "resources": {},
                      *             "subOrgs": 0,
+                     *             "subtreeResources": {},
                      *             "subtreeSeats": 0
                      *           },
                      *           "verifiedDomains": [
@@ -3969,6 +3978,7 @@ export interface operations {
                      *         "pendingInvites": 0,
                      *         "resources": {},
                      *         "subOrgs": 0,
+                     *         "subtreeResources": {},
                      *         "subtreeSeats": 0
                      *       },
                      *       "verifiedDomains": [
