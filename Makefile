@@ -12,7 +12,7 @@ FUNCTIONS := $(notdir $(wildcard functions/*))
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.7.0
 GOFLAGS_LAMBDA := -tags lambda.norpc -trimpath -ldflags="-s -w"
 
-.PHONY: run reset test test-go test-openapi test-infra test-browser console deps generate build lint bench synth bootstrap deploy diff destroy clean
+.PHONY: run reset test test-go test-openapi test-infra test-browser chromium console deps generate build lint bench synth bootstrap deploy diff destroy clean
 
 ## deps: Go modules and the pinned npm tools (cognito-local), installed once.
 deps: node_modules/.installed
@@ -67,8 +67,21 @@ generate: web/node_modules/.installed
 test-infra: console
 	cd infra && $(GO) test -count=1 ./...
 
-test-browser: deps console
+test-browser: deps console chromium
 	node web/test/browser.mjs
+
+## chromium: Debian's chromium for the browser tests, installed when missing
+## (as root, or with passwordless sudo); otherwise the browser tests say loudly
+## that they were skipped.
+chromium:
+	@if [ -z "$$CHROMIUM" ] && ! [ -x /usr/bin/chromium ]; then \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; elif sudo -n true 2>/dev/null; then SUDO="sudo -n"; else SUDO=none; fi; \
+		if [ "$$SUDO" != none ]; then \
+			echo "installing Debian's chromium for the browser tests"; \
+			$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+			$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+		fi; \
+	fi
 
 ## build: one stripped linux/arm64 `bootstrap` per function, in build/<name>/.
 build:
