@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/gatehouse-dev/gatehouse/shared/authz"
 	"github.com/gatehouse-dev/gatehouse/shared/gatehouse"
@@ -49,9 +51,9 @@ const (
 	// MaxCollectionGrantPrincipals bounds the principals of one
 	// collection's grants (a check per principal in the transaction).
 	MaxCollectionGrantPrincipals = 30
-	// collectionCleanupBatch is how many member items one cleanup
-	// transaction deletes after a collection is deleted.
-	collectionCleanupBatch = 100
+	// collectionCleanupBatch is how many member items the deletion's
+	// transaction (4 more items) and each later cleanup one delete.
+	collectionCleanupBatch = 90
 )
 
 func collGrantsAttr(collID string) string { return attrCollGrantsPrefix + collID }
@@ -178,39 +180,56 @@ func (s *Store) UpdateCollection(ctx context.Context, before, after *gatehouse.C
 }
 
 // DeleteCollection deletes a collection and its grants in one transaction
-// with its audit event: from then on it gives nothing and narrows nothing
-// (the evaluator honours only collections with grants, ids left on
-// resources count for nothing). Its member items are then deleted in
-// further transactions of collectionCleanupBatch (housekeeping: nothing
-// reads the members of a collection that does not exist).
+// with its audit event and the first collectionCleanupBatch of its member
+// items: from then on it gives nothing and narrows nothing (the evaluator
+// honours only collections with grants; ids left on resources count for
+// nothing). A larger collection's remaining member items are deleted in
+// further transactions (housekeeping: nothing reads the members of a
+// collection that does not exist).
 func (s *Store) DeleteCollection(ctx context.Context, c *gatehouse.Collection, actor gatehouse.Actor) error {
+	members, err := s.queryAll(ctx, collectionMembersQuery(c), collectionCleanupBatch)
+	if err != nil {
+		return fmt.Errorf("delete collection %s: %w", c.ID, err)
+	}
 	t := s.tx()
 	t.delete(collectionKey(c.OrgID, c.ID), "#v = :v", gatehouse.Errorf(gatehouse.CodeConflict, "the collection changed meanwhile; retry"),
 		map[string]string{"#v": attrVersion}, map[string]types.AttributeValue{":v": num(c.Version)})
 	t.update(collectionGrantsKey(c.OrgID), "REMOVE #cg", "", nil, map[string]string{"#cg": collGrantsAttr(c.ID)}, nil)
 	t.update(orgKey(c.OrgID), "ADD #n :minus", "attribute_exists(#pk)", gatehouse.NotFound("org"),
 		map[string]string{"#pk": tabledef.PK, "#n": attrCollectionCount}, map[string]types.AttributeValue{":minus": num(-1)})
+	for _, it := range members {
+		t.delete(it.key(), "", nil, nil, nil)
+	}
 	t.audit(s.NewAudit(actor, c.OrgID, "collection.delete", c.ID,
 		map[string]any{"name": c.Name, "grants": c.Grants}, nil))
 	if err := t.commit(ctx); err != nil {
 		return fmt.Errorf("delete collection %s: %w", c.ID, err)
 	}
-	for {
-		items, err := s.queryAll(ctx, queryRange(collectionMembersRange(c.OrgID, c.ID, "")), collectionCleanupBatch)
+	for len(members) == collectionCleanupBatch {
+		members, err = s.queryAll(ctx, collectionMembersQuery(c), collectionCleanupBatch)
 		if err != nil {
 			return fmt.Errorf("clean up collection %s: %w", c.ID, err)
 		}
-		if len(items) == 0 {
+		if len(members) == 0 {
 			return nil
 		}
 		t := s.tx()
-		for _, it := range items {
+		for _, it := range members {
 			t.delete(it.key(), "", nil, nil, nil)
 		}
 		if err := t.commit(ctx); err != nil {
 			return fmt.Errorf("clean up collection %s: %w", c.ID, err)
 		}
 	}
+	return nil
+}
+
+// collectionMembersQuery reads the first collectionCleanupBatch member
+// items of a collection (no more: Limit).
+func collectionMembersQuery(c *gatehouse.Collection) *dynamodb.QueryInput {
+	in := queryRange(collectionMembersRange(c.OrgID, c.ID, ""))
+	in.Limit = aws.Int32(collectionCleanupBatch)
+	return in
 }
 
 // SetCollectionGrants replaces a collection's grants (c as read: its
