@@ -59,6 +59,11 @@ func resourceItem(r *gatehouse.Resource) item {
 		setN(attrVersion, r.Version).
 		setInverse(ownerInverse(r.OrgID, r.OwnerID, r.Type, r.ID))
 	it.setExpiry(earliestGrantExpiry(r.Grants), kindResource)
+	// Collections and metadata (issue 17): absent when empty.
+	it.setList("collections", r.Collections)
+	if len(r.Metadata) > 0 {
+		it.setJSON("metadata", r.Metadata)
+	}
 	return it
 }
 
@@ -76,6 +81,10 @@ func decodeResource(it item) *gatehouse.Resource {
 		Version:   it.getN(attrVersion),
 	}
 	it.getJSON("grants", &r.Grants)
+	r.Collections = it.getList("collections")
+	if _, ok := it["metadata"]; ok {
+		it.getJSON("metadata", &r.Metadata)
+	}
 	return r
 }
 
@@ -134,6 +143,12 @@ type Snapshot struct {
 	Resources map[gatehouse.Ref]*gatehouse.Resource
 	// TypeGrants holds the grants on whole types, for every configured type.
 	TypeGrants map[string][]authz.Grant
+	// Collections holds every existing collection's grants, by id (one
+	// item, read in the same BatchGetItem: docs/resources.md).
+	Collections map[string][]authz.Grant
+	// Token is the caller's API token as stored now, when the snapshot was
+	// loaded for one (LoadSnapshotAs): its collection narrowing.
+	Token *gatehouse.APIToken
 }
 
 // LoadSnapshot reads an org's policy, the accounts and memberships of
@@ -141,7 +156,16 @@ type Snapshot struct {
 // (per 100 keys), and one more for ancestor memberships when the org is a
 // sub-org.
 func (s *Store) LoadSnapshot(ctx context.Context, orgID string, userIDs []string, refs []gatehouse.Ref, resourceTypes []string) (*Snapshot, error) {
-	keys := []Key{orgKey(orgID)}
+	return s.LoadSnapshotAs(ctx, orgID, "", userIDs, refs, resourceTypes)
+}
+
+// LoadSnapshotAs is LoadSnapshot for a caller using the API token tokenID
+// ("" for none): the token's item comes in the same BatchGetItem.
+func (s *Store) LoadSnapshotAs(ctx context.Context, orgID, tokenID string, userIDs []string, refs []gatehouse.Ref, resourceTypes []string) (*Snapshot, error) {
+	keys := []Key{orgKey(orgID), collectionGrantsKey(orgID)}
+	if tokenID != "" {
+		keys = append(keys, tokenKey(orgID, tokenID))
+	}
 	for _, u := range userIDs {
 		keys = append(keys, userKey(u), memberKey(orgID, u))
 	}
@@ -160,12 +184,16 @@ func (s *Store) LoadSnapshot(ctx context.Context, orgID string, userIDs []string
 		return nil, gatehouse.NotFound("org")
 	}
 	snap := &Snapshot{
-		Org:        decodeOrg(it),
-		Users:      map[string]*gatehouse.User{},
-		Members:    map[string]*gatehouse.Membership{},
-		Ancestors:  map[string][]*gatehouse.Membership{},
-		Resources:  map[gatehouse.Ref]*gatehouse.Resource{},
-		TypeGrants: map[string][]authz.Grant{},
+		Org:         decodeOrg(it),
+		Users:       map[string]*gatehouse.User{},
+		Members:     map[string]*gatehouse.Membership{},
+		Ancestors:   map[string][]*gatehouse.Membership{},
+		Resources:   map[gatehouse.Ref]*gatehouse.Resource{},
+		TypeGrants:  map[string][]authz.Grant{},
+		Collections: decodeCollectionGrants(got[collectionGrantsKey(orgID)]),
+	}
+	if it, ok := got[tokenKey(orgID, tokenID)]; ok && tokenID != "" {
+		snap.Token = decodeAPIToken(it)
 	}
 	for _, u := range userIDs {
 		if it, ok := got[userKey(u)]; ok {
@@ -373,6 +401,11 @@ func (s *Store) UnregisterResource(ctx context.Context, r *gatehouse.Resource, a
 		map[string]string{"#v": attrVersion}, map[string]types.AttributeValue{":v": num(r.Version)})
 	for _, p := range principalsOf(r.Grants) {
 		t.delete(granteeKey(r.OrgID, p, r.Type, r.ID), "", nil, nil, nil)
+	}
+	// Its places in collections go with it (at most
+	// MaxCollectionsPerResource items).
+	for _, c := range r.Collections {
+		t.delete(collectionMemberKey(r.OrgID, c, r.Type, r.ID), "", nil, nil, nil)
 	}
 	t.update(orgKey(r.OrgID), "ADD #cnt :minus, #tr :minus", "attribute_exists(#pk)", gatehouse.NotFound("org"),
 		map[string]string{"#cnt": attrResCountPrefix + r.Type, "#tr": attrTreeResPrefix + r.Type, "#pk": tabledef.PK},

@@ -201,6 +201,22 @@ var Table = []Route{
 	with("DELETE", "/v1/admin/users/{userId}", FnAdmin, PlatformAdmin, "Delete an account"),
 	with("GET", "/v1/admin/signup-policy", FnAdmin, PlatformAdmin, "The sign-up policy"),
 	with("PUT", "/v1/admin/signup-policy", FnAdmin, PlatformAdmin, "Replace the sign-up policy"),
+
+	// Resource lifecycle and collections (issue 17, docs/resources.md). The
+	// collection routes are for members: who may manage or read
+	// collections is authz's (rules_collections.go), with the org's data.
+	perm("GET", org+"/resources/{type}/{resourceId}", FnResources, "{type}:read", "One resource the caller may see"),
+	perm("PATCH", org+"/resources/{type}/{resourceId}", FnResources, "{type}:update", "Rename a resource or replace its metadata"),
+	perm("POST", org+"/resources/{type}/{resourceId}/transfer", FnResources, "{type}:update", "Give a resource to another member (owners and admins)"),
+	with("POST", org+"/collections", FnResources, Member, "Create a collection of resources (owners and admins)"),
+	with("GET", org+"/collections", FnResources, Member, "List collections"),
+	with("GET", org+"/collections/{collectionId}", FnResources, Member, "One collection with its grants"),
+	with("PATCH", org+"/collections/{collectionId}", FnResources, Member, "Rename a collection or change its description"),
+	with("DELETE", org+"/collections/{collectionId}", FnResources, Member, "Delete a collection (its resources stay)"),
+	with("PUT", org+"/collections/{collectionId}/grants", FnResources, Member, "Set allow/deny grants on every resource of a collection"),
+	with("GET", org+"/collections/{collectionId}/resources", FnResources, Member, "The resources of a collection"),
+	perm("PUT", org+"/collections/{collectionId}/resources/{type}/{resourceId}", FnResources, "{type}:share", "Add a resource to a collection"),
+	perm("DELETE", org+"/collections/{collectionId}/resources/{type}/{resourceId}", FnResources, "{type}:share", "Take a resource out of a collection"),
 }
 
 // ByKey returns the route with the given route key.

@@ -248,6 +248,124 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/orgs/{orgId}/collections": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List collections
+         * @description An active member of the org.
+         */
+        get: operations["getOrgCollections"];
+        put?: never;
+        /**
+         * Create a collection of resources (owners and admins)
+         * @description An active member of the org.
+         */
+        post: operations["postOrgCollections"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/orgs/{orgId}/collections/{collectionId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One collection with its grants
+         * @description An active member of the org.
+         */
+        get: operations["getOrgCollection"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a collection (its resources stay)
+         * @description An active member of the org.
+         */
+        delete: operations["deleteOrgCollection"];
+        options?: never;
+        head?: never;
+        /**
+         * Rename a collection or change its description
+         * @description An active member of the org.
+         */
+        patch: operations["patchOrgCollection"];
+        trace?: never;
+    };
+    "/v1/orgs/{orgId}/collections/{collectionId}/grants": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set allow/deny grants on every resource of a collection
+         * @description An active member of the org.
+         *
+         *     Every field of the body is required: nothing is reset by omission.
+         */
+        put: operations["putOrgCollectionGrants"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/orgs/{orgId}/collections/{collectionId}/resources": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The resources of a collection
+         * @description An active member of the org.
+         */
+        get: operations["getOrgCollectionResources"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/orgs/{orgId}/collections/{collectionId}/resources/{type}/{resourceId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Add a resource to a collection
+         * @description Needs the permission `{type}:share` in the org.
+         */
+        put: operations["putOrgCollectionResource"];
+        post?: never;
+        /**
+         * Take a resource out of a collection
+         * @description Needs the permission `{type}:share` in the org.
+         */
+        delete: operations["deleteOrgCollectionResource"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/orgs/{orgId}/groups": {
         parameters: {
             query?: never;
@@ -595,7 +713,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * One resource the caller may see
+         * @description Needs the permission `{type}:read` in the org.
+         */
+        get: operations["getOrgResource"];
         put?: never;
         post?: never;
         /**
@@ -605,7 +727,11 @@ export interface paths {
         delete: operations["deleteOrgResource"];
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Rename a resource or replace its metadata
+         * @description Needs the permission `{type}:update` in the org.
+         */
+        patch: operations["patchOrgResource"];
         trace?: never;
     };
     "/v1/orgs/{orgId}/resources/{type}/{resourceId}/grants": {
@@ -624,6 +750,26 @@ export interface paths {
          */
         put: operations["putOrgResourceGrants"];
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/orgs/{orgId}/resources/{type}/{resourceId}/transfer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Give a resource to another member (owners and admins)
+         * @description Needs the permission `{type}:update` in the org.
+         */
+        post: operations["postOrgResourceTransfer"];
         delete?: never;
         options?: never;
         head?: never;
@@ -824,6 +970,9 @@ export interface components {
         };
         /** @description APIToken is a secret bound to (user, org) for API access and embedded read-only views. */
         APIToken: {
+            /** @description CollectionID narrows the token to the resources of one collection
+             *     (a share link for one customer's devices; docs/resources.md). */
+            collectionId?: string;
             /** Format: date-time */
             createdAt: string;
             createdBy: string;
@@ -880,8 +1029,32 @@ export interface components {
             reason?: string;
             results?: components["schemas"]["Decision"][];
         };
+        /** @description Collection is a named set of resources of one org (a Thinger project, a ThingsBoard entity group). */
+        Collection: {
+            /** Format: date-time */
+            createdAt: string;
+            createdBy?: string;
+            description?: string;
+            grants: components["schemas"]["Grant"][];
+            id: string;
+            name: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        /** @description CollectionInput is the body of POST .../collections and of PATCH .../collections/{collectionId} (where omitted fields stay). */
+        CollectionInput: {
+            description?: string;
+            name?: string;
+        };
+        CollectionPage: {
+            items: components["schemas"]["Collection"][];
+            nextCursor?: string;
+        };
         /** @description Created is the answer of a creation: the token and its secret, which is shown this once and never again. */
         Created: {
+            /** @description CollectionID narrows the token to the resources of one collection
+             *     (a share link for one customer's devices; docs/resources.md). */
+            collectionId?: string;
             /** Format: date-time */
             createdAt: string;
             createdBy: string;
@@ -1261,7 +1434,7 @@ export interface components {
          * @description Why a request was refused (docs/errors.md says what a client should do about each).
          * @enum {string}
          */
-        Reason: "denied" | "disabled" | "domain_not_verified" | "email_mismatch" | "email_unverified" | "escalation" | "expired" | "expiry_ceiling" | "last_owner" | "mfa_required" | "missing_permission" | "no_decision" | "no_profile" | "no_resource_access" | "not_managed" | "not_member" | "owner_link" | "platform_admin_only" | "readonly" | "resource_readonly" | "signup_policy" | "token_in_url" | "token_narrowing" | "unauthenticated" | "unavailable" | "unknown_route";
+        Reason: "denied" | "disabled" | "domain_not_verified" | "email_mismatch" | "email_unverified" | "escalation" | "expired" | "expiry_ceiling" | "last_owner" | "mfa_required" | "missing_permission" | "no_decision" | "no_profile" | "no_resource_access" | "not_managed" | "not_member" | "not_readonly" | "owner_link" | "platform_admin_only" | "readonly" | "resource_readonly" | "signup_policy" | "token_in_url" | "token_narrowing" | "unauthenticated" | "unavailable" | "unknown_route";
         /** @description RegisterInput is the body of POST /v1/orgs/{orgId}/resources. */
         RegisterInput: {
             id: string;
@@ -1279,12 +1452,21 @@ export interface components {
             id: string;
             type: string;
         };
+        ResourceRefPage: {
+            items: components["schemas"]["ResourceRef"][];
+            nextCursor?: string;
+        };
         /** @description View is a resource as the API shows it. */
         ResourcesView: {
+            collections?: string[];
             /** Format: date-time */
             createdAt?: string;
             grants?: components["schemas"]["Grant"][];
             id: string;
+            /** @description Metadata and Collections: issue 17 (docs/resources.md). */
+            metadata?: {
+                [key: string]: string;
+            };
             name?: string;
             ownerId?: string;
             type: string;
@@ -1377,6 +1559,9 @@ export interface components {
         };
         /** @description Input is the body of POST /v1/orgs/{orgId}/tokens. */
         TokensInput: {
+            /** @description CollectionID narrows the token to the resources of one collection
+             *     (a share link): read-only, <type>:read permissions only. */
+            collectionId?: string;
             /** Format: date-time */
             expiresAt?: string | null;
             name: string;
@@ -1384,6 +1569,14 @@ export interface components {
              *     permissions (always the current ones). */
             permissions?: string[];
             readonly?: boolean;
+            /** @description UserID makes the token for another member (the caller's own when
+             *     empty): a read-only member the caller may act on, and the token only
+             *     reads (DESIGN section 5, the embedded view). */
+            userId?: string;
+        };
+        /** @description TransferInput is the body of POST .../resources/{type}/{resourceId}/transfer. */
+        TransferInput: {
+            ownerId: string;
         };
         /** @description Update is the body of PUT: the quotas it names are set, the others keep their value (nothing is reset by omission). */
         Update: {
@@ -1391,6 +1584,13 @@ export interface components {
             maxResources?: {
                 [key: string]: number;
             };
+        };
+        /** @description UpdateInput is the body of PATCH .../resources/{type}/{resourceId}: what is sent changes, what is omitted stays. */
+        UpdateInput: {
+            metadata?: {
+                [key: string]: string;
+            };
+            name?: string;
         };
         /** @description User is a global identity; its ID is the Cognito sub. */
         User: {
@@ -2443,6 +2643,476 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    getOrgCollections: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example {
+                     *       "items": [
+                     *         {
+                     *           "createdAt": "2026-03-02T09:30:00Z",
+                     *           "createdBy": "5d7c1b4e-2f3a-4c6b-9e8d-0a1b2c3d4e5f",
+                     *           "description": "Handles customer tickets",
+                     *           "grants": [
+                     *             {
+                     *               "allow": [
+                     *                 "text"
+                     *               ],
+                     *               "deny": [
+                     *                 "text"
+                     *               ],
+                     *               "expiresAt": "2026-03-02T09:30:00Z",
+                     *               "principal": "text"
+                     *             }
+                     *           ],
+                     *           "id": "01JD4S7X6C9M2QW8E5R3T1Y0ZA",
+                     *           "name": "Ana García",
+                     *           "updatedAt": "2026-03-02T09:30:00Z"
+                     *         }
+                     *       ],
+                     *       "nextCursor": "eyJwayI6Im9yZyJ9"
+                     *     } */
+                    "application/json": components["schemas"]["CollectionPage"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    postOrgCollections: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /** @example {
+                 *       "description": "Handles customer tickets",
+                 *       "name": "Ana García"
+                 *     } */
+                "application/json": components["schemas"]["CollectionInput"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example {
+                     *       "createdAt": "2026-03-02T09:30:00Z",
+                     *       "createdBy": "5d7c1b4e-2f3a-4c6b-9e8d-0a1b2c3d4e5f",
+                     *       "description": "Handles customer tickets",
+                     *       "grants": [
+                     *         {
+                     *           "allow": [
+                     *             "text"
+                     *           ],
+                     *           "deny": [
+                     *             "text"
+                     *           ],
+                     *           "expiresAt": "2026-03-02T09:30:00Z",
+                     *           "principal": "text"
+                     *         }
+                     *       ],
+                     *       "id": "01JD4S7X6C9M2QW8E5R3T1Y0ZA",
+                     *       "name": "Ana García",
+                     *       "updatedAt": "2026-03-02T09:30:00Z"
+                     *     } */
+                    "application/json": components["schemas"]["Collection"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getOrgCollection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                collectionId: string;
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example {
+                     *       "createdAt": "2026-03-02T09:30:00Z",
+                     *       "createdBy": "5d7c1b4e-2f3a-4c6b-9e8d-0a1b2c3d4e5f",
+                     *       "description": "Handles customer tickets",
+                     *       "grants": [
+                     *         {
+                     *           "allow": [
+                     *             "text"
+                     *           ],
+                     *           "deny": [
+                     *             "text"
+                     *           ],
+                     *           "expiresAt": "2026-03-02T09:30:00Z",
+                     *           "principal": "text"
+                     *         }
+                     *       ],
+                     *       "id": "01JD4S7X6C9M2QW8E5R3T1Y0ZA",
+                     *       "name": "Ana García",
+                     *       "updatedAt": "2026-03-02T09:30:00Z"
+                     *     } */
+                    "application/json": components["schemas"]["Collection"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    deleteOrgCollection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                collectionId: string;
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done; no body. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    patchOrgCollection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                collectionId: string;
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /** @example {
+                 *       "description": "Handles customer tickets",
+                 *       "name": "Ana García"
+                 *     } */
+                "application/json": components["schemas"]["CollectionInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example {
+                     *       "createdAt": "2026-03-02T09:30:00Z",
+                     *       "createdBy": "5d7c1b4e-2f3a-4c6b-9e8d-0a1b2c3d4e5f",
+                     *       "description": "Handles customer tickets",
+                     *       "grants": [
+                     *         {
+                     *           "allow": [
+                     *             "text"
+                     *           ],
+                     *           "deny": [
+                     *             "text"
+                     *           ],
+                     *           "expiresAt": "2026-03-02T09:30:00Z",
+                     *           "principal": "text"
+                     *         }
+                     *       ],
+                     *       "id": "01JD4S7X6C9M2QW8E5R3T1Y0ZA",
+                     *       "name": "Ana García",
+                     *       "updatedAt": "2026-03-02T09:30:00Z"
+                     *     } */
+                    "application/json": components["schemas"]["Collection"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    putOrgCollectionGrants: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                collectionId: string;
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /** @example {
+                 *       "grants": [
+                 *         {
+                 *           "allow": [
+                 *             "text"
+                 *           ],
+                 *           "deny": [
+                 *             "text"
+                 *           ],
+                 *           "expiresAt": "2026-03-02T09:30:00Z",
+                 *           "principal": "text"
+                 *         }
+                 *       ]
+                 *     } */
+                "application/json": components["schemas"]["GrantsInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example {
+                     *       "createdAt": "2026-03-02T09:30:00Z",
+                     *       "createdBy": "5d7c1b4e-2f3a-4c6b-9e8d-0a1b2c3d4e5f",
+                     *       "description": "Handles customer tickets",
+                     *       "grants": [
+                     *         {
+                     *           "allow": [
+                     *             "text"
+                     *           ],
+                     *           "deny": [
+                     *             "text"
+                     *           ],
+                     *           "expiresAt": "2026-03-02T09:30:00Z",
+                     *           "principal": "text"
+                     *         }
+                     *       ],
+                     *       "id": "01JD4S7X6C9M2QW8E5R3T1Y0ZA",
+                     *       "name": "Ana García",
+                     *       "updatedAt": "2026-03-02T09:30:00Z"
+                     *     } */
+                    "application/json": components["schemas"]["Collection"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getOrgCollectionResources: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                collectionId: string;
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "01JD4S7X6C9M2QW8E5R3T1Y0ZA",
+                     *           "type": "device"
+                     *         }
+                     *       ],
+                     *       "nextCursor": "eyJwayI6Im9yZyJ9"
+                     *     } */
+                    "application/json": components["schemas"]["ResourceRefPage"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    putOrgCollectionResource: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                collectionId: string;
+                orgId: string;
+                resourceId: string;
+                type: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example {
+                     *       "collections": [
+                     *         "text"
+                     *       ],
+                     *       "createdAt": "2026-03-02T09:30:00Z",
+                     *       "grants": [
+                     *         {
+                     *           "allow": [
+                     *             "text"
+                     *           ],
+                     *           "deny": [
+                     *             "text"
+                     *           ],
+                     *           "expiresAt": "2026-03-02T09:30:00Z",
+                     *           "principal": "text"
+                     *         }
+                     *       ],
+                     *       "id": "01JD4S7X6C9M2QW8E5R3T1Y0ZA",
+                     *       "metadata": {},
+                     *       "name": "Ana García",
+                     *       "ownerId": "5d7c1b4e-2f3a-4c6b-9e8d-0a1b2c3d4e5f",
+                     *       "type": "device",
+                     *       "updatedAt": "2026-03-02T09:30:00Z"
+                     *     } */
+                    "application/json": components["schemas"]["ResourcesView"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    deleteOrgCollectionResource: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                collectionId: string;
+                orgId: string;
+                resourceId: string;
+                type: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example {
+                     *       "collections": [
+                     *         "text"
+                     *       ],
+                     *       "createdAt": "2026-03-02T09:30:00Z",
+                     *       "grants": [
+                     *         {
+                     *           "allow": [
+                     *             "text"
+                     *           ],
+                     *           "deny": [
+                     *             "text"
+                     *           ],
+                     *           "expiresAt": "2026-03-02T09:30:00Z",
+                     *           "principal": "text"
+                     *         }
+                     *       ],
+                     *       "id": "01JD4S7X6C9M2QW8E5R3T1Y0ZA",
+                     *       "metadata": {},
+                     *       "name": "Ana García",
+                     *       "ownerId": "5d7c1b4e-2f3a-4c6b-9e8d-0a1b2c3d4e5f",
+                     *       "type": "device",
+                     *       "updatedAt": "2026-03-02T09:30:00Z"
+                     *     } */
+                    "application/json": components["schemas"]["ResourcesView"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     getOrgGroups: {
         parameters: {
             query?: {
@@ -3252,7 +3922,10 @@ export interface operations {
     };
     deleteOrgMember: {
         parameters: {
-            query?: never;
+            query?: {
+                resources?: "retain" | "transfer" | "delete";
+                transferTo?: string;
+            };
             header?: never;
             path: {
                 orgId: string;
@@ -3269,6 +3942,7 @@ export interface operations {
                 };
                 content?: never;
             };
+            400: components["responses"]["ValidationFailed"];
             401: components["responses"]["Unauthenticated"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
@@ -3499,6 +4173,9 @@ export interface operations {
                     /** @example {
                      *       "items": [
                      *         {
+                     *           "collections": [
+                     *             "text"
+                     *           ],
                      *           "createdAt": "2026-03-02T09:30:00Z",
                      *           "grants": [
                      *             {
@@ -3513,6 +4190,7 @@ export interface operations {
                      *             }
                      *           ],
                      *           "id": "01JD4S7X6C9M2QW8E5R3T1Y0ZA",
+                     *           "metadata": {},
                      *           "name": "Ana García",
                      *           "ownerId": "5d7c1b4e-2f3a-4c6b-9e8d-0a1b2c3d4e5f",
                      *           "type": "device",
@@ -3560,6 +4238,9 @@ export interface operations {
                 };
                 content: {
                     /** @example {
+                     *       "collections": [
+                     *         "text"
+                     *       ],
                      *       "createdAt": "2026-03-02T09:30:00Z",
                      *       "grants": [
                      *         {
@@ -3574,6 +4255,7 @@ export interface operations {
                      *         }
                      *       ],
                      *       "id": "01JD4S7X6C9M2QW8E5R3T1Y0ZA",
+                     *       "metadata": {},
                      *       "name": "Ana García",
                      *       "ownerId": "5d7c1b4e-2f3a-4c6b-9e8d-0a1b2c3d4e5f",
                      *       "type": "device",
@@ -3588,6 +4270,59 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getOrgResource: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+                resourceId: string;
+                type: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example {
+                     *       "collections": [
+                     *         "text"
+                     *       ],
+                     *       "createdAt": "2026-03-02T09:30:00Z",
+                     *       "grants": [
+                     *         {
+                     *           "allow": [
+                     *             "text"
+                     *           ],
+                     *           "deny": [
+                     *             "text"
+                     *           ],
+                     *           "expiresAt": "2026-03-02T09:30:00Z",
+                     *           "principal": "text"
+                     *         }
+                     *       ],
+                     *       "id": "01JD4S7X6C9M2QW8E5R3T1Y0ZA",
+                     *       "metadata": {},
+                     *       "name": "Ana García",
+                     *       "ownerId": "5d7c1b4e-2f3a-4c6b-9e8d-0a1b2c3d4e5f",
+                     *       "type": "device",
+                     *       "updatedAt": "2026-03-02T09:30:00Z"
+                     *     } */
+                    "application/json": components["schemas"]["ResourcesView"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
         };
@@ -3616,6 +4351,70 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    patchOrgResource: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+                resourceId: string;
+                type: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /** @example {
+                 *       "metadata": {},
+                 *       "name": "Ana García"
+                 *     } */
+                "application/json": components["schemas"]["UpdateInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example {
+                     *       "collections": [
+                     *         "text"
+                     *       ],
+                     *       "createdAt": "2026-03-02T09:30:00Z",
+                     *       "grants": [
+                     *         {
+                     *           "allow": [
+                     *             "text"
+                     *           ],
+                     *           "deny": [
+                     *             "text"
+                     *           ],
+                     *           "expiresAt": "2026-03-02T09:30:00Z",
+                     *           "principal": "text"
+                     *         }
+                     *       ],
+                     *       "id": "01JD4S7X6C9M2QW8E5R3T1Y0ZA",
+                     *       "metadata": {},
+                     *       "name": "Ana García",
+                     *       "ownerId": "5d7c1b4e-2f3a-4c6b-9e8d-0a1b2c3d4e5f",
+                     *       "type": "device",
+                     *       "updatedAt": "2026-03-02T09:30:00Z"
+                     *     } */
+                    "application/json": components["schemas"]["ResourcesView"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
         };
@@ -3658,6 +4457,9 @@ export interface operations {
                 };
                 content: {
                     /** @example {
+                     *       "collections": [
+                     *         "text"
+                     *       ],
                      *       "createdAt": "2026-03-02T09:30:00Z",
                      *       "grants": [
                      *         {
@@ -3672,6 +4474,70 @@ export interface operations {
                      *         }
                      *       ],
                      *       "id": "01JD4S7X6C9M2QW8E5R3T1Y0ZA",
+                     *       "metadata": {},
+                     *       "name": "Ana García",
+                     *       "ownerId": "5d7c1b4e-2f3a-4c6b-9e8d-0a1b2c3d4e5f",
+                     *       "type": "device",
+                     *       "updatedAt": "2026-03-02T09:30:00Z"
+                     *     } */
+                    "application/json": components["schemas"]["ResourcesView"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    postOrgResourceTransfer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+                resourceId: string;
+                type: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /** @example {
+                 *       "ownerId": "5d7c1b4e-2f3a-4c6b-9e8d-0a1b2c3d4e5f"
+                 *     } */
+                "application/json": components["schemas"]["TransferInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example {
+                     *       "collections": [
+                     *         "text"
+                     *       ],
+                     *       "createdAt": "2026-03-02T09:30:00Z",
+                     *       "grants": [
+                     *         {
+                     *           "allow": [
+                     *             "text"
+                     *           ],
+                     *           "deny": [
+                     *             "text"
+                     *           ],
+                     *           "expiresAt": "2026-03-02T09:30:00Z",
+                     *           "principal": "text"
+                     *         }
+                     *       ],
+                     *       "id": "01JD4S7X6C9M2QW8E5R3T1Y0ZA",
+                     *       "metadata": {},
                      *       "name": "Ana García",
                      *       "ownerId": "5d7c1b4e-2f3a-4c6b-9e8d-0a1b2c3d4e5f",
                      *       "type": "device",
@@ -4021,6 +4887,7 @@ export interface operations {
                     /** @example {
                      *       "items": [
                      *         {
+                     *           "collectionId": "text",
                      *           "createdAt": "2026-03-02T09:30:00Z",
                      *           "createdBy": "5d7c1b4e-2f3a-4c6b-9e8d-0a1b2c3d4e5f",
                      *           "expiresAt": "2026-03-02T09:30:00Z",
@@ -4060,12 +4927,14 @@ export interface operations {
         requestBody: {
             content: {
                 /** @example {
+                 *       "collectionId": "text",
                  *       "expiresAt": "2026-03-02T09:30:00Z",
                  *       "name": "Ana García",
                  *       "permissions": [
                  *         "device:read"
                  *       ],
-                 *       "readonly": false
+                 *       "readonly": false,
+                 *       "userId": "5d7c1b4e-2f3a-4c6b-9e8d-0a1b2c3d4e5f"
                  *     } */
                 "application/json": components["schemas"]["TokensInput"];
             };
@@ -4078,6 +4947,7 @@ export interface operations {
                 };
                 content: {
                     /** @example {
+                     *       "collectionId": "text",
                      *       "createdAt": "2026-03-02T09:30:00Z",
                      *       "createdBy": "5d7c1b4e-2f3a-4c6b-9e8d-0a1b2c3d4e5f",
                      *       "expiresAt": "2026-03-02T09:30:00Z",
