@@ -117,4 +117,11 @@ var functionSpecs = map[string]FunctionSpec{
 		QueryIndexes: []string{inverse},
 		// AdminGetUser: whether a platform admin has MFA (authz.PlatformAdminMFA).
 		Cognito: []string{"AdminDisableUser", "AdminEnableUser", "AdminDeleteUser", "AdminUserGlobalSignOut", "AdminGetUser"}},
+	// SCIM (docs/scim.md): provisions through the members, invites and
+	// groups use cases, so it makes what they make.
+	routes.FnScim: {MemoryMB: httpMemory, TimeoutSeconds: lifecycleTimeout,
+		Table:        []string{"GetItem", "BatchGetItem", "Query", "PutItem", "UpdateItem", "DeleteItem", "ConditionCheckItem"},
+		QueryIndexes: []string{inverse},
+		Cognito:      []string{"AdminCreateUser", "AdminSetUserPassword", "AdminDisableUser", "AdminDeleteUser", "AdminGetUser"},
+		SendsEmail:   true},
 }

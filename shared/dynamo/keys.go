@@ -237,3 +237,14 @@ func typeSegment(typ string) string {
 func NormalizeEmail(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
 
 func trimPrefix(s, prefix string) string { return strings.TrimPrefix(s, prefix) }
+
+// SCIM (docs/scim.md): an org's SCIM tokens, listed under the org; each
+// token's secret item is a secretKey like the API tokens'.
+const prefixScimToken = "SCIMTOKEN#"
+
+func scimTokenKey(orgID, tokenID string) Key {
+	return Key{prefixOrg + orgID, prefixScimToken + tokenID}
+}
+
+// scimTokensRange is an org's SCIM tokens, by id.
+func scimTokensRange(orgID string) keyRange { return keyRange{"", prefixOrg + orgID, prefixScimToken} }
