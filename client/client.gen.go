@@ -213,6 +213,54 @@ func (e Reason) Valid() bool {
 	}
 }
 
+// Defines values for ScimErrorSchemas.
+const (
+	UrnIetfParamsScimApiMessages20Error ScimErrorSchemas = "urn:ietf:params:scim:api:messages:2.0:Error"
+)
+
+// Valid indicates whether the value is a known member of the ScimErrorSchemas enum.
+func (e ScimErrorSchemas) Valid() bool {
+	switch e {
+	case UrnIetfParamsScimApiMessages20Error:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ScimErrorScimType.
+const (
+	InvalidFilter ScimErrorScimType = "invalidFilter"
+	InvalidPath   ScimErrorScimType = "invalidPath"
+	InvalidSyntax ScimErrorScimType = "invalidSyntax"
+	InvalidValue  ScimErrorScimType = "invalidValue"
+	Mutability    ScimErrorScimType = "mutability"
+	NoTarget      ScimErrorScimType = "noTarget"
+	Uniqueness    ScimErrorScimType = "uniqueness"
+)
+
+// Valid indicates whether the value is a known member of the ScimErrorScimType enum.
+func (e ScimErrorScimType) Valid() bool {
+	switch e {
+	case InvalidFilter:
+		return true
+	case InvalidPath:
+		return true
+	case InvalidSyntax:
+		return true
+	case InvalidValue:
+		return true
+	case Mutability:
+		return true
+	case NoTarget:
+		return true
+	case Uniqueness:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for SentDelivery.
 const (
 	SentDeliveryEmail SentDelivery = "email"
@@ -961,6 +1009,28 @@ type RolesInput struct {
 	Permissions []string `json:"permissions"`
 }
 
+// ScimError defines model for ScimError.
+type ScimError struct {
+	// Code The stable, machine-readable code of a problem; its HTTP status is fixed (docs/errors.md).
+	Code   ErrorCode `json:"code"`
+	Detail *string   `json:"detail,omitempty"`
+	Limit  *string   `json:"limit,omitempty"`
+
+	// Reason Why a request was refused (docs/errors.md says what a client should do about each).
+	Reason   *Reason            `json:"reason,omitempty"`
+	Schemas  []ScimErrorSchemas `json:"schemas"`
+	ScimType *ScimErrorScimType `json:"scimType,omitempty"`
+
+	// Status the HTTP status, as a string (RFC 7644)
+	Status string `json:"status"`
+}
+
+// ScimErrorSchemas defines model for ScimError.Schemas.
+type ScimErrorSchemas string
+
+// ScimErrorScimType defines model for ScimError.ScimType.
+type ScimErrorScimType string
+
 // ScimGroup Group is a SCIM Group: a group of the org.
 type ScimGroup struct {
 	DisplayName string   `json:"displayName"`
@@ -1191,6 +1261,30 @@ type NotFound = Problem
 // PayloadTooLarge Problem is an RFC 9457 problem details body with Gatehouse's extensions.
 type PayloadTooLarge = Problem
 
+// ScimBadRequest defines model for ScimBadRequest.
+type ScimBadRequest = ScimError
+
+// ScimConflict defines model for ScimConflict.
+type ScimConflict = ScimError
+
+// ScimForbidden defines model for ScimForbidden.
+type ScimForbidden = ScimError
+
+// ScimInternalServerError defines model for ScimInternalServerError.
+type ScimInternalServerError = ScimError
+
+// ScimNotFound defines model for ScimNotFound.
+type ScimNotFound = ScimError
+
+// ScimRequestEntityTooLarge defines model for ScimRequestEntityTooLarge.
+type ScimRequestEntityTooLarge = ScimError
+
+// ScimServiceUnavailable defines model for ScimServiceUnavailable.
+type ScimServiceUnavailable = ScimError
+
+// ScimUnauthorized defines model for ScimUnauthorized.
+type ScimUnauthorized = ScimError
+
 // Unauthenticated Problem is an RFC 9457 problem details body with Gatehouse's extensions.
 type Unauthenticated = Problem
 
@@ -1269,8 +1363,8 @@ type GetOrgScimV2GroupsParams struct {
 	ExcludedAttributes *string `form:"excludedAttributes,omitempty" json:"excludedAttributes,omitempty"`
 }
 
-// PostOrgScimV2GroupsJSONBody defines parameters for PostOrgScimV2Groups.
-type PostOrgScimV2GroupsJSONBody struct {
+// PostOrgScimV2GroupsApplicationScimPlusJSONBody defines parameters for PostOrgScimV2Groups.
+type PostOrgScimV2GroupsApplicationScimPlusJSONBody struct {
 	DisplayName string `json:"displayName"`
 	Members     *[]struct {
 		Display *string `json:"display,omitempty"`
@@ -1285,8 +1379,8 @@ type GetOrgScimV2GroupParams struct {
 	ExcludedAttributes *string `form:"excludedAttributes,omitempty" json:"excludedAttributes,omitempty"`
 }
 
-// PatchOrgScimV2GroupJSONBody defines parameters for PatchOrgScimV2Group.
-type PatchOrgScimV2GroupJSONBody struct {
+// PatchOrgScimV2GroupApplicationScimPlusJSONBody defines parameters for PatchOrgScimV2Group.
+type PatchOrgScimV2GroupApplicationScimPlusJSONBody struct {
 	Operations []struct {
 		// Op add, replace or remove, in any case
 		Op    string      `json:"op"`
@@ -1305,14 +1399,14 @@ type GetOrgScimV2UsersParams struct {
 	ExcludedAttributes *string `form:"excludedAttributes,omitempty" json:"excludedAttributes,omitempty"`
 }
 
-// PostOrgScimV2UsersJSONBody defines parameters for PostOrgScimV2Users.
-type PostOrgScimV2UsersJSONBody struct {
-	Active      *PostOrgScimV2UsersJSONBody_Active `json:"active,omitempty"`
-	DisplayName *string                            `json:"displayName,omitempty"`
+// PostOrgScimV2UsersApplicationScimPlusJSONBody defines parameters for PostOrgScimV2Users.
+type PostOrgScimV2UsersApplicationScimPlusJSONBody struct {
+	Active      *PostOrgScimV2UsersApplicationScimPlusJSONBody_Active `json:"active,omitempty"`
+	DisplayName *string                                               `json:"displayName,omitempty"`
 	Emails      *[]struct {
-		Primary *PostOrgScimV2UsersJSONBody_Emails_Primary `json:"primary,omitempty"`
-		Type    *string                                    `json:"type,omitempty"`
-		Value   *string                                    `json:"value,omitempty"`
+		Primary *PostOrgScimV2UsersApplicationScimPlusJSONBody_Emails_Primary `json:"primary,omitempty"`
+		Type    *string                                                       `json:"type,omitempty"`
+		Value   *string                                                       `json:"value,omitempty"`
 	} `json:"emails,omitempty"`
 	Name *struct {
 		FamilyName *string `json:"familyName,omitempty"`
@@ -1323,9 +1417,9 @@ type PostOrgScimV2UsersJSONBody struct {
 	// Password used only where the org may mint accounts (rule 11)
 	Password *string `json:"password,omitempty"`
 	Roles    *[]struct {
-		Primary *PostOrgScimV2UsersJSONBody_Roles_Primary `json:"primary,omitempty"`
-		Type    *string                                   `json:"type,omitempty"`
-		Value   *string                                   `json:"value,omitempty"`
+		Primary *PostOrgScimV2UsersApplicationScimPlusJSONBody_Roles_Primary `json:"primary,omitempty"`
+		Type    *string                                                      `json:"type,omitempty"`
+		Value   *string                                                      `json:"value,omitempty"`
 	} `json:"roles,omitempty"`
 	Schemas *[]string `json:"schemas,omitempty"`
 
@@ -1333,36 +1427,36 @@ type PostOrgScimV2UsersJSONBody struct {
 	UserName string `json:"userName"`
 }
 
-// PostOrgScimV2UsersJSONBodyActive0 defines parameters for PostOrgScimV2Users.
-type PostOrgScimV2UsersJSONBodyActive0 = bool
+// PostOrgScimV2UsersApplicationScimPlusJSONBodyActive0 defines parameters for PostOrgScimV2Users.
+type PostOrgScimV2UsersApplicationScimPlusJSONBodyActive0 = bool
 
-// PostOrgScimV2UsersJSONBodyActive1 defines parameters for PostOrgScimV2Users.
-type PostOrgScimV2UsersJSONBodyActive1 = string
+// PostOrgScimV2UsersApplicationScimPlusJSONBodyActive1 defines parameters for PostOrgScimV2Users.
+type PostOrgScimV2UsersApplicationScimPlusJSONBodyActive1 = string
 
-// PostOrgScimV2UsersJSONBody_Active defines parameters for PostOrgScimV2Users.
-type PostOrgScimV2UsersJSONBody_Active struct {
+// PostOrgScimV2UsersApplicationScimPlusJSONBody_Active defines parameters for PostOrgScimV2Users.
+type PostOrgScimV2UsersApplicationScimPlusJSONBody_Active struct {
 	union json.RawMessage
 }
 
-// PostOrgScimV2UsersJSONBodyEmailsPrimary0 defines parameters for PostOrgScimV2Users.
-type PostOrgScimV2UsersJSONBodyEmailsPrimary0 = bool
+// PostOrgScimV2UsersApplicationScimPlusJSONBodyEmailsPrimary0 defines parameters for PostOrgScimV2Users.
+type PostOrgScimV2UsersApplicationScimPlusJSONBodyEmailsPrimary0 = bool
 
-// PostOrgScimV2UsersJSONBodyEmailsPrimary1 defines parameters for PostOrgScimV2Users.
-type PostOrgScimV2UsersJSONBodyEmailsPrimary1 = string
+// PostOrgScimV2UsersApplicationScimPlusJSONBodyEmailsPrimary1 defines parameters for PostOrgScimV2Users.
+type PostOrgScimV2UsersApplicationScimPlusJSONBodyEmailsPrimary1 = string
 
-// PostOrgScimV2UsersJSONBody_Emails_Primary defines parameters for PostOrgScimV2Users.
-type PostOrgScimV2UsersJSONBody_Emails_Primary struct {
+// PostOrgScimV2UsersApplicationScimPlusJSONBody_Emails_Primary defines parameters for PostOrgScimV2Users.
+type PostOrgScimV2UsersApplicationScimPlusJSONBody_Emails_Primary struct {
 	union json.RawMessage
 }
 
-// PostOrgScimV2UsersJSONBodyRolesPrimary0 defines parameters for PostOrgScimV2Users.
-type PostOrgScimV2UsersJSONBodyRolesPrimary0 = bool
+// PostOrgScimV2UsersApplicationScimPlusJSONBodyRolesPrimary0 defines parameters for PostOrgScimV2Users.
+type PostOrgScimV2UsersApplicationScimPlusJSONBodyRolesPrimary0 = bool
 
-// PostOrgScimV2UsersJSONBodyRolesPrimary1 defines parameters for PostOrgScimV2Users.
-type PostOrgScimV2UsersJSONBodyRolesPrimary1 = string
+// PostOrgScimV2UsersApplicationScimPlusJSONBodyRolesPrimary1 defines parameters for PostOrgScimV2Users.
+type PostOrgScimV2UsersApplicationScimPlusJSONBodyRolesPrimary1 = string
 
-// PostOrgScimV2UsersJSONBody_Roles_Primary defines parameters for PostOrgScimV2Users.
-type PostOrgScimV2UsersJSONBody_Roles_Primary struct {
+// PostOrgScimV2UsersApplicationScimPlusJSONBody_Roles_Primary defines parameters for PostOrgScimV2Users.
+type PostOrgScimV2UsersApplicationScimPlusJSONBody_Roles_Primary struct {
 	union json.RawMessage
 }
 
@@ -1372,8 +1466,8 @@ type GetOrgScimV2UserParams struct {
 	ExcludedAttributes *string `form:"excludedAttributes,omitempty" json:"excludedAttributes,omitempty"`
 }
 
-// PatchOrgScimV2UserJSONBody defines parameters for PatchOrgScimV2User.
-type PatchOrgScimV2UserJSONBody struct {
+// PatchOrgScimV2UserApplicationScimPlusJSONBody defines parameters for PatchOrgScimV2User.
+type PatchOrgScimV2UserApplicationScimPlusJSONBody struct {
 	Operations []struct {
 		// Op add, replace or remove, in any case
 		Op    string      `json:"op"`
@@ -1383,14 +1477,14 @@ type PatchOrgScimV2UserJSONBody struct {
 	Schemas *[]string `json:"schemas,omitempty"`
 }
 
-// PutOrgScimV2UserJSONBody defines parameters for PutOrgScimV2User.
-type PutOrgScimV2UserJSONBody struct {
-	Active      *PutOrgScimV2UserJSONBody_Active `json:"active,omitempty"`
-	DisplayName *string                          `json:"displayName,omitempty"`
+// PutOrgScimV2UserApplicationScimPlusJSONBody defines parameters for PutOrgScimV2User.
+type PutOrgScimV2UserApplicationScimPlusJSONBody struct {
+	Active      *PutOrgScimV2UserApplicationScimPlusJSONBody_Active `json:"active,omitempty"`
+	DisplayName *string                                             `json:"displayName,omitempty"`
 	Emails      *[]struct {
-		Primary *PutOrgScimV2UserJSONBody_Emails_Primary `json:"primary,omitempty"`
-		Type    *string                                  `json:"type,omitempty"`
-		Value   *string                                  `json:"value,omitempty"`
+		Primary *PutOrgScimV2UserApplicationScimPlusJSONBody_Emails_Primary `json:"primary,omitempty"`
+		Type    *string                                                     `json:"type,omitempty"`
+		Value   *string                                                     `json:"value,omitempty"`
 	} `json:"emails,omitempty"`
 	Name *struct {
 		FamilyName *string `json:"familyName,omitempty"`
@@ -1401,9 +1495,9 @@ type PutOrgScimV2UserJSONBody struct {
 	// Password used only where the org may mint accounts (rule 11)
 	Password *string `json:"password,omitempty"`
 	Roles    *[]struct {
-		Primary *PutOrgScimV2UserJSONBody_Roles_Primary `json:"primary,omitempty"`
-		Type    *string                                 `json:"type,omitempty"`
-		Value   *string                                 `json:"value,omitempty"`
+		Primary *PutOrgScimV2UserApplicationScimPlusJSONBody_Roles_Primary `json:"primary,omitempty"`
+		Type    *string                                                    `json:"type,omitempty"`
+		Value   *string                                                    `json:"value,omitempty"`
 	} `json:"roles,omitempty"`
 	Schemas *[]string `json:"schemas,omitempty"`
 
@@ -1411,36 +1505,36 @@ type PutOrgScimV2UserJSONBody struct {
 	UserName string `json:"userName"`
 }
 
-// PutOrgScimV2UserJSONBodyActive0 defines parameters for PutOrgScimV2User.
-type PutOrgScimV2UserJSONBodyActive0 = bool
+// PutOrgScimV2UserApplicationScimPlusJSONBodyActive0 defines parameters for PutOrgScimV2User.
+type PutOrgScimV2UserApplicationScimPlusJSONBodyActive0 = bool
 
-// PutOrgScimV2UserJSONBodyActive1 defines parameters for PutOrgScimV2User.
-type PutOrgScimV2UserJSONBodyActive1 = string
+// PutOrgScimV2UserApplicationScimPlusJSONBodyActive1 defines parameters for PutOrgScimV2User.
+type PutOrgScimV2UserApplicationScimPlusJSONBodyActive1 = string
 
-// PutOrgScimV2UserJSONBody_Active defines parameters for PutOrgScimV2User.
-type PutOrgScimV2UserJSONBody_Active struct {
+// PutOrgScimV2UserApplicationScimPlusJSONBody_Active defines parameters for PutOrgScimV2User.
+type PutOrgScimV2UserApplicationScimPlusJSONBody_Active struct {
 	union json.RawMessage
 }
 
-// PutOrgScimV2UserJSONBodyEmailsPrimary0 defines parameters for PutOrgScimV2User.
-type PutOrgScimV2UserJSONBodyEmailsPrimary0 = bool
+// PutOrgScimV2UserApplicationScimPlusJSONBodyEmailsPrimary0 defines parameters for PutOrgScimV2User.
+type PutOrgScimV2UserApplicationScimPlusJSONBodyEmailsPrimary0 = bool
 
-// PutOrgScimV2UserJSONBodyEmailsPrimary1 defines parameters for PutOrgScimV2User.
-type PutOrgScimV2UserJSONBodyEmailsPrimary1 = string
+// PutOrgScimV2UserApplicationScimPlusJSONBodyEmailsPrimary1 defines parameters for PutOrgScimV2User.
+type PutOrgScimV2UserApplicationScimPlusJSONBodyEmailsPrimary1 = string
 
-// PutOrgScimV2UserJSONBody_Emails_Primary defines parameters for PutOrgScimV2User.
-type PutOrgScimV2UserJSONBody_Emails_Primary struct {
+// PutOrgScimV2UserApplicationScimPlusJSONBody_Emails_Primary defines parameters for PutOrgScimV2User.
+type PutOrgScimV2UserApplicationScimPlusJSONBody_Emails_Primary struct {
 	union json.RawMessage
 }
 
-// PutOrgScimV2UserJSONBodyRolesPrimary0 defines parameters for PutOrgScimV2User.
-type PutOrgScimV2UserJSONBodyRolesPrimary0 = bool
+// PutOrgScimV2UserApplicationScimPlusJSONBodyRolesPrimary0 defines parameters for PutOrgScimV2User.
+type PutOrgScimV2UserApplicationScimPlusJSONBodyRolesPrimary0 = bool
 
-// PutOrgScimV2UserJSONBodyRolesPrimary1 defines parameters for PutOrgScimV2User.
-type PutOrgScimV2UserJSONBodyRolesPrimary1 = string
+// PutOrgScimV2UserApplicationScimPlusJSONBodyRolesPrimary1 defines parameters for PutOrgScimV2User.
+type PutOrgScimV2UserApplicationScimPlusJSONBodyRolesPrimary1 = string
 
-// PutOrgScimV2UserJSONBody_Roles_Primary defines parameters for PutOrgScimV2User.
-type PutOrgScimV2UserJSONBody_Roles_Primary struct {
+// PutOrgScimV2UserApplicationScimPlusJSONBody_Roles_Primary defines parameters for PutOrgScimV2User.
+type PutOrgScimV2UserApplicationScimPlusJSONBody_Roles_Primary struct {
 	union json.RawMessage
 }
 
@@ -1522,20 +1616,20 @@ type PutOrgRoleJSONRequestBody = RolesInput
 // PostOrgScimTokensJSONRequestBody defines body for PostOrgScimTokens for application/json ContentType.
 type PostOrgScimTokensJSONRequestBody = TokenInput
 
-// PostOrgScimV2GroupsJSONRequestBody defines body for PostOrgScimV2Groups for application/json ContentType.
-type PostOrgScimV2GroupsJSONRequestBody PostOrgScimV2GroupsJSONBody
+// PostOrgScimV2GroupsApplicationScimPlusJSONRequestBody defines body for PostOrgScimV2Groups for application/scim+json ContentType.
+type PostOrgScimV2GroupsApplicationScimPlusJSONRequestBody PostOrgScimV2GroupsApplicationScimPlusJSONBody
 
-// PatchOrgScimV2GroupJSONRequestBody defines body for PatchOrgScimV2Group for application/json ContentType.
-type PatchOrgScimV2GroupJSONRequestBody PatchOrgScimV2GroupJSONBody
+// PatchOrgScimV2GroupApplicationScimPlusJSONRequestBody defines body for PatchOrgScimV2Group for application/scim+json ContentType.
+type PatchOrgScimV2GroupApplicationScimPlusJSONRequestBody PatchOrgScimV2GroupApplicationScimPlusJSONBody
 
-// PostOrgScimV2UsersJSONRequestBody defines body for PostOrgScimV2Users for application/json ContentType.
-type PostOrgScimV2UsersJSONRequestBody PostOrgScimV2UsersJSONBody
+// PostOrgScimV2UsersApplicationScimPlusJSONRequestBody defines body for PostOrgScimV2Users for application/scim+json ContentType.
+type PostOrgScimV2UsersApplicationScimPlusJSONRequestBody PostOrgScimV2UsersApplicationScimPlusJSONBody
 
-// PatchOrgScimV2UserJSONRequestBody defines body for PatchOrgScimV2User for application/json ContentType.
-type PatchOrgScimV2UserJSONRequestBody PatchOrgScimV2UserJSONBody
+// PatchOrgScimV2UserApplicationScimPlusJSONRequestBody defines body for PatchOrgScimV2User for application/scim+json ContentType.
+type PatchOrgScimV2UserApplicationScimPlusJSONRequestBody PatchOrgScimV2UserApplicationScimPlusJSONBody
 
-// PutOrgScimV2UserJSONRequestBody defines body for PutOrgScimV2User for application/json ContentType.
-type PutOrgScimV2UserJSONRequestBody PutOrgScimV2UserJSONBody
+// PutOrgScimV2UserApplicationScimPlusJSONRequestBody defines body for PutOrgScimV2User for application/scim+json ContentType.
+type PutOrgScimV2UserApplicationScimPlusJSONRequestBody PutOrgScimV2UserApplicationScimPlusJSONBody
 
 // PostOrgSuborgsJSONRequestBody defines body for PostOrgSuborgs for application/json ContentType.
 type PostOrgSuborgsJSONRequestBody = SuborgsInput
@@ -1543,22 +1637,22 @@ type PostOrgSuborgsJSONRequestBody = SuborgsInput
 // PostOrgTokensJSONRequestBody defines body for PostOrgTokens for application/json ContentType.
 type PostOrgTokensJSONRequestBody = TokensInput
 
-// AsPostOrgScimV2UsersJSONBodyActive0 returns the union data inside the PostOrgScimV2UsersJSONBody_Active as a PostOrgScimV2UsersJSONBodyActive0
-func (t PostOrgScimV2UsersJSONBody_Active) AsPostOrgScimV2UsersJSONBodyActive0() (PostOrgScimV2UsersJSONBodyActive0, error) {
-	var body PostOrgScimV2UsersJSONBodyActive0
+// AsPostOrgScimV2UsersApplicationScimPlusJSONBodyActive0 returns the union data inside the PostOrgScimV2UsersApplicationScimPlusJSONBody_Active as a PostOrgScimV2UsersApplicationScimPlusJSONBodyActive0
+func (t PostOrgScimV2UsersApplicationScimPlusJSONBody_Active) AsPostOrgScimV2UsersApplicationScimPlusJSONBodyActive0() (PostOrgScimV2UsersApplicationScimPlusJSONBodyActive0, error) {
+	var body PostOrgScimV2UsersApplicationScimPlusJSONBodyActive0
 	err := json.Unmarshal(t.union, &body)
 	return body, err
 }
 
-// FromPostOrgScimV2UsersJSONBodyActive0 overwrites any union data inside the PostOrgScimV2UsersJSONBody_Active as the provided PostOrgScimV2UsersJSONBodyActive0
-func (t *PostOrgScimV2UsersJSONBody_Active) FromPostOrgScimV2UsersJSONBodyActive0(v PostOrgScimV2UsersJSONBodyActive0) error {
+// FromPostOrgScimV2UsersApplicationScimPlusJSONBodyActive0 overwrites any union data inside the PostOrgScimV2UsersApplicationScimPlusJSONBody_Active as the provided PostOrgScimV2UsersApplicationScimPlusJSONBodyActive0
+func (t *PostOrgScimV2UsersApplicationScimPlusJSONBody_Active) FromPostOrgScimV2UsersApplicationScimPlusJSONBodyActive0(v PostOrgScimV2UsersApplicationScimPlusJSONBodyActive0) error {
 	b, err := json.Marshal(v)
 	t.union = b
 	return err
 }
 
-// MergePostOrgScimV2UsersJSONBodyActive0 performs a merge with any union data inside the PostOrgScimV2UsersJSONBody_Active, using the provided PostOrgScimV2UsersJSONBodyActive0
-func (t *PostOrgScimV2UsersJSONBody_Active) MergePostOrgScimV2UsersJSONBodyActive0(v PostOrgScimV2UsersJSONBodyActive0) error {
+// MergePostOrgScimV2UsersApplicationScimPlusJSONBodyActive0 performs a merge with any union data inside the PostOrgScimV2UsersApplicationScimPlusJSONBody_Active, using the provided PostOrgScimV2UsersApplicationScimPlusJSONBodyActive0
+func (t *PostOrgScimV2UsersApplicationScimPlusJSONBody_Active) MergePostOrgScimV2UsersApplicationScimPlusJSONBodyActive0(v PostOrgScimV2UsersApplicationScimPlusJSONBodyActive0) error {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return err
@@ -1569,22 +1663,22 @@ func (t *PostOrgScimV2UsersJSONBody_Active) MergePostOrgScimV2UsersJSONBodyActiv
 	return err
 }
 
-// AsPostOrgScimV2UsersJSONBodyActive1 returns the union data inside the PostOrgScimV2UsersJSONBody_Active as a PostOrgScimV2UsersJSONBodyActive1
-func (t PostOrgScimV2UsersJSONBody_Active) AsPostOrgScimV2UsersJSONBodyActive1() (PostOrgScimV2UsersJSONBodyActive1, error) {
-	var body PostOrgScimV2UsersJSONBodyActive1
+// AsPostOrgScimV2UsersApplicationScimPlusJSONBodyActive1 returns the union data inside the PostOrgScimV2UsersApplicationScimPlusJSONBody_Active as a PostOrgScimV2UsersApplicationScimPlusJSONBodyActive1
+func (t PostOrgScimV2UsersApplicationScimPlusJSONBody_Active) AsPostOrgScimV2UsersApplicationScimPlusJSONBodyActive1() (PostOrgScimV2UsersApplicationScimPlusJSONBodyActive1, error) {
+	var body PostOrgScimV2UsersApplicationScimPlusJSONBodyActive1
 	err := json.Unmarshal(t.union, &body)
 	return body, err
 }
 
-// FromPostOrgScimV2UsersJSONBodyActive1 overwrites any union data inside the PostOrgScimV2UsersJSONBody_Active as the provided PostOrgScimV2UsersJSONBodyActive1
-func (t *PostOrgScimV2UsersJSONBody_Active) FromPostOrgScimV2UsersJSONBodyActive1(v PostOrgScimV2UsersJSONBodyActive1) error {
+// FromPostOrgScimV2UsersApplicationScimPlusJSONBodyActive1 overwrites any union data inside the PostOrgScimV2UsersApplicationScimPlusJSONBody_Active as the provided PostOrgScimV2UsersApplicationScimPlusJSONBodyActive1
+func (t *PostOrgScimV2UsersApplicationScimPlusJSONBody_Active) FromPostOrgScimV2UsersApplicationScimPlusJSONBodyActive1(v PostOrgScimV2UsersApplicationScimPlusJSONBodyActive1) error {
 	b, err := json.Marshal(v)
 	t.union = b
 	return err
 }
 
-// MergePostOrgScimV2UsersJSONBodyActive1 performs a merge with any union data inside the PostOrgScimV2UsersJSONBody_Active, using the provided PostOrgScimV2UsersJSONBodyActive1
-func (t *PostOrgScimV2UsersJSONBody_Active) MergePostOrgScimV2UsersJSONBodyActive1(v PostOrgScimV2UsersJSONBodyActive1) error {
+// MergePostOrgScimV2UsersApplicationScimPlusJSONBodyActive1 performs a merge with any union data inside the PostOrgScimV2UsersApplicationScimPlusJSONBody_Active, using the provided PostOrgScimV2UsersApplicationScimPlusJSONBodyActive1
+func (t *PostOrgScimV2UsersApplicationScimPlusJSONBody_Active) MergePostOrgScimV2UsersApplicationScimPlusJSONBodyActive1(v PostOrgScimV2UsersApplicationScimPlusJSONBodyActive1) error {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return err
@@ -1595,32 +1689,32 @@ func (t *PostOrgScimV2UsersJSONBody_Active) MergePostOrgScimV2UsersJSONBodyActiv
 	return err
 }
 
-func (t PostOrgScimV2UsersJSONBody_Active) MarshalJSON() ([]byte, error) {
+func (t PostOrgScimV2UsersApplicationScimPlusJSONBody_Active) MarshalJSON() ([]byte, error) {
 	b, err := t.union.MarshalJSON()
 	return b, err
 }
 
-func (t *PostOrgScimV2UsersJSONBody_Active) UnmarshalJSON(b []byte) error {
+func (t *PostOrgScimV2UsersApplicationScimPlusJSONBody_Active) UnmarshalJSON(b []byte) error {
 	err := t.union.UnmarshalJSON(b)
 	return err
 }
 
-// AsPostOrgScimV2UsersJSONBodyEmailsPrimary0 returns the union data inside the PostOrgScimV2UsersJSONBody_Emails_Primary as a PostOrgScimV2UsersJSONBodyEmailsPrimary0
-func (t PostOrgScimV2UsersJSONBody_Emails_Primary) AsPostOrgScimV2UsersJSONBodyEmailsPrimary0() (PostOrgScimV2UsersJSONBodyEmailsPrimary0, error) {
-	var body PostOrgScimV2UsersJSONBodyEmailsPrimary0
+// AsPostOrgScimV2UsersApplicationScimPlusJSONBodyEmailsPrimary0 returns the union data inside the PostOrgScimV2UsersApplicationScimPlusJSONBody_Emails_Primary as a PostOrgScimV2UsersApplicationScimPlusJSONBodyEmailsPrimary0
+func (t PostOrgScimV2UsersApplicationScimPlusJSONBody_Emails_Primary) AsPostOrgScimV2UsersApplicationScimPlusJSONBodyEmailsPrimary0() (PostOrgScimV2UsersApplicationScimPlusJSONBodyEmailsPrimary0, error) {
+	var body PostOrgScimV2UsersApplicationScimPlusJSONBodyEmailsPrimary0
 	err := json.Unmarshal(t.union, &body)
 	return body, err
 }
 
-// FromPostOrgScimV2UsersJSONBodyEmailsPrimary0 overwrites any union data inside the PostOrgScimV2UsersJSONBody_Emails_Primary as the provided PostOrgScimV2UsersJSONBodyEmailsPrimary0
-func (t *PostOrgScimV2UsersJSONBody_Emails_Primary) FromPostOrgScimV2UsersJSONBodyEmailsPrimary0(v PostOrgScimV2UsersJSONBodyEmailsPrimary0) error {
+// FromPostOrgScimV2UsersApplicationScimPlusJSONBodyEmailsPrimary0 overwrites any union data inside the PostOrgScimV2UsersApplicationScimPlusJSONBody_Emails_Primary as the provided PostOrgScimV2UsersApplicationScimPlusJSONBodyEmailsPrimary0
+func (t *PostOrgScimV2UsersApplicationScimPlusJSONBody_Emails_Primary) FromPostOrgScimV2UsersApplicationScimPlusJSONBodyEmailsPrimary0(v PostOrgScimV2UsersApplicationScimPlusJSONBodyEmailsPrimary0) error {
 	b, err := json.Marshal(v)
 	t.union = b
 	return err
 }
 
-// MergePostOrgScimV2UsersJSONBodyEmailsPrimary0 performs a merge with any union data inside the PostOrgScimV2UsersJSONBody_Emails_Primary, using the provided PostOrgScimV2UsersJSONBodyEmailsPrimary0
-func (t *PostOrgScimV2UsersJSONBody_Emails_Primary) MergePostOrgScimV2UsersJSONBodyEmailsPrimary0(v PostOrgScimV2UsersJSONBodyEmailsPrimary0) error {
+// MergePostOrgScimV2UsersApplicationScimPlusJSONBodyEmailsPrimary0 performs a merge with any union data inside the PostOrgScimV2UsersApplicationScimPlusJSONBody_Emails_Primary, using the provided PostOrgScimV2UsersApplicationScimPlusJSONBodyEmailsPrimary0
+func (t *PostOrgScimV2UsersApplicationScimPlusJSONBody_Emails_Primary) MergePostOrgScimV2UsersApplicationScimPlusJSONBodyEmailsPrimary0(v PostOrgScimV2UsersApplicationScimPlusJSONBodyEmailsPrimary0) error {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return err
@@ -1631,22 +1725,22 @@ func (t *PostOrgScimV2UsersJSONBody_Emails_Primary) MergePostOrgScimV2UsersJSONB
 	return err
 }
 
-// AsPostOrgScimV2UsersJSONBodyEmailsPrimary1 returns the union data inside the PostOrgScimV2UsersJSONBody_Emails_Primary as a PostOrgScimV2UsersJSONBodyEmailsPrimary1
-func (t PostOrgScimV2UsersJSONBody_Emails_Primary) AsPostOrgScimV2UsersJSONBodyEmailsPrimary1() (PostOrgScimV2UsersJSONBodyEmailsPrimary1, error) {
-	var body PostOrgScimV2UsersJSONBodyEmailsPrimary1
+// AsPostOrgScimV2UsersApplicationScimPlusJSONBodyEmailsPrimary1 returns the union data inside the PostOrgScimV2UsersApplicationScimPlusJSONBody_Emails_Primary as a PostOrgScimV2UsersApplicationScimPlusJSONBodyEmailsPrimary1
+func (t PostOrgScimV2UsersApplicationScimPlusJSONBody_Emails_Primary) AsPostOrgScimV2UsersApplicationScimPlusJSONBodyEmailsPrimary1() (PostOrgScimV2UsersApplicationScimPlusJSONBodyEmailsPrimary1, error) {
+	var body PostOrgScimV2UsersApplicationScimPlusJSONBodyEmailsPrimary1
 	err := json.Unmarshal(t.union, &body)
 	return body, err
 }
 
-// FromPostOrgScimV2UsersJSONBodyEmailsPrimary1 overwrites any union data inside the PostOrgScimV2UsersJSONBody_Emails_Primary as the provided PostOrgScimV2UsersJSONBodyEmailsPrimary1
-func (t *PostOrgScimV2UsersJSONBody_Emails_Primary) FromPostOrgScimV2UsersJSONBodyEmailsPrimary1(v PostOrgScimV2UsersJSONBodyEmailsPrimary1) error {
+// FromPostOrgScimV2UsersApplicationScimPlusJSONBodyEmailsPrimary1 overwrites any union data inside the PostOrgScimV2UsersApplicationScimPlusJSONBody_Emails_Primary as the provided PostOrgScimV2UsersApplicationScimPlusJSONBodyEmailsPrimary1
+func (t *PostOrgScimV2UsersApplicationScimPlusJSONBody_Emails_Primary) FromPostOrgScimV2UsersApplicationScimPlusJSONBodyEmailsPrimary1(v PostOrgScimV2UsersApplicationScimPlusJSONBodyEmailsPrimary1) error {
 	b, err := json.Marshal(v)
 	t.union = b
 	return err
 }
 
-// MergePostOrgScimV2UsersJSONBodyEmailsPrimary1 performs a merge with any union data inside the PostOrgScimV2UsersJSONBody_Emails_Primary, using the provided PostOrgScimV2UsersJSONBodyEmailsPrimary1
-func (t *PostOrgScimV2UsersJSONBody_Emails_Primary) MergePostOrgScimV2UsersJSONBodyEmailsPrimary1(v PostOrgScimV2UsersJSONBodyEmailsPrimary1) error {
+// MergePostOrgScimV2UsersApplicationScimPlusJSONBodyEmailsPrimary1 performs a merge with any union data inside the PostOrgScimV2UsersApplicationScimPlusJSONBody_Emails_Primary, using the provided PostOrgScimV2UsersApplicationScimPlusJSONBodyEmailsPrimary1
+func (t *PostOrgScimV2UsersApplicationScimPlusJSONBody_Emails_Primary) MergePostOrgScimV2UsersApplicationScimPlusJSONBodyEmailsPrimary1(v PostOrgScimV2UsersApplicationScimPlusJSONBodyEmailsPrimary1) error {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return err
@@ -1657,32 +1751,32 @@ func (t *PostOrgScimV2UsersJSONBody_Emails_Primary) MergePostOrgScimV2UsersJSONB
 	return err
 }
 
-func (t PostOrgScimV2UsersJSONBody_Emails_Primary) MarshalJSON() ([]byte, error) {
+func (t PostOrgScimV2UsersApplicationScimPlusJSONBody_Emails_Primary) MarshalJSON() ([]byte, error) {
 	b, err := t.union.MarshalJSON()
 	return b, err
 }
 
-func (t *PostOrgScimV2UsersJSONBody_Emails_Primary) UnmarshalJSON(b []byte) error {
+func (t *PostOrgScimV2UsersApplicationScimPlusJSONBody_Emails_Primary) UnmarshalJSON(b []byte) error {
 	err := t.union.UnmarshalJSON(b)
 	return err
 }
 
-// AsPostOrgScimV2UsersJSONBodyRolesPrimary0 returns the union data inside the PostOrgScimV2UsersJSONBody_Roles_Primary as a PostOrgScimV2UsersJSONBodyRolesPrimary0
-func (t PostOrgScimV2UsersJSONBody_Roles_Primary) AsPostOrgScimV2UsersJSONBodyRolesPrimary0() (PostOrgScimV2UsersJSONBodyRolesPrimary0, error) {
-	var body PostOrgScimV2UsersJSONBodyRolesPrimary0
+// AsPostOrgScimV2UsersApplicationScimPlusJSONBodyRolesPrimary0 returns the union data inside the PostOrgScimV2UsersApplicationScimPlusJSONBody_Roles_Primary as a PostOrgScimV2UsersApplicationScimPlusJSONBodyRolesPrimary0
+func (t PostOrgScimV2UsersApplicationScimPlusJSONBody_Roles_Primary) AsPostOrgScimV2UsersApplicationScimPlusJSONBodyRolesPrimary0() (PostOrgScimV2UsersApplicationScimPlusJSONBodyRolesPrimary0, error) {
+	var body PostOrgScimV2UsersApplicationScimPlusJSONBodyRolesPrimary0
 	err := json.Unmarshal(t.union, &body)
 	return body, err
 }
 
-// FromPostOrgScimV2UsersJSONBodyRolesPrimary0 overwrites any union data inside the PostOrgScimV2UsersJSONBody_Roles_Primary as the provided PostOrgScimV2UsersJSONBodyRolesPrimary0
-func (t *PostOrgScimV2UsersJSONBody_Roles_Primary) FromPostOrgScimV2UsersJSONBodyRolesPrimary0(v PostOrgScimV2UsersJSONBodyRolesPrimary0) error {
+// FromPostOrgScimV2UsersApplicationScimPlusJSONBodyRolesPrimary0 overwrites any union data inside the PostOrgScimV2UsersApplicationScimPlusJSONBody_Roles_Primary as the provided PostOrgScimV2UsersApplicationScimPlusJSONBodyRolesPrimary0
+func (t *PostOrgScimV2UsersApplicationScimPlusJSONBody_Roles_Primary) FromPostOrgScimV2UsersApplicationScimPlusJSONBodyRolesPrimary0(v PostOrgScimV2UsersApplicationScimPlusJSONBodyRolesPrimary0) error {
 	b, err := json.Marshal(v)
 	t.union = b
 	return err
 }
 
-// MergePostOrgScimV2UsersJSONBodyRolesPrimary0 performs a merge with any union data inside the PostOrgScimV2UsersJSONBody_Roles_Primary, using the provided PostOrgScimV2UsersJSONBodyRolesPrimary0
-func (t *PostOrgScimV2UsersJSONBody_Roles_Primary) MergePostOrgScimV2UsersJSONBodyRolesPrimary0(v PostOrgScimV2UsersJSONBodyRolesPrimary0) error {
+// MergePostOrgScimV2UsersApplicationScimPlusJSONBodyRolesPrimary0 performs a merge with any union data inside the PostOrgScimV2UsersApplicationScimPlusJSONBody_Roles_Primary, using the provided PostOrgScimV2UsersApplicationScimPlusJSONBodyRolesPrimary0
+func (t *PostOrgScimV2UsersApplicationScimPlusJSONBody_Roles_Primary) MergePostOrgScimV2UsersApplicationScimPlusJSONBodyRolesPrimary0(v PostOrgScimV2UsersApplicationScimPlusJSONBodyRolesPrimary0) error {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return err
@@ -1693,22 +1787,22 @@ func (t *PostOrgScimV2UsersJSONBody_Roles_Primary) MergePostOrgScimV2UsersJSONBo
 	return err
 }
 
-// AsPostOrgScimV2UsersJSONBodyRolesPrimary1 returns the union data inside the PostOrgScimV2UsersJSONBody_Roles_Primary as a PostOrgScimV2UsersJSONBodyRolesPrimary1
-func (t PostOrgScimV2UsersJSONBody_Roles_Primary) AsPostOrgScimV2UsersJSONBodyRolesPrimary1() (PostOrgScimV2UsersJSONBodyRolesPrimary1, error) {
-	var body PostOrgScimV2UsersJSONBodyRolesPrimary1
+// AsPostOrgScimV2UsersApplicationScimPlusJSONBodyRolesPrimary1 returns the union data inside the PostOrgScimV2UsersApplicationScimPlusJSONBody_Roles_Primary as a PostOrgScimV2UsersApplicationScimPlusJSONBodyRolesPrimary1
+func (t PostOrgScimV2UsersApplicationScimPlusJSONBody_Roles_Primary) AsPostOrgScimV2UsersApplicationScimPlusJSONBodyRolesPrimary1() (PostOrgScimV2UsersApplicationScimPlusJSONBodyRolesPrimary1, error) {
+	var body PostOrgScimV2UsersApplicationScimPlusJSONBodyRolesPrimary1
 	err := json.Unmarshal(t.union, &body)
 	return body, err
 }
 
-// FromPostOrgScimV2UsersJSONBodyRolesPrimary1 overwrites any union data inside the PostOrgScimV2UsersJSONBody_Roles_Primary as the provided PostOrgScimV2UsersJSONBodyRolesPrimary1
-func (t *PostOrgScimV2UsersJSONBody_Roles_Primary) FromPostOrgScimV2UsersJSONBodyRolesPrimary1(v PostOrgScimV2UsersJSONBodyRolesPrimary1) error {
+// FromPostOrgScimV2UsersApplicationScimPlusJSONBodyRolesPrimary1 overwrites any union data inside the PostOrgScimV2UsersApplicationScimPlusJSONBody_Roles_Primary as the provided PostOrgScimV2UsersApplicationScimPlusJSONBodyRolesPrimary1
+func (t *PostOrgScimV2UsersApplicationScimPlusJSONBody_Roles_Primary) FromPostOrgScimV2UsersApplicationScimPlusJSONBodyRolesPrimary1(v PostOrgScimV2UsersApplicationScimPlusJSONBodyRolesPrimary1) error {
 	b, err := json.Marshal(v)
 	t.union = b
 	return err
 }
 
-// MergePostOrgScimV2UsersJSONBodyRolesPrimary1 performs a merge with any union data inside the PostOrgScimV2UsersJSONBody_Roles_Primary, using the provided PostOrgScimV2UsersJSONBodyRolesPrimary1
-func (t *PostOrgScimV2UsersJSONBody_Roles_Primary) MergePostOrgScimV2UsersJSONBodyRolesPrimary1(v PostOrgScimV2UsersJSONBodyRolesPrimary1) error {
+// MergePostOrgScimV2UsersApplicationScimPlusJSONBodyRolesPrimary1 performs a merge with any union data inside the PostOrgScimV2UsersApplicationScimPlusJSONBody_Roles_Primary, using the provided PostOrgScimV2UsersApplicationScimPlusJSONBodyRolesPrimary1
+func (t *PostOrgScimV2UsersApplicationScimPlusJSONBody_Roles_Primary) MergePostOrgScimV2UsersApplicationScimPlusJSONBodyRolesPrimary1(v PostOrgScimV2UsersApplicationScimPlusJSONBodyRolesPrimary1) error {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return err
@@ -1719,32 +1813,32 @@ func (t *PostOrgScimV2UsersJSONBody_Roles_Primary) MergePostOrgScimV2UsersJSONBo
 	return err
 }
 
-func (t PostOrgScimV2UsersJSONBody_Roles_Primary) MarshalJSON() ([]byte, error) {
+func (t PostOrgScimV2UsersApplicationScimPlusJSONBody_Roles_Primary) MarshalJSON() ([]byte, error) {
 	b, err := t.union.MarshalJSON()
 	return b, err
 }
 
-func (t *PostOrgScimV2UsersJSONBody_Roles_Primary) UnmarshalJSON(b []byte) error {
+func (t *PostOrgScimV2UsersApplicationScimPlusJSONBody_Roles_Primary) UnmarshalJSON(b []byte) error {
 	err := t.union.UnmarshalJSON(b)
 	return err
 }
 
-// AsPutOrgScimV2UserJSONBodyActive0 returns the union data inside the PutOrgScimV2UserJSONBody_Active as a PutOrgScimV2UserJSONBodyActive0
-func (t PutOrgScimV2UserJSONBody_Active) AsPutOrgScimV2UserJSONBodyActive0() (PutOrgScimV2UserJSONBodyActive0, error) {
-	var body PutOrgScimV2UserJSONBodyActive0
+// AsPutOrgScimV2UserApplicationScimPlusJSONBodyActive0 returns the union data inside the PutOrgScimV2UserApplicationScimPlusJSONBody_Active as a PutOrgScimV2UserApplicationScimPlusJSONBodyActive0
+func (t PutOrgScimV2UserApplicationScimPlusJSONBody_Active) AsPutOrgScimV2UserApplicationScimPlusJSONBodyActive0() (PutOrgScimV2UserApplicationScimPlusJSONBodyActive0, error) {
+	var body PutOrgScimV2UserApplicationScimPlusJSONBodyActive0
 	err := json.Unmarshal(t.union, &body)
 	return body, err
 }
 
-// FromPutOrgScimV2UserJSONBodyActive0 overwrites any union data inside the PutOrgScimV2UserJSONBody_Active as the provided PutOrgScimV2UserJSONBodyActive0
-func (t *PutOrgScimV2UserJSONBody_Active) FromPutOrgScimV2UserJSONBodyActive0(v PutOrgScimV2UserJSONBodyActive0) error {
+// FromPutOrgScimV2UserApplicationScimPlusJSONBodyActive0 overwrites any union data inside the PutOrgScimV2UserApplicationScimPlusJSONBody_Active as the provided PutOrgScimV2UserApplicationScimPlusJSONBodyActive0
+func (t *PutOrgScimV2UserApplicationScimPlusJSONBody_Active) FromPutOrgScimV2UserApplicationScimPlusJSONBodyActive0(v PutOrgScimV2UserApplicationScimPlusJSONBodyActive0) error {
 	b, err := json.Marshal(v)
 	t.union = b
 	return err
 }
 
-// MergePutOrgScimV2UserJSONBodyActive0 performs a merge with any union data inside the PutOrgScimV2UserJSONBody_Active, using the provided PutOrgScimV2UserJSONBodyActive0
-func (t *PutOrgScimV2UserJSONBody_Active) MergePutOrgScimV2UserJSONBodyActive0(v PutOrgScimV2UserJSONBodyActive0) error {
+// MergePutOrgScimV2UserApplicationScimPlusJSONBodyActive0 performs a merge with any union data inside the PutOrgScimV2UserApplicationScimPlusJSONBody_Active, using the provided PutOrgScimV2UserApplicationScimPlusJSONBodyActive0
+func (t *PutOrgScimV2UserApplicationScimPlusJSONBody_Active) MergePutOrgScimV2UserApplicationScimPlusJSONBodyActive0(v PutOrgScimV2UserApplicationScimPlusJSONBodyActive0) error {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return err
@@ -1755,22 +1849,22 @@ func (t *PutOrgScimV2UserJSONBody_Active) MergePutOrgScimV2UserJSONBodyActive0(v
 	return err
 }
 
-// AsPutOrgScimV2UserJSONBodyActive1 returns the union data inside the PutOrgScimV2UserJSONBody_Active as a PutOrgScimV2UserJSONBodyActive1
-func (t PutOrgScimV2UserJSONBody_Active) AsPutOrgScimV2UserJSONBodyActive1() (PutOrgScimV2UserJSONBodyActive1, error) {
-	var body PutOrgScimV2UserJSONBodyActive1
+// AsPutOrgScimV2UserApplicationScimPlusJSONBodyActive1 returns the union data inside the PutOrgScimV2UserApplicationScimPlusJSONBody_Active as a PutOrgScimV2UserApplicationScimPlusJSONBodyActive1
+func (t PutOrgScimV2UserApplicationScimPlusJSONBody_Active) AsPutOrgScimV2UserApplicationScimPlusJSONBodyActive1() (PutOrgScimV2UserApplicationScimPlusJSONBodyActive1, error) {
+	var body PutOrgScimV2UserApplicationScimPlusJSONBodyActive1
 	err := json.Unmarshal(t.union, &body)
 	return body, err
 }
 
-// FromPutOrgScimV2UserJSONBodyActive1 overwrites any union data inside the PutOrgScimV2UserJSONBody_Active as the provided PutOrgScimV2UserJSONBodyActive1
-func (t *PutOrgScimV2UserJSONBody_Active) FromPutOrgScimV2UserJSONBodyActive1(v PutOrgScimV2UserJSONBodyActive1) error {
+// FromPutOrgScimV2UserApplicationScimPlusJSONBodyActive1 overwrites any union data inside the PutOrgScimV2UserApplicationScimPlusJSONBody_Active as the provided PutOrgScimV2UserApplicationScimPlusJSONBodyActive1
+func (t *PutOrgScimV2UserApplicationScimPlusJSONBody_Active) FromPutOrgScimV2UserApplicationScimPlusJSONBodyActive1(v PutOrgScimV2UserApplicationScimPlusJSONBodyActive1) error {
 	b, err := json.Marshal(v)
 	t.union = b
 	return err
 }
 
-// MergePutOrgScimV2UserJSONBodyActive1 performs a merge with any union data inside the PutOrgScimV2UserJSONBody_Active, using the provided PutOrgScimV2UserJSONBodyActive1
-func (t *PutOrgScimV2UserJSONBody_Active) MergePutOrgScimV2UserJSONBodyActive1(v PutOrgScimV2UserJSONBodyActive1) error {
+// MergePutOrgScimV2UserApplicationScimPlusJSONBodyActive1 performs a merge with any union data inside the PutOrgScimV2UserApplicationScimPlusJSONBody_Active, using the provided PutOrgScimV2UserApplicationScimPlusJSONBodyActive1
+func (t *PutOrgScimV2UserApplicationScimPlusJSONBody_Active) MergePutOrgScimV2UserApplicationScimPlusJSONBodyActive1(v PutOrgScimV2UserApplicationScimPlusJSONBodyActive1) error {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return err
@@ -1781,32 +1875,32 @@ func (t *PutOrgScimV2UserJSONBody_Active) MergePutOrgScimV2UserJSONBodyActive1(v
 	return err
 }
 
-func (t PutOrgScimV2UserJSONBody_Active) MarshalJSON() ([]byte, error) {
+func (t PutOrgScimV2UserApplicationScimPlusJSONBody_Active) MarshalJSON() ([]byte, error) {
 	b, err := t.union.MarshalJSON()
 	return b, err
 }
 
-func (t *PutOrgScimV2UserJSONBody_Active) UnmarshalJSON(b []byte) error {
+func (t *PutOrgScimV2UserApplicationScimPlusJSONBody_Active) UnmarshalJSON(b []byte) error {
 	err := t.union.UnmarshalJSON(b)
 	return err
 }
 
-// AsPutOrgScimV2UserJSONBodyEmailsPrimary0 returns the union data inside the PutOrgScimV2UserJSONBody_Emails_Primary as a PutOrgScimV2UserJSONBodyEmailsPrimary0
-func (t PutOrgScimV2UserJSONBody_Emails_Primary) AsPutOrgScimV2UserJSONBodyEmailsPrimary0() (PutOrgScimV2UserJSONBodyEmailsPrimary0, error) {
-	var body PutOrgScimV2UserJSONBodyEmailsPrimary0
+// AsPutOrgScimV2UserApplicationScimPlusJSONBodyEmailsPrimary0 returns the union data inside the PutOrgScimV2UserApplicationScimPlusJSONBody_Emails_Primary as a PutOrgScimV2UserApplicationScimPlusJSONBodyEmailsPrimary0
+func (t PutOrgScimV2UserApplicationScimPlusJSONBody_Emails_Primary) AsPutOrgScimV2UserApplicationScimPlusJSONBodyEmailsPrimary0() (PutOrgScimV2UserApplicationScimPlusJSONBodyEmailsPrimary0, error) {
+	var body PutOrgScimV2UserApplicationScimPlusJSONBodyEmailsPrimary0
 	err := json.Unmarshal(t.union, &body)
 	return body, err
 }
 
-// FromPutOrgScimV2UserJSONBodyEmailsPrimary0 overwrites any union data inside the PutOrgScimV2UserJSONBody_Emails_Primary as the provided PutOrgScimV2UserJSONBodyEmailsPrimary0
-func (t *PutOrgScimV2UserJSONBody_Emails_Primary) FromPutOrgScimV2UserJSONBodyEmailsPrimary0(v PutOrgScimV2UserJSONBodyEmailsPrimary0) error {
+// FromPutOrgScimV2UserApplicationScimPlusJSONBodyEmailsPrimary0 overwrites any union data inside the PutOrgScimV2UserApplicationScimPlusJSONBody_Emails_Primary as the provided PutOrgScimV2UserApplicationScimPlusJSONBodyEmailsPrimary0
+func (t *PutOrgScimV2UserApplicationScimPlusJSONBody_Emails_Primary) FromPutOrgScimV2UserApplicationScimPlusJSONBodyEmailsPrimary0(v PutOrgScimV2UserApplicationScimPlusJSONBodyEmailsPrimary0) error {
 	b, err := json.Marshal(v)
 	t.union = b
 	return err
 }
 
-// MergePutOrgScimV2UserJSONBodyEmailsPrimary0 performs a merge with any union data inside the PutOrgScimV2UserJSONBody_Emails_Primary, using the provided PutOrgScimV2UserJSONBodyEmailsPrimary0
-func (t *PutOrgScimV2UserJSONBody_Emails_Primary) MergePutOrgScimV2UserJSONBodyEmailsPrimary0(v PutOrgScimV2UserJSONBodyEmailsPrimary0) error {
+// MergePutOrgScimV2UserApplicationScimPlusJSONBodyEmailsPrimary0 performs a merge with any union data inside the PutOrgScimV2UserApplicationScimPlusJSONBody_Emails_Primary, using the provided PutOrgScimV2UserApplicationScimPlusJSONBodyEmailsPrimary0
+func (t *PutOrgScimV2UserApplicationScimPlusJSONBody_Emails_Primary) MergePutOrgScimV2UserApplicationScimPlusJSONBodyEmailsPrimary0(v PutOrgScimV2UserApplicationScimPlusJSONBodyEmailsPrimary0) error {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return err
@@ -1817,22 +1911,22 @@ func (t *PutOrgScimV2UserJSONBody_Emails_Primary) MergePutOrgScimV2UserJSONBodyE
 	return err
 }
 
-// AsPutOrgScimV2UserJSONBodyEmailsPrimary1 returns the union data inside the PutOrgScimV2UserJSONBody_Emails_Primary as a PutOrgScimV2UserJSONBodyEmailsPrimary1
-func (t PutOrgScimV2UserJSONBody_Emails_Primary) AsPutOrgScimV2UserJSONBodyEmailsPrimary1() (PutOrgScimV2UserJSONBodyEmailsPrimary1, error) {
-	var body PutOrgScimV2UserJSONBodyEmailsPrimary1
+// AsPutOrgScimV2UserApplicationScimPlusJSONBodyEmailsPrimary1 returns the union data inside the PutOrgScimV2UserApplicationScimPlusJSONBody_Emails_Primary as a PutOrgScimV2UserApplicationScimPlusJSONBodyEmailsPrimary1
+func (t PutOrgScimV2UserApplicationScimPlusJSONBody_Emails_Primary) AsPutOrgScimV2UserApplicationScimPlusJSONBodyEmailsPrimary1() (PutOrgScimV2UserApplicationScimPlusJSONBodyEmailsPrimary1, error) {
+	var body PutOrgScimV2UserApplicationScimPlusJSONBodyEmailsPrimary1
 	err := json.Unmarshal(t.union, &body)
 	return body, err
 }
 
-// FromPutOrgScimV2UserJSONBodyEmailsPrimary1 overwrites any union data inside the PutOrgScimV2UserJSONBody_Emails_Primary as the provided PutOrgScimV2UserJSONBodyEmailsPrimary1
-func (t *PutOrgScimV2UserJSONBody_Emails_Primary) FromPutOrgScimV2UserJSONBodyEmailsPrimary1(v PutOrgScimV2UserJSONBodyEmailsPrimary1) error {
+// FromPutOrgScimV2UserApplicationScimPlusJSONBodyEmailsPrimary1 overwrites any union data inside the PutOrgScimV2UserApplicationScimPlusJSONBody_Emails_Primary as the provided PutOrgScimV2UserApplicationScimPlusJSONBodyEmailsPrimary1
+func (t *PutOrgScimV2UserApplicationScimPlusJSONBody_Emails_Primary) FromPutOrgScimV2UserApplicationScimPlusJSONBodyEmailsPrimary1(v PutOrgScimV2UserApplicationScimPlusJSONBodyEmailsPrimary1) error {
 	b, err := json.Marshal(v)
 	t.union = b
 	return err
 }
 
-// MergePutOrgScimV2UserJSONBodyEmailsPrimary1 performs a merge with any union data inside the PutOrgScimV2UserJSONBody_Emails_Primary, using the provided PutOrgScimV2UserJSONBodyEmailsPrimary1
-func (t *PutOrgScimV2UserJSONBody_Emails_Primary) MergePutOrgScimV2UserJSONBodyEmailsPrimary1(v PutOrgScimV2UserJSONBodyEmailsPrimary1) error {
+// MergePutOrgScimV2UserApplicationScimPlusJSONBodyEmailsPrimary1 performs a merge with any union data inside the PutOrgScimV2UserApplicationScimPlusJSONBody_Emails_Primary, using the provided PutOrgScimV2UserApplicationScimPlusJSONBodyEmailsPrimary1
+func (t *PutOrgScimV2UserApplicationScimPlusJSONBody_Emails_Primary) MergePutOrgScimV2UserApplicationScimPlusJSONBodyEmailsPrimary1(v PutOrgScimV2UserApplicationScimPlusJSONBodyEmailsPrimary1) error {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return err
@@ -1843,32 +1937,32 @@ func (t *PutOrgScimV2UserJSONBody_Emails_Primary) MergePutOrgScimV2UserJSONBodyE
 	return err
 }
 
-func (t PutOrgScimV2UserJSONBody_Emails_Primary) MarshalJSON() ([]byte, error) {
+func (t PutOrgScimV2UserApplicationScimPlusJSONBody_Emails_Primary) MarshalJSON() ([]byte, error) {
 	b, err := t.union.MarshalJSON()
 	return b, err
 }
 
-func (t *PutOrgScimV2UserJSONBody_Emails_Primary) UnmarshalJSON(b []byte) error {
+func (t *PutOrgScimV2UserApplicationScimPlusJSONBody_Emails_Primary) UnmarshalJSON(b []byte) error {
 	err := t.union.UnmarshalJSON(b)
 	return err
 }
 
-// AsPutOrgScimV2UserJSONBodyRolesPrimary0 returns the union data inside the PutOrgScimV2UserJSONBody_Roles_Primary as a PutOrgScimV2UserJSONBodyRolesPrimary0
-func (t PutOrgScimV2UserJSONBody_Roles_Primary) AsPutOrgScimV2UserJSONBodyRolesPrimary0() (PutOrgScimV2UserJSONBodyRolesPrimary0, error) {
-	var body PutOrgScimV2UserJSONBodyRolesPrimary0
+// AsPutOrgScimV2UserApplicationScimPlusJSONBodyRolesPrimary0 returns the union data inside the PutOrgScimV2UserApplicationScimPlusJSONBody_Roles_Primary as a PutOrgScimV2UserApplicationScimPlusJSONBodyRolesPrimary0
+func (t PutOrgScimV2UserApplicationScimPlusJSONBody_Roles_Primary) AsPutOrgScimV2UserApplicationScimPlusJSONBodyRolesPrimary0() (PutOrgScimV2UserApplicationScimPlusJSONBodyRolesPrimary0, error) {
+	var body PutOrgScimV2UserApplicationScimPlusJSONBodyRolesPrimary0
 	err := json.Unmarshal(t.union, &body)
 	return body, err
 }
 
-// FromPutOrgScimV2UserJSONBodyRolesPrimary0 overwrites any union data inside the PutOrgScimV2UserJSONBody_Roles_Primary as the provided PutOrgScimV2UserJSONBodyRolesPrimary0
-func (t *PutOrgScimV2UserJSONBody_Roles_Primary) FromPutOrgScimV2UserJSONBodyRolesPrimary0(v PutOrgScimV2UserJSONBodyRolesPrimary0) error {
+// FromPutOrgScimV2UserApplicationScimPlusJSONBodyRolesPrimary0 overwrites any union data inside the PutOrgScimV2UserApplicationScimPlusJSONBody_Roles_Primary as the provided PutOrgScimV2UserApplicationScimPlusJSONBodyRolesPrimary0
+func (t *PutOrgScimV2UserApplicationScimPlusJSONBody_Roles_Primary) FromPutOrgScimV2UserApplicationScimPlusJSONBodyRolesPrimary0(v PutOrgScimV2UserApplicationScimPlusJSONBodyRolesPrimary0) error {
 	b, err := json.Marshal(v)
 	t.union = b
 	return err
 }
 
-// MergePutOrgScimV2UserJSONBodyRolesPrimary0 performs a merge with any union data inside the PutOrgScimV2UserJSONBody_Roles_Primary, using the provided PutOrgScimV2UserJSONBodyRolesPrimary0
-func (t *PutOrgScimV2UserJSONBody_Roles_Primary) MergePutOrgScimV2UserJSONBodyRolesPrimary0(v PutOrgScimV2UserJSONBodyRolesPrimary0) error {
+// MergePutOrgScimV2UserApplicationScimPlusJSONBodyRolesPrimary0 performs a merge with any union data inside the PutOrgScimV2UserApplicationScimPlusJSONBody_Roles_Primary, using the provided PutOrgScimV2UserApplicationScimPlusJSONBodyRolesPrimary0
+func (t *PutOrgScimV2UserApplicationScimPlusJSONBody_Roles_Primary) MergePutOrgScimV2UserApplicationScimPlusJSONBodyRolesPrimary0(v PutOrgScimV2UserApplicationScimPlusJSONBodyRolesPrimary0) error {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return err
@@ -1879,22 +1973,22 @@ func (t *PutOrgScimV2UserJSONBody_Roles_Primary) MergePutOrgScimV2UserJSONBodyRo
 	return err
 }
 
-// AsPutOrgScimV2UserJSONBodyRolesPrimary1 returns the union data inside the PutOrgScimV2UserJSONBody_Roles_Primary as a PutOrgScimV2UserJSONBodyRolesPrimary1
-func (t PutOrgScimV2UserJSONBody_Roles_Primary) AsPutOrgScimV2UserJSONBodyRolesPrimary1() (PutOrgScimV2UserJSONBodyRolesPrimary1, error) {
-	var body PutOrgScimV2UserJSONBodyRolesPrimary1
+// AsPutOrgScimV2UserApplicationScimPlusJSONBodyRolesPrimary1 returns the union data inside the PutOrgScimV2UserApplicationScimPlusJSONBody_Roles_Primary as a PutOrgScimV2UserApplicationScimPlusJSONBodyRolesPrimary1
+func (t PutOrgScimV2UserApplicationScimPlusJSONBody_Roles_Primary) AsPutOrgScimV2UserApplicationScimPlusJSONBodyRolesPrimary1() (PutOrgScimV2UserApplicationScimPlusJSONBodyRolesPrimary1, error) {
+	var body PutOrgScimV2UserApplicationScimPlusJSONBodyRolesPrimary1
 	err := json.Unmarshal(t.union, &body)
 	return body, err
 }
 
-// FromPutOrgScimV2UserJSONBodyRolesPrimary1 overwrites any union data inside the PutOrgScimV2UserJSONBody_Roles_Primary as the provided PutOrgScimV2UserJSONBodyRolesPrimary1
-func (t *PutOrgScimV2UserJSONBody_Roles_Primary) FromPutOrgScimV2UserJSONBodyRolesPrimary1(v PutOrgScimV2UserJSONBodyRolesPrimary1) error {
+// FromPutOrgScimV2UserApplicationScimPlusJSONBodyRolesPrimary1 overwrites any union data inside the PutOrgScimV2UserApplicationScimPlusJSONBody_Roles_Primary as the provided PutOrgScimV2UserApplicationScimPlusJSONBodyRolesPrimary1
+func (t *PutOrgScimV2UserApplicationScimPlusJSONBody_Roles_Primary) FromPutOrgScimV2UserApplicationScimPlusJSONBodyRolesPrimary1(v PutOrgScimV2UserApplicationScimPlusJSONBodyRolesPrimary1) error {
 	b, err := json.Marshal(v)
 	t.union = b
 	return err
 }
 
-// MergePutOrgScimV2UserJSONBodyRolesPrimary1 performs a merge with any union data inside the PutOrgScimV2UserJSONBody_Roles_Primary, using the provided PutOrgScimV2UserJSONBodyRolesPrimary1
-func (t *PutOrgScimV2UserJSONBody_Roles_Primary) MergePutOrgScimV2UserJSONBodyRolesPrimary1(v PutOrgScimV2UserJSONBodyRolesPrimary1) error {
+// MergePutOrgScimV2UserApplicationScimPlusJSONBodyRolesPrimary1 performs a merge with any union data inside the PutOrgScimV2UserApplicationScimPlusJSONBody_Roles_Primary, using the provided PutOrgScimV2UserApplicationScimPlusJSONBodyRolesPrimary1
+func (t *PutOrgScimV2UserApplicationScimPlusJSONBody_Roles_Primary) MergePutOrgScimV2UserApplicationScimPlusJSONBodyRolesPrimary1(v PutOrgScimV2UserApplicationScimPlusJSONBodyRolesPrimary1) error {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return err
@@ -1905,12 +1999,12 @@ func (t *PutOrgScimV2UserJSONBody_Roles_Primary) MergePutOrgScimV2UserJSONBodyRo
 	return err
 }
 
-func (t PutOrgScimV2UserJSONBody_Roles_Primary) MarshalJSON() ([]byte, error) {
+func (t PutOrgScimV2UserApplicationScimPlusJSONBody_Roles_Primary) MarshalJSON() ([]byte, error) {
 	b, err := t.union.MarshalJSON()
 	return b, err
 }
 
-func (t *PutOrgScimV2UserJSONBody_Roles_Primary) UnmarshalJSON(b []byte) error {
+func (t *PutOrgScimV2UserApplicationScimPlusJSONBody_Roles_Primary) UnmarshalJSON(b []byte) error {
 	err := t.union.UnmarshalJSON(b)
 	return err
 }
@@ -2618,14 +2712,14 @@ type ClientInterface interface {
 	// Corresponds with POST /v1/orgs/{orgId}/scim/v2/Groups (the `PostOrgScimV2Groups` operationId).
 	PostOrgScimV2GroupsWithBody(ctx context.Context, orgId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// PostOrgScimV2Groups SCIM: create a group
+	// PostOrgScimV2GroupsWithApplicationScimPlusJSONBody SCIM: create a group
 	//
 	// Needs the permission `groups:manage` in the org.
 	//
-	// Takes a body of the `application/json` content type.
+	// Takes a body of the `application/scim+json` content type.
 	//
 	// Corresponds with POST /v1/orgs/{orgId}/scim/v2/Groups (the `PostOrgScimV2Groups` operationId).
-	PostOrgScimV2Groups(ctx context.Context, orgId string, body PostOrgScimV2GroupsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	PostOrgScimV2GroupsWithApplicationScimPlusJSONBody(ctx context.Context, orgId string, body PostOrgScimV2GroupsApplicationScimPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// DeleteOrgScimV2Group SCIM: delete a group
 	//
@@ -2650,14 +2744,14 @@ type ClientInterface interface {
 	// Corresponds with PATCH /v1/orgs/{orgId}/scim/v2/Groups/{scimId} (the `PatchOrgScimV2Group` operationId).
 	PatchOrgScimV2GroupWithBody(ctx context.Context, orgId string, scimId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// PatchOrgScimV2Group SCIM: add or remove group members
+	// PatchOrgScimV2GroupWithApplicationScimPlusJSONBody SCIM: add or remove group members
 	//
 	// Needs the permission `groups:manage` in the org.
 	//
-	// Takes a body of the `application/json` content type.
+	// Takes a body of the `application/scim+json` content type.
 	//
 	// Corresponds with PATCH /v1/orgs/{orgId}/scim/v2/Groups/{scimId} (the `PatchOrgScimV2Group` operationId).
-	PatchOrgScimV2Group(ctx context.Context, orgId string, scimId string, body PatchOrgScimV2GroupJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	PatchOrgScimV2GroupWithApplicationScimPlusJSONBody(ctx context.Context, orgId string, scimId string, body PatchOrgScimV2GroupApplicationScimPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetOrgScimV2ResourceTypes SCIM: the resource types (User, Group)
 	//
@@ -2696,14 +2790,14 @@ type ClientInterface interface {
 	// Corresponds with POST /v1/orgs/{orgId}/scim/v2/Users (the `PostOrgScimV2Users` operationId).
 	PostOrgScimV2UsersWithBody(ctx context.Context, orgId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// PostOrgScimV2Users SCIM: provision a user (an account under a verified domain, else an invite)
+	// PostOrgScimV2UsersWithApplicationScimPlusJSONBody SCIM: provision a user (an account under a verified domain, else an invite)
 	//
 	// Needs the permission `members:create` in the org.
 	//
-	// Takes a body of the `application/json` content type.
+	// Takes a body of the `application/scim+json` content type.
 	//
 	// Corresponds with POST /v1/orgs/{orgId}/scim/v2/Users (the `PostOrgScimV2Users` operationId).
-	PostOrgScimV2Users(ctx context.Context, orgId string, body PostOrgScimV2UsersJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	PostOrgScimV2UsersWithApplicationScimPlusJSONBody(ctx context.Context, orgId string, body PostOrgScimV2UsersApplicationScimPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// DeleteOrgScimV2User SCIM: deprovision a user (removes the membership)
 	//
@@ -2728,14 +2822,14 @@ type ClientInterface interface {
 	// Corresponds with PATCH /v1/orgs/{orgId}/scim/v2/Users/{scimId} (the `PatchOrgScimV2User` operationId).
 	PatchOrgScimV2UserWithBody(ctx context.Context, orgId string, scimId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// PatchOrgScimV2User SCIM: patch a user (active, roles)
+	// PatchOrgScimV2UserWithApplicationScimPlusJSONBody SCIM: patch a user (active, roles)
 	//
 	// Needs the permission `members:update` in the org.
 	//
-	// Takes a body of the `application/json` content type.
+	// Takes a body of the `application/scim+json` content type.
 	//
 	// Corresponds with PATCH /v1/orgs/{orgId}/scim/v2/Users/{scimId} (the `PatchOrgScimV2User` operationId).
-	PatchOrgScimV2User(ctx context.Context, orgId string, scimId string, body PatchOrgScimV2UserJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	PatchOrgScimV2UserWithApplicationScimPlusJSONBody(ctx context.Context, orgId string, scimId string, body PatchOrgScimV2UserApplicationScimPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// PutOrgScimV2UserWithBody SCIM: replace a user (active, roles)
 	//
@@ -2748,16 +2842,16 @@ type ClientInterface interface {
 	// Corresponds with PUT /v1/orgs/{orgId}/scim/v2/Users/{scimId} (the `PutOrgScimV2User` operationId).
 	PutOrgScimV2UserWithBody(ctx context.Context, orgId string, scimId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// PutOrgScimV2User SCIM: replace a user (active, roles)
+	// PutOrgScimV2UserWithApplicationScimPlusJSONBody SCIM: replace a user (active, roles)
 	//
 	// Needs the permission `members:update` in the org.
 	//
 	// No field left out becomes a zero value: `active` left out keeps its current value; `displayName` left out keeps its current value; `emails` left out keeps its current value; `name` left out keeps its current value; `password` left out keeps its current value; `roles` left out keeps its current value; `schemas` left out keeps its current value.
 	//
-	// Takes a body of the `application/json` content type.
+	// Takes a body of the `application/scim+json` content type.
 	//
 	// Corresponds with PUT /v1/orgs/{orgId}/scim/v2/Users/{scimId} (the `PutOrgScimV2User` operationId).
-	PutOrgScimV2User(ctx context.Context, orgId string, scimId string, body PutOrgScimV2UserJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	PutOrgScimV2UserWithApplicationScimPlusJSONBody(ctx context.Context, orgId string, scimId string, body PutOrgScimV2UserApplicationScimPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetOrgSuborgs List sub-orgs
 	//
@@ -4183,15 +4277,15 @@ func (c *Client) PostOrgScimV2GroupsWithBody(ctx context.Context, orgId string, 
 	return c.Client.Do(req)
 }
 
-// PostOrgScimV2Groups SCIM: create a group
+// PostOrgScimV2GroupsWithApplicationScimPlusJSONBody SCIM: create a group
 //
 // Needs the permission `groups:manage` in the org.
 //
-// Takes a body of the `application/json` content type.
+// Takes a body of the `application/scim+json` content type.
 //
 // Corresponds with POST /v1/orgs/{orgId}/scim/v2/Groups (the `PostOrgScimV2Groups` operationId).
-func (c *Client) PostOrgScimV2Groups(ctx context.Context, orgId string, body PostOrgScimV2GroupsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewPostOrgScimV2GroupsRequest(c.Server, orgId, body)
+func (c *Client) PostOrgScimV2GroupsWithApplicationScimPlusJSONBody(ctx context.Context, orgId string, body PostOrgScimV2GroupsApplicationScimPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostOrgScimV2GroupsRequestWithApplicationScimPlusJSONBody(c.Server, orgId, body)
 	if err != nil {
 		return nil, err
 	}
@@ -4255,15 +4349,15 @@ func (c *Client) PatchOrgScimV2GroupWithBody(ctx context.Context, orgId string, 
 	return c.Client.Do(req)
 }
 
-// PatchOrgScimV2Group SCIM: add or remove group members
+// PatchOrgScimV2GroupWithApplicationScimPlusJSONBody SCIM: add or remove group members
 //
 // Needs the permission `groups:manage` in the org.
 //
-// Takes a body of the `application/json` content type.
+// Takes a body of the `application/scim+json` content type.
 //
 // Corresponds with PATCH /v1/orgs/{orgId}/scim/v2/Groups/{scimId} (the `PatchOrgScimV2Group` operationId).
-func (c *Client) PatchOrgScimV2Group(ctx context.Context, orgId string, scimId string, body PatchOrgScimV2GroupJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewPatchOrgScimV2GroupRequest(c.Server, orgId, scimId, body)
+func (c *Client) PatchOrgScimV2GroupWithApplicationScimPlusJSONBody(ctx context.Context, orgId string, scimId string, body PatchOrgScimV2GroupApplicationScimPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPatchOrgScimV2GroupRequestWithApplicationScimPlusJSONBody(c.Server, orgId, scimId, body)
 	if err != nil {
 		return nil, err
 	}
@@ -4361,15 +4455,15 @@ func (c *Client) PostOrgScimV2UsersWithBody(ctx context.Context, orgId string, c
 	return c.Client.Do(req)
 }
 
-// PostOrgScimV2Users SCIM: provision a user (an account under a verified domain, else an invite)
+// PostOrgScimV2UsersWithApplicationScimPlusJSONBody SCIM: provision a user (an account under a verified domain, else an invite)
 //
 // Needs the permission `members:create` in the org.
 //
-// Takes a body of the `application/json` content type.
+// Takes a body of the `application/scim+json` content type.
 //
 // Corresponds with POST /v1/orgs/{orgId}/scim/v2/Users (the `PostOrgScimV2Users` operationId).
-func (c *Client) PostOrgScimV2Users(ctx context.Context, orgId string, body PostOrgScimV2UsersJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewPostOrgScimV2UsersRequest(c.Server, orgId, body)
+func (c *Client) PostOrgScimV2UsersWithApplicationScimPlusJSONBody(ctx context.Context, orgId string, body PostOrgScimV2UsersApplicationScimPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostOrgScimV2UsersRequestWithApplicationScimPlusJSONBody(c.Server, orgId, body)
 	if err != nil {
 		return nil, err
 	}
@@ -4433,15 +4527,15 @@ func (c *Client) PatchOrgScimV2UserWithBody(ctx context.Context, orgId string, s
 	return c.Client.Do(req)
 }
 
-// PatchOrgScimV2User SCIM: patch a user (active, roles)
+// PatchOrgScimV2UserWithApplicationScimPlusJSONBody SCIM: patch a user (active, roles)
 //
 // Needs the permission `members:update` in the org.
 //
-// Takes a body of the `application/json` content type.
+// Takes a body of the `application/scim+json` content type.
 //
 // Corresponds with PATCH /v1/orgs/{orgId}/scim/v2/Users/{scimId} (the `PatchOrgScimV2User` operationId).
-func (c *Client) PatchOrgScimV2User(ctx context.Context, orgId string, scimId string, body PatchOrgScimV2UserJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewPatchOrgScimV2UserRequest(c.Server, orgId, scimId, body)
+func (c *Client) PatchOrgScimV2UserWithApplicationScimPlusJSONBody(ctx context.Context, orgId string, scimId string, body PatchOrgScimV2UserApplicationScimPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPatchOrgScimV2UserRequestWithApplicationScimPlusJSONBody(c.Server, orgId, scimId, body)
 	if err != nil {
 		return nil, err
 	}
@@ -4473,17 +4567,17 @@ func (c *Client) PutOrgScimV2UserWithBody(ctx context.Context, orgId string, sci
 	return c.Client.Do(req)
 }
 
-// PutOrgScimV2User SCIM: replace a user (active, roles)
+// PutOrgScimV2UserWithApplicationScimPlusJSONBody SCIM: replace a user (active, roles)
 //
 // Needs the permission `members:update` in the org.
 //
 // No field left out becomes a zero value: `active` left out keeps its current value; `displayName` left out keeps its current value; `emails` left out keeps its current value; `name` left out keeps its current value; `password` left out keeps its current value; `roles` left out keeps its current value; `schemas` left out keeps its current value.
 //
-// Takes a body of the `application/json` content type.
+// Takes a body of the `application/scim+json` content type.
 //
 // Corresponds with PUT /v1/orgs/{orgId}/scim/v2/Users/{scimId} (the `PutOrgScimV2User` operationId).
-func (c *Client) PutOrgScimV2User(ctx context.Context, orgId string, scimId string, body PutOrgScimV2UserJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewPutOrgScimV2UserRequest(c.Server, orgId, scimId, body)
+func (c *Client) PutOrgScimV2UserWithApplicationScimPlusJSONBody(ctx context.Context, orgId string, scimId string, body PutOrgScimV2UserApplicationScimPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPutOrgScimV2UserRequestWithApplicationScimPlusJSONBody(c.Server, orgId, scimId, body)
 	if err != nil {
 		return nil, err
 	}
@@ -7160,15 +7254,15 @@ func NewGetOrgScimV2GroupsRequest(server string, orgId string, params *GetOrgSci
 	return req, nil
 }
 
-// NewPostOrgScimV2GroupsRequest calls the generic PostOrgScimV2Groups builder with application/json body
-func NewPostOrgScimV2GroupsRequest(server string, orgId string, body PostOrgScimV2GroupsJSONRequestBody) (*http.Request, error) {
+// NewPostOrgScimV2GroupsRequestWithApplicationScimPlusJSONBody calls the generic PostOrgScimV2Groups builder with application/scim+json body
+func NewPostOrgScimV2GroupsRequestWithApplicationScimPlusJSONBody(server string, orgId string, body PostOrgScimV2GroupsApplicationScimPlusJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewPostOrgScimV2GroupsRequestWithBody(server, orgId, "application/json", bodyReader)
+	return NewPostOrgScimV2GroupsRequestWithBody(server, orgId, "application/scim+json", bodyReader)
 }
 
 // NewPostOrgScimV2GroupsRequestWithBody constructs an http.Request for the PostOrgScimV2Groups method, with any body, and a specified content type
@@ -7328,15 +7422,15 @@ func NewGetOrgScimV2GroupRequest(server string, orgId string, scimId string, par
 	return req, nil
 }
 
-// NewPatchOrgScimV2GroupRequest calls the generic PatchOrgScimV2Group builder with application/json body
-func NewPatchOrgScimV2GroupRequest(server string, orgId string, scimId string, body PatchOrgScimV2GroupJSONRequestBody) (*http.Request, error) {
+// NewPatchOrgScimV2GroupRequestWithApplicationScimPlusJSONBody calls the generic PatchOrgScimV2Group builder with application/scim+json body
+func NewPatchOrgScimV2GroupRequestWithApplicationScimPlusJSONBody(server string, orgId string, scimId string, body PatchOrgScimV2GroupApplicationScimPlusJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewPatchOrgScimV2GroupRequestWithBody(server, orgId, scimId, "application/json", bodyReader)
+	return NewPatchOrgScimV2GroupRequestWithBody(server, orgId, scimId, "application/scim+json", bodyReader)
 }
 
 // NewPatchOrgScimV2GroupRequestWithBody constructs an http.Request for the PatchOrgScimV2Group method, with any body, and a specified content type
@@ -7593,15 +7687,15 @@ func NewGetOrgScimV2UsersRequest(server string, orgId string, params *GetOrgScim
 	return req, nil
 }
 
-// NewPostOrgScimV2UsersRequest calls the generic PostOrgScimV2Users builder with application/json body
-func NewPostOrgScimV2UsersRequest(server string, orgId string, body PostOrgScimV2UsersJSONRequestBody) (*http.Request, error) {
+// NewPostOrgScimV2UsersRequestWithApplicationScimPlusJSONBody calls the generic PostOrgScimV2Users builder with application/scim+json body
+func NewPostOrgScimV2UsersRequestWithApplicationScimPlusJSONBody(server string, orgId string, body PostOrgScimV2UsersApplicationScimPlusJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewPostOrgScimV2UsersRequestWithBody(server, orgId, "application/json", bodyReader)
+	return NewPostOrgScimV2UsersRequestWithBody(server, orgId, "application/scim+json", bodyReader)
 }
 
 // NewPostOrgScimV2UsersRequestWithBody constructs an http.Request for the PostOrgScimV2Users method, with any body, and a specified content type
@@ -7761,15 +7855,15 @@ func NewGetOrgScimV2UserRequest(server string, orgId string, scimId string, para
 	return req, nil
 }
 
-// NewPatchOrgScimV2UserRequest calls the generic PatchOrgScimV2User builder with application/json body
-func NewPatchOrgScimV2UserRequest(server string, orgId string, scimId string, body PatchOrgScimV2UserJSONRequestBody) (*http.Request, error) {
+// NewPatchOrgScimV2UserRequestWithApplicationScimPlusJSONBody calls the generic PatchOrgScimV2User builder with application/scim+json body
+func NewPatchOrgScimV2UserRequestWithApplicationScimPlusJSONBody(server string, orgId string, scimId string, body PatchOrgScimV2UserApplicationScimPlusJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewPatchOrgScimV2UserRequestWithBody(server, orgId, scimId, "application/json", bodyReader)
+	return NewPatchOrgScimV2UserRequestWithBody(server, orgId, scimId, "application/scim+json", bodyReader)
 }
 
 // NewPatchOrgScimV2UserRequestWithBody constructs an http.Request for the PatchOrgScimV2User method, with any body, and a specified content type
@@ -7815,15 +7909,15 @@ func NewPatchOrgScimV2UserRequestWithBody(server string, orgId string, scimId st
 	return req, nil
 }
 
-// NewPutOrgScimV2UserRequest calls the generic PutOrgScimV2User builder with application/json body
-func NewPutOrgScimV2UserRequest(server string, orgId string, scimId string, body PutOrgScimV2UserJSONRequestBody) (*http.Request, error) {
+// NewPutOrgScimV2UserRequestWithApplicationScimPlusJSONBody calls the generic PutOrgScimV2User builder with application/scim+json body
+func NewPutOrgScimV2UserRequestWithApplicationScimPlusJSONBody(server string, orgId string, scimId string, body PutOrgScimV2UserApplicationScimPlusJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewPutOrgScimV2UserRequestWithBody(server, orgId, scimId, "application/json", bodyReader)
+	return NewPutOrgScimV2UserRequestWithBody(server, orgId, scimId, "application/scim+json", bodyReader)
 }
 
 // NewPutOrgScimV2UserRequestWithBody constructs an http.Request for the PutOrgScimV2User method, with any body, and a specified content type
@@ -8906,14 +9000,14 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /v1/orgs/{orgId}/scim/v2/Groups (the `PostOrgScimV2Groups` operationId).
 	PostOrgScimV2GroupsWithBodyWithResponse(ctx context.Context, orgId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostOrgScimV2GroupsResponse, error)
 
-	// PostOrgScimV2GroupsWithResponse SCIM: create a group
+	// PostOrgScimV2GroupsWithApplicationScimPlusJSONBodyWithResponse SCIM: create a group
 	//
 	// Needs the permission `groups:manage` in the org.
 	//
-	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	// Takes a body of the `application/scim+json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/orgs/{orgId}/scim/v2/Groups (the `PostOrgScimV2Groups` operationId).
-	PostOrgScimV2GroupsWithResponse(ctx context.Context, orgId string, body PostOrgScimV2GroupsJSONRequestBody, reqEditors ...RequestEditorFn) (*PostOrgScimV2GroupsResponse, error)
+	PostOrgScimV2GroupsWithApplicationScimPlusJSONBodyWithResponse(ctx context.Context, orgId string, body PostOrgScimV2GroupsApplicationScimPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*PostOrgScimV2GroupsResponse, error)
 
 	// DeleteOrgScimV2GroupWithResponse SCIM: delete a group
 	//
@@ -8942,14 +9036,14 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with PATCH /v1/orgs/{orgId}/scim/v2/Groups/{scimId} (the `PatchOrgScimV2Group` operationId).
 	PatchOrgScimV2GroupWithBodyWithResponse(ctx context.Context, orgId string, scimId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PatchOrgScimV2GroupResponse, error)
 
-	// PatchOrgScimV2GroupWithResponse SCIM: add or remove group members
+	// PatchOrgScimV2GroupWithApplicationScimPlusJSONBodyWithResponse SCIM: add or remove group members
 	//
 	// Needs the permission `groups:manage` in the org.
 	//
-	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	// Takes a body of the `application/scim+json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PATCH /v1/orgs/{orgId}/scim/v2/Groups/{scimId} (the `PatchOrgScimV2Group` operationId).
-	PatchOrgScimV2GroupWithResponse(ctx context.Context, orgId string, scimId string, body PatchOrgScimV2GroupJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchOrgScimV2GroupResponse, error)
+	PatchOrgScimV2GroupWithApplicationScimPlusJSONBodyWithResponse(ctx context.Context, orgId string, scimId string, body PatchOrgScimV2GroupApplicationScimPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchOrgScimV2GroupResponse, error)
 
 	// GetOrgScimV2ResourceTypesWithResponse SCIM: the resource types (User, Group)
 	//
@@ -8996,14 +9090,14 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /v1/orgs/{orgId}/scim/v2/Users (the `PostOrgScimV2Users` operationId).
 	PostOrgScimV2UsersWithBodyWithResponse(ctx context.Context, orgId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostOrgScimV2UsersResponse, error)
 
-	// PostOrgScimV2UsersWithResponse SCIM: provision a user (an account under a verified domain, else an invite)
+	// PostOrgScimV2UsersWithApplicationScimPlusJSONBodyWithResponse SCIM: provision a user (an account under a verified domain, else an invite)
 	//
 	// Needs the permission `members:create` in the org.
 	//
-	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	// Takes a body of the `application/scim+json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/orgs/{orgId}/scim/v2/Users (the `PostOrgScimV2Users` operationId).
-	PostOrgScimV2UsersWithResponse(ctx context.Context, orgId string, body PostOrgScimV2UsersJSONRequestBody, reqEditors ...RequestEditorFn) (*PostOrgScimV2UsersResponse, error)
+	PostOrgScimV2UsersWithApplicationScimPlusJSONBodyWithResponse(ctx context.Context, orgId string, body PostOrgScimV2UsersApplicationScimPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*PostOrgScimV2UsersResponse, error)
 
 	// DeleteOrgScimV2UserWithResponse SCIM: deprovision a user (removes the membership)
 	//
@@ -9032,14 +9126,14 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with PATCH /v1/orgs/{orgId}/scim/v2/Users/{scimId} (the `PatchOrgScimV2User` operationId).
 	PatchOrgScimV2UserWithBodyWithResponse(ctx context.Context, orgId string, scimId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PatchOrgScimV2UserResponse, error)
 
-	// PatchOrgScimV2UserWithResponse SCIM: patch a user (active, roles)
+	// PatchOrgScimV2UserWithApplicationScimPlusJSONBodyWithResponse SCIM: patch a user (active, roles)
 	//
 	// Needs the permission `members:update` in the org.
 	//
-	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	// Takes a body of the `application/scim+json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PATCH /v1/orgs/{orgId}/scim/v2/Users/{scimId} (the `PatchOrgScimV2User` operationId).
-	PatchOrgScimV2UserWithResponse(ctx context.Context, orgId string, scimId string, body PatchOrgScimV2UserJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchOrgScimV2UserResponse, error)
+	PatchOrgScimV2UserWithApplicationScimPlusJSONBodyWithResponse(ctx context.Context, orgId string, scimId string, body PatchOrgScimV2UserApplicationScimPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchOrgScimV2UserResponse, error)
 
 	// PutOrgScimV2UserWithBodyWithResponse SCIM: replace a user (active, roles)
 	//
@@ -9052,16 +9146,16 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with PUT /v1/orgs/{orgId}/scim/v2/Users/{scimId} (the `PutOrgScimV2User` operationId).
 	PutOrgScimV2UserWithBodyWithResponse(ctx context.Context, orgId string, scimId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutOrgScimV2UserResponse, error)
 
-	// PutOrgScimV2UserWithResponse SCIM: replace a user (active, roles)
+	// PutOrgScimV2UserWithApplicationScimPlusJSONBodyWithResponse SCIM: replace a user (active, roles)
 	//
 	// Needs the permission `members:update` in the org.
 	//
 	// No field left out becomes a zero value: `active` left out keeps its current value; `displayName` left out keeps its current value; `emails` left out keeps its current value; `name` left out keeps its current value; `password` left out keeps its current value; `roles` left out keeps its current value; `schemas` left out keeps its current value.
 	//
-	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	// Takes a body of the `application/scim+json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /v1/orgs/{orgId}/scim/v2/Users/{scimId} (the `PutOrgScimV2User` operationId).
-	PutOrgScimV2UserWithResponse(ctx context.Context, orgId string, scimId string, body PutOrgScimV2UserJSONRequestBody, reqEditors ...RequestEditorFn) (*PutOrgScimV2UserResponse, error)
+	PutOrgScimV2UserWithApplicationScimPlusJSONBodyWithResponse(ctx context.Context, orgId string, scimId string, body PutOrgScimV2UserApplicationScimPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*PutOrgScimV2UserResponse, error)
 
 	// GetOrgSuborgsWithResponse List sub-orgs
 	//
@@ -13390,55 +13484,55 @@ func (r DeleteOrgScimTokenResponse) ContentType() string {
 type GetOrgScimV2GroupsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
-	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *ScimGroupListResponse
-	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
-	ApplicationproblemJSON400 *ValidationFailed
-	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
-	ApplicationproblemJSON401 *Unauthenticated
-	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
-	ApplicationproblemJSON403 *Forbidden
-	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
-	ApplicationproblemJSON404 *NotFound
-	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
-	ApplicationproblemJSON500 *Internal
-	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
-	ApplicationproblemJSON503 *Unavailable
+	// ApplicationscimJSON200 the response for an HTTP 200 `application/scim+json` response
+	ApplicationscimJSON200 *ScimGroupListResponse
+	// ApplicationscimJSON400 the response for an HTTP 400 `application/scim+json` response
+	ApplicationscimJSON400 *ScimBadRequest
+	// ApplicationscimJSON401 the response for an HTTP 401 `application/scim+json` response
+	ApplicationscimJSON401 *ScimUnauthorized
+	// ApplicationscimJSON403 the response for an HTTP 403 `application/scim+json` response
+	ApplicationscimJSON403 *ScimForbidden
+	// ApplicationscimJSON404 the response for an HTTP 404 `application/scim+json` response
+	ApplicationscimJSON404 *ScimNotFound
+	// ApplicationscimJSON500 the response for an HTTP 500 `application/scim+json` response
+	ApplicationscimJSON500 *ScimInternalServerError
+	// ApplicationscimJSON503 the response for an HTTP 503 `application/scim+json` response
+	ApplicationscimJSON503 *ScimServiceUnavailable
 }
 
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r GetOrgScimV2GroupsResponse) GetJSON200() *ScimGroupListResponse {
-	return r.JSON200
+// GetApplicationscimJSON200 returns the response for an HTTP 200 `application/scim+json` response
+func (r GetOrgScimV2GroupsResponse) GetApplicationscimJSON200() *ScimGroupListResponse {
+	return r.ApplicationscimJSON200
 }
 
-// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
-func (r GetOrgScimV2GroupsResponse) GetApplicationproblemJSON400() *ValidationFailed {
-	return r.ApplicationproblemJSON400
+// GetApplicationscimJSON400 returns the response for an HTTP 400 `application/scim+json` response
+func (r GetOrgScimV2GroupsResponse) GetApplicationscimJSON400() *ScimBadRequest {
+	return r.ApplicationscimJSON400
 }
 
-// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
-func (r GetOrgScimV2GroupsResponse) GetApplicationproblemJSON401() *Unauthenticated {
-	return r.ApplicationproblemJSON401
+// GetApplicationscimJSON401 returns the response for an HTTP 401 `application/scim+json` response
+func (r GetOrgScimV2GroupsResponse) GetApplicationscimJSON401() *ScimUnauthorized {
+	return r.ApplicationscimJSON401
 }
 
-// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
-func (r GetOrgScimV2GroupsResponse) GetApplicationproblemJSON403() *Forbidden {
-	return r.ApplicationproblemJSON403
+// GetApplicationscimJSON403 returns the response for an HTTP 403 `application/scim+json` response
+func (r GetOrgScimV2GroupsResponse) GetApplicationscimJSON403() *ScimForbidden {
+	return r.ApplicationscimJSON403
 }
 
-// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
-func (r GetOrgScimV2GroupsResponse) GetApplicationproblemJSON404() *NotFound {
-	return r.ApplicationproblemJSON404
+// GetApplicationscimJSON404 returns the response for an HTTP 404 `application/scim+json` response
+func (r GetOrgScimV2GroupsResponse) GetApplicationscimJSON404() *ScimNotFound {
+	return r.ApplicationscimJSON404
 }
 
-// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
-func (r GetOrgScimV2GroupsResponse) GetApplicationproblemJSON500() *Internal {
-	return r.ApplicationproblemJSON500
+// GetApplicationscimJSON500 returns the response for an HTTP 500 `application/scim+json` response
+func (r GetOrgScimV2GroupsResponse) GetApplicationscimJSON500() *ScimInternalServerError {
+	return r.ApplicationscimJSON500
 }
 
-// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
-func (r GetOrgScimV2GroupsResponse) GetApplicationproblemJSON503() *Unavailable {
-	return r.ApplicationproblemJSON503
+// GetApplicationscimJSON503 returns the response for an HTTP 503 `application/scim+json` response
+func (r GetOrgScimV2GroupsResponse) GetApplicationscimJSON503() *ScimServiceUnavailable {
+	return r.ApplicationscimJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -13473,69 +13567,69 @@ func (r GetOrgScimV2GroupsResponse) ContentType() string {
 type PostOrgScimV2GroupsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
-	// JSON201 the response for an HTTP 201 `application/json` response
-	JSON201 *ScimGroup
-	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
-	ApplicationproblemJSON400 *ValidationFailed
-	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
-	ApplicationproblemJSON401 *Unauthenticated
-	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
-	ApplicationproblemJSON403 *Forbidden
-	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
-	ApplicationproblemJSON404 *NotFound
-	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
-	ApplicationproblemJSON409 *Conflict
-	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
-	ApplicationproblemJSON413 *PayloadTooLarge
-	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
-	ApplicationproblemJSON500 *Internal
-	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
-	ApplicationproblemJSON503 *Unavailable
+	// ApplicationscimJSON201 the response for an HTTP 201 `application/scim+json` response
+	ApplicationscimJSON201 *ScimGroup
+	// ApplicationscimJSON400 the response for an HTTP 400 `application/scim+json` response
+	ApplicationscimJSON400 *ScimBadRequest
+	// ApplicationscimJSON401 the response for an HTTP 401 `application/scim+json` response
+	ApplicationscimJSON401 *ScimUnauthorized
+	// ApplicationscimJSON403 the response for an HTTP 403 `application/scim+json` response
+	ApplicationscimJSON403 *ScimForbidden
+	// ApplicationscimJSON404 the response for an HTTP 404 `application/scim+json` response
+	ApplicationscimJSON404 *ScimNotFound
+	// ApplicationscimJSON409 the response for an HTTP 409 `application/scim+json` response
+	ApplicationscimJSON409 *ScimConflict
+	// ApplicationscimJSON413 the response for an HTTP 413 `application/scim+json` response
+	ApplicationscimJSON413 *ScimRequestEntityTooLarge
+	// ApplicationscimJSON500 the response for an HTTP 500 `application/scim+json` response
+	ApplicationscimJSON500 *ScimInternalServerError
+	// ApplicationscimJSON503 the response for an HTTP 503 `application/scim+json` response
+	ApplicationscimJSON503 *ScimServiceUnavailable
 }
 
-// GetJSON201 returns the response for an HTTP 201 `application/json` response
-func (r PostOrgScimV2GroupsResponse) GetJSON201() *ScimGroup {
-	return r.JSON201
+// GetApplicationscimJSON201 returns the response for an HTTP 201 `application/scim+json` response
+func (r PostOrgScimV2GroupsResponse) GetApplicationscimJSON201() *ScimGroup {
+	return r.ApplicationscimJSON201
 }
 
-// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
-func (r PostOrgScimV2GroupsResponse) GetApplicationproblemJSON400() *ValidationFailed {
-	return r.ApplicationproblemJSON400
+// GetApplicationscimJSON400 returns the response for an HTTP 400 `application/scim+json` response
+func (r PostOrgScimV2GroupsResponse) GetApplicationscimJSON400() *ScimBadRequest {
+	return r.ApplicationscimJSON400
 }
 
-// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
-func (r PostOrgScimV2GroupsResponse) GetApplicationproblemJSON401() *Unauthenticated {
-	return r.ApplicationproblemJSON401
+// GetApplicationscimJSON401 returns the response for an HTTP 401 `application/scim+json` response
+func (r PostOrgScimV2GroupsResponse) GetApplicationscimJSON401() *ScimUnauthorized {
+	return r.ApplicationscimJSON401
 }
 
-// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
-func (r PostOrgScimV2GroupsResponse) GetApplicationproblemJSON403() *Forbidden {
-	return r.ApplicationproblemJSON403
+// GetApplicationscimJSON403 returns the response for an HTTP 403 `application/scim+json` response
+func (r PostOrgScimV2GroupsResponse) GetApplicationscimJSON403() *ScimForbidden {
+	return r.ApplicationscimJSON403
 }
 
-// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
-func (r PostOrgScimV2GroupsResponse) GetApplicationproblemJSON404() *NotFound {
-	return r.ApplicationproblemJSON404
+// GetApplicationscimJSON404 returns the response for an HTTP 404 `application/scim+json` response
+func (r PostOrgScimV2GroupsResponse) GetApplicationscimJSON404() *ScimNotFound {
+	return r.ApplicationscimJSON404
 }
 
-// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
-func (r PostOrgScimV2GroupsResponse) GetApplicationproblemJSON409() *Conflict {
-	return r.ApplicationproblemJSON409
+// GetApplicationscimJSON409 returns the response for an HTTP 409 `application/scim+json` response
+func (r PostOrgScimV2GroupsResponse) GetApplicationscimJSON409() *ScimConflict {
+	return r.ApplicationscimJSON409
 }
 
-// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
-func (r PostOrgScimV2GroupsResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
-	return r.ApplicationproblemJSON413
+// GetApplicationscimJSON413 returns the response for an HTTP 413 `application/scim+json` response
+func (r PostOrgScimV2GroupsResponse) GetApplicationscimJSON413() *ScimRequestEntityTooLarge {
+	return r.ApplicationscimJSON413
 }
 
-// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
-func (r PostOrgScimV2GroupsResponse) GetApplicationproblemJSON500() *Internal {
-	return r.ApplicationproblemJSON500
+// GetApplicationscimJSON500 returns the response for an HTTP 500 `application/scim+json` response
+func (r PostOrgScimV2GroupsResponse) GetApplicationscimJSON500() *ScimInternalServerError {
+	return r.ApplicationscimJSON500
 }
 
-// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
-func (r PostOrgScimV2GroupsResponse) GetApplicationproblemJSON503() *Unavailable {
-	return r.ApplicationproblemJSON503
+// GetApplicationscimJSON503 returns the response for an HTTP 503 `application/scim+json` response
+func (r PostOrgScimV2GroupsResponse) GetApplicationscimJSON503() *ScimServiceUnavailable {
+	return r.ApplicationscimJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -13570,48 +13664,48 @@ func (r PostOrgScimV2GroupsResponse) ContentType() string {
 type DeleteOrgScimV2GroupResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
-	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
-	ApplicationproblemJSON401 *Unauthenticated
-	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
-	ApplicationproblemJSON403 *Forbidden
-	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
-	ApplicationproblemJSON404 *NotFound
-	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
-	ApplicationproblemJSON409 *Conflict
-	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
-	ApplicationproblemJSON500 *Internal
-	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
-	ApplicationproblemJSON503 *Unavailable
+	// ApplicationscimJSON401 the response for an HTTP 401 `application/scim+json` response
+	ApplicationscimJSON401 *ScimUnauthorized
+	// ApplicationscimJSON403 the response for an HTTP 403 `application/scim+json` response
+	ApplicationscimJSON403 *ScimForbidden
+	// ApplicationscimJSON404 the response for an HTTP 404 `application/scim+json` response
+	ApplicationscimJSON404 *ScimNotFound
+	// ApplicationscimJSON409 the response for an HTTP 409 `application/scim+json` response
+	ApplicationscimJSON409 *ScimConflict
+	// ApplicationscimJSON500 the response for an HTTP 500 `application/scim+json` response
+	ApplicationscimJSON500 *ScimInternalServerError
+	// ApplicationscimJSON503 the response for an HTTP 503 `application/scim+json` response
+	ApplicationscimJSON503 *ScimServiceUnavailable
 }
 
-// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
-func (r DeleteOrgScimV2GroupResponse) GetApplicationproblemJSON401() *Unauthenticated {
-	return r.ApplicationproblemJSON401
+// GetApplicationscimJSON401 returns the response for an HTTP 401 `application/scim+json` response
+func (r DeleteOrgScimV2GroupResponse) GetApplicationscimJSON401() *ScimUnauthorized {
+	return r.ApplicationscimJSON401
 }
 
-// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
-func (r DeleteOrgScimV2GroupResponse) GetApplicationproblemJSON403() *Forbidden {
-	return r.ApplicationproblemJSON403
+// GetApplicationscimJSON403 returns the response for an HTTP 403 `application/scim+json` response
+func (r DeleteOrgScimV2GroupResponse) GetApplicationscimJSON403() *ScimForbidden {
+	return r.ApplicationscimJSON403
 }
 
-// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
-func (r DeleteOrgScimV2GroupResponse) GetApplicationproblemJSON404() *NotFound {
-	return r.ApplicationproblemJSON404
+// GetApplicationscimJSON404 returns the response for an HTTP 404 `application/scim+json` response
+func (r DeleteOrgScimV2GroupResponse) GetApplicationscimJSON404() *ScimNotFound {
+	return r.ApplicationscimJSON404
 }
 
-// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
-func (r DeleteOrgScimV2GroupResponse) GetApplicationproblemJSON409() *Conflict {
-	return r.ApplicationproblemJSON409
+// GetApplicationscimJSON409 returns the response for an HTTP 409 `application/scim+json` response
+func (r DeleteOrgScimV2GroupResponse) GetApplicationscimJSON409() *ScimConflict {
+	return r.ApplicationscimJSON409
 }
 
-// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
-func (r DeleteOrgScimV2GroupResponse) GetApplicationproblemJSON500() *Internal {
-	return r.ApplicationproblemJSON500
+// GetApplicationscimJSON500 returns the response for an HTTP 500 `application/scim+json` response
+func (r DeleteOrgScimV2GroupResponse) GetApplicationscimJSON500() *ScimInternalServerError {
+	return r.ApplicationscimJSON500
 }
 
-// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
-func (r DeleteOrgScimV2GroupResponse) GetApplicationproblemJSON503() *Unavailable {
-	return r.ApplicationproblemJSON503
+// GetApplicationscimJSON503 returns the response for an HTTP 503 `application/scim+json` response
+func (r DeleteOrgScimV2GroupResponse) GetApplicationscimJSON503() *ScimServiceUnavailable {
+	return r.ApplicationscimJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -13646,55 +13740,55 @@ func (r DeleteOrgScimV2GroupResponse) ContentType() string {
 type GetOrgScimV2GroupResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
-	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *ScimGroup
-	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
-	ApplicationproblemJSON400 *ValidationFailed
-	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
-	ApplicationproblemJSON401 *Unauthenticated
-	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
-	ApplicationproblemJSON403 *Forbidden
-	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
-	ApplicationproblemJSON404 *NotFound
-	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
-	ApplicationproblemJSON500 *Internal
-	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
-	ApplicationproblemJSON503 *Unavailable
+	// ApplicationscimJSON200 the response for an HTTP 200 `application/scim+json` response
+	ApplicationscimJSON200 *ScimGroup
+	// ApplicationscimJSON400 the response for an HTTP 400 `application/scim+json` response
+	ApplicationscimJSON400 *ScimBadRequest
+	// ApplicationscimJSON401 the response for an HTTP 401 `application/scim+json` response
+	ApplicationscimJSON401 *ScimUnauthorized
+	// ApplicationscimJSON403 the response for an HTTP 403 `application/scim+json` response
+	ApplicationscimJSON403 *ScimForbidden
+	// ApplicationscimJSON404 the response for an HTTP 404 `application/scim+json` response
+	ApplicationscimJSON404 *ScimNotFound
+	// ApplicationscimJSON500 the response for an HTTP 500 `application/scim+json` response
+	ApplicationscimJSON500 *ScimInternalServerError
+	// ApplicationscimJSON503 the response for an HTTP 503 `application/scim+json` response
+	ApplicationscimJSON503 *ScimServiceUnavailable
 }
 
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r GetOrgScimV2GroupResponse) GetJSON200() *ScimGroup {
-	return r.JSON200
+// GetApplicationscimJSON200 returns the response for an HTTP 200 `application/scim+json` response
+func (r GetOrgScimV2GroupResponse) GetApplicationscimJSON200() *ScimGroup {
+	return r.ApplicationscimJSON200
 }
 
-// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
-func (r GetOrgScimV2GroupResponse) GetApplicationproblemJSON400() *ValidationFailed {
-	return r.ApplicationproblemJSON400
+// GetApplicationscimJSON400 returns the response for an HTTP 400 `application/scim+json` response
+func (r GetOrgScimV2GroupResponse) GetApplicationscimJSON400() *ScimBadRequest {
+	return r.ApplicationscimJSON400
 }
 
-// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
-func (r GetOrgScimV2GroupResponse) GetApplicationproblemJSON401() *Unauthenticated {
-	return r.ApplicationproblemJSON401
+// GetApplicationscimJSON401 returns the response for an HTTP 401 `application/scim+json` response
+func (r GetOrgScimV2GroupResponse) GetApplicationscimJSON401() *ScimUnauthorized {
+	return r.ApplicationscimJSON401
 }
 
-// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
-func (r GetOrgScimV2GroupResponse) GetApplicationproblemJSON403() *Forbidden {
-	return r.ApplicationproblemJSON403
+// GetApplicationscimJSON403 returns the response for an HTTP 403 `application/scim+json` response
+func (r GetOrgScimV2GroupResponse) GetApplicationscimJSON403() *ScimForbidden {
+	return r.ApplicationscimJSON403
 }
 
-// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
-func (r GetOrgScimV2GroupResponse) GetApplicationproblemJSON404() *NotFound {
-	return r.ApplicationproblemJSON404
+// GetApplicationscimJSON404 returns the response for an HTTP 404 `application/scim+json` response
+func (r GetOrgScimV2GroupResponse) GetApplicationscimJSON404() *ScimNotFound {
+	return r.ApplicationscimJSON404
 }
 
-// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
-func (r GetOrgScimV2GroupResponse) GetApplicationproblemJSON500() *Internal {
-	return r.ApplicationproblemJSON500
+// GetApplicationscimJSON500 returns the response for an HTTP 500 `application/scim+json` response
+func (r GetOrgScimV2GroupResponse) GetApplicationscimJSON500() *ScimInternalServerError {
+	return r.ApplicationscimJSON500
 }
 
-// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
-func (r GetOrgScimV2GroupResponse) GetApplicationproblemJSON503() *Unavailable {
-	return r.ApplicationproblemJSON503
+// GetApplicationscimJSON503 returns the response for an HTTP 503 `application/scim+json` response
+func (r GetOrgScimV2GroupResponse) GetApplicationscimJSON503() *ScimServiceUnavailable {
+	return r.ApplicationscimJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -13729,69 +13823,69 @@ func (r GetOrgScimV2GroupResponse) ContentType() string {
 type PatchOrgScimV2GroupResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
-	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *ScimGroup
-	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
-	ApplicationproblemJSON400 *ValidationFailed
-	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
-	ApplicationproblemJSON401 *Unauthenticated
-	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
-	ApplicationproblemJSON403 *Forbidden
-	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
-	ApplicationproblemJSON404 *NotFound
-	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
-	ApplicationproblemJSON409 *Conflict
-	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
-	ApplicationproblemJSON413 *PayloadTooLarge
-	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
-	ApplicationproblemJSON500 *Internal
-	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
-	ApplicationproblemJSON503 *Unavailable
+	// ApplicationscimJSON200 the response for an HTTP 200 `application/scim+json` response
+	ApplicationscimJSON200 *ScimGroup
+	// ApplicationscimJSON400 the response for an HTTP 400 `application/scim+json` response
+	ApplicationscimJSON400 *ScimBadRequest
+	// ApplicationscimJSON401 the response for an HTTP 401 `application/scim+json` response
+	ApplicationscimJSON401 *ScimUnauthorized
+	// ApplicationscimJSON403 the response for an HTTP 403 `application/scim+json` response
+	ApplicationscimJSON403 *ScimForbidden
+	// ApplicationscimJSON404 the response for an HTTP 404 `application/scim+json` response
+	ApplicationscimJSON404 *ScimNotFound
+	// ApplicationscimJSON409 the response for an HTTP 409 `application/scim+json` response
+	ApplicationscimJSON409 *ScimConflict
+	// ApplicationscimJSON413 the response for an HTTP 413 `application/scim+json` response
+	ApplicationscimJSON413 *ScimRequestEntityTooLarge
+	// ApplicationscimJSON500 the response for an HTTP 500 `application/scim+json` response
+	ApplicationscimJSON500 *ScimInternalServerError
+	// ApplicationscimJSON503 the response for an HTTP 503 `application/scim+json` response
+	ApplicationscimJSON503 *ScimServiceUnavailable
 }
 
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r PatchOrgScimV2GroupResponse) GetJSON200() *ScimGroup {
-	return r.JSON200
+// GetApplicationscimJSON200 returns the response for an HTTP 200 `application/scim+json` response
+func (r PatchOrgScimV2GroupResponse) GetApplicationscimJSON200() *ScimGroup {
+	return r.ApplicationscimJSON200
 }
 
-// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
-func (r PatchOrgScimV2GroupResponse) GetApplicationproblemJSON400() *ValidationFailed {
-	return r.ApplicationproblemJSON400
+// GetApplicationscimJSON400 returns the response for an HTTP 400 `application/scim+json` response
+func (r PatchOrgScimV2GroupResponse) GetApplicationscimJSON400() *ScimBadRequest {
+	return r.ApplicationscimJSON400
 }
 
-// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
-func (r PatchOrgScimV2GroupResponse) GetApplicationproblemJSON401() *Unauthenticated {
-	return r.ApplicationproblemJSON401
+// GetApplicationscimJSON401 returns the response for an HTTP 401 `application/scim+json` response
+func (r PatchOrgScimV2GroupResponse) GetApplicationscimJSON401() *ScimUnauthorized {
+	return r.ApplicationscimJSON401
 }
 
-// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
-func (r PatchOrgScimV2GroupResponse) GetApplicationproblemJSON403() *Forbidden {
-	return r.ApplicationproblemJSON403
+// GetApplicationscimJSON403 returns the response for an HTTP 403 `application/scim+json` response
+func (r PatchOrgScimV2GroupResponse) GetApplicationscimJSON403() *ScimForbidden {
+	return r.ApplicationscimJSON403
 }
 
-// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
-func (r PatchOrgScimV2GroupResponse) GetApplicationproblemJSON404() *NotFound {
-	return r.ApplicationproblemJSON404
+// GetApplicationscimJSON404 returns the response for an HTTP 404 `application/scim+json` response
+func (r PatchOrgScimV2GroupResponse) GetApplicationscimJSON404() *ScimNotFound {
+	return r.ApplicationscimJSON404
 }
 
-// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
-func (r PatchOrgScimV2GroupResponse) GetApplicationproblemJSON409() *Conflict {
-	return r.ApplicationproblemJSON409
+// GetApplicationscimJSON409 returns the response for an HTTP 409 `application/scim+json` response
+func (r PatchOrgScimV2GroupResponse) GetApplicationscimJSON409() *ScimConflict {
+	return r.ApplicationscimJSON409
 }
 
-// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
-func (r PatchOrgScimV2GroupResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
-	return r.ApplicationproblemJSON413
+// GetApplicationscimJSON413 returns the response for an HTTP 413 `application/scim+json` response
+func (r PatchOrgScimV2GroupResponse) GetApplicationscimJSON413() *ScimRequestEntityTooLarge {
+	return r.ApplicationscimJSON413
 }
 
-// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
-func (r PatchOrgScimV2GroupResponse) GetApplicationproblemJSON500() *Internal {
-	return r.ApplicationproblemJSON500
+// GetApplicationscimJSON500 returns the response for an HTTP 500 `application/scim+json` response
+func (r PatchOrgScimV2GroupResponse) GetApplicationscimJSON500() *ScimInternalServerError {
+	return r.ApplicationscimJSON500
 }
 
-// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
-func (r PatchOrgScimV2GroupResponse) GetApplicationproblemJSON503() *Unavailable {
-	return r.ApplicationproblemJSON503
+// GetApplicationscimJSON503 returns the response for an HTTP 503 `application/scim+json` response
+func (r PatchOrgScimV2GroupResponse) GetApplicationscimJSON503() *ScimServiceUnavailable {
+	return r.ApplicationscimJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -13826,48 +13920,48 @@ func (r PatchOrgScimV2GroupResponse) ContentType() string {
 type GetOrgScimV2ResourceTypesResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
-	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *map[string]interface{}
-	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
-	ApplicationproblemJSON401 *Unauthenticated
-	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
-	ApplicationproblemJSON403 *Forbidden
-	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
-	ApplicationproblemJSON404 *NotFound
-	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
-	ApplicationproblemJSON500 *Internal
-	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
-	ApplicationproblemJSON503 *Unavailable
+	// ApplicationscimJSON200 the response for an HTTP 200 `application/scim+json` response
+	ApplicationscimJSON200 *map[string]interface{}
+	// ApplicationscimJSON401 the response for an HTTP 401 `application/scim+json` response
+	ApplicationscimJSON401 *ScimUnauthorized
+	// ApplicationscimJSON403 the response for an HTTP 403 `application/scim+json` response
+	ApplicationscimJSON403 *ScimForbidden
+	// ApplicationscimJSON404 the response for an HTTP 404 `application/scim+json` response
+	ApplicationscimJSON404 *ScimNotFound
+	// ApplicationscimJSON500 the response for an HTTP 500 `application/scim+json` response
+	ApplicationscimJSON500 *ScimInternalServerError
+	// ApplicationscimJSON503 the response for an HTTP 503 `application/scim+json` response
+	ApplicationscimJSON503 *ScimServiceUnavailable
 }
 
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r GetOrgScimV2ResourceTypesResponse) GetJSON200() *map[string]interface{} {
-	return r.JSON200
+// GetApplicationscimJSON200 returns the response for an HTTP 200 `application/scim+json` response
+func (r GetOrgScimV2ResourceTypesResponse) GetApplicationscimJSON200() *map[string]interface{} {
+	return r.ApplicationscimJSON200
 }
 
-// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
-func (r GetOrgScimV2ResourceTypesResponse) GetApplicationproblemJSON401() *Unauthenticated {
-	return r.ApplicationproblemJSON401
+// GetApplicationscimJSON401 returns the response for an HTTP 401 `application/scim+json` response
+func (r GetOrgScimV2ResourceTypesResponse) GetApplicationscimJSON401() *ScimUnauthorized {
+	return r.ApplicationscimJSON401
 }
 
-// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
-func (r GetOrgScimV2ResourceTypesResponse) GetApplicationproblemJSON403() *Forbidden {
-	return r.ApplicationproblemJSON403
+// GetApplicationscimJSON403 returns the response for an HTTP 403 `application/scim+json` response
+func (r GetOrgScimV2ResourceTypesResponse) GetApplicationscimJSON403() *ScimForbidden {
+	return r.ApplicationscimJSON403
 }
 
-// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
-func (r GetOrgScimV2ResourceTypesResponse) GetApplicationproblemJSON404() *NotFound {
-	return r.ApplicationproblemJSON404
+// GetApplicationscimJSON404 returns the response for an HTTP 404 `application/scim+json` response
+func (r GetOrgScimV2ResourceTypesResponse) GetApplicationscimJSON404() *ScimNotFound {
+	return r.ApplicationscimJSON404
 }
 
-// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
-func (r GetOrgScimV2ResourceTypesResponse) GetApplicationproblemJSON500() *Internal {
-	return r.ApplicationproblemJSON500
+// GetApplicationscimJSON500 returns the response for an HTTP 500 `application/scim+json` response
+func (r GetOrgScimV2ResourceTypesResponse) GetApplicationscimJSON500() *ScimInternalServerError {
+	return r.ApplicationscimJSON500
 }
 
-// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
-func (r GetOrgScimV2ResourceTypesResponse) GetApplicationproblemJSON503() *Unavailable {
-	return r.ApplicationproblemJSON503
+// GetApplicationscimJSON503 returns the response for an HTTP 503 `application/scim+json` response
+func (r GetOrgScimV2ResourceTypesResponse) GetApplicationscimJSON503() *ScimServiceUnavailable {
+	return r.ApplicationscimJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -13902,48 +13996,48 @@ func (r GetOrgScimV2ResourceTypesResponse) ContentType() string {
 type GetOrgScimV2SchemasResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
-	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *map[string]interface{}
-	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
-	ApplicationproblemJSON401 *Unauthenticated
-	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
-	ApplicationproblemJSON403 *Forbidden
-	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
-	ApplicationproblemJSON404 *NotFound
-	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
-	ApplicationproblemJSON500 *Internal
-	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
-	ApplicationproblemJSON503 *Unavailable
+	// ApplicationscimJSON200 the response for an HTTP 200 `application/scim+json` response
+	ApplicationscimJSON200 *map[string]interface{}
+	// ApplicationscimJSON401 the response for an HTTP 401 `application/scim+json` response
+	ApplicationscimJSON401 *ScimUnauthorized
+	// ApplicationscimJSON403 the response for an HTTP 403 `application/scim+json` response
+	ApplicationscimJSON403 *ScimForbidden
+	// ApplicationscimJSON404 the response for an HTTP 404 `application/scim+json` response
+	ApplicationscimJSON404 *ScimNotFound
+	// ApplicationscimJSON500 the response for an HTTP 500 `application/scim+json` response
+	ApplicationscimJSON500 *ScimInternalServerError
+	// ApplicationscimJSON503 the response for an HTTP 503 `application/scim+json` response
+	ApplicationscimJSON503 *ScimServiceUnavailable
 }
 
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r GetOrgScimV2SchemasResponse) GetJSON200() *map[string]interface{} {
-	return r.JSON200
+// GetApplicationscimJSON200 returns the response for an HTTP 200 `application/scim+json` response
+func (r GetOrgScimV2SchemasResponse) GetApplicationscimJSON200() *map[string]interface{} {
+	return r.ApplicationscimJSON200
 }
 
-// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
-func (r GetOrgScimV2SchemasResponse) GetApplicationproblemJSON401() *Unauthenticated {
-	return r.ApplicationproblemJSON401
+// GetApplicationscimJSON401 returns the response for an HTTP 401 `application/scim+json` response
+func (r GetOrgScimV2SchemasResponse) GetApplicationscimJSON401() *ScimUnauthorized {
+	return r.ApplicationscimJSON401
 }
 
-// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
-func (r GetOrgScimV2SchemasResponse) GetApplicationproblemJSON403() *Forbidden {
-	return r.ApplicationproblemJSON403
+// GetApplicationscimJSON403 returns the response for an HTTP 403 `application/scim+json` response
+func (r GetOrgScimV2SchemasResponse) GetApplicationscimJSON403() *ScimForbidden {
+	return r.ApplicationscimJSON403
 }
 
-// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
-func (r GetOrgScimV2SchemasResponse) GetApplicationproblemJSON404() *NotFound {
-	return r.ApplicationproblemJSON404
+// GetApplicationscimJSON404 returns the response for an HTTP 404 `application/scim+json` response
+func (r GetOrgScimV2SchemasResponse) GetApplicationscimJSON404() *ScimNotFound {
+	return r.ApplicationscimJSON404
 }
 
-// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
-func (r GetOrgScimV2SchemasResponse) GetApplicationproblemJSON500() *Internal {
-	return r.ApplicationproblemJSON500
+// GetApplicationscimJSON500 returns the response for an HTTP 500 `application/scim+json` response
+func (r GetOrgScimV2SchemasResponse) GetApplicationscimJSON500() *ScimInternalServerError {
+	return r.ApplicationscimJSON500
 }
 
-// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
-func (r GetOrgScimV2SchemasResponse) GetApplicationproblemJSON503() *Unavailable {
-	return r.ApplicationproblemJSON503
+// GetApplicationscimJSON503 returns the response for an HTTP 503 `application/scim+json` response
+func (r GetOrgScimV2SchemasResponse) GetApplicationscimJSON503() *ScimServiceUnavailable {
+	return r.ApplicationscimJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -13978,48 +14072,48 @@ func (r GetOrgScimV2SchemasResponse) ContentType() string {
 type GetOrgScimV2ServiceProviderConfigResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
-	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *map[string]interface{}
-	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
-	ApplicationproblemJSON401 *Unauthenticated
-	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
-	ApplicationproblemJSON403 *Forbidden
-	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
-	ApplicationproblemJSON404 *NotFound
-	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
-	ApplicationproblemJSON500 *Internal
-	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
-	ApplicationproblemJSON503 *Unavailable
+	// ApplicationscimJSON200 the response for an HTTP 200 `application/scim+json` response
+	ApplicationscimJSON200 *map[string]interface{}
+	// ApplicationscimJSON401 the response for an HTTP 401 `application/scim+json` response
+	ApplicationscimJSON401 *ScimUnauthorized
+	// ApplicationscimJSON403 the response for an HTTP 403 `application/scim+json` response
+	ApplicationscimJSON403 *ScimForbidden
+	// ApplicationscimJSON404 the response for an HTTP 404 `application/scim+json` response
+	ApplicationscimJSON404 *ScimNotFound
+	// ApplicationscimJSON500 the response for an HTTP 500 `application/scim+json` response
+	ApplicationscimJSON500 *ScimInternalServerError
+	// ApplicationscimJSON503 the response for an HTTP 503 `application/scim+json` response
+	ApplicationscimJSON503 *ScimServiceUnavailable
 }
 
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r GetOrgScimV2ServiceProviderConfigResponse) GetJSON200() *map[string]interface{} {
-	return r.JSON200
+// GetApplicationscimJSON200 returns the response for an HTTP 200 `application/scim+json` response
+func (r GetOrgScimV2ServiceProviderConfigResponse) GetApplicationscimJSON200() *map[string]interface{} {
+	return r.ApplicationscimJSON200
 }
 
-// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
-func (r GetOrgScimV2ServiceProviderConfigResponse) GetApplicationproblemJSON401() *Unauthenticated {
-	return r.ApplicationproblemJSON401
+// GetApplicationscimJSON401 returns the response for an HTTP 401 `application/scim+json` response
+func (r GetOrgScimV2ServiceProviderConfigResponse) GetApplicationscimJSON401() *ScimUnauthorized {
+	return r.ApplicationscimJSON401
 }
 
-// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
-func (r GetOrgScimV2ServiceProviderConfigResponse) GetApplicationproblemJSON403() *Forbidden {
-	return r.ApplicationproblemJSON403
+// GetApplicationscimJSON403 returns the response for an HTTP 403 `application/scim+json` response
+func (r GetOrgScimV2ServiceProviderConfigResponse) GetApplicationscimJSON403() *ScimForbidden {
+	return r.ApplicationscimJSON403
 }
 
-// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
-func (r GetOrgScimV2ServiceProviderConfigResponse) GetApplicationproblemJSON404() *NotFound {
-	return r.ApplicationproblemJSON404
+// GetApplicationscimJSON404 returns the response for an HTTP 404 `application/scim+json` response
+func (r GetOrgScimV2ServiceProviderConfigResponse) GetApplicationscimJSON404() *ScimNotFound {
+	return r.ApplicationscimJSON404
 }
 
-// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
-func (r GetOrgScimV2ServiceProviderConfigResponse) GetApplicationproblemJSON500() *Internal {
-	return r.ApplicationproblemJSON500
+// GetApplicationscimJSON500 returns the response for an HTTP 500 `application/scim+json` response
+func (r GetOrgScimV2ServiceProviderConfigResponse) GetApplicationscimJSON500() *ScimInternalServerError {
+	return r.ApplicationscimJSON500
 }
 
-// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
-func (r GetOrgScimV2ServiceProviderConfigResponse) GetApplicationproblemJSON503() *Unavailable {
-	return r.ApplicationproblemJSON503
+// GetApplicationscimJSON503 returns the response for an HTTP 503 `application/scim+json` response
+func (r GetOrgScimV2ServiceProviderConfigResponse) GetApplicationscimJSON503() *ScimServiceUnavailable {
+	return r.ApplicationscimJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -14054,55 +14148,55 @@ func (r GetOrgScimV2ServiceProviderConfigResponse) ContentType() string {
 type GetOrgScimV2UsersResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
-	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *ScimUserListResponse
-	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
-	ApplicationproblemJSON400 *ValidationFailed
-	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
-	ApplicationproblemJSON401 *Unauthenticated
-	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
-	ApplicationproblemJSON403 *Forbidden
-	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
-	ApplicationproblemJSON404 *NotFound
-	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
-	ApplicationproblemJSON500 *Internal
-	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
-	ApplicationproblemJSON503 *Unavailable
+	// ApplicationscimJSON200 the response for an HTTP 200 `application/scim+json` response
+	ApplicationscimJSON200 *ScimUserListResponse
+	// ApplicationscimJSON400 the response for an HTTP 400 `application/scim+json` response
+	ApplicationscimJSON400 *ScimBadRequest
+	// ApplicationscimJSON401 the response for an HTTP 401 `application/scim+json` response
+	ApplicationscimJSON401 *ScimUnauthorized
+	// ApplicationscimJSON403 the response for an HTTP 403 `application/scim+json` response
+	ApplicationscimJSON403 *ScimForbidden
+	// ApplicationscimJSON404 the response for an HTTP 404 `application/scim+json` response
+	ApplicationscimJSON404 *ScimNotFound
+	// ApplicationscimJSON500 the response for an HTTP 500 `application/scim+json` response
+	ApplicationscimJSON500 *ScimInternalServerError
+	// ApplicationscimJSON503 the response for an HTTP 503 `application/scim+json` response
+	ApplicationscimJSON503 *ScimServiceUnavailable
 }
 
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r GetOrgScimV2UsersResponse) GetJSON200() *ScimUserListResponse {
-	return r.JSON200
+// GetApplicationscimJSON200 returns the response for an HTTP 200 `application/scim+json` response
+func (r GetOrgScimV2UsersResponse) GetApplicationscimJSON200() *ScimUserListResponse {
+	return r.ApplicationscimJSON200
 }
 
-// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
-func (r GetOrgScimV2UsersResponse) GetApplicationproblemJSON400() *ValidationFailed {
-	return r.ApplicationproblemJSON400
+// GetApplicationscimJSON400 returns the response for an HTTP 400 `application/scim+json` response
+func (r GetOrgScimV2UsersResponse) GetApplicationscimJSON400() *ScimBadRequest {
+	return r.ApplicationscimJSON400
 }
 
-// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
-func (r GetOrgScimV2UsersResponse) GetApplicationproblemJSON401() *Unauthenticated {
-	return r.ApplicationproblemJSON401
+// GetApplicationscimJSON401 returns the response for an HTTP 401 `application/scim+json` response
+func (r GetOrgScimV2UsersResponse) GetApplicationscimJSON401() *ScimUnauthorized {
+	return r.ApplicationscimJSON401
 }
 
-// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
-func (r GetOrgScimV2UsersResponse) GetApplicationproblemJSON403() *Forbidden {
-	return r.ApplicationproblemJSON403
+// GetApplicationscimJSON403 returns the response for an HTTP 403 `application/scim+json` response
+func (r GetOrgScimV2UsersResponse) GetApplicationscimJSON403() *ScimForbidden {
+	return r.ApplicationscimJSON403
 }
 
-// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
-func (r GetOrgScimV2UsersResponse) GetApplicationproblemJSON404() *NotFound {
-	return r.ApplicationproblemJSON404
+// GetApplicationscimJSON404 returns the response for an HTTP 404 `application/scim+json` response
+func (r GetOrgScimV2UsersResponse) GetApplicationscimJSON404() *ScimNotFound {
+	return r.ApplicationscimJSON404
 }
 
-// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
-func (r GetOrgScimV2UsersResponse) GetApplicationproblemJSON500() *Internal {
-	return r.ApplicationproblemJSON500
+// GetApplicationscimJSON500 returns the response for an HTTP 500 `application/scim+json` response
+func (r GetOrgScimV2UsersResponse) GetApplicationscimJSON500() *ScimInternalServerError {
+	return r.ApplicationscimJSON500
 }
 
-// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
-func (r GetOrgScimV2UsersResponse) GetApplicationproblemJSON503() *Unavailable {
-	return r.ApplicationproblemJSON503
+// GetApplicationscimJSON503 returns the response for an HTTP 503 `application/scim+json` response
+func (r GetOrgScimV2UsersResponse) GetApplicationscimJSON503() *ScimServiceUnavailable {
+	return r.ApplicationscimJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -14137,69 +14231,69 @@ func (r GetOrgScimV2UsersResponse) ContentType() string {
 type PostOrgScimV2UsersResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
-	// JSON201 the response for an HTTP 201 `application/json` response
-	JSON201 *ScimUser
-	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
-	ApplicationproblemJSON400 *ValidationFailed
-	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
-	ApplicationproblemJSON401 *Unauthenticated
-	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
-	ApplicationproblemJSON403 *Forbidden
-	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
-	ApplicationproblemJSON404 *NotFound
-	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
-	ApplicationproblemJSON409 *Conflict
-	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
-	ApplicationproblemJSON413 *PayloadTooLarge
-	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
-	ApplicationproblemJSON500 *Internal
-	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
-	ApplicationproblemJSON503 *Unavailable
+	// ApplicationscimJSON201 the response for an HTTP 201 `application/scim+json` response
+	ApplicationscimJSON201 *ScimUser
+	// ApplicationscimJSON400 the response for an HTTP 400 `application/scim+json` response
+	ApplicationscimJSON400 *ScimBadRequest
+	// ApplicationscimJSON401 the response for an HTTP 401 `application/scim+json` response
+	ApplicationscimJSON401 *ScimUnauthorized
+	// ApplicationscimJSON403 the response for an HTTP 403 `application/scim+json` response
+	ApplicationscimJSON403 *ScimForbidden
+	// ApplicationscimJSON404 the response for an HTTP 404 `application/scim+json` response
+	ApplicationscimJSON404 *ScimNotFound
+	// ApplicationscimJSON409 the response for an HTTP 409 `application/scim+json` response
+	ApplicationscimJSON409 *ScimConflict
+	// ApplicationscimJSON413 the response for an HTTP 413 `application/scim+json` response
+	ApplicationscimJSON413 *ScimRequestEntityTooLarge
+	// ApplicationscimJSON500 the response for an HTTP 500 `application/scim+json` response
+	ApplicationscimJSON500 *ScimInternalServerError
+	// ApplicationscimJSON503 the response for an HTTP 503 `application/scim+json` response
+	ApplicationscimJSON503 *ScimServiceUnavailable
 }
 
-// GetJSON201 returns the response for an HTTP 201 `application/json` response
-func (r PostOrgScimV2UsersResponse) GetJSON201() *ScimUser {
-	return r.JSON201
+// GetApplicationscimJSON201 returns the response for an HTTP 201 `application/scim+json` response
+func (r PostOrgScimV2UsersResponse) GetApplicationscimJSON201() *ScimUser {
+	return r.ApplicationscimJSON201
 }
 
-// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
-func (r PostOrgScimV2UsersResponse) GetApplicationproblemJSON400() *ValidationFailed {
-	return r.ApplicationproblemJSON400
+// GetApplicationscimJSON400 returns the response for an HTTP 400 `application/scim+json` response
+func (r PostOrgScimV2UsersResponse) GetApplicationscimJSON400() *ScimBadRequest {
+	return r.ApplicationscimJSON400
 }
 
-// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
-func (r PostOrgScimV2UsersResponse) GetApplicationproblemJSON401() *Unauthenticated {
-	return r.ApplicationproblemJSON401
+// GetApplicationscimJSON401 returns the response for an HTTP 401 `application/scim+json` response
+func (r PostOrgScimV2UsersResponse) GetApplicationscimJSON401() *ScimUnauthorized {
+	return r.ApplicationscimJSON401
 }
 
-// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
-func (r PostOrgScimV2UsersResponse) GetApplicationproblemJSON403() *Forbidden {
-	return r.ApplicationproblemJSON403
+// GetApplicationscimJSON403 returns the response for an HTTP 403 `application/scim+json` response
+func (r PostOrgScimV2UsersResponse) GetApplicationscimJSON403() *ScimForbidden {
+	return r.ApplicationscimJSON403
 }
 
-// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
-func (r PostOrgScimV2UsersResponse) GetApplicationproblemJSON404() *NotFound {
-	return r.ApplicationproblemJSON404
+// GetApplicationscimJSON404 returns the response for an HTTP 404 `application/scim+json` response
+func (r PostOrgScimV2UsersResponse) GetApplicationscimJSON404() *ScimNotFound {
+	return r.ApplicationscimJSON404
 }
 
-// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
-func (r PostOrgScimV2UsersResponse) GetApplicationproblemJSON409() *Conflict {
-	return r.ApplicationproblemJSON409
+// GetApplicationscimJSON409 returns the response for an HTTP 409 `application/scim+json` response
+func (r PostOrgScimV2UsersResponse) GetApplicationscimJSON409() *ScimConflict {
+	return r.ApplicationscimJSON409
 }
 
-// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
-func (r PostOrgScimV2UsersResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
-	return r.ApplicationproblemJSON413
+// GetApplicationscimJSON413 returns the response for an HTTP 413 `application/scim+json` response
+func (r PostOrgScimV2UsersResponse) GetApplicationscimJSON413() *ScimRequestEntityTooLarge {
+	return r.ApplicationscimJSON413
 }
 
-// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
-func (r PostOrgScimV2UsersResponse) GetApplicationproblemJSON500() *Internal {
-	return r.ApplicationproblemJSON500
+// GetApplicationscimJSON500 returns the response for an HTTP 500 `application/scim+json` response
+func (r PostOrgScimV2UsersResponse) GetApplicationscimJSON500() *ScimInternalServerError {
+	return r.ApplicationscimJSON500
 }
 
-// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
-func (r PostOrgScimV2UsersResponse) GetApplicationproblemJSON503() *Unavailable {
-	return r.ApplicationproblemJSON503
+// GetApplicationscimJSON503 returns the response for an HTTP 503 `application/scim+json` response
+func (r PostOrgScimV2UsersResponse) GetApplicationscimJSON503() *ScimServiceUnavailable {
+	return r.ApplicationscimJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -14234,48 +14328,48 @@ func (r PostOrgScimV2UsersResponse) ContentType() string {
 type DeleteOrgScimV2UserResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
-	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
-	ApplicationproblemJSON401 *Unauthenticated
-	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
-	ApplicationproblemJSON403 *Forbidden
-	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
-	ApplicationproblemJSON404 *NotFound
-	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
-	ApplicationproblemJSON409 *Conflict
-	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
-	ApplicationproblemJSON500 *Internal
-	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
-	ApplicationproblemJSON503 *Unavailable
+	// ApplicationscimJSON401 the response for an HTTP 401 `application/scim+json` response
+	ApplicationscimJSON401 *ScimUnauthorized
+	// ApplicationscimJSON403 the response for an HTTP 403 `application/scim+json` response
+	ApplicationscimJSON403 *ScimForbidden
+	// ApplicationscimJSON404 the response for an HTTP 404 `application/scim+json` response
+	ApplicationscimJSON404 *ScimNotFound
+	// ApplicationscimJSON409 the response for an HTTP 409 `application/scim+json` response
+	ApplicationscimJSON409 *ScimConflict
+	// ApplicationscimJSON500 the response for an HTTP 500 `application/scim+json` response
+	ApplicationscimJSON500 *ScimInternalServerError
+	// ApplicationscimJSON503 the response for an HTTP 503 `application/scim+json` response
+	ApplicationscimJSON503 *ScimServiceUnavailable
 }
 
-// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
-func (r DeleteOrgScimV2UserResponse) GetApplicationproblemJSON401() *Unauthenticated {
-	return r.ApplicationproblemJSON401
+// GetApplicationscimJSON401 returns the response for an HTTP 401 `application/scim+json` response
+func (r DeleteOrgScimV2UserResponse) GetApplicationscimJSON401() *ScimUnauthorized {
+	return r.ApplicationscimJSON401
 }
 
-// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
-func (r DeleteOrgScimV2UserResponse) GetApplicationproblemJSON403() *Forbidden {
-	return r.ApplicationproblemJSON403
+// GetApplicationscimJSON403 returns the response for an HTTP 403 `application/scim+json` response
+func (r DeleteOrgScimV2UserResponse) GetApplicationscimJSON403() *ScimForbidden {
+	return r.ApplicationscimJSON403
 }
 
-// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
-func (r DeleteOrgScimV2UserResponse) GetApplicationproblemJSON404() *NotFound {
-	return r.ApplicationproblemJSON404
+// GetApplicationscimJSON404 returns the response for an HTTP 404 `application/scim+json` response
+func (r DeleteOrgScimV2UserResponse) GetApplicationscimJSON404() *ScimNotFound {
+	return r.ApplicationscimJSON404
 }
 
-// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
-func (r DeleteOrgScimV2UserResponse) GetApplicationproblemJSON409() *Conflict {
-	return r.ApplicationproblemJSON409
+// GetApplicationscimJSON409 returns the response for an HTTP 409 `application/scim+json` response
+func (r DeleteOrgScimV2UserResponse) GetApplicationscimJSON409() *ScimConflict {
+	return r.ApplicationscimJSON409
 }
 
-// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
-func (r DeleteOrgScimV2UserResponse) GetApplicationproblemJSON500() *Internal {
-	return r.ApplicationproblemJSON500
+// GetApplicationscimJSON500 returns the response for an HTTP 500 `application/scim+json` response
+func (r DeleteOrgScimV2UserResponse) GetApplicationscimJSON500() *ScimInternalServerError {
+	return r.ApplicationscimJSON500
 }
 
-// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
-func (r DeleteOrgScimV2UserResponse) GetApplicationproblemJSON503() *Unavailable {
-	return r.ApplicationproblemJSON503
+// GetApplicationscimJSON503 returns the response for an HTTP 503 `application/scim+json` response
+func (r DeleteOrgScimV2UserResponse) GetApplicationscimJSON503() *ScimServiceUnavailable {
+	return r.ApplicationscimJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -14310,55 +14404,55 @@ func (r DeleteOrgScimV2UserResponse) ContentType() string {
 type GetOrgScimV2UserResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
-	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *ScimUser
-	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
-	ApplicationproblemJSON400 *ValidationFailed
-	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
-	ApplicationproblemJSON401 *Unauthenticated
-	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
-	ApplicationproblemJSON403 *Forbidden
-	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
-	ApplicationproblemJSON404 *NotFound
-	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
-	ApplicationproblemJSON500 *Internal
-	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
-	ApplicationproblemJSON503 *Unavailable
+	// ApplicationscimJSON200 the response for an HTTP 200 `application/scim+json` response
+	ApplicationscimJSON200 *ScimUser
+	// ApplicationscimJSON400 the response for an HTTP 400 `application/scim+json` response
+	ApplicationscimJSON400 *ScimBadRequest
+	// ApplicationscimJSON401 the response for an HTTP 401 `application/scim+json` response
+	ApplicationscimJSON401 *ScimUnauthorized
+	// ApplicationscimJSON403 the response for an HTTP 403 `application/scim+json` response
+	ApplicationscimJSON403 *ScimForbidden
+	// ApplicationscimJSON404 the response for an HTTP 404 `application/scim+json` response
+	ApplicationscimJSON404 *ScimNotFound
+	// ApplicationscimJSON500 the response for an HTTP 500 `application/scim+json` response
+	ApplicationscimJSON500 *ScimInternalServerError
+	// ApplicationscimJSON503 the response for an HTTP 503 `application/scim+json` response
+	ApplicationscimJSON503 *ScimServiceUnavailable
 }
 
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r GetOrgScimV2UserResponse) GetJSON200() *ScimUser {
-	return r.JSON200
+// GetApplicationscimJSON200 returns the response for an HTTP 200 `application/scim+json` response
+func (r GetOrgScimV2UserResponse) GetApplicationscimJSON200() *ScimUser {
+	return r.ApplicationscimJSON200
 }
 
-// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
-func (r GetOrgScimV2UserResponse) GetApplicationproblemJSON400() *ValidationFailed {
-	return r.ApplicationproblemJSON400
+// GetApplicationscimJSON400 returns the response for an HTTP 400 `application/scim+json` response
+func (r GetOrgScimV2UserResponse) GetApplicationscimJSON400() *ScimBadRequest {
+	return r.ApplicationscimJSON400
 }
 
-// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
-func (r GetOrgScimV2UserResponse) GetApplicationproblemJSON401() *Unauthenticated {
-	return r.ApplicationproblemJSON401
+// GetApplicationscimJSON401 returns the response for an HTTP 401 `application/scim+json` response
+func (r GetOrgScimV2UserResponse) GetApplicationscimJSON401() *ScimUnauthorized {
+	return r.ApplicationscimJSON401
 }
 
-// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
-func (r GetOrgScimV2UserResponse) GetApplicationproblemJSON403() *Forbidden {
-	return r.ApplicationproblemJSON403
+// GetApplicationscimJSON403 returns the response for an HTTP 403 `application/scim+json` response
+func (r GetOrgScimV2UserResponse) GetApplicationscimJSON403() *ScimForbidden {
+	return r.ApplicationscimJSON403
 }
 
-// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
-func (r GetOrgScimV2UserResponse) GetApplicationproblemJSON404() *NotFound {
-	return r.ApplicationproblemJSON404
+// GetApplicationscimJSON404 returns the response for an HTTP 404 `application/scim+json` response
+func (r GetOrgScimV2UserResponse) GetApplicationscimJSON404() *ScimNotFound {
+	return r.ApplicationscimJSON404
 }
 
-// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
-func (r GetOrgScimV2UserResponse) GetApplicationproblemJSON500() *Internal {
-	return r.ApplicationproblemJSON500
+// GetApplicationscimJSON500 returns the response for an HTTP 500 `application/scim+json` response
+func (r GetOrgScimV2UserResponse) GetApplicationscimJSON500() *ScimInternalServerError {
+	return r.ApplicationscimJSON500
 }
 
-// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
-func (r GetOrgScimV2UserResponse) GetApplicationproblemJSON503() *Unavailable {
-	return r.ApplicationproblemJSON503
+// GetApplicationscimJSON503 returns the response for an HTTP 503 `application/scim+json` response
+func (r GetOrgScimV2UserResponse) GetApplicationscimJSON503() *ScimServiceUnavailable {
+	return r.ApplicationscimJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -14393,69 +14487,69 @@ func (r GetOrgScimV2UserResponse) ContentType() string {
 type PatchOrgScimV2UserResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
-	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *ScimUser
-	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
-	ApplicationproblemJSON400 *ValidationFailed
-	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
-	ApplicationproblemJSON401 *Unauthenticated
-	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
-	ApplicationproblemJSON403 *Forbidden
-	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
-	ApplicationproblemJSON404 *NotFound
-	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
-	ApplicationproblemJSON409 *Conflict
-	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
-	ApplicationproblemJSON413 *PayloadTooLarge
-	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
-	ApplicationproblemJSON500 *Internal
-	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
-	ApplicationproblemJSON503 *Unavailable
+	// ApplicationscimJSON200 the response for an HTTP 200 `application/scim+json` response
+	ApplicationscimJSON200 *ScimUser
+	// ApplicationscimJSON400 the response for an HTTP 400 `application/scim+json` response
+	ApplicationscimJSON400 *ScimBadRequest
+	// ApplicationscimJSON401 the response for an HTTP 401 `application/scim+json` response
+	ApplicationscimJSON401 *ScimUnauthorized
+	// ApplicationscimJSON403 the response for an HTTP 403 `application/scim+json` response
+	ApplicationscimJSON403 *ScimForbidden
+	// ApplicationscimJSON404 the response for an HTTP 404 `application/scim+json` response
+	ApplicationscimJSON404 *ScimNotFound
+	// ApplicationscimJSON409 the response for an HTTP 409 `application/scim+json` response
+	ApplicationscimJSON409 *ScimConflict
+	// ApplicationscimJSON413 the response for an HTTP 413 `application/scim+json` response
+	ApplicationscimJSON413 *ScimRequestEntityTooLarge
+	// ApplicationscimJSON500 the response for an HTTP 500 `application/scim+json` response
+	ApplicationscimJSON500 *ScimInternalServerError
+	// ApplicationscimJSON503 the response for an HTTP 503 `application/scim+json` response
+	ApplicationscimJSON503 *ScimServiceUnavailable
 }
 
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r PatchOrgScimV2UserResponse) GetJSON200() *ScimUser {
-	return r.JSON200
+// GetApplicationscimJSON200 returns the response for an HTTP 200 `application/scim+json` response
+func (r PatchOrgScimV2UserResponse) GetApplicationscimJSON200() *ScimUser {
+	return r.ApplicationscimJSON200
 }
 
-// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
-func (r PatchOrgScimV2UserResponse) GetApplicationproblemJSON400() *ValidationFailed {
-	return r.ApplicationproblemJSON400
+// GetApplicationscimJSON400 returns the response for an HTTP 400 `application/scim+json` response
+func (r PatchOrgScimV2UserResponse) GetApplicationscimJSON400() *ScimBadRequest {
+	return r.ApplicationscimJSON400
 }
 
-// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
-func (r PatchOrgScimV2UserResponse) GetApplicationproblemJSON401() *Unauthenticated {
-	return r.ApplicationproblemJSON401
+// GetApplicationscimJSON401 returns the response for an HTTP 401 `application/scim+json` response
+func (r PatchOrgScimV2UserResponse) GetApplicationscimJSON401() *ScimUnauthorized {
+	return r.ApplicationscimJSON401
 }
 
-// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
-func (r PatchOrgScimV2UserResponse) GetApplicationproblemJSON403() *Forbidden {
-	return r.ApplicationproblemJSON403
+// GetApplicationscimJSON403 returns the response for an HTTP 403 `application/scim+json` response
+func (r PatchOrgScimV2UserResponse) GetApplicationscimJSON403() *ScimForbidden {
+	return r.ApplicationscimJSON403
 }
 
-// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
-func (r PatchOrgScimV2UserResponse) GetApplicationproblemJSON404() *NotFound {
-	return r.ApplicationproblemJSON404
+// GetApplicationscimJSON404 returns the response for an HTTP 404 `application/scim+json` response
+func (r PatchOrgScimV2UserResponse) GetApplicationscimJSON404() *ScimNotFound {
+	return r.ApplicationscimJSON404
 }
 
-// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
-func (r PatchOrgScimV2UserResponse) GetApplicationproblemJSON409() *Conflict {
-	return r.ApplicationproblemJSON409
+// GetApplicationscimJSON409 returns the response for an HTTP 409 `application/scim+json` response
+func (r PatchOrgScimV2UserResponse) GetApplicationscimJSON409() *ScimConflict {
+	return r.ApplicationscimJSON409
 }
 
-// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
-func (r PatchOrgScimV2UserResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
-	return r.ApplicationproblemJSON413
+// GetApplicationscimJSON413 returns the response for an HTTP 413 `application/scim+json` response
+func (r PatchOrgScimV2UserResponse) GetApplicationscimJSON413() *ScimRequestEntityTooLarge {
+	return r.ApplicationscimJSON413
 }
 
-// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
-func (r PatchOrgScimV2UserResponse) GetApplicationproblemJSON500() *Internal {
-	return r.ApplicationproblemJSON500
+// GetApplicationscimJSON500 returns the response for an HTTP 500 `application/scim+json` response
+func (r PatchOrgScimV2UserResponse) GetApplicationscimJSON500() *ScimInternalServerError {
+	return r.ApplicationscimJSON500
 }
 
-// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
-func (r PatchOrgScimV2UserResponse) GetApplicationproblemJSON503() *Unavailable {
-	return r.ApplicationproblemJSON503
+// GetApplicationscimJSON503 returns the response for an HTTP 503 `application/scim+json` response
+func (r PatchOrgScimV2UserResponse) GetApplicationscimJSON503() *ScimServiceUnavailable {
+	return r.ApplicationscimJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -14490,69 +14584,69 @@ func (r PatchOrgScimV2UserResponse) ContentType() string {
 type PutOrgScimV2UserResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
-	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *ScimUser
-	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
-	ApplicationproblemJSON400 *ValidationFailed
-	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
-	ApplicationproblemJSON401 *Unauthenticated
-	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
-	ApplicationproblemJSON403 *Forbidden
-	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
-	ApplicationproblemJSON404 *NotFound
-	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
-	ApplicationproblemJSON409 *Conflict
-	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
-	ApplicationproblemJSON413 *PayloadTooLarge
-	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
-	ApplicationproblemJSON500 *Internal
-	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
-	ApplicationproblemJSON503 *Unavailable
+	// ApplicationscimJSON200 the response for an HTTP 200 `application/scim+json` response
+	ApplicationscimJSON200 *ScimUser
+	// ApplicationscimJSON400 the response for an HTTP 400 `application/scim+json` response
+	ApplicationscimJSON400 *ScimBadRequest
+	// ApplicationscimJSON401 the response for an HTTP 401 `application/scim+json` response
+	ApplicationscimJSON401 *ScimUnauthorized
+	// ApplicationscimJSON403 the response for an HTTP 403 `application/scim+json` response
+	ApplicationscimJSON403 *ScimForbidden
+	// ApplicationscimJSON404 the response for an HTTP 404 `application/scim+json` response
+	ApplicationscimJSON404 *ScimNotFound
+	// ApplicationscimJSON409 the response for an HTTP 409 `application/scim+json` response
+	ApplicationscimJSON409 *ScimConflict
+	// ApplicationscimJSON413 the response for an HTTP 413 `application/scim+json` response
+	ApplicationscimJSON413 *ScimRequestEntityTooLarge
+	// ApplicationscimJSON500 the response for an HTTP 500 `application/scim+json` response
+	ApplicationscimJSON500 *ScimInternalServerError
+	// ApplicationscimJSON503 the response for an HTTP 503 `application/scim+json` response
+	ApplicationscimJSON503 *ScimServiceUnavailable
 }
 
-// GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r PutOrgScimV2UserResponse) GetJSON200() *ScimUser {
-	return r.JSON200
+// GetApplicationscimJSON200 returns the response for an HTTP 200 `application/scim+json` response
+func (r PutOrgScimV2UserResponse) GetApplicationscimJSON200() *ScimUser {
+	return r.ApplicationscimJSON200
 }
 
-// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
-func (r PutOrgScimV2UserResponse) GetApplicationproblemJSON400() *ValidationFailed {
-	return r.ApplicationproblemJSON400
+// GetApplicationscimJSON400 returns the response for an HTTP 400 `application/scim+json` response
+func (r PutOrgScimV2UserResponse) GetApplicationscimJSON400() *ScimBadRequest {
+	return r.ApplicationscimJSON400
 }
 
-// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
-func (r PutOrgScimV2UserResponse) GetApplicationproblemJSON401() *Unauthenticated {
-	return r.ApplicationproblemJSON401
+// GetApplicationscimJSON401 returns the response for an HTTP 401 `application/scim+json` response
+func (r PutOrgScimV2UserResponse) GetApplicationscimJSON401() *ScimUnauthorized {
+	return r.ApplicationscimJSON401
 }
 
-// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
-func (r PutOrgScimV2UserResponse) GetApplicationproblemJSON403() *Forbidden {
-	return r.ApplicationproblemJSON403
+// GetApplicationscimJSON403 returns the response for an HTTP 403 `application/scim+json` response
+func (r PutOrgScimV2UserResponse) GetApplicationscimJSON403() *ScimForbidden {
+	return r.ApplicationscimJSON403
 }
 
-// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
-func (r PutOrgScimV2UserResponse) GetApplicationproblemJSON404() *NotFound {
-	return r.ApplicationproblemJSON404
+// GetApplicationscimJSON404 returns the response for an HTTP 404 `application/scim+json` response
+func (r PutOrgScimV2UserResponse) GetApplicationscimJSON404() *ScimNotFound {
+	return r.ApplicationscimJSON404
 }
 
-// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
-func (r PutOrgScimV2UserResponse) GetApplicationproblemJSON409() *Conflict {
-	return r.ApplicationproblemJSON409
+// GetApplicationscimJSON409 returns the response for an HTTP 409 `application/scim+json` response
+func (r PutOrgScimV2UserResponse) GetApplicationscimJSON409() *ScimConflict {
+	return r.ApplicationscimJSON409
 }
 
-// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
-func (r PutOrgScimV2UserResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
-	return r.ApplicationproblemJSON413
+// GetApplicationscimJSON413 returns the response for an HTTP 413 `application/scim+json` response
+func (r PutOrgScimV2UserResponse) GetApplicationscimJSON413() *ScimRequestEntityTooLarge {
+	return r.ApplicationscimJSON413
 }
 
-// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
-func (r PutOrgScimV2UserResponse) GetApplicationproblemJSON500() *Internal {
-	return r.ApplicationproblemJSON500
+// GetApplicationscimJSON500 returns the response for an HTTP 500 `application/scim+json` response
+func (r PutOrgScimV2UserResponse) GetApplicationscimJSON500() *ScimInternalServerError {
+	return r.ApplicationscimJSON500
 }
 
-// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
-func (r PutOrgScimV2UserResponse) GetApplicationproblemJSON503() *Unavailable {
-	return r.ApplicationproblemJSON503
+// GetApplicationscimJSON503 returns the response for an HTTP 503 `application/scim+json` response
+func (r PutOrgScimV2UserResponse) GetApplicationscimJSON503() *ScimServiceUnavailable {
+	return r.ApplicationscimJSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -16219,15 +16313,15 @@ func (c *ClientWithResponses) PostOrgScimV2GroupsWithBodyWithResponse(ctx contex
 	return ParsePostOrgScimV2GroupsResponse(rsp)
 }
 
-// PostOrgScimV2GroupsWithResponse SCIM: create a group
+// PostOrgScimV2GroupsWithApplicationScimPlusJSONBodyWithResponse SCIM: create a group
 //
 // Needs the permission `groups:manage` in the org.
 //
-// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+// Takes a body of the `application/scim+json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/orgs/{orgId}/scim/v2/Groups (the `PostOrgScimV2Groups` operationId).
-func (c *ClientWithResponses) PostOrgScimV2GroupsWithResponse(ctx context.Context, orgId string, body PostOrgScimV2GroupsJSONRequestBody, reqEditors ...RequestEditorFn) (*PostOrgScimV2GroupsResponse, error) {
-	rsp, err := c.PostOrgScimV2Groups(ctx, orgId, body, reqEditors...)
+func (c *ClientWithResponses) PostOrgScimV2GroupsWithApplicationScimPlusJSONBodyWithResponse(ctx context.Context, orgId string, body PostOrgScimV2GroupsApplicationScimPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*PostOrgScimV2GroupsResponse, error) {
+	rsp, err := c.PostOrgScimV2GroupsWithApplicationScimPlusJSONBody(ctx, orgId, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -16279,15 +16373,15 @@ func (c *ClientWithResponses) PatchOrgScimV2GroupWithBodyWithResponse(ctx contex
 	return ParsePatchOrgScimV2GroupResponse(rsp)
 }
 
-// PatchOrgScimV2GroupWithResponse SCIM: add or remove group members
+// PatchOrgScimV2GroupWithApplicationScimPlusJSONBodyWithResponse SCIM: add or remove group members
 //
 // Needs the permission `groups:manage` in the org.
 //
-// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+// Takes a body of the `application/scim+json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PATCH /v1/orgs/{orgId}/scim/v2/Groups/{scimId} (the `PatchOrgScimV2Group` operationId).
-func (c *ClientWithResponses) PatchOrgScimV2GroupWithResponse(ctx context.Context, orgId string, scimId string, body PatchOrgScimV2GroupJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchOrgScimV2GroupResponse, error) {
-	rsp, err := c.PatchOrgScimV2Group(ctx, orgId, scimId, body, reqEditors...)
+func (c *ClientWithResponses) PatchOrgScimV2GroupWithApplicationScimPlusJSONBodyWithResponse(ctx context.Context, orgId string, scimId string, body PatchOrgScimV2GroupApplicationScimPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchOrgScimV2GroupResponse, error) {
+	rsp, err := c.PatchOrgScimV2GroupWithApplicationScimPlusJSONBody(ctx, orgId, scimId, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -16369,15 +16463,15 @@ func (c *ClientWithResponses) PostOrgScimV2UsersWithBodyWithResponse(ctx context
 	return ParsePostOrgScimV2UsersResponse(rsp)
 }
 
-// PostOrgScimV2UsersWithResponse SCIM: provision a user (an account under a verified domain, else an invite)
+// PostOrgScimV2UsersWithApplicationScimPlusJSONBodyWithResponse SCIM: provision a user (an account under a verified domain, else an invite)
 //
 // Needs the permission `members:create` in the org.
 //
-// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+// Takes a body of the `application/scim+json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/orgs/{orgId}/scim/v2/Users (the `PostOrgScimV2Users` operationId).
-func (c *ClientWithResponses) PostOrgScimV2UsersWithResponse(ctx context.Context, orgId string, body PostOrgScimV2UsersJSONRequestBody, reqEditors ...RequestEditorFn) (*PostOrgScimV2UsersResponse, error) {
-	rsp, err := c.PostOrgScimV2Users(ctx, orgId, body, reqEditors...)
+func (c *ClientWithResponses) PostOrgScimV2UsersWithApplicationScimPlusJSONBodyWithResponse(ctx context.Context, orgId string, body PostOrgScimV2UsersApplicationScimPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*PostOrgScimV2UsersResponse, error) {
+	rsp, err := c.PostOrgScimV2UsersWithApplicationScimPlusJSONBody(ctx, orgId, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -16429,15 +16523,15 @@ func (c *ClientWithResponses) PatchOrgScimV2UserWithBodyWithResponse(ctx context
 	return ParsePatchOrgScimV2UserResponse(rsp)
 }
 
-// PatchOrgScimV2UserWithResponse SCIM: patch a user (active, roles)
+// PatchOrgScimV2UserWithApplicationScimPlusJSONBodyWithResponse SCIM: patch a user (active, roles)
 //
 // Needs the permission `members:update` in the org.
 //
-// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+// Takes a body of the `application/scim+json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PATCH /v1/orgs/{orgId}/scim/v2/Users/{scimId} (the `PatchOrgScimV2User` operationId).
-func (c *ClientWithResponses) PatchOrgScimV2UserWithResponse(ctx context.Context, orgId string, scimId string, body PatchOrgScimV2UserJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchOrgScimV2UserResponse, error) {
-	rsp, err := c.PatchOrgScimV2User(ctx, orgId, scimId, body, reqEditors...)
+func (c *ClientWithResponses) PatchOrgScimV2UserWithApplicationScimPlusJSONBodyWithResponse(ctx context.Context, orgId string, scimId string, body PatchOrgScimV2UserApplicationScimPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchOrgScimV2UserResponse, error) {
+	rsp, err := c.PatchOrgScimV2UserWithApplicationScimPlusJSONBody(ctx, orgId, scimId, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -16461,17 +16555,17 @@ func (c *ClientWithResponses) PutOrgScimV2UserWithBodyWithResponse(ctx context.C
 	return ParsePutOrgScimV2UserResponse(rsp)
 }
 
-// PutOrgScimV2UserWithResponse SCIM: replace a user (active, roles)
+// PutOrgScimV2UserWithApplicationScimPlusJSONBodyWithResponse SCIM: replace a user (active, roles)
 //
 // Needs the permission `members:update` in the org.
 //
 // No field left out becomes a zero value: `active` left out keeps its current value; `displayName` left out keeps its current value; `emails` left out keeps its current value; `name` left out keeps its current value; `password` left out keeps its current value; `roles` left out keeps its current value; `schemas` left out keeps its current value.
 //
-// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+// Takes a body of the `application/scim+json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /v1/orgs/{orgId}/scim/v2/Users/{scimId} (the `PutOrgScimV2User` operationId).
-func (c *ClientWithResponses) PutOrgScimV2UserWithResponse(ctx context.Context, orgId string, scimId string, body PutOrgScimV2UserJSONRequestBody, reqEditors ...RequestEditorFn) (*PutOrgScimV2UserResponse, error) {
-	rsp, err := c.PutOrgScimV2User(ctx, orgId, scimId, body, reqEditors...)
+func (c *ClientWithResponses) PutOrgScimV2UserWithApplicationScimPlusJSONBodyWithResponse(ctx context.Context, orgId string, scimId string, body PutOrgScimV2UserApplicationScimPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*PutOrgScimV2UserResponse, error) {
+	rsp, err := c.PutOrgScimV2UserWithApplicationScimPlusJSONBody(ctx, orgId, scimId, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -20158,49 +20252,49 @@ func ParseGetOrgScimV2GroupsResponse(rsp *http.Response) (*GetOrgScimV2GroupsRes
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.JSON200 = &dest
+		response.ApplicationscimJSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest ValidationFailed
+		var dest ScimBadRequest
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON400 = &dest
+		response.ApplicationscimJSON400 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
-		var dest Unauthenticated
+		var dest ScimUnauthorized
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON401 = &dest
+		response.ApplicationscimJSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
+		var dest ScimForbidden
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON403 = &dest
+		response.ApplicationscimJSON403 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
-		var dest NotFound
+		var dest ScimNotFound
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON404 = &dest
+		response.ApplicationscimJSON404 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
-		var dest Internal
+		var dest ScimInternalServerError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON500 = &dest
+		response.ApplicationscimJSON500 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
-		var dest Unavailable
+		var dest ScimServiceUnavailable
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON503 = &dest
+		response.ApplicationscimJSON503 = &dest
 
 	}
 
@@ -20226,63 +20320,63 @@ func ParsePostOrgScimV2GroupsResponse(rsp *http.Response) (*PostOrgScimV2GroupsR
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.JSON201 = &dest
+		response.ApplicationscimJSON201 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest ValidationFailed
+		var dest ScimBadRequest
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON400 = &dest
+		response.ApplicationscimJSON400 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
-		var dest Unauthenticated
+		var dest ScimUnauthorized
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON401 = &dest
+		response.ApplicationscimJSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
+		var dest ScimForbidden
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON403 = &dest
+		response.ApplicationscimJSON403 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
-		var dest NotFound
+		var dest ScimNotFound
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON404 = &dest
+		response.ApplicationscimJSON404 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
-		var dest Conflict
+		var dest ScimConflict
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON409 = &dest
+		response.ApplicationscimJSON409 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
-		var dest PayloadTooLarge
+		var dest ScimRequestEntityTooLarge
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON413 = &dest
+		response.ApplicationscimJSON413 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
-		var dest Internal
+		var dest ScimInternalServerError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON500 = &dest
+		response.ApplicationscimJSON500 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
-		var dest Unavailable
+		var dest ScimServiceUnavailable
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON503 = &dest
+		response.ApplicationscimJSON503 = &dest
 
 	}
 
@@ -20307,46 +20401,46 @@ func ParseDeleteOrgScimV2GroupResponse(rsp *http.Response) (*DeleteOrgScimV2Grou
 		break // No content-type
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
-		var dest Unauthenticated
+		var dest ScimUnauthorized
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON401 = &dest
+		response.ApplicationscimJSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
+		var dest ScimForbidden
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON403 = &dest
+		response.ApplicationscimJSON403 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
-		var dest NotFound
+		var dest ScimNotFound
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON404 = &dest
+		response.ApplicationscimJSON404 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
-		var dest Conflict
+		var dest ScimConflict
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON409 = &dest
+		response.ApplicationscimJSON409 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
-		var dest Internal
+		var dest ScimInternalServerError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON500 = &dest
+		response.ApplicationscimJSON500 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
-		var dest Unavailable
+		var dest ScimServiceUnavailable
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON503 = &dest
+		response.ApplicationscimJSON503 = &dest
 
 	}
 
@@ -20372,49 +20466,49 @@ func ParseGetOrgScimV2GroupResponse(rsp *http.Response) (*GetOrgScimV2GroupRespo
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.JSON200 = &dest
+		response.ApplicationscimJSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest ValidationFailed
+		var dest ScimBadRequest
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON400 = &dest
+		response.ApplicationscimJSON400 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
-		var dest Unauthenticated
+		var dest ScimUnauthorized
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON401 = &dest
+		response.ApplicationscimJSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
+		var dest ScimForbidden
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON403 = &dest
+		response.ApplicationscimJSON403 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
-		var dest NotFound
+		var dest ScimNotFound
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON404 = &dest
+		response.ApplicationscimJSON404 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
-		var dest Internal
+		var dest ScimInternalServerError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON500 = &dest
+		response.ApplicationscimJSON500 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
-		var dest Unavailable
+		var dest ScimServiceUnavailable
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON503 = &dest
+		response.ApplicationscimJSON503 = &dest
 
 	}
 
@@ -20440,63 +20534,63 @@ func ParsePatchOrgScimV2GroupResponse(rsp *http.Response) (*PatchOrgScimV2GroupR
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.JSON200 = &dest
+		response.ApplicationscimJSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest ValidationFailed
+		var dest ScimBadRequest
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON400 = &dest
+		response.ApplicationscimJSON400 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
-		var dest Unauthenticated
+		var dest ScimUnauthorized
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON401 = &dest
+		response.ApplicationscimJSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
+		var dest ScimForbidden
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON403 = &dest
+		response.ApplicationscimJSON403 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
-		var dest NotFound
+		var dest ScimNotFound
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON404 = &dest
+		response.ApplicationscimJSON404 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
-		var dest Conflict
+		var dest ScimConflict
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON409 = &dest
+		response.ApplicationscimJSON409 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
-		var dest PayloadTooLarge
+		var dest ScimRequestEntityTooLarge
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON413 = &dest
+		response.ApplicationscimJSON413 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
-		var dest Internal
+		var dest ScimInternalServerError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON500 = &dest
+		response.ApplicationscimJSON500 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
-		var dest Unavailable
+		var dest ScimServiceUnavailable
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON503 = &dest
+		response.ApplicationscimJSON503 = &dest
 
 	}
 
@@ -20522,42 +20616,42 @@ func ParseGetOrgScimV2ResourceTypesResponse(rsp *http.Response) (*GetOrgScimV2Re
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.JSON200 = &dest
+		response.ApplicationscimJSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
-		var dest Unauthenticated
+		var dest ScimUnauthorized
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON401 = &dest
+		response.ApplicationscimJSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
+		var dest ScimForbidden
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON403 = &dest
+		response.ApplicationscimJSON403 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
-		var dest NotFound
+		var dest ScimNotFound
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON404 = &dest
+		response.ApplicationscimJSON404 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
-		var dest Internal
+		var dest ScimInternalServerError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON500 = &dest
+		response.ApplicationscimJSON500 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
-		var dest Unavailable
+		var dest ScimServiceUnavailable
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON503 = &dest
+		response.ApplicationscimJSON503 = &dest
 
 	}
 
@@ -20583,42 +20677,42 @@ func ParseGetOrgScimV2SchemasResponse(rsp *http.Response) (*GetOrgScimV2SchemasR
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.JSON200 = &dest
+		response.ApplicationscimJSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
-		var dest Unauthenticated
+		var dest ScimUnauthorized
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON401 = &dest
+		response.ApplicationscimJSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
+		var dest ScimForbidden
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON403 = &dest
+		response.ApplicationscimJSON403 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
-		var dest NotFound
+		var dest ScimNotFound
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON404 = &dest
+		response.ApplicationscimJSON404 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
-		var dest Internal
+		var dest ScimInternalServerError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON500 = &dest
+		response.ApplicationscimJSON500 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
-		var dest Unavailable
+		var dest ScimServiceUnavailable
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON503 = &dest
+		response.ApplicationscimJSON503 = &dest
 
 	}
 
@@ -20644,42 +20738,42 @@ func ParseGetOrgScimV2ServiceProviderConfigResponse(rsp *http.Response) (*GetOrg
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.JSON200 = &dest
+		response.ApplicationscimJSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
-		var dest Unauthenticated
+		var dest ScimUnauthorized
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON401 = &dest
+		response.ApplicationscimJSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
+		var dest ScimForbidden
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON403 = &dest
+		response.ApplicationscimJSON403 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
-		var dest NotFound
+		var dest ScimNotFound
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON404 = &dest
+		response.ApplicationscimJSON404 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
-		var dest Internal
+		var dest ScimInternalServerError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON500 = &dest
+		response.ApplicationscimJSON500 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
-		var dest Unavailable
+		var dest ScimServiceUnavailable
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON503 = &dest
+		response.ApplicationscimJSON503 = &dest
 
 	}
 
@@ -20705,49 +20799,49 @@ func ParseGetOrgScimV2UsersResponse(rsp *http.Response) (*GetOrgScimV2UsersRespo
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.JSON200 = &dest
+		response.ApplicationscimJSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest ValidationFailed
+		var dest ScimBadRequest
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON400 = &dest
+		response.ApplicationscimJSON400 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
-		var dest Unauthenticated
+		var dest ScimUnauthorized
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON401 = &dest
+		response.ApplicationscimJSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
+		var dest ScimForbidden
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON403 = &dest
+		response.ApplicationscimJSON403 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
-		var dest NotFound
+		var dest ScimNotFound
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON404 = &dest
+		response.ApplicationscimJSON404 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
-		var dest Internal
+		var dest ScimInternalServerError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON500 = &dest
+		response.ApplicationscimJSON500 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
-		var dest Unavailable
+		var dest ScimServiceUnavailable
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON503 = &dest
+		response.ApplicationscimJSON503 = &dest
 
 	}
 
@@ -20773,63 +20867,63 @@ func ParsePostOrgScimV2UsersResponse(rsp *http.Response) (*PostOrgScimV2UsersRes
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.JSON201 = &dest
+		response.ApplicationscimJSON201 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest ValidationFailed
+		var dest ScimBadRequest
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON400 = &dest
+		response.ApplicationscimJSON400 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
-		var dest Unauthenticated
+		var dest ScimUnauthorized
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON401 = &dest
+		response.ApplicationscimJSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
+		var dest ScimForbidden
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON403 = &dest
+		response.ApplicationscimJSON403 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
-		var dest NotFound
+		var dest ScimNotFound
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON404 = &dest
+		response.ApplicationscimJSON404 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
-		var dest Conflict
+		var dest ScimConflict
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON409 = &dest
+		response.ApplicationscimJSON409 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
-		var dest PayloadTooLarge
+		var dest ScimRequestEntityTooLarge
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON413 = &dest
+		response.ApplicationscimJSON413 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
-		var dest Internal
+		var dest ScimInternalServerError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON500 = &dest
+		response.ApplicationscimJSON500 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
-		var dest Unavailable
+		var dest ScimServiceUnavailable
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON503 = &dest
+		response.ApplicationscimJSON503 = &dest
 
 	}
 
@@ -20854,46 +20948,46 @@ func ParseDeleteOrgScimV2UserResponse(rsp *http.Response) (*DeleteOrgScimV2UserR
 		break // No content-type
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
-		var dest Unauthenticated
+		var dest ScimUnauthorized
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON401 = &dest
+		response.ApplicationscimJSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
+		var dest ScimForbidden
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON403 = &dest
+		response.ApplicationscimJSON403 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
-		var dest NotFound
+		var dest ScimNotFound
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON404 = &dest
+		response.ApplicationscimJSON404 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
-		var dest Conflict
+		var dest ScimConflict
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON409 = &dest
+		response.ApplicationscimJSON409 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
-		var dest Internal
+		var dest ScimInternalServerError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON500 = &dest
+		response.ApplicationscimJSON500 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
-		var dest Unavailable
+		var dest ScimServiceUnavailable
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON503 = &dest
+		response.ApplicationscimJSON503 = &dest
 
 	}
 
@@ -20919,49 +21013,49 @@ func ParseGetOrgScimV2UserResponse(rsp *http.Response) (*GetOrgScimV2UserRespons
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.JSON200 = &dest
+		response.ApplicationscimJSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest ValidationFailed
+		var dest ScimBadRequest
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON400 = &dest
+		response.ApplicationscimJSON400 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
-		var dest Unauthenticated
+		var dest ScimUnauthorized
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON401 = &dest
+		response.ApplicationscimJSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
+		var dest ScimForbidden
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON403 = &dest
+		response.ApplicationscimJSON403 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
-		var dest NotFound
+		var dest ScimNotFound
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON404 = &dest
+		response.ApplicationscimJSON404 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
-		var dest Internal
+		var dest ScimInternalServerError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON500 = &dest
+		response.ApplicationscimJSON500 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
-		var dest Unavailable
+		var dest ScimServiceUnavailable
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON503 = &dest
+		response.ApplicationscimJSON503 = &dest
 
 	}
 
@@ -20987,63 +21081,63 @@ func ParsePatchOrgScimV2UserResponse(rsp *http.Response) (*PatchOrgScimV2UserRes
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.JSON200 = &dest
+		response.ApplicationscimJSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest ValidationFailed
+		var dest ScimBadRequest
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON400 = &dest
+		response.ApplicationscimJSON400 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
-		var dest Unauthenticated
+		var dest ScimUnauthorized
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON401 = &dest
+		response.ApplicationscimJSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
+		var dest ScimForbidden
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON403 = &dest
+		response.ApplicationscimJSON403 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
-		var dest NotFound
+		var dest ScimNotFound
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON404 = &dest
+		response.ApplicationscimJSON404 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
-		var dest Conflict
+		var dest ScimConflict
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON409 = &dest
+		response.ApplicationscimJSON409 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
-		var dest PayloadTooLarge
+		var dest ScimRequestEntityTooLarge
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON413 = &dest
+		response.ApplicationscimJSON413 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
-		var dest Internal
+		var dest ScimInternalServerError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON500 = &dest
+		response.ApplicationscimJSON500 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
-		var dest Unavailable
+		var dest ScimServiceUnavailable
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON503 = &dest
+		response.ApplicationscimJSON503 = &dest
 
 	}
 
@@ -21069,63 +21163,63 @@ func ParsePutOrgScimV2UserResponse(rsp *http.Response) (*PutOrgScimV2UserRespons
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.JSON200 = &dest
+		response.ApplicationscimJSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest ValidationFailed
+		var dest ScimBadRequest
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON400 = &dest
+		response.ApplicationscimJSON400 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
-		var dest Unauthenticated
+		var dest ScimUnauthorized
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON401 = &dest
+		response.ApplicationscimJSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
+		var dest ScimForbidden
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON403 = &dest
+		response.ApplicationscimJSON403 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
-		var dest NotFound
+		var dest ScimNotFound
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON404 = &dest
+		response.ApplicationscimJSON404 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
-		var dest Conflict
+		var dest ScimConflict
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON409 = &dest
+		response.ApplicationscimJSON409 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
-		var dest PayloadTooLarge
+		var dest ScimRequestEntityTooLarge
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON413 = &dest
+		response.ApplicationscimJSON413 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
-		var dest Internal
+		var dest ScimInternalServerError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON500 = &dest
+		response.ApplicationscimJSON500 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
-		var dest Unavailable
+		var dest ScimServiceUnavailable
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON503 = &dest
+		response.ApplicationscimJSON503 = &dest
 
 	}
 

@@ -2,9 +2,9 @@ package e2e
 
 // SCIM 2.0 (docs/scim.md) through the local stack, in the request shapes
 // Okta and Microsoft Entra ID send (from their public SCIM guides): a full
-// provisioning session each, and the refusals. An identity provider is not
-// Gatehouse's client: these requests go through a plain HTTP client, and
-// each answer is checked for SCIM's media type and shapes.
+// provisioning session each, and the refusals. Every request and answer is
+// checked against the OpenAPI document like the harness's, and each
+// answer for SCIM's media type.
 
 import (
 	"bytes"
@@ -21,8 +21,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/gatehouse-dev/gatehouse/shared/apigw"
 	"github.com/gatehouse-dev/gatehouse/shared/dynamo/dynamotest"
 	"github.com/gatehouse-dev/gatehouse/shared/gatehouse"
+	"github.com/gatehouse-dev/gatehouse/shared/routes"
 	"github.com/gatehouse-dev/gatehouse/shared/scim"
 )
 
@@ -55,12 +57,20 @@ func (p scimIdP) do(t testing.TB, method, path string, body any) (int, []byte) {
 	if body != nil {
 		req.Header.Set("Content-Type", scim.MediaType)
 	}
+	var sent []byte
+	if b, ok := rd.(*bytes.Reader); ok {
+		sent = make([]byte, b.Len())
+		_, _ = b.Read(sent)
+		req.Body = io.NopCloser(bytes.NewReader(sent))
+	}
+	ex := checkRequest(t, req, sent)
 	resp, err := httpClient.Do(req)
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, path, err)
 	}
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
+	ex.checkResponse(t, resp.StatusCode, resp.Header, raw)
 	if resp.StatusCode != http.StatusNoContent && !strings.HasPrefix(resp.Header.Get("Content-Type"), scim.MediaType) {
 		t.Errorf("%s %s: Content-Type %q, want %s (status %d, %s)", method, path, resp.Header.Get("Content-Type"), scim.MediaType, resp.StatusCode, raw)
 	}
@@ -457,4 +467,26 @@ func TestScimRefusals(t *testing.T) {
 	if st := ownerA.DoJSON(t, "GET", "/v1/orgs/"+orgA+"/scim/tokens", nil, &list); st != http.StatusOK || len(list.Items) != 1 || list.Items[0].Status != gatehouse.StatusRevoked {
 		t.Fatalf("token list: %d %+v, want the one revoked token", st, list)
 	}
+}
+
+// scimProtocol reports whether a route is one of the SCIM protocol's,
+// which answer SCIM errors (application/scim+json) rather than problems.
+func scimProtocol(r routes.Route) bool {
+	return r.Function == routes.FnScim && strings.Contains(r.Path, "/scim/v2/")
+}
+
+// requireScimRefusal is requireRefusal for a SCIM route: a SCIM error of
+// the status, carrying Gatehouse's code and reason (reason checked when
+// not ""). It returns them as a problem for further checks.
+func requireScimRefusal(t testing.TB, r *Response, wantStatus int, wantCode gatehouse.Code, wantReason string) apigw.Problem {
+	t.Helper()
+	if !strings.HasPrefix(r.Header.Get("Content-Type"), scim.MediaType) {
+		t.Fatalf("Content-Type %q, want %s", r.Header.Get("Content-Type"), scim.MediaType)
+	}
+	var e scim.Error
+	if err := json.Unmarshal(r.Body, &e); err != nil || r.Status != wantStatus || e.Status != strconv.Itoa(wantStatus) ||
+		len(e.Schemas) != 1 || e.Schemas[0] != scim.SchemaError || e.Code != wantCode || (wantReason != "" && e.Reason != wantReason) {
+		t.Fatalf("got %d %s, want a SCIM error %d with code %s reason %q", r.Status, r.Body, wantStatus, wantCode, wantReason)
+	}
+	return apigw.Problem{Status: r.Status, Code: e.Code, Reason: e.Reason, Limit: e.Limit}
 }

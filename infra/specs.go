@@ -122,6 +122,6 @@ var functionSpecs = map[string]FunctionSpec{
 	routes.FnScim: {MemoryMB: httpMemory, TimeoutSeconds: lifecycleTimeout,
 		Table:        []string{"GetItem", "BatchGetItem", "Query", "PutItem", "UpdateItem", "DeleteItem", "ConditionCheckItem"},
 		QueryIndexes: []string{inverse},
-		Cognito:      []string{"AdminCreateUser", "AdminSetUserPassword", "AdminDisableUser", "AdminDeleteUser", "AdminGetUser"},
+		Cognito:      []string{"AdminCreateUser", "AdminSetUserPassword", "AdminDisableUser", "AdminDeleteUser"},
 		SendsEmail:   true},
 }

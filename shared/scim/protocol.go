@@ -52,6 +52,12 @@ type Error struct {
 	Status   string   `json:"status"`
 	ScimType string   `json:"scimType,omitempty"`
 	Detail   string   `json:"detail,omitempty"`
+	// Code, Reason and Limit are Gatehouse's, as in a problem
+	// (docs/errors.md): what a client other than an identity provider
+	// branches on.
+	Code   gatehouse.Code `json:"code"`
+	Reason string         `json:"reason,omitempty"`
+	Limit  string         `json:"limit,omitempty"`
 }
 
 // The fields of a validation error that name the scimType to answer:
@@ -69,7 +75,7 @@ const (
 // Gatehouse code, reason and limit stay readable in detail, for people:
 // SCIM clients branch on status and scimType.
 func errorOf(p apigw.Problem) Error {
-	e := Error{Schemas: []string{SchemaError}, Status: strconv.Itoa(p.Status)}
+	e := Error{Schemas: []string{SchemaError}, Status: strconv.Itoa(p.Status), Code: p.Code, Reason: p.Reason, Limit: p.Limit}
 	var parts []string
 	switch p.Code {
 	case gatehouse.CodeValidation:
