@@ -490,3 +490,108 @@ func requireScimRefusal(t testing.TB, r *Response, wantStatus int, wantCode gate
 	}
 	return apigw.Problem{Status: r.Status, Code: e.Code, Reason: e.Reason, Limit: e.Limit}
 }
+
+// TestScimOneTransactionPerMemberChanged measures what SCIM costs the
+// table: every change is one TransactWriteItems per member changed (with
+// its audit event), as through the API; reads are the use cases' own. Not
+// parallel: the call counter is the stack's.
+func TestScimOneTransactionPerMemberChanged(t *testing.T) {
+	calls := stack().DynamoDBCalls
+	owner := newUser(t)
+	org := mbOrg(t, owner)
+	domain := "tx-" + strings.ToLower(t.Name()) + ".example"
+	verifyDomain(t, org, domain)
+	_, secret := scimToken(t, owner, org)
+	idp := scimIdP{org: org, token: secret}
+	var a, b scim.User
+	idp.json(t, "POST", "/Users", map[string]any{"userName": "a@" + domain}, http.StatusCreated, &a)
+	idp.json(t, "POST", "/Users", map[string]any{"userName": "b@" + domain}, http.StatusCreated, &b)
+	var g scim.Group
+	idp.json(t, "POST", "/Groups", map[string]any{"displayName": "G"}, http.StatusCreated, &g)
+
+	steps := []struct {
+		name        string
+		method      string
+		path        string
+		body        any
+		wantTx      int
+		wantNoOther bool // no other write than the transactions
+	}{
+		{"create a user (account under a verified domain)", "POST", "/Users", map[string]any{"userName": "c@" + domain}, 1, true},
+		{"create a user (invite)", "POST", "/Users", map[string]any{"userName": uniqueEmail(t)}, 1, true},
+		{"deactivate (Okta)", "PATCH", "/Users/" + a.ID, map[string]any{"Operations": []any{map[string]any{"op": "replace", "value": map[string]any{"active": false}}}}, 1, true},
+		{"reactivate (Entra)", "PATCH", "/Users/" + a.ID, map[string]any{"Operations": []any{map[string]any{"op": "Replace", "path": "active", "value": "True"}}}, 1, true},
+		{"PUT changing nothing", "PUT", "/Users/" + a.ID, map[string]any{"userName": "a@" + domain, "active": true}, 0, true},
+		{"two members added to a group", "PATCH", "/Groups/" + g.ID, map[string]any{"Operations": []any{map[string]any{"op": "add", "path": "members", "value": []any{map[string]any{"value": a.ID}, map[string]any{"value": b.ID}}}}}, 2, true},
+		{"one member removed", "PATCH", "/Groups/" + g.ID, map[string]any{"Operations": []any{map[string]any{"op": "remove", "path": `members[value eq "` + a.ID + `"]`}}}, 1, true},
+		{"delete a user", "DELETE", "/Users/" + b.ID, nil, 1, true},
+		{"list users reads, writes nothing", "GET", "/Users?startIndex=1&count=10", nil, 0, true},
+	}
+	for _, s := range steps {
+		calls.Reset()
+		st, raw := idp.do(t, s.method, s.path, s.body)
+		if st >= 300 {
+			t.Fatalf("%s: %d %s", s.name, st, raw)
+		}
+		got := calls.Counts()
+		t.Logf("%s: DynamoDB calls %v", s.name, got)
+		if got["TransactWriteItems"] != s.wantTx {
+			t.Errorf("%s: %d TransactWriteItems, want %d (one per member changed)", s.name, got["TransactWriteItems"], s.wantTx)
+		}
+		for _, op := range []string{"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "Scan"} {
+			if got[op] != 0 {
+				t.Errorf("%s: %d %s, want writes only in transactions and no scan", s.name, got[op], op)
+			}
+		}
+	}
+}
+
+// TestScimInviteAcceptanceAndQuota: a user SCIM invited (rule 11) joins by
+// accepting, and is then the SCIM User of the invite's id; an invite
+// whose token was revoked meanwhile is refused at acceptance (rule 6);
+// the org's quota binds SCIM as it binds the API (409 limit_exceeded).
+func TestScimInviteAcceptanceAndQuota(t *testing.T) {
+	t.Parallel()
+	owner := newUser(t)
+	org := mbOrg(t, owner)
+	tokID, secret := scimToken(t, owner, org)
+	idp := scimIdP{org: org, token: secret}
+
+	joiner := newUser(t)
+	var inv scim.User
+	idp.json(t, "POST", "/Users", map[string]any{"userName": joiner.Email}, http.StatusCreated, &inv)
+	if inv.Gatehouse.State != "invited" {
+		t.Fatalf("an existing account provisioned: %+v, want an invite (rule 11)", inv)
+	}
+	acceptFromMailbox(t, joiner)
+	var u scim.User
+	idp.json(t, "GET", "/Users/"+inv.ID, nil, http.StatusOK, &u)
+	if u.ID != joiner.Sub || u.Gatehouse.State != "member" || !u.Active {
+		t.Fatalf("the accepted invite's user = %+v, want the member %s", u, joiner.Sub)
+	}
+
+	late := newUser(t)
+	idp.json(t, "POST", "/Users", map[string]any{"userName": late.Email}, http.StatusCreated, &inv)
+	if st, raw := owner.Do(t, "DELETE", "/v1/orgs/"+org+"/scim/tokens/"+tokID, nil); st != http.StatusNoContent {
+		t.Fatalf("revoke: %d %s", st, raw)
+	}
+	token := tokenFromMailbox(t, late.Email, "ghi_")
+	st, raw := late.Do(t, "POST", "/v1/invites/accept", map[string]any{"token": token})
+	requireProblem(t, st, raw, http.StatusForbidden, gatehouse.CodeForbidden)
+
+	// Quota: the org holds the owner, the joiner and the late invite.
+	_, secret = scimToken(t, owner, org)
+	idp = scimIdP{org: org, token: secret}
+	if st, raw := adminClient(t).Do(t, "PUT", "/v1/orgs/"+org+"/limits", map[string]any{"maxMembers": 3}); st != http.StatusOK {
+		t.Fatalf("set quota: %d %s", st, raw)
+	}
+	before := mbSnapshot(t, org)
+	st, raw = idp.do(t, "POST", "/Users", map[string]any{"userName": uniqueEmail(t)})
+	requireScimError(t, st, raw, http.StatusConflict, "")
+	var e scim.Error
+	_ = json.Unmarshal(raw, &e)
+	if e.Code != gatehouse.CodeLimitExceeded || e.Limit != "maxMembers" {
+		t.Fatalf("over quota: %s, want limit_exceeded maxMembers", raw)
+	}
+	mbRequireUnchanged(t, org, before)
+}
