@@ -13921,7 +13921,9 @@ type GetOrgScimV2ResourceTypesResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// ApplicationscimJSON200 the response for an HTTP 200 `application/scim+json` response
-	ApplicationscimJSON200 *map[string]interface{}
+	ApplicationscimJSON200 *struct {
+		Schemas []string `json:"schemas"`
+	}
 	// ApplicationscimJSON401 the response for an HTTP 401 `application/scim+json` response
 	ApplicationscimJSON401 *ScimUnauthorized
 	// ApplicationscimJSON403 the response for an HTTP 403 `application/scim+json` response
@@ -13935,7 +13937,9 @@ type GetOrgScimV2ResourceTypesResponse struct {
 }
 
 // GetApplicationscimJSON200 returns the response for an HTTP 200 `application/scim+json` response
-func (r GetOrgScimV2ResourceTypesResponse) GetApplicationscimJSON200() *map[string]interface{} {
+func (r GetOrgScimV2ResourceTypesResponse) GetApplicationscimJSON200() *struct {
+	Schemas []string `json:"schemas"`
+} {
 	return r.ApplicationscimJSON200
 }
 
@@ -13997,7 +14001,9 @@ type GetOrgScimV2SchemasResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// ApplicationscimJSON200 the response for an HTTP 200 `application/scim+json` response
-	ApplicationscimJSON200 *map[string]interface{}
+	ApplicationscimJSON200 *struct {
+		Schemas []string `json:"schemas"`
+	}
 	// ApplicationscimJSON401 the response for an HTTP 401 `application/scim+json` response
 	ApplicationscimJSON401 *ScimUnauthorized
 	// ApplicationscimJSON403 the response for an HTTP 403 `application/scim+json` response
@@ -14011,7 +14017,9 @@ type GetOrgScimV2SchemasResponse struct {
 }
 
 // GetApplicationscimJSON200 returns the response for an HTTP 200 `application/scim+json` response
-func (r GetOrgScimV2SchemasResponse) GetApplicationscimJSON200() *map[string]interface{} {
+func (r GetOrgScimV2SchemasResponse) GetApplicationscimJSON200() *struct {
+	Schemas []string `json:"schemas"`
+} {
 	return r.ApplicationscimJSON200
 }
 
@@ -14073,7 +14081,9 @@ type GetOrgScimV2ServiceProviderConfigResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// ApplicationscimJSON200 the response for an HTTP 200 `application/scim+json` response
-	ApplicationscimJSON200 *map[string]interface{}
+	ApplicationscimJSON200 *struct {
+		Schemas []string `json:"schemas"`
+	}
 	// ApplicationscimJSON401 the response for an HTTP 401 `application/scim+json` response
 	ApplicationscimJSON401 *ScimUnauthorized
 	// ApplicationscimJSON403 the response for an HTTP 403 `application/scim+json` response
@@ -14087,7 +14097,9 @@ type GetOrgScimV2ServiceProviderConfigResponse struct {
 }
 
 // GetApplicationscimJSON200 returns the response for an HTTP 200 `application/scim+json` response
-func (r GetOrgScimV2ServiceProviderConfigResponse) GetApplicationscimJSON200() *map[string]interface{} {
+func (r GetOrgScimV2ServiceProviderConfigResponse) GetApplicationscimJSON200() *struct {
+	Schemas []string `json:"schemas"`
+} {
 	return r.ApplicationscimJSON200
 }
 
@@ -20612,7 +20624,9 @@ func ParseGetOrgScimV2ResourceTypesResponse(rsp *http.Response) (*GetOrgScimV2Re
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest map[string]interface{}
+		var dest struct {
+			Schemas []string `json:"schemas"`
+		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -20673,7 +20687,9 @@ func ParseGetOrgScimV2SchemasResponse(rsp *http.Response) (*GetOrgScimV2SchemasR
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest map[string]interface{}
+		var dest struct {
+			Schemas []string `json:"schemas"`
+		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -20734,7 +20750,9 @@ func ParseGetOrgScimV2ServiceProviderConfigResponse(rsp *http.Response) (*GetOrg
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest map[string]interface{}
+		var dest struct {
+			Schemas []string `json:"schemas"`
+		}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
