@@ -12,7 +12,7 @@ func (d Doc) MarshalJSON() ([]byte, error) { return d.RawMessage, nil }
 // OpenAPISchema: a SCIM document of RFC 7643 sections 5 to 7.
 func (Doc) OpenAPISchema() map[string]any {
 	return map[string]any{"type": "object", "description": "a SCIM discovery document (RFC 7643 sections 5-7)",
-		"required": []any{"schemas"},
+		"required":   []any{"schemas"},
 		"properties": map[string]any{"schemas": map[string]any{"type": "array", "items": map[string]any{"type": "string"}}}}
 }
 
