@@ -216,6 +216,54 @@ func (e Reason) Valid() bool {
 	}
 }
 
+// Defines values for ScimErrorSchemas.
+const (
+	UrnIetfParamsScimApiMessages20Error ScimErrorSchemas = "urn:ietf:params:scim:api:messages:2.0:Error"
+)
+
+// Valid indicates whether the value is a known member of the ScimErrorSchemas enum.
+func (e ScimErrorSchemas) Valid() bool {
+	switch e {
+	case UrnIetfParamsScimApiMessages20Error:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ScimErrorScimType.
+const (
+	InvalidFilter ScimErrorScimType = "invalidFilter"
+	InvalidPath   ScimErrorScimType = "invalidPath"
+	InvalidSyntax ScimErrorScimType = "invalidSyntax"
+	InvalidValue  ScimErrorScimType = "invalidValue"
+	Mutability    ScimErrorScimType = "mutability"
+	NoTarget      ScimErrorScimType = "noTarget"
+	Uniqueness    ScimErrorScimType = "uniqueness"
+)
+
+// Valid indicates whether the value is a known member of the ScimErrorScimType enum.
+func (e ScimErrorScimType) Valid() bool {
+	switch e {
+	case InvalidFilter:
+		return true
+	case InvalidPath:
+		return true
+	case InvalidSyntax:
+		return true
+	case InvalidValue:
+		return true
+	case Mutability:
+		return true
+	case NoTarget:
+		return true
+	case Uniqueness:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for SentDelivery.
 const (
 	SentDeliveryEmail SentDelivery = "email"
@@ -279,6 +327,24 @@ func (e Status) Valid() bool {
 	case StatusPending:
 		return true
 	case StatusRevoked:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for UserExtensionState.
+const (
+	UserExtensionStateInvited UserExtensionState = "invited"
+	UserExtensionStateMember  UserExtensionState = "member"
+)
+
+// Valid indicates whether the value is a known member of the UserExtensionState enum.
+func (e UserExtensionState) Valid() bool {
+	switch e {
+	case UserExtensionStateInvited:
+		return true
+	case UserExtensionStateMember:
 		return true
 	default:
 		return false
@@ -536,6 +602,24 @@ type FieldError struct {
 	Message string `json:"message"`
 }
 
+// GatehouseGroup Group is a set of members of an org with roles bound to it.
+type GatehouseGroup struct {
+	BuiltIn     bool       `json:"builtIn"`
+	CreatedAt   *time.Time `json:"createdAt,omitempty"`
+	CreatedBy   *string    `json:"createdBy,omitempty"`
+	Description *string    `json:"description,omitempty"`
+	Id          string     `json:"id"`
+	MemberCount int        `json:"memberCount"`
+	Name        string     `json:"name"`
+	Roles       []string   `json:"roles"`
+}
+
+// GatehouseGroupPage defines model for GatehouseGroupPage.
+type GatehouseGroupPage struct {
+	Items      []GatehouseGroup `json:"items"`
+	NextCursor *string          `json:"nextCursor,omitempty"`
+}
+
 // GatehouseUsage Usage counts what an org holds, kept by the same transactions that change it.
 type GatehouseUsage struct {
 	Members int `json:"members"`
@@ -557,6 +641,34 @@ type GatehouseUsage struct {
 	SubtreeSeats int `json:"subtreeSeats"`
 }
 
+// GatehouseUser User is a global identity; its ID is the Cognito sub.
+type GatehouseUser struct {
+	CreatedAt     time.Time           `json:"createdAt"`
+	Email         openapi_types.Email `json:"email"`
+	EmailVerified bool                `json:"emailVerified"`
+	ExpiresAt     *time.Time          `json:"expiresAt,omitempty"`
+	Id            string              `json:"id"`
+	Language      *string             `json:"language,omitempty"`
+	Name          *string             `json:"name,omitempty"`
+	Phone         *string             `json:"phone,omitempty"`
+	PlatformAdmin *bool               `json:"platformAdmin,omitempty"`
+
+	// ResourceLimit ResourceLimit is the default for memberships the user gets by sign-up
+	// (from the sign-up policy); -1 unlimited.
+	ResourceLimit int `json:"resourceLimit"`
+
+	// Status The status of an account, a membership, an invite or an API token.
+	Status    Status    `json:"status"`
+	TimeZone  *string   `json:"timeZone,omitempty"`
+	UpdatedAt time.Time `json:"updatedAt"`
+}
+
+// GatehouseUserPage defines model for GatehouseUserPage.
+type GatehouseUserPage struct {
+	Items      []GatehouseUser `json:"items"`
+	NextCursor *string         `json:"nextCursor,omitempty"`
+}
+
 // Grant Grant allows and/or denies actions on a resource (or a whole type) to one principal, "user:<id>" or "group:<id>".
 type Grant struct {
 	Allow     *[]string  `json:"allow,omitempty"`
@@ -568,24 +680,6 @@ type Grant struct {
 // GrantsInput GrantsInput is the body of PUT .../resources/{type}/{resourceId}/grants: the complete new set of grants.
 type GrantsInput struct {
 	Grants []Grant `json:"grants"`
-}
-
-// Group Group is a set of members of an org with roles bound to it.
-type Group struct {
-	BuiltIn     bool       `json:"builtIn"`
-	CreatedAt   *time.Time `json:"createdAt,omitempty"`
-	CreatedBy   *string    `json:"createdBy,omitempty"`
-	Description *string    `json:"description,omitempty"`
-	Id          string     `json:"id"`
-	MemberCount int        `json:"memberCount"`
-	Name        string     `json:"name"`
-	Roles       []string   `json:"roles"`
-}
-
-// GroupPage defines model for GroupPage.
-type GroupPage struct {
-	Items      []Group `json:"items"`
-	NextCursor *string `json:"nextCursor,omitempty"`
 }
 
 // GroupsInput Input is the body of POST /v1/orgs/{orgId}/groups.
@@ -791,6 +885,20 @@ type MembershipView struct {
 	UserLimit int       `json:"userLimit"`
 }
 
+// Meta Meta is a resource's metadata (RFC 7643 section 3.1).
+type Meta struct {
+	Created      *time.Time `json:"created,omitempty"`
+	LastModified *time.Time `json:"lastModified,omitempty"`
+	ResourceType string     `json:"resourceType"`
+}
+
+// Name Name is a user's name; Gatehouse keeps one formatted name.
+type Name struct {
+	FamilyName *string `json:"familyName,omitempty"`
+	Formatted  *string `json:"formatted,omitempty"`
+	GivenName  *string `json:"givenName,omitempty"`
+}
+
 // Org Org is a tenant.
 type Org struct {
 	Ancestors *[]string `json:"ancestors,omitempty"`
@@ -968,6 +1076,103 @@ type RolesInput struct {
 	Permissions []string `json:"permissions"`
 }
 
+// ScimError defines model for ScimError.
+type ScimError struct {
+	// Code The stable, machine-readable code of a problem; its HTTP status is fixed (docs/errors.md).
+	Code   ErrorCode `json:"code"`
+	Detail *string   `json:"detail,omitempty"`
+	Limit  *string   `json:"limit,omitempty"`
+
+	// Reason Why a request was refused (docs/errors.md says what a client should do about each).
+	Reason   *Reason            `json:"reason,omitempty"`
+	Schemas  []ScimErrorSchemas `json:"schemas"`
+	ScimType *ScimErrorScimType `json:"scimType,omitempty"`
+
+	// Status the HTTP status, as a string (RFC 7644)
+	Status string `json:"status"`
+}
+
+// ScimErrorSchemas defines model for ScimError.Schemas.
+type ScimErrorSchemas string
+
+// ScimErrorScimType defines model for ScimError.ScimType.
+type ScimErrorScimType string
+
+// ScimGroup Group is a SCIM Group: a group of the org.
+type ScimGroup struct {
+	DisplayName string   `json:"displayName"`
+	Id          string   `json:"id"`
+	Members     *[]Value `json:"members,omitempty"`
+
+	// Meta Meta is a resource's metadata (RFC 7643 section 3.1).
+	Meta    Meta     `json:"meta"`
+	Schemas []string `json:"schemas"`
+}
+
+// ScimGroupListResponse defines model for ScimGroupListResponse.
+type ScimGroupListResponse struct {
+	Resources    []ScimGroup `json:"Resources"`
+	ItemsPerPage int         `json:"itemsPerPage"`
+	Schemas      []string    `json:"schemas"`
+	StartIndex   int         `json:"startIndex"`
+	TotalResults int         `json:"totalResults"`
+}
+
+// ScimToken ScimToken is an org's credential for an identity provider's SCIM 2.0 client (Okta, Microsoft Entra ID): bound to one org, with the permissions an owner or admin gave it when creating it (capped by the creator's own, rule 6) and the roles members it provisions get by default.
+type ScimToken struct {
+	CreatedAt time.Time  `json:"createdAt"`
+	CreatedBy string     `json:"createdBy"`
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+	Id        string     `json:"id"`
+
+	// MemberRoles MemberRoles are the roles a user provisioned without roles gets.
+	MemberRoles []string `json:"memberRoles"`
+	Name        string   `json:"name"`
+	OrgId       string   `json:"orgId"`
+
+	// Permissions Permissions is what the token may do in the org, fixed at creation.
+	Permissions []string `json:"permissions"`
+
+	// Status The status of an account, a membership, an invite or an API token.
+	Status Status `json:"status"`
+}
+
+// ScimTokenPage defines model for ScimTokenPage.
+type ScimTokenPage struct {
+	Items      []ScimToken `json:"items"`
+	NextCursor *string     `json:"nextCursor,omitempty"`
+}
+
+// ScimUser User is a SCIM User: a member of the org, or an invite (id inv_...).
+type ScimUser struct {
+	Active      bool    `json:"active"`
+	DisplayName *string `json:"displayName,omitempty"`
+	Emails      []Value `json:"emails"`
+	Groups      []Value `json:"groups"`
+	Id          string  `json:"id"`
+
+	// Meta Meta is a resource's metadata (RFC 7643 section 3.1).
+	Meta Meta `json:"meta"`
+
+	// Name Name is a user's name; Gatehouse keeps one formatted name.
+	Name    *Name    `json:"name,omitempty"`
+	Roles   []Value  `json:"roles"`
+	Schemas []string `json:"schemas"`
+
+	// UrnIetfParamsScimSchemasExtensionGatehouse20User UserExtension says what a SCIM User is in Gatehouse: a member, or an invite its email has not accepted yet (rule 11).
+	UrnIetfParamsScimSchemasExtensionGatehouse20User *UserExtension `json:"urn:ietf:params:scim:schemas:extension:gatehouse:2.0:User,omitempty"`
+	UserName                                         string         `json:"userName"`
+}
+
+// ScimUserListResponse defines model for ScimUserListResponse.
+type ScimUserListResponse struct {
+	Resources    []ScimUser `json:"Resources"`
+	ItemsPerPage int        `json:"itemsPerPage"`
+	Schemas      []string   `json:"schemas"`
+	StartIndex   int        `json:"startIndex"`
+	TotalResults int        `json:"totalResults"`
+}
+
 // Sent Sent is the answer of create and resend: the invite, how it was delivered and, when it was not emailed, the accept link for the inviter to pass on.
 type Sent struct {
 	AcceptUrl *string      `json:"acceptUrl,omitempty"`
@@ -1033,6 +1238,41 @@ type SuborgsViewPage struct {
 	NextCursor *string       `json:"nextCursor,omitempty"`
 }
 
+// TokenCreated TokenCreated is the answer of a creation: the token and its secret, shown this once.
+type TokenCreated struct {
+	CreatedAt time.Time  `json:"createdAt"`
+	CreatedBy string     `json:"createdBy"`
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+	Id        string     `json:"id"`
+
+	// MemberRoles MemberRoles are the roles a user provisioned without roles gets.
+	MemberRoles []string `json:"memberRoles"`
+	Name        string   `json:"name"`
+	OrgId       string   `json:"orgId"`
+
+	// Permissions Permissions is what the token may do in the org, fixed at creation.
+	Permissions []string `json:"permissions"`
+	Secret      string   `json:"secret"`
+
+	// Status The status of an account, a membership, an invite or an API token.
+	Status Status `json:"status"`
+}
+
+// TokenInput TokenInput is the body of POST /v1/orgs/{orgId}/scim/tokens.
+type TokenInput struct {
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+	// MemberRoles MemberRoles are the roles a user provisioned without roles gets
+	// (default viewer).
+	MemberRoles *[]string `json:"memberRoles,omitempty"`
+	Name        string    `json:"name"`
+
+	// Permissions Permissions is what the token may do; left out, what provisioning
+	// needs (members and groups, authz.ScimPermissions). The permissions
+	// of MemberRoles are added: the token gives those roles.
+	Permissions *[]string `json:"permissions,omitempty"`
+}
+
 // TokensInput Input is the body of POST /v1/orgs/{orgId}/tokens.
 type TokensInput struct {
 	// CollectionId CollectionID narrows the token to the resources of one collection
@@ -1081,20 +1321,22 @@ type User struct {
 	Phone         *string             `json:"phone,omitempty"`
 	PlatformAdmin *bool               `json:"platformAdmin,omitempty"`
 
-	// ResourceLimit ResourceLimit is the default for memberships the user gets by sign-up
-	// (from the sign-up policy); -1 unlimited.
-	ResourceLimit int `json:"resourceLimit"`
+	// InviteExpiresAt InviteExpiresAt is when a pending invite expires.
+	InviteExpiresAt *time.Time `json:"inviteExpiresAt,omitempty"`
 
-	// Status The status of an account, a membership, an invite or an API token.
-	Status    Status    `json:"status"`
-	TimeZone  *string   `json:"timeZone,omitempty"`
-	UpdatedAt time.Time `json:"updatedAt"`
+	// State State is "member" or "invited".
+	State UserExtensionState `json:"state"`
 }
 
-// UserPage defines model for UserPage.
-type UserPage struct {
-	Items      []User  `json:"items"`
-	NextCursor *string `json:"nextCursor,omitempty"`
+// UserExtensionState State is "member" or "invited".
+type UserExtensionState string
+
+// Value Value is one value of a multi-valued attribute (roles, groups, members).
+type Value struct {
+	Display *string `json:"display,omitempty"`
+	Primary *bool   `json:"primary,omitempty"`
+	Type    *string `json:"type,omitempty"`
+	Value   string  `json:"value"`
 }
 
 // Conflict Problem is an RFC 9457 problem details body with Gatehouse's extensions.
@@ -1111,6 +1353,30 @@ type NotFound = Problem
 
 // PayloadTooLarge Problem is an RFC 9457 problem details body with Gatehouse's extensions.
 type PayloadTooLarge = Problem
+
+// ScimBadRequest defines model for ScimBadRequest.
+type ScimBadRequest = ScimError
+
+// ScimConflict defines model for ScimConflict.
+type ScimConflict = ScimError
+
+// ScimForbidden defines model for ScimForbidden.
+type ScimForbidden = ScimError
+
+// ScimInternalServerError defines model for ScimInternalServerError.
+type ScimInternalServerError = ScimError
+
+// ScimNotFound defines model for ScimNotFound.
+type ScimNotFound = ScimError
+
+// ScimRequestEntityTooLarge defines model for ScimRequestEntityTooLarge.
+type ScimRequestEntityTooLarge = ScimError
+
+// ScimServiceUnavailable defines model for ScimServiceUnavailable.
+type ScimServiceUnavailable = ScimError
+
+// ScimUnauthorized defines model for ScimUnauthorized.
+type ScimUnauthorized = ScimError
 
 // Unauthenticated Problem is an RFC 9457 problem details body with Gatehouse's extensions.
 type Unauthenticated = Problem
@@ -1194,6 +1460,196 @@ type GetOrgResourcesParams struct {
 	Limit  *int    `form:"limit,omitempty" json:"limit,omitempty"`
 	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
 	Type   *string `form:"type,omitempty" json:"type,omitempty"`
+}
+
+// GetOrgScimTokensParams defines parameters for GetOrgScimTokens.
+type GetOrgScimTokensParams struct {
+	Limit  *int    `form:"limit,omitempty" json:"limit,omitempty"`
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// GetOrgScimV2GroupsParams defines parameters for GetOrgScimV2Groups.
+type GetOrgScimV2GroupsParams struct {
+	Filter             *string `form:"filter,omitempty" json:"filter,omitempty"`
+	StartIndex         *int    `form:"startIndex,omitempty" json:"startIndex,omitempty"`
+	Count              *int    `form:"count,omitempty" json:"count,omitempty"`
+	Attributes         *string `form:"attributes,omitempty" json:"attributes,omitempty"`
+	ExcludedAttributes *string `form:"excludedAttributes,omitempty" json:"excludedAttributes,omitempty"`
+}
+
+// PostOrgScimV2GroupsApplicationScimPlusJSONBody defines parameters for PostOrgScimV2Groups.
+type PostOrgScimV2GroupsApplicationScimPlusJSONBody struct {
+	DisplayName string `json:"displayName"`
+	Members     *[]struct {
+		Display *string `json:"display,omitempty"`
+		Value   string  `json:"value"`
+	} `json:"members,omitempty"`
+	Schemas *[]string `json:"schemas,omitempty"`
+}
+
+// GetOrgScimV2GroupParams defines parameters for GetOrgScimV2Group.
+type GetOrgScimV2GroupParams struct {
+	Attributes         *string `form:"attributes,omitempty" json:"attributes,omitempty"`
+	ExcludedAttributes *string `form:"excludedAttributes,omitempty" json:"excludedAttributes,omitempty"`
+}
+
+// PatchOrgScimV2GroupApplicationScimPlusJSONBody defines parameters for PatchOrgScimV2Group.
+type PatchOrgScimV2GroupApplicationScimPlusJSONBody struct {
+	Operations []struct {
+		// Op add, replace or remove, in any case
+		Op    string      `json:"op"`
+		Path  *string     `json:"path,omitempty"`
+		Value interface{} `json:"value,omitempty"`
+	} `json:"Operations"`
+	Schemas *[]string `json:"schemas,omitempty"`
+}
+
+// GetOrgScimV2UsersParams defines parameters for GetOrgScimV2Users.
+type GetOrgScimV2UsersParams struct {
+	Filter             *string `form:"filter,omitempty" json:"filter,omitempty"`
+	StartIndex         *int    `form:"startIndex,omitempty" json:"startIndex,omitempty"`
+	Count              *int    `form:"count,omitempty" json:"count,omitempty"`
+	Attributes         *string `form:"attributes,omitempty" json:"attributes,omitempty"`
+	ExcludedAttributes *string `form:"excludedAttributes,omitempty" json:"excludedAttributes,omitempty"`
+}
+
+// PostOrgScimV2UsersApplicationScimPlusJSONBody defines parameters for PostOrgScimV2Users.
+type PostOrgScimV2UsersApplicationScimPlusJSONBody struct {
+	Active      *PostOrgScimV2UsersApplicationScimPlusJSONBody_Active `json:"active,omitempty"`
+	DisplayName *string                                               `json:"displayName,omitempty"`
+	Emails      *[]struct {
+		Primary *PostOrgScimV2UsersApplicationScimPlusJSONBody_Emails_Primary `json:"primary,omitempty"`
+		Type    *string                                                       `json:"type,omitempty"`
+		Value   *string                                                       `json:"value,omitempty"`
+	} `json:"emails,omitempty"`
+	Name *struct {
+		FamilyName *string `json:"familyName,omitempty"`
+		Formatted  *string `json:"formatted,omitempty"`
+		GivenName  *string `json:"givenName,omitempty"`
+	} `json:"name,omitempty"`
+
+	// Password used only where the org may mint accounts (rule 11)
+	Password *string `json:"password,omitempty"`
+	Roles    *[]struct {
+		Primary *PostOrgScimV2UsersApplicationScimPlusJSONBody_Roles_Primary `json:"primary,omitempty"`
+		Type    *string                                                      `json:"type,omitempty"`
+		Value   *string                                                      `json:"value,omitempty"`
+	} `json:"roles,omitempty"`
+	Schemas *[]string `json:"schemas,omitempty"`
+
+	// UserName the user's email address, Gatehouse's login
+	UserName string `json:"userName"`
+}
+
+// PostOrgScimV2UsersApplicationScimPlusJSONBodyActive0 defines parameters for PostOrgScimV2Users.
+type PostOrgScimV2UsersApplicationScimPlusJSONBodyActive0 = bool
+
+// PostOrgScimV2UsersApplicationScimPlusJSONBodyActive1 defines parameters for PostOrgScimV2Users.
+type PostOrgScimV2UsersApplicationScimPlusJSONBodyActive1 = string
+
+// PostOrgScimV2UsersApplicationScimPlusJSONBody_Active defines parameters for PostOrgScimV2Users.
+type PostOrgScimV2UsersApplicationScimPlusJSONBody_Active struct {
+	union json.RawMessage
+}
+
+// PostOrgScimV2UsersApplicationScimPlusJSONBodyEmailsPrimary0 defines parameters for PostOrgScimV2Users.
+type PostOrgScimV2UsersApplicationScimPlusJSONBodyEmailsPrimary0 = bool
+
+// PostOrgScimV2UsersApplicationScimPlusJSONBodyEmailsPrimary1 defines parameters for PostOrgScimV2Users.
+type PostOrgScimV2UsersApplicationScimPlusJSONBodyEmailsPrimary1 = string
+
+// PostOrgScimV2UsersApplicationScimPlusJSONBody_Emails_Primary defines parameters for PostOrgScimV2Users.
+type PostOrgScimV2UsersApplicationScimPlusJSONBody_Emails_Primary struct {
+	union json.RawMessage
+}
+
+// PostOrgScimV2UsersApplicationScimPlusJSONBodyRolesPrimary0 defines parameters for PostOrgScimV2Users.
+type PostOrgScimV2UsersApplicationScimPlusJSONBodyRolesPrimary0 = bool
+
+// PostOrgScimV2UsersApplicationScimPlusJSONBodyRolesPrimary1 defines parameters for PostOrgScimV2Users.
+type PostOrgScimV2UsersApplicationScimPlusJSONBodyRolesPrimary1 = string
+
+// PostOrgScimV2UsersApplicationScimPlusJSONBody_Roles_Primary defines parameters for PostOrgScimV2Users.
+type PostOrgScimV2UsersApplicationScimPlusJSONBody_Roles_Primary struct {
+	union json.RawMessage
+}
+
+// GetOrgScimV2UserParams defines parameters for GetOrgScimV2User.
+type GetOrgScimV2UserParams struct {
+	Attributes         *string `form:"attributes,omitempty" json:"attributes,omitempty"`
+	ExcludedAttributes *string `form:"excludedAttributes,omitempty" json:"excludedAttributes,omitempty"`
+}
+
+// PatchOrgScimV2UserApplicationScimPlusJSONBody defines parameters for PatchOrgScimV2User.
+type PatchOrgScimV2UserApplicationScimPlusJSONBody struct {
+	Operations []struct {
+		// Op add, replace or remove, in any case
+		Op    string      `json:"op"`
+		Path  *string     `json:"path,omitempty"`
+		Value interface{} `json:"value,omitempty"`
+	} `json:"Operations"`
+	Schemas *[]string `json:"schemas,omitempty"`
+}
+
+// PutOrgScimV2UserApplicationScimPlusJSONBody defines parameters for PutOrgScimV2User.
+type PutOrgScimV2UserApplicationScimPlusJSONBody struct {
+	Active      *PutOrgScimV2UserApplicationScimPlusJSONBody_Active `json:"active,omitempty"`
+	DisplayName *string                                             `json:"displayName,omitempty"`
+	Emails      *[]struct {
+		Primary *PutOrgScimV2UserApplicationScimPlusJSONBody_Emails_Primary `json:"primary,omitempty"`
+		Type    *string                                                     `json:"type,omitempty"`
+		Value   *string                                                     `json:"value,omitempty"`
+	} `json:"emails,omitempty"`
+	Name *struct {
+		FamilyName *string `json:"familyName,omitempty"`
+		Formatted  *string `json:"formatted,omitempty"`
+		GivenName  *string `json:"givenName,omitempty"`
+	} `json:"name,omitempty"`
+
+	// Password used only where the org may mint accounts (rule 11)
+	Password *string `json:"password,omitempty"`
+	Roles    *[]struct {
+		Primary *PutOrgScimV2UserApplicationScimPlusJSONBody_Roles_Primary `json:"primary,omitempty"`
+		Type    *string                                                    `json:"type,omitempty"`
+		Value   *string                                                    `json:"value,omitempty"`
+	} `json:"roles,omitempty"`
+	Schemas *[]string `json:"schemas,omitempty"`
+
+	// UserName the user's email address, Gatehouse's login
+	UserName string `json:"userName"`
+}
+
+// PutOrgScimV2UserApplicationScimPlusJSONBodyActive0 defines parameters for PutOrgScimV2User.
+type PutOrgScimV2UserApplicationScimPlusJSONBodyActive0 = bool
+
+// PutOrgScimV2UserApplicationScimPlusJSONBodyActive1 defines parameters for PutOrgScimV2User.
+type PutOrgScimV2UserApplicationScimPlusJSONBodyActive1 = string
+
+// PutOrgScimV2UserApplicationScimPlusJSONBody_Active defines parameters for PutOrgScimV2User.
+type PutOrgScimV2UserApplicationScimPlusJSONBody_Active struct {
+	union json.RawMessage
+}
+
+// PutOrgScimV2UserApplicationScimPlusJSONBodyEmailsPrimary0 defines parameters for PutOrgScimV2User.
+type PutOrgScimV2UserApplicationScimPlusJSONBodyEmailsPrimary0 = bool
+
+// PutOrgScimV2UserApplicationScimPlusJSONBodyEmailsPrimary1 defines parameters for PutOrgScimV2User.
+type PutOrgScimV2UserApplicationScimPlusJSONBodyEmailsPrimary1 = string
+
+// PutOrgScimV2UserApplicationScimPlusJSONBody_Emails_Primary defines parameters for PutOrgScimV2User.
+type PutOrgScimV2UserApplicationScimPlusJSONBody_Emails_Primary struct {
+	union json.RawMessage
+}
+
+// PutOrgScimV2UserApplicationScimPlusJSONBodyRolesPrimary0 defines parameters for PutOrgScimV2User.
+type PutOrgScimV2UserApplicationScimPlusJSONBodyRolesPrimary0 = bool
+
+// PutOrgScimV2UserApplicationScimPlusJSONBodyRolesPrimary1 defines parameters for PutOrgScimV2User.
+type PutOrgScimV2UserApplicationScimPlusJSONBodyRolesPrimary1 = string
+
+// PutOrgScimV2UserApplicationScimPlusJSONBody_Roles_Primary defines parameters for PutOrgScimV2User.
+type PutOrgScimV2UserApplicationScimPlusJSONBody_Roles_Primary struct {
+	union json.RawMessage
 }
 
 // GetOrgSuborgsParams defines parameters for GetOrgSuborgs.
@@ -1286,11 +1742,401 @@ type PostOrgRolesJSONRequestBody = RolesInput
 // PutOrgRoleJSONRequestBody defines body for PutOrgRole for application/json ContentType.
 type PutOrgRoleJSONRequestBody = RolesInput
 
+// PostOrgScimTokensJSONRequestBody defines body for PostOrgScimTokens for application/json ContentType.
+type PostOrgScimTokensJSONRequestBody = TokenInput
+
+// PostOrgScimV2GroupsApplicationScimPlusJSONRequestBody defines body for PostOrgScimV2Groups for application/scim+json ContentType.
+type PostOrgScimV2GroupsApplicationScimPlusJSONRequestBody PostOrgScimV2GroupsApplicationScimPlusJSONBody
+
+// PatchOrgScimV2GroupApplicationScimPlusJSONRequestBody defines body for PatchOrgScimV2Group for application/scim+json ContentType.
+type PatchOrgScimV2GroupApplicationScimPlusJSONRequestBody PatchOrgScimV2GroupApplicationScimPlusJSONBody
+
+// PostOrgScimV2UsersApplicationScimPlusJSONRequestBody defines body for PostOrgScimV2Users for application/scim+json ContentType.
+type PostOrgScimV2UsersApplicationScimPlusJSONRequestBody PostOrgScimV2UsersApplicationScimPlusJSONBody
+
+// PatchOrgScimV2UserApplicationScimPlusJSONRequestBody defines body for PatchOrgScimV2User for application/scim+json ContentType.
+type PatchOrgScimV2UserApplicationScimPlusJSONRequestBody PatchOrgScimV2UserApplicationScimPlusJSONBody
+
+// PutOrgScimV2UserApplicationScimPlusJSONRequestBody defines body for PutOrgScimV2User for application/scim+json ContentType.
+type PutOrgScimV2UserApplicationScimPlusJSONRequestBody PutOrgScimV2UserApplicationScimPlusJSONBody
+
 // PostOrgSuborgsJSONRequestBody defines body for PostOrgSuborgs for application/json ContentType.
 type PostOrgSuborgsJSONRequestBody = SuborgsInput
 
 // PostOrgTokensJSONRequestBody defines body for PostOrgTokens for application/json ContentType.
 type PostOrgTokensJSONRequestBody = TokensInput
+
+// AsPostOrgScimV2UsersApplicationScimPlusJSONBodyActive0 returns the union data inside the PostOrgScimV2UsersApplicationScimPlusJSONBody_Active as a PostOrgScimV2UsersApplicationScimPlusJSONBodyActive0
+func (t PostOrgScimV2UsersApplicationScimPlusJSONBody_Active) AsPostOrgScimV2UsersApplicationScimPlusJSONBodyActive0() (PostOrgScimV2UsersApplicationScimPlusJSONBodyActive0, error) {
+	var body PostOrgScimV2UsersApplicationScimPlusJSONBodyActive0
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromPostOrgScimV2UsersApplicationScimPlusJSONBodyActive0 overwrites any union data inside the PostOrgScimV2UsersApplicationScimPlusJSONBody_Active as the provided PostOrgScimV2UsersApplicationScimPlusJSONBodyActive0
+func (t *PostOrgScimV2UsersApplicationScimPlusJSONBody_Active) FromPostOrgScimV2UsersApplicationScimPlusJSONBodyActive0(v PostOrgScimV2UsersApplicationScimPlusJSONBodyActive0) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergePostOrgScimV2UsersApplicationScimPlusJSONBodyActive0 performs a merge with any union data inside the PostOrgScimV2UsersApplicationScimPlusJSONBody_Active, using the provided PostOrgScimV2UsersApplicationScimPlusJSONBodyActive0
+func (t *PostOrgScimV2UsersApplicationScimPlusJSONBody_Active) MergePostOrgScimV2UsersApplicationScimPlusJSONBodyActive0(v PostOrgScimV2UsersApplicationScimPlusJSONBodyActive0) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsPostOrgScimV2UsersApplicationScimPlusJSONBodyActive1 returns the union data inside the PostOrgScimV2UsersApplicationScimPlusJSONBody_Active as a PostOrgScimV2UsersApplicationScimPlusJSONBodyActive1
+func (t PostOrgScimV2UsersApplicationScimPlusJSONBody_Active) AsPostOrgScimV2UsersApplicationScimPlusJSONBodyActive1() (PostOrgScimV2UsersApplicationScimPlusJSONBodyActive1, error) {
+	var body PostOrgScimV2UsersApplicationScimPlusJSONBodyActive1
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromPostOrgScimV2UsersApplicationScimPlusJSONBodyActive1 overwrites any union data inside the PostOrgScimV2UsersApplicationScimPlusJSONBody_Active as the provided PostOrgScimV2UsersApplicationScimPlusJSONBodyActive1
+func (t *PostOrgScimV2UsersApplicationScimPlusJSONBody_Active) FromPostOrgScimV2UsersApplicationScimPlusJSONBodyActive1(v PostOrgScimV2UsersApplicationScimPlusJSONBodyActive1) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergePostOrgScimV2UsersApplicationScimPlusJSONBodyActive1 performs a merge with any union data inside the PostOrgScimV2UsersApplicationScimPlusJSONBody_Active, using the provided PostOrgScimV2UsersApplicationScimPlusJSONBodyActive1
+func (t *PostOrgScimV2UsersApplicationScimPlusJSONBody_Active) MergePostOrgScimV2UsersApplicationScimPlusJSONBodyActive1(v PostOrgScimV2UsersApplicationScimPlusJSONBodyActive1) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t PostOrgScimV2UsersApplicationScimPlusJSONBody_Active) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *PostOrgScimV2UsersApplicationScimPlusJSONBody_Active) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsPostOrgScimV2UsersApplicationScimPlusJSONBodyEmailsPrimary0 returns the union data inside the PostOrgScimV2UsersApplicationScimPlusJSONBody_Emails_Primary as a PostOrgScimV2UsersApplicationScimPlusJSONBodyEmailsPrimary0
+func (t PostOrgScimV2UsersApplicationScimPlusJSONBody_Emails_Primary) AsPostOrgScimV2UsersApplicationScimPlusJSONBodyEmailsPrimary0() (PostOrgScimV2UsersApplicationScimPlusJSONBodyEmailsPrimary0, error) {
+	var body PostOrgScimV2UsersApplicationScimPlusJSONBodyEmailsPrimary0
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromPostOrgScimV2UsersApplicationScimPlusJSONBodyEmailsPrimary0 overwrites any union data inside the PostOrgScimV2UsersApplicationScimPlusJSONBody_Emails_Primary as the provided PostOrgScimV2UsersApplicationScimPlusJSONBodyEmailsPrimary0
+func (t *PostOrgScimV2UsersApplicationScimPlusJSONBody_Emails_Primary) FromPostOrgScimV2UsersApplicationScimPlusJSONBodyEmailsPrimary0(v PostOrgScimV2UsersApplicationScimPlusJSONBodyEmailsPrimary0) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergePostOrgScimV2UsersApplicationScimPlusJSONBodyEmailsPrimary0 performs a merge with any union data inside the PostOrgScimV2UsersApplicationScimPlusJSONBody_Emails_Primary, using the provided PostOrgScimV2UsersApplicationScimPlusJSONBodyEmailsPrimary0
+func (t *PostOrgScimV2UsersApplicationScimPlusJSONBody_Emails_Primary) MergePostOrgScimV2UsersApplicationScimPlusJSONBodyEmailsPrimary0(v PostOrgScimV2UsersApplicationScimPlusJSONBodyEmailsPrimary0) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsPostOrgScimV2UsersApplicationScimPlusJSONBodyEmailsPrimary1 returns the union data inside the PostOrgScimV2UsersApplicationScimPlusJSONBody_Emails_Primary as a PostOrgScimV2UsersApplicationScimPlusJSONBodyEmailsPrimary1
+func (t PostOrgScimV2UsersApplicationScimPlusJSONBody_Emails_Primary) AsPostOrgScimV2UsersApplicationScimPlusJSONBodyEmailsPrimary1() (PostOrgScimV2UsersApplicationScimPlusJSONBodyEmailsPrimary1, error) {
+	var body PostOrgScimV2UsersApplicationScimPlusJSONBodyEmailsPrimary1
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromPostOrgScimV2UsersApplicationScimPlusJSONBodyEmailsPrimary1 overwrites any union data inside the PostOrgScimV2UsersApplicationScimPlusJSONBody_Emails_Primary as the provided PostOrgScimV2UsersApplicationScimPlusJSONBodyEmailsPrimary1
+func (t *PostOrgScimV2UsersApplicationScimPlusJSONBody_Emails_Primary) FromPostOrgScimV2UsersApplicationScimPlusJSONBodyEmailsPrimary1(v PostOrgScimV2UsersApplicationScimPlusJSONBodyEmailsPrimary1) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergePostOrgScimV2UsersApplicationScimPlusJSONBodyEmailsPrimary1 performs a merge with any union data inside the PostOrgScimV2UsersApplicationScimPlusJSONBody_Emails_Primary, using the provided PostOrgScimV2UsersApplicationScimPlusJSONBodyEmailsPrimary1
+func (t *PostOrgScimV2UsersApplicationScimPlusJSONBody_Emails_Primary) MergePostOrgScimV2UsersApplicationScimPlusJSONBodyEmailsPrimary1(v PostOrgScimV2UsersApplicationScimPlusJSONBodyEmailsPrimary1) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t PostOrgScimV2UsersApplicationScimPlusJSONBody_Emails_Primary) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *PostOrgScimV2UsersApplicationScimPlusJSONBody_Emails_Primary) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsPostOrgScimV2UsersApplicationScimPlusJSONBodyRolesPrimary0 returns the union data inside the PostOrgScimV2UsersApplicationScimPlusJSONBody_Roles_Primary as a PostOrgScimV2UsersApplicationScimPlusJSONBodyRolesPrimary0
+func (t PostOrgScimV2UsersApplicationScimPlusJSONBody_Roles_Primary) AsPostOrgScimV2UsersApplicationScimPlusJSONBodyRolesPrimary0() (PostOrgScimV2UsersApplicationScimPlusJSONBodyRolesPrimary0, error) {
+	var body PostOrgScimV2UsersApplicationScimPlusJSONBodyRolesPrimary0
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromPostOrgScimV2UsersApplicationScimPlusJSONBodyRolesPrimary0 overwrites any union data inside the PostOrgScimV2UsersApplicationScimPlusJSONBody_Roles_Primary as the provided PostOrgScimV2UsersApplicationScimPlusJSONBodyRolesPrimary0
+func (t *PostOrgScimV2UsersApplicationScimPlusJSONBody_Roles_Primary) FromPostOrgScimV2UsersApplicationScimPlusJSONBodyRolesPrimary0(v PostOrgScimV2UsersApplicationScimPlusJSONBodyRolesPrimary0) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergePostOrgScimV2UsersApplicationScimPlusJSONBodyRolesPrimary0 performs a merge with any union data inside the PostOrgScimV2UsersApplicationScimPlusJSONBody_Roles_Primary, using the provided PostOrgScimV2UsersApplicationScimPlusJSONBodyRolesPrimary0
+func (t *PostOrgScimV2UsersApplicationScimPlusJSONBody_Roles_Primary) MergePostOrgScimV2UsersApplicationScimPlusJSONBodyRolesPrimary0(v PostOrgScimV2UsersApplicationScimPlusJSONBodyRolesPrimary0) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsPostOrgScimV2UsersApplicationScimPlusJSONBodyRolesPrimary1 returns the union data inside the PostOrgScimV2UsersApplicationScimPlusJSONBody_Roles_Primary as a PostOrgScimV2UsersApplicationScimPlusJSONBodyRolesPrimary1
+func (t PostOrgScimV2UsersApplicationScimPlusJSONBody_Roles_Primary) AsPostOrgScimV2UsersApplicationScimPlusJSONBodyRolesPrimary1() (PostOrgScimV2UsersApplicationScimPlusJSONBodyRolesPrimary1, error) {
+	var body PostOrgScimV2UsersApplicationScimPlusJSONBodyRolesPrimary1
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromPostOrgScimV2UsersApplicationScimPlusJSONBodyRolesPrimary1 overwrites any union data inside the PostOrgScimV2UsersApplicationScimPlusJSONBody_Roles_Primary as the provided PostOrgScimV2UsersApplicationScimPlusJSONBodyRolesPrimary1
+func (t *PostOrgScimV2UsersApplicationScimPlusJSONBody_Roles_Primary) FromPostOrgScimV2UsersApplicationScimPlusJSONBodyRolesPrimary1(v PostOrgScimV2UsersApplicationScimPlusJSONBodyRolesPrimary1) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergePostOrgScimV2UsersApplicationScimPlusJSONBodyRolesPrimary1 performs a merge with any union data inside the PostOrgScimV2UsersApplicationScimPlusJSONBody_Roles_Primary, using the provided PostOrgScimV2UsersApplicationScimPlusJSONBodyRolesPrimary1
+func (t *PostOrgScimV2UsersApplicationScimPlusJSONBody_Roles_Primary) MergePostOrgScimV2UsersApplicationScimPlusJSONBodyRolesPrimary1(v PostOrgScimV2UsersApplicationScimPlusJSONBodyRolesPrimary1) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t PostOrgScimV2UsersApplicationScimPlusJSONBody_Roles_Primary) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *PostOrgScimV2UsersApplicationScimPlusJSONBody_Roles_Primary) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsPutOrgScimV2UserApplicationScimPlusJSONBodyActive0 returns the union data inside the PutOrgScimV2UserApplicationScimPlusJSONBody_Active as a PutOrgScimV2UserApplicationScimPlusJSONBodyActive0
+func (t PutOrgScimV2UserApplicationScimPlusJSONBody_Active) AsPutOrgScimV2UserApplicationScimPlusJSONBodyActive0() (PutOrgScimV2UserApplicationScimPlusJSONBodyActive0, error) {
+	var body PutOrgScimV2UserApplicationScimPlusJSONBodyActive0
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromPutOrgScimV2UserApplicationScimPlusJSONBodyActive0 overwrites any union data inside the PutOrgScimV2UserApplicationScimPlusJSONBody_Active as the provided PutOrgScimV2UserApplicationScimPlusJSONBodyActive0
+func (t *PutOrgScimV2UserApplicationScimPlusJSONBody_Active) FromPutOrgScimV2UserApplicationScimPlusJSONBodyActive0(v PutOrgScimV2UserApplicationScimPlusJSONBodyActive0) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergePutOrgScimV2UserApplicationScimPlusJSONBodyActive0 performs a merge with any union data inside the PutOrgScimV2UserApplicationScimPlusJSONBody_Active, using the provided PutOrgScimV2UserApplicationScimPlusJSONBodyActive0
+func (t *PutOrgScimV2UserApplicationScimPlusJSONBody_Active) MergePutOrgScimV2UserApplicationScimPlusJSONBodyActive0(v PutOrgScimV2UserApplicationScimPlusJSONBodyActive0) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsPutOrgScimV2UserApplicationScimPlusJSONBodyActive1 returns the union data inside the PutOrgScimV2UserApplicationScimPlusJSONBody_Active as a PutOrgScimV2UserApplicationScimPlusJSONBodyActive1
+func (t PutOrgScimV2UserApplicationScimPlusJSONBody_Active) AsPutOrgScimV2UserApplicationScimPlusJSONBodyActive1() (PutOrgScimV2UserApplicationScimPlusJSONBodyActive1, error) {
+	var body PutOrgScimV2UserApplicationScimPlusJSONBodyActive1
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromPutOrgScimV2UserApplicationScimPlusJSONBodyActive1 overwrites any union data inside the PutOrgScimV2UserApplicationScimPlusJSONBody_Active as the provided PutOrgScimV2UserApplicationScimPlusJSONBodyActive1
+func (t *PutOrgScimV2UserApplicationScimPlusJSONBody_Active) FromPutOrgScimV2UserApplicationScimPlusJSONBodyActive1(v PutOrgScimV2UserApplicationScimPlusJSONBodyActive1) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergePutOrgScimV2UserApplicationScimPlusJSONBodyActive1 performs a merge with any union data inside the PutOrgScimV2UserApplicationScimPlusJSONBody_Active, using the provided PutOrgScimV2UserApplicationScimPlusJSONBodyActive1
+func (t *PutOrgScimV2UserApplicationScimPlusJSONBody_Active) MergePutOrgScimV2UserApplicationScimPlusJSONBodyActive1(v PutOrgScimV2UserApplicationScimPlusJSONBodyActive1) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t PutOrgScimV2UserApplicationScimPlusJSONBody_Active) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *PutOrgScimV2UserApplicationScimPlusJSONBody_Active) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsPutOrgScimV2UserApplicationScimPlusJSONBodyEmailsPrimary0 returns the union data inside the PutOrgScimV2UserApplicationScimPlusJSONBody_Emails_Primary as a PutOrgScimV2UserApplicationScimPlusJSONBodyEmailsPrimary0
+func (t PutOrgScimV2UserApplicationScimPlusJSONBody_Emails_Primary) AsPutOrgScimV2UserApplicationScimPlusJSONBodyEmailsPrimary0() (PutOrgScimV2UserApplicationScimPlusJSONBodyEmailsPrimary0, error) {
+	var body PutOrgScimV2UserApplicationScimPlusJSONBodyEmailsPrimary0
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromPutOrgScimV2UserApplicationScimPlusJSONBodyEmailsPrimary0 overwrites any union data inside the PutOrgScimV2UserApplicationScimPlusJSONBody_Emails_Primary as the provided PutOrgScimV2UserApplicationScimPlusJSONBodyEmailsPrimary0
+func (t *PutOrgScimV2UserApplicationScimPlusJSONBody_Emails_Primary) FromPutOrgScimV2UserApplicationScimPlusJSONBodyEmailsPrimary0(v PutOrgScimV2UserApplicationScimPlusJSONBodyEmailsPrimary0) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergePutOrgScimV2UserApplicationScimPlusJSONBodyEmailsPrimary0 performs a merge with any union data inside the PutOrgScimV2UserApplicationScimPlusJSONBody_Emails_Primary, using the provided PutOrgScimV2UserApplicationScimPlusJSONBodyEmailsPrimary0
+func (t *PutOrgScimV2UserApplicationScimPlusJSONBody_Emails_Primary) MergePutOrgScimV2UserApplicationScimPlusJSONBodyEmailsPrimary0(v PutOrgScimV2UserApplicationScimPlusJSONBodyEmailsPrimary0) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsPutOrgScimV2UserApplicationScimPlusJSONBodyEmailsPrimary1 returns the union data inside the PutOrgScimV2UserApplicationScimPlusJSONBody_Emails_Primary as a PutOrgScimV2UserApplicationScimPlusJSONBodyEmailsPrimary1
+func (t PutOrgScimV2UserApplicationScimPlusJSONBody_Emails_Primary) AsPutOrgScimV2UserApplicationScimPlusJSONBodyEmailsPrimary1() (PutOrgScimV2UserApplicationScimPlusJSONBodyEmailsPrimary1, error) {
+	var body PutOrgScimV2UserApplicationScimPlusJSONBodyEmailsPrimary1
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromPutOrgScimV2UserApplicationScimPlusJSONBodyEmailsPrimary1 overwrites any union data inside the PutOrgScimV2UserApplicationScimPlusJSONBody_Emails_Primary as the provided PutOrgScimV2UserApplicationScimPlusJSONBodyEmailsPrimary1
+func (t *PutOrgScimV2UserApplicationScimPlusJSONBody_Emails_Primary) FromPutOrgScimV2UserApplicationScimPlusJSONBodyEmailsPrimary1(v PutOrgScimV2UserApplicationScimPlusJSONBodyEmailsPrimary1) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergePutOrgScimV2UserApplicationScimPlusJSONBodyEmailsPrimary1 performs a merge with any union data inside the PutOrgScimV2UserApplicationScimPlusJSONBody_Emails_Primary, using the provided PutOrgScimV2UserApplicationScimPlusJSONBodyEmailsPrimary1
+func (t *PutOrgScimV2UserApplicationScimPlusJSONBody_Emails_Primary) MergePutOrgScimV2UserApplicationScimPlusJSONBodyEmailsPrimary1(v PutOrgScimV2UserApplicationScimPlusJSONBodyEmailsPrimary1) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t PutOrgScimV2UserApplicationScimPlusJSONBody_Emails_Primary) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *PutOrgScimV2UserApplicationScimPlusJSONBody_Emails_Primary) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsPutOrgScimV2UserApplicationScimPlusJSONBodyRolesPrimary0 returns the union data inside the PutOrgScimV2UserApplicationScimPlusJSONBody_Roles_Primary as a PutOrgScimV2UserApplicationScimPlusJSONBodyRolesPrimary0
+func (t PutOrgScimV2UserApplicationScimPlusJSONBody_Roles_Primary) AsPutOrgScimV2UserApplicationScimPlusJSONBodyRolesPrimary0() (PutOrgScimV2UserApplicationScimPlusJSONBodyRolesPrimary0, error) {
+	var body PutOrgScimV2UserApplicationScimPlusJSONBodyRolesPrimary0
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromPutOrgScimV2UserApplicationScimPlusJSONBodyRolesPrimary0 overwrites any union data inside the PutOrgScimV2UserApplicationScimPlusJSONBody_Roles_Primary as the provided PutOrgScimV2UserApplicationScimPlusJSONBodyRolesPrimary0
+func (t *PutOrgScimV2UserApplicationScimPlusJSONBody_Roles_Primary) FromPutOrgScimV2UserApplicationScimPlusJSONBodyRolesPrimary0(v PutOrgScimV2UserApplicationScimPlusJSONBodyRolesPrimary0) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergePutOrgScimV2UserApplicationScimPlusJSONBodyRolesPrimary0 performs a merge with any union data inside the PutOrgScimV2UserApplicationScimPlusJSONBody_Roles_Primary, using the provided PutOrgScimV2UserApplicationScimPlusJSONBodyRolesPrimary0
+func (t *PutOrgScimV2UserApplicationScimPlusJSONBody_Roles_Primary) MergePutOrgScimV2UserApplicationScimPlusJSONBodyRolesPrimary0(v PutOrgScimV2UserApplicationScimPlusJSONBodyRolesPrimary0) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsPutOrgScimV2UserApplicationScimPlusJSONBodyRolesPrimary1 returns the union data inside the PutOrgScimV2UserApplicationScimPlusJSONBody_Roles_Primary as a PutOrgScimV2UserApplicationScimPlusJSONBodyRolesPrimary1
+func (t PutOrgScimV2UserApplicationScimPlusJSONBody_Roles_Primary) AsPutOrgScimV2UserApplicationScimPlusJSONBodyRolesPrimary1() (PutOrgScimV2UserApplicationScimPlusJSONBodyRolesPrimary1, error) {
+	var body PutOrgScimV2UserApplicationScimPlusJSONBodyRolesPrimary1
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromPutOrgScimV2UserApplicationScimPlusJSONBodyRolesPrimary1 overwrites any union data inside the PutOrgScimV2UserApplicationScimPlusJSONBody_Roles_Primary as the provided PutOrgScimV2UserApplicationScimPlusJSONBodyRolesPrimary1
+func (t *PutOrgScimV2UserApplicationScimPlusJSONBody_Roles_Primary) FromPutOrgScimV2UserApplicationScimPlusJSONBodyRolesPrimary1(v PutOrgScimV2UserApplicationScimPlusJSONBodyRolesPrimary1) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergePutOrgScimV2UserApplicationScimPlusJSONBodyRolesPrimary1 performs a merge with any union data inside the PutOrgScimV2UserApplicationScimPlusJSONBody_Roles_Primary, using the provided PutOrgScimV2UserApplicationScimPlusJSONBodyRolesPrimary1
+func (t *PutOrgScimV2UserApplicationScimPlusJSONBody_Roles_Primary) MergePutOrgScimV2UserApplicationScimPlusJSONBodyRolesPrimary1(v PutOrgScimV2UserApplicationScimPlusJSONBodyRolesPrimary1) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t PutOrgScimV2UserApplicationScimPlusJSONBody_Roles_Primary) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *PutOrgScimV2UserApplicationScimPlusJSONBody_Roles_Primary) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
 
 // RequestEditorFn is the function signature for the RequestEditor callback function
 type RequestEditorFn func(ctx context.Context, req *http.Request) error
@@ -2089,6 +2935,195 @@ type ClientInterface interface {
 	//
 	// Corresponds with PUT /v1/orgs/{orgId}/roles/{roleId} (the `PutOrgRole` operationId).
 	PutOrgRole(ctx context.Context, orgId string, roleId string, body PutOrgRoleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetOrgScimTokens List SCIM tokens
+	//
+	// Needs the permission `tokens:manage` in the org.
+	//
+	// Corresponds with GET /v1/orgs/{orgId}/scim/tokens (the `GetOrgScimTokens` operationId).
+	GetOrgScimTokens(ctx context.Context, orgId string, params *GetOrgScimTokensParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostOrgScimTokensWithBody Create a SCIM token (shown once)
+	//
+	// Needs the permission `tokens:manage` in the org.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/orgs/{orgId}/scim/tokens (the `PostOrgScimTokens` operationId).
+	PostOrgScimTokensWithBody(ctx context.Context, orgId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostOrgScimTokens Create a SCIM token (shown once)
+	//
+	// Needs the permission `tokens:manage` in the org.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/orgs/{orgId}/scim/tokens (the `PostOrgScimTokens` operationId).
+	PostOrgScimTokens(ctx context.Context, orgId string, body PostOrgScimTokensJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteOrgScimToken Revoke a SCIM token
+	//
+	// Needs the permission `tokens:manage` in the org.
+	//
+	// Corresponds with DELETE /v1/orgs/{orgId}/scim/tokens/{tokenId} (the `DeleteOrgScimToken` operationId).
+	DeleteOrgScimToken(ctx context.Context, orgId string, tokenId string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetOrgScimV2Groups SCIM: list or filter groups
+	//
+	// Needs the permission `groups:read` in the org.
+	//
+	// Corresponds with GET /v1/orgs/{orgId}/scim/v2/Groups (the `GetOrgScimV2Groups` operationId).
+	GetOrgScimV2Groups(ctx context.Context, orgId string, params *GetOrgScimV2GroupsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostOrgScimV2GroupsWithBody SCIM: create a group
+	//
+	// Needs the permission `groups:manage` in the org.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/orgs/{orgId}/scim/v2/Groups (the `PostOrgScimV2Groups` operationId).
+	PostOrgScimV2GroupsWithBody(ctx context.Context, orgId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostOrgScimV2GroupsWithApplicationScimPlusJSONBody SCIM: create a group
+	//
+	// Needs the permission `groups:manage` in the org.
+	//
+	// Takes a body of the `application/scim+json` content type.
+	//
+	// Corresponds with POST /v1/orgs/{orgId}/scim/v2/Groups (the `PostOrgScimV2Groups` operationId).
+	PostOrgScimV2GroupsWithApplicationScimPlusJSONBody(ctx context.Context, orgId string, body PostOrgScimV2GroupsApplicationScimPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteOrgScimV2Group SCIM: delete a group
+	//
+	// Needs the permission `groups:manage` in the org.
+	//
+	// Corresponds with DELETE /v1/orgs/{orgId}/scim/v2/Groups/{scimId} (the `DeleteOrgScimV2Group` operationId).
+	DeleteOrgScimV2Group(ctx context.Context, orgId string, scimId string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetOrgScimV2Group SCIM: one group with its members
+	//
+	// Needs the permission `groups:read` in the org.
+	//
+	// Corresponds with GET /v1/orgs/{orgId}/scim/v2/Groups/{scimId} (the `GetOrgScimV2Group` operationId).
+	GetOrgScimV2Group(ctx context.Context, orgId string, scimId string, params *GetOrgScimV2GroupParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PatchOrgScimV2GroupWithBody SCIM: add or remove group members
+	//
+	// Needs the permission `groups:manage` in the org.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /v1/orgs/{orgId}/scim/v2/Groups/{scimId} (the `PatchOrgScimV2Group` operationId).
+	PatchOrgScimV2GroupWithBody(ctx context.Context, orgId string, scimId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PatchOrgScimV2GroupWithApplicationScimPlusJSONBody SCIM: add or remove group members
+	//
+	// Needs the permission `groups:manage` in the org.
+	//
+	// Takes a body of the `application/scim+json` content type.
+	//
+	// Corresponds with PATCH /v1/orgs/{orgId}/scim/v2/Groups/{scimId} (the `PatchOrgScimV2Group` operationId).
+	PatchOrgScimV2GroupWithApplicationScimPlusJSONBody(ctx context.Context, orgId string, scimId string, body PatchOrgScimV2GroupApplicationScimPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetOrgScimV2ResourceTypes SCIM: the resource types (User, Group)
+	//
+	// Needs the permission `members:read` in the org.
+	//
+	// Corresponds with GET /v1/orgs/{orgId}/scim/v2/ResourceTypes (the `GetOrgScimV2ResourceTypes` operationId).
+	GetOrgScimV2ResourceTypes(ctx context.Context, orgId string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetOrgScimV2Schemas SCIM: the schemas of User and Group
+	//
+	// Needs the permission `members:read` in the org.
+	//
+	// Corresponds with GET /v1/orgs/{orgId}/scim/v2/Schemas (the `GetOrgScimV2Schemas` operationId).
+	GetOrgScimV2Schemas(ctx context.Context, orgId string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetOrgScimV2ServiceProviderConfig SCIM: what this service provider supports
+	//
+	// Needs the permission `members:read` in the org.
+	//
+	// Corresponds with GET /v1/orgs/{orgId}/scim/v2/ServiceProviderConfig (the `GetOrgScimV2ServiceProviderConfig` operationId).
+	GetOrgScimV2ServiceProviderConfig(ctx context.Context, orgId string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetOrgScimV2Users SCIM: list or filter users (members and pending invites)
+	//
+	// Needs the permission `members:read` in the org.
+	//
+	// Corresponds with GET /v1/orgs/{orgId}/scim/v2/Users (the `GetOrgScimV2Users` operationId).
+	GetOrgScimV2Users(ctx context.Context, orgId string, params *GetOrgScimV2UsersParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostOrgScimV2UsersWithBody SCIM: provision a user (an account under a verified domain, else an invite)
+	//
+	// Needs the permission `members:create` in the org.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/orgs/{orgId}/scim/v2/Users (the `PostOrgScimV2Users` operationId).
+	PostOrgScimV2UsersWithBody(ctx context.Context, orgId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostOrgScimV2UsersWithApplicationScimPlusJSONBody SCIM: provision a user (an account under a verified domain, else an invite)
+	//
+	// Needs the permission `members:create` in the org.
+	//
+	// Takes a body of the `application/scim+json` content type.
+	//
+	// Corresponds with POST /v1/orgs/{orgId}/scim/v2/Users (the `PostOrgScimV2Users` operationId).
+	PostOrgScimV2UsersWithApplicationScimPlusJSONBody(ctx context.Context, orgId string, body PostOrgScimV2UsersApplicationScimPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteOrgScimV2User SCIM: deprovision a user (removes the membership)
+	//
+	// Needs the permission `members:remove` in the org.
+	//
+	// Corresponds with DELETE /v1/orgs/{orgId}/scim/v2/Users/{scimId} (the `DeleteOrgScimV2User` operationId).
+	DeleteOrgScimV2User(ctx context.Context, orgId string, scimId string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetOrgScimV2User SCIM: one user
+	//
+	// Needs the permission `members:read` in the org.
+	//
+	// Corresponds with GET /v1/orgs/{orgId}/scim/v2/Users/{scimId} (the `GetOrgScimV2User` operationId).
+	GetOrgScimV2User(ctx context.Context, orgId string, scimId string, params *GetOrgScimV2UserParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PatchOrgScimV2UserWithBody SCIM: patch a user (active, roles)
+	//
+	// Needs the permission `members:update` in the org.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /v1/orgs/{orgId}/scim/v2/Users/{scimId} (the `PatchOrgScimV2User` operationId).
+	PatchOrgScimV2UserWithBody(ctx context.Context, orgId string, scimId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PatchOrgScimV2UserWithApplicationScimPlusJSONBody SCIM: patch a user (active, roles)
+	//
+	// Needs the permission `members:update` in the org.
+	//
+	// Takes a body of the `application/scim+json` content type.
+	//
+	// Corresponds with PATCH /v1/orgs/{orgId}/scim/v2/Users/{scimId} (the `PatchOrgScimV2User` operationId).
+	PatchOrgScimV2UserWithApplicationScimPlusJSONBody(ctx context.Context, orgId string, scimId string, body PatchOrgScimV2UserApplicationScimPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PutOrgScimV2UserWithBody SCIM: replace a user (active, roles)
+	//
+	// Needs the permission `members:update` in the org.
+	//
+	// No field left out becomes a zero value: `active` left out keeps its current value; `displayName` left out keeps its current value; `emails` left out keeps its current value; `name` left out keeps its current value; `password` left out keeps its current value; `roles` left out keeps its current value; `schemas` left out keeps its current value.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /v1/orgs/{orgId}/scim/v2/Users/{scimId} (the `PutOrgScimV2User` operationId).
+	PutOrgScimV2UserWithBody(ctx context.Context, orgId string, scimId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PutOrgScimV2UserWithApplicationScimPlusJSONBody SCIM: replace a user (active, roles)
+	//
+	// Needs the permission `members:update` in the org.
+	//
+	// No field left out becomes a zero value: `active` left out keeps its current value; `displayName` left out keeps its current value; `emails` left out keeps its current value; `name` left out keeps its current value; `password` left out keeps its current value; `roles` left out keeps its current value; `schemas` left out keeps its current value.
+	//
+	// Takes a body of the `application/scim+json` content type.
+	//
+	// Corresponds with PUT /v1/orgs/{orgId}/scim/v2/Users/{scimId} (the `PutOrgScimV2User` operationId).
+	PutOrgScimV2UserWithApplicationScimPlusJSONBody(ctx context.Context, orgId string, scimId string, body PutOrgScimV2UserApplicationScimPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetOrgSuborgs List sub-orgs
 	//
@@ -3709,6 +4744,425 @@ func (c *Client) PutOrgRoleWithBody(ctx context.Context, orgId string, roleId st
 // Corresponds with PUT /v1/orgs/{orgId}/roles/{roleId} (the `PutOrgRole` operationId).
 func (c *Client) PutOrgRole(ctx context.Context, orgId string, roleId string, body PutOrgRoleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewPutOrgRoleRequest(c.Server, orgId, roleId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetOrgScimTokens List SCIM tokens
+//
+// Needs the permission `tokens:manage` in the org.
+//
+// Corresponds with GET /v1/orgs/{orgId}/scim/tokens (the `GetOrgScimTokens` operationId).
+func (c *Client) GetOrgScimTokens(ctx context.Context, orgId string, params *GetOrgScimTokensParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetOrgScimTokensRequest(c.Server, orgId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostOrgScimTokensWithBody Create a SCIM token (shown once)
+//
+// Needs the permission `tokens:manage` in the org.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/orgs/{orgId}/scim/tokens (the `PostOrgScimTokens` operationId).
+func (c *Client) PostOrgScimTokensWithBody(ctx context.Context, orgId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostOrgScimTokensRequestWithBody(c.Server, orgId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostOrgScimTokens Create a SCIM token (shown once)
+//
+// Needs the permission `tokens:manage` in the org.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/orgs/{orgId}/scim/tokens (the `PostOrgScimTokens` operationId).
+func (c *Client) PostOrgScimTokens(ctx context.Context, orgId string, body PostOrgScimTokensJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostOrgScimTokensRequest(c.Server, orgId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteOrgScimToken Revoke a SCIM token
+//
+// Needs the permission `tokens:manage` in the org.
+//
+// Corresponds with DELETE /v1/orgs/{orgId}/scim/tokens/{tokenId} (the `DeleteOrgScimToken` operationId).
+func (c *Client) DeleteOrgScimToken(ctx context.Context, orgId string, tokenId string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteOrgScimTokenRequest(c.Server, orgId, tokenId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetOrgScimV2Groups SCIM: list or filter groups
+//
+// Needs the permission `groups:read` in the org.
+//
+// Corresponds with GET /v1/orgs/{orgId}/scim/v2/Groups (the `GetOrgScimV2Groups` operationId).
+func (c *Client) GetOrgScimV2Groups(ctx context.Context, orgId string, params *GetOrgScimV2GroupsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetOrgScimV2GroupsRequest(c.Server, orgId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostOrgScimV2GroupsWithBody SCIM: create a group
+//
+// Needs the permission `groups:manage` in the org.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/orgs/{orgId}/scim/v2/Groups (the `PostOrgScimV2Groups` operationId).
+func (c *Client) PostOrgScimV2GroupsWithBody(ctx context.Context, orgId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostOrgScimV2GroupsRequestWithBody(c.Server, orgId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostOrgScimV2GroupsWithApplicationScimPlusJSONBody SCIM: create a group
+//
+// Needs the permission `groups:manage` in the org.
+//
+// Takes a body of the `application/scim+json` content type.
+//
+// Corresponds with POST /v1/orgs/{orgId}/scim/v2/Groups (the `PostOrgScimV2Groups` operationId).
+func (c *Client) PostOrgScimV2GroupsWithApplicationScimPlusJSONBody(ctx context.Context, orgId string, body PostOrgScimV2GroupsApplicationScimPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostOrgScimV2GroupsRequestWithApplicationScimPlusJSONBody(c.Server, orgId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteOrgScimV2Group SCIM: delete a group
+//
+// Needs the permission `groups:manage` in the org.
+//
+// Corresponds with DELETE /v1/orgs/{orgId}/scim/v2/Groups/{scimId} (the `DeleteOrgScimV2Group` operationId).
+func (c *Client) DeleteOrgScimV2Group(ctx context.Context, orgId string, scimId string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteOrgScimV2GroupRequest(c.Server, orgId, scimId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetOrgScimV2Group SCIM: one group with its members
+//
+// Needs the permission `groups:read` in the org.
+//
+// Corresponds with GET /v1/orgs/{orgId}/scim/v2/Groups/{scimId} (the `GetOrgScimV2Group` operationId).
+func (c *Client) GetOrgScimV2Group(ctx context.Context, orgId string, scimId string, params *GetOrgScimV2GroupParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetOrgScimV2GroupRequest(c.Server, orgId, scimId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PatchOrgScimV2GroupWithBody SCIM: add or remove group members
+//
+// Needs the permission `groups:manage` in the org.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /v1/orgs/{orgId}/scim/v2/Groups/{scimId} (the `PatchOrgScimV2Group` operationId).
+func (c *Client) PatchOrgScimV2GroupWithBody(ctx context.Context, orgId string, scimId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPatchOrgScimV2GroupRequestWithBody(c.Server, orgId, scimId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PatchOrgScimV2GroupWithApplicationScimPlusJSONBody SCIM: add or remove group members
+//
+// Needs the permission `groups:manage` in the org.
+//
+// Takes a body of the `application/scim+json` content type.
+//
+// Corresponds with PATCH /v1/orgs/{orgId}/scim/v2/Groups/{scimId} (the `PatchOrgScimV2Group` operationId).
+func (c *Client) PatchOrgScimV2GroupWithApplicationScimPlusJSONBody(ctx context.Context, orgId string, scimId string, body PatchOrgScimV2GroupApplicationScimPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPatchOrgScimV2GroupRequestWithApplicationScimPlusJSONBody(c.Server, orgId, scimId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetOrgScimV2ResourceTypes SCIM: the resource types (User, Group)
+//
+// Needs the permission `members:read` in the org.
+//
+// Corresponds with GET /v1/orgs/{orgId}/scim/v2/ResourceTypes (the `GetOrgScimV2ResourceTypes` operationId).
+func (c *Client) GetOrgScimV2ResourceTypes(ctx context.Context, orgId string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetOrgScimV2ResourceTypesRequest(c.Server, orgId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetOrgScimV2Schemas SCIM: the schemas of User and Group
+//
+// Needs the permission `members:read` in the org.
+//
+// Corresponds with GET /v1/orgs/{orgId}/scim/v2/Schemas (the `GetOrgScimV2Schemas` operationId).
+func (c *Client) GetOrgScimV2Schemas(ctx context.Context, orgId string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetOrgScimV2SchemasRequest(c.Server, orgId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetOrgScimV2ServiceProviderConfig SCIM: what this service provider supports
+//
+// Needs the permission `members:read` in the org.
+//
+// Corresponds with GET /v1/orgs/{orgId}/scim/v2/ServiceProviderConfig (the `GetOrgScimV2ServiceProviderConfig` operationId).
+func (c *Client) GetOrgScimV2ServiceProviderConfig(ctx context.Context, orgId string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetOrgScimV2ServiceProviderConfigRequest(c.Server, orgId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetOrgScimV2Users SCIM: list or filter users (members and pending invites)
+//
+// Needs the permission `members:read` in the org.
+//
+// Corresponds with GET /v1/orgs/{orgId}/scim/v2/Users (the `GetOrgScimV2Users` operationId).
+func (c *Client) GetOrgScimV2Users(ctx context.Context, orgId string, params *GetOrgScimV2UsersParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetOrgScimV2UsersRequest(c.Server, orgId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostOrgScimV2UsersWithBody SCIM: provision a user (an account under a verified domain, else an invite)
+//
+// Needs the permission `members:create` in the org.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/orgs/{orgId}/scim/v2/Users (the `PostOrgScimV2Users` operationId).
+func (c *Client) PostOrgScimV2UsersWithBody(ctx context.Context, orgId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostOrgScimV2UsersRequestWithBody(c.Server, orgId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostOrgScimV2UsersWithApplicationScimPlusJSONBody SCIM: provision a user (an account under a verified domain, else an invite)
+//
+// Needs the permission `members:create` in the org.
+//
+// Takes a body of the `application/scim+json` content type.
+//
+// Corresponds with POST /v1/orgs/{orgId}/scim/v2/Users (the `PostOrgScimV2Users` operationId).
+func (c *Client) PostOrgScimV2UsersWithApplicationScimPlusJSONBody(ctx context.Context, orgId string, body PostOrgScimV2UsersApplicationScimPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostOrgScimV2UsersRequestWithApplicationScimPlusJSONBody(c.Server, orgId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteOrgScimV2User SCIM: deprovision a user (removes the membership)
+//
+// Needs the permission `members:remove` in the org.
+//
+// Corresponds with DELETE /v1/orgs/{orgId}/scim/v2/Users/{scimId} (the `DeleteOrgScimV2User` operationId).
+func (c *Client) DeleteOrgScimV2User(ctx context.Context, orgId string, scimId string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteOrgScimV2UserRequest(c.Server, orgId, scimId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetOrgScimV2User SCIM: one user
+//
+// Needs the permission `members:read` in the org.
+//
+// Corresponds with GET /v1/orgs/{orgId}/scim/v2/Users/{scimId} (the `GetOrgScimV2User` operationId).
+func (c *Client) GetOrgScimV2User(ctx context.Context, orgId string, scimId string, params *GetOrgScimV2UserParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetOrgScimV2UserRequest(c.Server, orgId, scimId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PatchOrgScimV2UserWithBody SCIM: patch a user (active, roles)
+//
+// Needs the permission `members:update` in the org.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /v1/orgs/{orgId}/scim/v2/Users/{scimId} (the `PatchOrgScimV2User` operationId).
+func (c *Client) PatchOrgScimV2UserWithBody(ctx context.Context, orgId string, scimId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPatchOrgScimV2UserRequestWithBody(c.Server, orgId, scimId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PatchOrgScimV2UserWithApplicationScimPlusJSONBody SCIM: patch a user (active, roles)
+//
+// Needs the permission `members:update` in the org.
+//
+// Takes a body of the `application/scim+json` content type.
+//
+// Corresponds with PATCH /v1/orgs/{orgId}/scim/v2/Users/{scimId} (the `PatchOrgScimV2User` operationId).
+func (c *Client) PatchOrgScimV2UserWithApplicationScimPlusJSONBody(ctx context.Context, orgId string, scimId string, body PatchOrgScimV2UserApplicationScimPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPatchOrgScimV2UserRequestWithApplicationScimPlusJSONBody(c.Server, orgId, scimId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PutOrgScimV2UserWithBody SCIM: replace a user (active, roles)
+//
+// Needs the permission `members:update` in the org.
+//
+// No field left out becomes a zero value: `active` left out keeps its current value; `displayName` left out keeps its current value; `emails` left out keeps its current value; `name` left out keeps its current value; `password` left out keeps its current value; `roles` left out keeps its current value; `schemas` left out keeps its current value.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /v1/orgs/{orgId}/scim/v2/Users/{scimId} (the `PutOrgScimV2User` operationId).
+func (c *Client) PutOrgScimV2UserWithBody(ctx context.Context, orgId string, scimId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPutOrgScimV2UserRequestWithBody(c.Server, orgId, scimId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PutOrgScimV2UserWithApplicationScimPlusJSONBody SCIM: replace a user (active, roles)
+//
+// Needs the permission `members:update` in the org.
+//
+// No field left out becomes a zero value: `active` left out keeps its current value; `displayName` left out keeps its current value; `emails` left out keeps its current value; `name` left out keeps its current value; `password` left out keeps its current value; `roles` left out keeps its current value; `schemas` left out keeps its current value.
+//
+// Takes a body of the `application/scim+json` content type.
+//
+// Corresponds with PUT /v1/orgs/{orgId}/scim/v2/Users/{scimId} (the `PutOrgScimV2User` operationId).
+func (c *Client) PutOrgScimV2UserWithApplicationScimPlusJSONBody(ctx context.Context, orgId string, scimId string, body PutOrgScimV2UserApplicationScimPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPutOrgScimV2UserRequestWithApplicationScimPlusJSONBody(c.Server, orgId, scimId, body)
 	if err != nil {
 		return nil, err
 	}
@@ -6824,6 +8278,985 @@ func NewPutOrgRoleRequestWithBody(server string, orgId string, roleId string, co
 	return req, nil
 }
 
+// NewGetOrgScimTokensRequest constructs an http.Request for the GetOrgScimTokens method
+func NewGetOrgScimTokensRequest(server string, orgId string, params *GetOrgScimTokensParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "orgId", orgId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/orgs/%s/scim/tokens", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPostOrgScimTokensRequest calls the generic PostOrgScimTokens builder with application/json body
+func NewPostOrgScimTokensRequest(server string, orgId string, body PostOrgScimTokensJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPostOrgScimTokensRequestWithBody(server, orgId, "application/json", bodyReader)
+}
+
+// NewPostOrgScimTokensRequestWithBody constructs an http.Request for the PostOrgScimTokens method, with any body, and a specified content type
+func NewPostOrgScimTokensRequestWithBody(server string, orgId string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "orgId", orgId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/orgs/%s/scim/tokens", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewDeleteOrgScimTokenRequest constructs an http.Request for the DeleteOrgScimToken method
+func NewDeleteOrgScimTokenRequest(server string, orgId string, tokenId string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "orgId", orgId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "tokenId", tokenId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/orgs/%s/scim/tokens/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetOrgScimV2GroupsRequest constructs an http.Request for the GetOrgScimV2Groups method
+func NewGetOrgScimV2GroupsRequest(server string, orgId string, params *GetOrgScimV2GroupsParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "orgId", orgId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/orgs/%s/scim/v2/Groups", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Filter != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "filter", *params.Filter, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.StartIndex != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "startIndex", *params.StartIndex, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Count != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "count", *params.Count, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Attributes != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "attributes", *params.Attributes, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ExcludedAttributes != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "excludedAttributes", *params.ExcludedAttributes, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPostOrgScimV2GroupsRequestWithApplicationScimPlusJSONBody calls the generic PostOrgScimV2Groups builder with application/scim+json body
+func NewPostOrgScimV2GroupsRequestWithApplicationScimPlusJSONBody(server string, orgId string, body PostOrgScimV2GroupsApplicationScimPlusJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPostOrgScimV2GroupsRequestWithBody(server, orgId, "application/scim+json", bodyReader)
+}
+
+// NewPostOrgScimV2GroupsRequestWithBody constructs an http.Request for the PostOrgScimV2Groups method, with any body, and a specified content type
+func NewPostOrgScimV2GroupsRequestWithBody(server string, orgId string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "orgId", orgId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/orgs/%s/scim/v2/Groups", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewDeleteOrgScimV2GroupRequest constructs an http.Request for the DeleteOrgScimV2Group method
+func NewDeleteOrgScimV2GroupRequest(server string, orgId string, scimId string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "orgId", orgId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "scimId", scimId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/orgs/%s/scim/v2/Groups/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetOrgScimV2GroupRequest constructs an http.Request for the GetOrgScimV2Group method
+func NewGetOrgScimV2GroupRequest(server string, orgId string, scimId string, params *GetOrgScimV2GroupParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "orgId", orgId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "scimId", scimId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/orgs/%s/scim/v2/Groups/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Attributes != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "attributes", *params.Attributes, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ExcludedAttributes != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "excludedAttributes", *params.ExcludedAttributes, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPatchOrgScimV2GroupRequestWithApplicationScimPlusJSONBody calls the generic PatchOrgScimV2Group builder with application/scim+json body
+func NewPatchOrgScimV2GroupRequestWithApplicationScimPlusJSONBody(server string, orgId string, scimId string, body PatchOrgScimV2GroupApplicationScimPlusJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPatchOrgScimV2GroupRequestWithBody(server, orgId, scimId, "application/scim+json", bodyReader)
+}
+
+// NewPatchOrgScimV2GroupRequestWithBody constructs an http.Request for the PatchOrgScimV2Group method, with any body, and a specified content type
+func NewPatchOrgScimV2GroupRequestWithBody(server string, orgId string, scimId string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "orgId", orgId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "scimId", scimId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/orgs/%s/scim/v2/Groups/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewGetOrgScimV2ResourceTypesRequest constructs an http.Request for the GetOrgScimV2ResourceTypes method
+func NewGetOrgScimV2ResourceTypesRequest(server string, orgId string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "orgId", orgId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/orgs/%s/scim/v2/ResourceTypes", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetOrgScimV2SchemasRequest constructs an http.Request for the GetOrgScimV2Schemas method
+func NewGetOrgScimV2SchemasRequest(server string, orgId string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "orgId", orgId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/orgs/%s/scim/v2/Schemas", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetOrgScimV2ServiceProviderConfigRequest constructs an http.Request for the GetOrgScimV2ServiceProviderConfig method
+func NewGetOrgScimV2ServiceProviderConfigRequest(server string, orgId string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "orgId", orgId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/orgs/%s/scim/v2/ServiceProviderConfig", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetOrgScimV2UsersRequest constructs an http.Request for the GetOrgScimV2Users method
+func NewGetOrgScimV2UsersRequest(server string, orgId string, params *GetOrgScimV2UsersParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "orgId", orgId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/orgs/%s/scim/v2/Users", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Filter != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "filter", *params.Filter, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.StartIndex != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "startIndex", *params.StartIndex, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Count != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "count", *params.Count, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Attributes != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "attributes", *params.Attributes, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ExcludedAttributes != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "excludedAttributes", *params.ExcludedAttributes, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPostOrgScimV2UsersRequestWithApplicationScimPlusJSONBody calls the generic PostOrgScimV2Users builder with application/scim+json body
+func NewPostOrgScimV2UsersRequestWithApplicationScimPlusJSONBody(server string, orgId string, body PostOrgScimV2UsersApplicationScimPlusJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPostOrgScimV2UsersRequestWithBody(server, orgId, "application/scim+json", bodyReader)
+}
+
+// NewPostOrgScimV2UsersRequestWithBody constructs an http.Request for the PostOrgScimV2Users method, with any body, and a specified content type
+func NewPostOrgScimV2UsersRequestWithBody(server string, orgId string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "orgId", orgId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/orgs/%s/scim/v2/Users", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewDeleteOrgScimV2UserRequest constructs an http.Request for the DeleteOrgScimV2User method
+func NewDeleteOrgScimV2UserRequest(server string, orgId string, scimId string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "orgId", orgId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "scimId", scimId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/orgs/%s/scim/v2/Users/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetOrgScimV2UserRequest constructs an http.Request for the GetOrgScimV2User method
+func NewGetOrgScimV2UserRequest(server string, orgId string, scimId string, params *GetOrgScimV2UserParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "orgId", orgId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "scimId", scimId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/orgs/%s/scim/v2/Users/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Attributes != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "attributes", *params.Attributes, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ExcludedAttributes != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "excludedAttributes", *params.ExcludedAttributes, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPatchOrgScimV2UserRequestWithApplicationScimPlusJSONBody calls the generic PatchOrgScimV2User builder with application/scim+json body
+func NewPatchOrgScimV2UserRequestWithApplicationScimPlusJSONBody(server string, orgId string, scimId string, body PatchOrgScimV2UserApplicationScimPlusJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPatchOrgScimV2UserRequestWithBody(server, orgId, scimId, "application/scim+json", bodyReader)
+}
+
+// NewPatchOrgScimV2UserRequestWithBody constructs an http.Request for the PatchOrgScimV2User method, with any body, and a specified content type
+func NewPatchOrgScimV2UserRequestWithBody(server string, orgId string, scimId string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "orgId", orgId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "scimId", scimId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/orgs/%s/scim/v2/Users/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewPutOrgScimV2UserRequestWithApplicationScimPlusJSONBody calls the generic PutOrgScimV2User builder with application/scim+json body
+func NewPutOrgScimV2UserRequestWithApplicationScimPlusJSONBody(server string, orgId string, scimId string, body PutOrgScimV2UserApplicationScimPlusJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPutOrgScimV2UserRequestWithBody(server, orgId, scimId, "application/scim+json", bodyReader)
+}
+
+// NewPutOrgScimV2UserRequestWithBody constructs an http.Request for the PutOrgScimV2User method, with any body, and a specified content type
+func NewPutOrgScimV2UserRequestWithBody(server string, orgId string, scimId string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "orgId", orgId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "scimId", scimId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/orgs/%s/scim/v2/Users/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewGetOrgSuborgsRequest constructs an http.Request for the GetOrgSuborgs method
 func NewGetOrgSuborgsRequest(server string, orgId string, params *GetOrgSuborgsParams) (*http.Request, error) {
 	var err error
@@ -7964,6 +10397,217 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with PUT /v1/orgs/{orgId}/roles/{roleId} (the `PutOrgRole` operationId).
 	PutOrgRoleWithResponse(ctx context.Context, orgId string, roleId string, body PutOrgRoleJSONRequestBody, reqEditors ...RequestEditorFn) (*PutOrgRoleResponse, error)
 
+	// GetOrgScimTokensWithResponse List SCIM tokens
+	//
+	// Needs the permission `tokens:manage` in the org.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/orgs/{orgId}/scim/tokens (the `GetOrgScimTokens` operationId).
+	GetOrgScimTokensWithResponse(ctx context.Context, orgId string, params *GetOrgScimTokensParams, reqEditors ...RequestEditorFn) (*GetOrgScimTokensResponse, error)
+
+	// PostOrgScimTokensWithBodyWithResponse Create a SCIM token (shown once)
+	//
+	// Needs the permission `tokens:manage` in the org.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/orgs/{orgId}/scim/tokens (the `PostOrgScimTokens` operationId).
+	PostOrgScimTokensWithBodyWithResponse(ctx context.Context, orgId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostOrgScimTokensResponse, error)
+
+	// PostOrgScimTokensWithResponse Create a SCIM token (shown once)
+	//
+	// Needs the permission `tokens:manage` in the org.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/orgs/{orgId}/scim/tokens (the `PostOrgScimTokens` operationId).
+	PostOrgScimTokensWithResponse(ctx context.Context, orgId string, body PostOrgScimTokensJSONRequestBody, reqEditors ...RequestEditorFn) (*PostOrgScimTokensResponse, error)
+
+	// DeleteOrgScimTokenWithResponse Revoke a SCIM token
+	//
+	// Needs the permission `tokens:manage` in the org.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /v1/orgs/{orgId}/scim/tokens/{tokenId} (the `DeleteOrgScimToken` operationId).
+	DeleteOrgScimTokenWithResponse(ctx context.Context, orgId string, tokenId string, reqEditors ...RequestEditorFn) (*DeleteOrgScimTokenResponse, error)
+
+	// GetOrgScimV2GroupsWithResponse SCIM: list or filter groups
+	//
+	// Needs the permission `groups:read` in the org.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/orgs/{orgId}/scim/v2/Groups (the `GetOrgScimV2Groups` operationId).
+	GetOrgScimV2GroupsWithResponse(ctx context.Context, orgId string, params *GetOrgScimV2GroupsParams, reqEditors ...RequestEditorFn) (*GetOrgScimV2GroupsResponse, error)
+
+	// PostOrgScimV2GroupsWithBodyWithResponse SCIM: create a group
+	//
+	// Needs the permission `groups:manage` in the org.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/orgs/{orgId}/scim/v2/Groups (the `PostOrgScimV2Groups` operationId).
+	PostOrgScimV2GroupsWithBodyWithResponse(ctx context.Context, orgId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostOrgScimV2GroupsResponse, error)
+
+	// PostOrgScimV2GroupsWithApplicationScimPlusJSONBodyWithResponse SCIM: create a group
+	//
+	// Needs the permission `groups:manage` in the org.
+	//
+	// Takes a body of the `application/scim+json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/orgs/{orgId}/scim/v2/Groups (the `PostOrgScimV2Groups` operationId).
+	PostOrgScimV2GroupsWithApplicationScimPlusJSONBodyWithResponse(ctx context.Context, orgId string, body PostOrgScimV2GroupsApplicationScimPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*PostOrgScimV2GroupsResponse, error)
+
+	// DeleteOrgScimV2GroupWithResponse SCIM: delete a group
+	//
+	// Needs the permission `groups:manage` in the org.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /v1/orgs/{orgId}/scim/v2/Groups/{scimId} (the `DeleteOrgScimV2Group` operationId).
+	DeleteOrgScimV2GroupWithResponse(ctx context.Context, orgId string, scimId string, reqEditors ...RequestEditorFn) (*DeleteOrgScimV2GroupResponse, error)
+
+	// GetOrgScimV2GroupWithResponse SCIM: one group with its members
+	//
+	// Needs the permission `groups:read` in the org.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/orgs/{orgId}/scim/v2/Groups/{scimId} (the `GetOrgScimV2Group` operationId).
+	GetOrgScimV2GroupWithResponse(ctx context.Context, orgId string, scimId string, params *GetOrgScimV2GroupParams, reqEditors ...RequestEditorFn) (*GetOrgScimV2GroupResponse, error)
+
+	// PatchOrgScimV2GroupWithBodyWithResponse SCIM: add or remove group members
+	//
+	// Needs the permission `groups:manage` in the org.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /v1/orgs/{orgId}/scim/v2/Groups/{scimId} (the `PatchOrgScimV2Group` operationId).
+	PatchOrgScimV2GroupWithBodyWithResponse(ctx context.Context, orgId string, scimId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PatchOrgScimV2GroupResponse, error)
+
+	// PatchOrgScimV2GroupWithApplicationScimPlusJSONBodyWithResponse SCIM: add or remove group members
+	//
+	// Needs the permission `groups:manage` in the org.
+	//
+	// Takes a body of the `application/scim+json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /v1/orgs/{orgId}/scim/v2/Groups/{scimId} (the `PatchOrgScimV2Group` operationId).
+	PatchOrgScimV2GroupWithApplicationScimPlusJSONBodyWithResponse(ctx context.Context, orgId string, scimId string, body PatchOrgScimV2GroupApplicationScimPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchOrgScimV2GroupResponse, error)
+
+	// GetOrgScimV2ResourceTypesWithResponse SCIM: the resource types (User, Group)
+	//
+	// Needs the permission `members:read` in the org.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/orgs/{orgId}/scim/v2/ResourceTypes (the `GetOrgScimV2ResourceTypes` operationId).
+	GetOrgScimV2ResourceTypesWithResponse(ctx context.Context, orgId string, reqEditors ...RequestEditorFn) (*GetOrgScimV2ResourceTypesResponse, error)
+
+	// GetOrgScimV2SchemasWithResponse SCIM: the schemas of User and Group
+	//
+	// Needs the permission `members:read` in the org.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/orgs/{orgId}/scim/v2/Schemas (the `GetOrgScimV2Schemas` operationId).
+	GetOrgScimV2SchemasWithResponse(ctx context.Context, orgId string, reqEditors ...RequestEditorFn) (*GetOrgScimV2SchemasResponse, error)
+
+	// GetOrgScimV2ServiceProviderConfigWithResponse SCIM: what this service provider supports
+	//
+	// Needs the permission `members:read` in the org.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/orgs/{orgId}/scim/v2/ServiceProviderConfig (the `GetOrgScimV2ServiceProviderConfig` operationId).
+	GetOrgScimV2ServiceProviderConfigWithResponse(ctx context.Context, orgId string, reqEditors ...RequestEditorFn) (*GetOrgScimV2ServiceProviderConfigResponse, error)
+
+	// GetOrgScimV2UsersWithResponse SCIM: list or filter users (members and pending invites)
+	//
+	// Needs the permission `members:read` in the org.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/orgs/{orgId}/scim/v2/Users (the `GetOrgScimV2Users` operationId).
+	GetOrgScimV2UsersWithResponse(ctx context.Context, orgId string, params *GetOrgScimV2UsersParams, reqEditors ...RequestEditorFn) (*GetOrgScimV2UsersResponse, error)
+
+	// PostOrgScimV2UsersWithBodyWithResponse SCIM: provision a user (an account under a verified domain, else an invite)
+	//
+	// Needs the permission `members:create` in the org.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/orgs/{orgId}/scim/v2/Users (the `PostOrgScimV2Users` operationId).
+	PostOrgScimV2UsersWithBodyWithResponse(ctx context.Context, orgId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostOrgScimV2UsersResponse, error)
+
+	// PostOrgScimV2UsersWithApplicationScimPlusJSONBodyWithResponse SCIM: provision a user (an account under a verified domain, else an invite)
+	//
+	// Needs the permission `members:create` in the org.
+	//
+	// Takes a body of the `application/scim+json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/orgs/{orgId}/scim/v2/Users (the `PostOrgScimV2Users` operationId).
+	PostOrgScimV2UsersWithApplicationScimPlusJSONBodyWithResponse(ctx context.Context, orgId string, body PostOrgScimV2UsersApplicationScimPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*PostOrgScimV2UsersResponse, error)
+
+	// DeleteOrgScimV2UserWithResponse SCIM: deprovision a user (removes the membership)
+	//
+	// Needs the permission `members:remove` in the org.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /v1/orgs/{orgId}/scim/v2/Users/{scimId} (the `DeleteOrgScimV2User` operationId).
+	DeleteOrgScimV2UserWithResponse(ctx context.Context, orgId string, scimId string, reqEditors ...RequestEditorFn) (*DeleteOrgScimV2UserResponse, error)
+
+	// GetOrgScimV2UserWithResponse SCIM: one user
+	//
+	// Needs the permission `members:read` in the org.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/orgs/{orgId}/scim/v2/Users/{scimId} (the `GetOrgScimV2User` operationId).
+	GetOrgScimV2UserWithResponse(ctx context.Context, orgId string, scimId string, params *GetOrgScimV2UserParams, reqEditors ...RequestEditorFn) (*GetOrgScimV2UserResponse, error)
+
+	// PatchOrgScimV2UserWithBodyWithResponse SCIM: patch a user (active, roles)
+	//
+	// Needs the permission `members:update` in the org.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /v1/orgs/{orgId}/scim/v2/Users/{scimId} (the `PatchOrgScimV2User` operationId).
+	PatchOrgScimV2UserWithBodyWithResponse(ctx context.Context, orgId string, scimId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PatchOrgScimV2UserResponse, error)
+
+	// PatchOrgScimV2UserWithApplicationScimPlusJSONBodyWithResponse SCIM: patch a user (active, roles)
+	//
+	// Needs the permission `members:update` in the org.
+	//
+	// Takes a body of the `application/scim+json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /v1/orgs/{orgId}/scim/v2/Users/{scimId} (the `PatchOrgScimV2User` operationId).
+	PatchOrgScimV2UserWithApplicationScimPlusJSONBodyWithResponse(ctx context.Context, orgId string, scimId string, body PatchOrgScimV2UserApplicationScimPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchOrgScimV2UserResponse, error)
+
+	// PutOrgScimV2UserWithBodyWithResponse SCIM: replace a user (active, roles)
+	//
+	// Needs the permission `members:update` in the org.
+	//
+	// No field left out becomes a zero value: `active` left out keeps its current value; `displayName` left out keeps its current value; `emails` left out keeps its current value; `name` left out keeps its current value; `password` left out keeps its current value; `roles` left out keeps its current value; `schemas` left out keeps its current value.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /v1/orgs/{orgId}/scim/v2/Users/{scimId} (the `PutOrgScimV2User` operationId).
+	PutOrgScimV2UserWithBodyWithResponse(ctx context.Context, orgId string, scimId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutOrgScimV2UserResponse, error)
+
+	// PutOrgScimV2UserWithApplicationScimPlusJSONBodyWithResponse SCIM: replace a user (active, roles)
+	//
+	// Needs the permission `members:update` in the org.
+	//
+	// No field left out becomes a zero value: `active` left out keeps its current value; `displayName` left out keeps its current value; `emails` left out keeps its current value; `name` left out keeps its current value; `password` left out keeps its current value; `roles` left out keeps its current value; `schemas` left out keeps its current value.
+	//
+	// Takes a body of the `application/scim+json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /v1/orgs/{orgId}/scim/v2/Users/{scimId} (the `PutOrgScimV2User` operationId).
+	PutOrgScimV2UserWithApplicationScimPlusJSONBodyWithResponse(ctx context.Context, orgId string, scimId string, body PutOrgScimV2UserApplicationScimPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*PutOrgScimV2UserResponse, error)
+
 	// GetOrgSuborgsWithResponse List sub-orgs
 	//
 	// Needs the permission `suborgs:read` in the org.
@@ -8297,7 +10941,7 @@ type GetAdminUsersResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *UserPage
+	JSON200 *GatehouseUserPage
 	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
 	ApplicationproblemJSON400 *ValidationFailed
 	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
@@ -8313,7 +10957,7 @@ type GetAdminUsersResponse struct {
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r GetAdminUsersResponse) GetJSON200() *UserPage {
+func (r GetAdminUsersResponse) GetJSON200() *GatehouseUserPage {
 	return r.JSON200
 }
 
@@ -8539,7 +11183,7 @@ type PatchAdminUserResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *User
+	JSON200 *GatehouseUser
 	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
 	ApplicationproblemJSON400 *ValidationFailed
 	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
@@ -8559,7 +11203,7 @@ type PatchAdminUserResponse struct {
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r PatchAdminUserResponse) GetJSON200() *User {
+func (r PatchAdminUserResponse) GetJSON200() *GatehouseUser {
 	return r.JSON200
 }
 
@@ -8809,7 +11453,7 @@ type PatchMeResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *User
+	JSON200 *GatehouseUser
 	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
 	ApplicationproblemJSON400 *ValidationFailed
 	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
@@ -8829,7 +11473,7 @@ type PatchMeResponse struct {
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r PatchMeResponse) GetJSON200() *User {
+func (r PatchMeResponse) GetJSON200() *GatehouseUser {
 	return r.JSON200
 }
 
@@ -10292,7 +12936,7 @@ type GetOrgGroupsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *GroupPage
+	JSON200 *GatehouseGroupPage
 	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
 	ApplicationproblemJSON400 *ValidationFailed
 	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
@@ -10308,7 +12952,7 @@ type GetOrgGroupsResponse struct {
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r GetOrgGroupsResponse) GetJSON200() *GroupPage {
+func (r GetOrgGroupsResponse) GetJSON200() *GatehouseGroupPage {
 	return r.JSON200
 }
 
@@ -10375,7 +13019,7 @@ type PostOrgGroupsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON201 the response for an HTTP 201 `application/json` response
-	JSON201 *Group
+	JSON201 *GatehouseGroup
 	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
 	ApplicationproblemJSON400 *ValidationFailed
 	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
@@ -10395,7 +13039,7 @@ type PostOrgGroupsResponse struct {
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
-func (r PostOrgGroupsResponse) GetJSON201() *Group {
+func (r PostOrgGroupsResponse) GetJSON201() *GatehouseGroup {
 	return r.JSON201
 }
 
@@ -10714,7 +13358,7 @@ type PutOrgGroupRolesResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *Group
+	JSON200 *GatehouseGroup
 	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
 	ApplicationproblemJSON400 *ValidationFailed
 	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
@@ -10734,7 +13378,7 @@ type PutOrgGroupRolesResponse struct {
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r PutOrgGroupRolesResponse) GetJSON200() *Group {
+func (r PutOrgGroupRolesResponse) GetJSON200() *GatehouseGroup {
 	return r.JSON200
 }
 
@@ -13098,6 +15742,1471 @@ func (r PutOrgRoleResponse) ContentType() string {
 	return ""
 }
 
+type GetOrgScimTokensResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ScimTokenPage
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *ValidationFailed
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetOrgScimTokensResponse) GetJSON200() *ScimTokenPage {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetOrgScimTokensResponse) GetApplicationproblemJSON400() *ValidationFailed {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetOrgScimTokensResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetOrgScimTokensResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetOrgScimTokensResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetOrgScimTokensResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r GetOrgScimTokensResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetOrgScimTokensResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetOrgScimTokensResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetOrgScimTokensResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetOrgScimTokensResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type PostOrgScimTokensResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *TokenCreated
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *ValidationFailed
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r PostOrgScimTokensResponse) GetJSON201() *TokenCreated {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r PostOrgScimTokensResponse) GetApplicationproblemJSON400() *ValidationFailed {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r PostOrgScimTokensResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r PostOrgScimTokensResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r PostOrgScimTokensResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r PostOrgScimTokensResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r PostOrgScimTokensResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r PostOrgScimTokensResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r PostOrgScimTokensResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r PostOrgScimTokensResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PostOrgScimTokensResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PostOrgScimTokensResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PostOrgScimTokensResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type DeleteOrgScimTokenResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r DeleteOrgScimTokenResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r DeleteOrgScimTokenResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r DeleteOrgScimTokenResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r DeleteOrgScimTokenResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r DeleteOrgScimTokenResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r DeleteOrgScimTokenResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteOrgScimTokenResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteOrgScimTokenResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteOrgScimTokenResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteOrgScimTokenResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetOrgScimV2GroupsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationscimJSON200 the response for an HTTP 200 `application/scim+json` response
+	ApplicationscimJSON200 *ScimGroupListResponse
+	// ApplicationscimJSON400 the response for an HTTP 400 `application/scim+json` response
+	ApplicationscimJSON400 *ScimBadRequest
+	// ApplicationscimJSON401 the response for an HTTP 401 `application/scim+json` response
+	ApplicationscimJSON401 *ScimUnauthorized
+	// ApplicationscimJSON403 the response for an HTTP 403 `application/scim+json` response
+	ApplicationscimJSON403 *ScimForbidden
+	// ApplicationscimJSON404 the response for an HTTP 404 `application/scim+json` response
+	ApplicationscimJSON404 *ScimNotFound
+	// ApplicationscimJSON500 the response for an HTTP 500 `application/scim+json` response
+	ApplicationscimJSON500 *ScimInternalServerError
+	// ApplicationscimJSON503 the response for an HTTP 503 `application/scim+json` response
+	ApplicationscimJSON503 *ScimServiceUnavailable
+}
+
+// GetApplicationscimJSON200 returns the response for an HTTP 200 `application/scim+json` response
+func (r GetOrgScimV2GroupsResponse) GetApplicationscimJSON200() *ScimGroupListResponse {
+	return r.ApplicationscimJSON200
+}
+
+// GetApplicationscimJSON400 returns the response for an HTTP 400 `application/scim+json` response
+func (r GetOrgScimV2GroupsResponse) GetApplicationscimJSON400() *ScimBadRequest {
+	return r.ApplicationscimJSON400
+}
+
+// GetApplicationscimJSON401 returns the response for an HTTP 401 `application/scim+json` response
+func (r GetOrgScimV2GroupsResponse) GetApplicationscimJSON401() *ScimUnauthorized {
+	return r.ApplicationscimJSON401
+}
+
+// GetApplicationscimJSON403 returns the response for an HTTP 403 `application/scim+json` response
+func (r GetOrgScimV2GroupsResponse) GetApplicationscimJSON403() *ScimForbidden {
+	return r.ApplicationscimJSON403
+}
+
+// GetApplicationscimJSON404 returns the response for an HTTP 404 `application/scim+json` response
+func (r GetOrgScimV2GroupsResponse) GetApplicationscimJSON404() *ScimNotFound {
+	return r.ApplicationscimJSON404
+}
+
+// GetApplicationscimJSON500 returns the response for an HTTP 500 `application/scim+json` response
+func (r GetOrgScimV2GroupsResponse) GetApplicationscimJSON500() *ScimInternalServerError {
+	return r.ApplicationscimJSON500
+}
+
+// GetApplicationscimJSON503 returns the response for an HTTP 503 `application/scim+json` response
+func (r GetOrgScimV2GroupsResponse) GetApplicationscimJSON503() *ScimServiceUnavailable {
+	return r.ApplicationscimJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetOrgScimV2GroupsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetOrgScimV2GroupsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetOrgScimV2GroupsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetOrgScimV2GroupsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type PostOrgScimV2GroupsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationscimJSON201 the response for an HTTP 201 `application/scim+json` response
+	ApplicationscimJSON201 *ScimGroup
+	// ApplicationscimJSON400 the response for an HTTP 400 `application/scim+json` response
+	ApplicationscimJSON400 *ScimBadRequest
+	// ApplicationscimJSON401 the response for an HTTP 401 `application/scim+json` response
+	ApplicationscimJSON401 *ScimUnauthorized
+	// ApplicationscimJSON403 the response for an HTTP 403 `application/scim+json` response
+	ApplicationscimJSON403 *ScimForbidden
+	// ApplicationscimJSON404 the response for an HTTP 404 `application/scim+json` response
+	ApplicationscimJSON404 *ScimNotFound
+	// ApplicationscimJSON409 the response for an HTTP 409 `application/scim+json` response
+	ApplicationscimJSON409 *ScimConflict
+	// ApplicationscimJSON413 the response for an HTTP 413 `application/scim+json` response
+	ApplicationscimJSON413 *ScimRequestEntityTooLarge
+	// ApplicationscimJSON500 the response for an HTTP 500 `application/scim+json` response
+	ApplicationscimJSON500 *ScimInternalServerError
+	// ApplicationscimJSON503 the response for an HTTP 503 `application/scim+json` response
+	ApplicationscimJSON503 *ScimServiceUnavailable
+}
+
+// GetApplicationscimJSON201 returns the response for an HTTP 201 `application/scim+json` response
+func (r PostOrgScimV2GroupsResponse) GetApplicationscimJSON201() *ScimGroup {
+	return r.ApplicationscimJSON201
+}
+
+// GetApplicationscimJSON400 returns the response for an HTTP 400 `application/scim+json` response
+func (r PostOrgScimV2GroupsResponse) GetApplicationscimJSON400() *ScimBadRequest {
+	return r.ApplicationscimJSON400
+}
+
+// GetApplicationscimJSON401 returns the response for an HTTP 401 `application/scim+json` response
+func (r PostOrgScimV2GroupsResponse) GetApplicationscimJSON401() *ScimUnauthorized {
+	return r.ApplicationscimJSON401
+}
+
+// GetApplicationscimJSON403 returns the response for an HTTP 403 `application/scim+json` response
+func (r PostOrgScimV2GroupsResponse) GetApplicationscimJSON403() *ScimForbidden {
+	return r.ApplicationscimJSON403
+}
+
+// GetApplicationscimJSON404 returns the response for an HTTP 404 `application/scim+json` response
+func (r PostOrgScimV2GroupsResponse) GetApplicationscimJSON404() *ScimNotFound {
+	return r.ApplicationscimJSON404
+}
+
+// GetApplicationscimJSON409 returns the response for an HTTP 409 `application/scim+json` response
+func (r PostOrgScimV2GroupsResponse) GetApplicationscimJSON409() *ScimConflict {
+	return r.ApplicationscimJSON409
+}
+
+// GetApplicationscimJSON413 returns the response for an HTTP 413 `application/scim+json` response
+func (r PostOrgScimV2GroupsResponse) GetApplicationscimJSON413() *ScimRequestEntityTooLarge {
+	return r.ApplicationscimJSON413
+}
+
+// GetApplicationscimJSON500 returns the response for an HTTP 500 `application/scim+json` response
+func (r PostOrgScimV2GroupsResponse) GetApplicationscimJSON500() *ScimInternalServerError {
+	return r.ApplicationscimJSON500
+}
+
+// GetApplicationscimJSON503 returns the response for an HTTP 503 `application/scim+json` response
+func (r PostOrgScimV2GroupsResponse) GetApplicationscimJSON503() *ScimServiceUnavailable {
+	return r.ApplicationscimJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r PostOrgScimV2GroupsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PostOrgScimV2GroupsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PostOrgScimV2GroupsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PostOrgScimV2GroupsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type DeleteOrgScimV2GroupResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationscimJSON401 the response for an HTTP 401 `application/scim+json` response
+	ApplicationscimJSON401 *ScimUnauthorized
+	// ApplicationscimJSON403 the response for an HTTP 403 `application/scim+json` response
+	ApplicationscimJSON403 *ScimForbidden
+	// ApplicationscimJSON404 the response for an HTTP 404 `application/scim+json` response
+	ApplicationscimJSON404 *ScimNotFound
+	// ApplicationscimJSON409 the response for an HTTP 409 `application/scim+json` response
+	ApplicationscimJSON409 *ScimConflict
+	// ApplicationscimJSON500 the response for an HTTP 500 `application/scim+json` response
+	ApplicationscimJSON500 *ScimInternalServerError
+	// ApplicationscimJSON503 the response for an HTTP 503 `application/scim+json` response
+	ApplicationscimJSON503 *ScimServiceUnavailable
+}
+
+// GetApplicationscimJSON401 returns the response for an HTTP 401 `application/scim+json` response
+func (r DeleteOrgScimV2GroupResponse) GetApplicationscimJSON401() *ScimUnauthorized {
+	return r.ApplicationscimJSON401
+}
+
+// GetApplicationscimJSON403 returns the response for an HTTP 403 `application/scim+json` response
+func (r DeleteOrgScimV2GroupResponse) GetApplicationscimJSON403() *ScimForbidden {
+	return r.ApplicationscimJSON403
+}
+
+// GetApplicationscimJSON404 returns the response for an HTTP 404 `application/scim+json` response
+func (r DeleteOrgScimV2GroupResponse) GetApplicationscimJSON404() *ScimNotFound {
+	return r.ApplicationscimJSON404
+}
+
+// GetApplicationscimJSON409 returns the response for an HTTP 409 `application/scim+json` response
+func (r DeleteOrgScimV2GroupResponse) GetApplicationscimJSON409() *ScimConflict {
+	return r.ApplicationscimJSON409
+}
+
+// GetApplicationscimJSON500 returns the response for an HTTP 500 `application/scim+json` response
+func (r DeleteOrgScimV2GroupResponse) GetApplicationscimJSON500() *ScimInternalServerError {
+	return r.ApplicationscimJSON500
+}
+
+// GetApplicationscimJSON503 returns the response for an HTTP 503 `application/scim+json` response
+func (r DeleteOrgScimV2GroupResponse) GetApplicationscimJSON503() *ScimServiceUnavailable {
+	return r.ApplicationscimJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteOrgScimV2GroupResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteOrgScimV2GroupResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteOrgScimV2GroupResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteOrgScimV2GroupResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetOrgScimV2GroupResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationscimJSON200 the response for an HTTP 200 `application/scim+json` response
+	ApplicationscimJSON200 *ScimGroup
+	// ApplicationscimJSON400 the response for an HTTP 400 `application/scim+json` response
+	ApplicationscimJSON400 *ScimBadRequest
+	// ApplicationscimJSON401 the response for an HTTP 401 `application/scim+json` response
+	ApplicationscimJSON401 *ScimUnauthorized
+	// ApplicationscimJSON403 the response for an HTTP 403 `application/scim+json` response
+	ApplicationscimJSON403 *ScimForbidden
+	// ApplicationscimJSON404 the response for an HTTP 404 `application/scim+json` response
+	ApplicationscimJSON404 *ScimNotFound
+	// ApplicationscimJSON500 the response for an HTTP 500 `application/scim+json` response
+	ApplicationscimJSON500 *ScimInternalServerError
+	// ApplicationscimJSON503 the response for an HTTP 503 `application/scim+json` response
+	ApplicationscimJSON503 *ScimServiceUnavailable
+}
+
+// GetApplicationscimJSON200 returns the response for an HTTP 200 `application/scim+json` response
+func (r GetOrgScimV2GroupResponse) GetApplicationscimJSON200() *ScimGroup {
+	return r.ApplicationscimJSON200
+}
+
+// GetApplicationscimJSON400 returns the response for an HTTP 400 `application/scim+json` response
+func (r GetOrgScimV2GroupResponse) GetApplicationscimJSON400() *ScimBadRequest {
+	return r.ApplicationscimJSON400
+}
+
+// GetApplicationscimJSON401 returns the response for an HTTP 401 `application/scim+json` response
+func (r GetOrgScimV2GroupResponse) GetApplicationscimJSON401() *ScimUnauthorized {
+	return r.ApplicationscimJSON401
+}
+
+// GetApplicationscimJSON403 returns the response for an HTTP 403 `application/scim+json` response
+func (r GetOrgScimV2GroupResponse) GetApplicationscimJSON403() *ScimForbidden {
+	return r.ApplicationscimJSON403
+}
+
+// GetApplicationscimJSON404 returns the response for an HTTP 404 `application/scim+json` response
+func (r GetOrgScimV2GroupResponse) GetApplicationscimJSON404() *ScimNotFound {
+	return r.ApplicationscimJSON404
+}
+
+// GetApplicationscimJSON500 returns the response for an HTTP 500 `application/scim+json` response
+func (r GetOrgScimV2GroupResponse) GetApplicationscimJSON500() *ScimInternalServerError {
+	return r.ApplicationscimJSON500
+}
+
+// GetApplicationscimJSON503 returns the response for an HTTP 503 `application/scim+json` response
+func (r GetOrgScimV2GroupResponse) GetApplicationscimJSON503() *ScimServiceUnavailable {
+	return r.ApplicationscimJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetOrgScimV2GroupResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetOrgScimV2GroupResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetOrgScimV2GroupResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetOrgScimV2GroupResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type PatchOrgScimV2GroupResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationscimJSON200 the response for an HTTP 200 `application/scim+json` response
+	ApplicationscimJSON200 *ScimGroup
+	// ApplicationscimJSON400 the response for an HTTP 400 `application/scim+json` response
+	ApplicationscimJSON400 *ScimBadRequest
+	// ApplicationscimJSON401 the response for an HTTP 401 `application/scim+json` response
+	ApplicationscimJSON401 *ScimUnauthorized
+	// ApplicationscimJSON403 the response for an HTTP 403 `application/scim+json` response
+	ApplicationscimJSON403 *ScimForbidden
+	// ApplicationscimJSON404 the response for an HTTP 404 `application/scim+json` response
+	ApplicationscimJSON404 *ScimNotFound
+	// ApplicationscimJSON409 the response for an HTTP 409 `application/scim+json` response
+	ApplicationscimJSON409 *ScimConflict
+	// ApplicationscimJSON413 the response for an HTTP 413 `application/scim+json` response
+	ApplicationscimJSON413 *ScimRequestEntityTooLarge
+	// ApplicationscimJSON500 the response for an HTTP 500 `application/scim+json` response
+	ApplicationscimJSON500 *ScimInternalServerError
+	// ApplicationscimJSON503 the response for an HTTP 503 `application/scim+json` response
+	ApplicationscimJSON503 *ScimServiceUnavailable
+}
+
+// GetApplicationscimJSON200 returns the response for an HTTP 200 `application/scim+json` response
+func (r PatchOrgScimV2GroupResponse) GetApplicationscimJSON200() *ScimGroup {
+	return r.ApplicationscimJSON200
+}
+
+// GetApplicationscimJSON400 returns the response for an HTTP 400 `application/scim+json` response
+func (r PatchOrgScimV2GroupResponse) GetApplicationscimJSON400() *ScimBadRequest {
+	return r.ApplicationscimJSON400
+}
+
+// GetApplicationscimJSON401 returns the response for an HTTP 401 `application/scim+json` response
+func (r PatchOrgScimV2GroupResponse) GetApplicationscimJSON401() *ScimUnauthorized {
+	return r.ApplicationscimJSON401
+}
+
+// GetApplicationscimJSON403 returns the response for an HTTP 403 `application/scim+json` response
+func (r PatchOrgScimV2GroupResponse) GetApplicationscimJSON403() *ScimForbidden {
+	return r.ApplicationscimJSON403
+}
+
+// GetApplicationscimJSON404 returns the response for an HTTP 404 `application/scim+json` response
+func (r PatchOrgScimV2GroupResponse) GetApplicationscimJSON404() *ScimNotFound {
+	return r.ApplicationscimJSON404
+}
+
+// GetApplicationscimJSON409 returns the response for an HTTP 409 `application/scim+json` response
+func (r PatchOrgScimV2GroupResponse) GetApplicationscimJSON409() *ScimConflict {
+	return r.ApplicationscimJSON409
+}
+
+// GetApplicationscimJSON413 returns the response for an HTTP 413 `application/scim+json` response
+func (r PatchOrgScimV2GroupResponse) GetApplicationscimJSON413() *ScimRequestEntityTooLarge {
+	return r.ApplicationscimJSON413
+}
+
+// GetApplicationscimJSON500 returns the response for an HTTP 500 `application/scim+json` response
+func (r PatchOrgScimV2GroupResponse) GetApplicationscimJSON500() *ScimInternalServerError {
+	return r.ApplicationscimJSON500
+}
+
+// GetApplicationscimJSON503 returns the response for an HTTP 503 `application/scim+json` response
+func (r PatchOrgScimV2GroupResponse) GetApplicationscimJSON503() *ScimServiceUnavailable {
+	return r.ApplicationscimJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r PatchOrgScimV2GroupResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PatchOrgScimV2GroupResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PatchOrgScimV2GroupResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PatchOrgScimV2GroupResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetOrgScimV2ResourceTypesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationscimJSON200 the response for an HTTP 200 `application/scim+json` response
+	ApplicationscimJSON200 *struct {
+		Schemas []string `json:"schemas"`
+	}
+	// ApplicationscimJSON401 the response for an HTTP 401 `application/scim+json` response
+	ApplicationscimJSON401 *ScimUnauthorized
+	// ApplicationscimJSON403 the response for an HTTP 403 `application/scim+json` response
+	ApplicationscimJSON403 *ScimForbidden
+	// ApplicationscimJSON404 the response for an HTTP 404 `application/scim+json` response
+	ApplicationscimJSON404 *ScimNotFound
+	// ApplicationscimJSON500 the response for an HTTP 500 `application/scim+json` response
+	ApplicationscimJSON500 *ScimInternalServerError
+	// ApplicationscimJSON503 the response for an HTTP 503 `application/scim+json` response
+	ApplicationscimJSON503 *ScimServiceUnavailable
+}
+
+// GetApplicationscimJSON200 returns the response for an HTTP 200 `application/scim+json` response
+func (r GetOrgScimV2ResourceTypesResponse) GetApplicationscimJSON200() *struct {
+	Schemas []string `json:"schemas"`
+} {
+	return r.ApplicationscimJSON200
+}
+
+// GetApplicationscimJSON401 returns the response for an HTTP 401 `application/scim+json` response
+func (r GetOrgScimV2ResourceTypesResponse) GetApplicationscimJSON401() *ScimUnauthorized {
+	return r.ApplicationscimJSON401
+}
+
+// GetApplicationscimJSON403 returns the response for an HTTP 403 `application/scim+json` response
+func (r GetOrgScimV2ResourceTypesResponse) GetApplicationscimJSON403() *ScimForbidden {
+	return r.ApplicationscimJSON403
+}
+
+// GetApplicationscimJSON404 returns the response for an HTTP 404 `application/scim+json` response
+func (r GetOrgScimV2ResourceTypesResponse) GetApplicationscimJSON404() *ScimNotFound {
+	return r.ApplicationscimJSON404
+}
+
+// GetApplicationscimJSON500 returns the response for an HTTP 500 `application/scim+json` response
+func (r GetOrgScimV2ResourceTypesResponse) GetApplicationscimJSON500() *ScimInternalServerError {
+	return r.ApplicationscimJSON500
+}
+
+// GetApplicationscimJSON503 returns the response for an HTTP 503 `application/scim+json` response
+func (r GetOrgScimV2ResourceTypesResponse) GetApplicationscimJSON503() *ScimServiceUnavailable {
+	return r.ApplicationscimJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetOrgScimV2ResourceTypesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetOrgScimV2ResourceTypesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetOrgScimV2ResourceTypesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetOrgScimV2ResourceTypesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetOrgScimV2SchemasResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationscimJSON200 the response for an HTTP 200 `application/scim+json` response
+	ApplicationscimJSON200 *struct {
+		Schemas []string `json:"schemas"`
+	}
+	// ApplicationscimJSON401 the response for an HTTP 401 `application/scim+json` response
+	ApplicationscimJSON401 *ScimUnauthorized
+	// ApplicationscimJSON403 the response for an HTTP 403 `application/scim+json` response
+	ApplicationscimJSON403 *ScimForbidden
+	// ApplicationscimJSON404 the response for an HTTP 404 `application/scim+json` response
+	ApplicationscimJSON404 *ScimNotFound
+	// ApplicationscimJSON500 the response for an HTTP 500 `application/scim+json` response
+	ApplicationscimJSON500 *ScimInternalServerError
+	// ApplicationscimJSON503 the response for an HTTP 503 `application/scim+json` response
+	ApplicationscimJSON503 *ScimServiceUnavailable
+}
+
+// GetApplicationscimJSON200 returns the response for an HTTP 200 `application/scim+json` response
+func (r GetOrgScimV2SchemasResponse) GetApplicationscimJSON200() *struct {
+	Schemas []string `json:"schemas"`
+} {
+	return r.ApplicationscimJSON200
+}
+
+// GetApplicationscimJSON401 returns the response for an HTTP 401 `application/scim+json` response
+func (r GetOrgScimV2SchemasResponse) GetApplicationscimJSON401() *ScimUnauthorized {
+	return r.ApplicationscimJSON401
+}
+
+// GetApplicationscimJSON403 returns the response for an HTTP 403 `application/scim+json` response
+func (r GetOrgScimV2SchemasResponse) GetApplicationscimJSON403() *ScimForbidden {
+	return r.ApplicationscimJSON403
+}
+
+// GetApplicationscimJSON404 returns the response for an HTTP 404 `application/scim+json` response
+func (r GetOrgScimV2SchemasResponse) GetApplicationscimJSON404() *ScimNotFound {
+	return r.ApplicationscimJSON404
+}
+
+// GetApplicationscimJSON500 returns the response for an HTTP 500 `application/scim+json` response
+func (r GetOrgScimV2SchemasResponse) GetApplicationscimJSON500() *ScimInternalServerError {
+	return r.ApplicationscimJSON500
+}
+
+// GetApplicationscimJSON503 returns the response for an HTTP 503 `application/scim+json` response
+func (r GetOrgScimV2SchemasResponse) GetApplicationscimJSON503() *ScimServiceUnavailable {
+	return r.ApplicationscimJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetOrgScimV2SchemasResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetOrgScimV2SchemasResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetOrgScimV2SchemasResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetOrgScimV2SchemasResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetOrgScimV2ServiceProviderConfigResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationscimJSON200 the response for an HTTP 200 `application/scim+json` response
+	ApplicationscimJSON200 *struct {
+		Schemas []string `json:"schemas"`
+	}
+	// ApplicationscimJSON401 the response for an HTTP 401 `application/scim+json` response
+	ApplicationscimJSON401 *ScimUnauthorized
+	// ApplicationscimJSON403 the response for an HTTP 403 `application/scim+json` response
+	ApplicationscimJSON403 *ScimForbidden
+	// ApplicationscimJSON404 the response for an HTTP 404 `application/scim+json` response
+	ApplicationscimJSON404 *ScimNotFound
+	// ApplicationscimJSON500 the response for an HTTP 500 `application/scim+json` response
+	ApplicationscimJSON500 *ScimInternalServerError
+	// ApplicationscimJSON503 the response for an HTTP 503 `application/scim+json` response
+	ApplicationscimJSON503 *ScimServiceUnavailable
+}
+
+// GetApplicationscimJSON200 returns the response for an HTTP 200 `application/scim+json` response
+func (r GetOrgScimV2ServiceProviderConfigResponse) GetApplicationscimJSON200() *struct {
+	Schemas []string `json:"schemas"`
+} {
+	return r.ApplicationscimJSON200
+}
+
+// GetApplicationscimJSON401 returns the response for an HTTP 401 `application/scim+json` response
+func (r GetOrgScimV2ServiceProviderConfigResponse) GetApplicationscimJSON401() *ScimUnauthorized {
+	return r.ApplicationscimJSON401
+}
+
+// GetApplicationscimJSON403 returns the response for an HTTP 403 `application/scim+json` response
+func (r GetOrgScimV2ServiceProviderConfigResponse) GetApplicationscimJSON403() *ScimForbidden {
+	return r.ApplicationscimJSON403
+}
+
+// GetApplicationscimJSON404 returns the response for an HTTP 404 `application/scim+json` response
+func (r GetOrgScimV2ServiceProviderConfigResponse) GetApplicationscimJSON404() *ScimNotFound {
+	return r.ApplicationscimJSON404
+}
+
+// GetApplicationscimJSON500 returns the response for an HTTP 500 `application/scim+json` response
+func (r GetOrgScimV2ServiceProviderConfigResponse) GetApplicationscimJSON500() *ScimInternalServerError {
+	return r.ApplicationscimJSON500
+}
+
+// GetApplicationscimJSON503 returns the response for an HTTP 503 `application/scim+json` response
+func (r GetOrgScimV2ServiceProviderConfigResponse) GetApplicationscimJSON503() *ScimServiceUnavailable {
+	return r.ApplicationscimJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetOrgScimV2ServiceProviderConfigResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetOrgScimV2ServiceProviderConfigResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetOrgScimV2ServiceProviderConfigResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetOrgScimV2ServiceProviderConfigResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetOrgScimV2UsersResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationscimJSON200 the response for an HTTP 200 `application/scim+json` response
+	ApplicationscimJSON200 *ScimUserListResponse
+	// ApplicationscimJSON400 the response for an HTTP 400 `application/scim+json` response
+	ApplicationscimJSON400 *ScimBadRequest
+	// ApplicationscimJSON401 the response for an HTTP 401 `application/scim+json` response
+	ApplicationscimJSON401 *ScimUnauthorized
+	// ApplicationscimJSON403 the response for an HTTP 403 `application/scim+json` response
+	ApplicationscimJSON403 *ScimForbidden
+	// ApplicationscimJSON404 the response for an HTTP 404 `application/scim+json` response
+	ApplicationscimJSON404 *ScimNotFound
+	// ApplicationscimJSON500 the response for an HTTP 500 `application/scim+json` response
+	ApplicationscimJSON500 *ScimInternalServerError
+	// ApplicationscimJSON503 the response for an HTTP 503 `application/scim+json` response
+	ApplicationscimJSON503 *ScimServiceUnavailable
+}
+
+// GetApplicationscimJSON200 returns the response for an HTTP 200 `application/scim+json` response
+func (r GetOrgScimV2UsersResponse) GetApplicationscimJSON200() *ScimUserListResponse {
+	return r.ApplicationscimJSON200
+}
+
+// GetApplicationscimJSON400 returns the response for an HTTP 400 `application/scim+json` response
+func (r GetOrgScimV2UsersResponse) GetApplicationscimJSON400() *ScimBadRequest {
+	return r.ApplicationscimJSON400
+}
+
+// GetApplicationscimJSON401 returns the response for an HTTP 401 `application/scim+json` response
+func (r GetOrgScimV2UsersResponse) GetApplicationscimJSON401() *ScimUnauthorized {
+	return r.ApplicationscimJSON401
+}
+
+// GetApplicationscimJSON403 returns the response for an HTTP 403 `application/scim+json` response
+func (r GetOrgScimV2UsersResponse) GetApplicationscimJSON403() *ScimForbidden {
+	return r.ApplicationscimJSON403
+}
+
+// GetApplicationscimJSON404 returns the response for an HTTP 404 `application/scim+json` response
+func (r GetOrgScimV2UsersResponse) GetApplicationscimJSON404() *ScimNotFound {
+	return r.ApplicationscimJSON404
+}
+
+// GetApplicationscimJSON500 returns the response for an HTTP 500 `application/scim+json` response
+func (r GetOrgScimV2UsersResponse) GetApplicationscimJSON500() *ScimInternalServerError {
+	return r.ApplicationscimJSON500
+}
+
+// GetApplicationscimJSON503 returns the response for an HTTP 503 `application/scim+json` response
+func (r GetOrgScimV2UsersResponse) GetApplicationscimJSON503() *ScimServiceUnavailable {
+	return r.ApplicationscimJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetOrgScimV2UsersResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetOrgScimV2UsersResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetOrgScimV2UsersResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetOrgScimV2UsersResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type PostOrgScimV2UsersResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationscimJSON201 the response for an HTTP 201 `application/scim+json` response
+	ApplicationscimJSON201 *ScimUser
+	// ApplicationscimJSON400 the response for an HTTP 400 `application/scim+json` response
+	ApplicationscimJSON400 *ScimBadRequest
+	// ApplicationscimJSON401 the response for an HTTP 401 `application/scim+json` response
+	ApplicationscimJSON401 *ScimUnauthorized
+	// ApplicationscimJSON403 the response for an HTTP 403 `application/scim+json` response
+	ApplicationscimJSON403 *ScimForbidden
+	// ApplicationscimJSON404 the response for an HTTP 404 `application/scim+json` response
+	ApplicationscimJSON404 *ScimNotFound
+	// ApplicationscimJSON409 the response for an HTTP 409 `application/scim+json` response
+	ApplicationscimJSON409 *ScimConflict
+	// ApplicationscimJSON413 the response for an HTTP 413 `application/scim+json` response
+	ApplicationscimJSON413 *ScimRequestEntityTooLarge
+	// ApplicationscimJSON500 the response for an HTTP 500 `application/scim+json` response
+	ApplicationscimJSON500 *ScimInternalServerError
+	// ApplicationscimJSON503 the response for an HTTP 503 `application/scim+json` response
+	ApplicationscimJSON503 *ScimServiceUnavailable
+}
+
+// GetApplicationscimJSON201 returns the response for an HTTP 201 `application/scim+json` response
+func (r PostOrgScimV2UsersResponse) GetApplicationscimJSON201() *ScimUser {
+	return r.ApplicationscimJSON201
+}
+
+// GetApplicationscimJSON400 returns the response for an HTTP 400 `application/scim+json` response
+func (r PostOrgScimV2UsersResponse) GetApplicationscimJSON400() *ScimBadRequest {
+	return r.ApplicationscimJSON400
+}
+
+// GetApplicationscimJSON401 returns the response for an HTTP 401 `application/scim+json` response
+func (r PostOrgScimV2UsersResponse) GetApplicationscimJSON401() *ScimUnauthorized {
+	return r.ApplicationscimJSON401
+}
+
+// GetApplicationscimJSON403 returns the response for an HTTP 403 `application/scim+json` response
+func (r PostOrgScimV2UsersResponse) GetApplicationscimJSON403() *ScimForbidden {
+	return r.ApplicationscimJSON403
+}
+
+// GetApplicationscimJSON404 returns the response for an HTTP 404 `application/scim+json` response
+func (r PostOrgScimV2UsersResponse) GetApplicationscimJSON404() *ScimNotFound {
+	return r.ApplicationscimJSON404
+}
+
+// GetApplicationscimJSON409 returns the response for an HTTP 409 `application/scim+json` response
+func (r PostOrgScimV2UsersResponse) GetApplicationscimJSON409() *ScimConflict {
+	return r.ApplicationscimJSON409
+}
+
+// GetApplicationscimJSON413 returns the response for an HTTP 413 `application/scim+json` response
+func (r PostOrgScimV2UsersResponse) GetApplicationscimJSON413() *ScimRequestEntityTooLarge {
+	return r.ApplicationscimJSON413
+}
+
+// GetApplicationscimJSON500 returns the response for an HTTP 500 `application/scim+json` response
+func (r PostOrgScimV2UsersResponse) GetApplicationscimJSON500() *ScimInternalServerError {
+	return r.ApplicationscimJSON500
+}
+
+// GetApplicationscimJSON503 returns the response for an HTTP 503 `application/scim+json` response
+func (r PostOrgScimV2UsersResponse) GetApplicationscimJSON503() *ScimServiceUnavailable {
+	return r.ApplicationscimJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r PostOrgScimV2UsersResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PostOrgScimV2UsersResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PostOrgScimV2UsersResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PostOrgScimV2UsersResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type DeleteOrgScimV2UserResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationscimJSON401 the response for an HTTP 401 `application/scim+json` response
+	ApplicationscimJSON401 *ScimUnauthorized
+	// ApplicationscimJSON403 the response for an HTTP 403 `application/scim+json` response
+	ApplicationscimJSON403 *ScimForbidden
+	// ApplicationscimJSON404 the response for an HTTP 404 `application/scim+json` response
+	ApplicationscimJSON404 *ScimNotFound
+	// ApplicationscimJSON409 the response for an HTTP 409 `application/scim+json` response
+	ApplicationscimJSON409 *ScimConflict
+	// ApplicationscimJSON500 the response for an HTTP 500 `application/scim+json` response
+	ApplicationscimJSON500 *ScimInternalServerError
+	// ApplicationscimJSON503 the response for an HTTP 503 `application/scim+json` response
+	ApplicationscimJSON503 *ScimServiceUnavailable
+}
+
+// GetApplicationscimJSON401 returns the response for an HTTP 401 `application/scim+json` response
+func (r DeleteOrgScimV2UserResponse) GetApplicationscimJSON401() *ScimUnauthorized {
+	return r.ApplicationscimJSON401
+}
+
+// GetApplicationscimJSON403 returns the response for an HTTP 403 `application/scim+json` response
+func (r DeleteOrgScimV2UserResponse) GetApplicationscimJSON403() *ScimForbidden {
+	return r.ApplicationscimJSON403
+}
+
+// GetApplicationscimJSON404 returns the response for an HTTP 404 `application/scim+json` response
+func (r DeleteOrgScimV2UserResponse) GetApplicationscimJSON404() *ScimNotFound {
+	return r.ApplicationscimJSON404
+}
+
+// GetApplicationscimJSON409 returns the response for an HTTP 409 `application/scim+json` response
+func (r DeleteOrgScimV2UserResponse) GetApplicationscimJSON409() *ScimConflict {
+	return r.ApplicationscimJSON409
+}
+
+// GetApplicationscimJSON500 returns the response for an HTTP 500 `application/scim+json` response
+func (r DeleteOrgScimV2UserResponse) GetApplicationscimJSON500() *ScimInternalServerError {
+	return r.ApplicationscimJSON500
+}
+
+// GetApplicationscimJSON503 returns the response for an HTTP 503 `application/scim+json` response
+func (r DeleteOrgScimV2UserResponse) GetApplicationscimJSON503() *ScimServiceUnavailable {
+	return r.ApplicationscimJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteOrgScimV2UserResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteOrgScimV2UserResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteOrgScimV2UserResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteOrgScimV2UserResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetOrgScimV2UserResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationscimJSON200 the response for an HTTP 200 `application/scim+json` response
+	ApplicationscimJSON200 *ScimUser
+	// ApplicationscimJSON400 the response for an HTTP 400 `application/scim+json` response
+	ApplicationscimJSON400 *ScimBadRequest
+	// ApplicationscimJSON401 the response for an HTTP 401 `application/scim+json` response
+	ApplicationscimJSON401 *ScimUnauthorized
+	// ApplicationscimJSON403 the response for an HTTP 403 `application/scim+json` response
+	ApplicationscimJSON403 *ScimForbidden
+	// ApplicationscimJSON404 the response for an HTTP 404 `application/scim+json` response
+	ApplicationscimJSON404 *ScimNotFound
+	// ApplicationscimJSON500 the response for an HTTP 500 `application/scim+json` response
+	ApplicationscimJSON500 *ScimInternalServerError
+	// ApplicationscimJSON503 the response for an HTTP 503 `application/scim+json` response
+	ApplicationscimJSON503 *ScimServiceUnavailable
+}
+
+// GetApplicationscimJSON200 returns the response for an HTTP 200 `application/scim+json` response
+func (r GetOrgScimV2UserResponse) GetApplicationscimJSON200() *ScimUser {
+	return r.ApplicationscimJSON200
+}
+
+// GetApplicationscimJSON400 returns the response for an HTTP 400 `application/scim+json` response
+func (r GetOrgScimV2UserResponse) GetApplicationscimJSON400() *ScimBadRequest {
+	return r.ApplicationscimJSON400
+}
+
+// GetApplicationscimJSON401 returns the response for an HTTP 401 `application/scim+json` response
+func (r GetOrgScimV2UserResponse) GetApplicationscimJSON401() *ScimUnauthorized {
+	return r.ApplicationscimJSON401
+}
+
+// GetApplicationscimJSON403 returns the response for an HTTP 403 `application/scim+json` response
+func (r GetOrgScimV2UserResponse) GetApplicationscimJSON403() *ScimForbidden {
+	return r.ApplicationscimJSON403
+}
+
+// GetApplicationscimJSON404 returns the response for an HTTP 404 `application/scim+json` response
+func (r GetOrgScimV2UserResponse) GetApplicationscimJSON404() *ScimNotFound {
+	return r.ApplicationscimJSON404
+}
+
+// GetApplicationscimJSON500 returns the response for an HTTP 500 `application/scim+json` response
+func (r GetOrgScimV2UserResponse) GetApplicationscimJSON500() *ScimInternalServerError {
+	return r.ApplicationscimJSON500
+}
+
+// GetApplicationscimJSON503 returns the response for an HTTP 503 `application/scim+json` response
+func (r GetOrgScimV2UserResponse) GetApplicationscimJSON503() *ScimServiceUnavailable {
+	return r.ApplicationscimJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetOrgScimV2UserResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetOrgScimV2UserResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetOrgScimV2UserResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetOrgScimV2UserResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type PatchOrgScimV2UserResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationscimJSON200 the response for an HTTP 200 `application/scim+json` response
+	ApplicationscimJSON200 *ScimUser
+	// ApplicationscimJSON400 the response for an HTTP 400 `application/scim+json` response
+	ApplicationscimJSON400 *ScimBadRequest
+	// ApplicationscimJSON401 the response for an HTTP 401 `application/scim+json` response
+	ApplicationscimJSON401 *ScimUnauthorized
+	// ApplicationscimJSON403 the response for an HTTP 403 `application/scim+json` response
+	ApplicationscimJSON403 *ScimForbidden
+	// ApplicationscimJSON404 the response for an HTTP 404 `application/scim+json` response
+	ApplicationscimJSON404 *ScimNotFound
+	// ApplicationscimJSON409 the response for an HTTP 409 `application/scim+json` response
+	ApplicationscimJSON409 *ScimConflict
+	// ApplicationscimJSON413 the response for an HTTP 413 `application/scim+json` response
+	ApplicationscimJSON413 *ScimRequestEntityTooLarge
+	// ApplicationscimJSON500 the response for an HTTP 500 `application/scim+json` response
+	ApplicationscimJSON500 *ScimInternalServerError
+	// ApplicationscimJSON503 the response for an HTTP 503 `application/scim+json` response
+	ApplicationscimJSON503 *ScimServiceUnavailable
+}
+
+// GetApplicationscimJSON200 returns the response for an HTTP 200 `application/scim+json` response
+func (r PatchOrgScimV2UserResponse) GetApplicationscimJSON200() *ScimUser {
+	return r.ApplicationscimJSON200
+}
+
+// GetApplicationscimJSON400 returns the response for an HTTP 400 `application/scim+json` response
+func (r PatchOrgScimV2UserResponse) GetApplicationscimJSON400() *ScimBadRequest {
+	return r.ApplicationscimJSON400
+}
+
+// GetApplicationscimJSON401 returns the response for an HTTP 401 `application/scim+json` response
+func (r PatchOrgScimV2UserResponse) GetApplicationscimJSON401() *ScimUnauthorized {
+	return r.ApplicationscimJSON401
+}
+
+// GetApplicationscimJSON403 returns the response for an HTTP 403 `application/scim+json` response
+func (r PatchOrgScimV2UserResponse) GetApplicationscimJSON403() *ScimForbidden {
+	return r.ApplicationscimJSON403
+}
+
+// GetApplicationscimJSON404 returns the response for an HTTP 404 `application/scim+json` response
+func (r PatchOrgScimV2UserResponse) GetApplicationscimJSON404() *ScimNotFound {
+	return r.ApplicationscimJSON404
+}
+
+// GetApplicationscimJSON409 returns the response for an HTTP 409 `application/scim+json` response
+func (r PatchOrgScimV2UserResponse) GetApplicationscimJSON409() *ScimConflict {
+	return r.ApplicationscimJSON409
+}
+
+// GetApplicationscimJSON413 returns the response for an HTTP 413 `application/scim+json` response
+func (r PatchOrgScimV2UserResponse) GetApplicationscimJSON413() *ScimRequestEntityTooLarge {
+	return r.ApplicationscimJSON413
+}
+
+// GetApplicationscimJSON500 returns the response for an HTTP 500 `application/scim+json` response
+func (r PatchOrgScimV2UserResponse) GetApplicationscimJSON500() *ScimInternalServerError {
+	return r.ApplicationscimJSON500
+}
+
+// GetApplicationscimJSON503 returns the response for an HTTP 503 `application/scim+json` response
+func (r PatchOrgScimV2UserResponse) GetApplicationscimJSON503() *ScimServiceUnavailable {
+	return r.ApplicationscimJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r PatchOrgScimV2UserResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PatchOrgScimV2UserResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PatchOrgScimV2UserResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PatchOrgScimV2UserResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type PutOrgScimV2UserResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationscimJSON200 the response for an HTTP 200 `application/scim+json` response
+	ApplicationscimJSON200 *ScimUser
+	// ApplicationscimJSON400 the response for an HTTP 400 `application/scim+json` response
+	ApplicationscimJSON400 *ScimBadRequest
+	// ApplicationscimJSON401 the response for an HTTP 401 `application/scim+json` response
+	ApplicationscimJSON401 *ScimUnauthorized
+	// ApplicationscimJSON403 the response for an HTTP 403 `application/scim+json` response
+	ApplicationscimJSON403 *ScimForbidden
+	// ApplicationscimJSON404 the response for an HTTP 404 `application/scim+json` response
+	ApplicationscimJSON404 *ScimNotFound
+	// ApplicationscimJSON409 the response for an HTTP 409 `application/scim+json` response
+	ApplicationscimJSON409 *ScimConflict
+	// ApplicationscimJSON413 the response for an HTTP 413 `application/scim+json` response
+	ApplicationscimJSON413 *ScimRequestEntityTooLarge
+	// ApplicationscimJSON500 the response for an HTTP 500 `application/scim+json` response
+	ApplicationscimJSON500 *ScimInternalServerError
+	// ApplicationscimJSON503 the response for an HTTP 503 `application/scim+json` response
+	ApplicationscimJSON503 *ScimServiceUnavailable
+}
+
+// GetApplicationscimJSON200 returns the response for an HTTP 200 `application/scim+json` response
+func (r PutOrgScimV2UserResponse) GetApplicationscimJSON200() *ScimUser {
+	return r.ApplicationscimJSON200
+}
+
+// GetApplicationscimJSON400 returns the response for an HTTP 400 `application/scim+json` response
+func (r PutOrgScimV2UserResponse) GetApplicationscimJSON400() *ScimBadRequest {
+	return r.ApplicationscimJSON400
+}
+
+// GetApplicationscimJSON401 returns the response for an HTTP 401 `application/scim+json` response
+func (r PutOrgScimV2UserResponse) GetApplicationscimJSON401() *ScimUnauthorized {
+	return r.ApplicationscimJSON401
+}
+
+// GetApplicationscimJSON403 returns the response for an HTTP 403 `application/scim+json` response
+func (r PutOrgScimV2UserResponse) GetApplicationscimJSON403() *ScimForbidden {
+	return r.ApplicationscimJSON403
+}
+
+// GetApplicationscimJSON404 returns the response for an HTTP 404 `application/scim+json` response
+func (r PutOrgScimV2UserResponse) GetApplicationscimJSON404() *ScimNotFound {
+	return r.ApplicationscimJSON404
+}
+
+// GetApplicationscimJSON409 returns the response for an HTTP 409 `application/scim+json` response
+func (r PutOrgScimV2UserResponse) GetApplicationscimJSON409() *ScimConflict {
+	return r.ApplicationscimJSON409
+}
+
+// GetApplicationscimJSON413 returns the response for an HTTP 413 `application/scim+json` response
+func (r PutOrgScimV2UserResponse) GetApplicationscimJSON413() *ScimRequestEntityTooLarge {
+	return r.ApplicationscimJSON413
+}
+
+// GetApplicationscimJSON500 returns the response for an HTTP 500 `application/scim+json` response
+func (r PutOrgScimV2UserResponse) GetApplicationscimJSON500() *ScimInternalServerError {
+	return r.ApplicationscimJSON500
+}
+
+// GetApplicationscimJSON503 returns the response for an HTTP 503 `application/scim+json` response
+func (r PutOrgScimV2UserResponse) GetApplicationscimJSON503() *ScimServiceUnavailable {
+	return r.ApplicationscimJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r PutOrgScimV2UserResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PutOrgScimV2UserResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PutOrgScimV2UserResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PutOrgScimV2UserResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type GetOrgSuborgsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -14902,6 +19011,355 @@ func (c *ClientWithResponses) PutOrgRoleWithResponse(ctx context.Context, orgId 
 	return ParsePutOrgRoleResponse(rsp)
 }
 
+// GetOrgScimTokensWithResponse List SCIM tokens
+//
+// Needs the permission `tokens:manage` in the org.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/orgs/{orgId}/scim/tokens (the `GetOrgScimTokens` operationId).
+func (c *ClientWithResponses) GetOrgScimTokensWithResponse(ctx context.Context, orgId string, params *GetOrgScimTokensParams, reqEditors ...RequestEditorFn) (*GetOrgScimTokensResponse, error) {
+	rsp, err := c.GetOrgScimTokens(ctx, orgId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetOrgScimTokensResponse(rsp)
+}
+
+// PostOrgScimTokensWithBodyWithResponse Create a SCIM token (shown once)
+//
+// Needs the permission `tokens:manage` in the org.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/orgs/{orgId}/scim/tokens (the `PostOrgScimTokens` operationId).
+func (c *ClientWithResponses) PostOrgScimTokensWithBodyWithResponse(ctx context.Context, orgId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostOrgScimTokensResponse, error) {
+	rsp, err := c.PostOrgScimTokensWithBody(ctx, orgId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostOrgScimTokensResponse(rsp)
+}
+
+// PostOrgScimTokensWithResponse Create a SCIM token (shown once)
+//
+// Needs the permission `tokens:manage` in the org.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/orgs/{orgId}/scim/tokens (the `PostOrgScimTokens` operationId).
+func (c *ClientWithResponses) PostOrgScimTokensWithResponse(ctx context.Context, orgId string, body PostOrgScimTokensJSONRequestBody, reqEditors ...RequestEditorFn) (*PostOrgScimTokensResponse, error) {
+	rsp, err := c.PostOrgScimTokens(ctx, orgId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostOrgScimTokensResponse(rsp)
+}
+
+// DeleteOrgScimTokenWithResponse Revoke a SCIM token
+//
+// Needs the permission `tokens:manage` in the org.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /v1/orgs/{orgId}/scim/tokens/{tokenId} (the `DeleteOrgScimToken` operationId).
+func (c *ClientWithResponses) DeleteOrgScimTokenWithResponse(ctx context.Context, orgId string, tokenId string, reqEditors ...RequestEditorFn) (*DeleteOrgScimTokenResponse, error) {
+	rsp, err := c.DeleteOrgScimToken(ctx, orgId, tokenId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteOrgScimTokenResponse(rsp)
+}
+
+// GetOrgScimV2GroupsWithResponse SCIM: list or filter groups
+//
+// Needs the permission `groups:read` in the org.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/orgs/{orgId}/scim/v2/Groups (the `GetOrgScimV2Groups` operationId).
+func (c *ClientWithResponses) GetOrgScimV2GroupsWithResponse(ctx context.Context, orgId string, params *GetOrgScimV2GroupsParams, reqEditors ...RequestEditorFn) (*GetOrgScimV2GroupsResponse, error) {
+	rsp, err := c.GetOrgScimV2Groups(ctx, orgId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetOrgScimV2GroupsResponse(rsp)
+}
+
+// PostOrgScimV2GroupsWithBodyWithResponse SCIM: create a group
+//
+// Needs the permission `groups:manage` in the org.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/orgs/{orgId}/scim/v2/Groups (the `PostOrgScimV2Groups` operationId).
+func (c *ClientWithResponses) PostOrgScimV2GroupsWithBodyWithResponse(ctx context.Context, orgId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostOrgScimV2GroupsResponse, error) {
+	rsp, err := c.PostOrgScimV2GroupsWithBody(ctx, orgId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostOrgScimV2GroupsResponse(rsp)
+}
+
+// PostOrgScimV2GroupsWithApplicationScimPlusJSONBodyWithResponse SCIM: create a group
+//
+// Needs the permission `groups:manage` in the org.
+//
+// Takes a body of the `application/scim+json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/orgs/{orgId}/scim/v2/Groups (the `PostOrgScimV2Groups` operationId).
+func (c *ClientWithResponses) PostOrgScimV2GroupsWithApplicationScimPlusJSONBodyWithResponse(ctx context.Context, orgId string, body PostOrgScimV2GroupsApplicationScimPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*PostOrgScimV2GroupsResponse, error) {
+	rsp, err := c.PostOrgScimV2GroupsWithApplicationScimPlusJSONBody(ctx, orgId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostOrgScimV2GroupsResponse(rsp)
+}
+
+// DeleteOrgScimV2GroupWithResponse SCIM: delete a group
+//
+// Needs the permission `groups:manage` in the org.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /v1/orgs/{orgId}/scim/v2/Groups/{scimId} (the `DeleteOrgScimV2Group` operationId).
+func (c *ClientWithResponses) DeleteOrgScimV2GroupWithResponse(ctx context.Context, orgId string, scimId string, reqEditors ...RequestEditorFn) (*DeleteOrgScimV2GroupResponse, error) {
+	rsp, err := c.DeleteOrgScimV2Group(ctx, orgId, scimId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteOrgScimV2GroupResponse(rsp)
+}
+
+// GetOrgScimV2GroupWithResponse SCIM: one group with its members
+//
+// Needs the permission `groups:read` in the org.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/orgs/{orgId}/scim/v2/Groups/{scimId} (the `GetOrgScimV2Group` operationId).
+func (c *ClientWithResponses) GetOrgScimV2GroupWithResponse(ctx context.Context, orgId string, scimId string, params *GetOrgScimV2GroupParams, reqEditors ...RequestEditorFn) (*GetOrgScimV2GroupResponse, error) {
+	rsp, err := c.GetOrgScimV2Group(ctx, orgId, scimId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetOrgScimV2GroupResponse(rsp)
+}
+
+// PatchOrgScimV2GroupWithBodyWithResponse SCIM: add or remove group members
+//
+// Needs the permission `groups:manage` in the org.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /v1/orgs/{orgId}/scim/v2/Groups/{scimId} (the `PatchOrgScimV2Group` operationId).
+func (c *ClientWithResponses) PatchOrgScimV2GroupWithBodyWithResponse(ctx context.Context, orgId string, scimId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PatchOrgScimV2GroupResponse, error) {
+	rsp, err := c.PatchOrgScimV2GroupWithBody(ctx, orgId, scimId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePatchOrgScimV2GroupResponse(rsp)
+}
+
+// PatchOrgScimV2GroupWithApplicationScimPlusJSONBodyWithResponse SCIM: add or remove group members
+//
+// Needs the permission `groups:manage` in the org.
+//
+// Takes a body of the `application/scim+json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /v1/orgs/{orgId}/scim/v2/Groups/{scimId} (the `PatchOrgScimV2Group` operationId).
+func (c *ClientWithResponses) PatchOrgScimV2GroupWithApplicationScimPlusJSONBodyWithResponse(ctx context.Context, orgId string, scimId string, body PatchOrgScimV2GroupApplicationScimPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchOrgScimV2GroupResponse, error) {
+	rsp, err := c.PatchOrgScimV2GroupWithApplicationScimPlusJSONBody(ctx, orgId, scimId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePatchOrgScimV2GroupResponse(rsp)
+}
+
+// GetOrgScimV2ResourceTypesWithResponse SCIM: the resource types (User, Group)
+//
+// Needs the permission `members:read` in the org.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/orgs/{orgId}/scim/v2/ResourceTypes (the `GetOrgScimV2ResourceTypes` operationId).
+func (c *ClientWithResponses) GetOrgScimV2ResourceTypesWithResponse(ctx context.Context, orgId string, reqEditors ...RequestEditorFn) (*GetOrgScimV2ResourceTypesResponse, error) {
+	rsp, err := c.GetOrgScimV2ResourceTypes(ctx, orgId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetOrgScimV2ResourceTypesResponse(rsp)
+}
+
+// GetOrgScimV2SchemasWithResponse SCIM: the schemas of User and Group
+//
+// Needs the permission `members:read` in the org.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/orgs/{orgId}/scim/v2/Schemas (the `GetOrgScimV2Schemas` operationId).
+func (c *ClientWithResponses) GetOrgScimV2SchemasWithResponse(ctx context.Context, orgId string, reqEditors ...RequestEditorFn) (*GetOrgScimV2SchemasResponse, error) {
+	rsp, err := c.GetOrgScimV2Schemas(ctx, orgId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetOrgScimV2SchemasResponse(rsp)
+}
+
+// GetOrgScimV2ServiceProviderConfigWithResponse SCIM: what this service provider supports
+//
+// Needs the permission `members:read` in the org.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/orgs/{orgId}/scim/v2/ServiceProviderConfig (the `GetOrgScimV2ServiceProviderConfig` operationId).
+func (c *ClientWithResponses) GetOrgScimV2ServiceProviderConfigWithResponse(ctx context.Context, orgId string, reqEditors ...RequestEditorFn) (*GetOrgScimV2ServiceProviderConfigResponse, error) {
+	rsp, err := c.GetOrgScimV2ServiceProviderConfig(ctx, orgId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetOrgScimV2ServiceProviderConfigResponse(rsp)
+}
+
+// GetOrgScimV2UsersWithResponse SCIM: list or filter users (members and pending invites)
+//
+// Needs the permission `members:read` in the org.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/orgs/{orgId}/scim/v2/Users (the `GetOrgScimV2Users` operationId).
+func (c *ClientWithResponses) GetOrgScimV2UsersWithResponse(ctx context.Context, orgId string, params *GetOrgScimV2UsersParams, reqEditors ...RequestEditorFn) (*GetOrgScimV2UsersResponse, error) {
+	rsp, err := c.GetOrgScimV2Users(ctx, orgId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetOrgScimV2UsersResponse(rsp)
+}
+
+// PostOrgScimV2UsersWithBodyWithResponse SCIM: provision a user (an account under a verified domain, else an invite)
+//
+// Needs the permission `members:create` in the org.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/orgs/{orgId}/scim/v2/Users (the `PostOrgScimV2Users` operationId).
+func (c *ClientWithResponses) PostOrgScimV2UsersWithBodyWithResponse(ctx context.Context, orgId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostOrgScimV2UsersResponse, error) {
+	rsp, err := c.PostOrgScimV2UsersWithBody(ctx, orgId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostOrgScimV2UsersResponse(rsp)
+}
+
+// PostOrgScimV2UsersWithApplicationScimPlusJSONBodyWithResponse SCIM: provision a user (an account under a verified domain, else an invite)
+//
+// Needs the permission `members:create` in the org.
+//
+// Takes a body of the `application/scim+json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/orgs/{orgId}/scim/v2/Users (the `PostOrgScimV2Users` operationId).
+func (c *ClientWithResponses) PostOrgScimV2UsersWithApplicationScimPlusJSONBodyWithResponse(ctx context.Context, orgId string, body PostOrgScimV2UsersApplicationScimPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*PostOrgScimV2UsersResponse, error) {
+	rsp, err := c.PostOrgScimV2UsersWithApplicationScimPlusJSONBody(ctx, orgId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostOrgScimV2UsersResponse(rsp)
+}
+
+// DeleteOrgScimV2UserWithResponse SCIM: deprovision a user (removes the membership)
+//
+// Needs the permission `members:remove` in the org.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /v1/orgs/{orgId}/scim/v2/Users/{scimId} (the `DeleteOrgScimV2User` operationId).
+func (c *ClientWithResponses) DeleteOrgScimV2UserWithResponse(ctx context.Context, orgId string, scimId string, reqEditors ...RequestEditorFn) (*DeleteOrgScimV2UserResponse, error) {
+	rsp, err := c.DeleteOrgScimV2User(ctx, orgId, scimId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteOrgScimV2UserResponse(rsp)
+}
+
+// GetOrgScimV2UserWithResponse SCIM: one user
+//
+// Needs the permission `members:read` in the org.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/orgs/{orgId}/scim/v2/Users/{scimId} (the `GetOrgScimV2User` operationId).
+func (c *ClientWithResponses) GetOrgScimV2UserWithResponse(ctx context.Context, orgId string, scimId string, params *GetOrgScimV2UserParams, reqEditors ...RequestEditorFn) (*GetOrgScimV2UserResponse, error) {
+	rsp, err := c.GetOrgScimV2User(ctx, orgId, scimId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetOrgScimV2UserResponse(rsp)
+}
+
+// PatchOrgScimV2UserWithBodyWithResponse SCIM: patch a user (active, roles)
+//
+// Needs the permission `members:update` in the org.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /v1/orgs/{orgId}/scim/v2/Users/{scimId} (the `PatchOrgScimV2User` operationId).
+func (c *ClientWithResponses) PatchOrgScimV2UserWithBodyWithResponse(ctx context.Context, orgId string, scimId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PatchOrgScimV2UserResponse, error) {
+	rsp, err := c.PatchOrgScimV2UserWithBody(ctx, orgId, scimId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePatchOrgScimV2UserResponse(rsp)
+}
+
+// PatchOrgScimV2UserWithApplicationScimPlusJSONBodyWithResponse SCIM: patch a user (active, roles)
+//
+// Needs the permission `members:update` in the org.
+//
+// Takes a body of the `application/scim+json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /v1/orgs/{orgId}/scim/v2/Users/{scimId} (the `PatchOrgScimV2User` operationId).
+func (c *ClientWithResponses) PatchOrgScimV2UserWithApplicationScimPlusJSONBodyWithResponse(ctx context.Context, orgId string, scimId string, body PatchOrgScimV2UserApplicationScimPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchOrgScimV2UserResponse, error) {
+	rsp, err := c.PatchOrgScimV2UserWithApplicationScimPlusJSONBody(ctx, orgId, scimId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePatchOrgScimV2UserResponse(rsp)
+}
+
+// PutOrgScimV2UserWithBodyWithResponse SCIM: replace a user (active, roles)
+//
+// Needs the permission `members:update` in the org.
+//
+// No field left out becomes a zero value: `active` left out keeps its current value; `displayName` left out keeps its current value; `emails` left out keeps its current value; `name` left out keeps its current value; `password` left out keeps its current value; `roles` left out keeps its current value; `schemas` left out keeps its current value.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /v1/orgs/{orgId}/scim/v2/Users/{scimId} (the `PutOrgScimV2User` operationId).
+func (c *ClientWithResponses) PutOrgScimV2UserWithBodyWithResponse(ctx context.Context, orgId string, scimId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutOrgScimV2UserResponse, error) {
+	rsp, err := c.PutOrgScimV2UserWithBody(ctx, orgId, scimId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePutOrgScimV2UserResponse(rsp)
+}
+
+// PutOrgScimV2UserWithApplicationScimPlusJSONBodyWithResponse SCIM: replace a user (active, roles)
+//
+// Needs the permission `members:update` in the org.
+//
+// No field left out becomes a zero value: `active` left out keeps its current value; `displayName` left out keeps its current value; `emails` left out keeps its current value; `name` left out keeps its current value; `password` left out keeps its current value; `roles` left out keeps its current value; `schemas` left out keeps its current value.
+//
+// Takes a body of the `application/scim+json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /v1/orgs/{orgId}/scim/v2/Users/{scimId} (the `PutOrgScimV2User` operationId).
+func (c *ClientWithResponses) PutOrgScimV2UserWithApplicationScimPlusJSONBodyWithResponse(ctx context.Context, orgId string, scimId string, body PutOrgScimV2UserApplicationScimPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*PutOrgScimV2UserResponse, error) {
+	rsp, err := c.PutOrgScimV2UserWithApplicationScimPlusJSONBody(ctx, orgId, scimId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePutOrgScimV2UserResponse(rsp)
+}
+
 // GetOrgSuborgsWithResponse List sub-orgs
 //
 // Needs the permission `suborgs:read` in the org.
@@ -15248,7 +19706,7 @@ func ParseGetAdminUsersResponse(rsp *http.Response) (*GetAdminUsersResponse, err
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest UserPage
+		var dest GatehouseUserPage
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -15448,7 +19906,7 @@ func ParsePatchAdminUserResponse(rsp *http.Response) (*PatchAdminUserResponse, e
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest User
+		var dest GatehouseUser
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -15673,7 +20131,7 @@ func ParsePatchMeResponse(rsp *http.Response) (*PatchMeResponse, error) {
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest User
+		var dest GatehouseUser
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -16899,7 +21357,7 @@ func ParseGetOrgGroupsResponse(rsp *http.Response) (*GetOrgGroupsResponse, error
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest GroupPage
+		var dest GatehouseGroupPage
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -16967,7 +21425,7 @@ func ParsePostOrgGroupsResponse(rsp *http.Response) (*PostOrgGroupsResponse, err
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
-		var dest Group
+		var dest GatehouseGroup
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -17255,7 +21713,7 @@ func ParsePutOrgGroupRolesResponse(rsp *http.Response) (*PutOrgGroupRolesRespons
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest Group
+		var dest GatehouseGroup
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -19232,6 +23690,1219 @@ func ParsePutOrgRoleResponse(rsp *http.Response) (*PutOrgRoleResponse, error) {
 			return nil, err
 		}
 		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetOrgScimTokensResponse parses an HTTP response from a GetOrgScimTokensWithResponse call
+func ParseGetOrgScimTokensResponse(rsp *http.Response) (*GetOrgScimTokensResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetOrgScimTokensResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ScimTokenPage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ValidationFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePostOrgScimTokensResponse parses an HTTP response from a PostOrgScimTokensWithResponse call
+func ParsePostOrgScimTokensResponse(rsp *http.Response) (*PostOrgScimTokensResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PostOrgScimTokensResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest TokenCreated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ValidationFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseDeleteOrgScimTokenResponse parses an HTTP response from a DeleteOrgScimTokenWithResponse call
+func ParseDeleteOrgScimTokenResponse(rsp *http.Response) (*DeleteOrgScimTokenResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteOrgScimTokenResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetOrgScimV2GroupsResponse parses an HTTP response from a GetOrgScimV2GroupsWithResponse call
+func ParseGetOrgScimV2GroupsResponse(rsp *http.Response) (*GetOrgScimV2GroupsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetOrgScimV2GroupsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ScimGroupListResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ScimBadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ScimUnauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ScimForbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ScimNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ScimInternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ScimServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePostOrgScimV2GroupsResponse parses an HTTP response from a PostOrgScimV2GroupsWithResponse call
+func ParsePostOrgScimV2GroupsResponse(rsp *http.Response) (*PostOrgScimV2GroupsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PostOrgScimV2GroupsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest ScimGroup
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ScimBadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ScimUnauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ScimForbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ScimNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest ScimConflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest ScimRequestEntityTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ScimInternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ScimServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseDeleteOrgScimV2GroupResponse parses an HTTP response from a DeleteOrgScimV2GroupWithResponse call
+func ParseDeleteOrgScimV2GroupResponse(rsp *http.Response) (*DeleteOrgScimV2GroupResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteOrgScimV2GroupResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ScimUnauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ScimForbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ScimNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest ScimConflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ScimInternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ScimServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetOrgScimV2GroupResponse parses an HTTP response from a GetOrgScimV2GroupWithResponse call
+func ParseGetOrgScimV2GroupResponse(rsp *http.Response) (*GetOrgScimV2GroupResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetOrgScimV2GroupResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ScimGroup
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ScimBadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ScimUnauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ScimForbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ScimNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ScimInternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ScimServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePatchOrgScimV2GroupResponse parses an HTTP response from a PatchOrgScimV2GroupWithResponse call
+func ParsePatchOrgScimV2GroupResponse(rsp *http.Response) (*PatchOrgScimV2GroupResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PatchOrgScimV2GroupResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ScimGroup
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ScimBadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ScimUnauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ScimForbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ScimNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest ScimConflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest ScimRequestEntityTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ScimInternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ScimServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetOrgScimV2ResourceTypesResponse parses an HTTP response from a GetOrgScimV2ResourceTypesWithResponse call
+func ParseGetOrgScimV2ResourceTypesResponse(rsp *http.Response) (*GetOrgScimV2ResourceTypesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetOrgScimV2ResourceTypesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			Schemas []string `json:"schemas"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ScimUnauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ScimForbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ScimNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ScimInternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ScimServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetOrgScimV2SchemasResponse parses an HTTP response from a GetOrgScimV2SchemasWithResponse call
+func ParseGetOrgScimV2SchemasResponse(rsp *http.Response) (*GetOrgScimV2SchemasResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetOrgScimV2SchemasResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			Schemas []string `json:"schemas"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ScimUnauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ScimForbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ScimNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ScimInternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ScimServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetOrgScimV2ServiceProviderConfigResponse parses an HTTP response from a GetOrgScimV2ServiceProviderConfigWithResponse call
+func ParseGetOrgScimV2ServiceProviderConfigResponse(rsp *http.Response) (*GetOrgScimV2ServiceProviderConfigResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetOrgScimV2ServiceProviderConfigResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			Schemas []string `json:"schemas"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ScimUnauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ScimForbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ScimNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ScimInternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ScimServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetOrgScimV2UsersResponse parses an HTTP response from a GetOrgScimV2UsersWithResponse call
+func ParseGetOrgScimV2UsersResponse(rsp *http.Response) (*GetOrgScimV2UsersResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetOrgScimV2UsersResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ScimUserListResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ScimBadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ScimUnauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ScimForbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ScimNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ScimInternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ScimServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePostOrgScimV2UsersResponse parses an HTTP response from a PostOrgScimV2UsersWithResponse call
+func ParsePostOrgScimV2UsersResponse(rsp *http.Response) (*PostOrgScimV2UsersResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PostOrgScimV2UsersResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest ScimUser
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ScimBadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ScimUnauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ScimForbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ScimNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest ScimConflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest ScimRequestEntityTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ScimInternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ScimServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseDeleteOrgScimV2UserResponse parses an HTTP response from a DeleteOrgScimV2UserWithResponse call
+func ParseDeleteOrgScimV2UserResponse(rsp *http.Response) (*DeleteOrgScimV2UserResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteOrgScimV2UserResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ScimUnauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ScimForbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ScimNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest ScimConflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ScimInternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ScimServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetOrgScimV2UserResponse parses an HTTP response from a GetOrgScimV2UserWithResponse call
+func ParseGetOrgScimV2UserResponse(rsp *http.Response) (*GetOrgScimV2UserResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetOrgScimV2UserResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ScimUser
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ScimBadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ScimUnauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ScimForbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ScimNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ScimInternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ScimServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePatchOrgScimV2UserResponse parses an HTTP response from a PatchOrgScimV2UserWithResponse call
+func ParsePatchOrgScimV2UserResponse(rsp *http.Response) (*PatchOrgScimV2UserResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PatchOrgScimV2UserResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ScimUser
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ScimBadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ScimUnauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ScimForbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ScimNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest ScimConflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest ScimRequestEntityTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ScimInternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ScimServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePutOrgScimV2UserResponse parses an HTTP response from a PutOrgScimV2UserWithResponse call
+func ParsePutOrgScimV2UserResponse(rsp *http.Response) (*PutOrgScimV2UserResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PutOrgScimV2UserResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ScimUser
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ScimBadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest ScimUnauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ScimForbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ScimNotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest ScimConflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest ScimRequestEntityTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ScimInternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ScimServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationscimJSON503 = &dest
 
 	}
 

@@ -52,6 +52,7 @@ var (
 func apiContract() (*contract, error) {
 	contractOnce.Do(func() {
 		openapi3filter.RegisterBodyDecoder("application/problem+json", openapi3filter.JSONBodyDecoder)
+		openapi3filter.RegisterBodyDecoder("application/scim+json", openapi3filter.JSONBodyDecoder) // SCIM
 		loader := openapi3.NewLoader()
 		doc, err := loader.LoadFromData(openapi.JSON())
 		if err != nil {
@@ -131,6 +132,10 @@ func authenticate(_ context.Context, in *openapi3filter.AuthenticationInput) err
 		}
 	case openapi.SchemeAPIToken:
 		if isBearer && strings.HasPrefix(bearer, "gha_") {
+			return nil
+		}
+	case openapi.SchemeScimToken:
+		if isBearer && strings.HasPrefix(bearer, "ghs_") {
 			return nil
 		}
 	case openapi.SchemeQueryToken:

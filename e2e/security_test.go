@@ -479,7 +479,11 @@ func TestSecurityRefusalContract(t *testing.T) {
 		t.Run(route.Key(), func(t *testing.T) {
 			calls.Reset()
 			r := anonymous().DoRaw(t, route.Method, path, body, nil)
-			requireRefusal(t, r, http.StatusUnauthorized, gatehouse.CodeUnauthenticated, "")
+			if scimProtocol(route) { // SCIM answers SCIM errors (scim_test.go)
+				requireScimRefusal(t, r, http.StatusUnauthorized, gatehouse.CodeUnauthenticated, "")
+			} else {
+				requireRefusal(t, r, http.StatusUnauthorized, gatehouse.CodeUnauthenticated, "")
+			}
 			if got := calls.Counts(); len(got) != 0 {
 				t.Errorf("no credential: DynamoDB calls %v, want none", got)
 			}
@@ -488,7 +492,12 @@ func TestSecurityRefusalContract(t *testing.T) {
 			}
 			calls.Reset()
 			r = stranger.DoRaw(t, route.Method, path, body, nil)
-			p := requireProblemResponse(t, r, http.StatusForbidden, gatehouse.CodeForbidden)
+			var p apigw.Problem
+			if scimProtocol(route) {
+				p = requireScimRefusal(t, r, http.StatusForbidden, gatehouse.CodeForbidden, "")
+			} else {
+				p = requireProblemResponse(t, r, http.StatusForbidden, gatehouse.CodeForbidden)
+			}
 			want := gatehouse.ReasonNotMember
 			if route.Access == routes.PlatformAdmin {
 				want = gatehouse.ReasonNotPlatformAdmin

@@ -118,4 +118,11 @@ var functionSpecs = map[string]FunctionSpec{
 		// AdminGetUser: whether a platform admin has MFA (authz.PlatformAdminMFA);
 		// ListUsers: accounts are found by sub (rule 12, cognito.BySub).
 		Cognito: []string{"AdminDisableUser", "AdminEnableUser", "AdminDeleteUser", "AdminUserGlobalSignOut", "AdminGetUser", "ListUsers"}},
+	// SCIM (docs/scim.md): provisions through the members, invites and
+	// groups use cases, so it makes what they make.
+	routes.FnScim: {MemoryMB: httpMemory, TimeoutSeconds: lifecycleTimeout,
+		Table:        []string{"GetItem", "BatchGetItem", "Query", "PutItem", "UpdateItem", "DeleteItem", "ConditionCheckItem"},
+		QueryIndexes: []string{inverse},
+		Cognito:      []string{"AdminCreateUser", "AdminSetUserPassword", "AdminDisableUser", "AdminDeleteUser"},
+		SendsEmail:   true},
 }

@@ -201,6 +201,7 @@ type Mux struct {
 	handlers  map[string]handlerFunc
 	endpoints []Endpoint
 	log       *slog.Logger
+	rewrite   func(*events.APIGatewayV2HTTPRequest, Response) Response // rewrite.go
 }
 
 // NewMux returns an empty mux for a function of the route table.
@@ -245,7 +246,10 @@ func (m *Mux) Missing() []string {
 // function. Before any handler code runs it answers, as problem+json, a
 // request the authorizer refused or that carries no readable decision
 // (fail closed), and one whose caller was decided for another org.
-func (m *Mux) Serve(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+func (m *Mux) Serve(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (served events.APIGatewayV2HTTPResponse, serveErr error) {
+	if m.rewrite != nil {
+		defer func() { served = m.rewrite(&ev, served) }()
+	}
 	log := m.log.With("requestId", ev.RequestContext.RequestID, "route", ev.RouteKey)
 	// The instance names the request, for support, never the path: a
 	// refusal must not echo the ids of orgs the caller may not see.

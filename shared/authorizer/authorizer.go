@@ -182,6 +182,9 @@ func (a *Authorizer) decide(ctx context.Context, req *events.APIGatewayV2CustomA
 	}
 
 	actor := gatehouse.Actor{RequestID: req.RequestContext.RequestID, SourceIP: req.RequestContext.HTTP.SourceIP}
+	if isScimToken(raw) { // SCIM tokens: scim.go
+		return a.decideScim(ctx, route, raw, orgID, inURL, actor)
+	}
 	var scope *authz.TokenScope
 	now := a.now()
 	if strings.HasPrefix(raw, APITokenPrefix) {

@@ -429,6 +429,9 @@ func (s *Service) Accept(ctx context.Context, c *gatehouse.Caller, token string)
 // stands in the org now. An inviter removed, disabled, demoted or narrowed
 // since makes the invite worthless.
 func (s *Service) inviterStillGives(ctx context.Context, org *gatehouse.Org, inv *gatehouse.Invite, roles []string, now time.Time) error {
+	if madeByScimToken(inv.InvitedBy) { // scim.go
+		return s.scimInviterStillGives(ctx, org, inv, roles, now)
+	}
 	ac, err := s.store.LoadAuthContext(ctx, inv.InvitedBy, inv.OrgID)
 	if err != nil {
 		return err

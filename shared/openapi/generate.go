@@ -113,6 +113,7 @@ func Generate(eps []Endpoint, opt Options) ([]byte, error) {
 		paths[r.Path][strings.ToLower(r.Method)] = op
 	}
 
+	sc.components["ScimError"] = scimErrorSchema(sc.components["Problem"]) // scim.go
 	codes := make([]string, 0, len(gatehouse.HTTPStatus))
 	for c := range gatehouse.HTTPStatus {
 		codes = append(codes, string(c))
@@ -138,7 +139,7 @@ func Generate(eps []Endpoint, opt Options) ([]byte, error) {
 		"paths":   paths,
 		"components": map[string]any{
 			"schemas":         sc.components,
-			"responses":       problemResponses(problemRef),
+			"responses":       withScim(problemResponses(problemRef)),
 			"securitySchemes": securitySchemes(),
 		},
 	}
@@ -189,6 +190,7 @@ func tags() []any {
 		routes.FnLimits:    "Org quotas and usage.",
 		routes.FnAudit:     "The audit log of an org.",
 		routes.FnAdmin:     "Platform admin: accounts and the sign-up policy.",
+		routes.FnScim:      "SCIM 2.0 for identity providers (application/scim+json, SCIM errors), and the org's SCIM tokens.",
 	}
 	var out []any
 	for _, fn := range routes.HTTPFunctions {
@@ -212,6 +214,7 @@ func securitySchemes() map[string]any {
 			"description": "A Gatehouse API token (`gha_...`, shown once at creation). It is bound to one member " +
 				"of one org and opens only that org's routes, with at most the member's current permissions.",
 		},
+		SchemeScimToken: scimTokenScheme(), // scim.go
 		SchemeQueryToken: map[string]any{
 			"type": "apiKey", "in": "query", "name": "token",
 			"description": "A Gatehouse API token in the URL, for embedded read-only views: GET routes of an org only. " +
@@ -355,6 +358,9 @@ func operation(ep Endpoint, sc *schemas) (map[string]any, error) {
 		}
 		op["security"] = sec
 	}
+	if scimProtocol(r) {
+		op["security"] = scimSecurity()
+	}
 
 	params := pathParams(r)
 	var query []any
@@ -373,7 +379,7 @@ func operation(ep Endpoint, sc *schemas) (map[string]any, error) {
 		schema := sc.ref(ep.In)
 		op["requestBody"] = map[string]any{
 			"required": !bodyOptional(ep.In),
-			"content": map[string]any{"application/json": map[string]any{
+			"content": map[string]any{mediaType(r): map[string]any{
 				"schema":  schema,
 				"example": sc.example(schema),
 			}},
@@ -391,13 +397,17 @@ func operation(ep Endpoint, sc *schemas) (map[string]any, error) {
 		schema := sc.ref(ep.Out)
 		responses[fmt.Sprint(status)] = map[string]any{
 			"description": http.StatusText(status),
-			"content": map[string]any{"application/json": map[string]any{
+			"content": map[string]any{mediaType(r): map[string]any{
 				"schema":  schema,
 				"example": sc.example(schema),
 			}},
 		}
 	}
 	for _, s := range errorStatuses(ep, query) {
+		if scimProtocol(r) {
+			responses[fmt.Sprint(s)] = scimResponseRef(s)
+			continue
+		}
 		responses[fmt.Sprint(s)] = responseRef(s)
 	}
 	op["responses"] = responses

@@ -63,6 +63,9 @@ const (
 	// FnNotFound answers the $default route: every request no route of
 	// the table matches.
 	FnNotFound = "notfound"
+	// FnScim serves SCIM 2.0 for identity providers and the org's SCIM
+	// tokens (docs/scim.md).
+	FnScim = "scim"
 )
 
 // DefaultRouteKey is the route key of an HTTP API's catch-all route.
@@ -78,7 +81,7 @@ var Default = Route{Path: DefaultRouteKey, Function: FnNotFound, Access: Public,
 	Summary: "Unknown paths (404) and methods (405 with Allow)"}
 
 // HTTPFunctions lists the functions that serve HTTP routes.
-var HTTPFunctions = []string{FnMe, FnOrgs, FnMembers, FnInvites, FnActivate, FnRoles, FnGroups, FnResources, FnTokens, FnLimits, FnAudit, FnAdmin, FnNotFound}
+var HTTPFunctions = []string{FnMe, FnOrgs, FnMembers, FnInvites, FnActivate, FnRoles, FnGroups, FnResources, FnTokens, FnLimits, FnAudit, FnAdmin, FnNotFound, FnScim}
 
 // AllFunctions lists every Lambda function of the product.
 var AllFunctions = append([]string{FnAuthorizer, FnTriggers, FnSweeper}, HTTPFunctions...)
@@ -217,7 +220,30 @@ var Table = []Route{
 	with("GET", org+"/collections/{collectionId}/resources", FnResources, Member, "The resources of a collection"),
 	perm("PUT", org+"/collections/{collectionId}/resources/{type}/{resourceId}", FnResources, "{type}:share", "Add a resource to a collection"),
 	perm("DELETE", org+"/collections/{collectionId}/resources/{type}/{resourceId}", FnResources, "{type}:share", "Take a resource out of a collection"),
+	// SCIM 2.0 (docs/scim.md): the org's SCIM tokens, made by an owner or
+	// admin, and the SCIM service provider an identity provider calls with
+	// one (RFC 7644; responses application/scim+json).
+	perm("POST", org+"/scim/tokens", FnScim, "tokens:manage", "Create a SCIM token (shown once)"),
+	perm("GET", org+"/scim/tokens", FnScim, "tokens:manage", "List SCIM tokens"),
+	perm("DELETE", org+"/scim/tokens/{tokenId}", FnScim, "tokens:manage", "Revoke a SCIM token"),
+	perm("GET", scim+"/ServiceProviderConfig", FnScim, "members:read", "SCIM: what this service provider supports"),
+	perm("GET", scim+"/ResourceTypes", FnScim, "members:read", "SCIM: the resource types (User, Group)"),
+	perm("GET", scim+"/Schemas", FnScim, "members:read", "SCIM: the schemas of User and Group"),
+	perm("GET", scim+"/Users", FnScim, "members:read", "SCIM: list or filter users (members and pending invites)"),
+	perm("POST", scim+"/Users", FnScim, "members:create", "SCIM: provision a user (an account under a verified domain, else an invite)"),
+	perm("GET", scim+"/Users/{scimId}", FnScim, "members:read", "SCIM: one user"),
+	perm("PUT", scim+"/Users/{scimId}", FnScim, "members:update", "SCIM: replace a user (active, roles)"),
+	perm("PATCH", scim+"/Users/{scimId}", FnScim, "members:update", "SCIM: patch a user (active, roles)"),
+	perm("DELETE", scim+"/Users/{scimId}", FnScim, "members:remove", "SCIM: deprovision a user (removes the membership)"),
+	perm("GET", scim+"/Groups", FnScim, "groups:read", "SCIM: list or filter groups"),
+	perm("POST", scim+"/Groups", FnScim, "groups:manage", "SCIM: create a group"),
+	perm("GET", scim+"/Groups/{scimId}", FnScim, "groups:read", "SCIM: one group with its members"),
+	perm("PATCH", scim+"/Groups/{scimId}", FnScim, "groups:manage", "SCIM: add or remove group members"),
+	perm("DELETE", scim+"/Groups/{scimId}", FnScim, "groups:manage", "SCIM: delete a group"),
 }
+
+// scim is the base path of an org's SCIM service provider.
+const scim = org + "/scim/v2"
 
 // ByKey returns the route with the given route key.
 func ByKey(key string) (Route, bool) {

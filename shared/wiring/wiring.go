@@ -28,6 +28,7 @@ import (
 	"github.com/gatehouse-dev/gatehouse/shared/wiring/orgs"
 	"github.com/gatehouse-dev/gatehouse/shared/wiring/resources"
 	"github.com/gatehouse-dev/gatehouse/shared/wiring/roles"
+	"github.com/gatehouse-dev/gatehouse/shared/wiring/scim"
 	"github.com/gatehouse-dev/gatehouse/shared/wiring/sweeper"
 	"github.com/gatehouse-dev/gatehouse/shared/wiring/tokens"
 	"github.com/gatehouse-dev/gatehouse/shared/wiring/triggers"
@@ -52,6 +53,8 @@ func Constructors() map[string]app.Constructor {
 		routes.FnAudit:      audit.New,
 		routes.FnAdmin:      admin.New,
 		routes.FnNotFound:   notfound.New,
+		// SCIM (docs/scim.md).
+		routes.FnScim: scim.New,
 	}
 }
 
