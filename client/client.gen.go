@@ -1309,17 +1309,10 @@ type UpdateInput struct {
 	Name     *string            `json:"name,omitempty"`
 }
 
-// User User is a global identity; its ID is the Cognito sub.
-type User struct {
-	CreatedAt     time.Time           `json:"createdAt"`
-	Email         openapi_types.Email `json:"email"`
-	EmailVerified bool                `json:"emailVerified"`
-	ExpiresAt     *time.Time          `json:"expiresAt,omitempty"`
-	Id            string              `json:"id"`
-	Language      *string             `json:"language,omitempty"`
-	Name          *string             `json:"name,omitempty"`
-	Phone         *string             `json:"phone,omitempty"`
-	PlatformAdmin *bool               `json:"platformAdmin,omitempty"`
+// UserExtension UserExtension says what a SCIM User is in Gatehouse: a member, or an invite its email has not accepted yet (rule 11).
+type UserExtension struct {
+	// AccountStatus AccountStatus is the account's own status (pending until activated).
+	AccountStatus *Status `json:"accountStatus,omitempty"`
 
 	// InviteExpiresAt InviteExpiresAt is when a pending invite expires.
 	InviteExpiresAt *time.Time `json:"inviteExpiresAt,omitempty"`

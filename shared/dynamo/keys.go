@@ -264,6 +264,7 @@ func collectionsRange(orgID string) keyRange { return keyRange{"", prefixOrg + o
 func collectionMembersRange(orgID, collID, typ string) keyRange {
 	return keyRange{"", prefixOrg + orgID, "COLLRES#" + collID + "#" + typeSegment(typ)}
 }
+
 // SCIM (docs/scim.md): an org's SCIM tokens, listed under the org; each
 // token's secret item is a secretKey like the API tokens'.
 const prefixScimToken = "SCIMTOKEN#"

@@ -826,6 +826,220 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/orgs/{orgId}/scim/tokens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List SCIM tokens
+         * @description Needs the permission `tokens:manage` in the org.
+         */
+        get: operations["getOrgScimTokens"];
+        put?: never;
+        /**
+         * Create a SCIM token (shown once)
+         * @description Needs the permission `tokens:manage` in the org.
+         */
+        post: operations["postOrgScimTokens"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/orgs/{orgId}/scim/tokens/{tokenId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke a SCIM token
+         * @description Needs the permission `tokens:manage` in the org.
+         */
+        delete: operations["deleteOrgScimToken"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/orgs/{orgId}/scim/v2/Groups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * SCIM: list or filter groups
+         * @description Needs the permission `groups:read` in the org.
+         */
+        get: operations["getOrgScimV2Groups"];
+        put?: never;
+        /**
+         * SCIM: create a group
+         * @description Needs the permission `groups:manage` in the org.
+         */
+        post: operations["postOrgScimV2Groups"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/orgs/{orgId}/scim/v2/Groups/{scimId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * SCIM: one group with its members
+         * @description Needs the permission `groups:read` in the org.
+         */
+        get: operations["getOrgScimV2Group"];
+        put?: never;
+        post?: never;
+        /**
+         * SCIM: delete a group
+         * @description Needs the permission `groups:manage` in the org.
+         */
+        delete: operations["deleteOrgScimV2Group"];
+        options?: never;
+        head?: never;
+        /**
+         * SCIM: add or remove group members
+         * @description Needs the permission `groups:manage` in the org.
+         */
+        patch: operations["patchOrgScimV2Group"];
+        trace?: never;
+    };
+    "/v1/orgs/{orgId}/scim/v2/ResourceTypes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * SCIM: the resource types (User, Group)
+         * @description Needs the permission `members:read` in the org.
+         */
+        get: operations["getOrgScimV2ResourceTypes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/orgs/{orgId}/scim/v2/Schemas": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * SCIM: the schemas of User and Group
+         * @description Needs the permission `members:read` in the org.
+         */
+        get: operations["getOrgScimV2Schemas"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/orgs/{orgId}/scim/v2/ServiceProviderConfig": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * SCIM: what this service provider supports
+         * @description Needs the permission `members:read` in the org.
+         */
+        get: operations["getOrgScimV2ServiceProviderConfig"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/orgs/{orgId}/scim/v2/Users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * SCIM: list or filter users (members and pending invites)
+         * @description Needs the permission `members:read` in the org.
+         */
+        get: operations["getOrgScimV2Users"];
+        put?: never;
+        /**
+         * SCIM: provision a user (an account under a verified domain, else an invite)
+         * @description Needs the permission `members:create` in the org.
+         */
+        post: operations["postOrgScimV2Users"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/orgs/{orgId}/scim/v2/Users/{scimId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * SCIM: one user
+         * @description Needs the permission `members:read` in the org.
+         */
+        get: operations["getOrgScimV2User"];
+        /**
+         * SCIM: replace a user (active, roles)
+         * @description Needs the permission `members:update` in the org.
+         *
+         *     No field left out becomes a zero value: `active` left out keeps its current value; `displayName` left out keeps its current value; `emails` left out keeps its current value; `name` left out keeps its current value; `password` left out keeps its current value; `roles` left out keeps its current value; `schemas` left out keeps its current value.
+         */
+        put: operations["putOrgScimV2User"];
+        post?: never;
+        /**
+         * SCIM: deprovision a user (removes the membership)
+         * @description Needs the permission `members:remove` in the org.
+         */
+        delete: operations["deleteOrgScimV2User"];
+        options?: never;
+        head?: never;
+        /**
+         * SCIM: patch a user (active, roles)
+         * @description Needs the permission `members:update` in the org.
+         */
+        patch: operations["patchOrgScimV2User"];
+        trace?: never;
+    };
     "/v1/orgs/{orgId}/suborgs": {
         parameters: {
             query?: never;
@@ -1102,6 +1316,22 @@ export interface components {
             field: string;
             message: string;
         };
+        /** @description Group is a set of members of an org with roles bound to it. */
+        GatehouseGroup: {
+            builtIn: boolean;
+            /** Format: date-time */
+            createdAt?: string;
+            createdBy?: string;
+            description?: string;
+            id: string;
+            memberCount: number;
+            name: string;
+            roles: string[];
+        };
+        GatehouseGroupPage: {
+            items: components["schemas"]["GatehouseGroup"][];
+            nextCursor?: string;
+        };
         /** @description Usage counts what an org holds, kept by the same transactions that change it. */
         GatehouseUsage: {
             members: number;
@@ -1123,6 +1353,32 @@ export interface components {
              *     the org's maxMembers bounds (a parent's quota counts its subtree). */
             subtreeSeats: number;
         };
+        /** @description User is a global identity; its ID is the Cognito sub. */
+        GatehouseUser: {
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: email */
+            email: string;
+            emailVerified: boolean;
+            /** Format: date-time */
+            expiresAt?: string;
+            id: string;
+            language?: string;
+            name?: string;
+            phone?: string;
+            platformAdmin?: boolean;
+            /** @description ResourceLimit is the default for memberships the user gets by sign-up
+             *     (from the sign-up policy); -1 unlimited. */
+            resourceLimit: number;
+            status: components["schemas"]["Status"];
+            timeZone?: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        GatehouseUserPage: {
+            items: components["schemas"]["GatehouseUser"][];
+            nextCursor?: string;
+        };
         /** @description Grant allows and/or denies actions on a resource (or a whole type) to one principal, "user:<id>" or "group:<id>". */
         Grant: {
             allow?: string[];
@@ -1134,22 +1390,6 @@ export interface components {
         /** @description GrantsInput is the body of PUT .../resources/{type}/{resourceId}/grants: the complete new set of grants. */
         GrantsInput: {
             grants: components["schemas"]["Grant"][];
-        };
-        /** @description Group is a set of members of an org with roles bound to it. */
-        Group: {
-            builtIn: boolean;
-            /** Format: date-time */
-            createdAt?: string;
-            createdBy?: string;
-            description?: string;
-            id: string;
-            memberCount: number;
-            name: string;
-            roles: string[];
-        };
-        GroupPage: {
-            items: components["schemas"]["Group"][];
-            nextCursor?: string;
         };
         /** @description Input is the body of POST /v1/orgs/{orgId}/groups. */
         GroupsInput: {
@@ -1346,6 +1586,20 @@ export interface components {
         MembersRolesInput: {
             roles: string[];
         };
+        /** @description Meta is a resource's metadata (RFC 7643 section 3.1). */
+        Meta: {
+            /** Format: date-time */
+            created?: string;
+            /** Format: date-time */
+            lastModified?: string;
+            resourceType: string;
+        };
+        /** @description Name is a user's name; Gatehouse keeps one formatted name. */
+        Name: {
+            familyName?: string;
+            formatted?: string;
+            givenName?: string;
+        };
         /** @description Org is a tenant. */
         Org: {
             ancestors?: string[];
@@ -1504,6 +1758,73 @@ export interface components {
             name: string;
             permissions: string[];
         };
+        ScimError: {
+            code: components["schemas"]["ErrorCode"];
+            detail?: string;
+            limit?: string;
+            reason?: components["schemas"]["Reason"];
+            schemas: "urn:ietf:params:scim:api:messages:2.0:Error"[];
+            /** @enum {string} */
+            scimType?: "invalidFilter" | "invalidSyntax" | "invalidPath" | "invalidValue" | "mutability" | "uniqueness" | "noTarget";
+            /** @description the HTTP status, as a string (RFC 7644) */
+            status: string;
+        };
+        /** @description Group is a SCIM Group: a group of the org. */
+        ScimGroup: {
+            displayName: string;
+            id: string;
+            members?: components["schemas"]["Value"][];
+            meta: components["schemas"]["Meta"];
+            schemas: string[];
+        };
+        ScimGroupListResponse: {
+            itemsPerPage: number;
+            Resources: components["schemas"]["ScimGroup"][];
+            schemas: string[];
+            startIndex: number;
+            totalResults: number;
+        };
+        /** @description ScimToken is an org's credential for an identity provider's SCIM 2.0 client (Okta, Microsoft Entra ID): bound to one org, with the permissions an owner or admin gave it when creating it (capped by the creator's own, rule 6) and the roles members it provisions get by default. */
+        ScimToken: {
+            /** Format: date-time */
+            createdAt: string;
+            createdBy: string;
+            /** Format: date-time */
+            expiresAt?: string;
+            id: string;
+            /** @description MemberRoles are the roles a user provisioned without roles gets. */
+            memberRoles: string[];
+            name: string;
+            orgId: string;
+            /** @description Permissions is what the token may do in the org, fixed at creation. */
+            permissions: string[];
+            status: components["schemas"]["Status"];
+        };
+        ScimTokenPage: {
+            items: components["schemas"]["ScimToken"][];
+            nextCursor?: string;
+        };
+        /** @description User is a SCIM User: a member of the org, or an invite (id inv_...). */
+        ScimUser: {
+            active: boolean;
+            displayName?: string;
+            emails: components["schemas"]["Value"][];
+            groups: components["schemas"]["Value"][];
+            id: string;
+            meta: components["schemas"]["Meta"];
+            name?: components["schemas"]["Name"];
+            roles: components["schemas"]["Value"][];
+            schemas: string[];
+            "urn:ietf:params:scim:schemas:extension:gatehouse:2.0:User"?: components["schemas"]["UserExtension"];
+            userName: string;
+        };
+        ScimUserListResponse: {
+            itemsPerPage: number;
+            Resources: components["schemas"]["ScimUser"][];
+            schemas: string[];
+            startIndex: number;
+            totalResults: number;
+        };
         /** @description Sent is the answer of create and resend: the invite, how it was delivered and, when it was not emailed, the accept link for the inviter to pass on. */
         Sent: {
             acceptUrl?: string;
@@ -1557,6 +1878,36 @@ export interface components {
             items: components["schemas"]["SuborgsView"][];
             nextCursor?: string;
         };
+        /** @description TokenCreated is the answer of a creation: the token and its secret, shown this once. */
+        TokenCreated: {
+            /** Format: date-time */
+            createdAt: string;
+            createdBy: string;
+            /** Format: date-time */
+            expiresAt?: string;
+            id: string;
+            /** @description MemberRoles are the roles a user provisioned without roles gets. */
+            memberRoles: string[];
+            name: string;
+            orgId: string;
+            /** @description Permissions is what the token may do in the org, fixed at creation. */
+            permissions: string[];
+            secret: string;
+            status: components["schemas"]["Status"];
+        };
+        /** @description TokenInput is the body of POST /v1/orgs/{orgId}/scim/tokens. */
+        TokenInput: {
+            /** Format: date-time */
+            expiresAt?: string | null;
+            /** @description MemberRoles are the roles a user provisioned without roles gets
+             *     (default viewer). */
+            memberRoles?: string[];
+            name: string;
+            /** @description Permissions is what the token may do; left out, what provisioning
+             *     needs (members and groups, authz.ScimPermissions). The permissions
+             *     of MemberRoles are added: the token gives those roles. */
+            permissions?: string[];
+        };
         /** @description Input is the body of POST /v1/orgs/{orgId}/tokens. */
         TokensInput: {
             /** @description CollectionID narrows the token to the resources of one collection
@@ -1592,31 +1943,27 @@ export interface components {
             };
             name?: string;
         };
-        /** @description User is a global identity; its ID is the Cognito sub. */
-        User: {
-            /** Format: date-time */
-            createdAt: string;
-            /** Format: email */
-            email: string;
-            emailVerified: boolean;
-            /** Format: date-time */
-            expiresAt?: string;
-            id: string;
-            language?: string;
-            name?: string;
-            phone?: string;
-            platformAdmin?: boolean;
-            /** @description ResourceLimit is the default for memberships the user gets by sign-up
-             *     (from the sign-up policy); -1 unlimited. */
-            resourceLimit: number;
-            status: components["schemas"]["Status"];
-            timeZone?: string;
-            /** Format: date-time */
-            updatedAt: string;
+        /** @description UserExtension says what a SCIM User is in Gatehouse: a member, or an invite its email has not accepted yet (rule 11). */
+        UserExtension: {
+            /** @description AccountStatus is the account's own status (pending until activated). */
+            accountStatus?: components["schemas"]["Status"];
+            /**
+             * Format: date-time
+             * @description InviteExpiresAt is when a pending invite expires.
+             */
+            inviteExpiresAt?: string;
+            /**
+             * @description State is "member" or "invited".
+             * @enum {string}
+             */
+            state: "member" | "invited";
         };
-        UserPage: {
-            items: components["schemas"]["User"][];
-            nextCursor?: string;
+        /** @description Value is one value of a multi-valued attribute (roles, groups, members). */
+        Value: {
+            display?: string;
+            primary?: boolean;
+            type?: string;
+            value: string;
         };
     };
     responses: {
@@ -1700,6 +2047,145 @@ export interface components {
                  *       "type": "urn:gatehouse:problem:payload_too_large"
                  *     } */
                 "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description SCIM error. The request is not valid: `errors` lists each invalid field. Fix the request; repeating it unchanged fails again. */
+        ScimBadRequest: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /** @example {
+                 *       "code": "validation_failed",
+                 *       "detail": "validation_failed: the request is not valid",
+                 *       "schemas": [
+                 *         "urn:ietf:params:scim:api:messages:2.0:Error"
+                 *       ],
+                 *       "status": "400"
+                 *     } */
+                "application/scim+json": components["schemas"]["ScimError"];
+            };
+        };
+        /** @description SCIM error. The request conflicts with the current state: `conflict` (already exists, changed meanwhile), `limit_exceeded` (`limit` names the limit reached) or `last_owner`. */
+        ScimConflict: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /** @example {
+                 *       "code": "limit_exceeded",
+                 *       "detail": "limit_exceeded: the org has no seat left",
+                 *       "schemas": [
+                 *         "urn:ietf:params:scim:api:messages:2.0:Error"
+                 *       ],
+                 *       "status": "409"
+                 *     } */
+                "application/scim+json": components["schemas"]["ScimError"];
+            };
+        };
+        /** @description SCIM error. The caller is known but may not do this: `code` is `forbidden` or `expired`, and `reason` says why. */
+        ScimForbidden: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /** @example {
+                 *       "code": "forbidden",
+                 *       "detail": "forbidden: you do not have members:invite in this org",
+                 *       "reason": "missing_permission",
+                 *       "schemas": [
+                 *         "urn:ietf:params:scim:api:messages:2.0:Error"
+                 *       ],
+                 *       "status": "403"
+                 *     } */
+                "application/scim+json": components["schemas"]["ScimError"];
+            };
+        };
+        /** @description SCIM error. An unexpected failure; the details are in the server's logs under the request id. Retry later. */
+        ScimInternalServerError: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /** @example {
+                 *       "code": "internal",
+                 *       "detail": "internal: internal error",
+                 *       "schemas": [
+                 *         "urn:ietf:params:scim:api:messages:2.0:Error"
+                 *       ],
+                 *       "status": "500"
+                 *     } */
+                "application/scim+json": components["schemas"]["ScimError"];
+            };
+        };
+        /** @description SCIM error. The thing named in the path does not exist, or the caller may not know it exists. */
+        ScimNotFound: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /** @example {
+                 *       "code": "not_found",
+                 *       "detail": "not_found: member not found",
+                 *       "schemas": [
+                 *         "urn:ietf:params:scim:api:messages:2.0:Error"
+                 *       ],
+                 *       "status": "404"
+                 *     } */
+                "application/scim+json": components["schemas"]["ScimError"];
+            };
+        };
+        /** @description SCIM error. The body is larger than 65536 bytes. */
+        ScimRequestEntityTooLarge: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /** @example {
+                 *       "code": "payload_too_large",
+                 *       "detail": "payload_too_large: the request body is larger than 65536 bytes",
+                 *       "schemas": [
+                 *         "urn:ietf:params:scim:api:messages:2.0:Error"
+                 *       ],
+                 *       "status": "413"
+                 *     } */
+                "application/scim+json": components["schemas"]["ScimError"];
+            };
+        };
+        /** @description SCIM error. A service Gatehouse depends on (Cognito, email) failed. What was done is kept; repeating the request converges. */
+        ScimServiceUnavailable: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /** @example {
+                 *       "code": "unavailable",
+                 *       "detail": "unavailable: the identity provider is unavailable; retry",
+                 *       "reason": "unavailable",
+                 *       "schemas": [
+                 *         "urn:ietf:params:scim:api:messages:2.0:Error"
+                 *       ],
+                 *       "status": "503"
+                 *     } */
+                "application/scim+json": components["schemas"]["ScimError"];
+            };
+        };
+        /** @description SCIM error. No credential, or one that is malformed, expired, revoked or issued to another client. Refresh the access token or sign in again. */
+        ScimUnauthorized: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /** @example {
+                 *       "code": "unauthenticated",
+                 *       "detail": "unauthenticated: the credential is missing, invalid or expired",
+                 *       "reason": "unauthenticated",
+                 *       "schemas": [
+                 *         "urn:ietf:params:scim:api:messages:2.0:Error"
+                 *       ],
+                 *       "status": "401"
+                 *     } */
+                "application/scim+json": components["schemas"]["ScimError"];
             };
         };
         /** @description No credential, or one that is malformed, expired, revoked or issued to another client. Refresh the access token or sign in again. */
@@ -1930,7 +2416,7 @@ export interface operations {
                      *       ],
                      *       "nextCursor": "eyJwayI6Im9yZyJ9"
                      *     } */
-                    "application/json": components["schemas"]["UserPage"];
+                    "application/json": components["schemas"]["GatehouseUserPage"];
                 };
             };
             400: components["responses"]["ValidationFailed"];
@@ -2083,7 +2569,7 @@ export interface operations {
                      *       "timeZone": "Europe/Madrid",
                      *       "updatedAt": "2026-03-02T09:30:00Z"
                      *     } */
-                    "application/json": components["schemas"]["User"];
+                    "application/json": components["schemas"]["GatehouseUser"];
                 };
             };
             400: components["responses"]["ValidationFailed"];
@@ -2260,7 +2746,7 @@ export interface operations {
                      *       "timeZone": "Europe/Madrid",
                      *       "updatedAt": "2026-03-02T09:30:00Z"
                      *     } */
-                    "application/json": components["schemas"]["User"];
+                    "application/json": components["schemas"]["GatehouseUser"];
                 };
             };
             400: components["responses"]["ValidationFailed"];
@@ -3150,7 +3636,7 @@ export interface operations {
                      *       ],
                      *       "nextCursor": "eyJwayI6Im9yZyJ9"
                      *     } */
-                    "application/json": components["schemas"]["GroupPage"];
+                    "application/json": components["schemas"]["GatehouseGroupPage"];
                 };
             };
             400: components["responses"]["ValidationFailed"];
@@ -3198,7 +3684,7 @@ export interface operations {
                      *         "member"
                      *       ]
                      *     } */
-                    "application/json": components["schemas"]["Group"];
+                    "application/json": components["schemas"]["GatehouseGroup"];
                 };
             };
             400: components["responses"]["ValidationFailed"];
@@ -3335,7 +3821,7 @@ export interface operations {
                      *         "member"
                      *       ]
                      *     } */
-                    "application/json": components["schemas"]["Group"];
+                    "application/json": components["schemas"]["GatehouseGroup"];
                 };
             };
             400: components["responses"]["ValidationFailed"];
@@ -4729,6 +5215,1104 @@ export interface operations {
             409: components["responses"]["Conflict"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
+        };
+    };
+    getOrgScimTokens: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example {
+                     *       "items": [
+                     *         {
+                     *           "createdAt": "2026-03-02T09:30:00Z",
+                     *           "createdBy": "5d7c1b4e-2f3a-4c6b-9e8d-0a1b2c3d4e5f",
+                     *           "expiresAt": "2026-03-02T09:30:00Z",
+                     *           "id": "01JD4S7X6C9M2QW8E5R3T1Y0ZA",
+                     *           "memberRoles": [
+                     *             "text"
+                     *           ],
+                     *           "name": "Ana García",
+                     *           "orgId": "org_01JD4S7X6C9M2QW8E5R3T1Y0ZA",
+                     *           "permissions": [
+                     *             "device:read"
+                     *           ],
+                     *           "status": "pending"
+                     *         }
+                     *       ],
+                     *       "nextCursor": "eyJwayI6Im9yZyJ9"
+                     *     } */
+                    "application/json": components["schemas"]["ScimTokenPage"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    postOrgScimTokens: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /** @example {
+                 *       "expiresAt": "2026-03-02T09:30:00Z",
+                 *       "memberRoles": [
+                 *         "text"
+                 *       ],
+                 *       "name": "Ana García",
+                 *       "permissions": [
+                 *         "device:read"
+                 *       ]
+                 *     } */
+                "application/json": components["schemas"]["TokenInput"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example {
+                     *       "createdAt": "2026-03-02T09:30:00Z",
+                     *       "createdBy": "5d7c1b4e-2f3a-4c6b-9e8d-0a1b2c3d4e5f",
+                     *       "expiresAt": "2026-03-02T09:30:00Z",
+                     *       "id": "01JD4S7X6C9M2QW8E5R3T1Y0ZA",
+                     *       "memberRoles": [
+                     *         "text"
+                     *       ],
+                     *       "name": "Ana García",
+                     *       "orgId": "org_01JD4S7X6C9M2QW8E5R3T1Y0ZA",
+                     *       "permissions": [
+                     *         "device:read"
+                     *       ],
+                     *       "secret": "gha_3Jx9kQ2mV7pL1wZ8rT5yN4bC6dF0hG",
+                     *       "status": "pending"
+                     *     } */
+                    "application/json": components["schemas"]["TokenCreated"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    deleteOrgScimToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+                tokenId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done; no body. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getOrgScimV2Groups: {
+        parameters: {
+            query?: {
+                attributes?: string;
+                count?: number;
+                excludedAttributes?: string;
+                filter?: string;
+                startIndex?: number;
+            };
+            header?: never;
+            path: {
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example {
+                     *       "Resources": [
+                     *         {
+                     *           "displayName": "text",
+                     *           "id": "01JD4S7X6C9M2QW8E5R3T1Y0ZA",
+                     *           "members": [
+                     *             {
+                     *               "display": "text",
+                     *               "primary": false,
+                     *               "type": "device",
+                     *               "value": "text"
+                     *             }
+                     *           ],
+                     *           "meta": {
+                     *             "created": "2026-03-02T09:30:00Z",
+                     *             "lastModified": "2026-03-02T09:30:00Z",
+                     *             "resourceType": "device"
+                     *           },
+                     *           "schemas": [
+                     *             "text"
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "itemsPerPage": 0,
+                     *       "schemas": [
+                     *         "text"
+                     *       ],
+                     *       "startIndex": 0,
+                     *       "totalResults": 0
+                     *     } */
+                    "application/scim+json": components["schemas"]["ScimGroupListResponse"];
+                };
+            };
+            400: components["responses"]["ScimBadRequest"];
+            401: components["responses"]["ScimUnauthorized"];
+            403: components["responses"]["ScimForbidden"];
+            404: components["responses"]["ScimNotFound"];
+            500: components["responses"]["ScimInternalServerError"];
+            503: components["responses"]["ScimServiceUnavailable"];
+        };
+    };
+    postOrgScimV2Groups: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /** @example {
+                 *       "displayName": "text",
+                 *       "members": [
+                 *         {
+                 *           "display": "text",
+                 *           "value": "text"
+                 *         }
+                 *       ],
+                 *       "schemas": [
+                 *         "text"
+                 *       ]
+                 *     } */
+                "application/scim+json": {
+                    displayName: string;
+                    members?: {
+                        display?: string;
+                        value: string;
+                    }[];
+                    schemas?: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example {
+                     *       "displayName": "text",
+                     *       "id": "01JD4S7X6C9M2QW8E5R3T1Y0ZA",
+                     *       "members": [
+                     *         {
+                     *           "display": "text",
+                     *           "primary": false,
+                     *           "type": "device",
+                     *           "value": "text"
+                     *         }
+                     *       ],
+                     *       "meta": {
+                     *         "created": "2026-03-02T09:30:00Z",
+                     *         "lastModified": "2026-03-02T09:30:00Z",
+                     *         "resourceType": "device"
+                     *       },
+                     *       "schemas": [
+                     *         "text"
+                     *       ]
+                     *     } */
+                    "application/scim+json": components["schemas"]["ScimGroup"];
+                };
+            };
+            400: components["responses"]["ScimBadRequest"];
+            401: components["responses"]["ScimUnauthorized"];
+            403: components["responses"]["ScimForbidden"];
+            404: components["responses"]["ScimNotFound"];
+            409: components["responses"]["ScimConflict"];
+            413: components["responses"]["ScimRequestEntityTooLarge"];
+            500: components["responses"]["ScimInternalServerError"];
+            503: components["responses"]["ScimServiceUnavailable"];
+        };
+    };
+    getOrgScimV2Group: {
+        parameters: {
+            query?: {
+                attributes?: string;
+                excludedAttributes?: string;
+            };
+            header?: never;
+            path: {
+                orgId: string;
+                scimId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example {
+                     *       "displayName": "text",
+                     *       "id": "01JD4S7X6C9M2QW8E5R3T1Y0ZA",
+                     *       "members": [
+                     *         {
+                     *           "display": "text",
+                     *           "primary": false,
+                     *           "type": "device",
+                     *           "value": "text"
+                     *         }
+                     *       ],
+                     *       "meta": {
+                     *         "created": "2026-03-02T09:30:00Z",
+                     *         "lastModified": "2026-03-02T09:30:00Z",
+                     *         "resourceType": "device"
+                     *       },
+                     *       "schemas": [
+                     *         "text"
+                     *       ]
+                     *     } */
+                    "application/scim+json": components["schemas"]["ScimGroup"];
+                };
+            };
+            400: components["responses"]["ScimBadRequest"];
+            401: components["responses"]["ScimUnauthorized"];
+            403: components["responses"]["ScimForbidden"];
+            404: components["responses"]["ScimNotFound"];
+            500: components["responses"]["ScimInternalServerError"];
+            503: components["responses"]["ScimServiceUnavailable"];
+        };
+    };
+    deleteOrgScimV2Group: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+                scimId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done; no body. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["ScimUnauthorized"];
+            403: components["responses"]["ScimForbidden"];
+            404: components["responses"]["ScimNotFound"];
+            409: components["responses"]["ScimConflict"];
+            500: components["responses"]["ScimInternalServerError"];
+            503: components["responses"]["ScimServiceUnavailable"];
+        };
+    };
+    patchOrgScimV2Group: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+                scimId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /** @example {
+                 *       "Operations": [
+                 *         {
+                 *           "op": "text",
+                 *           "path": "text"
+                 *         }
+                 *       ],
+                 *       "schemas": [
+                 *         "text"
+                 *       ]
+                 *     } */
+                "application/scim+json": {
+                    Operations: {
+                        /** @description add, replace or remove, in any case */
+                        op: string;
+                        path?: string;
+                        value?: unknown;
+                    }[];
+                    schemas?: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example {
+                     *       "displayName": "text",
+                     *       "id": "01JD4S7X6C9M2QW8E5R3T1Y0ZA",
+                     *       "members": [
+                     *         {
+                     *           "display": "text",
+                     *           "primary": false,
+                     *           "type": "device",
+                     *           "value": "text"
+                     *         }
+                     *       ],
+                     *       "meta": {
+                     *         "created": "2026-03-02T09:30:00Z",
+                     *         "lastModified": "2026-03-02T09:30:00Z",
+                     *         "resourceType": "device"
+                     *       },
+                     *       "schemas": [
+                     *         "text"
+                     *       ]
+                     *     } */
+                    "application/scim+json": components["schemas"]["ScimGroup"];
+                };
+            };
+            400: components["responses"]["ScimBadRequest"];
+            401: components["responses"]["ScimUnauthorized"];
+            403: components["responses"]["ScimForbidden"];
+            404: components["responses"]["ScimNotFound"];
+            409: components["responses"]["ScimConflict"];
+            413: components["responses"]["ScimRequestEntityTooLarge"];
+            500: components["responses"]["ScimInternalServerError"];
+            503: components["responses"]["ScimServiceUnavailable"];
+        };
+    };
+    getOrgScimV2ResourceTypes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example {
+                     *       "schemas": [
+                     *         "text"
+                     *       ]
+                     *     } */
+                    "application/scim+json": {
+                        schemas: string[];
+                    };
+                };
+            };
+            401: components["responses"]["ScimUnauthorized"];
+            403: components["responses"]["ScimForbidden"];
+            404: components["responses"]["ScimNotFound"];
+            500: components["responses"]["ScimInternalServerError"];
+            503: components["responses"]["ScimServiceUnavailable"];
+        };
+    };
+    getOrgScimV2Schemas: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example {
+                     *       "schemas": [
+                     *         "text"
+                     *       ]
+                     *     } */
+                    "application/scim+json": {
+                        schemas: string[];
+                    };
+                };
+            };
+            401: components["responses"]["ScimUnauthorized"];
+            403: components["responses"]["ScimForbidden"];
+            404: components["responses"]["ScimNotFound"];
+            500: components["responses"]["ScimInternalServerError"];
+            503: components["responses"]["ScimServiceUnavailable"];
+        };
+    };
+    getOrgScimV2ServiceProviderConfig: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example {
+                     *       "schemas": [
+                     *         "text"
+                     *       ]
+                     *     } */
+                    "application/scim+json": {
+                        schemas: string[];
+                    };
+                };
+            };
+            401: components["responses"]["ScimUnauthorized"];
+            403: components["responses"]["ScimForbidden"];
+            404: components["responses"]["ScimNotFound"];
+            500: components["responses"]["ScimInternalServerError"];
+            503: components["responses"]["ScimServiceUnavailable"];
+        };
+    };
+    getOrgScimV2Users: {
+        parameters: {
+            query?: {
+                attributes?: string;
+                count?: number;
+                excludedAttributes?: string;
+                filter?: string;
+                startIndex?: number;
+            };
+            header?: never;
+            path: {
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example {
+                     *       "Resources": [
+                     *         {
+                     *           "active": false,
+                     *           "displayName": "text",
+                     *           "emails": [
+                     *             {
+                     *               "display": "text",
+                     *               "primary": false,
+                     *               "type": "device",
+                     *               "value": "text"
+                     *             }
+                     *           ],
+                     *           "groups": [
+                     *             {
+                     *               "display": "text",
+                     *               "primary": false,
+                     *               "type": "device",
+                     *               "value": "text"
+                     *             }
+                     *           ],
+                     *           "id": "01JD4S7X6C9M2QW8E5R3T1Y0ZA",
+                     *           "meta": {
+                     *             "created": "2026-03-02T09:30:00Z",
+                     *             "lastModified": "2026-03-02T09:30:00Z",
+                     *             "resourceType": "device"
+                     *           },
+                     *           "name": {
+                     *             "familyName": "text",
+                     *             "formatted": "text",
+                     *             "givenName": "text"
+                     *           },
+                     *           "roles": [
+                     *             {
+                     *               "display": "text",
+                     *               "primary": false,
+                     *               "type": "device",
+                     *               "value": "text"
+                     *             }
+                     *           ],
+                     *           "schemas": [
+                     *             "text"
+                     *           ],
+                     *           "urn:ietf:params:scim:schemas:extension:gatehouse:2.0:User": {
+                     *             "accountStatus": "pending",
+                     *             "inviteExpiresAt": "2026-03-02T09:30:00Z",
+                     *             "state": "member"
+                     *           },
+                     *           "userName": "text"
+                     *         }
+                     *       ],
+                     *       "itemsPerPage": 0,
+                     *       "schemas": [
+                     *         "text"
+                     *       ],
+                     *       "startIndex": 0,
+                     *       "totalResults": 0
+                     *     } */
+                    "application/scim+json": components["schemas"]["ScimUserListResponse"];
+                };
+            };
+            400: components["responses"]["ScimBadRequest"];
+            401: components["responses"]["ScimUnauthorized"];
+            403: components["responses"]["ScimForbidden"];
+            404: components["responses"]["ScimNotFound"];
+            500: components["responses"]["ScimInternalServerError"];
+            503: components["responses"]["ScimServiceUnavailable"];
+        };
+    };
+    postOrgScimV2Users: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /** @example {
+                 *       "active": false,
+                 *       "displayName": "text",
+                 *       "emails": [
+                 *         {
+                 *           "primary": false,
+                 *           "type": "device",
+                 *           "value": "text"
+                 *         }
+                 *       ],
+                 *       "name": {
+                 *         "familyName": "text",
+                 *         "formatted": "text",
+                 *         "givenName": "text"
+                 *       },
+                 *       "password": "text",
+                 *       "roles": [
+                 *         {
+                 *           "primary": false,
+                 *           "type": "device",
+                 *           "value": "text"
+                 *         }
+                 *       ],
+                 *       "schemas": [
+                 *         "text"
+                 *       ],
+                 *       "userName": "text"
+                 *     } */
+                "application/scim+json": {
+                    active?: boolean | string;
+                    displayName?: string;
+                    emails?: {
+                        primary?: boolean | string;
+                        type?: string;
+                        value?: string;
+                    }[];
+                    name?: {
+                        familyName?: string;
+                        formatted?: string;
+                        givenName?: string;
+                    };
+                    /** @description used only where the org may mint accounts (rule 11) */
+                    password?: string;
+                    roles?: {
+                        primary?: boolean | string;
+                        type?: string;
+                        value?: string;
+                    }[];
+                    schemas?: string[];
+                    /** @description the user's email address, Gatehouse's login */
+                    userName: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example {
+                     *       "active": false,
+                     *       "displayName": "text",
+                     *       "emails": [
+                     *         {
+                     *           "display": "text",
+                     *           "primary": false,
+                     *           "type": "device",
+                     *           "value": "text"
+                     *         }
+                     *       ],
+                     *       "groups": [
+                     *         {
+                     *           "display": "text",
+                     *           "primary": false,
+                     *           "type": "device",
+                     *           "value": "text"
+                     *         }
+                     *       ],
+                     *       "id": "01JD4S7X6C9M2QW8E5R3T1Y0ZA",
+                     *       "meta": {
+                     *         "created": "2026-03-02T09:30:00Z",
+                     *         "lastModified": "2026-03-02T09:30:00Z",
+                     *         "resourceType": "device"
+                     *       },
+                     *       "name": {
+                     *         "familyName": "text",
+                     *         "formatted": "text",
+                     *         "givenName": "text"
+                     *       },
+                     *       "roles": [
+                     *         {
+                     *           "display": "text",
+                     *           "primary": false,
+                     *           "type": "device",
+                     *           "value": "text"
+                     *         }
+                     *       ],
+                     *       "schemas": [
+                     *         "text"
+                     *       ],
+                     *       "urn:ietf:params:scim:schemas:extension:gatehouse:2.0:User": {
+                     *         "accountStatus": "pending",
+                     *         "inviteExpiresAt": "2026-03-02T09:30:00Z",
+                     *         "state": "member"
+                     *       },
+                     *       "userName": "text"
+                     *     } */
+                    "application/scim+json": components["schemas"]["ScimUser"];
+                };
+            };
+            400: components["responses"]["ScimBadRequest"];
+            401: components["responses"]["ScimUnauthorized"];
+            403: components["responses"]["ScimForbidden"];
+            404: components["responses"]["ScimNotFound"];
+            409: components["responses"]["ScimConflict"];
+            413: components["responses"]["ScimRequestEntityTooLarge"];
+            500: components["responses"]["ScimInternalServerError"];
+            503: components["responses"]["ScimServiceUnavailable"];
+        };
+    };
+    getOrgScimV2User: {
+        parameters: {
+            query?: {
+                attributes?: string;
+                excludedAttributes?: string;
+            };
+            header?: never;
+            path: {
+                orgId: string;
+                scimId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example {
+                     *       "active": false,
+                     *       "displayName": "text",
+                     *       "emails": [
+                     *         {
+                     *           "display": "text",
+                     *           "primary": false,
+                     *           "type": "device",
+                     *           "value": "text"
+                     *         }
+                     *       ],
+                     *       "groups": [
+                     *         {
+                     *           "display": "text",
+                     *           "primary": false,
+                     *           "type": "device",
+                     *           "value": "text"
+                     *         }
+                     *       ],
+                     *       "id": "01JD4S7X6C9M2QW8E5R3T1Y0ZA",
+                     *       "meta": {
+                     *         "created": "2026-03-02T09:30:00Z",
+                     *         "lastModified": "2026-03-02T09:30:00Z",
+                     *         "resourceType": "device"
+                     *       },
+                     *       "name": {
+                     *         "familyName": "text",
+                     *         "formatted": "text",
+                     *         "givenName": "text"
+                     *       },
+                     *       "roles": [
+                     *         {
+                     *           "display": "text",
+                     *           "primary": false,
+                     *           "type": "device",
+                     *           "value": "text"
+                     *         }
+                     *       ],
+                     *       "schemas": [
+                     *         "text"
+                     *       ],
+                     *       "urn:ietf:params:scim:schemas:extension:gatehouse:2.0:User": {
+                     *         "accountStatus": "pending",
+                     *         "inviteExpiresAt": "2026-03-02T09:30:00Z",
+                     *         "state": "member"
+                     *       },
+                     *       "userName": "text"
+                     *     } */
+                    "application/scim+json": components["schemas"]["ScimUser"];
+                };
+            };
+            400: components["responses"]["ScimBadRequest"];
+            401: components["responses"]["ScimUnauthorized"];
+            403: components["responses"]["ScimForbidden"];
+            404: components["responses"]["ScimNotFound"];
+            500: components["responses"]["ScimInternalServerError"];
+            503: components["responses"]["ScimServiceUnavailable"];
+        };
+    };
+    putOrgScimV2User: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+                scimId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /** @example {
+                 *       "active": false,
+                 *       "displayName": "text",
+                 *       "emails": [
+                 *         {
+                 *           "primary": false,
+                 *           "type": "device",
+                 *           "value": "text"
+                 *         }
+                 *       ],
+                 *       "name": {
+                 *         "familyName": "text",
+                 *         "formatted": "text",
+                 *         "givenName": "text"
+                 *       },
+                 *       "password": "text",
+                 *       "roles": [
+                 *         {
+                 *           "primary": false,
+                 *           "type": "device",
+                 *           "value": "text"
+                 *         }
+                 *       ],
+                 *       "schemas": [
+                 *         "text"
+                 *       ],
+                 *       "userName": "text"
+                 *     } */
+                "application/scim+json": {
+                    active?: boolean | string;
+                    displayName?: string;
+                    emails?: {
+                        primary?: boolean | string;
+                        type?: string;
+                        value?: string;
+                    }[];
+                    name?: {
+                        familyName?: string;
+                        formatted?: string;
+                        givenName?: string;
+                    };
+                    /** @description used only where the org may mint accounts (rule 11) */
+                    password?: string;
+                    roles?: {
+                        primary?: boolean | string;
+                        type?: string;
+                        value?: string;
+                    }[];
+                    schemas?: string[];
+                    /** @description the user's email address, Gatehouse's login */
+                    userName: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example {
+                     *       "active": false,
+                     *       "displayName": "text",
+                     *       "emails": [
+                     *         {
+                     *           "display": "text",
+                     *           "primary": false,
+                     *           "type": "device",
+                     *           "value": "text"
+                     *         }
+                     *       ],
+                     *       "groups": [
+                     *         {
+                     *           "display": "text",
+                     *           "primary": false,
+                     *           "type": "device",
+                     *           "value": "text"
+                     *         }
+                     *       ],
+                     *       "id": "01JD4S7X6C9M2QW8E5R3T1Y0ZA",
+                     *       "meta": {
+                     *         "created": "2026-03-02T09:30:00Z",
+                     *         "lastModified": "2026-03-02T09:30:00Z",
+                     *         "resourceType": "device"
+                     *       },
+                     *       "name": {
+                     *         "familyName": "text",
+                     *         "formatted": "text",
+                     *         "givenName": "text"
+                     *       },
+                     *       "roles": [
+                     *         {
+                     *           "display": "text",
+                     *           "primary": false,
+                     *           "type": "device",
+                     *           "value": "text"
+                     *         }
+                     *       ],
+                     *       "schemas": [
+                     *         "text"
+                     *       ],
+                     *       "urn:ietf:params:scim:schemas:extension:gatehouse:2.0:User": {
+                     *         "accountStatus": "pending",
+                     *         "inviteExpiresAt": "2026-03-02T09:30:00Z",
+                     *         "state": "member"
+                     *       },
+                     *       "userName": "text"
+                     *     } */
+                    "application/scim+json": components["schemas"]["ScimUser"];
+                };
+            };
+            400: components["responses"]["ScimBadRequest"];
+            401: components["responses"]["ScimUnauthorized"];
+            403: components["responses"]["ScimForbidden"];
+            404: components["responses"]["ScimNotFound"];
+            409: components["responses"]["ScimConflict"];
+            413: components["responses"]["ScimRequestEntityTooLarge"];
+            500: components["responses"]["ScimInternalServerError"];
+            503: components["responses"]["ScimServiceUnavailable"];
+        };
+    };
+    deleteOrgScimV2User: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+                scimId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done; no body. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["ScimUnauthorized"];
+            403: components["responses"]["ScimForbidden"];
+            404: components["responses"]["ScimNotFound"];
+            409: components["responses"]["ScimConflict"];
+            500: components["responses"]["ScimInternalServerError"];
+            503: components["responses"]["ScimServiceUnavailable"];
+        };
+    };
+    patchOrgScimV2User: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+                scimId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /** @example {
+                 *       "Operations": [
+                 *         {
+                 *           "op": "text",
+                 *           "path": "text"
+                 *         }
+                 *       ],
+                 *       "schemas": [
+                 *         "text"
+                 *       ]
+                 *     } */
+                "application/scim+json": {
+                    Operations: {
+                        /** @description add, replace or remove, in any case */
+                        op: string;
+                        path?: string;
+                        value?: unknown;
+                    }[];
+                    schemas?: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example {
+                     *       "active": false,
+                     *       "displayName": "text",
+                     *       "emails": [
+                     *         {
+                     *           "display": "text",
+                     *           "primary": false,
+                     *           "type": "device",
+                     *           "value": "text"
+                     *         }
+                     *       ],
+                     *       "groups": [
+                     *         {
+                     *           "display": "text",
+                     *           "primary": false,
+                     *           "type": "device",
+                     *           "value": "text"
+                     *         }
+                     *       ],
+                     *       "id": "01JD4S7X6C9M2QW8E5R3T1Y0ZA",
+                     *       "meta": {
+                     *         "created": "2026-03-02T09:30:00Z",
+                     *         "lastModified": "2026-03-02T09:30:00Z",
+                     *         "resourceType": "device"
+                     *       },
+                     *       "name": {
+                     *         "familyName": "text",
+                     *         "formatted": "text",
+                     *         "givenName": "text"
+                     *       },
+                     *       "roles": [
+                     *         {
+                     *           "display": "text",
+                     *           "primary": false,
+                     *           "type": "device",
+                     *           "value": "text"
+                     *         }
+                     *       ],
+                     *       "schemas": [
+                     *         "text"
+                     *       ],
+                     *       "urn:ietf:params:scim:schemas:extension:gatehouse:2.0:User": {
+                     *         "accountStatus": "pending",
+                     *         "inviteExpiresAt": "2026-03-02T09:30:00Z",
+                     *         "state": "member"
+                     *       },
+                     *       "userName": "text"
+                     *     } */
+                    "application/scim+json": components["schemas"]["ScimUser"];
+                };
+            };
+            400: components["responses"]["ScimBadRequest"];
+            401: components["responses"]["ScimUnauthorized"];
+            403: components["responses"]["ScimForbidden"];
+            404: components["responses"]["ScimNotFound"];
+            409: components["responses"]["ScimConflict"];
+            413: components["responses"]["ScimRequestEntityTooLarge"];
+            500: components["responses"]["ScimInternalServerError"];
+            503: components["responses"]["ScimServiceUnavailable"];
         };
     };
     getOrgSuborgs: {
