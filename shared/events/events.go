@@ -56,6 +56,7 @@ var Types = map[string]string{
 	"org.delete":           "org.deleted",
 	"suborg.create":        "suborg.created",
 	"member.create":        "member.added",
+	"account.activate":     "account.activated",
 	"invite.accept":        "member.added",
 	"member.update":        "member.updated",
 	"member.roles":         "member.role_changed",
