@@ -18,11 +18,11 @@ import (
 
 // evEvent is an event as the API returns it, with its raw JSON.
 type evEvent struct {
-	ID     string `json:"id"`
-	Type   string `json:"type"`
-	OrgID  string `json:"orgId"`
-	Actor  string `json:"actor"`
-	Target string `json:"target"`
+	ID     string          `json:"id"`
+	Type   string          `json:"type"`
+	OrgID  string          `json:"orgId"`
+	Actor  string          `json:"actor"`
+	Target string          `json:"target"`
 	Raw    json.RawMessage `json:"-"`
 }
 
