@@ -587,6 +587,12 @@ type Created struct {
 	UserId string `json:"userId"`
 }
 
+// Data Data is what an event changed.
+type Data struct {
+	After  *map[string]interface{} `json:"after,omitempty"`
+	Before *map[string]interface{} `json:"before,omitempty"`
+}
+
 // Decision Decision is the evaluator's answer.
 type Decision struct {
 	Allowed bool   `json:"allowed"`
@@ -595,6 +601,38 @@ type Decision struct {
 
 // ErrorCode The stable, machine-readable code of a problem; its HTTP status is fixed (docs/errors.md).
 type ErrorCode string
+
+// Event Event is one change of an org, as the API reads it and the bus carries it (the detail of the EventBridge event, byte for byte).
+type Event struct {
+	// Action Action is the audit action the event is (GET .../audit shows it too).
+	Action string `json:"action"`
+	Actor  string `json:"actor"`
+
+	// Data Data is the change: the fields before and after it.
+	Data *Data `json:"data,omitempty"`
+
+	// Id ID is stable and sorts as the stream does: pass it as after= to
+	// read what follows it, and use it to drop duplicates.
+	Id    string `json:"id"`
+	OrgId string `json:"orgId"`
+
+	// Target Target is what the change is about: a user, group, resource, invite...
+	Target *string   `json:"target,omitempty"`
+	Time   time.Time `json:"time"`
+
+	// Truncated Truncated is set on the bus when Data did not fit in an EventBridge
+	// event (256 KB); the API holds the whole event.
+	Truncated *bool `json:"truncated,omitempty"`
+
+	// Type Type names the change (Types), e.g. member.role_changed.
+	Type string `json:"type"`
+}
+
+// EventPage defines model for EventPage.
+type EventPage struct {
+	Items      []Event `json:"items"`
+	NextCursor *string `json:"nextCursor,omitempty"`
+}
 
 // FieldError FieldError is one invalid field of a request.
 type FieldError struct {
@@ -1419,6 +1457,16 @@ type GetOrgCollectionsParams struct {
 type GetOrgCollectionResourcesParams struct {
 	Limit  *int    `form:"limit,omitempty" json:"limit,omitempty"`
 	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// GetOrgEventsParams defines parameters for GetOrgEvents.
+type GetOrgEventsParams struct {
+	Limit  *int    `form:"limit,omitempty" json:"limit,omitempty"`
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// After After is the id of the last event the consumer has: the page starts
+	// with the event that follows it.
+	After *string `form:"after,omitempty" json:"after,omitempty"`
 }
 
 // GetOrgGroupsParams defines parameters for GetOrgGroups.
@@ -2515,6 +2563,13 @@ type ClientInterface interface {
 	//
 	// Corresponds with PUT /v1/orgs/{orgId}/collections/{collectionId}/resources/{type}/{resourceId} (the `PutOrgCollectionResource` operationId).
 	PutOrgCollectionResource(ctx context.Context, orgId string, collectionId string, pType string, resourceId string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetOrgEvents The org's events, oldest first, after a given event id
+	//
+	// Needs the permission `events:read` in the org.
+	//
+	// Corresponds with GET /v1/orgs/{orgId}/events (the `GetOrgEvents` operationId).
+	GetOrgEvents(ctx context.Context, orgId string, params *GetOrgEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetOrgGroups List groups
 	//
@@ -3854,6 +3909,23 @@ func (c *Client) DeleteOrgCollectionResource(ctx context.Context, orgId string, 
 // Corresponds with PUT /v1/orgs/{orgId}/collections/{collectionId}/resources/{type}/{resourceId} (the `PutOrgCollectionResource` operationId).
 func (c *Client) PutOrgCollectionResource(ctx context.Context, orgId string, collectionId string, pType string, resourceId string, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewPutOrgCollectionResourceRequest(c.Server, orgId, collectionId, pType, resourceId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetOrgEvents The org's events, oldest first, after a given event id
+//
+// Needs the permission `events:read` in the org.
+//
+// Corresponds with GET /v1/orgs/{orgId}/events (the `GetOrgEvents` operationId).
+func (c *Client) GetOrgEvents(ctx context.Context, orgId string, params *GetOrgEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetOrgEventsRequest(c.Server, orgId, params)
 	if err != nil {
 		return nil, err
 	}
@@ -6599,6 +6671,91 @@ func NewPutOrgCollectionResourceRequest(server string, orgId string, collectionI
 	}
 
 	req, err := http.NewRequest(http.MethodPut, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetOrgEventsRequest constructs an http.Request for the GetOrgEvents method
+func NewGetOrgEventsRequest(server string, orgId string, params *GetOrgEventsParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "orgId", orgId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/orgs/%s/events", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.After != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "after", *params.After, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -9943,6 +10100,15 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with PUT /v1/orgs/{orgId}/collections/{collectionId}/resources/{type}/{resourceId} (the `PutOrgCollectionResource` operationId).
 	PutOrgCollectionResourceWithResponse(ctx context.Context, orgId string, collectionId string, pType string, resourceId string, reqEditors ...RequestEditorFn) (*PutOrgCollectionResourceResponse, error)
 
+	// GetOrgEventsWithResponse The org's events, oldest first, after a given event id
+	//
+	// Needs the permission `events:read` in the org.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/orgs/{orgId}/events (the `GetOrgEvents` operationId).
+	GetOrgEventsWithResponse(ctx context.Context, orgId string, params *GetOrgEventsParams, reqEditors ...RequestEditorFn) (*GetOrgEventsResponse, error)
+
 	// GetOrgGroupsWithResponse List groups
 	//
 	// Needs the permission `groups:read` in the org.
@@ -12919,6 +13085,89 @@ func (r PutOrgCollectionResourceResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r PutOrgCollectionResourceResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetOrgEventsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *EventPage
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *ValidationFailed
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetOrgEventsResponse) GetJSON200() *EventPage {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetOrgEventsResponse) GetApplicationproblemJSON400() *ValidationFailed {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetOrgEventsResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetOrgEventsResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetOrgEventsResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetOrgEventsResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r GetOrgEventsResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetOrgEventsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetOrgEventsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetOrgEventsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetOrgEventsResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -18275,6 +18524,21 @@ func (c *ClientWithResponses) PutOrgCollectionResourceWithResponse(ctx context.C
 	return ParsePutOrgCollectionResourceResponse(rsp)
 }
 
+// GetOrgEventsWithResponse The org's events, oldest first, after a given event id
+//
+// Needs the permission `events:read` in the org.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/orgs/{orgId}/events (the `GetOrgEvents` operationId).
+func (c *ClientWithResponses) GetOrgEventsWithResponse(ctx context.Context, orgId string, params *GetOrgEventsParams, reqEditors ...RequestEditorFn) (*GetOrgEventsResponse, error) {
+	rsp, err := c.GetOrgEvents(ctx, orgId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetOrgEventsResponse(rsp)
+}
+
 // GetOrgGroupsWithResponse List groups
 //
 // Needs the permission `groups:read` in the org.
@@ -21315,6 +21579,74 @@ func ParsePutOrgCollectionResourceResponse(rsp *http.Response) (*PutOrgCollectio
 			return nil, err
 		}
 		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetOrgEventsResponse parses an HTTP response from a GetOrgEventsWithResponse call
+func ParseGetOrgEventsResponse(rsp *http.Response) (*GetOrgEventsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetOrgEventsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest EventPage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ValidationFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Internal

@@ -26,6 +26,13 @@ type FunctionSpec struct {
 	Cognito []string
 	// SendsEmail grants ses:SendEmail as the EmailFrom identity.
 	SendsEmail bool
+	// PutsEvents grants events:PutEvents on the event stream's bus
+	// (events.go).
+	PutsEvents bool
+	// ReadsStream marks the function the table's stream invokes: its
+	// event source mapping reads the stream with the function's role
+	// (streamReads in the tests), not its code.
+	ReadsStream bool
 }
 
 // Memory and timeout. Go binaries need little memory, but Lambda allots CPU
@@ -125,4 +132,9 @@ var functionSpecs = map[string]FunctionSpec{
 		QueryIndexes: []string{inverse},
 		Cognito:      []string{"AdminCreateUser", "AdminSetUserPassword", "AdminDisableUser", "AdminDeleteUser"},
 		SendsEmail:   true},
+	// The event stream (docs/events.md): invoked by the table's stream
+	// with org audit items, it puts them on the bus and touches no table
+	// item. A batch of 100 records takes at least 10 PutEvents calls, plus
+	// its retries and their waits.
+	routes.FnEventPublisher: {MemoryMB: httpMemory, TimeoutSeconds: 60, PutsEvents: true, ReadsStream: true},
 }

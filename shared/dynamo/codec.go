@@ -9,8 +9,8 @@ import (
 )
 
 // ItemsOf returns the items the store writes for a domain value: a
-// *gatehouse.User, a *gatehouse.Membership, or a *gatehouse.Resource with
-// the grantee items of its grants. It exists for seeding a table with
+// *gatehouse.User, a *gatehouse.Membership, a *gatehouse.Resource with
+// the grantee items of its grants, or a *gatehouse.AuditEvent. It exists for seeding a table with
 // states that would take many calls to reach (shared/dynamo/dynamotest);
 // services write through the store's methods, which keep the counters,
 // conditions and audit bare items skip.
@@ -26,6 +26,9 @@ func ItemsOf(v any) ([]map[string]types.AttributeValue, error) {
 			out = append(out, granteeItem(v.OrgID, p, v.Ref()))
 		}
 		return out, nil
+	case *gatehouse.AuditEvent:
+		// As a stream record carries it (the event publisher's tests).
+		return []map[string]types.AttributeValue{auditItem(*v)}, nil
 	}
 	return nil, fmt.Errorf("dynamo: no items for %T", v)
 }

@@ -66,6 +66,9 @@ const (
 	// FnScim serves SCIM 2.0 for identity providers and the org's SCIM
 	// tokens (docs/scim.md).
 	FnScim = "scim"
+	// FnEventPublisher puts the org event stream on the EventBridge bus;
+	// the table's stream invokes it (docs/events.md).
+	FnEventPublisher = "eventpublisher"
 )
 
 // DefaultRouteKey is the route key of an HTTP API's catch-all route.
@@ -84,7 +87,9 @@ var Default = Route{Path: DefaultRouteKey, Function: FnNotFound, Access: Public,
 var HTTPFunctions = []string{FnMe, FnOrgs, FnMembers, FnInvites, FnActivate, FnRoles, FnGroups, FnResources, FnTokens, FnLimits, FnAudit, FnAdmin, FnNotFound, FnScim}
 
 // AllFunctions lists every Lambda function of the product.
-var AllFunctions = append([]string{FnAuthorizer, FnTriggers, FnSweeper}, HTTPFunctions...)
+var AllFunctions = append([]string{FnAuthorizer, FnTriggers, FnSweeper}, append(HTTPFunctions,
+	// The event stream (docs/events.md).
+	FnEventPublisher)...)
 
 // Route is one HTTP API route.
 type Route struct {
@@ -197,6 +202,8 @@ var Table = []Route{
 	perm("DELETE", org+"/tokens/{tokenId}", FnTokens, "tokens:manage", "Revoke an API token"),
 
 	perm("GET", org+"/audit", FnAudit, "audit:read", "Audit log, newest first"),
+	// The event stream (docs/events.md).
+	perm("GET", org+"/events", FnAudit, "events:read", "The org's events, oldest first, after a given event id"),
 
 	with("GET", "/v1/admin/users", FnAdmin, PlatformAdmin, "Find users by email prefix"),
 	with("GET", "/v1/admin/users/{userId}", FnAdmin, PlatformAdmin, "One user account"),

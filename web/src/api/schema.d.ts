@@ -366,6 +366,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/orgs/{orgId}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The org's events, oldest first, after a given event id
+         * @description Needs the permission `events:read` in the org.
+         */
+        get: operations["getOrgEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/orgs/{orgId}/groups": {
         parameters: {
             query?: never;
@@ -1301,6 +1321,11 @@ export interface components {
              *     (rule 11). */
             member?: components["schemas"]["Member"];
         };
+        /** @description Data is what an event changed. */
+        Data: {
+            after?: Record<string, never>;
+            before?: Record<string, never>;
+        };
         /** @description Decision is the evaluator's answer. */
         Decision: {
             allowed: boolean;
@@ -1311,6 +1336,31 @@ export interface components {
          * @enum {string}
          */
         ErrorCode: "conflict" | "expired" | "forbidden" | "internal" | "last_owner" | "limit_exceeded" | "method_not_allowed" | "not_found" | "payload_too_large" | "unauthenticated" | "unavailable" | "validation_failed";
+        /** @description Event is one change of an org, as the API reads it and the bus carries it (the detail of the EventBridge event, byte for byte). */
+        Event: {
+            /** @description Action is the audit action the event is (GET .../audit shows it too). */
+            action: string;
+            actor: string;
+            /** @description Data is the change: the fields before and after it. */
+            data?: components["schemas"]["Data"];
+            /** @description ID is stable and sorts as the stream does: pass it as after= to
+             *     read what follows it, and use it to drop duplicates. */
+            id: string;
+            orgId: string;
+            /** @description Target is what the change is about: a user, group, resource, invite... */
+            target?: string;
+            /** Format: date-time */
+            time: string;
+            /** @description Truncated is set on the bus when Data did not fit in an EventBridge
+             *     event (256 KB); the API holds the whole event. */
+            truncated?: boolean;
+            /** @description Type names the change (Types), e.g. member.role_changed. */
+            type: string;
+        };
+        EventPage: {
+            items: components["schemas"]["Event"][];
+            nextCursor?: string;
+        };
         /** @description FieldError is one invalid field of a request. */
         FieldError: {
             field: string;
@@ -3595,6 +3645,59 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getOrgEvents: {
+        parameters: {
+            query?: {
+                /** @description After is the id of the last event the consumer has: the page starts
+                 *     with the event that follows it. */
+                after?: string;
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example {
+                     *       "items": [
+                     *         {
+                     *           "action": "member.create",
+                     *           "actor": "5d7c1b4e-2f3a-4c6b-9e8d-0a1b2c3d4e5f",
+                     *           "data": {
+                     *             "after": {},
+                     *             "before": {}
+                     *           },
+                     *           "id": "01JD4S7X6C9M2QW8E5R3T1Y0ZA",
+                     *           "orgId": "org_01JD4S7X6C9M2QW8E5R3T1Y0ZA",
+                     *           "target": "5d7c1b4e-2f3a-4c6b-9e8d-0a1b2c3d4e5f",
+                     *           "time": "2026-03-02T09:30:00Z",
+                     *           "truncated": false,
+                     *           "type": "device"
+                     *         }
+                     *       ],
+                     *       "nextCursor": "eyJwayI6Im9yZyJ9"
+                     *     } */
+                    "application/json": components["schemas"]["EventPage"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
         };
