@@ -237,3 +237,12 @@ func typeSegment(typ string) string {
 func NormalizeEmail(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
 
 func trimPrefix(s, prefix string) string { return strings.TrimPrefix(s, prefix) }
+
+// Org deletion (issue 17, customer lifecycle; docs/membership.md, "Deleting
+// an org"): the tombstone of a deleted org whose partition is still being
+// drained, in the platform partition, and their range for the sweep.
+const prefixOrgPurge = "ORGPURGE#"
+
+func orgPurgeKey(orgID string) Key { return Key{pkPlatform, prefixOrgPurge + orgID} }
+
+func orgPurgesRange() keyRange { return keyRange{"", pkPlatform, prefixOrgPurge} }

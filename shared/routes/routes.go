@@ -201,6 +201,13 @@ var Table = []Route{
 	with("DELETE", "/v1/admin/users/{userId}", FnAdmin, PlatformAdmin, "Delete an account"),
 	with("GET", "/v1/admin/signup-policy", FnAdmin, PlatformAdmin, "The sign-up policy"),
 	with("PUT", "/v1/admin/signup-policy", FnAdmin, PlatformAdmin, "Replace the sign-up policy"),
+
+	// Org lifecycle (issue 17, items 2 and 6): moving a member between the
+	// orgs of one tree ("change owner"), deleting a sub-org through its
+	// parent, and a platform admin deleting any org.
+	perm("POST", org+"/members/{userId}/move", FnMembers, "members:remove", "Move a member to another org of the same tree (change owner)"),
+	perm("DELETE", org+"/suborgs/{subOrgId}", FnOrgs, "suborgs:delete", "Delete a sub-org (cascade: and its sub-orgs)"),
+	with("DELETE", "/v1/admin/orgs/{targetOrgId}", FnAdmin, PlatformAdmin, "Delete any org (cascade: and its sub-orgs)"),
 }
 
 // ByKey returns the route with the given route key.
