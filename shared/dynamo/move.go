@@ -167,6 +167,12 @@ func (s *Store) MoveMember(ctx context.Context, mv MemberMove) (*MoveResult, err
 	if err := s.addMemberDeltas(ctx, t, from.ID, m.UserID, counters); err != nil {
 		return nil, fmt.Errorf("move member %s: %w", m.UserID, err)
 	}
+	for typ, n := range resIn {
+		// Room for them under the quota read (the commit pins it).
+		if q := quotaOfType(to.Quotas.MaxResources, typ); q >= 0 && n > q {
+			return nil, gatehouse.LimitExceeded("maxResources."+typ, "the destination org's quota of %s resources has no room for the member's %d", typ, n)
+		}
+	}
 	if err := addMoveOrgUpdates(t, from, to, out, in, resOut, resIn); err != nil {
 		return nil, err
 	}
@@ -458,8 +464,8 @@ func (t *tx) addMoveOrg(orgID string, ch orgChange, treeDelta int, res map[strin
 			// the move, which is retried).
 			q := quotaOfType(dest.Quotas.MaxResources, typ)
 			names["#rm"+n] = attrMaxResPrefix + typ
-			values[":zero"] = num(0)
 			if q < 0 {
+				values[":zero"] = num(0)
 				conds = append(conds, "(attribute_not_exists(#rm"+n+") OR #rm"+n+" < :zero)")
 			} else {
 				values[":rm"+n] = num(int64(q))

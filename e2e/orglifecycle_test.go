@@ -1,0 +1,280 @@
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/gatehouse-dev/gatehouse/shared/dynamo"
+	"github.com/gatehouse-dev/gatehouse/shared/gatehouse"
+	"github.com/gatehouse-dev/gatehouse/shared/members"
+)
+
+// Org lifecycle (issue 17): moving a member between the orgs of one tree
+// ("change owner") and deleting orgs, sub-orgs through their parent
+// (docs/membership.md, "Moving a member", "Deleting an org").
+
+// olOrg reads an org straight from the table.
+func olOrg(t testing.TB, id string) *gatehouse.Org {
+	t.Helper()
+	o, err := stack().Store().Org(context.Background(), id)
+	if err != nil {
+		t.Fatalf("read org %s: %v", id, err)
+	}
+	return o
+}
+
+// olMove calls the move route and returns the status and body.
+func olMove(t testing.TB, by *Client, from, userID string, body map[string]any) (int, []byte) {
+	t.Helper()
+	return by.Do(t, "POST", "/v1/orgs/"+from+"/members/"+userID+"/move", body)
+}
+
+// olHasAudit reports whether an org's log holds an event with that action
+// on that target, and returns it.
+func olHasAudit(t testing.TB, orgID, action, target string) (gatehouse.AuditEvent, bool) {
+	t.Helper()
+	evs, _, err := stack().Store().AuditPage(context.Background(), orgID, dynamo.AuditFilter{}, 100, "")
+	if err != nil {
+		t.Fatalf("audit of %s: %v", orgID, err)
+	}
+	for _, e := range evs {
+		if e.Action == action && e.Target == target {
+			return e, true
+		}
+	}
+	return gatehouse.AuditEvent{}, false
+}
+
+func TestMoveMemberBetweenOrgAndSubOrg(t *testing.T) {
+	t.Parallel()
+	owner := newUser(t)
+	parent := mbOrg(t, owner)
+	child := rsSubOrg(t, owner, parent, "customer")
+	dev := mbMember(t, owner, parent, "developer")
+	rsRegister(t, dev, parent, "device", "mv-1")
+	rsRegister(t, dev, parent, "device", "mv-2")
+
+	p0, c0 := olOrg(t, parent), olOrg(t, child)
+
+	// Down: tenant -> customer, resources moved with the member.
+	var moved members.Moved
+	st := owner.DoJSON(t, "POST", "/v1/orgs/"+parent+"/members/"+dev.Sub+"/move",
+		map[string]any{"to": child, "roles": []string{"developer"}, "resources": "move"}, &moved)
+	if st != http.StatusOK {
+		_, raw := olMove(t, owner, parent, dev.Sub, nil)
+		t.Fatalf("move down: %d %s", st, raw)
+	}
+	if moved.Member.OrgID != child || !slices.Equal(moved.Member.Roles, []string{"developer"}) || len(moved.Resources) != 2 || moved.Member.ResourceCount != 2 {
+		t.Fatalf("moved = %+v, want a developer of %s with its 2 devices", moved, child)
+	}
+	p1, c1 := olOrg(t, parent), olOrg(t, child)
+	if p1.Usage.Members != p0.Usage.Members-1 || c1.Usage.Members != c0.Usage.Members+1 {
+		t.Errorf("members: parent %d -> %d, child %d -> %d; want -1 and +1", p0.Usage.Members, p1.Usage.Members, c0.Usage.Members, c1.Usage.Members)
+	}
+	if p1.Usage.SubtreeSeats != p0.Usage.SubtreeSeats {
+		t.Errorf("the parent's subtree seats moved %d -> %d: the seat stayed in its subtree", p0.Usage.SubtreeSeats, p1.Usage.SubtreeSeats)
+	}
+	if c1.Usage.SubtreeSeats != c0.Usage.SubtreeSeats+1 {
+		t.Errorf("the child's subtree seats %d -> %d, want +1", c0.Usage.SubtreeSeats, c1.Usage.SubtreeSeats)
+	}
+	if p1.Usage.Resources["device"] != 0 || c1.Usage.Resources["device"] != 2 {
+		t.Errorf("device counts: parent %d, child %d; want 0 and 2", p1.Usage.Resources["device"], c1.Usage.Resources["device"])
+	}
+	// At its next request the member is out of the parent and in the
+	// child, with its devices.
+	if r := dev.DoRaw(t, "GET", "/v1/orgs/"+parent, nil, nil); r.Status != http.StatusForbidden {
+		t.Errorf("the moved member reads the parent: %d, want 403", r.Status)
+	}
+	if got := rsList(t, dev, child); !slices.Equal(got, []string{"device/mv-1", "device/mv-2"}) {
+		t.Errorf("the moved member sees %v in the child, want its two devices", got)
+	}
+	// Audited in both orgs; the child's log does not name the parent.
+	if _, ok := olHasAudit(t, parent, "member.move_out", dev.Sub); !ok {
+		t.Error("no member.move_out in the parent's log")
+	}
+	if ev, ok := olHasAudit(t, child, "member.move_in", dev.Sub); !ok {
+		t.Error("no member.move_in in the child's log")
+	} else if b, _ := json.Marshal(ev); strings.Contains(string(b), parent) {
+		t.Errorf("the child's log names the parent: %s", b)
+	}
+
+	// Up: customer -> tenant, the devices transferred to a member of the
+	// customer (the owner, who created it).
+	st = owner.DoJSON(t, "POST", "/v1/orgs/"+child+"/members/"+dev.Sub+"/move",
+		map[string]any{"to": parent, "roles": []string{"viewer"}, "resources": "transfer", "transferTo": owner.Sub}, &moved)
+	if st != http.StatusOK {
+		t.Fatalf("move up: %d", st)
+	}
+	if moved.Member.OrgID != parent || moved.Member.ResourceCount != 0 {
+		t.Errorf("moved up = %+v", moved.Member)
+	}
+	for _, id := range []string{"mv-1", "mv-2"} {
+		r, err := stack().Store().Resource(context.Background(), child, gatehouse.Ref{Type: "device", ID: id})
+		if err != nil || r.OwnerID != owner.Sub {
+			t.Errorf("device %s after the transfer: %+v %v, want it in the child owned by %s", id, r, err, owner.Sub)
+		}
+	}
+	p2, c2 := olOrg(t, parent), olOrg(t, child)
+	if p2.Usage.Members != p0.Usage.Members || c2.Usage.Members != c0.Usage.Members || p2.Usage.SubtreeSeats != p0.Usage.SubtreeSeats || c2.Usage.SubtreeSeats != c0.Usage.SubtreeSeats {
+		t.Errorf("after the round trip: parent %+v child %+v, want the usage of the start %+v %+v", p2.Usage, c2.Usage, p0.Usage, c0.Usage)
+	}
+	if r := dev.DoRaw(t, "GET", "/v1/orgs/"+child, nil, nil); r.Status != http.StatusForbidden {
+		t.Errorf("the member moved up still reads the child: %d", r.Status)
+	}
+	if r := dev.DoRaw(t, "GET", "/v1/orgs/"+parent, nil, nil); r.Status != http.StatusOK {
+		t.Errorf("the member moved up cannot read the parent: %d %s", r.Status, r.Body)
+	}
+}
+
+// TestMoveMemberRevokesWhatItHeld: a move is a removal from the source
+// (rule 6): the member's API tokens and pending invites there end for good.
+func TestMoveMemberRevokesWhatItHeld(t *testing.T) {
+	t.Parallel()
+	owner := newUser(t)
+	parent := mbOrg(t, owner)
+	child := rsSubOrg(t, owner, parent, "customer")
+	adm := mbMember(t, owner, parent, "admin")
+	_, secret := rsToken(t, adm, parent, map[string]any{"name": "ci"})
+	sent := mbInvite(t, adm, parent, mbOther(t), "viewer")
+	if r := adm.WithBearer(secret).DoRaw(t, "GET", "/v1/orgs/"+parent, nil, nil); r.Status != http.StatusOK {
+		t.Fatalf("the token works before the move: %d", r.Status)
+	}
+	p0 := olOrg(t, parent)
+	var moved members.Moved
+	if st := owner.DoJSON(t, "POST", "/v1/orgs/"+parent+"/members/"+adm.Sub+"/move",
+		map[string]any{"to": child, "roles": []string{"admin"}}, &moved); st != http.StatusOK {
+		t.Fatalf("move: %d", st)
+	}
+	if moved.Revoked != 2 {
+		t.Errorf("revoked %d, want the token and the invite", moved.Revoked)
+	}
+	if r := adm.WithBearer(secret).DoRaw(t, "GET", "/v1/orgs/"+parent, nil, nil); r.Status != http.StatusUnauthorized && r.Status != http.StatusForbidden {
+		t.Errorf("the moved member's token still works: %d", r.Status)
+	}
+	inv, err := stack().Store().Invite(context.Background(), parent, sent.Invite.ID)
+	if err != nil || inv.Status != gatehouse.StatusRevoked {
+		t.Errorf("the moved member's invite: %+v %v, want revoked", inv, err)
+	}
+	// Its seat and the invite's left the parent; the subtree keeps the
+	// member's seat (it is in the child now) but not the invite's.
+	p1 := olOrg(t, parent)
+	if p1.Usage.Seats() != p0.Usage.Seats()-2 || p1.Usage.SubtreeSeats != p0.Usage.SubtreeSeats-1 {
+		t.Errorf("parent seats %d -> %d (subtree %d -> %d), want -2 (subtree -1)", p0.Usage.Seats(), p1.Usage.Seats(), p0.Usage.SubtreeSeats, p1.Usage.SubtreeSeats)
+	}
+}
+
+func TestMoveMemberRefusals(t *testing.T) {
+	t.Parallel()
+	owner := newUser(t)
+	parent := mbOrg(t, owner)
+	child := rsSubOrg(t, owner, parent, "customer")
+	viewer := mbMember(t, owner, parent, "viewer")
+	dev := mbMember(t, owner, parent, "developer")
+	parentAdmin := mbMember(t, owner, parent, "admin")
+	subAdmin := mbMember(t, owner, child, "admin")
+	childViewer := mbMember(t, owner, child, "viewer")
+
+	unchanged := func(t *testing.T, before []mbState, orgs ...string) {
+		t.Helper()
+		for i, o := range orgs {
+			mbRequireUnchanged(t, o, before[i])
+		}
+	}
+	snap := func(orgs ...string) []mbState {
+		var out []mbState
+		for _, o := range orgs {
+			out = append(out, mbSnapshot(t, o))
+		}
+		return out
+	}
+
+	t.Run("past the destination's quota", func(t *testing.T) {
+		c := olOrg(t, child)
+		if st, raw := owner.Do(t, "PUT", "/v1/orgs/"+child+"/limits", map[string]any{"maxMembers": c.Usage.SubtreeSeats}); st != http.StatusOK {
+			t.Fatalf("fill the child's quota: %d %s", st, raw)
+		}
+		t.Cleanup(func() { owner.Do(t, "PUT", "/v1/orgs/"+child+"/limits", map[string]any{"maxMembers": -1}) })
+		before := snap(parent, child)
+		st, raw := olMove(t, owner, parent, viewer.Sub, map[string]any{"to": child, "roles": []string{"viewer"}})
+		if p := requireProblem(t, st, raw, http.StatusConflict, gatehouse.CodeLimitExceeded); p.Limit != "maxMembers" {
+			t.Errorf("limit %q, want maxMembers", p.Limit)
+		}
+		unchanged(t, before, parent, child)
+	})
+	t.Run("past the destination's resource quota", func(t *testing.T) {
+		dev := mbMember(t, owner, parent, "developer")
+		rsRegister(t, dev, parent, "device", "q-1")
+		if st, raw := owner.Do(t, "PUT", "/v1/orgs/"+child+"/limits", map[string]any{"maxResources": map[string]int{"device": 0}}); st != http.StatusOK {
+			t.Fatalf("set the child's device quota: %d %s", st, raw)
+		}
+		before := snap(parent, child)
+		st, raw := olMove(t, owner, parent, dev.Sub, map[string]any{"to": child, "roles": []string{"developer"}, "resources": "move"})
+		if p := requireProblem(t, st, raw, http.StatusConflict, gatehouse.CodeLimitExceeded); p.Limit != "maxResources.device" {
+			t.Errorf("limit %q, want maxResources.device", p.Limit)
+		}
+		unchanged(t, before, parent, child)
+	})
+	t.Run("a sub-org admin moving into the parent", func(t *testing.T) {
+		before := snap(parent, child)
+		st, raw := olMove(t, subAdmin, child, childViewer.Sub, map[string]any{"to": parent, "roles": []string{"viewer"}})
+		if p := requireProblem(t, st, raw, http.StatusForbidden, gatehouse.CodeForbidden); p.Reason != gatehouse.ReasonMissingPerm {
+			t.Errorf("reason %q, want %s", p.Reason, gatehouse.ReasonMissingPerm)
+		}
+		unchanged(t, before, parent, child)
+	})
+	t.Run("a non-admin moving", func(t *testing.T) {
+		r := dev.DoRaw(t, "POST", "/v1/orgs/"+parent+"/members/"+viewer.Sub+"/move", []byte(`{"to":"`+child+`","roles":["viewer"]}`), nil)
+		requireRefusal(t, r, http.StatusForbidden, gatehouse.CodeForbidden, gatehouse.ReasonMissingPerm)
+	})
+	t.Run("a parent admin giving owner in the child", func(t *testing.T) {
+		before := snap(parent, child)
+		st, raw := olMove(t, parentAdmin, parent, viewer.Sub, map[string]any{"to": child, "roles": []string{"owner"}})
+		if p := requireProblem(t, st, raw, http.StatusForbidden, gatehouse.CodeForbidden); p.Reason != gatehouse.ReasonEscalation {
+			t.Errorf("reason %q, want escalation", p.Reason)
+		}
+		unchanged(t, before, parent, child)
+	})
+	t.Run("the last usable owner of the source", func(t *testing.T) {
+		// A parent admin creates a sub-org: it is that org's only owner,
+		// and moves itself out of it (only an owner acts on an owner).
+		other := rsSubOrg(t, parentAdmin, parent, "second customer")
+		before := snap(parent, child, other)
+		st, raw := olMove(t, parentAdmin, other, parentAdmin.Sub, map[string]any{"to": child, "roles": []string{"viewer"}})
+		requireProblem(t, st, raw, http.StatusConflict, gatehouse.CodeLastOwner)
+		unchanged(t, before, parent, child, other)
+	})
+	t.Run("across top-level orgs", func(t *testing.T) {
+		elsewhere := mbOrg(t, owner)
+		before := snap(parent, elsewhere)
+		st, raw := olMove(t, owner, parent, viewer.Sub, map[string]any{"to": elsewhere, "roles": []string{"viewer"}})
+		requireProblem(t, st, raw, http.StatusBadRequest, gatehouse.CodeValidation)
+		unchanged(t, before, parent, elsewhere)
+	})
+	t.Run("with an API token", func(t *testing.T) {
+		_, secret := rsToken(t, owner, parent, map[string]any{"name": "mover"})
+		before := snap(parent, child)
+		st, raw := olMove(t, owner.WithBearer(secret), parent, viewer.Sub, map[string]any{"to": child, "roles": []string{"viewer"}})
+		if p := requireProblem(t, st, raw, http.StatusForbidden, gatehouse.CodeForbidden); p.Reason != gatehouse.ReasonTokenNarrowing {
+			t.Errorf("reason %q, want token_narrowing", p.Reason)
+		}
+		unchanged(t, before, parent, child)
+	})
+	t.Run("bad input", func(t *testing.T) {
+		for _, body := range []map[string]any{
+			{"roles": []string{"viewer"}},
+			{"to": child},
+			{"to": child, "roles": []string{"viewer"}, "resources": "burn"},
+			{"to": child, "roles": []string{"viewer"}, "resources": "transfer"},
+			{"to": child, "roles": []string{"viewer"}, "transferTo": owner.Sub},
+		} {
+			before := snap(parent, child)
+			st, raw := olMove(t, owner, parent, viewer.Sub, body)
+			requireProblem(t, st, raw, http.StatusBadRequest, gatehouse.CodeValidation)
+			unchanged(t, before, parent, child)
+		}
+	})
+}
