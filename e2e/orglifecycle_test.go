@@ -278,3 +278,140 @@ func TestMoveMemberRefusals(t *testing.T) {
 		}
 	})
 }
+
+// TestDeleteSubOrgThroughParent: a parent's owner deletes a customer with
+// a member, a pending invite, an API token and a sub-org of its own: refused
+// without cascade, refused to the customer's own members, then done; the
+// members lose access at their next request, the token stops working, the
+// invite cannot be accepted, the parent gets its seats back and records it.
+func TestDeleteSubOrgThroughParent(t *testing.T) {
+	t.Parallel()
+	owner := newUser(t)
+	parent := mbOrg(t, owner)
+	p0 := olOrg(t, parent)
+	child := rsSubOrg(t, owner, parent, "customer")
+	grandchild := rsSubOrg(t, owner, child, "customer's customer")
+	member := mbMember(t, owner, child, "viewer")
+	childAdmin := mbMember(t, owner, child, "admin")
+	_, secret := rsToken(t, childAdmin, child, map[string]any{"name": "ci"})
+	inviteeEmail := mbOther(t)
+	token := tokenOf(t, mbInvite(t, childAdmin, child, inviteeEmail, "viewer").AcceptURL)
+	if r := childAdmin.WithBearer(secret).DoRaw(t, "GET", "/v1/orgs/"+child, nil, nil); r.Status != http.StatusOK {
+		t.Fatalf("the token works before: %d", r.Status)
+	}
+	if o := olOrg(t, parent); o.Usage.SubtreeSeats <= p0.Usage.SubtreeSeats {
+		t.Fatalf("the parent's subtree seats %d did not count the customer's", o.Usage.SubtreeSeats)
+	}
+
+	t.Run("a member of the sub-org without parent rights", func(t *testing.T) {
+		r := childAdmin.DoRaw(t, "DELETE", "/v1/orgs/"+parent+"/suborgs/"+child+"?cascade=true", nil, nil)
+		requireRefusal(t, r, http.StatusForbidden, gatehouse.CodeForbidden, gatehouse.ReasonNotMember)
+		// Made owner of the customer, still no parent rights.
+		if st, raw := owner.Do(t, "PUT", "/v1/orgs/"+child+"/members/"+childAdmin.Sub+"/roles", map[string]any{"roles": []string{"owner"}}); st != http.StatusOK {
+			t.Fatalf("make the customer's admin its owner: %d %s", st, raw)
+		}
+		st, raw := childAdmin.Do(t, "DELETE", "/v1/orgs/"+child+"?cascade=true", nil)
+		if p := requireProblem(t, st, raw, http.StatusForbidden, gatehouse.CodeForbidden); p.Reason != gatehouse.ReasonMissingPerm {
+			t.Errorf("reason %q, want missing_permission", p.Reason)
+		}
+		if _, err := stack().Store().Org(context.Background(), child); err != nil {
+			t.Fatalf("the refused deletion deleted: %v", err)
+		}
+	})
+	t.Run("a parent member without admin standing", func(t *testing.T) {
+		dev := mbMember(t, owner, parent, "developer")
+		r := dev.DoRaw(t, "DELETE", "/v1/orgs/"+parent+"/suborgs/"+child, nil, nil)
+		requireRefusal(t, r, http.StatusForbidden, gatehouse.CodeForbidden, gatehouse.ReasonMissingPerm)
+	})
+	t.Run("not a child of the route's org", func(t *testing.T) {
+		st, raw := owner.Do(t, "DELETE", "/v1/orgs/"+parent+"/suborgs/"+grandchild, nil)
+		requireProblem(t, st, raw, http.StatusNotFound, gatehouse.CodeNotFound)
+	})
+	t.Run("sub-orgs without cascade", func(t *testing.T) {
+		st, raw := owner.Do(t, "DELETE", "/v1/orgs/"+parent+"/suborgs/"+child, nil)
+		if p := requireProblem(t, st, raw, http.StatusConflict, gatehouse.CodeConflict); p.Reason != gatehouse.ReasonHasSubOrgs {
+			t.Errorf("reason %q, want has_suborgs", p.Reason)
+		}
+	})
+
+	if st, raw := owner.Do(t, "DELETE", "/v1/orgs/"+parent+"/suborgs/"+child+"?cascade=true", nil); st != http.StatusNoContent {
+		t.Fatalf("delete the customer with cascade: %d %s", st, raw)
+	}
+	for _, id := range []string{child, grandchild} {
+		if _, err := stack().Store().Org(context.Background(), id); gatehouse.ErrorCode(err) != gatehouse.CodeNotFound {
+			t.Errorf("org %s after the deletion: %v, want not_found", id, err)
+		}
+		if ms, _, _ := stack().Store().MembersPage(context.Background(), id, 10, ""); len(ms) != 0 {
+			t.Errorf("org %s keeps %d memberships", id, len(ms))
+		}
+	}
+	if ids, _ := stack().Store().PendingOrgPurges(context.Background(), 100); slices.Contains(ids, child) || slices.Contains(ids, grandchild) {
+		t.Errorf("tombstones left after a complete request: %v", ids)
+	}
+	// The next requests.
+	for name, c := range map[string]*Client{"the member": member, "the customer's owner": childAdmin} {
+		if r := c.DoRaw(t, "GET", "/v1/orgs/"+child, nil, nil); r.Status != http.StatusForbidden {
+			t.Errorf("%s reads the deleted org: %d %s", name, r.Status, r.Body)
+		}
+	}
+	if r := childAdmin.WithBearer(secret).DoRaw(t, "GET", "/v1/orgs/"+child, nil, nil); r.Status != http.StatusUnauthorized {
+		t.Errorf("the deleted org's token: %d %s, want 401", r.Status, r.Body)
+	}
+	invitee := signUp(t, inviteeEmail, defaultPassword)
+	// Its link went with the org: the same answer as an unknown link.
+	st, raw := invitee.Do(t, "POST", "/v1/invites/accept", map[string]any{"token": token})
+	requireProblem(t, st, raw, http.StatusNotFound, gatehouse.CodeNotFound)
+	// The parent's seats are back, and its log says what happened.
+	// (Its own seats: the owner and the developer added above.)
+	if o := olOrg(t, parent); o.Usage.SubtreeSeats != o.Usage.Seats() || o.Usage.Seats() != p0.Usage.Seats()+1 || o.Usage.SubOrgCount != 0 {
+		t.Errorf("parent usage %+v after the deletion, want subtree seats = its own seats (%d) and no sub-org", o.Usage, p0.Usage.Seats()+1)
+	}
+	if _, ok := olHasAudit(t, parent, "suborg.delete", child); !ok {
+		t.Error("no suborg.delete in the parent's log")
+	}
+}
+
+// TestDeleteTopLevelOrg: its owner deletes it, its members lose access;
+// a platform admin deletes any org without being a member; nobody else.
+func TestDeleteTopLevelOrg(t *testing.T) {
+	t.Parallel()
+	owner := newUser(t)
+	org := mbOrg(t, owner)
+	adm := mbMember(t, owner, org, "admin")
+	viewer := mbMember(t, owner, org, "viewer")
+	for _, c := range []*Client{adm, viewer} {
+		r := c.DoRaw(t, "DELETE", "/v1/orgs/"+org, nil, nil)
+		requireRefusal(t, r, http.StatusForbidden, gatehouse.CodeForbidden, gatehouse.ReasonMissingPerm)
+	}
+	r := owner.DoRaw(t, "DELETE", "/v1/admin/orgs/"+org, nil, nil)
+	requireRefusal(t, r, http.StatusForbidden, gatehouse.CodeForbidden, gatehouse.ReasonNotPlatformAdmin)
+	if st, raw := owner.Do(t, "DELETE", "/v1/orgs/"+org, nil); st != http.StatusNoContent {
+		t.Fatalf("the owner deletes its org: %d %s", st, raw)
+	}
+	for _, c := range []*Client{owner, adm, viewer} {
+		if r := c.DoRaw(t, "GET", "/v1/orgs/"+org, nil, nil); r.Status != http.StatusForbidden {
+			t.Errorf("%s reads the deleted org: %d", c.Email, r.Status)
+		}
+	}
+
+	// A platform admin, with cascade, on an org it is no member of.
+	other := newUser(t)
+	top := mbOrg(t, other)
+	sub := rsSubOrg(t, other, top, "customer")
+	admin := adminClient(t)
+	st, raw := admin.Do(t, "DELETE", "/v1/admin/orgs/"+top, nil)
+	if p := requireProblem(t, st, raw, http.StatusConflict, gatehouse.CodeConflict); p.Reason != gatehouse.ReasonHasSubOrgs {
+		t.Errorf("reason %q, want has_suborgs", p.Reason)
+	}
+	if st, raw := admin.Do(t, "DELETE", "/v1/admin/orgs/"+top+"?cascade=true", nil); st != http.StatusNoContent {
+		t.Fatalf("platform admin deletes: %d %s", st, raw)
+	}
+	for _, id := range []string{top, sub} {
+		if r := other.DoRaw(t, "GET", "/v1/orgs/"+id, nil, nil); r.Status != http.StatusForbidden {
+			t.Errorf("the owner reads org %s after the platform admin deleted it: %d", id, r.Status)
+		}
+	}
+	if st, raw := admin.Do(t, "DELETE", "/v1/admin/orgs/"+top, nil); st != http.StatusNotFound {
+		t.Errorf("deleting it again: %d %s, want 404", st, raw)
+	}
+}

@@ -82,9 +82,7 @@ var functionSpecs = map[string]FunctionSpec{
 	// Creates users directly (with a password or an emailed activation
 	// link), and undoes a half-made account.
 	routes.FnMembers: {MemoryMB: httpMemory, TimeoutSeconds: lifecycleTimeout,
-		// BatchWriteItem: deleting an org drains its partition (org
-		// lifecycle, issue 17).
-		Table:        []string{"GetItem", "BatchGetItem", "Query", "PutItem", "UpdateItem", "DeleteItem", "ConditionCheckItem", "BatchWriteItem"},
+		Table:        []string{"GetItem", "BatchGetItem", "Query", "PutItem", "UpdateItem", "DeleteItem", "ConditionCheckItem"},
 		QueryIndexes: []string{inverse},
 		Cognito:      []string{"AdminCreateUser", "AdminSetUserPassword", "AdminDisableUser", "AdminDeleteUser"},
 		SendsEmail:   true},

@@ -59,6 +59,16 @@ func (s *Store) UpdateOrg(ctx context.Context, orgID string, ch OrgChanges, acto
 // anything left by a failure there is unreachable garbage, never data that a
 // request could see.
 func (s *Store) DeleteOrg(ctx context.Context, orgID string, actor gatehouse.Actor) error {
+	if err := s.deleteOrgItem(ctx, orgID, actor); err != nil {
+		return err
+	}
+	return s.finishOrgPurge(ctx, orgID)
+}
+
+// deleteOrgItem is DeleteOrg's one transaction: the org item, the
+// counters of its ancestors, the audit events and the tombstone
+// (orgpurge.go).
+func (s *Store) deleteOrgItem(ctx context.Context, orgID string, actor gatehouse.Actor) error {
 	o, err := s.Org(ctx, orgID)
 	if err != nil {
 		return err
@@ -93,7 +103,7 @@ func (s *Store) DeleteOrg(ctx context.Context, orgID string, actor gatehouse.Act
 	if err := t.commit(ctx); err != nil {
 		return fmt.Errorf("delete org %s: %w", orgID, err)
 	}
-	return s.finishOrgPurge(ctx, orgID)
+	return nil
 }
 
 // purgePartition deletes every item of a partition, and the secret items its
