@@ -415,3 +415,84 @@ func TestDeleteTopLevelOrg(t *testing.T) {
 		t.Errorf("deleting it again: %d %s, want 404", st, raw)
 	}
 }
+
+// TestOrgLifecycleRoundTrips: a move is one TransactWriteItems plus its
+// reads, deleting a sub-org one TransactWriteItems plus the drain's
+// BatchWriteItem calls; no Scan. Not parallel: the call counter is the
+// stack's (as TestRoundTrips).
+func TestOrgLifecycleRoundTrips(t *testing.T) {
+	calls := stack().DynamoDBCalls
+	if calls == nil {
+		t.Fatal("the local stack counts no DynamoDB calls")
+	}
+	owner := newUser(t)
+	parent := mbOrg(t, owner)
+	child := rsSubOrg(t, owner, parent, "customer")
+	dev := mbMember(t, owner, parent, "developer")
+	rsRegister(t, dev, parent, "device", "rt-1")
+
+	calls.Reset()
+	st, raw := olMove(t, owner, parent, dev.Sub, map[string]any{"to": child, "roles": []string{"developer"}, "resources": "move"})
+	got := calls.Counts()
+	if st != http.StatusOK {
+		t.Fatalf("move: %d %s", st, raw)
+	}
+	t.Logf("POST .../members/{userId}/move (resources: move): %v", rtCalls(got))
+	if got["TransactWriteItems"] != 1 || got["Scan"] != 0 || got["BatchWriteItem"] != 0 {
+		t.Errorf("move: %v, want exactly one TransactWriteItems and no Scan", rtCalls(got))
+	}
+
+	calls.Reset()
+	st, raw = owner.Do(t, "DELETE", "/v1/orgs/"+parent+"/suborgs/"+child, nil)
+	got = calls.Counts()
+	if st != http.StatusNoContent {
+		t.Fatalf("delete: %d %s", st, raw)
+	}
+	t.Logf("DELETE .../suborgs/{subOrgId}: %v", rtCalls(got))
+	if got["TransactWriteItems"] != 1 || got["Scan"] != 0 || got["BatchWriteItem"] < 1 {
+		t.Errorf("delete: %v, want one TransactWriteItems, the drain's BatchWriteItem, no Scan", rtCalls(got))
+	}
+}
+
+// TestConcurrentMovesAgainstQuota: moves racing for the destination's last
+// seat: exactly one wins (the seat is a condition of each move's one
+// transaction).
+func TestConcurrentMovesAgainstQuota(t *testing.T) {
+	t.Parallel()
+	owner := newUser(t)
+	parent := mbOrg(t, owner)
+	child := rsSubOrg(t, owner, parent, "customer")
+	var movers []*Client
+	for range 4 {
+		movers = append(movers, mbMember(t, owner, parent, "viewer"))
+	}
+	if st, raw := owner.Do(t, "PUT", "/v1/orgs/"+child+"/limits", map[string]any{"maxMembers": olOrg(t, child).Usage.SubtreeSeats + 1}); st != http.StatusOK {
+		t.Fatalf("leave one seat in the child: %d %s", st, raw)
+	}
+	type result struct {
+		st  int
+		raw []byte
+	}
+	out := make(chan result, len(movers))
+	for _, m := range movers {
+		go func() {
+			st, raw := olMove(t, owner, parent, m.Sub, map[string]any{"to": child, "roles": []string{"viewer"}})
+			out <- result{st, raw}
+		}()
+	}
+	won := 0
+	for range movers {
+		r := <-out
+		switch r.st {
+		case http.StatusOK:
+			won++
+		case http.StatusConflict:
+		default:
+			t.Errorf("a racing move: %d %s, want 200 or 409", r.st, r.raw)
+		}
+	}
+	c := olOrg(t, child)
+	if won != 1 || c.Usage.SubtreeSeats != c.Quotas.MaxMembers {
+		t.Errorf("%d moves won, child seats %d of %d: want exactly one, the child full", won, c.Usage.SubtreeSeats, c.Quotas.MaxMembers)
+	}
+}
