@@ -118,6 +118,11 @@ func TestMoveMemberBetweenOrgAndSubOrg(t *testing.T) {
 			t.Errorf("device %s after the transfer: %+v %v, want it in the child owned by %s", id, r, err, owner.Sub)
 		}
 	}
+	// The new owner counts them (it may go over its resourceLimit: an
+	// administrative act), and the customer's device count did not move.
+	if m, err := stack().Store().Membership(context.Background(), child, owner.Sub); err != nil || m.ResourceCount != 2 {
+		t.Errorf("the new owner's resourceCount: %+v %v, want 2", m, err)
+	}
 	p2, c2 := olOrg(t, parent), olOrg(t, child)
 	if p2.Usage.Members != p0.Usage.Members || c2.Usage.Members != c0.Usage.Members || p2.Usage.SubtreeSeats != p0.Usage.SubtreeSeats || c2.Usage.SubtreeSeats != c0.Usage.SubtreeSeats {
 		t.Errorf("after the round trip: parent %+v child %+v, want the usage of the start %+v %+v", p2.Usage, c2.Usage, p0.Usage, c0.Usage)
@@ -132,6 +137,34 @@ func TestMoveMemberBetweenOrgAndSubOrg(t *testing.T) {
 
 // TestMoveMemberRevokesWhatItHeld: a move is a removal from the source
 // (rule 6): the member's API tokens and pending invites there end for good.
+// TestMoveMemberBetweenSiblings: between two customers of one tenant, the
+// seat stays in the tenant's subtree and moves from one customer to the
+// other.
+func TestMoveMemberBetweenSiblings(t *testing.T) {
+	t.Parallel()
+	owner := newUser(t)
+	parent := mbOrg(t, owner)
+	a := rsSubOrg(t, owner, parent, "customer a")
+	b := rsSubOrg(t, owner, parent, "customer b")
+	v := mbMember(t, owner, a, "viewer")
+	p0, a0, b0 := olOrg(t, parent), olOrg(t, a), olOrg(t, b)
+	if st, raw := olMove(t, owner, a, v.Sub, map[string]any{"to": b, "roles": []string{"viewer"}}); st != http.StatusOK {
+		t.Fatalf("move a -> b: %d %s", st, raw)
+	}
+	p1, a1, b1 := olOrg(t, parent), olOrg(t, a), olOrg(t, b)
+	if p1.Usage.SubtreeSeats != p0.Usage.SubtreeSeats || a1.Usage.SubtreeSeats != a0.Usage.SubtreeSeats-1 || b1.Usage.SubtreeSeats != b0.Usage.SubtreeSeats+1 {
+		t.Errorf("subtree seats: tenant %d -> %d, a %d -> %d, b %d -> %d; want =, -1, +1",
+			p0.Usage.SubtreeSeats, p1.Usage.SubtreeSeats, a0.Usage.SubtreeSeats, a1.Usage.SubtreeSeats, b0.Usage.SubtreeSeats, b1.Usage.SubtreeSeats)
+	}
+	// Neither is above the other: each log names the other org.
+	if ev, ok := olHasAudit(t, b, "member.move_in", v.Sub); !ok || ev.Before["from"] != a {
+		t.Errorf("b's log: %+v, want member.move_in from %s", ev, a)
+	}
+	if r := v.DoRaw(t, "GET", "/v1/orgs/"+b, nil, nil); r.Status != http.StatusOK {
+		t.Errorf("the moved member reads b: %d", r.Status)
+	}
+}
+
 func TestMoveMemberRevokesWhatItHeld(t *testing.T) {
 	t.Parallel()
 	owner := newUser(t)
