@@ -48,7 +48,10 @@ type MemberMove struct {
 	ManagerPresent bool
 	Resources      string // MoveRetain (default), MoveTransfer, MoveMove
 	TransferTo     string // with MoveTransfer: an active member of From
-	Actor          gatehouse.Actor
+	// Pin lists memberships whose version must be unchanged at commit
+	// (the member's manager chain the decision read, rule 7).
+	Pin   []*gatehouse.Membership
+	Actor gatehouse.Actor
 }
 
 // MoveResult says what a move carried.
@@ -177,6 +180,11 @@ func (s *Store) MoveMember(ctx context.Context, mv MemberMove) (*MoveResult, err
 		return nil, err
 	}
 
+	for _, p := range mv.Pin {
+		if !t.touches(memberKey(p.OrgID, p.UserID)) {
+			t.pinMember(p)
+		}
+	}
 	refs := make([]string, 0, len(owned))
 	for _, r := range owned {
 		refs = append(refs, r.Type+"/"+r.ID)

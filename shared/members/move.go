@@ -135,7 +135,7 @@ func (mv *Mover) Move(ctx context.Context, c *gatehouse.Caller, orgID, userID st
 	}
 	res, err := mv.store.MoveMember(ctx, dynamo.MemberMove{
 		Member: m, From: from, To: ac.Org, Moved: moved, ManagerPresent: managerPresent,
-		Resources: in.Resources, TransferTo: in.TransferTo, Actor: c.Actor,
+		Resources: in.Resources, TransferTo: in.TransferTo, Pin: chain, Actor: c.Actor,
 	})
 	if err != nil {
 		return nil, err
