@@ -84,6 +84,27 @@ func (e MembersCreateInputActivation) Valid() bool {
 	}
 }
 
+// Defines values for MoveInputResources.
+const (
+	MoveInputResourcesMove     MoveInputResources = "move"
+	MoveInputResourcesRetain   MoveInputResources = "retain"
+	MoveInputResourcesTransfer MoveInputResources = "transfer"
+)
+
+// Valid indicates whether the value is a known member of the MoveInputResources enum.
+func (e MoveInputResources) Valid() bool {
+	switch e {
+	case MoveInputResourcesMove:
+		return true
+	case MoveInputResourcesRetain:
+		return true
+	case MoveInputResourcesTransfer:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for OrgSettingsDefaultResourceAccess.
 const (
 	OrgSettingsDefaultResourceAccessAll     OrgSettingsDefaultResourceAccess = "all"
@@ -133,6 +154,7 @@ const (
 	ReasonEscalation        Reason = "escalation"
 	ReasonExpired           Reason = "expired"
 	ReasonExpiryCeiling     Reason = "expiry_ceiling"
+	ReasonHasSuborgs        Reason = "has_suborgs"
 	ReasonLastOwner         Reason = "last_owner"
 	ReasonMfaRequired       Reason = "mfa_required"
 	ReasonMissingPermission Reason = "missing_permission"
@@ -149,6 +171,7 @@ const (
 	ReasonSignupPolicy      Reason = "signup_policy"
 	ReasonTokenInUrl        Reason = "token_in_url"
 	ReasonTokenNarrowing    Reason = "token_narrowing"
+	ReasonTooManyResources  Reason = "too_many_resources"
 	ReasonUnauthenticated   Reason = "unauthenticated"
 	ReasonUnavailable       Reason = "unavailable"
 	ReasonUnknownRoute      Reason = "unknown_route"
@@ -172,6 +195,8 @@ func (e Reason) Valid() bool {
 	case ReasonExpired:
 		return true
 	case ReasonExpiryCeiling:
+		return true
+	case ReasonHasSuborgs:
 		return true
 	case ReasonLastOwner:
 		return true
@@ -204,6 +229,8 @@ func (e Reason) Valid() bool {
 	case ReasonTokenInUrl:
 		return true
 	case ReasonTokenNarrowing:
+		return true
+	case ReasonTooManyResources:
 		return true
 	case ReasonUnauthenticated:
 		return true
@@ -930,6 +957,43 @@ type Meta struct {
 	ResourceType string     `json:"resourceType"`
 }
 
+// MoveInput MoveInput is the body of POST /v1/orgs/{orgId}/members/{userId}/move.
+type MoveInput struct {
+	// Resources Resources says what becomes of the resources the member owns in the
+	// source: retain (they stay there, owned by the moved member, for the
+	// source's admins to transfer), transfer (to transferTo, a member of
+	// the source) or move (to the destination, with their ids; their
+	// grants stay behind).
+	Resources *MoveInputResources `json:"resources,omitempty"`
+
+	// Roles Roles the member gets in the destination; its roles, custom roles
+	// and groups of the source stay behind.
+	Roles []string `json:"roles"`
+
+	// To To is the destination org: another org of the same top-level org
+	// (a sub-org, the parent, or further up or down the tree).
+	To         string  `json:"to"`
+	TransferTo *string `json:"transferTo,omitempty"`
+}
+
+// MoveInputResources Resources says what becomes of the resources the member owns in the
+// source: retain (they stay there, owned by the moved member, for the
+// source's admins to transfer), transfer (to transferTo, a member of
+// the source) or move (to the destination, with their ids; their
+// grants stay behind).
+type MoveInputResources string
+
+// Moved Moved is the answer of a move: the membership in the destination and what went with it.
+type Moved struct {
+	// Member Membership links a user to an org.
+	Member    Membership `json:"member"`
+	Resources []string   `json:"resources"`
+
+	// Revoked Revoked counts the API tokens and pending invites the member held in
+	// the source, revoked for good (rule 6).
+	Revoked int `json:"revoked"`
+}
+
 // Name Name is a user's name; Gatehouse keeps one formatted name.
 type Name struct {
 	FamilyName *string `json:"familyName,omitempty"`
@@ -1418,6 +1482,13 @@ type Unavailable = Problem
 // ValidationFailed Problem is an RFC 9457 problem details body with Gatehouse's extensions.
 type ValidationFailed = Problem
 
+// DeleteAdminOrgParams defines parameters for DeleteAdminOrg.
+type DeleteAdminOrgParams struct {
+	// Cascade Cascade deletes the org's sub-orgs too, deepest first; without it an
+	// org that has some is refused (409 conflict, has_suborgs).
+	Cascade *bool `form:"cascade,omitempty" json:"cascade,omitempty"`
+}
+
 // GetAdminUsersParams defines parameters for GetAdminUsers.
 type GetAdminUsersParams struct {
 	Limit  *int    `form:"limit,omitempty" json:"limit,omitempty"`
@@ -1437,6 +1508,11 @@ type DeleteAdminUserParams struct {
 
 // DeleteAdminUserParamsResources defines parameters for DeleteAdminUser.
 type DeleteAdminUserParamsResources string
+
+// DeleteOrgParams defines parameters for DeleteOrg.
+type DeleteOrgParams struct {
+	Cascade *bool `form:"cascade,omitempty" json:"cascade,omitempty"`
+}
 
 // GetOrgAuditParams defines parameters for GetOrgAudit.
 type GetOrgAuditParams struct {
@@ -1699,6 +1775,11 @@ type GetOrgSuborgsParams struct {
 	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
+// DeleteOrgSuborgParams defines parameters for DeleteOrgSuborg.
+type DeleteOrgSuborgParams struct {
+	Cascade *bool `form:"cascade,omitempty" json:"cascade,omitempty"`
+}
+
 // GetOrgTokensParams defines parameters for GetOrgTokens.
 type GetOrgTokensParams struct {
 	Limit  *int    `form:"limit,omitempty" json:"limit,omitempty"`
@@ -1761,6 +1842,9 @@ type PatchOrgMemberJSONRequestBody = MembersPatch
 
 // PutOrgMemberLimitsJSONRequestBody defines body for PutOrgMemberLimits for application/json ContentType.
 type PutOrgMemberLimitsJSONRequestBody = MembersLimits
+
+// PostOrgMemberMoveJSONRequestBody defines body for PostOrgMemberMove for application/json ContentType.
+type PostOrgMemberMoveJSONRequestBody = MoveInput
 
 // PutOrgMemberRolesJSONRequestBody defines body for PutOrgMemberRoles for application/json ContentType.
 type PutOrgMemberRolesJSONRequestBody = MembersRolesInput
@@ -2271,6 +2355,13 @@ type ClientInterface interface {
 	// Corresponds with POST /v1/activate (the `PostActivate` operationId).
 	PostActivate(ctx context.Context, body PostActivateJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// DeleteAdminOrg Delete any org (cascade: and its sub-orgs)
+	//
+	// Platform admins only (403 `platform_admin_only` otherwise); not with an API token.
+	//
+	// Corresponds with DELETE /v1/admin/orgs/{targetOrgId} (the `DeleteAdminOrg` operationId).
+	DeleteAdminOrg(ctx context.Context, targetOrgId string, params *DeleteAdminOrgParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// GetAdminSignupPolicy The sign-up policy
 	//
 	// Platform admins only (403 `platform_admin_only` otherwise); not with an API token.
@@ -2412,7 +2503,7 @@ type ClientInterface interface {
 	// Needs the permission `org:delete` in the org.
 	//
 	// Corresponds with DELETE /v1/orgs/{orgId} (the `DeleteOrg` operationId).
-	DeleteOrg(ctx context.Context, orgId string, reqEditors ...RequestEditorFn) (*http.Response, error)
+	DeleteOrg(ctx context.Context, orgId string, params *DeleteOrgParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetOrg An org with its usage and limits
 	//
@@ -2811,6 +2902,24 @@ type ClientInterface interface {
 	// Corresponds with PUT /v1/orgs/{orgId}/members/{userId}/limits (the `PutOrgMemberLimits` operationId).
 	PutOrgMemberLimits(ctx context.Context, orgId string, userId string, body PutOrgMemberLimitsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// PostOrgMemberMoveWithBody Move a member to another org of the same tree (change owner)
+	//
+	// Needs the permission `members:remove` in the org.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/orgs/{orgId}/members/{userId}/move (the `PostOrgMemberMove` operationId).
+	PostOrgMemberMoveWithBody(ctx context.Context, orgId string, userId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostOrgMemberMove Move a member to another org of the same tree (change owner)
+	//
+	// Needs the permission `members:remove` in the org.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/orgs/{orgId}/members/{userId}/move (the `PostOrgMemberMove` operationId).
+	PostOrgMemberMove(ctx context.Context, orgId string, userId string, body PostOrgMemberMoveJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// PutOrgMemberRolesWithBody Replace a member's roles
 	//
 	// Needs the permission `members:roles` in the org.
@@ -3198,6 +3307,13 @@ type ClientInterface interface {
 	// Corresponds with POST /v1/orgs/{orgId}/suborgs (the `PostOrgSuborgs` operationId).
 	PostOrgSuborgs(ctx context.Context, orgId string, body PostOrgSuborgsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// DeleteOrgSuborg Delete a sub-org (cascade: and its sub-orgs)
+	//
+	// Needs the permission `suborgs:delete` in the org.
+	//
+	// Corresponds with DELETE /v1/orgs/{orgId}/suborgs/{subOrgId} (the `DeleteOrgSuborg` operationId).
+	DeleteOrgSuborg(ctx context.Context, orgId string, subOrgId string, params *DeleteOrgSuborgParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// GetOrgTokens List API tokens
 	//
 	// Needs the permission `tokens:manage` in the org.
@@ -3266,6 +3382,23 @@ func (c *Client) PostActivateWithBody(ctx context.Context, contentType string, b
 // Corresponds with POST /v1/activate (the `PostActivate` operationId).
 func (c *Client) PostActivate(ctx context.Context, body PostActivateJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewPostActivateRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteAdminOrg Delete any org (cascade: and its sub-orgs)
+//
+// Platform admins only (403 `platform_admin_only` otherwise); not with an API token.
+//
+// Corresponds with DELETE /v1/admin/orgs/{targetOrgId} (the `DeleteAdminOrg` operationId).
+func (c *Client) DeleteAdminOrg(ctx context.Context, targetOrgId string, params *DeleteAdminOrgParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteAdminOrgRequest(c.Server, targetOrgId, params)
 	if err != nil {
 		return nil, err
 	}
@@ -3577,8 +3710,8 @@ func (c *Client) PostOrgs(ctx context.Context, body PostOrgsJSONRequestBody, req
 // Needs the permission `org:delete` in the org.
 //
 // Corresponds with DELETE /v1/orgs/{orgId} (the `DeleteOrg` operationId).
-func (c *Client) DeleteOrg(ctx context.Context, orgId string, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewDeleteOrgRequest(c.Server, orgId)
+func (c *Client) DeleteOrg(ctx context.Context, orgId string, params *DeleteOrgParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteOrgRequest(c.Server, orgId, params)
 	if err != nil {
 		return nil, err
 	}
@@ -4456,6 +4589,44 @@ func (c *Client) PutOrgMemberLimits(ctx context.Context, orgId string, userId st
 	return c.Client.Do(req)
 }
 
+// PostOrgMemberMoveWithBody Move a member to another org of the same tree (change owner)
+//
+// Needs the permission `members:remove` in the org.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/orgs/{orgId}/members/{userId}/move (the `PostOrgMemberMove` operationId).
+func (c *Client) PostOrgMemberMoveWithBody(ctx context.Context, orgId string, userId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostOrgMemberMoveRequestWithBody(c.Server, orgId, userId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostOrgMemberMove Move a member to another org of the same tree (change owner)
+//
+// Needs the permission `members:remove` in the org.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/orgs/{orgId}/members/{userId}/move (the `PostOrgMemberMove` operationId).
+func (c *Client) PostOrgMemberMove(ctx context.Context, orgId string, userId string, body PostOrgMemberMoveJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostOrgMemberMoveRequest(c.Server, orgId, userId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // PutOrgMemberRolesWithBody Replace a member's roles
 //
 // Needs the permission `members:roles` in the org.
@@ -5293,6 +5464,23 @@ func (c *Client) PostOrgSuborgs(ctx context.Context, orgId string, body PostOrgS
 	return c.Client.Do(req)
 }
 
+// DeleteOrgSuborg Delete a sub-org (cascade: and its sub-orgs)
+//
+// Needs the permission `suborgs:delete` in the org.
+//
+// Corresponds with DELETE /v1/orgs/{orgId}/suborgs/{subOrgId} (the `DeleteOrgSuborg` operationId).
+func (c *Client) DeleteOrgSuborg(ctx context.Context, orgId string, subOrgId string, params *DeleteOrgSuborgParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteOrgSuborgRequest(c.Server, orgId, subOrgId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // GetOrgTokens List API tokens
 //
 // Needs the permission `tokens:manage` in the org.
@@ -5418,6 +5606,67 @@ func NewPostActivateRequestWithBody(server string, contentType string, body io.R
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewDeleteAdminOrgRequest constructs an http.Request for the DeleteAdminOrg method
+func NewDeleteAdminOrgRequest(server string, targetOrgId string, params *DeleteAdminOrgParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "targetOrgId", targetOrgId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/admin/orgs/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Cascade != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cascade", *params.Cascade, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
 
 	return req, nil
 }
@@ -5908,7 +6157,7 @@ func NewPostOrgsRequestWithBody(server string, contentType string, body io.Reade
 }
 
 // NewDeleteOrgRequest constructs an http.Request for the DeleteOrg method
-func NewDeleteOrgRequest(server string, orgId string) (*http.Request, error) {
+func NewDeleteOrgRequest(server string, orgId string, params *DeleteOrgParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -5931,6 +6180,33 @@ func NewDeleteOrgRequest(server string, orgId string) (*http.Request, error) {
 	queryURL, err := serverURL.Parse(operationPath)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Cascade != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cascade", *params.Cascade, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
 	}
 
 	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
@@ -7787,6 +8063,60 @@ func NewPutOrgMemberLimitsRequestWithBody(server string, orgId string, userId st
 	return req, nil
 }
 
+// NewPostOrgMemberMoveRequest calls the generic PostOrgMemberMove builder with application/json body
+func NewPostOrgMemberMoveRequest(server string, orgId string, userId string, body PostOrgMemberMoveJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPostOrgMemberMoveRequestWithBody(server, orgId, userId, "application/json", bodyReader)
+}
+
+// NewPostOrgMemberMoveRequestWithBody constructs an http.Request for the PostOrgMemberMove method, with any body, and a specified content type
+func NewPostOrgMemberMoveRequestWithBody(server string, orgId string, userId string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "orgId", orgId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "userId", userId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/orgs/%s/members/%s/move", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewPutOrgMemberRolesRequest calls the generic PutOrgMemberRoles builder with application/json body
 func NewPutOrgMemberRolesRequest(server string, orgId string, userId string, body PutOrgMemberRolesJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -9527,6 +9857,74 @@ func NewPostOrgSuborgsRequestWithBody(server string, orgId string, contentType s
 	return req, nil
 }
 
+// NewDeleteOrgSuborgRequest constructs an http.Request for the DeleteOrgSuborg method
+func NewDeleteOrgSuborgRequest(server string, orgId string, subOrgId string, params *DeleteOrgSuborgParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "orgId", orgId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "subOrgId", subOrgId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/orgs/%s/suborgs/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Cascade != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cascade", *params.Cascade, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewGetOrgTokensRequest constructs an http.Request for the GetOrgTokens method
 func NewGetOrgTokensRequest(server string, orgId string, params *GetOrgTokensParams) (*http.Request, error) {
 	var err error
@@ -9777,6 +10175,15 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /v1/activate (the `PostActivate` operationId).
 	PostActivateWithResponse(ctx context.Context, body PostActivateJSONRequestBody, reqEditors ...RequestEditorFn) (*PostActivateResponse, error)
 
+	// DeleteAdminOrgWithResponse Delete any org (cascade: and its sub-orgs)
+	//
+	// Platform admins only (403 `platform_admin_only` otherwise); not with an API token.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /v1/admin/orgs/{targetOrgId} (the `DeleteAdminOrg` operationId).
+	DeleteAdminOrgWithResponse(ctx context.Context, targetOrgId string, params *DeleteAdminOrgParams, reqEditors ...RequestEditorFn) (*DeleteAdminOrgResponse, error)
+
 	// GetAdminSignupPolicyWithResponse The sign-up policy
 	//
 	// Platform admins only (403 `platform_admin_only` otherwise); not with an API token.
@@ -9932,7 +10339,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with DELETE /v1/orgs/{orgId} (the `DeleteOrg` operationId).
-	DeleteOrgWithResponse(ctx context.Context, orgId string, reqEditors ...RequestEditorFn) (*DeleteOrgResponse, error)
+	DeleteOrgWithResponse(ctx context.Context, orgId string, params *DeleteOrgParams, reqEditors ...RequestEditorFn) (*DeleteOrgResponse, error)
 
 	// GetOrgWithResponse An org with its usage and limits
 	//
@@ -10373,6 +10780,24 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with PUT /v1/orgs/{orgId}/members/{userId}/limits (the `PutOrgMemberLimits` operationId).
 	PutOrgMemberLimitsWithResponse(ctx context.Context, orgId string, userId string, body PutOrgMemberLimitsJSONRequestBody, reqEditors ...RequestEditorFn) (*PutOrgMemberLimitsResponse, error)
 
+	// PostOrgMemberMoveWithBodyWithResponse Move a member to another org of the same tree (change owner)
+	//
+	// Needs the permission `members:remove` in the org.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/orgs/{orgId}/members/{userId}/move (the `PostOrgMemberMove` operationId).
+	PostOrgMemberMoveWithBodyWithResponse(ctx context.Context, orgId string, userId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostOrgMemberMoveResponse, error)
+
+	// PostOrgMemberMoveWithResponse Move a member to another org of the same tree (change owner)
+	//
+	// Needs the permission `members:remove` in the org.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/orgs/{orgId}/members/{userId}/move (the `PostOrgMemberMove` operationId).
+	PostOrgMemberMoveWithResponse(ctx context.Context, orgId string, userId string, body PostOrgMemberMoveJSONRequestBody, reqEditors ...RequestEditorFn) (*PostOrgMemberMoveResponse, error)
+
 	// PutOrgMemberRolesWithBodyWithResponse Replace a member's roles
 	//
 	// Needs the permission `members:roles` in the org.
@@ -10794,6 +11219,15 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /v1/orgs/{orgId}/suborgs (the `PostOrgSuborgs` operationId).
 	PostOrgSuborgsWithResponse(ctx context.Context, orgId string, body PostOrgSuborgsJSONRequestBody, reqEditors ...RequestEditorFn) (*PostOrgSuborgsResponse, error)
 
+	// DeleteOrgSuborgWithResponse Delete a sub-org (cascade: and its sub-orgs)
+	//
+	// Needs the permission `suborgs:delete` in the org.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /v1/orgs/{orgId}/suborgs/{subOrgId} (the `DeleteOrgSuborg` operationId).
+	DeleteOrgSuborgWithResponse(ctx context.Context, orgId string, subOrgId string, params *DeleteOrgSuborgParams, reqEditors ...RequestEditorFn) (*DeleteOrgSuborgResponse, error)
+
 	// GetOrgTokensWithResponse List API tokens
 	//
 	// Needs the permission `tokens:manage` in the org.
@@ -10917,6 +11351,89 @@ func (r PostActivateResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r PostActivateResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type DeleteAdminOrgResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *ValidationFailed
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r DeleteAdminOrgResponse) GetApplicationproblemJSON400() *ValidationFailed {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r DeleteAdminOrgResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r DeleteAdminOrgResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r DeleteAdminOrgResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r DeleteAdminOrgResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r DeleteAdminOrgResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r DeleteAdminOrgResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteAdminOrgResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteAdminOrgResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteAdminOrgResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteAdminOrgResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -11876,6 +12393,8 @@ func (r PostOrgsResponse) ContentType() string {
 type DeleteOrgResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *ValidationFailed
 	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
 	ApplicationproblemJSON401 *Unauthenticated
 	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
@@ -11888,6 +12407,11 @@ type DeleteOrgResponse struct {
 	ApplicationproblemJSON500 *Internal
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
 	ApplicationproblemJSON503 *Unavailable
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r DeleteOrgResponse) GetApplicationproblemJSON400() *ValidationFailed {
+	return r.ApplicationproblemJSON400
 }
 
 // GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
@@ -14918,6 +15442,103 @@ func (r PutOrgMemberLimitsResponse) ContentType() string {
 	return ""
 }
 
+type PostOrgMemberMoveResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Moved
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *ValidationFailed
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PostOrgMemberMoveResponse) GetJSON200() *Moved {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r PostOrgMemberMoveResponse) GetApplicationproblemJSON400() *ValidationFailed {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r PostOrgMemberMoveResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r PostOrgMemberMoveResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r PostOrgMemberMoveResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r PostOrgMemberMoveResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r PostOrgMemberMoveResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r PostOrgMemberMoveResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r PostOrgMemberMoveResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r PostOrgMemberMoveResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PostOrgMemberMoveResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PostOrgMemberMoveResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PostOrgMemberMoveResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type PutOrgMemberRolesResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -17629,6 +18250,89 @@ func (r PostOrgSuborgsResponse) ContentType() string {
 	return ""
 }
 
+type DeleteOrgSuborgResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *ValidationFailed
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r DeleteOrgSuborgResponse) GetApplicationproblemJSON400() *ValidationFailed {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r DeleteOrgSuborgResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r DeleteOrgSuborgResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r DeleteOrgSuborgResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r DeleteOrgSuborgResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r DeleteOrgSuborgResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r DeleteOrgSuborgResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteOrgSuborgResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteOrgSuborgResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteOrgSuborgResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteOrgSuborgResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type GetOrgTokensResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -17991,6 +18695,21 @@ func (c *ClientWithResponses) PostActivateWithResponse(ctx context.Context, body
 	return ParsePostActivateResponse(rsp)
 }
 
+// DeleteAdminOrgWithResponse Delete any org (cascade: and its sub-orgs)
+//
+// Platform admins only (403 `platform_admin_only` otherwise); not with an API token.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /v1/admin/orgs/{targetOrgId} (the `DeleteAdminOrg` operationId).
+func (c *ClientWithResponses) DeleteAdminOrgWithResponse(ctx context.Context, targetOrgId string, params *DeleteAdminOrgParams, reqEditors ...RequestEditorFn) (*DeleteAdminOrgResponse, error) {
+	rsp, err := c.DeleteAdminOrg(ctx, targetOrgId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteAdminOrgResponse(rsp)
+}
+
 // GetAdminSignupPolicyWithResponse The sign-up policy
 //
 // Platform admins only (403 `platform_admin_only` otherwise); not with an API token.
@@ -18242,8 +18961,8 @@ func (c *ClientWithResponses) PostOrgsWithResponse(ctx context.Context, body Pos
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with DELETE /v1/orgs/{orgId} (the `DeleteOrg` operationId).
-func (c *ClientWithResponses) DeleteOrgWithResponse(ctx context.Context, orgId string, reqEditors ...RequestEditorFn) (*DeleteOrgResponse, error) {
-	rsp, err := c.DeleteOrg(ctx, orgId, reqEditors...)
+func (c *ClientWithResponses) DeleteOrgWithResponse(ctx context.Context, orgId string, params *DeleteOrgParams, reqEditors ...RequestEditorFn) (*DeleteOrgResponse, error) {
+	rsp, err := c.DeleteOrg(ctx, orgId, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -18971,6 +19690,36 @@ func (c *ClientWithResponses) PutOrgMemberLimitsWithResponse(ctx context.Context
 	return ParsePutOrgMemberLimitsResponse(rsp)
 }
 
+// PostOrgMemberMoveWithBodyWithResponse Move a member to another org of the same tree (change owner)
+//
+// Needs the permission `members:remove` in the org.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/orgs/{orgId}/members/{userId}/move (the `PostOrgMemberMove` operationId).
+func (c *ClientWithResponses) PostOrgMemberMoveWithBodyWithResponse(ctx context.Context, orgId string, userId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostOrgMemberMoveResponse, error) {
+	rsp, err := c.PostOrgMemberMoveWithBody(ctx, orgId, userId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostOrgMemberMoveResponse(rsp)
+}
+
+// PostOrgMemberMoveWithResponse Move a member to another org of the same tree (change owner)
+//
+// Needs the permission `members:remove` in the org.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/orgs/{orgId}/members/{userId}/move (the `PostOrgMemberMove` operationId).
+func (c *ClientWithResponses) PostOrgMemberMoveWithResponse(ctx context.Context, orgId string, userId string, body PostOrgMemberMoveJSONRequestBody, reqEditors ...RequestEditorFn) (*PostOrgMemberMoveResponse, error) {
+	rsp, err := c.PostOrgMemberMove(ctx, orgId, userId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostOrgMemberMoveResponse(rsp)
+}
+
 // PutOrgMemberRolesWithBodyWithResponse Replace a member's roles
 //
 // Needs the permission `members:roles` in the org.
@@ -19662,6 +20411,21 @@ func (c *ClientWithResponses) PostOrgSuborgsWithResponse(ctx context.Context, or
 	return ParsePostOrgSuborgsResponse(rsp)
 }
 
+// DeleteOrgSuborgWithResponse Delete a sub-org (cascade: and its sub-orgs)
+//
+// Needs the permission `suborgs:delete` in the org.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /v1/orgs/{orgId}/suborgs/{subOrgId} (the `DeleteOrgSuborg` operationId).
+func (c *ClientWithResponses) DeleteOrgSuborgWithResponse(ctx context.Context, orgId string, subOrgId string, params *DeleteOrgSuborgParams, reqEditors ...RequestEditorFn) (*DeleteOrgSuborgResponse, error) {
+	rsp, err := c.DeleteOrgSuborg(ctx, orgId, subOrgId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteOrgSuborgResponse(rsp)
+}
+
 // GetOrgTokensWithResponse List API tokens
 //
 // Needs the permission `tokens:manage` in the org.
@@ -19785,6 +20549,77 @@ func ParsePostActivateResponse(rsp *http.Response) (*PostActivateResponse, error
 			return nil, err
 		}
 		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseDeleteAdminOrgResponse parses an HTTP response from a DeleteAdminOrgWithResponse call
+func ParseDeleteAdminOrgResponse(rsp *http.Response) (*DeleteAdminOrgResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteAdminOrgResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ValidationFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Internal
@@ -20601,6 +21436,13 @@ func ParseDeleteOrgResponse(rsp *http.Response) (*DeleteOrgResponse, error) {
 	switch {
 	case rsp.StatusCode == 204:
 		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ValidationFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Unauthenticated
@@ -23129,6 +23971,88 @@ func ParsePutOrgMemberLimitsResponse(rsp *http.Response) (*PutOrgMemberLimitsRes
 	return response, nil
 }
 
+// ParsePostOrgMemberMoveResponse parses an HTTP response from a PostOrgMemberMoveWithResponse call
+func ParsePostOrgMemberMoveResponse(rsp *http.Response) (*PostOrgMemberMoveResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PostOrgMemberMoveResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Moved
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ValidationFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParsePutOrgMemberRolesResponse parses an HTTP response from a PutOrgMemberRolesWithResponse call
 func ParsePutOrgMemberRolesResponse(rsp *http.Response) (*PutOrgMemberRolesResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -25364,6 +26288,77 @@ func ParsePostOrgSuborgsResponse(rsp *http.Response) (*PostOrgSuborgsResponse, e
 			return nil, err
 		}
 		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseDeleteOrgSuborgResponse parses an HTTP response from a DeleteOrgSuborgWithResponse call
+func ParseDeleteOrgSuborgResponse(rsp *http.Response) (*DeleteOrgSuborgResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteOrgSuborgResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ValidationFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Internal

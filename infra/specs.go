@@ -71,7 +71,9 @@ var functionSpecs = map[string]FunctionSpec{
 	// and cuts expired accounts off in Cognito (or lets them back in when an
 	// expiry was lifted).
 	routes.FnSweeper: {MemoryMB: httpMemory, TimeoutSeconds: sweepTimeout,
-		Table:        []string{"GetItem", "PutItem", "UpdateItem", "DeleteItem", "ConditionCheckItem"},
+		// Query and BatchWriteItem: draining deleted orgs (org lifecycle,
+		// issue 17: their tombstones, then their partitions).
+		Table:        []string{"GetItem", "PutItem", "UpdateItem", "DeleteItem", "ConditionCheckItem", "Query", "BatchWriteItem"},
 		QueryIndexes: []string{expiry},
 		Cognito:      []string{"AdminDisableUser", "AdminEnableUser", "AdminUserGlobalSignOut"}},
 	// Profile reads and PATCH /v1/me (update + audit event).
@@ -80,7 +82,9 @@ var functionSpecs = map[string]FunctionSpec{
 	// Deleting an org purges its partition with BatchWriteItem (deletes),
 	// after the transaction that removes the org itself.
 	routes.FnOrgs: {MemoryMB: httpMemory, TimeoutSeconds: lifecycleTimeout,
-		Table:        []string{"GetItem", "Query", "PutItem", "UpdateItem", "DeleteItem", "ConditionCheckItem", "BatchWriteItem"},
+		// BatchGetItem: the caller's ancestor memberships when deleting a
+		// sub-org (org lifecycle, issue 17).
+		Table:        []string{"GetItem", "Query", "PutItem", "UpdateItem", "DeleteItem", "ConditionCheckItem", "BatchWriteItem", "BatchGetItem"},
 		QueryIndexes: []string{inverse}},
 	// Creates users directly (with a password or an emailed activation
 	// link), and undoes a half-made account.
@@ -120,7 +124,9 @@ var functionSpecs = map[string]FunctionSpec{
 	// Finds, disables, expires and deletes accounts, in the table and in
 	// Cognito.
 	routes.FnAdmin: {MemoryMB: httpMemory, TimeoutSeconds: lifecycleTimeout,
-		Table:        []string{"GetItem", "BatchGetItem", "Query", "PutItem", "UpdateItem", "DeleteItem", "ConditionCheckItem"},
+		// BatchWriteItem: deleting an org drains its partition (org
+		// lifecycle, issue 17).
+		Table:        []string{"GetItem", "BatchGetItem", "Query", "PutItem", "UpdateItem", "DeleteItem", "ConditionCheckItem", "BatchWriteItem"},
 		QueryIndexes: []string{inverse},
 		// AdminGetUser: whether a platform admin has MFA (authz.PlatformAdminMFA);
 		// ListUsers: accounts are found by sub (rule 12, cognito.BySub).

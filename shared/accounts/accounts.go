@@ -31,6 +31,7 @@ type Store interface {
 	Org(ctx context.Context, orgID string) (*gatehouse.Org, error)
 	UpdateOrg(ctx context.Context, orgID string, ch dynamo.OrgChanges, actor gatehouse.Actor) (*gatehouse.Org, error)
 	DeleteOrg(ctx context.Context, orgID string, actor gatehouse.Actor) error
+	OrgDeleter // org deletion, issue 17 (orgdelete.go)
 }
 
 // Service holds the account and org use cases.
@@ -266,8 +267,8 @@ func NewOrgsMux(s *Service, log *slog.Logger, register ...func(*apigw.Mux)) *api
 		}
 		return orgView(o), nil
 	})
-	apigw.Handle(m, "DELETE /v1/orgs/{orgId}", 0, func(ctx context.Context, r *apigw.Request, _ apigw.Empty) (apigw.Empty, error) {
-		return apigw.Empty{}, s.store.DeleteOrg(ctx, r.Param("orgId"), r.Caller.Actor)
+	apigw.Handle(m, "DELETE /v1/orgs/{orgId}", 0, func(ctx context.Context, r *apigw.Request, q DeleteOrgQuery) (apigw.Empty, error) {
+		return apigw.Empty{}, DeleteOrg(ctx, s.store, r.Caller, r.Param("orgId"), q)
 	})
 	for _, reg := range register {
 		reg(m)

@@ -275,3 +275,12 @@ func scimTokenKey(orgID, tokenID string) Key {
 
 // scimTokensRange is an org's SCIM tokens, by id.
 func scimTokensRange(orgID string) keyRange { return keyRange{"", prefixOrg + orgID, prefixScimToken} }
+
+// Org deletion (issue 17, customer lifecycle; docs/membership.md, "Deleting
+// an org"): the tombstone of a deleted org whose partition is still being
+// drained, in the platform partition, and their range for the sweep.
+const prefixOrgPurge = "ORGPURGE#"
+
+func orgPurgeKey(orgID string) Key { return Key{pkPlatform, prefixOrgPurge + orgID} }
+
+func orgPurgesRange() keyRange { return keyRange{"", pkPlatform, prefixOrgPurge} }

@@ -63,12 +63,22 @@ func (s *Store) UpdateOrg(ctx context.Context, orgID string, ch OrgChanges, acto
 // anything left by a failure there is unreachable garbage, never data that a
 // request could see.
 func (s *Store) DeleteOrg(ctx context.Context, orgID string, actor gatehouse.Actor) error {
+	if err := s.deleteOrgItem(ctx, orgID, actor); err != nil {
+		return err
+	}
+	return s.finishOrgPurge(ctx, orgID)
+}
+
+// deleteOrgItem is DeleteOrg's one transaction: the org item, the
+// counters of its ancestors, the audit events and the tombstone
+// (orgpurge.go).
+func (s *Store) deleteOrgItem(ctx context.Context, orgID string, actor gatehouse.Actor) error {
 	o, err := s.Org(ctx, orgID)
 	if err != nil {
 		return err
 	}
 	if o.Usage.SubOrgCount > 0 {
-		return gatehouse.Errorf(gatehouse.CodeConflict, "the org has %d sub-orgs; delete them first", o.Usage.SubOrgCount)
+		return errHasSubOrgs(o.Usage.SubOrgCount)
 	}
 	t := s.tx().delete(orgKey(orgID), "#v = :v AND (attribute_not_exists(#sc) OR #sc = :zero)", errOrgChanged,
 		map[string]string{"#v": attrVersion, "#sc": "subOrgCount"},
@@ -92,10 +102,17 @@ func (s *Store) DeleteOrg(ctx context.Context, orgID string, actor gatehouse.Act
 	}
 	ev := s.NewAudit(actor, "", "org.delete", orgID, map[string]any{"name": o.Name, "parentId": o.ParentID}, nil)
 	t.audit(ev)
+	if o.ParentID != "" {
+		// The parent's own log records it too: its admins read that one.
+		t.audit(s.NewAudit(actor, o.ParentID, "suborg.delete", orgID, map[string]any{"name": o.Name}, nil))
+	}
+	// The tombstone: the partition left behind is drained below, and by
+	// the sweep should this request end first (orgpurge.go).
+	t.create(orgPurgeItem(orgID, s.Now()), gatehouse.Errorf(gatehouse.CodeConflict, "the org is already being deleted"))
 	if err := t.commit(ctx); err != nil {
 		return fmt.Errorf("delete org %s: %w", orgID, err)
 	}
-	return s.purgePartition(ctx, orgPartition(orgID))
+	return nil
 }
 
 // purgePartition deletes every item of a partition, and the secret items its
@@ -113,6 +130,11 @@ func (s *Store) purgePartition(ctx context.Context, r keyRange) error {
 			it := item(raw)
 			keys = append(keys, it.key())
 			if h := it.getS("secretHash"); h != "" {
+				keys = append(keys, secretKey(h))
+			}
+			// An invite's link goes with it (its secret would otherwise
+			// live until its TTL, pointing at nothing).
+			if h := it.getS("tokenHash"); h != "" {
 				keys = append(keys, secretKey(h))
 			}
 		}

@@ -247,6 +247,12 @@ var Table = []Route{
 	perm("GET", scim+"/Groups/{scimId}", FnScim, "groups:read", "SCIM: one group with its members"),
 	perm("PATCH", scim+"/Groups/{scimId}", FnScim, "groups:manage", "SCIM: add or remove group members"),
 	perm("DELETE", scim+"/Groups/{scimId}", FnScim, "groups:manage", "SCIM: delete a group"),
+	// Org lifecycle (issue 17, items 2 and 6): moving a member between the
+	// orgs of one tree ("change owner"), deleting a sub-org through its
+	// parent, and a platform admin deleting any org.
+	perm("POST", org+"/members/{userId}/move", FnMembers, "members:remove", "Move a member to another org of the same tree (change owner)"),
+	perm("DELETE", org+"/suborgs/{subOrgId}", FnOrgs, "suborgs:delete", "Delete a sub-org (cascade: and its sub-orgs)"),
+	with("DELETE", "/v1/admin/orgs/{targetOrgId}", FnAdmin, PlatformAdmin, "Delete any org (cascade: and its sub-orgs)"),
 }
 
 // scim is the base path of an org's SCIM service provider.

@@ -33,6 +33,9 @@ type Store interface {
 	UserActive(ctx context.Context, userID string) (bool, error)
 	SweepCursor(ctx context.Context) (time.Time, bool, error)
 	AdvanceSweepCursor(ctx context.Context, bucket time.Time) error
+	// DrainOrgPurges drains deleted orgs' partitions (org deletion,
+	// docs/membership.md "Deleting an org").
+	DrainOrgPurges(ctx context.Context, budget int) (int, bool, error)
 }
 
 // Accounts is what the sweep needs of Cognito (*cognito.Pool). Usernames
@@ -83,6 +86,9 @@ type Result struct {
 	Buckets  int // buckets queried
 	More     bool
 	Accounts int // accounts disabled in Cognito
+	// Purged counts the items of deleted orgs drained (their tombstones,
+	// docs/membership.md "Deleting an org").
+	Purged int
 }
 
 // Sweeper runs the sweep.
@@ -107,6 +113,13 @@ func New(store Store, accounts Accounts, log *slog.Logger, opts Options) *Sweepe
 // retried by the next run, and their bucket keeps the cursor.
 func (w *Sweeper) Run(ctx context.Context) (Result, error) {
 	var res Result
+	// Deleted orgs left undrained by their DELETE request: a bounded
+	// share of the run, and a failure here never stops the expiry sweep.
+	n, more, err := w.store.DrainOrgPurges(ctx, w.opts.MaxItems)
+	res.Purged, res.More = n, more
+	if err != nil {
+		w.log.Warn("drain deleted orgs", "err", err)
+	}
 	now := w.store.Now()
 	current := now.Truncate(time.Hour)
 	cursor, ok, err := w.store.SweepCursor(ctx)

@@ -11,5 +11,8 @@ import (
 func New(d *app.Deps) (app.Function, error) {
 	pool := cognito.NewFromConfig(d.MustAWSConfig(), d.Config.CognitoEndpoint, d.Config.UserPoolID)
 	svc := admin.NewService(d.Store(), pool.BySub(), d.Catalogue()).WithAdminMFA(d.Config.RequireAdminMFA)
-	return app.Function{Mux: admin.NewMux(svc, d.Log)}, nil
+	mux := admin.NewMux(svc, d.Log)
+	// A platform admin deletes any org (issue 17, customer lifecycle).
+	admin.RegisterOrgDelete(mux, svc, d.Store())
+	return app.Function{Mux: mux}, nil
 }

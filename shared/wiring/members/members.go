@@ -21,5 +21,8 @@ func New(d *app.Deps) (app.Function, error) {
 	cfg.PersonalOrgOnLastLeave = d.Config.PersonalOrgOnLeave
 	inv := invites.NewService(d.Store(), pool, d.Catalogue(), sender,
 		invites.Config{PublicURL: d.Config.PublicURL, EmailRule: d.Config.InviteEmailRule}, d.Log)
-	return app.Function{Mux: members.NewMux(members.NewService(d.Store(), inv, pool, d.Catalogue(), sender, cfg, d.Log), d.Log)}, nil
+	mux := members.NewMux(members.NewService(d.Store(), inv, pool, d.Catalogue(), sender, cfg, d.Log), d.Log)
+	// Moving a member between orgs of one tree (issue 17, item 2).
+	members.RegisterMove(mux, members.NewMover(d.Store(), d.Catalogue()))
+	return app.Function{Mux: mux}, nil
 }

@@ -22,6 +22,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/orgs/{targetOrgId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete any org (cascade: and its sub-orgs)
+         * @description Platform admins only (403 `platform_admin_only` otherwise); not with an API token.
+         */
+        delete: operations["deleteAdminOrg"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/signup-policy": {
         parameters: {
             query?: never;
@@ -680,6 +700,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/orgs/{orgId}/members/{userId}/move": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Move a member to another org of the same tree (change owner)
+         * @description Needs the permission `members:remove` in the org.
+         */
+        post: operations["postOrgMemberMove"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/orgs/{orgId}/members/{userId}/roles": {
         parameters: {
             query?: never;
@@ -1079,6 +1119,26 @@ export interface paths {
          */
         post: operations["postOrgSuborgs"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/orgs/{orgId}/suborgs/{subOrgId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete a sub-org (cascade: and its sub-orgs)
+         * @description Needs the permission `suborgs:delete` in the org.
+         */
+        delete: operations["deleteOrgSuborg"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1644,6 +1704,34 @@ export interface components {
             lastModified?: string;
             resourceType: string;
         };
+        /** @description Moved is the answer of a move: the membership in the destination and what went with it. */
+        Moved: {
+            member: components["schemas"]["Membership"];
+            resources: string[];
+            /** @description Revoked counts the API tokens and pending invites the member held in
+             *     the source, revoked for good (rule 6). */
+            revoked: number;
+        };
+        /** @description MoveInput is the body of POST /v1/orgs/{orgId}/members/{userId}/move. */
+        MoveInput: {
+            /**
+             * @description Resources says what becomes of the resources the member owns in the
+             *     source: retain (they stay there, owned by the moved member, for the
+             *     source's admins to transfer), transfer (to transferTo, a member of
+             *     the source) or move (to the destination, with their ids; their
+             *     grants stay behind).
+             * @default retain
+             * @enum {string}
+             */
+            resources: "retain" | "transfer" | "move";
+            /** @description Roles the member gets in the destination; its roles, custom roles
+             *     and groups of the source stay behind. */
+            roles: string[];
+            /** @description To is the destination org: another org of the same top-level org
+             *     (a sub-org, the parent, or further up or down the tree). */
+            to: string;
+            transferTo?: string;
+        };
         /** @description Name is a user's name; Gatehouse keeps one formatted name. */
         Name: {
             familyName?: string;
@@ -1738,7 +1826,7 @@ export interface components {
          * @description Why a request was refused (docs/errors.md says what a client should do about each).
          * @enum {string}
          */
-        Reason: "denied" | "disabled" | "domain_not_verified" | "email_mismatch" | "email_unverified" | "escalation" | "expired" | "expiry_ceiling" | "last_owner" | "mfa_required" | "missing_permission" | "no_decision" | "no_profile" | "no_resource_access" | "not_managed" | "not_member" | "not_readonly" | "owner_link" | "platform_admin_only" | "readonly" | "resource_readonly" | "signup_policy" | "token_in_url" | "token_narrowing" | "unauthenticated" | "unavailable" | "unknown_route";
+        Reason: "denied" | "disabled" | "domain_not_verified" | "email_mismatch" | "email_unverified" | "escalation" | "expired" | "expiry_ceiling" | "has_suborgs" | "last_owner" | "mfa_required" | "missing_permission" | "no_decision" | "no_profile" | "no_resource_access" | "not_managed" | "not_member" | "not_readonly" | "owner_link" | "platform_admin_only" | "readonly" | "resource_readonly" | "signup_policy" | "token_in_url" | "token_narrowing" | "too_many_resources" | "unauthenticated" | "unavailable" | "unknown_route";
         /** @description RegisterInput is the body of POST /v1/orgs/{orgId}/resources. */
         RegisterInput: {
             id: string;
@@ -2335,6 +2423,37 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    deleteAdminOrg: {
+        parameters: {
+            query?: {
+                /** @description Cascade deletes the org's sub-orgs too, deepest first; without it an
+                 *     org that has some is refused (409 conflict, has_suborgs). */
+                cascade?: boolean;
+            };
+            header?: never;
+            path: {
+                targetOrgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done; no body. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
         };
@@ -2972,7 +3091,9 @@ export interface operations {
     };
     deleteOrg: {
         parameters: {
-            query?: never;
+            query?: {
+                cascade?: boolean;
+            };
             header?: never;
             path: {
                 orgId: string;
@@ -2988,6 +3109,7 @@ export interface operations {
                 };
                 content?: never;
             };
+            400: components["responses"]["ValidationFailed"];
             401: components["responses"]["Unauthenticated"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
@@ -4660,6 +4782,78 @@ export interface operations {
                      *       "userLimit": 0
                      *     } */
                     "application/json": components["schemas"]["Member"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    postOrgMemberMove: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /** @example {
+                 *       "resources": "retain",
+                 *       "roles": [
+                 *         "member"
+                 *       ],
+                 *       "to": "text",
+                 *       "transferTo": "text"
+                 *     } */
+                "application/json": components["schemas"]["MoveInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example {
+                     *       "member": {
+                     *         "createdAt": "2026-03-02T09:30:00Z",
+                     *         "expiresAt": "2026-03-02T09:30:00Z",
+                     *         "groups": [
+                     *           "text"
+                     *         ],
+                     *         "invitedBy": "5d7c1b4e-2f3a-4c6b-9e8d-0a1b2c3d4e5f",
+                     *         "managedBy": "5d7c1b4e-2f3a-4c6b-9e8d-0a1b2c3d4e5f",
+                     *         "managedCount": 0,
+                     *         "orgId": "org_01JD4S7X6C9M2QW8E5R3T1Y0ZA",
+                     *         "pendingInvites": 0,
+                     *         "readonly": false,
+                     *         "resourceCount": 0,
+                     *         "resourceLimit": 0,
+                     *         "resourceReadonly": false,
+                     *         "roles": [
+                     *           "member"
+                     *         ],
+                     *         "status": "pending",
+                     *         "updatedAt": "2026-03-02T09:30:00Z",
+                     *         "userId": "5d7c1b4e-2f3a-4c6b-9e8d-0a1b2c3d4e5f",
+                     *         "userLimit": 0
+                     *       },
+                     *       "resources": [
+                     *         "text"
+                     *       ],
+                     *       "revoked": 0
+                     *     } */
+                    "application/json": components["schemas"]["Moved"];
                 };
             };
             400: components["responses"]["ValidationFailed"];
@@ -6547,6 +6741,36 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    deleteOrgSuborg: {
+        parameters: {
+            query?: {
+                cascade?: boolean;
+            };
+            header?: never;
+            path: {
+                orgId: string;
+                subOrgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done; no body. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
         };
