@@ -454,3 +454,39 @@ func TestParentResourceQuotaCountsItsSubtree(t *testing.T) {
 	subtree(parent, 1)
 	rsRegister(t, owner, parent, "device", "p2")
 }
+
+// Section 4 meets a move (issue 17): resources moved with a member into a
+// grandchild enter the subtree of the child between them, whose quota
+// counts them; refused, nothing moves.
+func TestMovedResourcesCountInEverySubtreeTheyEnter(t *testing.T) {
+	t.Parallel()
+	owner := newUser(t)
+	parent := mbOrg(t, owner)
+	child := rsSubOrg(t, owner, parent, "child")
+	grandchild := rsSubOrg(t, owner, child, "grandchild")
+	dev := mbMember(t, owner, parent, "developer")
+	rsUnlimited(t, owner, parent, dev.Sub)
+	rsRegister(t, dev, parent, "device", "m1")
+	rsRegister(t, dev, parent, "device", "m2")
+	if st, raw := owner.Do(t, "PUT", "/v1/orgs/"+child+"/limits", map[string]any{"maxResources": map[string]int{"device": 1}}); st != http.StatusOK {
+		t.Fatalf("set the child's quota: %d %s", st, raw)
+	}
+	move := map[string]any{"to": grandchild, "roles": []string{"developer"}, "resources": "move"}
+	st, raw := olMove(t, owner, parent, dev.Sub, move)
+	p := requireProblem(t, st, raw, http.StatusConflict, gatehouse.CodeLimitExceeded)
+	if p.Limit != "maxResources.device" {
+		t.Errorf("limit %q, want maxResources.device (the child's subtree)", p.Limit)
+	}
+	if st, raw := owner.Do(t, "PUT", "/v1/orgs/"+child+"/limits", map[string]any{"maxResources": map[string]int{"device": 2}}); st != http.StatusOK {
+		t.Fatalf("raise the child's quota: %d %s", st, raw)
+	}
+	if st, raw := olMove(t, owner, parent, dev.Sub, move); st != http.StatusOK {
+		t.Fatalf("move: %d %s", st, raw)
+	}
+	for org, want := range map[string]int{parent: 2, child: 2, grandchild: 2} {
+		o, err := stack().Store().Org(context.Background(), org)
+		if err != nil || o.Usage.SubtreeResources["device"] != want {
+			t.Errorf("org %s counts %v in its subtree (%v); want %d devices", org, o.Usage.SubtreeResources, err, want)
+		}
+	}
+}

@@ -431,6 +431,16 @@ func addMoveOrgUpdates(t *tx, from, to *gatehouse.Org, out, in orgChange, resOut
 	return nil
 }
 
+// firstPositive is the first type, in order, that m moves up.
+func firstPositive(m map[string]int) string {
+	for _, typ := range slices.Sorted(maps.Keys(m)) {
+		if m[typ] > 0 {
+			return typ
+		}
+	}
+	return ""
+}
+
 func nonZero(m map[string]int) bool {
 	for _, n := range m {
 		if n != 0 {
@@ -458,8 +468,16 @@ func (t *tx) addMoveTree(orgID string, seats int, res map[string]int, o *gatehou
 		values[":unl"] = num(-1)
 		conds = append(conds, "(attribute_not_exists(#max) OR #max = :unl OR #ts < #max OR (attribute_not_exists(#ts) AND #mc < #max))")
 	}
-	conds = append(conds, addTreeResTerms(res, o, names, values, &adds)...)
-	t.update(orgKey(orgID), "ADD "+strings.Join(adds, ", "), strings.Join(conds, " AND "), errOrgCondition, names, values)
+	var onFail error = ErrOrgChanged
+	if seats > 0 {
+		onFail = ErrAncestorMaxMembers
+	}
+	if guards := addTreeResTerms(res, o, names, values, &adds); len(guards) > 0 {
+		conds = append(conds, guards...)
+		onFail = gatehouse.LimitExceeded(LimitMaxResourcesPrefix+firstPositive(res),
+			"an org above the destination has no room for the moved resources (its quota counts its sub-orgs)")
+	}
+	t.update(orgKey(orgID), "ADD "+strings.Join(adds, ", "), strings.Join(conds, " AND "), onFail, names, values)
 }
 
 // addTreeResTerms adds the treeRes_<type> moves of res to adds and
@@ -488,6 +506,11 @@ func addTreeResTerms(res map[string]int, o *gatehouse.Org, names map[string]stri
 			continue
 		}
 		values[mv], values[room] = num(int64(q)), num(int64(q-n))
+		if q < n {
+			// No room even in an empty subtree: a condition that fails.
+			conds = append(conds, mk+" = "+mv+" AND "+k+" <= "+room)
+			continue
+		}
 		conds = append(conds, mk+" = "+mv+" AND (attribute_not_exists("+k+") OR "+k+" <= "+room+")")
 	}
 	return conds
