@@ -201,6 +201,11 @@ var Table = []Route{
 	with("DELETE", "/v1/admin/users/{userId}", FnAdmin, PlatformAdmin, "Delete an account"),
 	with("GET", "/v1/admin/signup-policy", FnAdmin, PlatformAdmin, "The sign-up policy"),
 	with("PUT", "/v1/admin/signup-policy", FnAdmin, PlatformAdmin, "Replace the sign-up policy"),
+
+	// Groups in full (issue 17, item 7).
+	perm("GET", org+"/groups/{groupId}", FnGroups, "groups:read", "One group with its roles"),
+	perm("PATCH", org+"/groups/{groupId}", FnGroups, "groups:manage", "Rename a group or change its description"),
+	perm("GET", org+"/groups/{groupId}/members", FnGroups, "groups:read", "List a group's members"),
 }
 
 // ByKey returns the route with the given route key.
