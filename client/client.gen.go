@@ -133,6 +133,7 @@ const (
 	ReasonEscalation        Reason = "escalation"
 	ReasonExpired           Reason = "expired"
 	ReasonExpiryCeiling     Reason = "expiry_ceiling"
+	ReasonImpersonation     Reason = "impersonation"
 	ReasonLastOwner         Reason = "last_owner"
 	ReasonMfaRequired       Reason = "mfa_required"
 	ReasonMissingPermission Reason = "missing_permission"
@@ -171,6 +172,8 @@ func (e Reason) Valid() bool {
 	case ReasonExpired:
 		return true
 	case ReasonExpiryCeiling:
+		return true
+	case ReasonImpersonation:
 		return true
 	case ReasonLastOwner:
 		return true
@@ -335,13 +338,17 @@ type AcceptInput struct {
 
 // Access Access is what the caller may do in an org, as the authorizer decided it for this request: the effective roles and permissions after groups, inherited authority, flags and the token's narrowing (rules 2, 3 and 5).
 type Access struct {
-	ExpiresAt   *time.Time `json:"expiresAt,omitempty"`
-	Inherited   bool       `json:"inherited"`
-	OrgId       string     `json:"orgId"`
-	Permissions []string   `json:"permissions"`
-	Roles       []string   `json:"roles"`
-	TokenId     *string    `json:"tokenId,omitempty"`
-	UserId      string     `json:"userId"`
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+	// ImpersonatedBy ImpersonatedBy is set when the request comes through an
+	// impersonation session: who started it (userId is the member acted as).
+	ImpersonatedBy *string  `json:"impersonatedBy,omitempty"`
+	Inherited      bool     `json:"inherited"`
+	OrgId          string   `json:"orgId"`
+	Permissions    []string `json:"permissions"`
+	Roles          []string `json:"roles"`
+	TokenId        *string  `json:"tokenId,omitempty"`
+	UserId         string   `json:"userId"`
 }
 
 // Account Account is a user with its memberships, as GET /v1/me and the platform admin's account view show it.
@@ -373,6 +380,14 @@ type ActivationInput struct {
 	Token    string `json:"token"`
 }
 
+// AdminInput AdminInput is the body of POST /v1/admin/impersonations: Input and the org the session is bound to.
+type AdminInput struct {
+	Minutes *int    `json:"minutes,omitempty"`
+	OrgId   string  `json:"orgId"`
+	Reason  *string `json:"reason,omitempty"`
+	UserId  string  `json:"userId"`
+}
+
 // AdminPatch Patch is the body of PATCH /v1/admin/users/{userId}; absent fields stay.
 type AdminPatch struct {
 	Enabled       *bool       `json:"enabled,omitempty"`
@@ -383,16 +398,20 @@ type AdminPatch struct {
 
 // AuditEvent AuditEvent records who did what to whom; written in the same transaction as the change it records.
 type AuditEvent struct {
-	Action    string                  `json:"action"`
-	Actor     string                  `json:"actor"`
-	After     *map[string]interface{} `json:"after,omitempty"`
-	Before    *map[string]interface{} `json:"before,omitempty"`
-	Id        string                  `json:"id"`
-	OrgId     string                  `json:"orgId"`
-	RequestId *string                 `json:"requestId,omitempty"`
-	SourceIp  *string                 `json:"sourceIp,omitempty"`
-	Target    *string                 `json:"target,omitempty"`
-	Time      time.Time               `json:"time"`
+	Action string                  `json:"action"`
+	Actor  string                  `json:"actor"`
+	After  *map[string]interface{} `json:"after,omitempty"`
+	Before *map[string]interface{} `json:"before,omitempty"`
+	Id     string                  `json:"id"`
+
+	// ImpersonatedBy ImpersonatedBy is, for a change made through an impersonation
+	// session, who started it; the actor is then the member it acts as.
+	ImpersonatedBy *string   `json:"impersonatedBy,omitempty"`
+	OrgId          string    `json:"orgId"`
+	RequestId      *string   `json:"requestId,omitempty"`
+	SourceIp       *string   `json:"sourceIp,omitempty"`
+	Target         *string   `json:"target,omitempty"`
+	Time           time.Time `json:"time"`
 }
 
 // AuditEventPage defines model for AuditEventPage.
@@ -558,6 +577,43 @@ type GroupsPatch struct {
 // GroupsRolesInput RolesInput is the body of PUT .../groups/{groupId}/roles.
 type GroupsRolesInput struct {
 	Roles []string `json:"roles"`
+}
+
+// Impersonation Impersonation is a "log in as user" session: a short-lived credential bound to one org that acts as a target member with at most the impersonator's own rights there (docs/security.md, "Impersonation").
+type Impersonation struct {
+	CreatedAt time.Time `json:"createdAt"`
+	ExpiresAt time.Time `json:"expiresAt"`
+	Id        string    `json:"id"`
+
+	// ImpersonatorId ImpersonatorID is who started the session; every audit event the
+	// session writes names it beside the target.
+	ImpersonatorId string     `json:"impersonatorId"`
+	OrgId          string     `json:"orgId"`
+	Reason         *string    `json:"reason,omitempty"`
+	RevokedAt      *time.Time `json:"revokedAt,omitempty"`
+	RevokedBy      *string    `json:"revokedBy,omitempty"`
+
+	// Status The status of an account, a membership, an invite or an API token.
+	Status Status `json:"status"`
+
+	// UserId the target, whom the session acts as
+	UserId string `json:"userId"`
+}
+
+// ImpersonationInput Input is the body of POST /v1/orgs/{orgId}/impersonations.
+type ImpersonationInput struct {
+	// Minutes Minutes is the session's life, 1 to 60 (default 30).
+	Minutes *int    `json:"minutes,omitempty"`
+	Reason  *string `json:"reason,omitempty"`
+
+	// UserId UserID is the member to act as.
+	UserId string `json:"userId"`
+}
+
+// ImpersonationPage defines model for ImpersonationPage.
+type ImpersonationPage struct {
+	Items      []Impersonation `json:"items"`
+	NextCursor *string         `json:"nextCursor,omitempty"`
 }
 
 // InvitesCreateInput CreateInput is the body of POST /v1/orgs/{orgId}/invites.
@@ -946,6 +1002,28 @@ type SignupPolicy struct {
 	UpdatedAt   *time.Time `json:"updatedAt,omitempty"`
 }
 
+// Started Started is the answer of a start: the session and its secret, shown this once (send it as "Authorization: Bearer <secret>").
+type Started struct {
+	CreatedAt time.Time `json:"createdAt"`
+	ExpiresAt time.Time `json:"expiresAt"`
+	Id        string    `json:"id"`
+
+	// ImpersonatorId ImpersonatorID is who started the session; every audit event the
+	// session writes names it beside the target.
+	ImpersonatorId string     `json:"impersonatorId"`
+	OrgId          string     `json:"orgId"`
+	Reason         *string    `json:"reason,omitempty"`
+	RevokedAt      *time.Time `json:"revokedAt,omitempty"`
+	RevokedBy      *string    `json:"revokedBy,omitempty"`
+	Secret         string     `json:"secret"`
+
+	// Status The status of an account, a membership, an invite or an API token.
+	Status Status `json:"status"`
+
+	// UserId the target, whom the session acts as
+	UserId string `json:"userId"`
+}
+
 // Status The status of an account, a membership, an invite or an API token.
 type Status string
 
@@ -1053,6 +1131,18 @@ type Unavailable = Problem
 // ValidationFailed Problem is an RFC 9457 problem details body with Gatehouse's extensions.
 type ValidationFailed = Problem
 
+// GetAdminImpersonationsParams defines parameters for GetAdminImpersonations.
+type GetAdminImpersonationsParams struct {
+	Limit  *int    `form:"limit,omitempty" json:"limit,omitempty"`
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
+	OrgId  *string `form:"orgId,omitempty" json:"orgId,omitempty"`
+}
+
+// DeleteAdminImpersonationParams defines parameters for DeleteAdminImpersonation.
+type DeleteAdminImpersonationParams struct {
+	OrgId *string `form:"orgId,omitempty" json:"orgId,omitempty"`
+}
+
 // GetAdminUsersParams defines parameters for GetAdminUsers.
 type GetAdminUsersParams struct {
 	Limit  *int    `form:"limit,omitempty" json:"limit,omitempty"`
@@ -1073,6 +1163,13 @@ type DeleteAdminUserParams struct {
 // DeleteAdminUserParamsResources defines parameters for DeleteAdminUser.
 type DeleteAdminUserParamsResources string
 
+// GetMeAuditParams defines parameters for GetMeAudit.
+type GetMeAuditParams struct {
+	Limit  *int       `form:"limit,omitempty" json:"limit,omitempty"`
+	Cursor *string    `form:"cursor,omitempty" json:"cursor,omitempty"`
+	Since  *time.Time `form:"since,omitempty" json:"since,omitempty"`
+}
+
 // GetOrgAuditParams defines parameters for GetOrgAudit.
 type GetOrgAuditParams struct {
 	Limit  *int       `form:"limit,omitempty" json:"limit,omitempty"`
@@ -1090,6 +1187,12 @@ type GetOrgGroupsParams struct {
 
 // GetOrgGroupMembersParams defines parameters for GetOrgGroupMembers.
 type GetOrgGroupMembersParams struct {
+	Limit  *int    `form:"limit,omitempty" json:"limit,omitempty"`
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// GetOrgImpersonationsParams defines parameters for GetOrgImpersonations.
+type GetOrgImpersonationsParams struct {
 	Limit  *int    `form:"limit,omitempty" json:"limit,omitempty"`
 	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
@@ -1128,6 +1231,9 @@ type GetOrgTokensParams struct {
 // PostActivateJSONRequestBody defines body for PostActivate for application/json ContentType.
 type PostActivateJSONRequestBody = ActivationInput
 
+// PostAdminImpersonationsJSONRequestBody defines body for PostAdminImpersonations for application/json ContentType.
+type PostAdminImpersonationsJSONRequestBody = AdminInput
+
 // PutAdminSignupPolicyJSONRequestBody defines body for PutAdminSignupPolicy for application/json ContentType.
 type PutAdminSignupPolicyJSONRequestBody = PolicyInput
 
@@ -1157,6 +1263,9 @@ type PatchOrgGroupJSONRequestBody = GroupsPatch
 
 // PutOrgGroupRolesJSONRequestBody defines body for PutOrgGroupRoles for application/json ContentType.
 type PutOrgGroupRolesJSONRequestBody = GroupsRolesInput
+
+// PostOrgImpersonationsJSONRequestBody defines body for PostOrgImpersonations for application/json ContentType.
+type PostOrgImpersonationsJSONRequestBody = ImpersonationInput
 
 // PostOrgInvitesJSONRequestBody defines body for PostOrgInvites for application/json ContentType.
 type PostOrgInvitesJSONRequestBody = InvitesCreateInput
@@ -1289,6 +1398,38 @@ type ClientInterface interface {
 	// Corresponds with POST /v1/activate (the `PostActivate` operationId).
 	PostActivate(ctx context.Context, body PostActivateJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// GetAdminImpersonations List an org's impersonation sessions
+	//
+	// Platform admins only (403 `platform_admin_only` otherwise); not with an API token.
+	//
+	// Corresponds with GET /v1/admin/impersonations (the `GetAdminImpersonations` operationId).
+	GetAdminImpersonations(ctx context.Context, params *GetAdminImpersonationsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostAdminImpersonationsWithBody Start an impersonation session in an org (secret shown once)
+	//
+	// Platform admins only (403 `platform_admin_only` otherwise); not with an API token.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/admin/impersonations (the `PostAdminImpersonations` operationId).
+	PostAdminImpersonationsWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostAdminImpersonations Start an impersonation session in an org (secret shown once)
+	//
+	// Platform admins only (403 `platform_admin_only` otherwise); not with an API token.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/admin/impersonations (the `PostAdminImpersonations` operationId).
+	PostAdminImpersonations(ctx context.Context, body PostAdminImpersonationsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteAdminImpersonation Revoke an impersonation session
+	//
+	// Platform admins only (403 `platform_admin_only` otherwise); not with an API token.
+	//
+	// Corresponds with DELETE /v1/admin/impersonations/{sessionId} (the `DeleteAdminImpersonation` operationId).
+	DeleteAdminImpersonation(ctx context.Context, sessionId string, params *DeleteAdminImpersonationParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// GetAdminSignupPolicy The sign-up policy
 	//
 	// Platform admins only (403 `platform_admin_only` otherwise); not with an API token.
@@ -1399,6 +1540,13 @@ type ClientInterface interface {
 	//
 	// Corresponds with PATCH /v1/me (the `PatchMe` operationId).
 	PatchMe(ctx context.Context, body PatchMeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetMeAudit The caller's own audit view: impersonation of its account
+	//
+	// Any signed-in user with an active account.
+	//
+	// Corresponds with GET /v1/me/audit (the `GetMeAudit` operationId).
+	GetMeAudit(ctx context.Context, params *GetMeAuditParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetOpenapiJson OpenAPI document of this API
 	//
@@ -1581,6 +1729,38 @@ type ClientInterface interface {
 	//
 	// Corresponds with PUT /v1/orgs/{orgId}/groups/{groupId}/roles (the `PutOrgGroupRoles` operationId).
 	PutOrgGroupRoles(ctx context.Context, orgId string, groupId string, body PutOrgGroupRolesJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetOrgImpersonations List impersonation sessions
+	//
+	// Needs the permission `members:update` in the org.
+	//
+	// Corresponds with GET /v1/orgs/{orgId}/impersonations (the `GetOrgImpersonations` operationId).
+	GetOrgImpersonations(ctx context.Context, orgId string, params *GetOrgImpersonationsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostOrgImpersonationsWithBody Start an impersonation session acting as a member (secret shown once)
+	//
+	// Needs the permission `members:update` in the org.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/orgs/{orgId}/impersonations (the `PostOrgImpersonations` operationId).
+	PostOrgImpersonationsWithBody(ctx context.Context, orgId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostOrgImpersonations Start an impersonation session acting as a member (secret shown once)
+	//
+	// Needs the permission `members:update` in the org.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/orgs/{orgId}/impersonations (the `PostOrgImpersonations` operationId).
+	PostOrgImpersonations(ctx context.Context, orgId string, body PostOrgImpersonationsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteOrgImpersonation Revoke an impersonation session
+	//
+	// Needs the permission `members:update` in the org.
+	//
+	// Corresponds with DELETE /v1/orgs/{orgId}/impersonations/{sessionId} (the `DeleteOrgImpersonation` operationId).
+	DeleteOrgImpersonation(ctx context.Context, orgId string, sessionId string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetOrgInvites List invites
 	//
@@ -1987,6 +2167,78 @@ func (c *Client) PostActivate(ctx context.Context, body PostActivateJSONRequestB
 	return c.Client.Do(req)
 }
 
+// GetAdminImpersonations List an org's impersonation sessions
+//
+// Platform admins only (403 `platform_admin_only` otherwise); not with an API token.
+//
+// Corresponds with GET /v1/admin/impersonations (the `GetAdminImpersonations` operationId).
+func (c *Client) GetAdminImpersonations(ctx context.Context, params *GetAdminImpersonationsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetAdminImpersonationsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostAdminImpersonationsWithBody Start an impersonation session in an org (secret shown once)
+//
+// Platform admins only (403 `platform_admin_only` otherwise); not with an API token.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/admin/impersonations (the `PostAdminImpersonations` operationId).
+func (c *Client) PostAdminImpersonationsWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostAdminImpersonationsRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostAdminImpersonations Start an impersonation session in an org (secret shown once)
+//
+// Platform admins only (403 `platform_admin_only` otherwise); not with an API token.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/admin/impersonations (the `PostAdminImpersonations` operationId).
+func (c *Client) PostAdminImpersonations(ctx context.Context, body PostAdminImpersonationsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostAdminImpersonationsRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteAdminImpersonation Revoke an impersonation session
+//
+// Platform admins only (403 `platform_admin_only` otherwise); not with an API token.
+//
+// Corresponds with DELETE /v1/admin/impersonations/{sessionId} (the `DeleteAdminImpersonation` operationId).
+func (c *Client) DeleteAdminImpersonation(ctx context.Context, sessionId string, params *DeleteAdminImpersonationParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteAdminImpersonationRequest(c.Server, sessionId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // GetAdminSignupPolicy The sign-up policy
 //
 // Platform admins only (403 `platform_admin_only` otherwise); not with an API token.
@@ -2218,6 +2470,23 @@ func (c *Client) PatchMeWithBody(ctx context.Context, contentType string, body i
 // Corresponds with PATCH /v1/me (the `PatchMe` operationId).
 func (c *Client) PatchMe(ctx context.Context, body PatchMeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewPatchMeRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetMeAudit The caller's own audit view: impersonation of its account
+//
+// Any signed-in user with an active account.
+//
+// Corresponds with GET /v1/me/audit (the `GetMeAudit` operationId).
+func (c *Client) GetMeAudit(ctx context.Context, params *GetMeAuditParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetMeAuditRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -2620,6 +2889,78 @@ func (c *Client) PutOrgGroupRolesWithBody(ctx context.Context, orgId string, gro
 // Corresponds with PUT /v1/orgs/{orgId}/groups/{groupId}/roles (the `PutOrgGroupRoles` operationId).
 func (c *Client) PutOrgGroupRoles(ctx context.Context, orgId string, groupId string, body PutOrgGroupRolesJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewPutOrgGroupRolesRequest(c.Server, orgId, groupId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetOrgImpersonations List impersonation sessions
+//
+// Needs the permission `members:update` in the org.
+//
+// Corresponds with GET /v1/orgs/{orgId}/impersonations (the `GetOrgImpersonations` operationId).
+func (c *Client) GetOrgImpersonations(ctx context.Context, orgId string, params *GetOrgImpersonationsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetOrgImpersonationsRequest(c.Server, orgId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostOrgImpersonationsWithBody Start an impersonation session acting as a member (secret shown once)
+//
+// Needs the permission `members:update` in the org.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/orgs/{orgId}/impersonations (the `PostOrgImpersonations` operationId).
+func (c *Client) PostOrgImpersonationsWithBody(ctx context.Context, orgId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostOrgImpersonationsRequestWithBody(c.Server, orgId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostOrgImpersonations Start an impersonation session acting as a member (secret shown once)
+//
+// Needs the permission `members:update` in the org.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/orgs/{orgId}/impersonations (the `PostOrgImpersonations` operationId).
+func (c *Client) PostOrgImpersonations(ctx context.Context, orgId string, body PostOrgImpersonationsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostOrgImpersonationsRequest(c.Server, orgId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteOrgImpersonation Revoke an impersonation session
+//
+// Needs the permission `members:update` in the org.
+//
+// Corresponds with DELETE /v1/orgs/{orgId}/impersonations/{sessionId} (the `DeleteOrgImpersonation` operationId).
+func (c *Client) DeleteOrgImpersonation(ctx context.Context, orgId string, sessionId string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteOrgImpersonationRequest(c.Server, orgId, sessionId)
 	if err != nil {
 		return nil, err
 	}
@@ -3456,6 +3797,185 @@ func NewPostActivateRequestWithBody(server string, contentType string, body io.R
 	return req, nil
 }
 
+// NewGetAdminImpersonationsRequest constructs an http.Request for the GetAdminImpersonations method
+func NewGetAdminImpersonationsRequest(server string, params *GetAdminImpersonationsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/admin/impersonations")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.OrgId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "orgId", *params.OrgId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPostAdminImpersonationsRequest calls the generic PostAdminImpersonations builder with application/json body
+func NewPostAdminImpersonationsRequest(server string, body PostAdminImpersonationsJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPostAdminImpersonationsRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewPostAdminImpersonationsRequestWithBody constructs an http.Request for the PostAdminImpersonations method, with any body, and a specified content type
+func NewPostAdminImpersonationsRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/admin/impersonations")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewDeleteAdminImpersonationRequest constructs an http.Request for the DeleteAdminImpersonation method
+func NewDeleteAdminImpersonationRequest(server string, sessionId string, params *DeleteAdminImpersonationParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "sessionId", sessionId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/admin/impersonations/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.OrgId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "orgId", *params.OrgId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewGetAdminSignupPolicyRequest constructs an http.Request for the GetAdminSignupPolicy method
 func NewGetAdminSignupPolicyRequest(server string) (*http.Request, error) {
 	var err error
@@ -3870,6 +4390,84 @@ func NewPatchMeRequestWithBody(server string, contentType string, body io.Reader
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewGetMeAuditRequest constructs an http.Request for the GetMeAudit method
+func NewGetMeAuditRequest(server string, params *GetMeAuditParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/me/audit")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Since != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "since", *params.Since, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
 
 	return req, nil
 }
@@ -4694,6 +5292,167 @@ func NewPutOrgGroupRolesRequestWithBody(server string, orgId string, groupId str
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewGetOrgImpersonationsRequest constructs an http.Request for the GetOrgImpersonations method
+func NewGetOrgImpersonationsRequest(server string, orgId string, params *GetOrgImpersonationsParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "orgId", orgId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/orgs/%s/impersonations", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPostOrgImpersonationsRequest calls the generic PostOrgImpersonations builder with application/json body
+func NewPostOrgImpersonationsRequest(server string, orgId string, body PostOrgImpersonationsJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPostOrgImpersonationsRequestWithBody(server, orgId, "application/json", bodyReader)
+}
+
+// NewPostOrgImpersonationsRequestWithBody constructs an http.Request for the PostOrgImpersonations method, with any body, and a specified content type
+func NewPostOrgImpersonationsRequestWithBody(server string, orgId string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "orgId", orgId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/orgs/%s/impersonations", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewDeleteOrgImpersonationRequest constructs an http.Request for the DeleteOrgImpersonation method
+func NewDeleteOrgImpersonationRequest(server string, orgId string, sessionId string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "orgId", orgId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "sessionId", sessionId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/orgs/%s/impersonations/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
 
 	return req, nil
 }
@@ -6213,6 +6972,42 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /v1/activate (the `PostActivate` operationId).
 	PostActivateWithResponse(ctx context.Context, body PostActivateJSONRequestBody, reqEditors ...RequestEditorFn) (*PostActivateResponse, error)
 
+	// GetAdminImpersonationsWithResponse List an org's impersonation sessions
+	//
+	// Platform admins only (403 `platform_admin_only` otherwise); not with an API token.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/admin/impersonations (the `GetAdminImpersonations` operationId).
+	GetAdminImpersonationsWithResponse(ctx context.Context, params *GetAdminImpersonationsParams, reqEditors ...RequestEditorFn) (*GetAdminImpersonationsResponse, error)
+
+	// PostAdminImpersonationsWithBodyWithResponse Start an impersonation session in an org (secret shown once)
+	//
+	// Platform admins only (403 `platform_admin_only` otherwise); not with an API token.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/admin/impersonations (the `PostAdminImpersonations` operationId).
+	PostAdminImpersonationsWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostAdminImpersonationsResponse, error)
+
+	// PostAdminImpersonationsWithResponse Start an impersonation session in an org (secret shown once)
+	//
+	// Platform admins only (403 `platform_admin_only` otherwise); not with an API token.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/admin/impersonations (the `PostAdminImpersonations` operationId).
+	PostAdminImpersonationsWithResponse(ctx context.Context, body PostAdminImpersonationsJSONRequestBody, reqEditors ...RequestEditorFn) (*PostAdminImpersonationsResponse, error)
+
+	// DeleteAdminImpersonationWithResponse Revoke an impersonation session
+	//
+	// Platform admins only (403 `platform_admin_only` otherwise); not with an API token.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /v1/admin/impersonations/{sessionId} (the `DeleteAdminImpersonation` operationId).
+	DeleteAdminImpersonationWithResponse(ctx context.Context, sessionId string, params *DeleteAdminImpersonationParams, reqEditors ...RequestEditorFn) (*DeleteAdminImpersonationResponse, error)
+
 	// GetAdminSignupPolicyWithResponse The sign-up policy
 	//
 	// Platform admins only (403 `platform_admin_only` otherwise); not with an API token.
@@ -6333,6 +7128,15 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PATCH /v1/me (the `PatchMe` operationId).
 	PatchMeWithResponse(ctx context.Context, body PatchMeJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchMeResponse, error)
+
+	// GetMeAuditWithResponse The caller's own audit view: impersonation of its account
+	//
+	// Any signed-in user with an active account.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/me/audit (the `GetMeAudit` operationId).
+	GetMeAuditWithResponse(ctx context.Context, params *GetMeAuditParams, reqEditors ...RequestEditorFn) (*GetMeAuditResponse, error)
 
 	// GetOpenapiJsonWithResponse OpenAPI document of this API
 	//
@@ -6535,6 +7339,42 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PUT /v1/orgs/{orgId}/groups/{groupId}/roles (the `PutOrgGroupRoles` operationId).
 	PutOrgGroupRolesWithResponse(ctx context.Context, orgId string, groupId string, body PutOrgGroupRolesJSONRequestBody, reqEditors ...RequestEditorFn) (*PutOrgGroupRolesResponse, error)
+
+	// GetOrgImpersonationsWithResponse List impersonation sessions
+	//
+	// Needs the permission `members:update` in the org.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/orgs/{orgId}/impersonations (the `GetOrgImpersonations` operationId).
+	GetOrgImpersonationsWithResponse(ctx context.Context, orgId string, params *GetOrgImpersonationsParams, reqEditors ...RequestEditorFn) (*GetOrgImpersonationsResponse, error)
+
+	// PostOrgImpersonationsWithBodyWithResponse Start an impersonation session acting as a member (secret shown once)
+	//
+	// Needs the permission `members:update` in the org.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/orgs/{orgId}/impersonations (the `PostOrgImpersonations` operationId).
+	PostOrgImpersonationsWithBodyWithResponse(ctx context.Context, orgId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostOrgImpersonationsResponse, error)
+
+	// PostOrgImpersonationsWithResponse Start an impersonation session acting as a member (secret shown once)
+	//
+	// Needs the permission `members:update` in the org.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/orgs/{orgId}/impersonations (the `PostOrgImpersonations` operationId).
+	PostOrgImpersonationsWithResponse(ctx context.Context, orgId string, body PostOrgImpersonationsJSONRequestBody, reqEditors ...RequestEditorFn) (*PostOrgImpersonationsResponse, error)
+
+	// DeleteOrgImpersonationWithResponse Revoke an impersonation session
+	//
+	// Needs the permission `members:update` in the org.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /v1/orgs/{orgId}/impersonations/{sessionId} (the `DeleteOrgImpersonation` operationId).
+	DeleteOrgImpersonationWithResponse(ctx context.Context, orgId string, sessionId string, reqEditors ...RequestEditorFn) (*DeleteOrgImpersonationResponse, error)
 
 	// GetOrgInvitesWithResponse List invites
 	//
@@ -7012,6 +7852,269 @@ func (r PostActivateResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r PostActivateResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetAdminImpersonationsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ImpersonationPage
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *ValidationFailed
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetAdminImpersonationsResponse) GetJSON200() *ImpersonationPage {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetAdminImpersonationsResponse) GetApplicationproblemJSON400() *ValidationFailed {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetAdminImpersonationsResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetAdminImpersonationsResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetAdminImpersonationsResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetAdminImpersonationsResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r GetAdminImpersonationsResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetAdminImpersonationsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetAdminImpersonationsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetAdminImpersonationsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetAdminImpersonationsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type PostAdminImpersonationsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Started
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *ValidationFailed
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r PostAdminImpersonationsResponse) GetJSON201() *Started {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r PostAdminImpersonationsResponse) GetApplicationproblemJSON400() *ValidationFailed {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r PostAdminImpersonationsResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r PostAdminImpersonationsResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r PostAdminImpersonationsResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r PostAdminImpersonationsResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r PostAdminImpersonationsResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r PostAdminImpersonationsResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r PostAdminImpersonationsResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r PostAdminImpersonationsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PostAdminImpersonationsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PostAdminImpersonationsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PostAdminImpersonationsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type DeleteAdminImpersonationResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *ValidationFailed
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r DeleteAdminImpersonationResponse) GetApplicationproblemJSON400() *ValidationFailed {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r DeleteAdminImpersonationResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r DeleteAdminImpersonationResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r DeleteAdminImpersonationResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r DeleteAdminImpersonationResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r DeleteAdminImpersonationResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r DeleteAdminImpersonationResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteAdminImpersonationResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteAdminImpersonationResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteAdminImpersonationResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteAdminImpersonationResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -7794,6 +8897,89 @@ func (r PatchMeResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r PatchMeResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetMeAuditResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *AuditEventPage
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *ValidationFailed
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetMeAuditResponse) GetJSON200() *AuditEventPage {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetMeAuditResponse) GetApplicationproblemJSON400() *ValidationFailed {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetMeAuditResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetMeAuditResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetMeAuditResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetMeAuditResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r GetMeAuditResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetMeAuditResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetMeAuditResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetMeAuditResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetMeAuditResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -9166,6 +10352,262 @@ func (r PutOrgGroupRolesResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r PutOrgGroupRolesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetOrgImpersonationsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ImpersonationPage
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *ValidationFailed
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetOrgImpersonationsResponse) GetJSON200() *ImpersonationPage {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetOrgImpersonationsResponse) GetApplicationproblemJSON400() *ValidationFailed {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetOrgImpersonationsResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetOrgImpersonationsResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetOrgImpersonationsResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetOrgImpersonationsResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r GetOrgImpersonationsResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetOrgImpersonationsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetOrgImpersonationsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetOrgImpersonationsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetOrgImpersonationsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type PostOrgImpersonationsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Started
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *ValidationFailed
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r PostOrgImpersonationsResponse) GetJSON201() *Started {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r PostOrgImpersonationsResponse) GetApplicationproblemJSON400() *ValidationFailed {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r PostOrgImpersonationsResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r PostOrgImpersonationsResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r PostOrgImpersonationsResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r PostOrgImpersonationsResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r PostOrgImpersonationsResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r PostOrgImpersonationsResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r PostOrgImpersonationsResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r PostOrgImpersonationsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PostOrgImpersonationsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PostOrgImpersonationsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PostOrgImpersonationsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type DeleteOrgImpersonationResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r DeleteOrgImpersonationResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r DeleteOrgImpersonationResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r DeleteOrgImpersonationResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r DeleteOrgImpersonationResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r DeleteOrgImpersonationResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r DeleteOrgImpersonationResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteOrgImpersonationResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteOrgImpersonationResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteOrgImpersonationResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteOrgImpersonationResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -11728,6 +13170,66 @@ func (c *ClientWithResponses) PostActivateWithResponse(ctx context.Context, body
 	return ParsePostActivateResponse(rsp)
 }
 
+// GetAdminImpersonationsWithResponse List an org's impersonation sessions
+//
+// Platform admins only (403 `platform_admin_only` otherwise); not with an API token.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/admin/impersonations (the `GetAdminImpersonations` operationId).
+func (c *ClientWithResponses) GetAdminImpersonationsWithResponse(ctx context.Context, params *GetAdminImpersonationsParams, reqEditors ...RequestEditorFn) (*GetAdminImpersonationsResponse, error) {
+	rsp, err := c.GetAdminImpersonations(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetAdminImpersonationsResponse(rsp)
+}
+
+// PostAdminImpersonationsWithBodyWithResponse Start an impersonation session in an org (secret shown once)
+//
+// Platform admins only (403 `platform_admin_only` otherwise); not with an API token.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/admin/impersonations (the `PostAdminImpersonations` operationId).
+func (c *ClientWithResponses) PostAdminImpersonationsWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostAdminImpersonationsResponse, error) {
+	rsp, err := c.PostAdminImpersonationsWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostAdminImpersonationsResponse(rsp)
+}
+
+// PostAdminImpersonationsWithResponse Start an impersonation session in an org (secret shown once)
+//
+// Platform admins only (403 `platform_admin_only` otherwise); not with an API token.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/admin/impersonations (the `PostAdminImpersonations` operationId).
+func (c *ClientWithResponses) PostAdminImpersonationsWithResponse(ctx context.Context, body PostAdminImpersonationsJSONRequestBody, reqEditors ...RequestEditorFn) (*PostAdminImpersonationsResponse, error) {
+	rsp, err := c.PostAdminImpersonations(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostAdminImpersonationsResponse(rsp)
+}
+
+// DeleteAdminImpersonationWithResponse Revoke an impersonation session
+//
+// Platform admins only (403 `platform_admin_only` otherwise); not with an API token.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /v1/admin/impersonations/{sessionId} (the `DeleteAdminImpersonation` operationId).
+func (c *ClientWithResponses) DeleteAdminImpersonationWithResponse(ctx context.Context, sessionId string, params *DeleteAdminImpersonationParams, reqEditors ...RequestEditorFn) (*DeleteAdminImpersonationResponse, error) {
+	rsp, err := c.DeleteAdminImpersonation(ctx, sessionId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteAdminImpersonationResponse(rsp)
+}
+
 // GetAdminSignupPolicyWithResponse The sign-up policy
 //
 // Platform admins only (403 `platform_admin_only` otherwise); not with an API token.
@@ -11925,6 +13427,21 @@ func (c *ClientWithResponses) PatchMeWithResponse(ctx context.Context, body Patc
 		return nil, err
 	}
 	return ParsePatchMeResponse(rsp)
+}
+
+// GetMeAuditWithResponse The caller's own audit view: impersonation of its account
+//
+// Any signed-in user with an active account.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/me/audit (the `GetMeAudit` operationId).
+func (c *ClientWithResponses) GetMeAuditWithResponse(ctx context.Context, params *GetMeAuditParams, reqEditors ...RequestEditorFn) (*GetMeAuditResponse, error) {
+	rsp, err := c.GetMeAudit(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetMeAuditResponse(rsp)
 }
 
 // GetOpenapiJsonWithResponse OpenAPI document of this API
@@ -12259,6 +13776,66 @@ func (c *ClientWithResponses) PutOrgGroupRolesWithResponse(ctx context.Context, 
 		return nil, err
 	}
 	return ParsePutOrgGroupRolesResponse(rsp)
+}
+
+// GetOrgImpersonationsWithResponse List impersonation sessions
+//
+// Needs the permission `members:update` in the org.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/orgs/{orgId}/impersonations (the `GetOrgImpersonations` operationId).
+func (c *ClientWithResponses) GetOrgImpersonationsWithResponse(ctx context.Context, orgId string, params *GetOrgImpersonationsParams, reqEditors ...RequestEditorFn) (*GetOrgImpersonationsResponse, error) {
+	rsp, err := c.GetOrgImpersonations(ctx, orgId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetOrgImpersonationsResponse(rsp)
+}
+
+// PostOrgImpersonationsWithBodyWithResponse Start an impersonation session acting as a member (secret shown once)
+//
+// Needs the permission `members:update` in the org.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/orgs/{orgId}/impersonations (the `PostOrgImpersonations` operationId).
+func (c *ClientWithResponses) PostOrgImpersonationsWithBodyWithResponse(ctx context.Context, orgId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostOrgImpersonationsResponse, error) {
+	rsp, err := c.PostOrgImpersonationsWithBody(ctx, orgId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostOrgImpersonationsResponse(rsp)
+}
+
+// PostOrgImpersonationsWithResponse Start an impersonation session acting as a member (secret shown once)
+//
+// Needs the permission `members:update` in the org.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/orgs/{orgId}/impersonations (the `PostOrgImpersonations` operationId).
+func (c *ClientWithResponses) PostOrgImpersonationsWithResponse(ctx context.Context, orgId string, body PostOrgImpersonationsJSONRequestBody, reqEditors ...RequestEditorFn) (*PostOrgImpersonationsResponse, error) {
+	rsp, err := c.PostOrgImpersonations(ctx, orgId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostOrgImpersonationsResponse(rsp)
+}
+
+// DeleteOrgImpersonationWithResponse Revoke an impersonation session
+//
+// Needs the permission `members:update` in the org.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /v1/orgs/{orgId}/impersonations/{sessionId} (the `DeleteOrgImpersonation` operationId).
+func (c *ClientWithResponses) DeleteOrgImpersonationWithResponse(ctx context.Context, orgId string, sessionId string, reqEditors ...RequestEditorFn) (*DeleteOrgImpersonationResponse, error) {
+	rsp, err := c.DeleteOrgImpersonation(ctx, orgId, sessionId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteOrgImpersonationResponse(rsp)
 }
 
 // GetOrgInvitesWithResponse List invites
@@ -12979,6 +14556,227 @@ func ParsePostActivateResponse(rsp *http.Response) (*PostActivateResponse, error
 	return response, nil
 }
 
+// ParseGetAdminImpersonationsResponse parses an HTTP response from a GetAdminImpersonationsWithResponse call
+func ParseGetAdminImpersonationsResponse(rsp *http.Response) (*GetAdminImpersonationsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetAdminImpersonationsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ImpersonationPage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ValidationFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePostAdminImpersonationsResponse parses an HTTP response from a PostAdminImpersonationsWithResponse call
+func ParsePostAdminImpersonationsResponse(rsp *http.Response) (*PostAdminImpersonationsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PostAdminImpersonationsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Started
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ValidationFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseDeleteAdminImpersonationResponse parses an HTTP response from a DeleteAdminImpersonationWithResponse call
+func ParseDeleteAdminImpersonationResponse(rsp *http.Response) (*DeleteAdminImpersonationResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteAdminImpersonationResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ValidationFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseGetAdminSignupPolicyResponse parses an HTTP response from a GetAdminSignupPolicyWithResponse call
 func ParseGetAdminSignupPolicyResponse(rsp *http.Response) (*GetAdminSignupPolicyResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -13609,6 +15407,74 @@ func ParsePatchMeResponse(rsp *http.Response) (*PatchMeResponse, error) {
 			return nil, err
 		}
 		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetMeAuditResponse parses an HTTP response from a GetMeAuditWithResponse call
+func ParseGetMeAuditResponse(rsp *http.Response) (*GetMeAuditResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetMeAuditResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest AuditEventPage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ValidationFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Internal
@@ -14745,6 +16611,220 @@ func ParsePutOrgGroupRolesResponse(rsp *http.Response) (*PutOrgGroupRolesRespons
 			return nil, err
 		}
 		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetOrgImpersonationsResponse parses an HTTP response from a GetOrgImpersonationsWithResponse call
+func ParseGetOrgImpersonationsResponse(rsp *http.Response) (*GetOrgImpersonationsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetOrgImpersonationsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ImpersonationPage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ValidationFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePostOrgImpersonationsResponse parses an HTTP response from a PostOrgImpersonationsWithResponse call
+func ParsePostOrgImpersonationsResponse(rsp *http.Response) (*PostOrgImpersonationsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PostOrgImpersonationsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Started
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ValidationFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseDeleteOrgImpersonationResponse parses an HTTP response from a DeleteOrgImpersonationWithResponse call
+func ParseDeleteOrgImpersonationResponse(rsp *http.Response) (*DeleteOrgImpersonationResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteOrgImpersonationResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Internal

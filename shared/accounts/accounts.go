@@ -207,12 +207,15 @@ type Access struct {
 	Inherited   bool       `json:"inherited"`
 	ExpiresAt   *time.Time `json:"expiresAt,omitempty"`
 	TokenID     string     `json:"tokenId,omitempty"`
+	// ImpersonatedBy is set when the request comes through an
+	// impersonation session: who started it (userId is the member acted as).
+	ImpersonatedBy string `json:"impersonatedBy,omitempty"`
 }
 
 // AccessOf is the caller's access in the org of the route.
 func AccessOf(c *gatehouse.Caller) Access {
 	a := Access{OrgID: c.OrgID, UserID: c.UserID, Roles: c.Roles, Permissions: c.Permissions,
-		Inherited: c.Inherited, ExpiresAt: c.ExpiresAt, TokenID: c.TokenID}
+		Inherited: c.Inherited, ExpiresAt: c.ExpiresAt, TokenID: c.TokenID, ImpersonatedBy: c.ImpersonatedBy}
 	if a.Roles == nil {
 		a.Roles = []string{}
 	}

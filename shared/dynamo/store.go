@@ -253,7 +253,14 @@ func (t *tx) check(k Key, cond string, onFail error, names map[string]string, va
 
 // audit adds the audit event of the change to the same transaction.
 func (t *tx) audit(ev gatehouse.AuditEvent) *tx {
-	return t.put(auditItem(ev), "", nil, nil, nil)
+	t.put(auditItem(ev), "", nil, nil, nil)
+	if ev.ImpersonatedBy != "" {
+		// A change made through an impersonation session is also shown to
+		// the member it was made as, in its own audit view
+		// (docs/security.md, "Impersonation").
+		t.userAudit(ev.ActorID, ev)
+	}
+	return t
 }
 
 // commit runs the transaction. A failed condition becomes the onFail error of

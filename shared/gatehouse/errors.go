@@ -78,6 +78,9 @@ const (
 	ReasonLastOwner         = "last_owner"
 	ReasonDomainNotVerified = "domain_not_verified"
 	ReasonMFARequired       = "mfa_required"
+	// ReasonImpersonation: an impersonation session may not do this (start
+	// sessions, mint tokens, leave its org or its kind of route).
+	ReasonImpersonation = "impersonation"
 )
 
 // FieldError is one invalid field of a request.

@@ -206,6 +206,15 @@ var Table = []Route{
 	perm("GET", org+"/groups/{groupId}", FnGroups, "groups:read", "One group with its roles"),
 	perm("PATCH", org+"/groups/{groupId}", FnGroups, "groups:manage", "Rename a group or change its description"),
 	perm("GET", org+"/groups/{groupId}/members", FnGroups, "groups:read", "List a group's members"),
+
+	// Impersonation, "log in as user" (issue 17, item 1).
+	perm("POST", org+"/impersonations", FnMembers, "members:update", "Start an impersonation session acting as a member (secret shown once)"),
+	perm("GET", org+"/impersonations", FnMembers, "members:update", "List impersonation sessions"),
+	perm("DELETE", org+"/impersonations/{sessionId}", FnMembers, "members:update", "Revoke an impersonation session"),
+	with("POST", "/v1/admin/impersonations", FnAdmin, PlatformAdmin, "Start an impersonation session in an org (secret shown once)"),
+	with("GET", "/v1/admin/impersonations", FnAdmin, PlatformAdmin, "List an org's impersonation sessions"),
+	with("DELETE", "/v1/admin/impersonations/{sessionId}", FnAdmin, PlatformAdmin, "Revoke an impersonation session"),
+	with("GET", "/v1/me/audit", FnMe, SignedIn, "The caller's own audit view: impersonation of its account"),
 }
 
 // ByKey returns the route with the given route key.

@@ -5,11 +5,15 @@ import (
 	"github.com/gatehouse-dev/gatehouse/shared/admin"
 	"github.com/gatehouse-dev/gatehouse/shared/app"
 	"github.com/gatehouse-dev/gatehouse/shared/cognito"
+	"github.com/gatehouse-dev/gatehouse/shared/impersonation"
 )
 
 // New builds the function from the shared dependencies.
 func New(d *app.Deps) (app.Function, error) {
 	pool := cognito.NewFromConfig(d.MustAWSConfig(), d.Config.CognitoEndpoint, d.Config.UserPoolID)
 	svc := admin.NewService(d.Store(), pool, d.Catalogue()).WithAdminMFA(d.Config.RequireAdminMFA)
-	return app.Function{Mux: admin.NewMux(svc, d.Log)}, nil
+	m := admin.NewMux(svc, d.Log)
+	// Impersonation (issue 17).
+	admin.RegisterImpersonation(m, svc, impersonation.NewService(d.Store(), d.Catalogue()))
+	return app.Function{Mux: m}, nil
 }

@@ -5,6 +5,7 @@ package members
 import (
 	"github.com/gatehouse-dev/gatehouse/shared/app"
 	"github.com/gatehouse-dev/gatehouse/shared/cognito"
+	"github.com/gatehouse-dev/gatehouse/shared/impersonation"
 	"github.com/gatehouse-dev/gatehouse/shared/invites"
 	"github.com/gatehouse-dev/gatehouse/shared/mail"
 	"github.com/gatehouse-dev/gatehouse/shared/members"
@@ -21,5 +22,8 @@ func New(d *app.Deps) (app.Function, error) {
 	cfg.PersonalOrgOnLastLeave = d.Config.PersonalOrgOnLeave
 	inv := invites.NewService(d.Store(), pool, d.Catalogue(), sender,
 		invites.Config{PublicURL: d.Config.PublicURL, EmailRule: d.Config.InviteEmailRule}, d.Log)
-	return app.Function{Mux: members.NewMux(members.NewService(d.Store(), inv, pool, d.Catalogue(), sender, cfg, d.Log), d.Log)}, nil
+	m := members.NewMux(members.NewService(d.Store(), inv, pool, d.Catalogue(), sender, cfg, d.Log), d.Log)
+	// Impersonation (issue 17).
+	impersonation.RegisterOrg(m, impersonation.NewService(d.Store(), d.Catalogue()))
+	return app.Function{Mux: m}, nil
 }
