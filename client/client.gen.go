@@ -620,11 +620,20 @@ type ImpersonationPage struct {
 type InvitesCreateInput struct {
 	Email     openapi_types.Email `json:"email"`
 	ExpiresAt *time.Time          `json:"expiresAt,omitempty"`
+	Language  *string             `json:"language,omitempty"`
 
 	// MemberExpiresAt MemberExpiresAt is the expiry of the membership the invite gives.
 	MemberExpiresAt *time.Time `json:"memberExpiresAt,omitempty"`
 	Message         *string    `json:"message,omitempty"`
-	Roles           []string   `json:"roles"`
+
+	// Name Name, Phone (E.164), TimeZone (IANA) and Language (BCP 47) are the
+	// profile the invitee starts with, validated as PATCH /v1/me
+	// validates them: on acceptance they fill only what the account's
+	// profile lacks (its own values win; issue 17).
+	Name     *string  `json:"name,omitempty"`
+	Phone    *string  `json:"phone,omitempty"`
+	Roles    []string `json:"roles"`
+	TimeZone *string  `json:"timeZone,omitempty"`
 }
 
 // InvitesView View is an invite as the API shows it: its status at the time of the request (a pending invite past its expiry shows as expired).
@@ -645,7 +654,11 @@ type InvitesView struct {
 	MemberExpiresAt *time.Time `json:"memberExpiresAt,omitempty"`
 	Message         *string    `json:"message,omitempty"`
 	OrgId           string     `json:"orgId"`
-	Roles           []string   `json:"roles"`
+
+	// Profile Profile is what the invitee's profile starts with: on acceptance it
+	// fills only the fields the account's profile lacks (issue 17).
+	Profile *Profile `json:"profile,omitempty"`
+	Roles   []string `json:"roles"`
 
 	// Status The status of an account, a membership, an invite or an API token.
 	Status    Status    `json:"status"`
@@ -717,16 +730,24 @@ type MembersCreateInput struct {
 	// Activation Activation is "display" (the link is returned) or "email" (it is
 	// sent); used when no password is given. By default "display" where the
 	// org may mint accounts (rule 11), else "email".
-	Activation       *MembersCreateInputActivation `json:"activation,omitempty"`
-	Email            openapi_types.Email           `json:"email"`
-	EmailVerified    *bool                         `json:"emailVerified,omitempty"`
-	Enabled          *bool                         `json:"enabled,omitempty"`
-	ExpiresAt        *time.Time                    `json:"expiresAt,omitempty"`
-	Name             *string                       `json:"name,omitempty"`
-	Password         *string                       `json:"password,omitempty"`
-	Readonly         *bool                         `json:"readonly,omitempty"`
-	ResourceReadonly *bool                         `json:"resourceReadonly,omitempty"`
-	Roles            []string                      `json:"roles"`
+	Activation    *MembersCreateInputActivation `json:"activation,omitempty"`
+	Email         openapi_types.Email           `json:"email"`
+	EmailVerified *bool                         `json:"emailVerified,omitempty"`
+	Enabled       *bool                         `json:"enabled,omitempty"`
+	ExpiresAt     *time.Time                    `json:"expiresAt,omitempty"`
+	Language      *string                       `json:"language,omitempty"`
+	Name          *string                       `json:"name,omitempty"`
+	Password      *string                       `json:"password,omitempty"`
+
+	// Phone Phone (E.164), TimeZone (IANA) and Language (BCP 47) start the
+	// profile with Name, validated as PATCH /v1/me validates them. For an
+	// existing account they go into the invite made instead, and fill only
+	// what its profile lacks when it accepts (issue 17).
+	Phone            *string  `json:"phone,omitempty"`
+	Readonly         *bool    `json:"readonly,omitempty"`
+	ResourceReadonly *bool    `json:"resourceReadonly,omitempty"`
+	Roles            []string `json:"roles"`
+	TimeZone         *string  `json:"timeZone,omitempty"`
 }
 
 // MembersCreateInputActivation Activation is "display" (the link is returned) or "email" (it is
@@ -891,6 +912,14 @@ type Problem struct {
 	Status int     `json:"status"`
 	Title  string  `json:"title"`
 	Type   string  `json:"type"`
+}
+
+// Profile Profile is the part of an account a person describes itself with: what PATCH /v1/me changes, and what an admin may give a member it creates or invites (issue 17, item 9).
+type Profile struct {
+	Language *string `json:"language,omitempty"`
+	Name     *string `json:"name,omitempty"`
+	Phone    *string `json:"phone,omitempty"`
+	TimeZone *string `json:"timeZone,omitempty"`
 }
 
 // ProfilePatch ProfilePatch is the body of PATCH /v1/me.

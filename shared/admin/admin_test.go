@@ -13,7 +13,10 @@ import (
 func TestMuxesServeEveryRoute(t *testing.T) {
 	env := dynamotest.New(t)
 	cat := authz.NewCatalogue(authz.DefaultResourceTypes)
-	if m := admin.NewMux(admin.NewService(env.Store, nil, cat), slog.New(slog.DiscardHandler)).Missing(); len(m) != 0 {
+	svc := admin.NewService(env.Store, nil, cat)
+	am := admin.NewMux(svc, slog.New(slog.DiscardHandler))
+	admin.RegisterImpersonation(am, svc, nil) // as shared/wiring/admin does
+	if m := am.Missing(); len(m) != 0 {
 		t.Errorf("admin routes without handler: %v", m)
 	}
 	if m := limits.NewMux(limits.NewService(env.Store, cat), slog.New(slog.DiscardHandler)).Missing(); len(m) != 0 {

@@ -3,7 +3,9 @@ package members_test
 import (
 	"testing"
 
+	"github.com/gatehouse-dev/gatehouse/shared/apigw"
 	"github.com/gatehouse-dev/gatehouse/shared/audit"
+	"github.com/gatehouse-dev/gatehouse/shared/impersonation"
 	"github.com/gatehouse-dev/gatehouse/shared/invites"
 	"github.com/gatehouse-dev/gatehouse/shared/members"
 	"github.com/gatehouse-dev/gatehouse/shared/roles"
@@ -13,7 +15,7 @@ import (
 // for members, invites, roles or audit has no handler.
 func TestMuxesServeEveryRouteOfTheirFunction(t *testing.T) {
 	for name, missing := range map[string][]string{
-		"members": members.NewMux(nil, nil).Missing(),
+		"members": withImpersonation(members.NewMux(nil, nil)).Missing(),
 		"invites": invites.NewMux(nil, nil).Missing(),
 		"roles":   roles.NewMux(nil, nil).Missing(),
 		"audit":   audit.NewMux(nil, nil).Missing(),
@@ -22,4 +24,11 @@ func TestMuxesServeEveryRouteOfTheirFunction(t *testing.T) {
 			t.Errorf("%s: routes without a handler: %v", name, missing)
 		}
 	}
+}
+
+// withImpersonation adds the impersonation routes the members function
+// serves too (shared/wiring/members).
+func withImpersonation(m *apigw.Mux) *apigw.Mux {
+	impersonation.RegisterOrg(m, nil)
+	return m
 }
