@@ -69,7 +69,8 @@ var functionSpecs = map[string]FunctionSpec{
 		Cognito:      []string{"AdminDisableUser", "AdminEnableUser", "AdminUserGlobalSignOut"}},
 	// Profile reads and PATCH /v1/me (update + audit event).
 	routes.FnMe: {MemoryMB: httpMemory, TimeoutSeconds: httpTimeout,
-		Table: []string{"GetItem", "BatchGetItem", "PutItem", "UpdateItem"}, QueryIndexes: []string{inverse}},
+		// Query: the caller's own audit view (issue 17).
+		Table: []string{"GetItem", "BatchGetItem", "PutItem", "UpdateItem", "Query"}, QueryIndexes: []string{inverse}},
 	// Deleting an org purges its partition with BatchWriteItem (deletes),
 	// after the transaction that removes the org itself.
 	routes.FnOrgs: {MemoryMB: httpMemory, TimeoutSeconds: lifecycleTimeout,
@@ -116,5 +117,7 @@ var functionSpecs = map[string]FunctionSpec{
 		Table:        []string{"GetItem", "BatchGetItem", "Query", "PutItem", "UpdateItem", "DeleteItem", "ConditionCheckItem"},
 		QueryIndexes: []string{inverse},
 		// AdminGetUser: whether a platform admin has MFA (authz.PlatformAdminMFA).
-		Cognito: []string{"AdminDisableUser", "AdminEnableUser", "AdminDeleteUser", "AdminUserGlobalSignOut", "AdminGetUser"}},
+		Cognito: []string{"AdminDisableUser", "AdminEnableUser", "AdminDeleteUser", "AdminUserGlobalSignOut", "AdminGetUser",
+			// Account administration (issue 17): a new password, a new email.
+			"AdminSetUserPassword", "AdminUpdateUserAttributes"}},
 }

@@ -215,6 +215,11 @@ var Table = []Route{
 	with("GET", "/v1/admin/impersonations", FnAdmin, PlatformAdmin, "List an org's impersonation sessions"),
 	with("DELETE", "/v1/admin/impersonations/{sessionId}", FnAdmin, PlatformAdmin, "Revoke an impersonation session"),
 	with("GET", "/v1/me/audit", FnMe, SignedIn, "The caller's own audit view: impersonation of its account"),
+
+	// Account administration (issue 17, item 5).
+	with("PATCH", "/v1/admin/users/{userId}/profile", FnAdmin, PlatformAdmin, "Edit an account's name, email, phone, time zone, language or password"),
+	with("POST", "/v1/admin/users/{userId}/activation", FnAdmin, PlatformAdmin, "A new activation link for a pending account"),
+	with("GET", "/v1/admin/audit", FnAdmin, PlatformAdmin, "The platform audit log (accounts, profiles, sign-up policy, org deletions), newest first"),
 }
 
 // ByKey returns the route with the given route key.

@@ -11,7 +11,7 @@ import (
 // New builds the function from the shared dependencies.
 func New(d *app.Deps) (app.Function, error) {
 	pool := cognito.NewFromConfig(d.MustAWSConfig(), d.Config.CognitoEndpoint, d.Config.UserPoolID)
-	svc := admin.NewService(d.Store(), pool, d.Catalogue()).WithAdminMFA(d.Config.RequireAdminMFA)
+	svc := admin.NewService(d.Store(), pool, d.Catalogue()).WithAdminMFA(d.Config.RequireAdminMFA).WithPublicURL(d.Config.PublicURL)
 	m := admin.NewMux(svc, d.Log)
 	// Impersonation (issue 17).
 	admin.RegisterImpersonation(m, svc, impersonation.NewService(d.Store(), d.Catalogue()))
