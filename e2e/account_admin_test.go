@@ -154,7 +154,9 @@ func TestAccountActivationReissue(t *testing.T) {
 	st, raw = admin.Do(t, "POST", "/v1/admin/users/nobody/activation", nil)
 	requireProblem(t, st, raw, http.StatusNotFound, gatehouse.CodeNotFound)
 	events, _ := aaPlatformAudit(t, admin, "?target="+res.Member.UserID)
-	if !slices.ContainsFunc(events, func(e gatehouse.AuditEvent) bool { return e.Action == "account.activation_reissue" && e.ActorID == admin.Sub }) {
+	if !slices.ContainsFunc(events, func(e gatehouse.AuditEvent) bool {
+		return e.Action == "account.activation_reissue" && e.ActorID == admin.Sub
+	}) {
 		t.Errorf("platform audit %+v, want account.activation_reissue by the platform admin", events)
 	}
 }
