@@ -16,6 +16,7 @@ import (
 	"github.com/gatehouse-dev/gatehouse/shared/gatehouse"
 	"github.com/gatehouse-dev/gatehouse/shared/ids"
 	"github.com/gatehouse-dev/gatehouse/shared/openapi"
+	"github.com/gatehouse-dev/gatehouse/shared/profiles"
 	"github.com/gatehouse-dev/gatehouse/shared/routes"
 )
 
@@ -63,7 +64,7 @@ func (p *ProfilePatch) Validate() error {
 		v.Add("body", "give at least one of name, phone, timeZone, language")
 	}
 	// The one profile validation, shared with creation and invites.
-	gatehouse.CheckProfileFields(&v, "", p.Name, p.Phone, p.TimeZone, p.Language)
+	profiles.CheckFields(&v, "", p.Name, p.Phone, p.TimeZone, p.Language)
 	return v.Err()
 }
 

@@ -10,6 +10,7 @@ import (
 	"github.com/gatehouse-dev/gatehouse/shared/dynamo"
 	"github.com/gatehouse-dev/gatehouse/shared/gatehouse"
 	"github.com/gatehouse-dev/gatehouse/shared/ids"
+	"github.com/gatehouse-dev/gatehouse/shared/profiles"
 )
 
 // Account administration (issue 17, item 5): the platform admin edits an
@@ -45,7 +46,7 @@ func (s *Service) EditAccount(ctx context.Context, caller *gatehouse.Caller, use
 	var v gatehouse.Validator
 	v.Check(p.Name != nil || p.Email != nil || p.Phone != nil || p.TimeZone != nil || p.Language != nil || p.Password != nil,
 		"body", "give name, email, phone, timeZone, language and/or password")
-	gatehouse.CheckProfileFields(&v, "", p.Name, p.Phone, p.TimeZone, p.Language)
+	profiles.CheckFields(&v, "", p.Name, p.Phone, p.TimeZone, p.Language)
 	if p.Email != nil {
 		*p.Email = strings.TrimSpace(*p.Email)
 		v.Check(gatehouse.ValidEmail(*p.Email), "email", "must be an email address")

@@ -33,6 +33,7 @@ import (
 	"github.com/gatehouse-dev/gatehouse/shared/gatehouse"
 	"github.com/gatehouse-dev/gatehouse/shared/ids"
 	"github.com/gatehouse-dev/gatehouse/shared/mail"
+	"github.com/gatehouse-dev/gatehouse/shared/profiles"
 )
 
 // Email rules: when an invite is emailed rather than handed to the inviter.
@@ -160,7 +161,7 @@ func (s *Service) Create(ctx context.Context, c *gatehouse.Caller, orgID string,
 	gatehouse.ValidateRoles(&v, in.Roles)
 	v.Check(gatehouse.PrintableText(in.Message, 1000), "message", "at most 1000 printable characters (no control characters)")
 	prof := gatehouse.Profile{Name: in.Name, Phone: in.Phone, TimeZone: in.TimeZone, Language: in.Language}
-	prof.Check(&v, "")
+	profiles.Check(&v, "", &prof)
 	exp := now.Add(s.cfg.TTL)
 	if in.ExpiresAt != nil {
 		exp = in.ExpiresAt.UTC()

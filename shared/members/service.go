@@ -15,6 +15,7 @@ import (
 	"github.com/gatehouse-dev/gatehouse/shared/ids"
 	"github.com/gatehouse-dev/gatehouse/shared/invites"
 	"github.com/gatehouse-dev/gatehouse/shared/mail"
+	"github.com/gatehouse-dev/gatehouse/shared/profiles"
 )
 
 // Pool is the part of the Cognito adapter the use case needs.
@@ -262,7 +263,7 @@ func (in *CreateInput) validate() error {
 	in.Email = strings.TrimSpace(in.Email)
 	in.Name = strings.TrimSpace(in.Name)
 	v.Check(gatehouse.ValidEmail(in.Email), "email", "must be an email address")
-	gatehouse.CheckProfileFields(&v, "", &in.Name, &in.Phone, &in.TimeZone, &in.Language)
+	profiles.CheckFields(&v, "", &in.Name, &in.Phone, &in.TimeZone, &in.Language)
 	gatehouse.ValidateRoles(&v, in.Roles)
 	if in.Password != nil {
 		v.Check(gatehouse.ValidPassword(*in.Password), "password", "at least 8 characters with letters and digits")
