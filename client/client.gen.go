@@ -155,6 +155,7 @@ const (
 	ReasonExpired           Reason = "expired"
 	ReasonExpiryCeiling     Reason = "expiry_ceiling"
 	ReasonHasSuborgs        Reason = "has_suborgs"
+	ReasonImpersonation     Reason = "impersonation"
 	ReasonLastOwner         Reason = "last_owner"
 	ReasonMfaRequired       Reason = "mfa_required"
 	ReasonMissingPermission Reason = "missing_permission"
@@ -197,6 +198,8 @@ func (e Reason) Valid() bool {
 	case ReasonExpiryCeiling:
 		return true
 	case ReasonHasSuborgs:
+		return true
+	case ReasonImpersonation:
 		return true
 	case ReasonLastOwner:
 		return true
@@ -455,13 +458,17 @@ type AcceptInput struct {
 
 // Access Access is what the caller may do in an org, as the authorizer decided it for this request: the effective roles and permissions after groups, inherited authority, flags and the token's narrowing (rules 2, 3 and 5).
 type Access struct {
-	ExpiresAt   *time.Time `json:"expiresAt,omitempty"`
-	Inherited   bool       `json:"inherited"`
-	OrgId       string     `json:"orgId"`
-	Permissions []string   `json:"permissions"`
-	Roles       []string   `json:"roles"`
-	TokenId     *string    `json:"tokenId,omitempty"`
-	UserId      string     `json:"userId"`
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+	// ImpersonatedBy ImpersonatedBy is set when the request comes through an
+	// impersonation session: who started it (userId is the member acted as).
+	ImpersonatedBy *string  `json:"impersonatedBy,omitempty"`
+	Inherited      bool     `json:"inherited"`
+	OrgId          string   `json:"orgId"`
+	Permissions    []string `json:"permissions"`
+	Roles          []string `json:"roles"`
+	TokenId        *string  `json:"tokenId,omitempty"`
+	UserId         string   `json:"userId"`
 }
 
 // Account Account is a user with its memberships, as GET /v1/me and the platform admin's account view show it.
@@ -487,10 +494,28 @@ type Account struct {
 	UpdatedAt time.Time `json:"updatedAt"`
 }
 
+// AccountPatch AccountPatch is the body of PATCH /v1/admin/users/{userId}/profile; a field left out stays, "" clears a profile field.
+type AccountPatch struct {
+	Email    *openapi_types.Email `json:"email,omitempty"`
+	Language *string              `json:"language,omitempty"`
+	Name     *string              `json:"name,omitempty"`
+	Password *string              `json:"password,omitempty"`
+	Phone    *string              `json:"phone,omitempty"`
+	TimeZone *string              `json:"timeZone,omitempty"`
+}
+
 // ActivationInput Input is the body of POST /v1/activate.
 type ActivationInput struct {
 	Password string `json:"password"`
 	Token    string `json:"token"`
+}
+
+// AdminInput AdminInput is the body of POST /v1/admin/impersonations: Input and the org the session is bound to.
+type AdminInput struct {
+	Minutes *int    `json:"minutes,omitempty"`
+	OrgId   string  `json:"orgId"`
+	Reason  *string `json:"reason,omitempty"`
+	UserId  string  `json:"userId"`
 }
 
 // AdminPatch Patch is the body of PATCH /v1/admin/users/{userId}; absent fields stay.
@@ -503,16 +528,20 @@ type AdminPatch struct {
 
 // AuditEvent AuditEvent records who did what to whom; written in the same transaction as the change it records.
 type AuditEvent struct {
-	Action    string                  `json:"action"`
-	Actor     string                  `json:"actor"`
-	After     *map[string]interface{} `json:"after,omitempty"`
-	Before    *map[string]interface{} `json:"before,omitempty"`
-	Id        string                  `json:"id"`
-	OrgId     string                  `json:"orgId"`
-	RequestId *string                 `json:"requestId,omitempty"`
-	SourceIp  *string                 `json:"sourceIp,omitempty"`
-	Target    *string                 `json:"target,omitempty"`
-	Time      time.Time               `json:"time"`
+	Action string                  `json:"action"`
+	Actor  string                  `json:"actor"`
+	After  *map[string]interface{} `json:"after,omitempty"`
+	Before *map[string]interface{} `json:"before,omitempty"`
+	Id     string                  `json:"id"`
+
+	// ImpersonatedBy ImpersonatedBy is, for a change made through an impersonation
+	// session, who started it; the actor is then the member it acts as.
+	ImpersonatedBy *string   `json:"impersonatedBy,omitempty"`
+	OrgId          string    `json:"orgId"`
+	RequestId      *string   `json:"requestId,omitempty"`
+	SourceIp       *string   `json:"sourceIp,omitempty"`
+	Target         *string   `json:"target,omitempty"`
+	Time           time.Time `json:"time"`
 }
 
 // AuditEventPage defines model for AuditEventPage.
@@ -747,10 +776,28 @@ type GrantsInput struct {
 	Grants []Grant `json:"grants"`
 }
 
+// GroupMember GroupMember is one member of a group as the group's member list shows it.
+type GroupMember struct {
+	AddedAt time.Time `json:"addedAt"`
+	UserId  string    `json:"userId"`
+}
+
+// GroupMemberPage defines model for GroupMemberPage.
+type GroupMemberPage struct {
+	Items      []GroupMember `json:"items"`
+	NextCursor *string       `json:"nextCursor,omitempty"`
+}
+
 // GroupsInput Input is the body of POST /v1/orgs/{orgId}/groups.
 type GroupsInput struct {
 	Description *string `json:"description,omitempty"`
 	Name        string  `json:"name"`
+}
+
+// GroupsPatch Patch is the body of PATCH /v1/orgs/{orgId}/groups/{groupId}; a field left out stays as it is.
+type GroupsPatch struct {
+	Description *string `json:"description,omitempty"`
+	Name        *string `json:"name,omitempty"`
 }
 
 // GroupsRolesInput RolesInput is the body of PUT .../groups/{groupId}/roles.
@@ -758,15 +805,61 @@ type GroupsRolesInput struct {
 	Roles []string `json:"roles"`
 }
 
+// Impersonation Impersonation is a "log in as user" session: a short-lived credential bound to one org that acts as a target member with at most the impersonator's own rights there (docs/security.md, "Impersonation").
+type Impersonation struct {
+	CreatedAt time.Time `json:"createdAt"`
+	ExpiresAt time.Time `json:"expiresAt"`
+	Id        string    `json:"id"`
+
+	// ImpersonatorId ImpersonatorID is who started the session; every audit event the
+	// session writes names it beside the target.
+	ImpersonatorId string     `json:"impersonatorId"`
+	OrgId          string     `json:"orgId"`
+	Reason         *string    `json:"reason,omitempty"`
+	RevokedAt      *time.Time `json:"revokedAt,omitempty"`
+	RevokedBy      *string    `json:"revokedBy,omitempty"`
+
+	// Status The status of an account, a membership, an invite or an API token.
+	Status Status `json:"status"`
+
+	// UserId the target, whom the session acts as
+	UserId string `json:"userId"`
+}
+
+// ImpersonationInput Input is the body of POST /v1/orgs/{orgId}/impersonations.
+type ImpersonationInput struct {
+	// Minutes Minutes is the session's life, 1 to 60 (default 30).
+	Minutes *int    `json:"minutes,omitempty"`
+	Reason  *string `json:"reason,omitempty"`
+
+	// UserId UserID is the member to act as.
+	UserId string `json:"userId"`
+}
+
+// ImpersonationPage defines model for ImpersonationPage.
+type ImpersonationPage struct {
+	Items      []Impersonation `json:"items"`
+	NextCursor *string         `json:"nextCursor,omitempty"`
+}
+
 // InvitesCreateInput CreateInput is the body of POST /v1/orgs/{orgId}/invites.
 type InvitesCreateInput struct {
 	Email     openapi_types.Email `json:"email"`
 	ExpiresAt *time.Time          `json:"expiresAt,omitempty"`
+	Language  *string             `json:"language,omitempty"`
 
 	// MemberExpiresAt MemberExpiresAt is the expiry of the membership the invite gives.
 	MemberExpiresAt *time.Time `json:"memberExpiresAt,omitempty"`
 	Message         *string    `json:"message,omitempty"`
-	Roles           []string   `json:"roles"`
+
+	// Name Name, Phone (E.164), TimeZone (IANA) and Language (BCP 47) are the
+	// profile the invitee starts with, validated as PATCH /v1/me
+	// validates them: on acceptance they fill only what the account's
+	// profile lacks (its own values win; issue 17).
+	Name     *string  `json:"name,omitempty"`
+	Phone    *string  `json:"phone,omitempty"`
+	Roles    []string `json:"roles"`
+	TimeZone *string  `json:"timeZone,omitempty"`
 }
 
 // InvitesView View is an invite as the API shows it: its status at the time of the request (a pending invite past its expiry shows as expired).
@@ -787,7 +880,11 @@ type InvitesView struct {
 	MemberExpiresAt *time.Time `json:"memberExpiresAt,omitempty"`
 	Message         *string    `json:"message,omitempty"`
 	OrgId           string     `json:"orgId"`
-	Roles           []string   `json:"roles"`
+
+	// Profile Profile is what the invitee's profile starts with: on acceptance it
+	// fills only the fields the account's profile lacks (issue 17).
+	Profile *Profile `json:"profile,omitempty"`
+	Roles   []string `json:"roles"`
 
 	// Status The status of an account, a membership, an invite or an API token.
 	Status    Status    `json:"status"`
@@ -859,16 +956,24 @@ type MembersCreateInput struct {
 	// Activation Activation is "display" (the link is returned) or "email" (it is
 	// sent); used when no password is given. By default "display" where the
 	// org may mint accounts (rule 11), else "email".
-	Activation       *MembersCreateInputActivation `json:"activation,omitempty"`
-	Email            openapi_types.Email           `json:"email"`
-	EmailVerified    *bool                         `json:"emailVerified,omitempty"`
-	Enabled          *bool                         `json:"enabled,omitempty"`
-	ExpiresAt        *time.Time                    `json:"expiresAt,omitempty"`
-	Name             *string                       `json:"name,omitempty"`
-	Password         *string                       `json:"password,omitempty"`
-	Readonly         *bool                         `json:"readonly,omitempty"`
-	ResourceReadonly *bool                         `json:"resourceReadonly,omitempty"`
-	Roles            []string                      `json:"roles"`
+	Activation    *MembersCreateInputActivation `json:"activation,omitempty"`
+	Email         openapi_types.Email           `json:"email"`
+	EmailVerified *bool                         `json:"emailVerified,omitempty"`
+	Enabled       *bool                         `json:"enabled,omitempty"`
+	ExpiresAt     *time.Time                    `json:"expiresAt,omitempty"`
+	Language      *string                       `json:"language,omitempty"`
+	Name          *string                       `json:"name,omitempty"`
+	Password      *string                       `json:"password,omitempty"`
+
+	// Phone Phone (E.164), TimeZone (IANA) and Language (BCP 47) start the
+	// profile with Name, validated as PATCH /v1/me validates them. For an
+	// existing account they go into the invite made instead, and fill only
+	// what its profile lacks when it accepts (issue 17).
+	Phone            *string  `json:"phone,omitempty"`
+	Readonly         *bool    `json:"readonly,omitempty"`
+	ResourceReadonly *bool    `json:"resourceReadonly,omitempty"`
+	Roles            []string `json:"roles"`
+	TimeZone         *string  `json:"timeZone,omitempty"`
 }
 
 // MembersCreateInputActivation Activation is "display" (the link is returned) or "email" (it is
@@ -1086,6 +1191,14 @@ type Problem struct {
 	Type   string  `json:"type"`
 }
 
+// Profile Profile is the part of an account a person describes itself with: what PATCH /v1/me changes, and what an admin may give a member it creates or invites (issue 17, item 9).
+type Profile struct {
+	Language *string `json:"language,omitempty"`
+	Name     *string `json:"name,omitempty"`
+	Phone    *string `json:"phone,omitempty"`
+	TimeZone *string `json:"timeZone,omitempty"`
+}
+
 // ProfilePatch ProfilePatch is the body of PATCH /v1/me.
 type ProfilePatch struct {
 	Language *string `json:"language,omitempty"`
@@ -1109,6 +1222,12 @@ type RegisterInput struct {
 	Name    *string `json:"name,omitempty"`
 	OwnerId *string `json:"ownerId,omitempty"`
 	Type    string  `json:"type"`
+}
+
+// Reissued Reissued is the answer of POST /v1/admin/users/{userId}/activation: the new link, shown to the platform admin (rule 11 lets a platform admin mint an account; it passes the link on).
+type Reissued struct {
+	ActivationUrl string    `json:"activationUrl"`
+	ExpiresAt     time.Time `json:"expiresAt"`
 }
 
 // ResendInput ResendInput is the optional body of a resend.
@@ -1302,6 +1421,28 @@ type SignupPolicy struct {
 	UpdatedAt   *time.Time `json:"updatedAt,omitempty"`
 }
 
+// Started Started is the answer of a start: the session and its secret, shown this once (send it as "Authorization: Bearer <secret>").
+type Started struct {
+	CreatedAt time.Time `json:"createdAt"`
+	ExpiresAt time.Time `json:"expiresAt"`
+	Id        string    `json:"id"`
+
+	// ImpersonatorId ImpersonatorID is who started the session; every audit event the
+	// session writes names it beside the target.
+	ImpersonatorId string     `json:"impersonatorId"`
+	OrgId          string     `json:"orgId"`
+	Reason         *string    `json:"reason,omitempty"`
+	RevokedAt      *time.Time `json:"revokedAt,omitempty"`
+	RevokedBy      *string    `json:"revokedBy,omitempty"`
+	Secret         string     `json:"secret"`
+
+	// Status The status of an account, a membership, an invite or an API token.
+	Status Status `json:"status"`
+
+	// UserId the target, whom the session acts as
+	UserId string `json:"userId"`
+}
+
 // Status The status of an account, a membership, an invite or an API token.
 type Status string
 
@@ -1482,6 +1623,27 @@ type Unavailable = Problem
 // ValidationFailed Problem is an RFC 9457 problem details body with Gatehouse's extensions.
 type ValidationFailed = Problem
 
+// GetAdminAuditParams defines parameters for GetAdminAudit.
+type GetAdminAuditParams struct {
+	Limit  *int       `form:"limit,omitempty" json:"limit,omitempty"`
+	Cursor *string    `form:"cursor,omitempty" json:"cursor,omitempty"`
+	Actor  *string    `form:"actor,omitempty" json:"actor,omitempty"`
+	Target *string    `form:"target,omitempty" json:"target,omitempty"`
+	Since  *time.Time `form:"since,omitempty" json:"since,omitempty"`
+}
+
+// GetAdminImpersonationsParams defines parameters for GetAdminImpersonations.
+type GetAdminImpersonationsParams struct {
+	Limit  *int    `form:"limit,omitempty" json:"limit,omitempty"`
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
+	OrgId  *string `form:"orgId,omitempty" json:"orgId,omitempty"`
+}
+
+// DeleteAdminImpersonationParams defines parameters for DeleteAdminImpersonation.
+type DeleteAdminImpersonationParams struct {
+	OrgId *string `form:"orgId,omitempty" json:"orgId,omitempty"`
+}
+
 // DeleteAdminOrgParams defines parameters for DeleteAdminOrg.
 type DeleteAdminOrgParams struct {
 	// Cascade Cascade deletes the org's sub-orgs too, deepest first; without it an
@@ -1508,6 +1670,13 @@ type DeleteAdminUserParams struct {
 
 // DeleteAdminUserParamsResources defines parameters for DeleteAdminUser.
 type DeleteAdminUserParamsResources string
+
+// GetMeAuditParams defines parameters for GetMeAudit.
+type GetMeAuditParams struct {
+	Limit  *int       `form:"limit,omitempty" json:"limit,omitempty"`
+	Cursor *string    `form:"cursor,omitempty" json:"cursor,omitempty"`
+	Since  *time.Time `form:"since,omitempty" json:"since,omitempty"`
+}
 
 // DeleteOrgParams defines parameters for DeleteOrg.
 type DeleteOrgParams struct {
@@ -1547,6 +1716,18 @@ type GetOrgEventsParams struct {
 
 // GetOrgGroupsParams defines parameters for GetOrgGroups.
 type GetOrgGroupsParams struct {
+	Limit  *int    `form:"limit,omitempty" json:"limit,omitempty"`
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// GetOrgGroupMembersParams defines parameters for GetOrgGroupMembers.
+type GetOrgGroupMembersParams struct {
+	Limit  *int    `form:"limit,omitempty" json:"limit,omitempty"`
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// GetOrgImpersonationsParams defines parameters for GetOrgImpersonations.
+type GetOrgImpersonationsParams struct {
 	Limit  *int    `form:"limit,omitempty" json:"limit,omitempty"`
 	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
@@ -1789,11 +1970,17 @@ type GetOrgTokensParams struct {
 // PostActivateJSONRequestBody defines body for PostActivate for application/json ContentType.
 type PostActivateJSONRequestBody = ActivationInput
 
+// PostAdminImpersonationsJSONRequestBody defines body for PostAdminImpersonations for application/json ContentType.
+type PostAdminImpersonationsJSONRequestBody = AdminInput
+
 // PutAdminSignupPolicyJSONRequestBody defines body for PutAdminSignupPolicy for application/json ContentType.
 type PutAdminSignupPolicyJSONRequestBody = PolicyInput
 
 // PatchAdminUserJSONRequestBody defines body for PatchAdminUser for application/json ContentType.
 type PatchAdminUserJSONRequestBody = AdminPatch
+
+// PatchAdminUserProfileJSONRequestBody defines body for PatchAdminUserProfile for application/json ContentType.
+type PatchAdminUserProfileJSONRequestBody = AccountPatch
 
 // PostInvitesAcceptJSONRequestBody defines body for PostInvitesAccept for application/json ContentType.
 type PostInvitesAcceptJSONRequestBody = AcceptInput
@@ -1822,8 +2009,14 @@ type PutOrgCollectionGrantsJSONRequestBody = GrantsInput
 // PostOrgGroupsJSONRequestBody defines body for PostOrgGroups for application/json ContentType.
 type PostOrgGroupsJSONRequestBody = GroupsInput
 
+// PatchOrgGroupJSONRequestBody defines body for PatchOrgGroup for application/json ContentType.
+type PatchOrgGroupJSONRequestBody = GroupsPatch
+
 // PutOrgGroupRolesJSONRequestBody defines body for PutOrgGroupRoles for application/json ContentType.
 type PutOrgGroupRolesJSONRequestBody = GroupsRolesInput
+
+// PostOrgImpersonationsJSONRequestBody defines body for PostOrgImpersonations for application/json ContentType.
+type PostOrgImpersonationsJSONRequestBody = ImpersonationInput
 
 // PostOrgInvitesJSONRequestBody defines body for PostOrgInvites for application/json ContentType.
 type PostOrgInvitesJSONRequestBody = InvitesCreateInput
@@ -2355,6 +2548,45 @@ type ClientInterface interface {
 	// Corresponds with POST /v1/activate (the `PostActivate` operationId).
 	PostActivate(ctx context.Context, body PostActivateJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// GetAdminAudit The platform audit log (accounts, profiles, sign-up policy, org deletions), newest first
+	//
+	// Platform admins only (403 `platform_admin_only` otherwise); not with an API token.
+	//
+	// Corresponds with GET /v1/admin/audit (the `GetAdminAudit` operationId).
+	GetAdminAudit(ctx context.Context, params *GetAdminAuditParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetAdminImpersonations List an org's impersonation sessions
+	//
+	// Platform admins only (403 `platform_admin_only` otherwise); not with an API token.
+	//
+	// Corresponds with GET /v1/admin/impersonations (the `GetAdminImpersonations` operationId).
+	GetAdminImpersonations(ctx context.Context, params *GetAdminImpersonationsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostAdminImpersonationsWithBody Start an impersonation session in an org (secret shown once)
+	//
+	// Platform admins only (403 `platform_admin_only` otherwise); not with an API token.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/admin/impersonations (the `PostAdminImpersonations` operationId).
+	PostAdminImpersonationsWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostAdminImpersonations Start an impersonation session in an org (secret shown once)
+	//
+	// Platform admins only (403 `platform_admin_only` otherwise); not with an API token.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/admin/impersonations (the `PostAdminImpersonations` operationId).
+	PostAdminImpersonations(ctx context.Context, body PostAdminImpersonationsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteAdminImpersonation Revoke an impersonation session
+	//
+	// Platform admins only (403 `platform_admin_only` otherwise); not with an API token.
+	//
+	// Corresponds with DELETE /v1/admin/impersonations/{sessionId} (the `DeleteAdminImpersonation` operationId).
+	DeleteAdminImpersonation(ctx context.Context, sessionId string, params *DeleteAdminImpersonationParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// DeleteAdminOrg Delete any org (cascade: and its sub-orgs)
 	//
 	// Platform admins only (403 `platform_admin_only` otherwise); not with an API token.
@@ -2430,6 +2662,31 @@ type ClientInterface interface {
 	// Corresponds with PATCH /v1/admin/users/{userId} (the `PatchAdminUser` operationId).
 	PatchAdminUser(ctx context.Context, userId string, body PatchAdminUserJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// PostAdminUserActivation A new activation link for a pending account
+	//
+	// Platform admins only (403 `platform_admin_only` otherwise); not with an API token.
+	//
+	// Corresponds with POST /v1/admin/users/{userId}/activation (the `PostAdminUserActivation` operationId).
+	PostAdminUserActivation(ctx context.Context, userId string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PatchAdminUserProfileWithBody Edit an account's name, email, phone, time zone, language or password
+	//
+	// Platform admins only (403 `platform_admin_only` otherwise); not with an API token.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /v1/admin/users/{userId}/profile (the `PatchAdminUserProfile` operationId).
+	PatchAdminUserProfileWithBody(ctx context.Context, userId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PatchAdminUserProfile Edit an account's name, email, phone, time zone, language or password
+	//
+	// Platform admins only (403 `platform_admin_only` otherwise); not with an API token.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /v1/admin/users/{userId}/profile (the `PatchAdminUserProfile` operationId).
+	PatchAdminUserProfile(ctx context.Context, userId string, body PatchAdminUserProfileJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// PostInvitesAcceptWithBody Accept an invite
 	//
 	// Any signed-in user with an active account.
@@ -2472,6 +2729,13 @@ type ClientInterface interface {
 	//
 	// Corresponds with PATCH /v1/me (the `PatchMe` operationId).
 	PatchMe(ctx context.Context, body PatchMeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetMeAudit The caller's own audit view: impersonation of its account
+	//
+	// Any signed-in user with an active account.
+	//
+	// Corresponds with GET /v1/me/audit (the `GetMeAudit` operationId).
+	GetMeAudit(ctx context.Context, params *GetMeAuditParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetOpenapiJson OpenAPI document of this API
 	//
@@ -2694,6 +2958,38 @@ type ClientInterface interface {
 	// Corresponds with DELETE /v1/orgs/{orgId}/groups/{groupId} (the `DeleteOrgGroup` operationId).
 	DeleteOrgGroup(ctx context.Context, orgId string, groupId string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// GetOrgGroup One group with its roles
+	//
+	// Needs the permission `groups:read` in the org.
+	//
+	// Corresponds with GET /v1/orgs/{orgId}/groups/{groupId} (the `GetOrgGroup` operationId).
+	GetOrgGroup(ctx context.Context, orgId string, groupId string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PatchOrgGroupWithBody Rename a group or change its description
+	//
+	// Needs the permission `groups:manage` in the org.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /v1/orgs/{orgId}/groups/{groupId} (the `PatchOrgGroup` operationId).
+	PatchOrgGroupWithBody(ctx context.Context, orgId string, groupId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PatchOrgGroup Rename a group or change its description
+	//
+	// Needs the permission `groups:manage` in the org.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /v1/orgs/{orgId}/groups/{groupId} (the `PatchOrgGroup` operationId).
+	PatchOrgGroup(ctx context.Context, orgId string, groupId string, body PatchOrgGroupJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetOrgGroupMembers List a group's members
+	//
+	// Needs the permission `groups:read` in the org.
+	//
+	// Corresponds with GET /v1/orgs/{orgId}/groups/{groupId}/members (the `GetOrgGroupMembers` operationId).
+	GetOrgGroupMembers(ctx context.Context, orgId string, groupId string, params *GetOrgGroupMembersParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// DeleteOrgGroupMember Remove a member from a group
 	//
 	// Needs the permission `groups:manage` in the org.
@@ -2729,6 +3025,38 @@ type ClientInterface interface {
 	//
 	// Corresponds with PUT /v1/orgs/{orgId}/groups/{groupId}/roles (the `PutOrgGroupRoles` operationId).
 	PutOrgGroupRoles(ctx context.Context, orgId string, groupId string, body PutOrgGroupRolesJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetOrgImpersonations List impersonation sessions
+	//
+	// Needs the permission `members:update` in the org.
+	//
+	// Corresponds with GET /v1/orgs/{orgId}/impersonations (the `GetOrgImpersonations` operationId).
+	GetOrgImpersonations(ctx context.Context, orgId string, params *GetOrgImpersonationsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostOrgImpersonationsWithBody Start an impersonation session acting as a member (secret shown once)
+	//
+	// Needs the permission `members:update` in the org.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/orgs/{orgId}/impersonations (the `PostOrgImpersonations` operationId).
+	PostOrgImpersonationsWithBody(ctx context.Context, orgId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostOrgImpersonations Start an impersonation session acting as a member (secret shown once)
+	//
+	// Needs the permission `members:update` in the org.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/orgs/{orgId}/impersonations (the `PostOrgImpersonations` operationId).
+	PostOrgImpersonations(ctx context.Context, orgId string, body PostOrgImpersonationsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteOrgImpersonation Revoke an impersonation session
+	//
+	// Needs the permission `members:update` in the org.
+	//
+	// Corresponds with DELETE /v1/orgs/{orgId}/impersonations/{sessionId} (the `DeleteOrgImpersonation` operationId).
+	DeleteOrgImpersonation(ctx context.Context, orgId string, sessionId string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetOrgInvites List invites
 	//
@@ -3392,6 +3720,95 @@ func (c *Client) PostActivate(ctx context.Context, body PostActivateJSONRequestB
 	return c.Client.Do(req)
 }
 
+// GetAdminAudit The platform audit log (accounts, profiles, sign-up policy, org deletions), newest first
+//
+// Platform admins only (403 `platform_admin_only` otherwise); not with an API token.
+//
+// Corresponds with GET /v1/admin/audit (the `GetAdminAudit` operationId).
+func (c *Client) GetAdminAudit(ctx context.Context, params *GetAdminAuditParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetAdminAuditRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetAdminImpersonations List an org's impersonation sessions
+//
+// Platform admins only (403 `platform_admin_only` otherwise); not with an API token.
+//
+// Corresponds with GET /v1/admin/impersonations (the `GetAdminImpersonations` operationId).
+func (c *Client) GetAdminImpersonations(ctx context.Context, params *GetAdminImpersonationsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetAdminImpersonationsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostAdminImpersonationsWithBody Start an impersonation session in an org (secret shown once)
+//
+// Platform admins only (403 `platform_admin_only` otherwise); not with an API token.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/admin/impersonations (the `PostAdminImpersonations` operationId).
+func (c *Client) PostAdminImpersonationsWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostAdminImpersonationsRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostAdminImpersonations Start an impersonation session in an org (secret shown once)
+//
+// Platform admins only (403 `platform_admin_only` otherwise); not with an API token.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/admin/impersonations (the `PostAdminImpersonations` operationId).
+func (c *Client) PostAdminImpersonations(ctx context.Context, body PostAdminImpersonationsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostAdminImpersonationsRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteAdminImpersonation Revoke an impersonation session
+//
+// Platform admins only (403 `platform_admin_only` otherwise); not with an API token.
+//
+// Corresponds with DELETE /v1/admin/impersonations/{sessionId} (the `DeleteAdminImpersonation` operationId).
+func (c *Client) DeleteAdminImpersonation(ctx context.Context, sessionId string, params *DeleteAdminImpersonationParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteAdminImpersonationRequest(c.Server, sessionId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // DeleteAdminOrg Delete any org (cascade: and its sub-orgs)
 //
 // Platform admins only (403 `platform_admin_only` otherwise); not with an API token.
@@ -3557,6 +3974,61 @@ func (c *Client) PatchAdminUser(ctx context.Context, userId string, body PatchAd
 	return c.Client.Do(req)
 }
 
+// PostAdminUserActivation A new activation link for a pending account
+//
+// Platform admins only (403 `platform_admin_only` otherwise); not with an API token.
+//
+// Corresponds with POST /v1/admin/users/{userId}/activation (the `PostAdminUserActivation` operationId).
+func (c *Client) PostAdminUserActivation(ctx context.Context, userId string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostAdminUserActivationRequest(c.Server, userId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PatchAdminUserProfileWithBody Edit an account's name, email, phone, time zone, language or password
+//
+// Platform admins only (403 `platform_admin_only` otherwise); not with an API token.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /v1/admin/users/{userId}/profile (the `PatchAdminUserProfile` operationId).
+func (c *Client) PatchAdminUserProfileWithBody(ctx context.Context, userId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPatchAdminUserProfileRequestWithBody(c.Server, userId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PatchAdminUserProfile Edit an account's name, email, phone, time zone, language or password
+//
+// Platform admins only (403 `platform_admin_only` otherwise); not with an API token.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /v1/admin/users/{userId}/profile (the `PatchAdminUserProfile` operationId).
+func (c *Client) PatchAdminUserProfile(ctx context.Context, userId string, body PatchAdminUserProfileJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPatchAdminUserProfileRequest(c.Server, userId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // PostInvitesAcceptWithBody Accept an invite
 //
 // Any signed-in user with an active account.
@@ -3640,6 +4112,23 @@ func (c *Client) PatchMeWithBody(ctx context.Context, contentType string, body i
 // Corresponds with PATCH /v1/me (the `PatchMe` operationId).
 func (c *Client) PatchMe(ctx context.Context, body PatchMeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewPatchMeRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetMeAudit The caller's own audit view: impersonation of its account
+//
+// Any signed-in user with an active account.
+//
+// Corresponds with GET /v1/me/audit (the `GetMeAudit` operationId).
+func (c *Client) GetMeAudit(ctx context.Context, params *GetMeAuditParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetMeAuditRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -4141,6 +4630,78 @@ func (c *Client) DeleteOrgGroup(ctx context.Context, orgId string, groupId strin
 	return c.Client.Do(req)
 }
 
+// GetOrgGroup One group with its roles
+//
+// Needs the permission `groups:read` in the org.
+//
+// Corresponds with GET /v1/orgs/{orgId}/groups/{groupId} (the `GetOrgGroup` operationId).
+func (c *Client) GetOrgGroup(ctx context.Context, orgId string, groupId string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetOrgGroupRequest(c.Server, orgId, groupId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PatchOrgGroupWithBody Rename a group or change its description
+//
+// Needs the permission `groups:manage` in the org.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /v1/orgs/{orgId}/groups/{groupId} (the `PatchOrgGroup` operationId).
+func (c *Client) PatchOrgGroupWithBody(ctx context.Context, orgId string, groupId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPatchOrgGroupRequestWithBody(c.Server, orgId, groupId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PatchOrgGroup Rename a group or change its description
+//
+// Needs the permission `groups:manage` in the org.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /v1/orgs/{orgId}/groups/{groupId} (the `PatchOrgGroup` operationId).
+func (c *Client) PatchOrgGroup(ctx context.Context, orgId string, groupId string, body PatchOrgGroupJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPatchOrgGroupRequest(c.Server, orgId, groupId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetOrgGroupMembers List a group's members
+//
+// Needs the permission `groups:read` in the org.
+//
+// Corresponds with GET /v1/orgs/{orgId}/groups/{groupId}/members (the `GetOrgGroupMembers` operationId).
+func (c *Client) GetOrgGroupMembers(ctx context.Context, orgId string, groupId string, params *GetOrgGroupMembersParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetOrgGroupMembersRequest(c.Server, orgId, groupId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // DeleteOrgGroupMember Remove a member from a group
 //
 // Needs the permission `groups:manage` in the org.
@@ -4207,6 +4768,78 @@ func (c *Client) PutOrgGroupRolesWithBody(ctx context.Context, orgId string, gro
 // Corresponds with PUT /v1/orgs/{orgId}/groups/{groupId}/roles (the `PutOrgGroupRoles` operationId).
 func (c *Client) PutOrgGroupRoles(ctx context.Context, orgId string, groupId string, body PutOrgGroupRolesJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewPutOrgGroupRolesRequest(c.Server, orgId, groupId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetOrgImpersonations List impersonation sessions
+//
+// Needs the permission `members:update` in the org.
+//
+// Corresponds with GET /v1/orgs/{orgId}/impersonations (the `GetOrgImpersonations` operationId).
+func (c *Client) GetOrgImpersonations(ctx context.Context, orgId string, params *GetOrgImpersonationsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetOrgImpersonationsRequest(c.Server, orgId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostOrgImpersonationsWithBody Start an impersonation session acting as a member (secret shown once)
+//
+// Needs the permission `members:update` in the org.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/orgs/{orgId}/impersonations (the `PostOrgImpersonations` operationId).
+func (c *Client) PostOrgImpersonationsWithBody(ctx context.Context, orgId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostOrgImpersonationsRequestWithBody(c.Server, orgId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostOrgImpersonations Start an impersonation session acting as a member (secret shown once)
+//
+// Needs the permission `members:update` in the org.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/orgs/{orgId}/impersonations (the `PostOrgImpersonations` operationId).
+func (c *Client) PostOrgImpersonations(ctx context.Context, orgId string, body PostOrgImpersonationsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostOrgImpersonationsRequest(c.Server, orgId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteOrgImpersonation Revoke an impersonation session
+//
+// Needs the permission `members:update` in the org.
+//
+// Corresponds with DELETE /v1/orgs/{orgId}/impersonations/{sessionId} (the `DeleteOrgImpersonation` operationId).
+func (c *Client) DeleteOrgImpersonation(ctx context.Context, orgId string, sessionId string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteOrgImpersonationRequest(c.Server, orgId, sessionId)
 	if err != nil {
 		return nil, err
 	}
@@ -5610,6 +6243,287 @@ func NewPostActivateRequestWithBody(server string, contentType string, body io.R
 	return req, nil
 }
 
+// NewGetAdminAuditRequest constructs an http.Request for the GetAdminAudit method
+func NewGetAdminAuditRequest(server string, params *GetAdminAuditParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/admin/audit")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Actor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "actor", *params.Actor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Target != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "target", *params.Target, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Since != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "since", *params.Since, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetAdminImpersonationsRequest constructs an http.Request for the GetAdminImpersonations method
+func NewGetAdminImpersonationsRequest(server string, params *GetAdminImpersonationsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/admin/impersonations")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.OrgId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "orgId", *params.OrgId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPostAdminImpersonationsRequest calls the generic PostAdminImpersonations builder with application/json body
+func NewPostAdminImpersonationsRequest(server string, body PostAdminImpersonationsJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPostAdminImpersonationsRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewPostAdminImpersonationsRequestWithBody constructs an http.Request for the PostAdminImpersonations method, with any body, and a specified content type
+func NewPostAdminImpersonationsRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/admin/impersonations")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewDeleteAdminImpersonationRequest constructs an http.Request for the DeleteAdminImpersonation method
+func NewDeleteAdminImpersonationRequest(server string, sessionId string, params *DeleteAdminImpersonationParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "sessionId", sessionId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/admin/impersonations/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.OrgId != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "orgId", *params.OrgId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewDeleteAdminOrgRequest constructs an http.Request for the DeleteAdminOrg method
 func NewDeleteAdminOrgRequest(server string, targetOrgId string, params *DeleteAdminOrgParams) (*http.Request, error) {
 	var err error
@@ -5982,6 +6896,87 @@ func NewPatchAdminUserRequestWithBody(server string, userId string, contentType 
 	return req, nil
 }
 
+// NewPostAdminUserActivationRequest constructs an http.Request for the PostAdminUserActivation method
+func NewPostAdminUserActivationRequest(server string, userId string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "userId", userId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/admin/users/%s/activation", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPatchAdminUserProfileRequest calls the generic PatchAdminUserProfile builder with application/json body
+func NewPatchAdminUserProfileRequest(server string, userId string, body PatchAdminUserProfileJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPatchAdminUserProfileRequestWithBody(server, userId, "application/json", bodyReader)
+}
+
+// NewPatchAdminUserProfileRequestWithBody constructs an http.Request for the PatchAdminUserProfile method, with any body, and a specified content type
+func NewPatchAdminUserProfileRequestWithBody(server string, userId string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "userId", userId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/admin/users/%s/profile", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewPostInvitesAcceptRequest calls the generic PostInvitesAccept builder with application/json body
 func NewPostInvitesAcceptRequest(server string, body PostInvitesAcceptJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -6085,6 +7080,84 @@ func NewPatchMeRequestWithBody(server string, contentType string, body io.Reader
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewGetMeAuditRequest constructs an http.Request for the GetMeAudit method
+func NewGetMeAuditRequest(server string, params *GetMeAuditParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/me/audit")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Since != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "since", *params.Since, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
 
 	return req, nil
 }
@@ -7200,6 +8273,181 @@ func NewDeleteOrgGroupRequest(server string, orgId string, groupId string) (*htt
 	return req, nil
 }
 
+// NewGetOrgGroupRequest constructs an http.Request for the GetOrgGroup method
+func NewGetOrgGroupRequest(server string, orgId string, groupId string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "orgId", orgId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "groupId", groupId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/orgs/%s/groups/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPatchOrgGroupRequest calls the generic PatchOrgGroup builder with application/json body
+func NewPatchOrgGroupRequest(server string, orgId string, groupId string, body PatchOrgGroupJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPatchOrgGroupRequestWithBody(server, orgId, groupId, "application/json", bodyReader)
+}
+
+// NewPatchOrgGroupRequestWithBody constructs an http.Request for the PatchOrgGroup method, with any body, and a specified content type
+func NewPatchOrgGroupRequestWithBody(server string, orgId string, groupId string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "orgId", orgId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "groupId", groupId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/orgs/%s/groups/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewGetOrgGroupMembersRequest constructs an http.Request for the GetOrgGroupMembers method
+func NewGetOrgGroupMembersRequest(server string, orgId string, groupId string, params *GetOrgGroupMembersParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "orgId", orgId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "groupId", groupId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/orgs/%s/groups/%s/members", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewDeleteOrgGroupMemberRequest constructs an http.Request for the DeleteOrgGroupMember method
 func NewDeleteOrgGroupMemberRequest(server string, orgId string, groupId string, userId string) (*http.Request, error) {
 	var err error
@@ -7346,6 +8594,167 @@ func NewPutOrgGroupRolesRequestWithBody(server string, orgId string, groupId str
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewGetOrgImpersonationsRequest constructs an http.Request for the GetOrgImpersonations method
+func NewGetOrgImpersonationsRequest(server string, orgId string, params *GetOrgImpersonationsParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "orgId", orgId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/orgs/%s/impersonations", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPostOrgImpersonationsRequest calls the generic PostOrgImpersonations builder with application/json body
+func NewPostOrgImpersonationsRequest(server string, orgId string, body PostOrgImpersonationsJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPostOrgImpersonationsRequestWithBody(server, orgId, "application/json", bodyReader)
+}
+
+// NewPostOrgImpersonationsRequestWithBody constructs an http.Request for the PostOrgImpersonations method, with any body, and a specified content type
+func NewPostOrgImpersonationsRequestWithBody(server string, orgId string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "orgId", orgId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/orgs/%s/impersonations", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewDeleteOrgImpersonationRequest constructs an http.Request for the DeleteOrgImpersonation method
+func NewDeleteOrgImpersonationRequest(server string, orgId string, sessionId string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "orgId", orgId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "sessionId", sessionId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/orgs/%s/impersonations/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
 
 	return req, nil
 }
@@ -10175,6 +11584,51 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /v1/activate (the `PostActivate` operationId).
 	PostActivateWithResponse(ctx context.Context, body PostActivateJSONRequestBody, reqEditors ...RequestEditorFn) (*PostActivateResponse, error)
 
+	// GetAdminAuditWithResponse The platform audit log (accounts, profiles, sign-up policy, org deletions), newest first
+	//
+	// Platform admins only (403 `platform_admin_only` otherwise); not with an API token.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/admin/audit (the `GetAdminAudit` operationId).
+	GetAdminAuditWithResponse(ctx context.Context, params *GetAdminAuditParams, reqEditors ...RequestEditorFn) (*GetAdminAuditResponse, error)
+
+	// GetAdminImpersonationsWithResponse List an org's impersonation sessions
+	//
+	// Platform admins only (403 `platform_admin_only` otherwise); not with an API token.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/admin/impersonations (the `GetAdminImpersonations` operationId).
+	GetAdminImpersonationsWithResponse(ctx context.Context, params *GetAdminImpersonationsParams, reqEditors ...RequestEditorFn) (*GetAdminImpersonationsResponse, error)
+
+	// PostAdminImpersonationsWithBodyWithResponse Start an impersonation session in an org (secret shown once)
+	//
+	// Platform admins only (403 `platform_admin_only` otherwise); not with an API token.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/admin/impersonations (the `PostAdminImpersonations` operationId).
+	PostAdminImpersonationsWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostAdminImpersonationsResponse, error)
+
+	// PostAdminImpersonationsWithResponse Start an impersonation session in an org (secret shown once)
+	//
+	// Platform admins only (403 `platform_admin_only` otherwise); not with an API token.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/admin/impersonations (the `PostAdminImpersonations` operationId).
+	PostAdminImpersonationsWithResponse(ctx context.Context, body PostAdminImpersonationsJSONRequestBody, reqEditors ...RequestEditorFn) (*PostAdminImpersonationsResponse, error)
+
+	// DeleteAdminImpersonationWithResponse Revoke an impersonation session
+	//
+	// Platform admins only (403 `platform_admin_only` otherwise); not with an API token.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /v1/admin/impersonations/{sessionId} (the `DeleteAdminImpersonation` operationId).
+	DeleteAdminImpersonationWithResponse(ctx context.Context, sessionId string, params *DeleteAdminImpersonationParams, reqEditors ...RequestEditorFn) (*DeleteAdminImpersonationResponse, error)
+
 	// DeleteAdminOrgWithResponse Delete any org (cascade: and its sub-orgs)
 	//
 	// Platform admins only (403 `platform_admin_only` otherwise); not with an API token.
@@ -10260,6 +11714,33 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with PATCH /v1/admin/users/{userId} (the `PatchAdminUser` operationId).
 	PatchAdminUserWithResponse(ctx context.Context, userId string, body PatchAdminUserJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchAdminUserResponse, error)
 
+	// PostAdminUserActivationWithResponse A new activation link for a pending account
+	//
+	// Platform admins only (403 `platform_admin_only` otherwise); not with an API token.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/admin/users/{userId}/activation (the `PostAdminUserActivation` operationId).
+	PostAdminUserActivationWithResponse(ctx context.Context, userId string, reqEditors ...RequestEditorFn) (*PostAdminUserActivationResponse, error)
+
+	// PatchAdminUserProfileWithBodyWithResponse Edit an account's name, email, phone, time zone, language or password
+	//
+	// Platform admins only (403 `platform_admin_only` otherwise); not with an API token.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /v1/admin/users/{userId}/profile (the `PatchAdminUserProfile` operationId).
+	PatchAdminUserProfileWithBodyWithResponse(ctx context.Context, userId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PatchAdminUserProfileResponse, error)
+
+	// PatchAdminUserProfileWithResponse Edit an account's name, email, phone, time zone, language or password
+	//
+	// Platform admins only (403 `platform_admin_only` otherwise); not with an API token.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /v1/admin/users/{userId}/profile (the `PatchAdminUserProfile` operationId).
+	PatchAdminUserProfileWithResponse(ctx context.Context, userId string, body PatchAdminUserProfileJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchAdminUserProfileResponse, error)
+
 	// PostInvitesAcceptWithBodyWithResponse Accept an invite
 	//
 	// Any signed-in user with an active account.
@@ -10304,6 +11785,15 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PATCH /v1/me (the `PatchMe` operationId).
 	PatchMeWithResponse(ctx context.Context, body PatchMeJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchMeResponse, error)
+
+	// GetMeAuditWithResponse The caller's own audit view: impersonation of its account
+	//
+	// Any signed-in user with an active account.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/me/audit (the `GetMeAudit` operationId).
+	GetMeAuditWithResponse(ctx context.Context, params *GetMeAuditParams, reqEditors ...RequestEditorFn) (*GetMeAuditResponse, error)
 
 	// GetOpenapiJsonWithResponse OpenAPI document of this API
 	//
@@ -10552,6 +12042,42 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with DELETE /v1/orgs/{orgId}/groups/{groupId} (the `DeleteOrgGroup` operationId).
 	DeleteOrgGroupWithResponse(ctx context.Context, orgId string, groupId string, reqEditors ...RequestEditorFn) (*DeleteOrgGroupResponse, error)
 
+	// GetOrgGroupWithResponse One group with its roles
+	//
+	// Needs the permission `groups:read` in the org.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/orgs/{orgId}/groups/{groupId} (the `GetOrgGroup` operationId).
+	GetOrgGroupWithResponse(ctx context.Context, orgId string, groupId string, reqEditors ...RequestEditorFn) (*GetOrgGroupResponse, error)
+
+	// PatchOrgGroupWithBodyWithResponse Rename a group or change its description
+	//
+	// Needs the permission `groups:manage` in the org.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /v1/orgs/{orgId}/groups/{groupId} (the `PatchOrgGroup` operationId).
+	PatchOrgGroupWithBodyWithResponse(ctx context.Context, orgId string, groupId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PatchOrgGroupResponse, error)
+
+	// PatchOrgGroupWithResponse Rename a group or change its description
+	//
+	// Needs the permission `groups:manage` in the org.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /v1/orgs/{orgId}/groups/{groupId} (the `PatchOrgGroup` operationId).
+	PatchOrgGroupWithResponse(ctx context.Context, orgId string, groupId string, body PatchOrgGroupJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchOrgGroupResponse, error)
+
+	// GetOrgGroupMembersWithResponse List a group's members
+	//
+	// Needs the permission `groups:read` in the org.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/orgs/{orgId}/groups/{groupId}/members (the `GetOrgGroupMembers` operationId).
+	GetOrgGroupMembersWithResponse(ctx context.Context, orgId string, groupId string, params *GetOrgGroupMembersParams, reqEditors ...RequestEditorFn) (*GetOrgGroupMembersResponse, error)
+
 	// DeleteOrgGroupMemberWithResponse Remove a member from a group
 	//
 	// Needs the permission `groups:manage` in the org.
@@ -10591,6 +12117,42 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PUT /v1/orgs/{orgId}/groups/{groupId}/roles (the `PutOrgGroupRoles` operationId).
 	PutOrgGroupRolesWithResponse(ctx context.Context, orgId string, groupId string, body PutOrgGroupRolesJSONRequestBody, reqEditors ...RequestEditorFn) (*PutOrgGroupRolesResponse, error)
+
+	// GetOrgImpersonationsWithResponse List impersonation sessions
+	//
+	// Needs the permission `members:update` in the org.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/orgs/{orgId}/impersonations (the `GetOrgImpersonations` operationId).
+	GetOrgImpersonationsWithResponse(ctx context.Context, orgId string, params *GetOrgImpersonationsParams, reqEditors ...RequestEditorFn) (*GetOrgImpersonationsResponse, error)
+
+	// PostOrgImpersonationsWithBodyWithResponse Start an impersonation session acting as a member (secret shown once)
+	//
+	// Needs the permission `members:update` in the org.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/orgs/{orgId}/impersonations (the `PostOrgImpersonations` operationId).
+	PostOrgImpersonationsWithBodyWithResponse(ctx context.Context, orgId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostOrgImpersonationsResponse, error)
+
+	// PostOrgImpersonationsWithResponse Start an impersonation session acting as a member (secret shown once)
+	//
+	// Needs the permission `members:update` in the org.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/orgs/{orgId}/impersonations (the `PostOrgImpersonations` operationId).
+	PostOrgImpersonationsWithResponse(ctx context.Context, orgId string, body PostOrgImpersonationsJSONRequestBody, reqEditors ...RequestEditorFn) (*PostOrgImpersonationsResponse, error)
+
+	// DeleteOrgImpersonationWithResponse Revoke an impersonation session
+	//
+	// Needs the permission `members:update` in the org.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /v1/orgs/{orgId}/impersonations/{sessionId} (the `DeleteOrgImpersonation` operationId).
+	DeleteOrgImpersonationWithResponse(ctx context.Context, orgId string, sessionId string, reqEditors ...RequestEditorFn) (*DeleteOrgImpersonationResponse, error)
 
 	// GetOrgInvitesWithResponse List invites
 	//
@@ -11357,6 +12919,352 @@ func (r PostActivateResponse) ContentType() string {
 	return ""
 }
 
+type GetAdminAuditResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *AuditEventPage
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *ValidationFailed
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetAdminAuditResponse) GetJSON200() *AuditEventPage {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetAdminAuditResponse) GetApplicationproblemJSON400() *ValidationFailed {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetAdminAuditResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetAdminAuditResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetAdminAuditResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetAdminAuditResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r GetAdminAuditResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetAdminAuditResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetAdminAuditResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetAdminAuditResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetAdminAuditResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetAdminImpersonationsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ImpersonationPage
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *ValidationFailed
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetAdminImpersonationsResponse) GetJSON200() *ImpersonationPage {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetAdminImpersonationsResponse) GetApplicationproblemJSON400() *ValidationFailed {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetAdminImpersonationsResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetAdminImpersonationsResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetAdminImpersonationsResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetAdminImpersonationsResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r GetAdminImpersonationsResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetAdminImpersonationsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetAdminImpersonationsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetAdminImpersonationsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetAdminImpersonationsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type PostAdminImpersonationsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Started
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *ValidationFailed
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r PostAdminImpersonationsResponse) GetJSON201() *Started {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r PostAdminImpersonationsResponse) GetApplicationproblemJSON400() *ValidationFailed {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r PostAdminImpersonationsResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r PostAdminImpersonationsResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r PostAdminImpersonationsResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r PostAdminImpersonationsResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r PostAdminImpersonationsResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r PostAdminImpersonationsResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r PostAdminImpersonationsResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r PostAdminImpersonationsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PostAdminImpersonationsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PostAdminImpersonationsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PostAdminImpersonationsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type DeleteAdminImpersonationResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *ValidationFailed
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r DeleteAdminImpersonationResponse) GetApplicationproblemJSON400() *ValidationFailed {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r DeleteAdminImpersonationResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r DeleteAdminImpersonationResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r DeleteAdminImpersonationResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r DeleteAdminImpersonationResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r DeleteAdminImpersonationResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r DeleteAdminImpersonationResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteAdminImpersonationResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteAdminImpersonationResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteAdminImpersonationResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteAdminImpersonationResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type DeleteAdminOrgResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -11952,6 +13860,200 @@ func (r PatchAdminUserResponse) ContentType() string {
 	return ""
 }
 
+type PostAdminUserActivationResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Reissued
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *ValidationFailed
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r PostAdminUserActivationResponse) GetJSON201() *Reissued {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r PostAdminUserActivationResponse) GetApplicationproblemJSON400() *ValidationFailed {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r PostAdminUserActivationResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r PostAdminUserActivationResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r PostAdminUserActivationResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r PostAdminUserActivationResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r PostAdminUserActivationResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r PostAdminUserActivationResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r PostAdminUserActivationResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r PostAdminUserActivationResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PostAdminUserActivationResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PostAdminUserActivationResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PostAdminUserActivationResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type PatchAdminUserProfileResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *GatehouseUser
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *ValidationFailed
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PatchAdminUserProfileResponse) GetJSON200() *GatehouseUser {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r PatchAdminUserProfileResponse) GetApplicationproblemJSON400() *ValidationFailed {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r PatchAdminUserProfileResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r PatchAdminUserProfileResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r PatchAdminUserProfileResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r PatchAdminUserProfileResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r PatchAdminUserProfileResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r PatchAdminUserProfileResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r PatchAdminUserProfileResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r PatchAdminUserProfileResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PatchAdminUserProfileResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PatchAdminUserProfileResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PatchAdminUserProfileResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type PostInvitesAcceptResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -12216,6 +14318,89 @@ func (r PatchMeResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r PatchMeResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetMeAuditResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *AuditEventPage
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *ValidationFailed
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetMeAuditResponse) GetJSON200() *AuditEventPage {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetMeAuditResponse) GetApplicationproblemJSON400() *ValidationFailed {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetMeAuditResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetMeAuditResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetMeAuditResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetMeAuditResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r GetMeAuditResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetMeAuditResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetMeAuditResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetMeAuditResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetMeAuditResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -13954,6 +16139,262 @@ func (r DeleteOrgGroupResponse) ContentType() string {
 	return ""
 }
 
+type GetOrgGroupResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *GatehouseGroup
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetOrgGroupResponse) GetJSON200() *GatehouseGroup {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetOrgGroupResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetOrgGroupResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetOrgGroupResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetOrgGroupResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r GetOrgGroupResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetOrgGroupResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetOrgGroupResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetOrgGroupResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetOrgGroupResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type PatchOrgGroupResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *GatehouseGroup
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *ValidationFailed
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PatchOrgGroupResponse) GetJSON200() *GatehouseGroup {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r PatchOrgGroupResponse) GetApplicationproblemJSON400() *ValidationFailed {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r PatchOrgGroupResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r PatchOrgGroupResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r PatchOrgGroupResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r PatchOrgGroupResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r PatchOrgGroupResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r PatchOrgGroupResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r PatchOrgGroupResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r PatchOrgGroupResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PatchOrgGroupResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PatchOrgGroupResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PatchOrgGroupResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetOrgGroupMembersResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *GroupMemberPage
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *ValidationFailed
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetOrgGroupMembersResponse) GetJSON200() *GroupMemberPage {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetOrgGroupMembersResponse) GetApplicationproblemJSON400() *ValidationFailed {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetOrgGroupMembersResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetOrgGroupMembersResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetOrgGroupMembersResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetOrgGroupMembersResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r GetOrgGroupMembersResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetOrgGroupMembersResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetOrgGroupMembersResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetOrgGroupMembersResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetOrgGroupMembersResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type DeleteOrgGroupMemberResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -14211,6 +16652,262 @@ func (r PutOrgGroupRolesResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r PutOrgGroupRolesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetOrgImpersonationsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ImpersonationPage
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *ValidationFailed
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetOrgImpersonationsResponse) GetJSON200() *ImpersonationPage {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetOrgImpersonationsResponse) GetApplicationproblemJSON400() *ValidationFailed {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetOrgImpersonationsResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetOrgImpersonationsResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetOrgImpersonationsResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetOrgImpersonationsResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r GetOrgImpersonationsResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetOrgImpersonationsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetOrgImpersonationsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetOrgImpersonationsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetOrgImpersonationsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type PostOrgImpersonationsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Started
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *ValidationFailed
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r PostOrgImpersonationsResponse) GetJSON201() *Started {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r PostOrgImpersonationsResponse) GetApplicationproblemJSON400() *ValidationFailed {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r PostOrgImpersonationsResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r PostOrgImpersonationsResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r PostOrgImpersonationsResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r PostOrgImpersonationsResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r PostOrgImpersonationsResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r PostOrgImpersonationsResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r PostOrgImpersonationsResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r PostOrgImpersonationsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PostOrgImpersonationsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PostOrgImpersonationsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PostOrgImpersonationsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type DeleteOrgImpersonationResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r DeleteOrgImpersonationResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r DeleteOrgImpersonationResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r DeleteOrgImpersonationResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r DeleteOrgImpersonationResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r DeleteOrgImpersonationResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r DeleteOrgImpersonationResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteOrgImpersonationResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteOrgImpersonationResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteOrgImpersonationResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteOrgImpersonationResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -18695,6 +21392,81 @@ func (c *ClientWithResponses) PostActivateWithResponse(ctx context.Context, body
 	return ParsePostActivateResponse(rsp)
 }
 
+// GetAdminAuditWithResponse The platform audit log (accounts, profiles, sign-up policy, org deletions), newest first
+//
+// Platform admins only (403 `platform_admin_only` otherwise); not with an API token.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/admin/audit (the `GetAdminAudit` operationId).
+func (c *ClientWithResponses) GetAdminAuditWithResponse(ctx context.Context, params *GetAdminAuditParams, reqEditors ...RequestEditorFn) (*GetAdminAuditResponse, error) {
+	rsp, err := c.GetAdminAudit(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetAdminAuditResponse(rsp)
+}
+
+// GetAdminImpersonationsWithResponse List an org's impersonation sessions
+//
+// Platform admins only (403 `platform_admin_only` otherwise); not with an API token.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/admin/impersonations (the `GetAdminImpersonations` operationId).
+func (c *ClientWithResponses) GetAdminImpersonationsWithResponse(ctx context.Context, params *GetAdminImpersonationsParams, reqEditors ...RequestEditorFn) (*GetAdminImpersonationsResponse, error) {
+	rsp, err := c.GetAdminImpersonations(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetAdminImpersonationsResponse(rsp)
+}
+
+// PostAdminImpersonationsWithBodyWithResponse Start an impersonation session in an org (secret shown once)
+//
+// Platform admins only (403 `platform_admin_only` otherwise); not with an API token.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/admin/impersonations (the `PostAdminImpersonations` operationId).
+func (c *ClientWithResponses) PostAdminImpersonationsWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostAdminImpersonationsResponse, error) {
+	rsp, err := c.PostAdminImpersonationsWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostAdminImpersonationsResponse(rsp)
+}
+
+// PostAdminImpersonationsWithResponse Start an impersonation session in an org (secret shown once)
+//
+// Platform admins only (403 `platform_admin_only` otherwise); not with an API token.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/admin/impersonations (the `PostAdminImpersonations` operationId).
+func (c *ClientWithResponses) PostAdminImpersonationsWithResponse(ctx context.Context, body PostAdminImpersonationsJSONRequestBody, reqEditors ...RequestEditorFn) (*PostAdminImpersonationsResponse, error) {
+	rsp, err := c.PostAdminImpersonations(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostAdminImpersonationsResponse(rsp)
+}
+
+// DeleteAdminImpersonationWithResponse Revoke an impersonation session
+//
+// Platform admins only (403 `platform_admin_only` otherwise); not with an API token.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /v1/admin/impersonations/{sessionId} (the `DeleteAdminImpersonation` operationId).
+func (c *ClientWithResponses) DeleteAdminImpersonationWithResponse(ctx context.Context, sessionId string, params *DeleteAdminImpersonationParams, reqEditors ...RequestEditorFn) (*DeleteAdminImpersonationResponse, error) {
+	rsp, err := c.DeleteAdminImpersonation(ctx, sessionId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteAdminImpersonationResponse(rsp)
+}
+
 // DeleteAdminOrgWithResponse Delete any org (cascade: and its sub-orgs)
 //
 // Platform admins only (403 `platform_admin_only` otherwise); not with an API token.
@@ -18834,6 +21606,51 @@ func (c *ClientWithResponses) PatchAdminUserWithResponse(ctx context.Context, us
 	return ParsePatchAdminUserResponse(rsp)
 }
 
+// PostAdminUserActivationWithResponse A new activation link for a pending account
+//
+// Platform admins only (403 `platform_admin_only` otherwise); not with an API token.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/admin/users/{userId}/activation (the `PostAdminUserActivation` operationId).
+func (c *ClientWithResponses) PostAdminUserActivationWithResponse(ctx context.Context, userId string, reqEditors ...RequestEditorFn) (*PostAdminUserActivationResponse, error) {
+	rsp, err := c.PostAdminUserActivation(ctx, userId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostAdminUserActivationResponse(rsp)
+}
+
+// PatchAdminUserProfileWithBodyWithResponse Edit an account's name, email, phone, time zone, language or password
+//
+// Platform admins only (403 `platform_admin_only` otherwise); not with an API token.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /v1/admin/users/{userId}/profile (the `PatchAdminUserProfile` operationId).
+func (c *ClientWithResponses) PatchAdminUserProfileWithBodyWithResponse(ctx context.Context, userId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PatchAdminUserProfileResponse, error) {
+	rsp, err := c.PatchAdminUserProfileWithBody(ctx, userId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePatchAdminUserProfileResponse(rsp)
+}
+
+// PatchAdminUserProfileWithResponse Edit an account's name, email, phone, time zone, language or password
+//
+// Platform admins only (403 `platform_admin_only` otherwise); not with an API token.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /v1/admin/users/{userId}/profile (the `PatchAdminUserProfile` operationId).
+func (c *ClientWithResponses) PatchAdminUserProfileWithResponse(ctx context.Context, userId string, body PatchAdminUserProfileJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchAdminUserProfileResponse, error) {
+	rsp, err := c.PatchAdminUserProfile(ctx, userId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePatchAdminUserProfileResponse(rsp)
+}
+
 // PostInvitesAcceptWithBodyWithResponse Accept an invite
 //
 // Any signed-in user with an active account.
@@ -18907,6 +21724,21 @@ func (c *ClientWithResponses) PatchMeWithResponse(ctx context.Context, body Patc
 		return nil, err
 	}
 	return ParsePatchMeResponse(rsp)
+}
+
+// GetMeAuditWithResponse The caller's own audit view: impersonation of its account
+//
+// Any signed-in user with an active account.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/me/audit (the `GetMeAudit` operationId).
+func (c *ClientWithResponses) GetMeAuditWithResponse(ctx context.Context, params *GetMeAuditParams, reqEditors ...RequestEditorFn) (*GetMeAuditResponse, error) {
+	rsp, err := c.GetMeAudit(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetMeAuditResponse(rsp)
 }
 
 // GetOpenapiJsonWithResponse OpenAPI document of this API
@@ -19318,6 +22150,66 @@ func (c *ClientWithResponses) DeleteOrgGroupWithResponse(ctx context.Context, or
 	return ParseDeleteOrgGroupResponse(rsp)
 }
 
+// GetOrgGroupWithResponse One group with its roles
+//
+// Needs the permission `groups:read` in the org.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/orgs/{orgId}/groups/{groupId} (the `GetOrgGroup` operationId).
+func (c *ClientWithResponses) GetOrgGroupWithResponse(ctx context.Context, orgId string, groupId string, reqEditors ...RequestEditorFn) (*GetOrgGroupResponse, error) {
+	rsp, err := c.GetOrgGroup(ctx, orgId, groupId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetOrgGroupResponse(rsp)
+}
+
+// PatchOrgGroupWithBodyWithResponse Rename a group or change its description
+//
+// Needs the permission `groups:manage` in the org.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /v1/orgs/{orgId}/groups/{groupId} (the `PatchOrgGroup` operationId).
+func (c *ClientWithResponses) PatchOrgGroupWithBodyWithResponse(ctx context.Context, orgId string, groupId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PatchOrgGroupResponse, error) {
+	rsp, err := c.PatchOrgGroupWithBody(ctx, orgId, groupId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePatchOrgGroupResponse(rsp)
+}
+
+// PatchOrgGroupWithResponse Rename a group or change its description
+//
+// Needs the permission `groups:manage` in the org.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /v1/orgs/{orgId}/groups/{groupId} (the `PatchOrgGroup` operationId).
+func (c *ClientWithResponses) PatchOrgGroupWithResponse(ctx context.Context, orgId string, groupId string, body PatchOrgGroupJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchOrgGroupResponse, error) {
+	rsp, err := c.PatchOrgGroup(ctx, orgId, groupId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePatchOrgGroupResponse(rsp)
+}
+
+// GetOrgGroupMembersWithResponse List a group's members
+//
+// Needs the permission `groups:read` in the org.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/orgs/{orgId}/groups/{groupId}/members (the `GetOrgGroupMembers` operationId).
+func (c *ClientWithResponses) GetOrgGroupMembersWithResponse(ctx context.Context, orgId string, groupId string, params *GetOrgGroupMembersParams, reqEditors ...RequestEditorFn) (*GetOrgGroupMembersResponse, error) {
+	rsp, err := c.GetOrgGroupMembers(ctx, orgId, groupId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetOrgGroupMembersResponse(rsp)
+}
+
 // DeleteOrgGroupMemberWithResponse Remove a member from a group
 //
 // Needs the permission `groups:manage` in the org.
@@ -19380,6 +22272,66 @@ func (c *ClientWithResponses) PutOrgGroupRolesWithResponse(ctx context.Context, 
 		return nil, err
 	}
 	return ParsePutOrgGroupRolesResponse(rsp)
+}
+
+// GetOrgImpersonationsWithResponse List impersonation sessions
+//
+// Needs the permission `members:update` in the org.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/orgs/{orgId}/impersonations (the `GetOrgImpersonations` operationId).
+func (c *ClientWithResponses) GetOrgImpersonationsWithResponse(ctx context.Context, orgId string, params *GetOrgImpersonationsParams, reqEditors ...RequestEditorFn) (*GetOrgImpersonationsResponse, error) {
+	rsp, err := c.GetOrgImpersonations(ctx, orgId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetOrgImpersonationsResponse(rsp)
+}
+
+// PostOrgImpersonationsWithBodyWithResponse Start an impersonation session acting as a member (secret shown once)
+//
+// Needs the permission `members:update` in the org.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/orgs/{orgId}/impersonations (the `PostOrgImpersonations` operationId).
+func (c *ClientWithResponses) PostOrgImpersonationsWithBodyWithResponse(ctx context.Context, orgId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostOrgImpersonationsResponse, error) {
+	rsp, err := c.PostOrgImpersonationsWithBody(ctx, orgId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostOrgImpersonationsResponse(rsp)
+}
+
+// PostOrgImpersonationsWithResponse Start an impersonation session acting as a member (secret shown once)
+//
+// Needs the permission `members:update` in the org.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/orgs/{orgId}/impersonations (the `PostOrgImpersonations` operationId).
+func (c *ClientWithResponses) PostOrgImpersonationsWithResponse(ctx context.Context, orgId string, body PostOrgImpersonationsJSONRequestBody, reqEditors ...RequestEditorFn) (*PostOrgImpersonationsResponse, error) {
+	rsp, err := c.PostOrgImpersonations(ctx, orgId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostOrgImpersonationsResponse(rsp)
+}
+
+// DeleteOrgImpersonationWithResponse Revoke an impersonation session
+//
+// Needs the permission `members:update` in the org.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /v1/orgs/{orgId}/impersonations/{sessionId} (the `DeleteOrgImpersonation` operationId).
+func (c *ClientWithResponses) DeleteOrgImpersonationWithResponse(ctx context.Context, orgId string, sessionId string, reqEditors ...RequestEditorFn) (*DeleteOrgImpersonationResponse, error) {
+	rsp, err := c.DeleteOrgImpersonation(ctx, orgId, sessionId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteOrgImpersonationResponse(rsp)
 }
 
 // GetOrgInvitesWithResponse List invites
@@ -20569,6 +23521,295 @@ func ParsePostActivateResponse(rsp *http.Response) (*PostActivateResponse, error
 	return response, nil
 }
 
+// ParseGetAdminAuditResponse parses an HTTP response from a GetAdminAuditWithResponse call
+func ParseGetAdminAuditResponse(rsp *http.Response) (*GetAdminAuditResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetAdminAuditResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest AuditEventPage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ValidationFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetAdminImpersonationsResponse parses an HTTP response from a GetAdminImpersonationsWithResponse call
+func ParseGetAdminImpersonationsResponse(rsp *http.Response) (*GetAdminImpersonationsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetAdminImpersonationsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ImpersonationPage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ValidationFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePostAdminImpersonationsResponse parses an HTTP response from a PostAdminImpersonationsWithResponse call
+func ParsePostAdminImpersonationsResponse(rsp *http.Response) (*PostAdminImpersonationsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PostAdminImpersonationsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Started
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ValidationFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseDeleteAdminImpersonationResponse parses an HTTP response from a DeleteAdminImpersonationWithResponse call
+func ParseDeleteAdminImpersonationResponse(rsp *http.Response) (*DeleteAdminImpersonationResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteAdminImpersonationResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ValidationFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseDeleteAdminOrgResponse parses an HTTP response from a DeleteAdminOrgWithResponse call
 func ParseDeleteAdminOrgResponse(rsp *http.Response) (*DeleteAdminOrgResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -21065,6 +24306,170 @@ func ParsePatchAdminUserResponse(rsp *http.Response) (*PatchAdminUserResponse, e
 	return response, nil
 }
 
+// ParsePostAdminUserActivationResponse parses an HTTP response from a PostAdminUserActivationWithResponse call
+func ParsePostAdminUserActivationResponse(rsp *http.Response) (*PostAdminUserActivationResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PostAdminUserActivationResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Reissued
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ValidationFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePatchAdminUserProfileResponse parses an HTTP response from a PatchAdminUserProfileWithResponse call
+func ParsePatchAdminUserProfileResponse(rsp *http.Response) (*PatchAdminUserProfileResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PatchAdminUserProfileResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest GatehouseUser
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ValidationFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParsePostInvitesAcceptResponse parses an HTTP response from a PostInvitesAcceptWithResponse call
 func ParsePostInvitesAcceptResponse(rsp *http.Response) (*PostInvitesAcceptResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -21270,6 +24675,74 @@ func ParsePatchMeResponse(rsp *http.Response) (*PatchMeResponse, error) {
 			return nil, err
 		}
 		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetMeAuditResponse parses an HTTP response from a GetMeAuditWithResponse call
+func ParseGetMeAuditResponse(rsp *http.Response) (*GetMeAuditResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetMeAuditResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest AuditEventPage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ValidationFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Internal
@@ -22723,6 +26196,217 @@ func ParseDeleteOrgGroupResponse(rsp *http.Response) (*DeleteOrgGroupResponse, e
 	return response, nil
 }
 
+// ParseGetOrgGroupResponse parses an HTTP response from a GetOrgGroupWithResponse call
+func ParseGetOrgGroupResponse(rsp *http.Response) (*GetOrgGroupResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetOrgGroupResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest GatehouseGroup
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePatchOrgGroupResponse parses an HTTP response from a PatchOrgGroupWithResponse call
+func ParsePatchOrgGroupResponse(rsp *http.Response) (*PatchOrgGroupResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PatchOrgGroupResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest GatehouseGroup
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ValidationFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetOrgGroupMembersResponse parses an HTTP response from a GetOrgGroupMembersWithResponse call
+func ParseGetOrgGroupMembersResponse(rsp *http.Response) (*GetOrgGroupMembersResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetOrgGroupMembersResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest GroupMemberPage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ValidationFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseDeleteOrgGroupMemberResponse parses an HTTP response from a DeleteOrgGroupMemberWithResponse call
 func ParseDeleteOrgGroupMemberResponse(rsp *http.Response) (*DeleteOrgGroupMemberResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -22927,6 +26611,220 @@ func ParsePutOrgGroupRolesResponse(rsp *http.Response) (*PutOrgGroupRolesRespons
 			return nil, err
 		}
 		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetOrgImpersonationsResponse parses an HTTP response from a GetOrgImpersonationsWithResponse call
+func ParseGetOrgImpersonationsResponse(rsp *http.Response) (*GetOrgImpersonationsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetOrgImpersonationsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ImpersonationPage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ValidationFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePostOrgImpersonationsResponse parses an HTTP response from a PostOrgImpersonationsWithResponse call
+func ParsePostOrgImpersonationsResponse(rsp *http.Response) (*PostOrgImpersonationsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PostOrgImpersonationsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Started
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ValidationFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseDeleteOrgImpersonationResponse parses an HTTP response from a DeleteOrgImpersonationWithResponse call
+func ParseDeleteOrgImpersonationResponse(rsp *http.Response) (*DeleteOrgImpersonationResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteOrgImpersonationResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Internal

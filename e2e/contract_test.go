@@ -142,6 +142,10 @@ func authenticate(_ context.Context, in *openapi3filter.AuthenticationInput) err
 		if req.URL.Query().Get("token") != "" {
 			return nil
 		}
+	case openapi.SchemeImpersonation:
+		if isBearer && strings.HasPrefix(bearer, "ghm_") {
+			return nil
+		}
 	}
 	return fmt.Errorf("no %s credential", in.SecuritySchemeName)
 }

@@ -78,7 +78,8 @@ var functionSpecs = map[string]FunctionSpec{
 		Cognito:      []string{"AdminDisableUser", "AdminEnableUser", "AdminUserGlobalSignOut"}},
 	// Profile reads and PATCH /v1/me (update + audit event).
 	routes.FnMe: {MemoryMB: httpMemory, TimeoutSeconds: httpTimeout,
-		Table: []string{"GetItem", "BatchGetItem", "PutItem", "UpdateItem"}, QueryIndexes: []string{inverse}},
+		// Query: the caller's own audit view (issue 17).
+		Table: []string{"GetItem", "BatchGetItem", "PutItem", "UpdateItem", "Query"}, QueryIndexes: []string{inverse}},
 	// Deleting an org purges its partition with BatchWriteItem (deletes),
 	// after the transaction that removes the org itself.
 	routes.FnOrgs: {MemoryMB: httpMemory, TimeoutSeconds: lifecycleTimeout,
@@ -130,7 +131,9 @@ var functionSpecs = map[string]FunctionSpec{
 		QueryIndexes: []string{inverse},
 		// AdminGetUser: whether a platform admin has MFA (authz.PlatformAdminMFA);
 		// ListUsers: accounts are found by sub (rule 12, cognito.BySub).
-		Cognito: []string{"AdminDisableUser", "AdminEnableUser", "AdminDeleteUser", "AdminUserGlobalSignOut", "AdminGetUser", "ListUsers"}},
+		Cognito: []string{"AdminDisableUser", "AdminEnableUser", "AdminDeleteUser", "AdminUserGlobalSignOut", "AdminGetUser", "ListUsers",
+			// Account administration (issue 17): a new password, a new email.
+			"AdminSetUserPassword", "AdminUpdateUserAttributes"}},
 	// SCIM (docs/scim.md): provisions through the members, invites and
 	// groups use cases, so it makes what they make.
 	routes.FnScim: {MemoryMB: httpMemory, TimeoutSeconds: lifecycleTimeout,

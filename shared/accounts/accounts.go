@@ -7,7 +7,6 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
-	"regexp"
 	"strings"
 	"time"
 
@@ -17,8 +16,8 @@ import (
 	"github.com/gatehouse-dev/gatehouse/shared/gatehouse"
 	"github.com/gatehouse-dev/gatehouse/shared/ids"
 	"github.com/gatehouse-dev/gatehouse/shared/openapi"
+	"github.com/gatehouse-dev/gatehouse/shared/profiles"
 	"github.com/gatehouse-dev/gatehouse/shared/routes"
-	"golang.org/x/text/language"
 )
 
 // Store is what the account and org use cases read and write.
@@ -59,34 +58,14 @@ type ProfilePatch struct {
 	Language *string `json:"language"`
 }
 
-var e164 = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
-
 // Validate checks every given field and canonicalizes the language tag.
 func (p *ProfilePatch) Validate() error {
 	var v gatehouse.Validator
 	if p.Name == nil && p.Phone == nil && p.TimeZone == nil && p.Language == nil {
 		v.Add("body", "give at least one of name, phone, timeZone, language")
 	}
-	if p.Name != nil {
-		*p.Name = strings.TrimSpace(*p.Name)
-		v.Check(gatehouse.PrintableText(*p.Name, 200), "name", "must be at most 200 printable characters")
-	}
-	if p.Phone != nil && *p.Phone != "" {
-		v.Check(e164.MatchString(*p.Phone), "phone", "must be an E.164 number such as +34600123456")
-	}
-	if p.TimeZone != nil && *p.TimeZone != "" {
-		_, err := time.LoadLocation(*p.TimeZone)
-		v.Check(err == nil && *p.TimeZone != "Local", "timeZone", "must be an IANA time zone such as Europe/Madrid")
-	}
-	if p.Language != nil && *p.Language != "" {
-		tag, err := language.Parse(*p.Language)
-		if err != nil {
-			v.Add("language", "must be a BCP 47 language tag such as en-GB")
-		} else {
-			s := tag.String()
-			p.Language = &s
-		}
-	}
+	// The one profile validation, shared with creation and invites.
+	profiles.CheckFields(&v, "", p.Name, p.Phone, p.TimeZone, p.Language)
 	return v.Err()
 }
 
@@ -208,12 +187,15 @@ type Access struct {
 	Inherited   bool       `json:"inherited"`
 	ExpiresAt   *time.Time `json:"expiresAt,omitempty"`
 	TokenID     string     `json:"tokenId,omitempty"`
+	// ImpersonatedBy is set when the request comes through an
+	// impersonation session: who started it (userId is the member acted as).
+	ImpersonatedBy string `json:"impersonatedBy,omitempty"`
 }
 
 // AccessOf is the caller's access in the org of the route.
 func AccessOf(c *gatehouse.Caller) Access {
 	a := Access{OrgID: c.OrgID, UserID: c.UserID, Roles: c.Roles, Permissions: c.Permissions,
-		Inherited: c.Inherited, ExpiresAt: c.ExpiresAt, TokenID: c.TokenID}
+		Inherited: c.Inherited, ExpiresAt: c.ExpiresAt, TokenID: c.TokenID, ImpersonatedBy: c.ImpersonatedBy}
 	if a.Roles == nil {
 		a.Roles = []string{}
 	}

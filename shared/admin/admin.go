@@ -41,6 +41,18 @@ type Store interface {
 	DeleteAccountRecords(ctx context.Context, u *gatehouse.User, actor gatehouse.Actor, after map[string]any) error
 	SignupPolicy(ctx context.Context) (gatehouse.SignupPolicy, error)
 	PutSignupPolicy(ctx context.Context, p gatehouse.SignupPolicy, actor gatehouse.Actor) error
+	// Account administration (accounts.go).
+	UserIDByEmail(ctx context.Context, email string) (string, error)
+	EditAccount(ctx context.Context, before *gatehouse.User, e dynamo.AccountEdit, actor gatehouse.Actor) (*gatehouse.User, error)
+	ReissueActivation(ctx context.Context, sec *dynamo.Secret, actor gatehouse.Actor) error
+	PlatformAuditPage(ctx context.Context, f dynamo.AuditFilter, limit int, cursor string) ([]gatehouse.AuditEvent, string, error)
+}
+
+// Pool is the part of Cognito that account administration needs beyond
+// Accounts (accounts.go), accounts named by sub too (cognito.BySub).
+type Pool interface {
+	SetPassword(ctx context.Context, sub, password string) error
+	ChangeEmail(ctx context.Context, sub, email string) error
 }
 
 // Accounts is what the service needs of Cognito (cognito.BySub): accounts
@@ -61,6 +73,9 @@ type Service struct {
 	catalogue *authz.Catalogue
 	// requireMFA: platform admins act only with a TOTP authenticator.
 	requireMFA bool
+	// pool and publicURL serve account administration (accounts.go).
+	pool      Pool
+	publicURL string
 }
 
 // WithAdminMFA makes every route require of the platform admin a TOTP
@@ -84,7 +99,11 @@ func (s *Service) checkMFA(ctx context.Context, caller *gatehouse.Caller) error 
 
 // NewService returns the service.
 func NewService(store Store, accounts Accounts, catalogue *authz.Catalogue) *Service {
-	return &Service{store: store, accounts: accounts, catalogue: catalogue}
+	s := &Service{store: store, accounts: accounts, catalogue: catalogue}
+	if p, ok := accounts.(Pool); ok {
+		s.pool = p // cognito.BySub is both
+	}
+	return s
 }
 
 // Get returns an account and its memberships. Errors: not_found.
@@ -469,6 +488,7 @@ func NewMux(svc *Service, log *slog.Logger) *apigw.Mux {
 	apigw.Handle(m, "PUT /v1/admin/signup-policy", http.StatusOK, func(ctx context.Context, r *apigw.Request, in PolicyInput) (gatehouse.SignupPolicy, error) {
 		return withMFA(ctx, svc, r, func() (gatehouse.SignupPolicy, error) { return svc.Policy(ctx, r.Caller, in.Policy()) })
 	})
+	registerAccounts(m, svc) // account administration (accounts.go)
 	return m
 }
 

@@ -16,6 +16,7 @@ func TestMuxesServeEveryRoute(t *testing.T) {
 	svc := admin.NewService(env.Store, nil, cat)
 	mux := admin.NewMux(svc, slog.New(slog.DiscardHandler))
 	admin.RegisterOrgDelete(mux, svc, env.Store) // org deletion (issue 17), wired beside
+	admin.RegisterImpersonation(mux, svc, nil)   // as shared/wiring/admin does
 	if m := mux.Missing(); len(m) != 0 {
 		t.Errorf("admin routes without handler: %v", m)
 	}

@@ -30,6 +30,9 @@ const (
 	CtxPlatformAdmin = "platformAdmin"
 	CtxTokenID       = "tokenId"
 	CtxExpiresAt     = "expiresAt" // the caller's expiry ceiling, RFC 3339, "" if none
+	// CtxImpersonatedBy: the impersonator's user id when the request comes
+	// through an impersonation session (userId is then the target's).
+	CtxImpersonatedBy = "impersonatedBy"
 )
 
 // Decision values.
@@ -55,6 +58,8 @@ func AllowContext(c *gatehouse.Caller) map[string]any {
 		CtxPlatformAdmin: strconv.FormatBool(c.PlatformAdmin),
 		CtxTokenID:       c.TokenID,
 		CtxExpiresAt:     exp,
+		// Impersonation (issue 17).
+		CtxImpersonatedBy: c.ImpersonatedBy,
 	}
 }
 
@@ -80,6 +85,7 @@ var refusalMessages = map[string]string{
 	gatehouse.ReasonUnknownRoute:     "no such route",
 	gatehouse.ReasonNoDecision:       "the request carries no authorizer decision",
 	gatehouse.ReasonUnavailable:      "the authorization data could not be read; try again",
+	gatehouse.ReasonImpersonation:    "an impersonation session opens only the member routes of its own org",
 }
 
 // Refusal reads the authorizer's decision from the event: nil when the
@@ -130,6 +136,7 @@ func CallerFrom(ev *events.APIGatewayV2HTTPRequest) *gatehouse.Caller {
 	c.Inherited = get(lc, CtxInherited) == "true"
 	c.PlatformAdmin = get(lc, CtxPlatformAdmin) == "true"
 	c.TokenID = get(lc, CtxTokenID)
+	c.ImpersonatedBy = get(lc, CtxImpersonatedBy)
 	if s := get(lc, CtxExpiresAt); s != "" {
 		t, err := time.Parse(time.RFC3339Nano, s)
 		if err != nil {

@@ -41,6 +41,7 @@ type Verifier interface {
 type Store interface {
 	LoadAuthContext(ctx context.Context, userID, orgID string) (*dynamo.AuthContext, error)
 	APITokenBySecret(ctx context.Context, secret string) (*gatehouse.APIToken, error)
+	ImpersonationStore // impersonation.go
 }
 
 // Authorizer decides requests.
@@ -187,6 +188,9 @@ func (a *Authorizer) decide(ctx context.Context, req *events.APIGatewayV2CustomA
 	}
 	var scope *authz.TokenScope
 	now := a.now()
+	if strings.HasPrefix(raw, ImpersonationPrefix) {
+		return a.impersonated(ctx, req, route, raw, inURL, orgID, actor) // impersonation.go
+	}
 	if strings.HasPrefix(raw, APITokenPrefix) {
 		tok, err := a.store.APITokenBySecret(ctx, raw)
 		if gatehouse.ErrorCode(err) == gatehouse.CodeNotFound {

@@ -95,3 +95,13 @@ func (b BySub) HasTOTP(ctx context.Context, sub string) (bool, error) {
 	})
 	return has, err
 }
+
+// SetPassword sets a permanent password.
+func (b BySub) SetPassword(ctx context.Context, sub, password string) error {
+	return b.act(ctx, sub, false, func(u string) error { return b.p.SetPassword(ctx, u, password) })
+}
+
+// ChangeEmail sets the account's email, verified.
+func (b BySub) ChangeEmail(ctx context.Context, sub, email string) error {
+	return b.act(ctx, sub, false, func(u string) error { return b.p.ChangeEmail(ctx, u, email) })
+}

@@ -27,6 +27,8 @@ func (s *Store) NewAudit(actor gatehouse.Actor, orgID, action, target string, be
 		After:     after,
 		RequestID: actor.RequestID,
 		SourceIP:  actor.SourceIP,
+		// Changes made through an impersonation session name both.
+		ImpersonatedBy: actor.ImpersonatedBy,
 	}
 }
 

@@ -325,7 +325,8 @@ func auditItem(ev gatehouse.AuditEvent) item {
 		setJSON("before", ev.Before).
 		setJSON("after", ev.After).
 		setS("requestId", ev.RequestID).
-		setS("sourceIp", ev.SourceIP)
+		setS("sourceIp", ev.SourceIP).
+		setS("impersonatedBy", ev.ImpersonatedBy)
 }
 
 func decodeAudit(it item) gatehouse.AuditEvent {
@@ -338,6 +339,8 @@ func decodeAudit(it item) gatehouse.AuditEvent {
 		Target:    it.getS("target"),
 		RequestID: it.getS("requestId"),
 		SourceIP:  it.getS("sourceIp"),
+		// Set on changes made through an impersonation session.
+		ImpersonatedBy: it.getS("impersonatedBy"),
 	}
 	it.getJSON("before", &ev.Before)
 	it.getJSON("after", &ev.After)

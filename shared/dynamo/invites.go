@@ -92,6 +92,9 @@ func inviteItem(i *gatehouse.Invite) item {
 		setTime(attrCreated, i.CreatedAt).
 		setTime(attrUpdated, i.UpdatedAt).
 		setN(attrVersion, i.Version)
+	if i.Profile != nil {
+		it.setJSON("profile", i.Profile)
+	}
 	if i.Status == gatehouse.StatusPending {
 		t := i.ExpiresAt
 		it.setExpiry(&t, kindInvite)
@@ -104,6 +107,15 @@ func inviteItem(i *gatehouse.Invite) item {
 const attrSeatHeld = "seatHeld"
 
 func decodeInvite(it item) *gatehouse.Invite {
+	i := decodeInviteFields(it)
+	if _, ok := it["profile"]; ok {
+		i.Profile = &gatehouse.Profile{}
+		it.getJSON("profile", i.Profile)
+	}
+	return i
+}
+
+func decodeInviteFields(it item) *gatehouse.Invite {
 	return &gatehouse.Invite{
 		ID:              it.getS("inviteId"),
 		OrgID:           it.getS("orgId"),
@@ -561,6 +573,9 @@ type Acceptance struct {
 	// (Cognito said verified; the profile was behind).
 	MarkEmailVerified bool
 	Audit             gatehouse.AuditEvent
+	// Profile, when set, fills the fields the accepting account's profile
+	// lacks (its own values win), in the same update of the user item.
+	Profile *gatehouse.Profile
 }
 
 // AcceptInvite creates the membership, marks the invite accepted, spends
@@ -604,10 +619,17 @@ func (s *Store) AcceptInvite(ctx context.Context, a Acceptance) error {
 		}
 		t.addManagedSlots(m.OrgID, holders, 1, 0, true)
 	}
+	// One write of the user item at most: emailVerified and the invite's
+	// profile defaults (only where the profile has none: if_not_exists).
+	sets, names, values := profileDefaults(a.Profile)
+	if a.MarkEmailVerified {
+		sets = append(sets, "#ev = :t")
+		names["#ev"], values[":t"] = "emailVerified", &types.AttributeValueMemberBOOL{Value: true}
+	}
 	switch {
-	case a.MarkEmailVerified:
-		cond, names := "attribute_exists(#pk)", map[string]string{"#ev": "emailVerified", "#pk": tabledef.PK}
-		values := map[string]types.AttributeValue{":t": &types.AttributeValueMemberBOOL{Value: true}}
+	case len(sets) > 0:
+		cond := "attribute_exists(#pk)"
+		names["#pk"] = tabledef.PK
 		var onFail error = gatehouse.NotFound("user")
 		if UsableOwner(m) {
 			// The account must still be what made it a usable owner
@@ -617,7 +639,7 @@ func (s *Store) AcceptInvite(ctx context.Context, a Acceptance) error {
 			maps.Copy(values, accountUnlimitedValues())
 			onFail = ErrAccountChanged
 		}
-		t.update(userKey(m.UserID), "SET #ev = :t", cond, onFail, names, values)
+		t.update(userKey(m.UserID), "SET "+strings.Join(sets, ", "), cond, onFail, names, values)
 	case UsableOwner(m):
 		t.checkAccountUnlimited(m.UserID)
 	}
@@ -697,4 +719,24 @@ func (t *tx) revokeInviteIn(i *gatehouse.Invite, now time.Time) (members, invite
 		return -1, -1
 	}
 	return 0, 0
+}
+
+// profileDefaults are the SET clauses that give a profile the fields of p
+// it lacks (empty strings are never stored, so a field it lacks is absent).
+func profileDefaults(p *gatehouse.Profile) (sets []string, names map[string]string, values map[string]types.AttributeValue) {
+	names, values = map[string]string{}, map[string]types.AttributeValue{}
+	if p == nil {
+		return nil, names, values
+	}
+	for _, f := range []struct{ attr, val string }{
+		{"name", p.Name}, {"phone", p.Phone}, {"timeZone", p.TimeZone}, {"language", p.Language},
+	} {
+		if f.val == "" {
+			continue
+		}
+		n, v := "#pf_"+f.attr, ":pf_"+f.attr
+		sets = append(sets, n+" = if_not_exists("+n+", "+v+")")
+		names[n], values[v] = f.attr, str(f.val)
+	}
+	return sets, names, values
 }

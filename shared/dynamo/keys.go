@@ -284,3 +284,28 @@ const prefixOrgPurge = "ORGPURGE#"
 func orgPurgeKey(orgID string) Key { return Key{pkPlatform, prefixOrgPurge + orgID} }
 
 func orgPurgesRange() keyRange { return keyRange{"", pkPlatform, prefixOrgPurge} }
+
+// Impersonation sessions and the audit views of issue 17 (items 1 and 5).
+
+const prefixImpersonation = "IMPERSONATION#"
+
+// impersonationKey is an impersonation session under its org (its secret
+// item is secretKey of the secret's hash, as for API tokens).
+func impersonationKey(orgID, id string) Key {
+	return Key{prefixOrg + orgID, prefixImpersonation + id}
+}
+
+// impersonationsRange is an org's impersonation sessions, in id order.
+func impersonationsRange(orgID string) keyRange {
+	return keyRange{"", prefixOrg + orgID, prefixImpersonation}
+}
+
+// userAuditKey is a copy of an audit event in the account's own partition:
+// what the account's own audit view lists (changes made as it through an
+// impersonation session, and sessions started or ended on it).
+func userAuditKey(userID string, t time.Time, id string) Key {
+	return Key{prefixUser + userID, prefixAudit + t.UTC().Format(sortableTime) + "#" + id}
+}
+
+// userAuditRange is an account's own audit events, in time order.
+func userAuditRange(userID string) keyRange { return keyRange{"", prefixUser + userID, prefixAudit} }

@@ -258,6 +258,12 @@ func (t *tx) check(k Key, cond string, onFail error, names map[string]string, va
 func (t *tx) audit(ev gatehouse.AuditEvent) *tx {
 	t.put(auditItem(ev), "", nil, nil, nil)
 	t.items[len(t.items)-1].audit = &ev
+	if ev.ImpersonatedBy != "" {
+		// A change made through an impersonation session is also shown to
+		// the member it was made as, in its own audit view
+		// (docs/security.md, "Impersonation").
+		t.userAudit(ev.ActorID, ev)
+	}
 	return t
 }
 

@@ -206,6 +206,9 @@ type AuditEvent struct {
 	After     map[string]any `json:"after,omitempty"`
 	RequestID string         `json:"requestId,omitempty"`
 	SourceIP  string         `json:"sourceIp,omitempty"`
+	// ImpersonatedBy is, for a change made through an impersonation
+	// session, who started it; the actor is then the member it acts as.
+	ImpersonatedBy string `json:"impersonatedBy,omitempty"`
 }
 
 // Actor is who makes a request, as the authorizer established it.
@@ -213,9 +216,12 @@ type Actor struct {
 	UserID        string
 	Email         string
 	PlatformAdmin bool
-	TokenID       string // set when the caller used an API token
+	TokenID       string // set when the caller used an API token (or the session id of an impersonation)
 	RequestID     string
 	SourceIP      string
+	// ImpersonatedBy is set when the request comes through an impersonation
+	// session: the impersonator's user id (UserID is the target's).
+	ImpersonatedBy string
 }
 
 func pastExpiry(t *time.Time, now time.Time) bool {

@@ -80,6 +80,9 @@ const (
 	ReasonMFARequired       = "mfa_required"
 	// Collections, resource lifecycle, embedded view (issue 17).
 	ReasonNotReadonly = "not_readonly"
+	// ReasonImpersonation: an impersonation session may not do this (start
+	// sessions, mint tokens, leave its org or its kind of route).
+	ReasonImpersonation = "impersonation"
 )
 
 // FieldError is one invalid field of a request.

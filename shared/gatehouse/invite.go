@@ -20,6 +20,9 @@ type Invite struct {
 	// it (rule 7) and counts against its userLimit.
 	ManagedBy  string `json:"managedBy,omitempty"`
 	AcceptedBy string `json:"acceptedBy,omitempty"`
+	// Profile is what the invitee's profile starts with: on acceptance it
+	// fills only the fields the account's profile lacks (issue 17).
+	Profile *Profile `json:"profile,omitempty"`
 	// SeatHeld says the invite holds a seat (the org's memberCount and,
 	// when ManagedBy is set, one of the manager's managed slots) while it
 	// is pending. Every invite created or resent does; invites stored

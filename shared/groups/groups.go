@@ -36,6 +36,9 @@ type Store interface {
 	AddGroupMember(ctx context.Context, orgID, groupID string, m *gatehouse.Membership, actor gatehouse.Actor) error
 	RemoveGroupMember(ctx context.Context, orgID, groupID string, m *gatehouse.Membership, actor gatehouse.Actor) error
 	SetGroupRoles(ctx context.Context, o *gatehouse.Org, groupID string, roles []string, actor gatehouse.Actor) error
+	// Groups in full (full.go).
+	GroupMembersPage(ctx context.Context, orgID, groupID string, limit int, cursor string) ([]dynamo.GroupMember, string, error)
+	UpdateGroup(ctx context.Context, before *gatehouse.Group, ch dynamo.GroupChanges, actor gatehouse.Actor) (*gatehouse.Group, error)
 }
 
 // Service holds the group use cases.
@@ -230,6 +233,16 @@ func NewMux(s *Service, log *slog.Logger) *apigw.Mux {
 	})
 	apigw.Handle(m, "PUT "+base+"/{groupId}/roles", http.StatusOK, func(ctx context.Context, r *apigw.Request, in RolesInput) (*gatehouse.Group, error) {
 		return s.SetRoles(ctx, r.Caller, r.Param("orgId"), r.Param("groupId"), in)
+	})
+	// Groups in full (full.go).
+	apigw.Handle(m, "GET "+base+"/{groupId}", http.StatusOK, func(ctx context.Context, r *apigw.Request, _ apigw.Empty) (*gatehouse.Group, error) {
+		return s.Get(ctx, r.Param("orgId"), r.Param("groupId"))
+	})
+	apigw.Handle(m, "PATCH "+base+"/{groupId}", http.StatusOK, func(ctx context.Context, r *apigw.Request, p Patch) (*gatehouse.Group, error) {
+		return s.Update(ctx, r.Caller, r.Param("orgId"), r.Param("groupId"), p)
+	})
+	apigw.List(m, "GET "+base+"/{groupId}/members", func(ctx context.Context, r *apigw.Request, q apigw.PageQuery) ([]dynamo.GroupMember, string, error) {
+		return s.Members(ctx, r.Param("orgId"), r.Param("groupId"), q.Limit, q.Cursor)
 	})
 	return m
 }

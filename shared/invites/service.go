@@ -33,6 +33,7 @@ import (
 	"github.com/gatehouse-dev/gatehouse/shared/gatehouse"
 	"github.com/gatehouse-dev/gatehouse/shared/ids"
 	"github.com/gatehouse-dev/gatehouse/shared/mail"
+	"github.com/gatehouse-dev/gatehouse/shared/profiles"
 )
 
 // Email rules: when an invite is emailed rather than handed to the inviter.
@@ -132,6 +133,14 @@ type CreateInput struct {
 	ExpiresAt *time.Time `json:"expiresAt"`
 	// MemberExpiresAt is the expiry of the membership the invite gives.
 	MemberExpiresAt *time.Time `json:"memberExpiresAt"`
+	// Name, Phone (E.164), TimeZone (IANA) and Language (BCP 47) are the
+	// profile the invitee starts with, validated as PATCH /v1/me
+	// validates them: on acceptance they fill only what the account's
+	// profile lacks (its own values win; issue 17).
+	Name     string `json:"name,omitempty"`
+	Phone    string `json:"phone,omitempty"`
+	TimeZone string `json:"timeZone,omitempty"`
+	Language string `json:"language,omitempty"`
 }
 
 // Sent is the answer of create and resend: the invite, how it was
@@ -151,6 +160,8 @@ func (s *Service) Create(ctx context.Context, c *gatehouse.Caller, orgID string,
 	v.Check(gatehouse.ValidEmail(in.Email), "email", "must be an email address")
 	gatehouse.ValidateRoles(&v, in.Roles)
 	v.Check(gatehouse.PrintableText(in.Message, 1000), "message", "at most 1000 printable characters (no control characters)")
+	prof := gatehouse.Profile{Name: in.Name, Phone: in.Phone, TimeZone: in.TimeZone, Language: in.Language}
+	profiles.Check(&v, "", &prof)
 	exp := now.Add(s.cfg.TTL)
 	if in.ExpiresAt != nil {
 		exp = in.ExpiresAt.UTC()
@@ -183,6 +194,9 @@ func (s *Service) Create(ctx context.Context, c *gatehouse.Caller, orgID string,
 	if authz.CreatesManaged(c) {
 		inv.ManagedBy = c.UserID
 	}
+	if !prof.IsZero() {
+		inv.Profile = &prof
+	}
 	n := dynamo.NewInvite{Invite: inv, Org: org}
 	if uid, err := s.store.UserIDByEmail(ctx, in.Email); err == nil {
 		if uid == c.UserID && !c.Inherited {
@@ -199,6 +213,9 @@ func (s *Service) Create(ctx context.Context, c *gatehouse.Caller, orgID string,
 	a := map[string]any{"inviteId": inv.ID, "email": inv.Email, "roles": inv.Roles, "expiresAt": inv.ExpiresAt}
 	if memberExp != nil {
 		a["memberExpiresAt"] = memberExp
+	}
+	if inv.Profile != nil {
+		a["profile"] = inv.Profile
 	}
 	n.Audit = s.store.NewAudit(c.Actor, orgID, "invite.create", inv.Email, nil, a)
 	if err := s.store.CreateInvite(ctx, n); err != nil {
@@ -418,7 +435,8 @@ func (s *Service) Accept(ctx context.Context, c *gatehouse.Caller, token string)
 	}
 	ev := s.store.NewAudit(c.Actor, inv.OrgID, "invite.accept", u.ID, map[string]any{"inviteId": inv.ID, "status": gatehouse.StatusPending},
 		map[string]any{"status": gatehouse.StatusAccepted, "email": u.Email, "roles": roles})
-	if err := s.store.AcceptInvite(ctx, dynamo.Acceptance{Invite: inv, Member: m, Org: org, MarkEmailVerified: markVerified, Audit: ev}); err != nil {
+	if err := s.store.AcceptInvite(ctx, dynamo.Acceptance{Invite: inv, Member: m, Org: org, MarkEmailVerified: markVerified, Audit: ev,
+		Profile: inv.Profile}); err != nil {
 		return nil, err
 	}
 	return m, nil

@@ -3,7 +3,9 @@ package members_test
 import (
 	"testing"
 
+	"github.com/gatehouse-dev/gatehouse/shared/apigw"
 	"github.com/gatehouse-dev/gatehouse/shared/audit"
+	"github.com/gatehouse-dev/gatehouse/shared/impersonation"
 	"github.com/gatehouse-dev/gatehouse/shared/invites"
 	"github.com/gatehouse-dev/gatehouse/shared/members"
 	"github.com/gatehouse-dev/gatehouse/shared/roles"
@@ -15,7 +17,7 @@ func TestMuxesServeEveryRouteOfTheirFunction(t *testing.T) {
 	withMove := members.NewMux(nil, nil)
 	members.RegisterMove(withMove, nil) // the move route (issue 17), wired beside
 	for name, missing := range map[string][]string{
-		"members": withMove.Missing(),
+		"members": withImpersonation(withMove).Missing(),
 		"invites": invites.NewMux(nil, nil).Missing(),
 		"roles":   roles.NewMux(nil, nil).Missing(),
 		"audit":   audit.NewMux(nil, nil).Missing(),
@@ -24,4 +26,11 @@ func TestMuxesServeEveryRouteOfTheirFunction(t *testing.T) {
 			t.Errorf("%s: routes without a handler: %v", name, missing)
 		}
 	}
+}
+
+// withImpersonation adds the impersonation routes the members function
+// serves too (shared/wiring/members).
+func withImpersonation(m *apigw.Mux) *apigw.Mux {
+	impersonation.RegisterOrg(m, nil)
+	return m
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/gatehouse-dev/gatehouse/shared/ids"
 	"github.com/gatehouse-dev/gatehouse/shared/invites"
 	"github.com/gatehouse-dev/gatehouse/shared/mail"
+	"github.com/gatehouse-dev/gatehouse/shared/profiles"
 )
 
 // Pool is the part of the Cognito adapter the use case needs.
@@ -226,6 +227,18 @@ type CreateInput struct {
 	ExpiresAt        *time.Time `json:"expiresAt"`
 	Readonly         bool       `json:"readonly,omitempty"`
 	ResourceReadonly bool       `json:"resourceReadonly,omitempty"`
+	// Phone (E.164), TimeZone (IANA) and Language (BCP 47) start the
+	// profile with Name, validated as PATCH /v1/me validates them. For an
+	// existing account they go into the invite made instead, and fill only
+	// what its profile lacks when it accepts (issue 17).
+	Phone    string `json:"phone,omitempty"`
+	TimeZone string `json:"timeZone,omitempty"`
+	Language string `json:"language,omitempty"`
+}
+
+// profile is the profile the input gives.
+func (in *CreateInput) profile() gatehouse.Profile {
+	return gatehouse.Profile{Name: in.Name, Phone: in.Phone, TimeZone: in.TimeZone, Language: in.Language}
 }
 
 // CreateResult is the answer of a direct creation.
@@ -250,7 +263,7 @@ func (in *CreateInput) validate() error {
 	in.Email = strings.TrimSpace(in.Email)
 	in.Name = strings.TrimSpace(in.Name)
 	v.Check(gatehouse.ValidEmail(in.Email), "email", "must be an email address")
-	v.Check(gatehouse.PrintableText(in.Name, 200), "name", "at most 200 printable characters (no control characters)")
+	profiles.CheckFields(&v, "", &in.Name, &in.Phone, &in.TimeZone, &in.Language)
 	gatehouse.ValidateRoles(&v, in.Roles)
 	if in.Password != nil {
 		v.Check(gatehouse.ValidPassword(*in.Password), "password", "at least 8 characters with letters and digits")
@@ -314,7 +327,9 @@ func (s *Service) Create(ctx context.Context, c *gatehouse.Caller, orgID string,
 	// Rule 11: an existing account joins only by its own act. Creating a
 	// member for its email makes an invite to it instead.
 	if _, err := s.store.UserIDByEmail(ctx, in.Email); err == nil {
-		sent, err := s.inviter.Create(ctx, c, orgID, invites.CreateInput{Email: in.Email, Roles: in.Roles, MemberExpiresAt: exp})
+		p := in.profile()
+		sent, err := s.inviter.Create(ctx, c, orgID, invites.CreateInput{Email: in.Email, Roles: in.Roles, MemberExpiresAt: exp,
+			Name: p.Name, Phone: p.Phone, TimeZone: p.TimeZone, Language: p.Language})
 		if err != nil {
 			return nil, err
 		}
@@ -353,6 +368,7 @@ func (s *Service) Create(ctx context.Context, c *gatehouse.Caller, orgID string,
 	m.UserID = sub
 	u := &gatehouse.User{
 		ID: sub, Email: in.Email, EmailVerified: in.EmailVerified, Name: in.Name,
+		Phone: in.Phone, TimeZone: in.TimeZone, Language: in.Language,
 		Status: gatehouse.StatusActive, ResourceLimit: -1, CreatedAt: now, UpdatedAt: now,
 	}
 	var token string
@@ -365,7 +381,7 @@ func (s *Service) Create(ctx context.Context, c *gatehouse.Caller, orgID string,
 	}
 	evs := []gatehouse.AuditEvent{
 		s.store.NewAudit(c.Actor, orgID, "member.create", sub, nil, after(true)),
-		s.store.NewAudit(c.Actor, "", "account.create", sub, nil, map[string]any{"email": in.Email, "status": u.Status, "orgId": orgID}),
+		s.store.NewAudit(c.Actor, "", "account.create", sub, nil, accountCreated(in, u, orgID)),
 	}
 	err = s.store.CreateMember(ctx, dynamo.NewMember{Member: m, Org: org, Account: u, Activation: sec, Audit: evs})
 	if err != nil {
@@ -710,4 +726,16 @@ func (s *Service) remove(ctx context.Context, c *gatehouse.Caller, org *gatehous
 		}
 	}
 	return s.store.RemoveMember(ctx, r)
+}
+
+// accountCreated is the after of an account.create event: the email,
+// status, org and the profile fields given at creation.
+func accountCreated(in CreateInput, u *gatehouse.User, orgID string) map[string]any {
+	a := map[string]any{"email": in.Email, "status": u.Status, "orgId": orgID}
+	for k, v := range map[string]string{"name": in.Name, "phone": in.Phone, "timeZone": in.TimeZone, "language": in.Language} {
+		if v != "" {
+			a[k] = v
+		}
+	}
+	return a
 }

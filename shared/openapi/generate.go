@@ -50,6 +50,8 @@ const (
 	SchemeAccessToken = "accessToken"
 	SchemeAPIToken    = "apiToken"
 	SchemeQueryToken  = "queryToken"
+	// SchemeImpersonation is an impersonation session's secret (issue 17).
+	SchemeImpersonation = "impersonation"
 )
 
 // Generate builds the OpenAPI 3.1 document of the endpoints, indented JSON
@@ -220,6 +222,12 @@ func securitySchemes() map[string]any {
 			"description": "A Gatehouse API token in the URL, for embedded read-only views: GET routes of an org only. " +
 				"A token in the URL ends up in logs and browser histories; prefer the header.",
 		},
+		SchemeImpersonation: map[string]any{
+			"type": "http", "scheme": "bearer",
+			"description": "An impersonation session's secret (`ghm_...`, shown once when the session starts): it acts as " +
+				"one member of one org, with at most the impersonator's rights there, for at most an hour; " +
+				"only that org's routes, never in the URL.",
+		},
 	}
 }
 
@@ -355,6 +363,7 @@ func operation(ep Endpoint, sc *schemas) (map[string]any, error) {
 			if r.AcceptsQueryToken() {
 				sec = append(sec, map[string]any{SchemeQueryToken: []string{}})
 			}
+			sec = append(sec, map[string]any{SchemeImpersonation: []string{}})
 		}
 		op["security"] = sec
 	}

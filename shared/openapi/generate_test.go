@@ -174,14 +174,14 @@ func TestOperations(t *testing.T) {
 					got = append(got, k)
 				}
 			}
-			want := []string{SchemeAccessToken, SchemeAPIToken, SchemeQueryToken}
+			want := []string{SchemeAccessToken, SchemeAPIToken, SchemeQueryToken, SchemeImpersonation}
 			if !slices.Equal(got, want) {
 				t.Errorf("security = %v, want %v", got, want)
 			}
 		}},
 		{"org write takes no ?token=", "/v1/orgs/{orgId}/members", "post", func(t *testing.T, op map[string]any) {
-			if n := len(op["security"].([]any)); n != 2 {
-				t.Errorf("security has %d schemes, want access token and API token", n)
+			if n := len(op["security"].([]any)); n != 3 {
+				t.Errorf("security has %d schemes, want access token, API token and impersonation", n)
 			}
 			for _, s := range []string{"400", "401", "403", "404", "409", "413"} {
 				if at(t, op, "responses", s) == nil {

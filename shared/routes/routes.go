@@ -253,6 +253,24 @@ var Table = []Route{
 	perm("POST", org+"/members/{userId}/move", FnMembers, "members:remove", "Move a member to another org of the same tree (change owner)"),
 	perm("DELETE", org+"/suborgs/{subOrgId}", FnOrgs, "suborgs:delete", "Delete a sub-org (cascade: and its sub-orgs)"),
 	with("DELETE", "/v1/admin/orgs/{targetOrgId}", FnAdmin, PlatformAdmin, "Delete any org (cascade: and its sub-orgs)"),
+	// Groups in full (issue 17, item 7).
+	perm("GET", org+"/groups/{groupId}", FnGroups, "groups:read", "One group with its roles"),
+	perm("PATCH", org+"/groups/{groupId}", FnGroups, "groups:manage", "Rename a group or change its description"),
+	perm("GET", org+"/groups/{groupId}/members", FnGroups, "groups:read", "List a group's members"),
+
+	// Impersonation, "log in as user" (issue 17, item 1).
+	perm("POST", org+"/impersonations", FnMembers, "members:update", "Start an impersonation session acting as a member (secret shown once)"),
+	perm("GET", org+"/impersonations", FnMembers, "members:update", "List impersonation sessions"),
+	perm("DELETE", org+"/impersonations/{sessionId}", FnMembers, "members:update", "Revoke an impersonation session"),
+	with("POST", "/v1/admin/impersonations", FnAdmin, PlatformAdmin, "Start an impersonation session in an org (secret shown once)"),
+	with("GET", "/v1/admin/impersonations", FnAdmin, PlatformAdmin, "List an org's impersonation sessions"),
+	with("DELETE", "/v1/admin/impersonations/{sessionId}", FnAdmin, PlatformAdmin, "Revoke an impersonation session"),
+	with("GET", "/v1/me/audit", FnMe, SignedIn, "The caller's own audit view: impersonation of its account"),
+
+	// Account administration (issue 17, item 5).
+	with("PATCH", "/v1/admin/users/{userId}/profile", FnAdmin, PlatformAdmin, "Edit an account's name, email, phone, time zone, language or password"),
+	with("POST", "/v1/admin/users/{userId}/activation", FnAdmin, PlatformAdmin, "A new activation link for a pending account"),
+	with("GET", "/v1/admin/audit", FnAdmin, PlatformAdmin, "The platform audit log (accounts, profiles, sign-up policy, org deletions), newest first"),
 }
 
 // scim is the base path of an org's SCIM service provider.

@@ -5,9 +5,13 @@ package me
 import (
 	"github.com/gatehouse-dev/gatehouse/shared/accounts"
 	"github.com/gatehouse-dev/gatehouse/shared/app"
+	"github.com/gatehouse-dev/gatehouse/shared/impersonation"
 )
 
 // New builds the function from the shared dependencies.
 func New(d *app.Deps) (app.Function, error) {
-	return app.Function{Mux: accounts.NewMeMux(accounts.NewService(d.Store(), d.Catalogue()), d.Log)}, nil
+	m := accounts.NewMeMux(accounts.NewService(d.Store(), d.Catalogue()), d.Log)
+	// The caller's own audit view (issue 17, impersonation).
+	impersonation.RegisterMe(m, impersonation.NewService(d.Store(), d.Catalogue()))
+	return app.Function{Mux: m}, nil
 }

@@ -5,6 +5,7 @@ package members
 import (
 	"github.com/gatehouse-dev/gatehouse/shared/app"
 	"github.com/gatehouse-dev/gatehouse/shared/cognito"
+	"github.com/gatehouse-dev/gatehouse/shared/impersonation"
 	"github.com/gatehouse-dev/gatehouse/shared/invites"
 	"github.com/gatehouse-dev/gatehouse/shared/mail"
 	"github.com/gatehouse-dev/gatehouse/shared/members"
@@ -24,5 +25,7 @@ func New(d *app.Deps) (app.Function, error) {
 	mux := members.NewMux(members.NewService(d.Store(), inv, pool, d.Catalogue(), sender, cfg, d.Log), d.Log)
 	// Moving a member between orgs of one tree (issue 17, item 2).
 	members.RegisterMove(mux, members.NewMover(d.Store(), d.Catalogue()))
+	// Impersonation (issue 17).
+	impersonation.RegisterOrg(mux, impersonation.NewService(d.Store(), d.Catalogue()))
 	return app.Function{Mux: mux}, nil
 }

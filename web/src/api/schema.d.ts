@@ -22,6 +22,70 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The platform audit log (accounts, profiles, sign-up policy, org deletions), newest first
+         * @description Platform admins only (403 `platform_admin_only` otherwise); not with an API token.
+         */
+        get: operations["getAdminAudit"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/impersonations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List an org's impersonation sessions
+         * @description Platform admins only (403 `platform_admin_only` otherwise); not with an API token.
+         */
+        get: operations["getAdminImpersonations"];
+        put?: never;
+        /**
+         * Start an impersonation session in an org (secret shown once)
+         * @description Platform admins only (403 `platform_admin_only` otherwise); not with an API token.
+         */
+        post: operations["postAdminImpersonations"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/impersonations/{sessionId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke an impersonation session
+         * @description Platform admins only (403 `platform_admin_only` otherwise); not with an API token.
+         */
+        delete: operations["deleteAdminImpersonation"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/orgs/{targetOrgId}": {
         parameters: {
             query?: never;
@@ -116,6 +180,46 @@ export interface paths {
         patch: operations["patchAdminUser"];
         trace?: never;
     };
+    "/v1/admin/users/{userId}/activation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A new activation link for a pending account
+         * @description Platform admins only (403 `platform_admin_only` otherwise); not with an API token.
+         */
+        post: operations["postAdminUserActivation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/users/{userId}/profile": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Edit an account's name, email, phone, time zone, language or password
+         * @description Platform admins only (403 `platform_admin_only` otherwise); not with an API token.
+         */
+        patch: operations["patchAdminUserProfile"];
+        trace?: never;
+    };
     "/v1/invites/accept": {
         parameters: {
             query?: never;
@@ -158,6 +262,26 @@ export interface paths {
          * @description Any signed-in user with an active account.
          */
         patch: operations["patchMe"];
+        trace?: never;
+    };
+    "/v1/me/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The caller's own audit view: impersonation of its account
+         * @description Any signed-in user with an active account.
+         */
+        get: operations["getMeAudit"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/v1/openapi.json": {
@@ -437,7 +561,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * One group with its roles
+         * @description Needs the permission `groups:read` in the org.
+         */
+        get: operations["getOrgGroup"];
         put?: never;
         post?: never;
         /**
@@ -445,6 +573,30 @@ export interface paths {
          * @description Needs the permission `groups:manage` in the org.
          */
         delete: operations["deleteOrgGroup"];
+        options?: never;
+        head?: never;
+        /**
+         * Rename a group or change its description
+         * @description Needs the permission `groups:manage` in the org.
+         */
+        patch: operations["patchOrgGroup"];
+        trace?: never;
+    };
+    "/v1/orgs/{orgId}/groups/{groupId}/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List a group's members
+         * @description Needs the permission `groups:read` in the org.
+         */
+        get: operations["getOrgGroupMembers"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -491,6 +643,50 @@ export interface paths {
         put: operations["putOrgGroupRoles"];
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/orgs/{orgId}/impersonations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List impersonation sessions
+         * @description Needs the permission `members:update` in the org.
+         */
+        get: operations["getOrgImpersonations"];
+        put?: never;
+        /**
+         * Start an impersonation session acting as a member (secret shown once)
+         * @description Needs the permission `members:update` in the org.
+         */
+        post: operations["postOrgImpersonations"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/orgs/{orgId}/impersonations/{sessionId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke an impersonation session
+         * @description Needs the permission `members:update` in the org.
+         */
+        delete: operations["deleteOrgImpersonation"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1220,6 +1416,9 @@ export interface components {
         Access: {
             /** Format: date-time */
             expiresAt?: string;
+            /** @description ImpersonatedBy is set when the request comes through an
+             *     impersonation session: who started it (userId is the member acted as). */
+            impersonatedBy?: string;
             inherited: boolean;
             orgId: string;
             permissions: string[];
@@ -1250,10 +1449,28 @@ export interface components {
             /** Format: date-time */
             updatedAt: string;
         };
+        /** @description AccountPatch is the body of PATCH /v1/admin/users/{userId}/profile; a field left out stays, "" clears a profile field. */
+        AccountPatch: {
+            /** Format: email */
+            email?: string | null;
+            language?: string | null;
+            name?: string | null;
+            password?: string | null;
+            phone?: string | null;
+            timeZone?: string | null;
+        };
         /** @description Input is the body of POST /v1/activate. */
         ActivationInput: {
             password: string;
             token: string;
+        };
+        /** @description AdminInput is the body of POST /v1/admin/impersonations: Input and the org the session is bound to. */
+        AdminInput: {
+            /** @default 30 */
+            minutes: number;
+            orgId: string;
+            reason?: string;
+            userId: string;
         };
         /** @description Patch is the body of PATCH /v1/admin/users/{userId}; absent fields stay. */
         AdminPatch: {
@@ -1293,6 +1510,9 @@ export interface components {
             after?: Record<string, never>;
             before?: Record<string, never>;
             id: string;
+            /** @description ImpersonatedBy is, for a change made through an impersonation
+             *     session, who started it; the actor is then the member it acts as. */
+            impersonatedBy?: string;
             orgId: string;
             requestId?: string;
             sourceIp?: string;
@@ -1501,14 +1721,63 @@ export interface components {
         GrantsInput: {
             grants: components["schemas"]["Grant"][];
         };
+        /** @description GroupMember is one member of a group as the group's member list shows it. */
+        GroupMember: {
+            /** Format: date-time */
+            addedAt: string;
+            userId: string;
+        };
+        GroupMemberPage: {
+            items: components["schemas"]["GroupMember"][];
+            nextCursor?: string;
+        };
         /** @description Input is the body of POST /v1/orgs/{orgId}/groups. */
         GroupsInput: {
             description?: string;
             name: string;
         };
+        /** @description Patch is the body of PATCH /v1/orgs/{orgId}/groups/{groupId}; a field left out stays as it is. */
+        GroupsPatch: {
+            description?: string | null;
+            name?: string | null;
+        };
         /** @description RolesInput is the body of PUT .../groups/{groupId}/roles. */
         GroupsRolesInput: {
             roles: string[];
+        };
+        /** @description Impersonation is a "log in as user" session: a short-lived credential bound to one org that acts as a target member with at most the impersonator's own rights there (docs/security.md, "Impersonation"). */
+        Impersonation: {
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            expiresAt: string;
+            id: string;
+            /** @description ImpersonatorID is who started the session; every audit event the
+             *     session writes names it beside the target. */
+            impersonatorId: string;
+            orgId: string;
+            reason?: string;
+            /** Format: date-time */
+            revokedAt?: string;
+            revokedBy?: string;
+            status: components["schemas"]["Status"];
+            /** @description the target, whom the session acts as */
+            userId: string;
+        };
+        /** @description Input is the body of POST /v1/orgs/{orgId}/impersonations. */
+        ImpersonationInput: {
+            /**
+             * @description Minutes is the session's life, 1 to 60 (default 30).
+             * @default 30
+             */
+            minutes: number;
+            reason?: string;
+            /** @description UserID is the member to act as. */
+            userId: string;
+        };
+        ImpersonationPage: {
+            items: components["schemas"]["Impersonation"][];
+            nextCursor?: string;
         };
         /** @description CreateInput is the body of POST /v1/orgs/{orgId}/invites. */
         InvitesCreateInput: {
@@ -1516,13 +1785,21 @@ export interface components {
             email: string;
             /** Format: date-time */
             expiresAt?: string | null;
+            language?: string;
             /**
              * Format: date-time
              * @description MemberExpiresAt is the expiry of the membership the invite gives.
              */
             memberExpiresAt?: string | null;
             message?: string;
+            /** @description Name, Phone (E.164), TimeZone (IANA) and Language (BCP 47) are the
+             *     profile the invitee starts with, validated as PATCH /v1/me
+             *     validates them: on acceptance they fill only what the account's
+             *     profile lacks (its own values win; issue 17). */
+            name?: string;
+            phone?: string;
             roles: string[];
+            timeZone?: string;
         };
         /** @description View is an invite as the API shows it: its status at the time of the request (a pending invite past its expiry shows as expired). */
         InvitesView: {
@@ -1546,6 +1823,9 @@ export interface components {
             memberExpiresAt?: string;
             message?: string;
             orgId: string;
+            /** @description Profile is what the invitee's profile starts with: on acceptance it
+             *     fills only the fields the account's profile lacks (issue 17). */
+            profile?: components["schemas"]["Profile"];
             roles: string[];
             status: components["schemas"]["Status"];
             /** Format: date-time */
@@ -1621,11 +1901,18 @@ export interface components {
             enabled?: boolean | null;
             /** Format: date-time */
             expiresAt?: string | null;
+            language?: string;
             name?: string;
             password?: string | null;
+            /** @description Phone (E.164), TimeZone (IANA) and Language (BCP 47) start the
+             *     profile with Name, validated as PATCH /v1/me validates them. For an
+             *     existing account they go into the invite made instead, and fill only
+             *     what its profile lacks when it accepts (issue 17). */
+            phone?: string;
             readonly?: boolean;
             resourceReadonly?: boolean;
             roles: string[];
+            timeZone?: string;
         };
         /** @description Membership links a user to an org. */
         Membership: {
@@ -1808,6 +2095,13 @@ export interface components {
             title: string;
             type: string;
         };
+        /** @description Profile is the part of an account a person describes itself with: what PATCH /v1/me changes, and what an admin may give a member it creates or invites (issue 17, item 9). */
+        Profile: {
+            language?: string;
+            name?: string;
+            phone?: string;
+            timeZone?: string;
+        };
         /** @description ProfilePatch is the body of PATCH /v1/me. */
         ProfilePatch: {
             language?: string | null;
@@ -1826,13 +2120,19 @@ export interface components {
          * @description Why a request was refused (docs/errors.md says what a client should do about each).
          * @enum {string}
          */
-        Reason: "denied" | "disabled" | "domain_not_verified" | "email_mismatch" | "email_unverified" | "escalation" | "expired" | "expiry_ceiling" | "has_suborgs" | "last_owner" | "mfa_required" | "missing_permission" | "no_decision" | "no_profile" | "no_resource_access" | "not_managed" | "not_member" | "not_readonly" | "owner_link" | "platform_admin_only" | "readonly" | "resource_readonly" | "signup_policy" | "token_in_url" | "token_narrowing" | "too_many_resources" | "unauthenticated" | "unavailable" | "unknown_route";
+        Reason: "denied" | "disabled" | "domain_not_verified" | "email_mismatch" | "email_unverified" | "escalation" | "expired" | "expiry_ceiling" | "has_suborgs" | "impersonation" | "last_owner" | "mfa_required" | "missing_permission" | "no_decision" | "no_profile" | "no_resource_access" | "not_managed" | "not_member" | "not_readonly" | "owner_link" | "platform_admin_only" | "readonly" | "resource_readonly" | "signup_policy" | "token_in_url" | "token_narrowing" | "too_many_resources" | "unauthenticated" | "unavailable" | "unknown_route";
         /** @description RegisterInput is the body of POST /v1/orgs/{orgId}/resources. */
         RegisterInput: {
             id: string;
             name?: string;
             ownerId?: string;
             type: string;
+        };
+        /** @description Reissued is the answer of POST /v1/admin/users/{userId}/activation: the new link, shown to the platform admin (rule 11 lets a platform admin mint an account; it passes the link on). */
+        Reissued: {
+            activationUrl: string;
+            /** Format: date-time */
+            expiresAt: string;
         };
         /** @description ResendInput is the optional body of a resend. */
         ResendInput: {
@@ -1984,6 +2284,26 @@ export interface components {
             personalOrg: boolean;
             /** Format: date-time */
             updatedAt?: string;
+        };
+        /** @description Started is the answer of a start: the session and its secret, shown this once (send it as "Authorization: Bearer <secret>"). */
+        Started: {
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            expiresAt: string;
+            id: string;
+            /** @description ImpersonatorID is who started the session; every audit event the
+             *     session writes names it beside the target. */
+            impersonatorId: string;
+            orgId: string;
+            reason?: string;
+            /** Format: date-time */
+            revokedAt?: string;
+            revokedBy?: string;
+            secret: string;
+            status: components["schemas"]["Status"];
+            /** @description the target, whom the session acts as */
+            userId: string;
         };
         /**
          * @description The status of an account, a membership, an invite or an API token.
@@ -2427,6 +2747,183 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    getAdminAudit: {
+        parameters: {
+            query?: {
+                actor?: string;
+                cursor?: string;
+                limit?: number;
+                since?: string;
+                target?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example {
+                     *       "items": [
+                     *         {
+                     *           "action": "member.create",
+                     *           "actor": "5d7c1b4e-2f3a-4c6b-9e8d-0a1b2c3d4e5f",
+                     *           "after": {},
+                     *           "before": {},
+                     *           "id": "01JD4S7X6C9M2QW8E5R3T1Y0ZA",
+                     *           "impersonatedBy": "text",
+                     *           "orgId": "org_01JD4S7X6C9M2QW8E5R3T1Y0ZA",
+                     *           "requestId": "c0a8012e-5f1d-4b7a-9e3c-2d6f8a1b4c7e",
+                     *           "sourceIp": "203.0.113.7",
+                     *           "target": "5d7c1b4e-2f3a-4c6b-9e8d-0a1b2c3d4e5f",
+                     *           "time": "2026-03-02T09:30:00Z"
+                     *         }
+                     *       ],
+                     *       "nextCursor": "eyJwayI6Im9yZyJ9"
+                     *     } */
+                    "application/json": components["schemas"]["AuditEventPage"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getAdminImpersonations: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+                orgId?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example {
+                     *       "items": [
+                     *         {
+                     *           "createdAt": "2026-03-02T09:30:00Z",
+                     *           "expiresAt": "2026-03-02T09:30:00Z",
+                     *           "id": "01JD4S7X6C9M2QW8E5R3T1Y0ZA",
+                     *           "impersonatorId": "text",
+                     *           "orgId": "org_01JD4S7X6C9M2QW8E5R3T1Y0ZA",
+                     *           "reason": "text",
+                     *           "revokedAt": "2026-03-02T09:30:00Z",
+                     *           "revokedBy": "text",
+                     *           "status": "pending",
+                     *           "userId": "5d7c1b4e-2f3a-4c6b-9e8d-0a1b2c3d4e5f"
+                     *         }
+                     *       ],
+                     *       "nextCursor": "eyJwayI6Im9yZyJ9"
+                     *     } */
+                    "application/json": components["schemas"]["ImpersonationPage"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    postAdminImpersonations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /** @example {
+                 *       "minutes": 30,
+                 *       "orgId": "org_01JD4S7X6C9M2QW8E5R3T1Y0ZA",
+                 *       "reason": "text",
+                 *       "userId": "5d7c1b4e-2f3a-4c6b-9e8d-0a1b2c3d4e5f"
+                 *     } */
+                "application/json": components["schemas"]["AdminInput"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example {
+                     *       "createdAt": "2026-03-02T09:30:00Z",
+                     *       "expiresAt": "2026-03-02T09:30:00Z",
+                     *       "id": "01JD4S7X6C9M2QW8E5R3T1Y0ZA",
+                     *       "impersonatorId": "text",
+                     *       "orgId": "org_01JD4S7X6C9M2QW8E5R3T1Y0ZA",
+                     *       "reason": "text",
+                     *       "revokedAt": "2026-03-02T09:30:00Z",
+                     *       "revokedBy": "text",
+                     *       "secret": "gha_3Jx9kQ2mV7pL1wZ8rT5yN4bC6dF0hG",
+                     *       "status": "pending",
+                     *       "userId": "5d7c1b4e-2f3a-4c6b-9e8d-0a1b2c3d4e5f"
+                     *     } */
+                    "application/json": components["schemas"]["Started"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    deleteAdminImpersonation: {
+        parameters: {
+            query?: {
+                orgId?: string;
+            };
+            header?: never;
+            path: {
+                sessionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done; no body. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     deleteAdminOrg: {
         parameters: {
             query?: {
@@ -2751,6 +3248,97 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    postAdminUserActivation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example {
+                     *       "activationUrl": "https://app.example.com/activate?token=act_5Vb8nM1qW4eR7tY0",
+                     *       "expiresAt": "2026-03-02T09:30:00Z"
+                     *     } */
+                    "application/json": components["schemas"]["Reissued"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    patchAdminUserProfile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /** @example {
+                 *       "email": "ana@example.com",
+                 *       "language": "en-GB",
+                 *       "name": "Ana García",
+                 *       "password": "text",
+                 *       "phone": "+34600123456",
+                 *       "timeZone": "Europe/Madrid"
+                 *     } */
+                "application/json": components["schemas"]["AccountPatch"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example {
+                     *       "createdAt": "2026-03-02T09:30:00Z",
+                     *       "email": "ana@example.com",
+                     *       "emailVerified": false,
+                     *       "expiresAt": "2026-03-02T09:30:00Z",
+                     *       "id": "01JD4S7X6C9M2QW8E5R3T1Y0ZA",
+                     *       "language": "en-GB",
+                     *       "name": "Ana García",
+                     *       "phone": "+34600123456",
+                     *       "platformAdmin": false,
+                     *       "resourceLimit": 0,
+                     *       "status": "pending",
+                     *       "timeZone": "Europe/Madrid",
+                     *       "updatedAt": "2026-03-02T09:30:00Z"
+                     *     } */
+                    "application/json": components["schemas"]["GatehouseUser"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     postInvitesAccept: {
         parameters: {
             query?: never;
@@ -2924,6 +3512,54 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getMeAudit: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+                since?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example {
+                     *       "items": [
+                     *         {
+                     *           "action": "member.create",
+                     *           "actor": "5d7c1b4e-2f3a-4c6b-9e8d-0a1b2c3d4e5f",
+                     *           "after": {},
+                     *           "before": {},
+                     *           "id": "01JD4S7X6C9M2QW8E5R3T1Y0ZA",
+                     *           "impersonatedBy": "text",
+                     *           "orgId": "org_01JD4S7X6C9M2QW8E5R3T1Y0ZA",
+                     *           "requestId": "c0a8012e-5f1d-4b7a-9e3c-2d6f8a1b4c7e",
+                     *           "sourceIp": "203.0.113.7",
+                     *           "target": "5d7c1b4e-2f3a-4c6b-9e8d-0a1b2c3d4e5f",
+                     *           "time": "2026-03-02T09:30:00Z"
+                     *         }
+                     *       ],
+                     *       "nextCursor": "eyJwayI6Im9yZyJ9"
+                     *     } */
+                    "application/json": components["schemas"]["AuditEventPage"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
         };
@@ -3219,6 +3855,7 @@ export interface operations {
                      *           "after": {},
                      *           "before": {},
                      *           "id": "01JD4S7X6C9M2QW8E5R3T1Y0ZA",
+                     *           "impersonatedBy": "text",
                      *           "orgId": "org_01JD4S7X6C9M2QW8E5R3T1Y0ZA",
                      *           "requestId": "c0a8012e-5f1d-4b7a-9e3c-2d6f8a1b4c7e",
                      *           "sourceIp": "203.0.113.7",
@@ -3922,6 +4559,46 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    getOrgGroup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                groupId: string;
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example {
+                     *       "builtIn": false,
+                     *       "createdAt": "2026-03-02T09:30:00Z",
+                     *       "createdBy": "5d7c1b4e-2f3a-4c6b-9e8d-0a1b2c3d4e5f",
+                     *       "description": "Handles customer tickets",
+                     *       "id": "01JD4S7X6C9M2QW8E5R3T1Y0ZA",
+                     *       "memberCount": 0,
+                     *       "name": "Ana García",
+                     *       "roles": [
+                     *         "member"
+                     *       ]
+                     *     } */
+                    "application/json": components["schemas"]["GatehouseGroup"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     deleteOrgGroup: {
         parameters: {
             query?: never;
@@ -3945,6 +4622,98 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    patchOrgGroup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                groupId: string;
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /** @example {
+                 *       "description": "Handles customer tickets",
+                 *       "name": "Ana García"
+                 *     } */
+                "application/json": components["schemas"]["GroupsPatch"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example {
+                     *       "builtIn": false,
+                     *       "createdAt": "2026-03-02T09:30:00Z",
+                     *       "createdBy": "5d7c1b4e-2f3a-4c6b-9e8d-0a1b2c3d4e5f",
+                     *       "description": "Handles customer tickets",
+                     *       "id": "01JD4S7X6C9M2QW8E5R3T1Y0ZA",
+                     *       "memberCount": 0,
+                     *       "name": "Ana García",
+                     *       "roles": [
+                     *         "member"
+                     *       ]
+                     *     } */
+                    "application/json": components["schemas"]["GatehouseGroup"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getOrgGroupMembers: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                groupId: string;
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example {
+                     *       "items": [
+                     *         {
+                     *           "addedAt": "2026-03-02T09:30:00Z",
+                     *           "userId": "5d7c1b4e-2f3a-4c6b-9e8d-0a1b2c3d4e5f"
+                     *         }
+                     *       ],
+                     *       "nextCursor": "eyJwayI6Im9yZyJ9"
+                     *     } */
+                    "application/json": components["schemas"]["GroupMemberPage"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
         };
@@ -4059,6 +4828,133 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    getOrgImpersonations: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example {
+                     *       "items": [
+                     *         {
+                     *           "createdAt": "2026-03-02T09:30:00Z",
+                     *           "expiresAt": "2026-03-02T09:30:00Z",
+                     *           "id": "01JD4S7X6C9M2QW8E5R3T1Y0ZA",
+                     *           "impersonatorId": "text",
+                     *           "orgId": "org_01JD4S7X6C9M2QW8E5R3T1Y0ZA",
+                     *           "reason": "text",
+                     *           "revokedAt": "2026-03-02T09:30:00Z",
+                     *           "revokedBy": "text",
+                     *           "status": "pending",
+                     *           "userId": "5d7c1b4e-2f3a-4c6b-9e8d-0a1b2c3d4e5f"
+                     *         }
+                     *       ],
+                     *       "nextCursor": "eyJwayI6Im9yZyJ9"
+                     *     } */
+                    "application/json": components["schemas"]["ImpersonationPage"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    postOrgImpersonations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /** @example {
+                 *       "minutes": 30,
+                 *       "reason": "text",
+                 *       "userId": "5d7c1b4e-2f3a-4c6b-9e8d-0a1b2c3d4e5f"
+                 *     } */
+                "application/json": components["schemas"]["ImpersonationInput"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example {
+                     *       "createdAt": "2026-03-02T09:30:00Z",
+                     *       "expiresAt": "2026-03-02T09:30:00Z",
+                     *       "id": "01JD4S7X6C9M2QW8E5R3T1Y0ZA",
+                     *       "impersonatorId": "text",
+                     *       "orgId": "org_01JD4S7X6C9M2QW8E5R3T1Y0ZA",
+                     *       "reason": "text",
+                     *       "revokedAt": "2026-03-02T09:30:00Z",
+                     *       "revokedBy": "text",
+                     *       "secret": "gha_3Jx9kQ2mV7pL1wZ8rT5yN4bC6dF0hG",
+                     *       "status": "pending",
+                     *       "userId": "5d7c1b4e-2f3a-4c6b-9e8d-0a1b2c3d4e5f"
+                     *     } */
+                    "application/json": components["schemas"]["Started"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    deleteOrgImpersonation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+                sessionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done; no body. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     getOrgInvites: {
         parameters: {
             query?: {
@@ -4092,6 +4988,12 @@ export interface operations {
                      *           "memberExpiresAt": "2026-03-02T09:30:00Z",
                      *           "message": "must be 1 to 200 printable characters",
                      *           "orgId": "org_01JD4S7X6C9M2QW8E5R3T1Y0ZA",
+                     *           "profile": {
+                     *             "language": "en-GB",
+                     *             "name": "Ana García",
+                     *             "phone": "+34600123456",
+                     *             "timeZone": "Europe/Madrid"
+                     *           },
                      *           "roles": [
                      *             "member"
                      *           ],
@@ -4126,11 +5028,15 @@ export interface operations {
                 /** @example {
                  *       "email": "ana@example.com",
                  *       "expiresAt": "2026-03-02T09:30:00Z",
+                 *       "language": "en-GB",
                  *       "memberExpiresAt": "2026-03-02T09:30:00Z",
                  *       "message": "must be 1 to 200 printable characters",
+                 *       "name": "Ana García",
+                 *       "phone": "+34600123456",
                  *       "roles": [
                  *         "member"
-                 *       ]
+                 *       ],
+                 *       "timeZone": "Europe/Madrid"
                  *     } */
                 "application/json": components["schemas"]["InvitesCreateInput"];
             };
@@ -4156,6 +5062,12 @@ export interface operations {
                      *         "memberExpiresAt": "2026-03-02T09:30:00Z",
                      *         "message": "must be 1 to 200 printable characters",
                      *         "orgId": "org_01JD4S7X6C9M2QW8E5R3T1Y0ZA",
+                     *         "profile": {
+                     *           "language": "en-GB",
+                     *           "name": "Ana García",
+                     *           "phone": "+34600123456",
+                     *           "timeZone": "Europe/Madrid"
+                     *         },
                      *         "roles": [
                      *           "member"
                      *         ],
@@ -4242,6 +5154,12 @@ export interface operations {
                      *         "memberExpiresAt": "2026-03-02T09:30:00Z",
                      *         "message": "must be 1 to 200 printable characters",
                      *         "orgId": "org_01JD4S7X6C9M2QW8E5R3T1Y0ZA",
+                     *         "profile": {
+                     *           "language": "en-GB",
+                     *           "name": "Ana García",
+                     *           "phone": "+34600123456",
+                     *           "timeZone": "Europe/Madrid"
+                     *         },
                      *         "roles": [
                      *           "member"
                      *         ],
@@ -4394,6 +5312,7 @@ export interface operations {
                 content: {
                     /** @example {
                      *       "expiresAt": "2026-03-02T09:30:00Z",
+                     *       "impersonatedBy": "text",
                      *       "inherited": false,
                      *       "orgId": "org_01JD4S7X6C9M2QW8E5R3T1Y0ZA",
                      *       "permissions": [
@@ -4494,13 +5413,16 @@ export interface operations {
                  *       "emailVerified": false,
                  *       "enabled": false,
                  *       "expiresAt": "2026-03-02T09:30:00Z",
+                 *       "language": "en-GB",
                  *       "name": "Ana García",
                  *       "password": "text",
+                 *       "phone": "+34600123456",
                  *       "readonly": false,
                  *       "resourceReadonly": false,
                  *       "roles": [
                  *         "member"
-                 *       ]
+                 *       ],
+                 *       "timeZone": "Europe/Madrid"
                  *     } */
                 "application/json": components["schemas"]["MembersCreateInput"];
             };
@@ -4530,6 +5452,12 @@ export interface operations {
                      *           "memberExpiresAt": "2026-03-02T09:30:00Z",
                      *           "message": "must be 1 to 200 printable characters",
                      *           "orgId": "org_01JD4S7X6C9M2QW8E5R3T1Y0ZA",
+                     *           "profile": {
+                     *             "language": "en-GB",
+                     *             "name": "Ana García",
+                     *             "phone": "+34600123456",
+                     *             "timeZone": "Europe/Madrid"
+                     *           },
                      *           "roles": [
                      *             "member"
                      *           ],

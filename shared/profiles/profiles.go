@@ -1,0 +1,49 @@
+// Package profiles is the one validation of a profile (name, phone, time
+// zone, language) wherever one is set: PATCH /v1/me, members created or
+// invited, the platform admin's account edit. It is apart from
+// shared/gatehouse so that what imports the domain types (infra too) does
+// not pull in the language tag parser.
+package profiles
+
+import (
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/gatehouse-dev/gatehouse/shared/gatehouse"
+	"golang.org/x/text/language"
+)
+
+var e164 = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
+
+// CheckFields validates the profile fields that are given (nil: not
+// given; "" clears): the name trimmed, printable, at most 200 characters;
+// the phone E.164; the time zone IANA; the language a BCP 47 tag,
+// canonicalized in place. prefix is put before each field's name in the
+// errors ("" at the top of a body).
+func CheckFields(v *gatehouse.Validator, prefix string, name, phone, timeZone, lang *string) {
+	if name != nil {
+		*name = strings.TrimSpace(*name)
+		v.Check(gatehouse.PrintableText(*name, 200), prefix+"name", "must be at most 200 printable characters")
+	}
+	if phone != nil && *phone != "" {
+		v.Check(e164.MatchString(*phone), prefix+"phone", "must be an E.164 number such as +34600123456")
+	}
+	if timeZone != nil && *timeZone != "" {
+		_, err := time.LoadLocation(*timeZone)
+		v.Check(err == nil && *timeZone != "Local", prefix+"timeZone", "must be an IANA time zone such as Europe/Madrid")
+	}
+	if lang != nil && *lang != "" {
+		tag, err := language.Parse(*lang)
+		if err != nil {
+			v.Add(prefix+"language", "must be a BCP 47 language tag such as en-GB")
+		} else {
+			*lang = tag.String()
+		}
+	}
+}
+
+// Check validates every field of p (as CheckFields).
+func Check(v *gatehouse.Validator, prefix string, p *gatehouse.Profile) {
+	CheckFields(v, prefix, &p.Name, &p.Phone, &p.TimeZone, &p.Language)
+}
