@@ -445,9 +445,14 @@ func TestScimRefusals(t *testing.T) {
 		})
 	}
 
-	// A SCIM token opens no other route of the API.
+	// A SCIM token opens no other route of the API, not even its own
+	// org's token routes (a token never makes tokens), and never in a URL.
 	r := anonymous().WithBearer(secretA).DoRaw(t, "GET", "/v1/orgs/"+orgA+"/members", nil, nil)
 	requireRefusal(t, r, http.StatusForbidden, gatehouse.CodeForbidden, gatehouse.ReasonTokenNarrowing)
+	r = anonymous().WithBearer(secretA).DoRaw(t, "POST", "/v1/orgs/"+orgA+"/scim/tokens", []byte(`{"name":"chain"}`), nil)
+	requireRefusal(t, r, http.StatusForbidden, gatehouse.CodeForbidden, gatehouse.ReasonTokenNarrowing)
+	r = anonymous().DoRaw(t, "GET", "/v1/orgs/"+orgA+"/scim/v2/Users?token="+secretA, nil, nil)
+	requireScimRefusal(t, r, http.StatusUnauthorized, gatehouse.CodeUnauthenticated, "")
 
 	// Revoked: 401 from the next request on.
 	if st, raw := ownerA.Do(t, "DELETE", "/v1/orgs/"+orgA+"/scim/tokens/"+idA, nil); st != http.StatusNoContent {
