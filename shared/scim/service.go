@@ -38,6 +38,7 @@ type Groups interface {
 	Delete(ctx context.Context, caller *gatehouse.Caller, orgID, gid string) error
 	AddMember(ctx context.Context, caller *gatehouse.Caller, orgID, gid, userID string) error
 	RemoveMember(ctx context.Context, caller *gatehouse.Caller, orgID, gid, userID string) error
+	Rename(ctx context.Context, caller *gatehouse.Caller, orgID, gid, name string) (*gatehouse.Group, error)
 }
 
 // Store is what SCIM reads itself (every write goes through a use case,
