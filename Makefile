@@ -12,7 +12,7 @@ FUNCTIONS := $(notdir $(wildcard functions/*))
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.7.0
 GOFLAGS_LAMBDA := -tags lambda.norpc -trimpath -ldflags="-s -w"
 
-.PHONY: run reset test test-go test-openapi test-infra test-browser console deps generate build lint bench synth bootstrap deploy diff destroy clean
+.PHONY: run reset test test-go test-openapi test-infra test-browser chromium console deps generate build lint bench synth bootstrap deploy diff destroy clean
 
 ## deps: Go modules and the pinned npm tools (cognito-local), installed once.
 deps: node_modules/.installed
@@ -52,20 +52,36 @@ test-go: deps
 	$(GO) test -count=1 -timeout 15m ./...
 
 ## test-openapi: Redocly CLI (pinned in package.json) lints the OpenAPI document; errors fail.
-test-openapi: deps
+## The console's API types (web/src/api/schema.d.ts) must be what the document generates.
+test-openapi: deps web/node_modules/.installed
 	REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true node_modules/.bin/redocly lint --config redocly.yaml shared/openapi/openapi.json
+	node web/scripts/gen.mjs --check
 
 ## generate: the OpenAPI document (shared/openapi/openapi.json) and the typed Go
-## client (client/) from the types the handlers decode and encode. A test
-## (cmd/openapigen) fails when the committed files are not current.
-generate:
+## client (client/) from the types the handlers decode and encode, and the console's
+## API types (web/src/api/schema.d.ts). make test fails when any is not current.
+generate: web/node_modules/.installed
 	$(GO) run ./cmd/openapigen
+	npm run gen --prefix web
 
 test-infra: console
 	cd infra && $(GO) test -count=1 ./...
 
-test-browser: deps console
+test-browser: deps console chromium
 	node web/test/browser.mjs
+
+## chromium: Debian's chromium for the browser tests, installed when missing
+## (as root, or with passwordless sudo); otherwise the browser tests say loudly
+## that they were skipped.
+chromium:
+	@if [ -z "$$CHROMIUM" ] && ! [ -x /usr/bin/chromium ]; then \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; elif sudo -n true 2>/dev/null; then SUDO="sudo -n"; else SUDO=none; fi; \
+		if [ "$$SUDO" != none ]; then \
+			echo "installing Debian's chromium for the browser tests"; \
+			$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+			$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+		fi; \
+	fi
 
 ## build: one stripped linux/arm64 `bootstrap` per function, in build/<name>/.
 build:

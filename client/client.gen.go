@@ -141,6 +141,7 @@ const (
 	ReasonNoResourceAccess  Reason = "no_resource_access"
 	ReasonNotManaged        Reason = "not_managed"
 	ReasonNotMember         Reason = "not_member"
+	ReasonNotReadonly       Reason = "not_readonly"
 	ReasonOwnerLink         Reason = "owner_link"
 	ReasonPlatformAdminOnly Reason = "platform_admin_only"
 	ReasonReadonly          Reason = "readonly"
@@ -187,6 +188,8 @@ func (e Reason) Valid() bool {
 	case ReasonNotManaged:
 		return true
 	case ReasonNotMember:
+		return true
+	case ReasonNotReadonly:
 		return true
 	case ReasonOwnerLink:
 		return true
@@ -350,19 +353,40 @@ func (e UserExtensionState) Valid() bool {
 
 // Defines values for DeleteAdminUserParamsResources.
 const (
-	Delete   DeleteAdminUserParamsResources = "delete"
-	Retain   DeleteAdminUserParamsResources = "retain"
-	Transfer DeleteAdminUserParamsResources = "transfer"
+	DeleteAdminUserParamsResourcesDelete   DeleteAdminUserParamsResources = "delete"
+	DeleteAdminUserParamsResourcesRetain   DeleteAdminUserParamsResources = "retain"
+	DeleteAdminUserParamsResourcesTransfer DeleteAdminUserParamsResources = "transfer"
 )
 
 // Valid indicates whether the value is a known member of the DeleteAdminUserParamsResources enum.
 func (e DeleteAdminUserParamsResources) Valid() bool {
 	switch e {
-	case Delete:
+	case DeleteAdminUserParamsResourcesDelete:
 		return true
-	case Retain:
+	case DeleteAdminUserParamsResourcesRetain:
 		return true
-	case Transfer:
+	case DeleteAdminUserParamsResourcesTransfer:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DeleteOrgMemberParamsResources.
+const (
+	DeleteOrgMemberParamsResourcesDelete   DeleteOrgMemberParamsResources = "delete"
+	DeleteOrgMemberParamsResourcesRetain   DeleteOrgMemberParamsResources = "retain"
+	DeleteOrgMemberParamsResourcesTransfer DeleteOrgMemberParamsResources = "transfer"
+)
+
+// Valid indicates whether the value is a known member of the DeleteOrgMemberParamsResources enum.
+func (e DeleteOrgMemberParamsResources) Valid() bool {
+	switch e {
+	case DeleteOrgMemberParamsResourcesDelete:
+		return true
+	case DeleteOrgMemberParamsResourcesRetain:
+		return true
+	case DeleteOrgMemberParamsResourcesTransfer:
 		return true
 	default:
 		return false
@@ -371,12 +395,15 @@ func (e DeleteAdminUserParamsResources) Valid() bool {
 
 // APIToken APIToken is a secret bound to (user, org) for API access and embedded read-only views.
 type APIToken struct {
-	CreatedAt time.Time  `json:"createdAt"`
-	CreatedBy string     `json:"createdBy"`
-	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
-	Id        string     `json:"id"`
-	Name      string     `json:"name"`
-	OrgId     string     `json:"orgId"`
+	// CollectionId CollectionID narrows the token to the resources of one collection
+	// (a share link for one customer's devices; docs/resources.md).
+	CollectionId *string    `json:"collectionId,omitempty"`
+	CreatedAt    time.Time  `json:"createdAt"`
+	CreatedBy    string     `json:"createdBy"`
+	ExpiresAt    *time.Time `json:"expiresAt,omitempty"`
+	Id           string     `json:"id"`
+	Name         string     `json:"name"`
+	OrgId        string     `json:"orgId"`
 
 	// Permissions Permissions narrows the token to a subset of the user's permissions;
 	// nil means all of them (always intersected with the user's current ones).
@@ -493,6 +520,29 @@ type CheckOutput struct {
 	Results *[]Decision `json:"results,omitempty"`
 }
 
+// Collection Collection is a named set of resources of one org (a Thinger project, a ThingsBoard entity group).
+type Collection struct {
+	CreatedAt   time.Time `json:"createdAt"`
+	CreatedBy   *string   `json:"createdBy,omitempty"`
+	Description *string   `json:"description,omitempty"`
+	Grants      []Grant   `json:"grants"`
+	Id          string    `json:"id"`
+	Name        string    `json:"name"`
+	UpdatedAt   time.Time `json:"updatedAt"`
+}
+
+// CollectionInput CollectionInput is the body of POST .../collections and of PATCH .../collections/{collectionId} (where omitted fields stay).
+type CollectionInput struct {
+	Description *string `json:"description,omitempty"`
+	Name        *string `json:"name,omitempty"`
+}
+
+// CollectionPage defines model for CollectionPage.
+type CollectionPage struct {
+	Items      []Collection `json:"items"`
+	NextCursor *string      `json:"nextCursor,omitempty"`
+}
+
 // CreateResult CreateResult is the answer of a direct creation.
 type CreateResult struct {
 	// AccountCreated AccountCreated is false when the email already had an account.
@@ -516,12 +566,15 @@ type CreateResult struct {
 
 // Created Created is the answer of a creation: the token and its secret, which is shown this once and never again.
 type Created struct {
-	CreatedAt time.Time  `json:"createdAt"`
-	CreatedBy string     `json:"createdBy"`
-	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
-	Id        string     `json:"id"`
-	Name      string     `json:"name"`
-	OrgId     string     `json:"orgId"`
+	// CollectionId CollectionID narrows the token to the resources of one collection
+	// (a share link for one customer's devices; docs/resources.md).
+	CollectionId *string    `json:"collectionId,omitempty"`
+	CreatedAt    time.Time  `json:"createdAt"`
+	CreatedBy    string     `json:"createdBy"`
+	ExpiresAt    *time.Time `json:"expiresAt,omitempty"`
+	Id           string     `json:"id"`
+	Name         string     `json:"name"`
+	OrgId        string     `json:"orgId"`
 
 	// Permissions Permissions narrows the token to a subset of the user's permissions;
 	// nil means all of them (always intersected with the user's current ones).
@@ -534,6 +587,12 @@ type Created struct {
 	UserId string `json:"userId"`
 }
 
+// Data Data is what an event changed.
+type Data struct {
+	After  *map[string]interface{} `json:"after,omitempty"`
+	Before *map[string]interface{} `json:"before,omitempty"`
+}
+
 // Decision Decision is the evaluator's answer.
 type Decision struct {
 	Allowed bool   `json:"allowed"`
@@ -542,6 +601,38 @@ type Decision struct {
 
 // ErrorCode The stable, machine-readable code of a problem; its HTTP status is fixed (docs/errors.md).
 type ErrorCode string
+
+// Event Event is one change of an org, as the API reads it and the bus carries it (the detail of the EventBridge event, byte for byte).
+type Event struct {
+	// Action Action is the audit action the event is (GET .../audit shows it too).
+	Action string `json:"action"`
+	Actor  string `json:"actor"`
+
+	// Data Data is the change: the fields before and after it.
+	Data *Data `json:"data,omitempty"`
+
+	// Id ID is stable and sorts as the stream does: pass it as after= to
+	// read what follows it, and use it to drop duplicates.
+	Id    string `json:"id"`
+	OrgId string `json:"orgId"`
+
+	// Target Target is what the change is about: a user, group, resource, invite...
+	Target *string   `json:"target,omitempty"`
+	Time   time.Time `json:"time"`
+
+	// Truncated Truncated is set on the bus when Data did not fit in an EventBridge
+	// event (256 KB); the API holds the whole event.
+	Truncated *bool `json:"truncated,omitempty"`
+
+	// Type Type names the change (Types), e.g. member.role_changed.
+	Type string `json:"type"`
+}
+
+// EventPage defines model for EventPage.
+type EventPage struct {
+	Items      []Event `json:"items"`
+	NextCursor *string `json:"nextCursor,omitempty"`
+}
 
 // FieldError FieldError is one invalid field of a request.
 type FieldError struct {
@@ -578,6 +669,10 @@ type GatehouseUsage struct {
 	PendingInvites int             `json:"pendingInvites"`
 	Resources      *map[string]int `json:"resources,omitempty"`
 	SubOrgs        int             `json:"subOrgs"`
+
+	// SubtreeResources SubtreeResources are the resources of each type of the org and of
+	// all its sub-orgs: what the org's maxResources bounds.
+	SubtreeResources *map[string]int `json:"subtreeResources,omitempty"`
 
 	// SubtreeSeats SubtreeSeats are the seats of the org and of all its sub-orgs: what
 	// the org's maxMembers bounds (a parent's quota counts its subtree).
@@ -963,15 +1058,25 @@ type ResourceRef struct {
 	Type string `json:"type"`
 }
 
+// ResourceRefPage defines model for ResourceRefPage.
+type ResourceRefPage struct {
+	Items      []ResourceRef `json:"items"`
+	NextCursor *string       `json:"nextCursor,omitempty"`
+}
+
 // ResourcesView View is a resource as the API shows it.
 type ResourcesView struct {
-	CreatedAt *time.Time `json:"createdAt,omitempty"`
-	Grants    *[]Grant   `json:"grants,omitempty"`
-	Id        string     `json:"id"`
-	Name      *string    `json:"name,omitempty"`
-	OwnerId   *string    `json:"ownerId,omitempty"`
-	Type      string     `json:"type"`
-	UpdatedAt *time.Time `json:"updatedAt,omitempty"`
+	Collections *[]string  `json:"collections,omitempty"`
+	CreatedAt   *time.Time `json:"createdAt,omitempty"`
+	Grants      *[]Grant   `json:"grants,omitempty"`
+	Id          string     `json:"id"`
+
+	// Metadata Metadata and Collections: issue 17 (docs/resources.md).
+	Metadata  *map[string]string `json:"metadata,omitempty"`
+	Name      *string            `json:"name,omitempty"`
+	OwnerId   *string            `json:"ownerId,omitempty"`
+	Type      string             `json:"type"`
+	UpdatedAt *time.Time         `json:"updatedAt,omitempty"`
 }
 
 // ResourcesViewPage defines model for ResourcesViewPage.
@@ -1208,19 +1313,38 @@ type TokenInput struct {
 
 // TokensInput Input is the body of POST /v1/orgs/{orgId}/tokens.
 type TokensInput struct {
-	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
-	Name      string     `json:"name"`
+	// CollectionId CollectionID narrows the token to the resources of one collection
+	// (a share link): read-only, <type>:read permissions only.
+	CollectionId *string    `json:"collectionId,omitempty"`
+	ExpiresAt    *time.Time `json:"expiresAt,omitempty"`
+	Name         string     `json:"name"`
 
 	// Permissions Permissions narrows the token; absent means all the user's
 	// permissions (always the current ones).
 	Permissions *[]string `json:"permissions,omitempty"`
 	Readonly    *bool     `json:"readonly,omitempty"`
+
+	// UserId UserID makes the token for another member (the caller's own when
+	// empty): a read-only member the caller may act on, and the token only
+	// reads (DESIGN section 5, the embedded view).
+	UserId *string `json:"userId,omitempty"`
+}
+
+// TransferInput TransferInput is the body of POST .../resources/{type}/{resourceId}/transfer.
+type TransferInput struct {
+	OwnerId string `json:"ownerId"`
 }
 
 // Update Update is the body of PUT: the quotas it names are set, the others keep their value (nothing is reset by omission).
 type Update struct {
 	MaxMembers   *int            `json:"maxMembers,omitempty"`
 	MaxResources *map[string]int `json:"maxResources,omitempty"`
+}
+
+// UpdateInput UpdateInput is the body of PATCH .../resources/{type}/{resourceId}: what is sent changes, what is omitted stays.
+type UpdateInput struct {
+	Metadata *map[string]string `json:"metadata,omitempty"`
+	Name     *string            `json:"name,omitempty"`
 }
 
 // UserExtension UserExtension says what a SCIM User is in Gatehouse: a member, or an invite its email has not accepted yet (rule 11).
@@ -1323,6 +1447,28 @@ type GetOrgAuditParams struct {
 	Since  *time.Time `form:"since,omitempty" json:"since,omitempty"`
 }
 
+// GetOrgCollectionsParams defines parameters for GetOrgCollections.
+type GetOrgCollectionsParams struct {
+	Limit  *int    `form:"limit,omitempty" json:"limit,omitempty"`
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// GetOrgCollectionResourcesParams defines parameters for GetOrgCollectionResources.
+type GetOrgCollectionResourcesParams struct {
+	Limit  *int    `form:"limit,omitempty" json:"limit,omitempty"`
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// GetOrgEventsParams defines parameters for GetOrgEvents.
+type GetOrgEventsParams struct {
+	Limit  *int    `form:"limit,omitempty" json:"limit,omitempty"`
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// After After is the id of the last event the consumer has: the page starts
+	// with the event that follows it.
+	After *string `form:"after,omitempty" json:"after,omitempty"`
+}
+
 // GetOrgGroupsParams defines parameters for GetOrgGroups.
 type GetOrgGroupsParams struct {
 	Limit  *int    `form:"limit,omitempty" json:"limit,omitempty"`
@@ -1340,6 +1486,15 @@ type GetOrgMembersParams struct {
 	Limit  *int    `form:"limit,omitempty" json:"limit,omitempty"`
 	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
+
+// DeleteOrgMemberParams defines parameters for DeleteOrgMember.
+type DeleteOrgMemberParams struct {
+	Resources  *DeleteOrgMemberParamsResources `form:"resources,omitempty" json:"resources,omitempty"`
+	TransferTo *string                         `form:"transferTo,omitempty" json:"transferTo,omitempty"`
+}
+
+// DeleteOrgMemberParamsResources defines parameters for DeleteOrgMember.
+type DeleteOrgMemberParamsResources string
 
 // GetOrgResourcesParams defines parameters for GetOrgResources.
 type GetOrgResourcesParams struct {
@@ -1574,6 +1729,15 @@ type PatchOrgJSONRequestBody = OrgInput
 // PostOrgAuthorizeJSONRequestBody defines body for PostOrgAuthorize for application/json ContentType.
 type PostOrgAuthorizeJSONRequestBody = CheckInput
 
+// PostOrgCollectionsJSONRequestBody defines body for PostOrgCollections for application/json ContentType.
+type PostOrgCollectionsJSONRequestBody = CollectionInput
+
+// PatchOrgCollectionJSONRequestBody defines body for PatchOrgCollection for application/json ContentType.
+type PatchOrgCollectionJSONRequestBody = CollectionInput
+
+// PutOrgCollectionGrantsJSONRequestBody defines body for PutOrgCollectionGrants for application/json ContentType.
+type PutOrgCollectionGrantsJSONRequestBody = GrantsInput
+
 // PostOrgGroupsJSONRequestBody defines body for PostOrgGroups for application/json ContentType.
 type PostOrgGroupsJSONRequestBody = GroupsInput
 
@@ -1604,8 +1768,14 @@ type PutOrgMemberRolesJSONRequestBody = MembersRolesInput
 // PostOrgResourcesJSONRequestBody defines body for PostOrgResources for application/json ContentType.
 type PostOrgResourcesJSONRequestBody = RegisterInput
 
+// PatchOrgResourceJSONRequestBody defines body for PatchOrgResource for application/json ContentType.
+type PatchOrgResourceJSONRequestBody = UpdateInput
+
 // PutOrgResourceGrantsJSONRequestBody defines body for PutOrgResourceGrants for application/json ContentType.
 type PutOrgResourceGrantsJSONRequestBody = GrantsInput
+
+// PostOrgResourceTransferJSONRequestBody defines body for PostOrgResourceTransfer for application/json ContentType.
+type PostOrgResourceTransferJSONRequestBody = TransferInput
 
 // PostOrgRolesJSONRequestBody defines body for PostOrgRoles for application/json ContentType.
 type PostOrgRolesJSONRequestBody = RolesInput
@@ -2294,6 +2464,113 @@ type ClientInterface interface {
 	// Corresponds with POST /v1/orgs/{orgId}/authorize (the `PostOrgAuthorize` operationId).
 	PostOrgAuthorize(ctx context.Context, orgId string, body PostOrgAuthorizeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// GetOrgCollections List collections
+	//
+	// An active member of the org.
+	//
+	// Corresponds with GET /v1/orgs/{orgId}/collections (the `GetOrgCollections` operationId).
+	GetOrgCollections(ctx context.Context, orgId string, params *GetOrgCollectionsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostOrgCollectionsWithBody Create a collection of resources (owners and admins)
+	//
+	// An active member of the org.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/orgs/{orgId}/collections (the `PostOrgCollections` operationId).
+	PostOrgCollectionsWithBody(ctx context.Context, orgId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostOrgCollections Create a collection of resources (owners and admins)
+	//
+	// An active member of the org.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/orgs/{orgId}/collections (the `PostOrgCollections` operationId).
+	PostOrgCollections(ctx context.Context, orgId string, body PostOrgCollectionsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteOrgCollection Delete a collection (its resources stay)
+	//
+	// An active member of the org.
+	//
+	// Corresponds with DELETE /v1/orgs/{orgId}/collections/{collectionId} (the `DeleteOrgCollection` operationId).
+	DeleteOrgCollection(ctx context.Context, orgId string, collectionId string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetOrgCollection One collection with its grants
+	//
+	// An active member of the org.
+	//
+	// Corresponds with GET /v1/orgs/{orgId}/collections/{collectionId} (the `GetOrgCollection` operationId).
+	GetOrgCollection(ctx context.Context, orgId string, collectionId string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PatchOrgCollectionWithBody Rename a collection or change its description
+	//
+	// An active member of the org.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /v1/orgs/{orgId}/collections/{collectionId} (the `PatchOrgCollection` operationId).
+	PatchOrgCollectionWithBody(ctx context.Context, orgId string, collectionId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PatchOrgCollection Rename a collection or change its description
+	//
+	// An active member of the org.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /v1/orgs/{orgId}/collections/{collectionId} (the `PatchOrgCollection` operationId).
+	PatchOrgCollection(ctx context.Context, orgId string, collectionId string, body PatchOrgCollectionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PutOrgCollectionGrantsWithBody Set allow/deny grants on every resource of a collection
+	//
+	// An active member of the org.
+	//
+	// Every field of the body is required: nothing is reset by omission.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /v1/orgs/{orgId}/collections/{collectionId}/grants (the `PutOrgCollectionGrants` operationId).
+	PutOrgCollectionGrantsWithBody(ctx context.Context, orgId string, collectionId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PutOrgCollectionGrants Set allow/deny grants on every resource of a collection
+	//
+	// An active member of the org.
+	//
+	// Every field of the body is required: nothing is reset by omission.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /v1/orgs/{orgId}/collections/{collectionId}/grants (the `PutOrgCollectionGrants` operationId).
+	PutOrgCollectionGrants(ctx context.Context, orgId string, collectionId string, body PutOrgCollectionGrantsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetOrgCollectionResources The resources of a collection
+	//
+	// An active member of the org.
+	//
+	// Corresponds with GET /v1/orgs/{orgId}/collections/{collectionId}/resources (the `GetOrgCollectionResources` operationId).
+	GetOrgCollectionResources(ctx context.Context, orgId string, collectionId string, params *GetOrgCollectionResourcesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteOrgCollectionResource Take a resource out of a collection
+	//
+	// Needs the permission `{type}:share` in the org.
+	//
+	// Corresponds with DELETE /v1/orgs/{orgId}/collections/{collectionId}/resources/{type}/{resourceId} (the `DeleteOrgCollectionResource` operationId).
+	DeleteOrgCollectionResource(ctx context.Context, orgId string, collectionId string, pType string, resourceId string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PutOrgCollectionResource Add a resource to a collection
+	//
+	// Needs the permission `{type}:share` in the org.
+	//
+	// Corresponds with PUT /v1/orgs/{orgId}/collections/{collectionId}/resources/{type}/{resourceId} (the `PutOrgCollectionResource` operationId).
+	PutOrgCollectionResource(ctx context.Context, orgId string, collectionId string, pType string, resourceId string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetOrgEvents The org's events, oldest first, after a given event id
+	//
+	// Needs the permission `events:read` in the org.
+	//
+	// Corresponds with GET /v1/orgs/{orgId}/events (the `GetOrgEvents` operationId).
+	GetOrgEvents(ctx context.Context, orgId string, params *GetOrgEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// GetOrgGroups List groups
 	//
 	// Needs the permission `groups:read` in the org.
@@ -2485,7 +2762,7 @@ type ClientInterface interface {
 	// Needs the permission `members:remove` in the org.
 	//
 	// Corresponds with DELETE /v1/orgs/{orgId}/members/{userId} (the `DeleteOrgMember` operationId).
-	DeleteOrgMember(ctx context.Context, orgId string, userId string, reqEditors ...RequestEditorFn) (*http.Response, error)
+	DeleteOrgMember(ctx context.Context, orgId string, userId string, params *DeleteOrgMemberParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetOrgMember One member
 	//
@@ -2588,6 +2865,31 @@ type ClientInterface interface {
 	// Corresponds with DELETE /v1/orgs/{orgId}/resources/{type}/{resourceId} (the `DeleteOrgResource` operationId).
 	DeleteOrgResource(ctx context.Context, orgId string, pType string, resourceId string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// GetOrgResource One resource the caller may see
+	//
+	// Needs the permission `{type}:read` in the org.
+	//
+	// Corresponds with GET /v1/orgs/{orgId}/resources/{type}/{resourceId} (the `GetOrgResource` operationId).
+	GetOrgResource(ctx context.Context, orgId string, pType string, resourceId string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PatchOrgResourceWithBody Rename a resource or replace its metadata
+	//
+	// Needs the permission `{type}:update` in the org.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /v1/orgs/{orgId}/resources/{type}/{resourceId} (the `PatchOrgResource` operationId).
+	PatchOrgResourceWithBody(ctx context.Context, orgId string, pType string, resourceId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PatchOrgResource Rename a resource or replace its metadata
+	//
+	// Needs the permission `{type}:update` in the org.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /v1/orgs/{orgId}/resources/{type}/{resourceId} (the `PatchOrgResource` operationId).
+	PatchOrgResource(ctx context.Context, orgId string, pType string, resourceId string, body PatchOrgResourceJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// PutOrgResourceGrantsWithBody Set allow/deny grants on a resource
 	//
 	// Needs the permission `{type}:share` in the org.
@@ -2609,6 +2911,24 @@ type ClientInterface interface {
 	//
 	// Corresponds with PUT /v1/orgs/{orgId}/resources/{type}/{resourceId}/grants (the `PutOrgResourceGrants` operationId).
 	PutOrgResourceGrants(ctx context.Context, orgId string, pType string, resourceId string, body PutOrgResourceGrantsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostOrgResourceTransferWithBody Give a resource to another member (owners and admins)
+	//
+	// Needs the permission `{type}:update` in the org.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/orgs/{orgId}/resources/{type}/{resourceId}/transfer (the `PostOrgResourceTransfer` operationId).
+	PostOrgResourceTransferWithBody(ctx context.Context, orgId string, pType string, resourceId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostOrgResourceTransfer Give a resource to another member (owners and admins)
+	//
+	// Needs the permission `{type}:update` in the org.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/orgs/{orgId}/resources/{type}/{resourceId}/transfer (the `PostOrgResourceTransfer` operationId).
+	PostOrgResourceTransfer(ctx context.Context, orgId string, pType string, resourceId string, body PostOrgResourceTransferJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetOrgRoles List built-in and custom roles
 	//
@@ -3379,6 +3699,243 @@ func (c *Client) PostOrgAuthorize(ctx context.Context, orgId string, body PostOr
 	return c.Client.Do(req)
 }
 
+// GetOrgCollections List collections
+//
+// An active member of the org.
+//
+// Corresponds with GET /v1/orgs/{orgId}/collections (the `GetOrgCollections` operationId).
+func (c *Client) GetOrgCollections(ctx context.Context, orgId string, params *GetOrgCollectionsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetOrgCollectionsRequest(c.Server, orgId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostOrgCollectionsWithBody Create a collection of resources (owners and admins)
+//
+// An active member of the org.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/orgs/{orgId}/collections (the `PostOrgCollections` operationId).
+func (c *Client) PostOrgCollectionsWithBody(ctx context.Context, orgId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostOrgCollectionsRequestWithBody(c.Server, orgId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostOrgCollections Create a collection of resources (owners and admins)
+//
+// An active member of the org.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/orgs/{orgId}/collections (the `PostOrgCollections` operationId).
+func (c *Client) PostOrgCollections(ctx context.Context, orgId string, body PostOrgCollectionsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostOrgCollectionsRequest(c.Server, orgId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteOrgCollection Delete a collection (its resources stay)
+//
+// An active member of the org.
+//
+// Corresponds with DELETE /v1/orgs/{orgId}/collections/{collectionId} (the `DeleteOrgCollection` operationId).
+func (c *Client) DeleteOrgCollection(ctx context.Context, orgId string, collectionId string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteOrgCollectionRequest(c.Server, orgId, collectionId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetOrgCollection One collection with its grants
+//
+// An active member of the org.
+//
+// Corresponds with GET /v1/orgs/{orgId}/collections/{collectionId} (the `GetOrgCollection` operationId).
+func (c *Client) GetOrgCollection(ctx context.Context, orgId string, collectionId string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetOrgCollectionRequest(c.Server, orgId, collectionId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PatchOrgCollectionWithBody Rename a collection or change its description
+//
+// An active member of the org.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /v1/orgs/{orgId}/collections/{collectionId} (the `PatchOrgCollection` operationId).
+func (c *Client) PatchOrgCollectionWithBody(ctx context.Context, orgId string, collectionId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPatchOrgCollectionRequestWithBody(c.Server, orgId, collectionId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PatchOrgCollection Rename a collection or change its description
+//
+// An active member of the org.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /v1/orgs/{orgId}/collections/{collectionId} (the `PatchOrgCollection` operationId).
+func (c *Client) PatchOrgCollection(ctx context.Context, orgId string, collectionId string, body PatchOrgCollectionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPatchOrgCollectionRequest(c.Server, orgId, collectionId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PutOrgCollectionGrantsWithBody Set allow/deny grants on every resource of a collection
+//
+// An active member of the org.
+//
+// Every field of the body is required: nothing is reset by omission.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /v1/orgs/{orgId}/collections/{collectionId}/grants (the `PutOrgCollectionGrants` operationId).
+func (c *Client) PutOrgCollectionGrantsWithBody(ctx context.Context, orgId string, collectionId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPutOrgCollectionGrantsRequestWithBody(c.Server, orgId, collectionId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PutOrgCollectionGrants Set allow/deny grants on every resource of a collection
+//
+// An active member of the org.
+//
+// Every field of the body is required: nothing is reset by omission.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /v1/orgs/{orgId}/collections/{collectionId}/grants (the `PutOrgCollectionGrants` operationId).
+func (c *Client) PutOrgCollectionGrants(ctx context.Context, orgId string, collectionId string, body PutOrgCollectionGrantsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPutOrgCollectionGrantsRequest(c.Server, orgId, collectionId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetOrgCollectionResources The resources of a collection
+//
+// An active member of the org.
+//
+// Corresponds with GET /v1/orgs/{orgId}/collections/{collectionId}/resources (the `GetOrgCollectionResources` operationId).
+func (c *Client) GetOrgCollectionResources(ctx context.Context, orgId string, collectionId string, params *GetOrgCollectionResourcesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetOrgCollectionResourcesRequest(c.Server, orgId, collectionId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteOrgCollectionResource Take a resource out of a collection
+//
+// Needs the permission `{type}:share` in the org.
+//
+// Corresponds with DELETE /v1/orgs/{orgId}/collections/{collectionId}/resources/{type}/{resourceId} (the `DeleteOrgCollectionResource` operationId).
+func (c *Client) DeleteOrgCollectionResource(ctx context.Context, orgId string, collectionId string, pType string, resourceId string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteOrgCollectionResourceRequest(c.Server, orgId, collectionId, pType, resourceId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PutOrgCollectionResource Add a resource to a collection
+//
+// Needs the permission `{type}:share` in the org.
+//
+// Corresponds with PUT /v1/orgs/{orgId}/collections/{collectionId}/resources/{type}/{resourceId} (the `PutOrgCollectionResource` operationId).
+func (c *Client) PutOrgCollectionResource(ctx context.Context, orgId string, collectionId string, pType string, resourceId string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPutOrgCollectionResourceRequest(c.Server, orgId, collectionId, pType, resourceId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetOrgEvents The org's events, oldest first, after a given event id
+//
+// Needs the permission `events:read` in the org.
+//
+// Corresponds with GET /v1/orgs/{orgId}/events (the `GetOrgEvents` operationId).
+func (c *Client) GetOrgEvents(ctx context.Context, orgId string, params *GetOrgEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetOrgEventsRequest(c.Server, orgId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // GetOrgGroups List groups
 //
 // Needs the permission `groups:read` in the org.
@@ -3790,8 +4347,8 @@ func (c *Client) PostOrgMembers(ctx context.Context, orgId string, body PostOrgM
 // Needs the permission `members:remove` in the org.
 //
 // Corresponds with DELETE /v1/orgs/{orgId}/members/{userId} (the `DeleteOrgMember` operationId).
-func (c *Client) DeleteOrgMember(ctx context.Context, orgId string, userId string, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewDeleteOrgMemberRequest(c.Server, orgId, userId)
+func (c *Client) DeleteOrgMember(ctx context.Context, orgId string, userId string, params *DeleteOrgMemberParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteOrgMemberRequest(c.Server, orgId, userId, params)
 	if err != nil {
 		return nil, err
 	}
@@ -4013,6 +4570,61 @@ func (c *Client) DeleteOrgResource(ctx context.Context, orgId string, pType stri
 	return c.Client.Do(req)
 }
 
+// GetOrgResource One resource the caller may see
+//
+// Needs the permission `{type}:read` in the org.
+//
+// Corresponds with GET /v1/orgs/{orgId}/resources/{type}/{resourceId} (the `GetOrgResource` operationId).
+func (c *Client) GetOrgResource(ctx context.Context, orgId string, pType string, resourceId string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetOrgResourceRequest(c.Server, orgId, pType, resourceId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PatchOrgResourceWithBody Rename a resource or replace its metadata
+//
+// Needs the permission `{type}:update` in the org.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /v1/orgs/{orgId}/resources/{type}/{resourceId} (the `PatchOrgResource` operationId).
+func (c *Client) PatchOrgResourceWithBody(ctx context.Context, orgId string, pType string, resourceId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPatchOrgResourceRequestWithBody(c.Server, orgId, pType, resourceId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PatchOrgResource Rename a resource or replace its metadata
+//
+// Needs the permission `{type}:update` in the org.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /v1/orgs/{orgId}/resources/{type}/{resourceId} (the `PatchOrgResource` operationId).
+func (c *Client) PatchOrgResource(ctx context.Context, orgId string, pType string, resourceId string, body PatchOrgResourceJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPatchOrgResourceRequest(c.Server, orgId, pType, resourceId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // PutOrgResourceGrantsWithBody Set allow/deny grants on a resource
 //
 // Needs the permission `{type}:share` in the org.
@@ -4045,6 +4657,44 @@ func (c *Client) PutOrgResourceGrantsWithBody(ctx context.Context, orgId string,
 // Corresponds with PUT /v1/orgs/{orgId}/resources/{type}/{resourceId}/grants (the `PutOrgResourceGrants` operationId).
 func (c *Client) PutOrgResourceGrants(ctx context.Context, orgId string, pType string, resourceId string, body PutOrgResourceGrantsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewPutOrgResourceGrantsRequest(c.Server, orgId, pType, resourceId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostOrgResourceTransferWithBody Give a resource to another member (owners and admins)
+//
+// Needs the permission `{type}:update` in the org.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/orgs/{orgId}/resources/{type}/{resourceId}/transfer (the `PostOrgResourceTransfer` operationId).
+func (c *Client) PostOrgResourceTransferWithBody(ctx context.Context, orgId string, pType string, resourceId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostOrgResourceTransferRequestWithBody(c.Server, orgId, pType, resourceId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostOrgResourceTransfer Give a resource to another member (owners and admins)
+//
+// Needs the permission `{type}:update` in the org.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/orgs/{orgId}/resources/{type}/{resourceId}/transfer (the `PostOrgResourceTransfer` operationId).
+func (c *Client) PostOrgResourceTransfer(ctx context.Context, orgId string, pType string, resourceId string, body PostOrgResourceTransferJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostOrgResourceTransferRequest(c.Server, orgId, pType, resourceId, body)
 	if err != nil {
 		return nil, err
 	}
@@ -5528,6 +6178,591 @@ func NewPostOrgAuthorizeRequestWithBody(server string, orgId string, contentType
 	return req, nil
 }
 
+// NewGetOrgCollectionsRequest constructs an http.Request for the GetOrgCollections method
+func NewGetOrgCollectionsRequest(server string, orgId string, params *GetOrgCollectionsParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "orgId", orgId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/orgs/%s/collections", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPostOrgCollectionsRequest calls the generic PostOrgCollections builder with application/json body
+func NewPostOrgCollectionsRequest(server string, orgId string, body PostOrgCollectionsJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPostOrgCollectionsRequestWithBody(server, orgId, "application/json", bodyReader)
+}
+
+// NewPostOrgCollectionsRequestWithBody constructs an http.Request for the PostOrgCollections method, with any body, and a specified content type
+func NewPostOrgCollectionsRequestWithBody(server string, orgId string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "orgId", orgId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/orgs/%s/collections", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewDeleteOrgCollectionRequest constructs an http.Request for the DeleteOrgCollection method
+func NewDeleteOrgCollectionRequest(server string, orgId string, collectionId string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "orgId", orgId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "collectionId", collectionId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/orgs/%s/collections/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetOrgCollectionRequest constructs an http.Request for the GetOrgCollection method
+func NewGetOrgCollectionRequest(server string, orgId string, collectionId string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "orgId", orgId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "collectionId", collectionId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/orgs/%s/collections/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPatchOrgCollectionRequest calls the generic PatchOrgCollection builder with application/json body
+func NewPatchOrgCollectionRequest(server string, orgId string, collectionId string, body PatchOrgCollectionJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPatchOrgCollectionRequestWithBody(server, orgId, collectionId, "application/json", bodyReader)
+}
+
+// NewPatchOrgCollectionRequestWithBody constructs an http.Request for the PatchOrgCollection method, with any body, and a specified content type
+func NewPatchOrgCollectionRequestWithBody(server string, orgId string, collectionId string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "orgId", orgId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "collectionId", collectionId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/orgs/%s/collections/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewPutOrgCollectionGrantsRequest calls the generic PutOrgCollectionGrants builder with application/json body
+func NewPutOrgCollectionGrantsRequest(server string, orgId string, collectionId string, body PutOrgCollectionGrantsJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPutOrgCollectionGrantsRequestWithBody(server, orgId, collectionId, "application/json", bodyReader)
+}
+
+// NewPutOrgCollectionGrantsRequestWithBody constructs an http.Request for the PutOrgCollectionGrants method, with any body, and a specified content type
+func NewPutOrgCollectionGrantsRequestWithBody(server string, orgId string, collectionId string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "orgId", orgId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "collectionId", collectionId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/orgs/%s/collections/%s/grants", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewGetOrgCollectionResourcesRequest constructs an http.Request for the GetOrgCollectionResources method
+func NewGetOrgCollectionResourcesRequest(server string, orgId string, collectionId string, params *GetOrgCollectionResourcesParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "orgId", orgId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "collectionId", collectionId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/orgs/%s/collections/%s/resources", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewDeleteOrgCollectionResourceRequest constructs an http.Request for the DeleteOrgCollectionResource method
+func NewDeleteOrgCollectionResourceRequest(server string, orgId string, collectionId string, pType string, resourceId string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "orgId", orgId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "collectionId", collectionId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam2 string
+
+	pathParam2, err = runtime.StyleParamWithOptions("simple", false, "type", pType, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam3 string
+
+	pathParam3, err = runtime.StyleParamWithOptions("simple", false, "resourceId", resourceId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/orgs/%s/collections/%s/resources/%s/%s", pathParam0, pathParam1, pathParam2, pathParam3)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPutOrgCollectionResourceRequest constructs an http.Request for the PutOrgCollectionResource method
+func NewPutOrgCollectionResourceRequest(server string, orgId string, collectionId string, pType string, resourceId string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "orgId", orgId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "collectionId", collectionId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam2 string
+
+	pathParam2, err = runtime.StyleParamWithOptions("simple", false, "type", pType, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam3 string
+
+	pathParam3, err = runtime.StyleParamWithOptions("simple", false, "resourceId", resourceId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/orgs/%s/collections/%s/resources/%s/%s", pathParam0, pathParam1, pathParam2, pathParam3)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetOrgEventsRequest constructs an http.Request for the GetOrgEvents method
+func NewGetOrgEventsRequest(server string, orgId string, params *GetOrgEventsParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "orgId", orgId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/orgs/%s/events", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.After != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "after", *params.After, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewGetOrgGroupsRequest constructs an http.Request for the GetOrgGroups method
 func NewGetOrgGroupsRequest(server string, orgId string, params *GetOrgGroupsParams) (*http.Request, error) {
 	var err error
@@ -6324,7 +7559,7 @@ func NewPostOrgMembersRequestWithBody(server string, orgId string, contentType s
 }
 
 // NewDeleteOrgMemberRequest constructs an http.Request for the DeleteOrgMember method
-func NewDeleteOrgMemberRequest(server string, orgId string, userId string) (*http.Request, error) {
+func NewDeleteOrgMemberRequest(server string, orgId string, userId string, params *DeleteOrgMemberParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -6354,6 +7589,45 @@ func NewDeleteOrgMemberRequest(server string, orgId string, userId string) (*htt
 	queryURL, err := serverURL.Parse(operationPath)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Resources != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "resources", *params.Resources, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.TransferTo != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "transferTo", *params.TransferTo, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
 	}
 
 	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
@@ -6747,6 +8021,115 @@ func NewDeleteOrgResourceRequest(server string, orgId string, pType string, reso
 	return req, nil
 }
 
+// NewGetOrgResourceRequest constructs an http.Request for the GetOrgResource method
+func NewGetOrgResourceRequest(server string, orgId string, pType string, resourceId string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "orgId", orgId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "type", pType, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam2 string
+
+	pathParam2, err = runtime.StyleParamWithOptions("simple", false, "resourceId", resourceId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/orgs/%s/resources/%s/%s", pathParam0, pathParam1, pathParam2)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPatchOrgResourceRequest calls the generic PatchOrgResource builder with application/json body
+func NewPatchOrgResourceRequest(server string, orgId string, pType string, resourceId string, body PatchOrgResourceJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPatchOrgResourceRequestWithBody(server, orgId, pType, resourceId, "application/json", bodyReader)
+}
+
+// NewPatchOrgResourceRequestWithBody constructs an http.Request for the PatchOrgResource method, with any body, and a specified content type
+func NewPatchOrgResourceRequestWithBody(server string, orgId string, pType string, resourceId string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "orgId", orgId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "type", pType, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam2 string
+
+	pathParam2, err = runtime.StyleParamWithOptions("simple", false, "resourceId", resourceId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/orgs/%s/resources/%s/%s", pathParam0, pathParam1, pathParam2)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewPutOrgResourceGrantsRequest calls the generic PutOrgResourceGrants builder with application/json body
 func NewPutOrgResourceGrantsRequest(server string, orgId string, pType string, resourceId string, body PutOrgResourceGrantsJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -6799,6 +8182,67 @@ func NewPutOrgResourceGrantsRequestWithBody(server string, orgId string, pType s
 	}
 
 	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewPostOrgResourceTransferRequest calls the generic PostOrgResourceTransfer builder with application/json body
+func NewPostOrgResourceTransferRequest(server string, orgId string, pType string, resourceId string, body PostOrgResourceTransferJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPostOrgResourceTransferRequestWithBody(server, orgId, pType, resourceId, "application/json", bodyReader)
+}
+
+// NewPostOrgResourceTransferRequestWithBody constructs an http.Request for the PostOrgResourceTransfer method, with any body, and a specified content type
+func NewPostOrgResourceTransferRequestWithBody(server string, orgId string, pType string, resourceId string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "orgId", orgId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "type", pType, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam2 string
+
+	pathParam2, err = runtime.StyleParamWithOptions("simple", false, "resourceId", resourceId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/orgs/%s/resources/%s/%s/transfer", pathParam0, pathParam1, pathParam2)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
 	if err != nil {
 		return nil, err
 	}
@@ -8544,6 +9988,127 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /v1/orgs/{orgId}/authorize (the `PostOrgAuthorize` operationId).
 	PostOrgAuthorizeWithResponse(ctx context.Context, orgId string, body PostOrgAuthorizeJSONRequestBody, reqEditors ...RequestEditorFn) (*PostOrgAuthorizeResponse, error)
 
+	// GetOrgCollectionsWithResponse List collections
+	//
+	// An active member of the org.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/orgs/{orgId}/collections (the `GetOrgCollections` operationId).
+	GetOrgCollectionsWithResponse(ctx context.Context, orgId string, params *GetOrgCollectionsParams, reqEditors ...RequestEditorFn) (*GetOrgCollectionsResponse, error)
+
+	// PostOrgCollectionsWithBodyWithResponse Create a collection of resources (owners and admins)
+	//
+	// An active member of the org.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/orgs/{orgId}/collections (the `PostOrgCollections` operationId).
+	PostOrgCollectionsWithBodyWithResponse(ctx context.Context, orgId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostOrgCollectionsResponse, error)
+
+	// PostOrgCollectionsWithResponse Create a collection of resources (owners and admins)
+	//
+	// An active member of the org.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/orgs/{orgId}/collections (the `PostOrgCollections` operationId).
+	PostOrgCollectionsWithResponse(ctx context.Context, orgId string, body PostOrgCollectionsJSONRequestBody, reqEditors ...RequestEditorFn) (*PostOrgCollectionsResponse, error)
+
+	// DeleteOrgCollectionWithResponse Delete a collection (its resources stay)
+	//
+	// An active member of the org.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /v1/orgs/{orgId}/collections/{collectionId} (the `DeleteOrgCollection` operationId).
+	DeleteOrgCollectionWithResponse(ctx context.Context, orgId string, collectionId string, reqEditors ...RequestEditorFn) (*DeleteOrgCollectionResponse, error)
+
+	// GetOrgCollectionWithResponse One collection with its grants
+	//
+	// An active member of the org.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/orgs/{orgId}/collections/{collectionId} (the `GetOrgCollection` operationId).
+	GetOrgCollectionWithResponse(ctx context.Context, orgId string, collectionId string, reqEditors ...RequestEditorFn) (*GetOrgCollectionResponse, error)
+
+	// PatchOrgCollectionWithBodyWithResponse Rename a collection or change its description
+	//
+	// An active member of the org.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /v1/orgs/{orgId}/collections/{collectionId} (the `PatchOrgCollection` operationId).
+	PatchOrgCollectionWithBodyWithResponse(ctx context.Context, orgId string, collectionId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PatchOrgCollectionResponse, error)
+
+	// PatchOrgCollectionWithResponse Rename a collection or change its description
+	//
+	// An active member of the org.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /v1/orgs/{orgId}/collections/{collectionId} (the `PatchOrgCollection` operationId).
+	PatchOrgCollectionWithResponse(ctx context.Context, orgId string, collectionId string, body PatchOrgCollectionJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchOrgCollectionResponse, error)
+
+	// PutOrgCollectionGrantsWithBodyWithResponse Set allow/deny grants on every resource of a collection
+	//
+	// An active member of the org.
+	//
+	// Every field of the body is required: nothing is reset by omission.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /v1/orgs/{orgId}/collections/{collectionId}/grants (the `PutOrgCollectionGrants` operationId).
+	PutOrgCollectionGrantsWithBodyWithResponse(ctx context.Context, orgId string, collectionId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutOrgCollectionGrantsResponse, error)
+
+	// PutOrgCollectionGrantsWithResponse Set allow/deny grants on every resource of a collection
+	//
+	// An active member of the org.
+	//
+	// Every field of the body is required: nothing is reset by omission.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /v1/orgs/{orgId}/collections/{collectionId}/grants (the `PutOrgCollectionGrants` operationId).
+	PutOrgCollectionGrantsWithResponse(ctx context.Context, orgId string, collectionId string, body PutOrgCollectionGrantsJSONRequestBody, reqEditors ...RequestEditorFn) (*PutOrgCollectionGrantsResponse, error)
+
+	// GetOrgCollectionResourcesWithResponse The resources of a collection
+	//
+	// An active member of the org.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/orgs/{orgId}/collections/{collectionId}/resources (the `GetOrgCollectionResources` operationId).
+	GetOrgCollectionResourcesWithResponse(ctx context.Context, orgId string, collectionId string, params *GetOrgCollectionResourcesParams, reqEditors ...RequestEditorFn) (*GetOrgCollectionResourcesResponse, error)
+
+	// DeleteOrgCollectionResourceWithResponse Take a resource out of a collection
+	//
+	// Needs the permission `{type}:share` in the org.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /v1/orgs/{orgId}/collections/{collectionId}/resources/{type}/{resourceId} (the `DeleteOrgCollectionResource` operationId).
+	DeleteOrgCollectionResourceWithResponse(ctx context.Context, orgId string, collectionId string, pType string, resourceId string, reqEditors ...RequestEditorFn) (*DeleteOrgCollectionResourceResponse, error)
+
+	// PutOrgCollectionResourceWithResponse Add a resource to a collection
+	//
+	// Needs the permission `{type}:share` in the org.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /v1/orgs/{orgId}/collections/{collectionId}/resources/{type}/{resourceId} (the `PutOrgCollectionResource` operationId).
+	PutOrgCollectionResourceWithResponse(ctx context.Context, orgId string, collectionId string, pType string, resourceId string, reqEditors ...RequestEditorFn) (*PutOrgCollectionResourceResponse, error)
+
+	// GetOrgEventsWithResponse The org's events, oldest first, after a given event id
+	//
+	// Needs the permission `events:read` in the org.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/orgs/{orgId}/events (the `GetOrgEvents` operationId).
+	GetOrgEventsWithResponse(ctx context.Context, orgId string, params *GetOrgEventsParams, reqEditors ...RequestEditorFn) (*GetOrgEventsResponse, error)
+
 	// GetOrgGroupsWithResponse List groups
 	//
 	// Needs the permission `groups:read` in the org.
@@ -8757,7 +10322,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with DELETE /v1/orgs/{orgId}/members/{userId} (the `DeleteOrgMember` operationId).
-	DeleteOrgMemberWithResponse(ctx context.Context, orgId string, userId string, reqEditors ...RequestEditorFn) (*DeleteOrgMemberResponse, error)
+	DeleteOrgMemberWithResponse(ctx context.Context, orgId string, userId string, params *DeleteOrgMemberParams, reqEditors ...RequestEditorFn) (*DeleteOrgMemberResponse, error)
 
 	// GetOrgMemberWithResponse One member
 	//
@@ -8866,6 +10431,33 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with DELETE /v1/orgs/{orgId}/resources/{type}/{resourceId} (the `DeleteOrgResource` operationId).
 	DeleteOrgResourceWithResponse(ctx context.Context, orgId string, pType string, resourceId string, reqEditors ...RequestEditorFn) (*DeleteOrgResourceResponse, error)
 
+	// GetOrgResourceWithResponse One resource the caller may see
+	//
+	// Needs the permission `{type}:read` in the org.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/orgs/{orgId}/resources/{type}/{resourceId} (the `GetOrgResource` operationId).
+	GetOrgResourceWithResponse(ctx context.Context, orgId string, pType string, resourceId string, reqEditors ...RequestEditorFn) (*GetOrgResourceResponse, error)
+
+	// PatchOrgResourceWithBodyWithResponse Rename a resource or replace its metadata
+	//
+	// Needs the permission `{type}:update` in the org.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /v1/orgs/{orgId}/resources/{type}/{resourceId} (the `PatchOrgResource` operationId).
+	PatchOrgResourceWithBodyWithResponse(ctx context.Context, orgId string, pType string, resourceId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PatchOrgResourceResponse, error)
+
+	// PatchOrgResourceWithResponse Rename a resource or replace its metadata
+	//
+	// Needs the permission `{type}:update` in the org.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /v1/orgs/{orgId}/resources/{type}/{resourceId} (the `PatchOrgResource` operationId).
+	PatchOrgResourceWithResponse(ctx context.Context, orgId string, pType string, resourceId string, body PatchOrgResourceJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchOrgResourceResponse, error)
+
 	// PutOrgResourceGrantsWithBodyWithResponse Set allow/deny grants on a resource
 	//
 	// Needs the permission `{type}:share` in the org.
@@ -8887,6 +10479,24 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PUT /v1/orgs/{orgId}/resources/{type}/{resourceId}/grants (the `PutOrgResourceGrants` operationId).
 	PutOrgResourceGrantsWithResponse(ctx context.Context, orgId string, pType string, resourceId string, body PutOrgResourceGrantsJSONRequestBody, reqEditors ...RequestEditorFn) (*PutOrgResourceGrantsResponse, error)
+
+	// PostOrgResourceTransferWithBodyWithResponse Give a resource to another member (owners and admins)
+	//
+	// Needs the permission `{type}:update` in the org.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/orgs/{orgId}/resources/{type}/{resourceId}/transfer (the `PostOrgResourceTransfer` operationId).
+	PostOrgResourceTransferWithBodyWithResponse(ctx context.Context, orgId string, pType string, resourceId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostOrgResourceTransferResponse, error)
+
+	// PostOrgResourceTransferWithResponse Give a resource to another member (owners and admins)
+	//
+	// Needs the permission `{type}:update` in the org.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/orgs/{orgId}/resources/{type}/{resourceId}/transfer (the `PostOrgResourceTransfer` operationId).
+	PostOrgResourceTransferWithResponse(ctx context.Context, orgId string, pType string, resourceId string, body PostOrgResourceTransferJSONRequestBody, reqEditors ...RequestEditorFn) (*PostOrgResourceTransferResponse, error)
 
 	// GetOrgRolesWithResponse List built-in and custom roles
 	//
@@ -10692,6 +12302,878 @@ func (r PostOrgAuthorizeResponse) ContentType() string {
 	return ""
 }
 
+type GetOrgCollectionsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *CollectionPage
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *ValidationFailed
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetOrgCollectionsResponse) GetJSON200() *CollectionPage {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetOrgCollectionsResponse) GetApplicationproblemJSON400() *ValidationFailed {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetOrgCollectionsResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetOrgCollectionsResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetOrgCollectionsResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetOrgCollectionsResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r GetOrgCollectionsResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetOrgCollectionsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetOrgCollectionsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetOrgCollectionsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetOrgCollectionsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type PostOrgCollectionsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Collection
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *ValidationFailed
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r PostOrgCollectionsResponse) GetJSON201() *Collection {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r PostOrgCollectionsResponse) GetApplicationproblemJSON400() *ValidationFailed {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r PostOrgCollectionsResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r PostOrgCollectionsResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r PostOrgCollectionsResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r PostOrgCollectionsResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r PostOrgCollectionsResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r PostOrgCollectionsResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r PostOrgCollectionsResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r PostOrgCollectionsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PostOrgCollectionsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PostOrgCollectionsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PostOrgCollectionsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type DeleteOrgCollectionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r DeleteOrgCollectionResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r DeleteOrgCollectionResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r DeleteOrgCollectionResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r DeleteOrgCollectionResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r DeleteOrgCollectionResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r DeleteOrgCollectionResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteOrgCollectionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteOrgCollectionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteOrgCollectionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteOrgCollectionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetOrgCollectionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Collection
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetOrgCollectionResponse) GetJSON200() *Collection {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetOrgCollectionResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetOrgCollectionResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetOrgCollectionResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetOrgCollectionResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r GetOrgCollectionResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetOrgCollectionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetOrgCollectionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetOrgCollectionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetOrgCollectionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type PatchOrgCollectionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Collection
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *ValidationFailed
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PatchOrgCollectionResponse) GetJSON200() *Collection {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r PatchOrgCollectionResponse) GetApplicationproblemJSON400() *ValidationFailed {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r PatchOrgCollectionResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r PatchOrgCollectionResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r PatchOrgCollectionResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r PatchOrgCollectionResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r PatchOrgCollectionResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r PatchOrgCollectionResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r PatchOrgCollectionResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r PatchOrgCollectionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PatchOrgCollectionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PatchOrgCollectionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PatchOrgCollectionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type PutOrgCollectionGrantsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Collection
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *ValidationFailed
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PutOrgCollectionGrantsResponse) GetJSON200() *Collection {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r PutOrgCollectionGrantsResponse) GetApplicationproblemJSON400() *ValidationFailed {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r PutOrgCollectionGrantsResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r PutOrgCollectionGrantsResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r PutOrgCollectionGrantsResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r PutOrgCollectionGrantsResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r PutOrgCollectionGrantsResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r PutOrgCollectionGrantsResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r PutOrgCollectionGrantsResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r PutOrgCollectionGrantsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PutOrgCollectionGrantsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PutOrgCollectionGrantsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PutOrgCollectionGrantsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetOrgCollectionResourcesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ResourceRefPage
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *ValidationFailed
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetOrgCollectionResourcesResponse) GetJSON200() *ResourceRefPage {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetOrgCollectionResourcesResponse) GetApplicationproblemJSON400() *ValidationFailed {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetOrgCollectionResourcesResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetOrgCollectionResourcesResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetOrgCollectionResourcesResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetOrgCollectionResourcesResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r GetOrgCollectionResourcesResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetOrgCollectionResourcesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetOrgCollectionResourcesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetOrgCollectionResourcesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetOrgCollectionResourcesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type DeleteOrgCollectionResourceResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ResourcesView
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r DeleteOrgCollectionResourceResponse) GetJSON200() *ResourcesView {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r DeleteOrgCollectionResourceResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r DeleteOrgCollectionResourceResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r DeleteOrgCollectionResourceResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r DeleteOrgCollectionResourceResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r DeleteOrgCollectionResourceResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r DeleteOrgCollectionResourceResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteOrgCollectionResourceResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteOrgCollectionResourceResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteOrgCollectionResourceResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteOrgCollectionResourceResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type PutOrgCollectionResourceResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ResourcesView
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *ValidationFailed
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PutOrgCollectionResourceResponse) GetJSON200() *ResourcesView {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r PutOrgCollectionResourceResponse) GetApplicationproblemJSON400() *ValidationFailed {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r PutOrgCollectionResourceResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r PutOrgCollectionResourceResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r PutOrgCollectionResourceResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r PutOrgCollectionResourceResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r PutOrgCollectionResourceResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r PutOrgCollectionResourceResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r PutOrgCollectionResourceResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r PutOrgCollectionResourceResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PutOrgCollectionResourceResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PutOrgCollectionResourceResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PutOrgCollectionResourceResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetOrgEventsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *EventPage
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *ValidationFailed
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetOrgEventsResponse) GetJSON200() *EventPage {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetOrgEventsResponse) GetApplicationproblemJSON400() *ValidationFailed {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetOrgEventsResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetOrgEventsResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetOrgEventsResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetOrgEventsResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r GetOrgEventsResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetOrgEventsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetOrgEventsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetOrgEventsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetOrgEventsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type GetOrgGroupsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -12086,6 +14568,8 @@ func (r PostOrgMembersResponse) ContentType() string {
 type DeleteOrgMemberResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *ValidationFailed
 	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
 	ApplicationproblemJSON401 *Unauthenticated
 	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
@@ -12098,6 +14582,11 @@ type DeleteOrgMemberResponse struct {
 	ApplicationproblemJSON500 *Internal
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
 	ApplicationproblemJSON503 *Unavailable
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r DeleteOrgMemberResponse) GetApplicationproblemJSON400() *ValidationFailed {
+	return r.ApplicationproblemJSON400
 }
 
 // GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
@@ -12782,6 +15271,179 @@ func (r DeleteOrgResourceResponse) ContentType() string {
 	return ""
 }
 
+type GetOrgResourceResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ResourcesView
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetOrgResourceResponse) GetJSON200() *ResourcesView {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetOrgResourceResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetOrgResourceResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetOrgResourceResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetOrgResourceResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r GetOrgResourceResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetOrgResourceResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetOrgResourceResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetOrgResourceResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetOrgResourceResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type PatchOrgResourceResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ResourcesView
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *ValidationFailed
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PatchOrgResourceResponse) GetJSON200() *ResourcesView {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r PatchOrgResourceResponse) GetApplicationproblemJSON400() *ValidationFailed {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r PatchOrgResourceResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r PatchOrgResourceResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r PatchOrgResourceResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r PatchOrgResourceResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r PatchOrgResourceResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r PatchOrgResourceResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r PatchOrgResourceResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r PatchOrgResourceResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PatchOrgResourceResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PatchOrgResourceResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PatchOrgResourceResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type PutOrgResourceGrantsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -12873,6 +15535,103 @@ func (r PutOrgResourceGrantsResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r PutOrgResourceGrantsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type PostOrgResourceTransferResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ResourcesView
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *ValidationFailed
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PostOrgResourceTransferResponse) GetJSON200() *ResourcesView {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r PostOrgResourceTransferResponse) GetApplicationproblemJSON400() *ValidationFailed {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r PostOrgResourceTransferResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r PostOrgResourceTransferResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r PostOrgResourceTransferResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r PostOrgResourceTransferResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r PostOrgResourceTransferResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r PostOrgResourceTransferResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r PostOrgResourceTransferResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r PostOrgResourceTransferResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PostOrgResourceTransferResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PostOrgResourceTransferResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PostOrgResourceTransferResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -15581,6 +18340,205 @@ func (c *ClientWithResponses) PostOrgAuthorizeWithResponse(ctx context.Context, 
 	return ParsePostOrgAuthorizeResponse(rsp)
 }
 
+// GetOrgCollectionsWithResponse List collections
+//
+// An active member of the org.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/orgs/{orgId}/collections (the `GetOrgCollections` operationId).
+func (c *ClientWithResponses) GetOrgCollectionsWithResponse(ctx context.Context, orgId string, params *GetOrgCollectionsParams, reqEditors ...RequestEditorFn) (*GetOrgCollectionsResponse, error) {
+	rsp, err := c.GetOrgCollections(ctx, orgId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetOrgCollectionsResponse(rsp)
+}
+
+// PostOrgCollectionsWithBodyWithResponse Create a collection of resources (owners and admins)
+//
+// An active member of the org.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/orgs/{orgId}/collections (the `PostOrgCollections` operationId).
+func (c *ClientWithResponses) PostOrgCollectionsWithBodyWithResponse(ctx context.Context, orgId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostOrgCollectionsResponse, error) {
+	rsp, err := c.PostOrgCollectionsWithBody(ctx, orgId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostOrgCollectionsResponse(rsp)
+}
+
+// PostOrgCollectionsWithResponse Create a collection of resources (owners and admins)
+//
+// An active member of the org.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/orgs/{orgId}/collections (the `PostOrgCollections` operationId).
+func (c *ClientWithResponses) PostOrgCollectionsWithResponse(ctx context.Context, orgId string, body PostOrgCollectionsJSONRequestBody, reqEditors ...RequestEditorFn) (*PostOrgCollectionsResponse, error) {
+	rsp, err := c.PostOrgCollections(ctx, orgId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostOrgCollectionsResponse(rsp)
+}
+
+// DeleteOrgCollectionWithResponse Delete a collection (its resources stay)
+//
+// An active member of the org.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /v1/orgs/{orgId}/collections/{collectionId} (the `DeleteOrgCollection` operationId).
+func (c *ClientWithResponses) DeleteOrgCollectionWithResponse(ctx context.Context, orgId string, collectionId string, reqEditors ...RequestEditorFn) (*DeleteOrgCollectionResponse, error) {
+	rsp, err := c.DeleteOrgCollection(ctx, orgId, collectionId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteOrgCollectionResponse(rsp)
+}
+
+// GetOrgCollectionWithResponse One collection with its grants
+//
+// An active member of the org.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/orgs/{orgId}/collections/{collectionId} (the `GetOrgCollection` operationId).
+func (c *ClientWithResponses) GetOrgCollectionWithResponse(ctx context.Context, orgId string, collectionId string, reqEditors ...RequestEditorFn) (*GetOrgCollectionResponse, error) {
+	rsp, err := c.GetOrgCollection(ctx, orgId, collectionId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetOrgCollectionResponse(rsp)
+}
+
+// PatchOrgCollectionWithBodyWithResponse Rename a collection or change its description
+//
+// An active member of the org.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /v1/orgs/{orgId}/collections/{collectionId} (the `PatchOrgCollection` operationId).
+func (c *ClientWithResponses) PatchOrgCollectionWithBodyWithResponse(ctx context.Context, orgId string, collectionId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PatchOrgCollectionResponse, error) {
+	rsp, err := c.PatchOrgCollectionWithBody(ctx, orgId, collectionId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePatchOrgCollectionResponse(rsp)
+}
+
+// PatchOrgCollectionWithResponse Rename a collection or change its description
+//
+// An active member of the org.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /v1/orgs/{orgId}/collections/{collectionId} (the `PatchOrgCollection` operationId).
+func (c *ClientWithResponses) PatchOrgCollectionWithResponse(ctx context.Context, orgId string, collectionId string, body PatchOrgCollectionJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchOrgCollectionResponse, error) {
+	rsp, err := c.PatchOrgCollection(ctx, orgId, collectionId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePatchOrgCollectionResponse(rsp)
+}
+
+// PutOrgCollectionGrantsWithBodyWithResponse Set allow/deny grants on every resource of a collection
+//
+// An active member of the org.
+//
+// Every field of the body is required: nothing is reset by omission.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /v1/orgs/{orgId}/collections/{collectionId}/grants (the `PutOrgCollectionGrants` operationId).
+func (c *ClientWithResponses) PutOrgCollectionGrantsWithBodyWithResponse(ctx context.Context, orgId string, collectionId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutOrgCollectionGrantsResponse, error) {
+	rsp, err := c.PutOrgCollectionGrantsWithBody(ctx, orgId, collectionId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePutOrgCollectionGrantsResponse(rsp)
+}
+
+// PutOrgCollectionGrantsWithResponse Set allow/deny grants on every resource of a collection
+//
+// An active member of the org.
+//
+// Every field of the body is required: nothing is reset by omission.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /v1/orgs/{orgId}/collections/{collectionId}/grants (the `PutOrgCollectionGrants` operationId).
+func (c *ClientWithResponses) PutOrgCollectionGrantsWithResponse(ctx context.Context, orgId string, collectionId string, body PutOrgCollectionGrantsJSONRequestBody, reqEditors ...RequestEditorFn) (*PutOrgCollectionGrantsResponse, error) {
+	rsp, err := c.PutOrgCollectionGrants(ctx, orgId, collectionId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePutOrgCollectionGrantsResponse(rsp)
+}
+
+// GetOrgCollectionResourcesWithResponse The resources of a collection
+//
+// An active member of the org.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/orgs/{orgId}/collections/{collectionId}/resources (the `GetOrgCollectionResources` operationId).
+func (c *ClientWithResponses) GetOrgCollectionResourcesWithResponse(ctx context.Context, orgId string, collectionId string, params *GetOrgCollectionResourcesParams, reqEditors ...RequestEditorFn) (*GetOrgCollectionResourcesResponse, error) {
+	rsp, err := c.GetOrgCollectionResources(ctx, orgId, collectionId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetOrgCollectionResourcesResponse(rsp)
+}
+
+// DeleteOrgCollectionResourceWithResponse Take a resource out of a collection
+//
+// Needs the permission `{type}:share` in the org.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /v1/orgs/{orgId}/collections/{collectionId}/resources/{type}/{resourceId} (the `DeleteOrgCollectionResource` operationId).
+func (c *ClientWithResponses) DeleteOrgCollectionResourceWithResponse(ctx context.Context, orgId string, collectionId string, pType string, resourceId string, reqEditors ...RequestEditorFn) (*DeleteOrgCollectionResourceResponse, error) {
+	rsp, err := c.DeleteOrgCollectionResource(ctx, orgId, collectionId, pType, resourceId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteOrgCollectionResourceResponse(rsp)
+}
+
+// PutOrgCollectionResourceWithResponse Add a resource to a collection
+//
+// Needs the permission `{type}:share` in the org.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /v1/orgs/{orgId}/collections/{collectionId}/resources/{type}/{resourceId} (the `PutOrgCollectionResource` operationId).
+func (c *ClientWithResponses) PutOrgCollectionResourceWithResponse(ctx context.Context, orgId string, collectionId string, pType string, resourceId string, reqEditors ...RequestEditorFn) (*PutOrgCollectionResourceResponse, error) {
+	rsp, err := c.PutOrgCollectionResource(ctx, orgId, collectionId, pType, resourceId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePutOrgCollectionResourceResponse(rsp)
+}
+
+// GetOrgEventsWithResponse The org's events, oldest first, after a given event id
+//
+// Needs the permission `events:read` in the org.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/orgs/{orgId}/events (the `GetOrgEvents` operationId).
+func (c *ClientWithResponses) GetOrgEventsWithResponse(ctx context.Context, orgId string, params *GetOrgEventsParams, reqEditors ...RequestEditorFn) (*GetOrgEventsResponse, error) {
+	rsp, err := c.GetOrgEvents(ctx, orgId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetOrgEventsResponse(rsp)
+}
+
 // GetOrgGroupsWithResponse List groups
 //
 // Needs the permission `groups:read` in the org.
@@ -15926,8 +18884,8 @@ func (c *ClientWithResponses) PostOrgMembersWithResponse(ctx context.Context, or
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with DELETE /v1/orgs/{orgId}/members/{userId} (the `DeleteOrgMember` operationId).
-func (c *ClientWithResponses) DeleteOrgMemberWithResponse(ctx context.Context, orgId string, userId string, reqEditors ...RequestEditorFn) (*DeleteOrgMemberResponse, error) {
-	rsp, err := c.DeleteOrgMember(ctx, orgId, userId, reqEditors...)
+func (c *ClientWithResponses) DeleteOrgMemberWithResponse(ctx context.Context, orgId string, userId string, params *DeleteOrgMemberParams, reqEditors ...RequestEditorFn) (*DeleteOrgMemberResponse, error) {
+	rsp, err := c.DeleteOrgMember(ctx, orgId, userId, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -16107,6 +19065,51 @@ func (c *ClientWithResponses) DeleteOrgResourceWithResponse(ctx context.Context,
 	return ParseDeleteOrgResourceResponse(rsp)
 }
 
+// GetOrgResourceWithResponse One resource the caller may see
+//
+// Needs the permission `{type}:read` in the org.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/orgs/{orgId}/resources/{type}/{resourceId} (the `GetOrgResource` operationId).
+func (c *ClientWithResponses) GetOrgResourceWithResponse(ctx context.Context, orgId string, pType string, resourceId string, reqEditors ...RequestEditorFn) (*GetOrgResourceResponse, error) {
+	rsp, err := c.GetOrgResource(ctx, orgId, pType, resourceId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetOrgResourceResponse(rsp)
+}
+
+// PatchOrgResourceWithBodyWithResponse Rename a resource or replace its metadata
+//
+// Needs the permission `{type}:update` in the org.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /v1/orgs/{orgId}/resources/{type}/{resourceId} (the `PatchOrgResource` operationId).
+func (c *ClientWithResponses) PatchOrgResourceWithBodyWithResponse(ctx context.Context, orgId string, pType string, resourceId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PatchOrgResourceResponse, error) {
+	rsp, err := c.PatchOrgResourceWithBody(ctx, orgId, pType, resourceId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePatchOrgResourceResponse(rsp)
+}
+
+// PatchOrgResourceWithResponse Rename a resource or replace its metadata
+//
+// Needs the permission `{type}:update` in the org.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /v1/orgs/{orgId}/resources/{type}/{resourceId} (the `PatchOrgResource` operationId).
+func (c *ClientWithResponses) PatchOrgResourceWithResponse(ctx context.Context, orgId string, pType string, resourceId string, body PatchOrgResourceJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchOrgResourceResponse, error) {
+	rsp, err := c.PatchOrgResource(ctx, orgId, pType, resourceId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePatchOrgResourceResponse(rsp)
+}
+
 // PutOrgResourceGrantsWithBodyWithResponse Set allow/deny grants on a resource
 //
 // Needs the permission `{type}:share` in the org.
@@ -16139,6 +19142,36 @@ func (c *ClientWithResponses) PutOrgResourceGrantsWithResponse(ctx context.Conte
 		return nil, err
 	}
 	return ParsePutOrgResourceGrantsResponse(rsp)
+}
+
+// PostOrgResourceTransferWithBodyWithResponse Give a resource to another member (owners and admins)
+//
+// Needs the permission `{type}:update` in the org.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/orgs/{orgId}/resources/{type}/{resourceId}/transfer (the `PostOrgResourceTransfer` operationId).
+func (c *ClientWithResponses) PostOrgResourceTransferWithBodyWithResponse(ctx context.Context, orgId string, pType string, resourceId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostOrgResourceTransferResponse, error) {
+	rsp, err := c.PostOrgResourceTransferWithBody(ctx, orgId, pType, resourceId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostOrgResourceTransferResponse(rsp)
+}
+
+// PostOrgResourceTransferWithResponse Give a resource to another member (owners and admins)
+//
+// Needs the permission `{type}:update` in the org.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/orgs/{orgId}/resources/{type}/{resourceId}/transfer (the `PostOrgResourceTransfer` operationId).
+func (c *ClientWithResponses) PostOrgResourceTransferWithResponse(ctx context.Context, orgId string, pType string, resourceId string, body PostOrgResourceTransferJSONRequestBody, reqEditors ...RequestEditorFn) (*PostOrgResourceTransferResponse, error) {
+	rsp, err := c.PostOrgResourceTransfer(ctx, orgId, pType, resourceId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostOrgResourceTransferResponse(rsp)
 }
 
 // GetOrgRolesWithResponse List built-in and custom roles
@@ -17909,6 +20942,731 @@ func ParsePostOrgAuthorizeResponse(rsp *http.Response) (*PostOrgAuthorizeRespons
 	return response, nil
 }
 
+// ParseGetOrgCollectionsResponse parses an HTTP response from a GetOrgCollectionsWithResponse call
+func ParseGetOrgCollectionsResponse(rsp *http.Response) (*GetOrgCollectionsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetOrgCollectionsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest CollectionPage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ValidationFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePostOrgCollectionsResponse parses an HTTP response from a PostOrgCollectionsWithResponse call
+func ParsePostOrgCollectionsResponse(rsp *http.Response) (*PostOrgCollectionsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PostOrgCollectionsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Collection
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ValidationFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseDeleteOrgCollectionResponse parses an HTTP response from a DeleteOrgCollectionWithResponse call
+func ParseDeleteOrgCollectionResponse(rsp *http.Response) (*DeleteOrgCollectionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteOrgCollectionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetOrgCollectionResponse parses an HTTP response from a GetOrgCollectionWithResponse call
+func ParseGetOrgCollectionResponse(rsp *http.Response) (*GetOrgCollectionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetOrgCollectionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Collection
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePatchOrgCollectionResponse parses an HTTP response from a PatchOrgCollectionWithResponse call
+func ParsePatchOrgCollectionResponse(rsp *http.Response) (*PatchOrgCollectionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PatchOrgCollectionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Collection
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ValidationFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePutOrgCollectionGrantsResponse parses an HTTP response from a PutOrgCollectionGrantsWithResponse call
+func ParsePutOrgCollectionGrantsResponse(rsp *http.Response) (*PutOrgCollectionGrantsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PutOrgCollectionGrantsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Collection
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ValidationFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetOrgCollectionResourcesResponse parses an HTTP response from a GetOrgCollectionResourcesWithResponse call
+func ParseGetOrgCollectionResourcesResponse(rsp *http.Response) (*GetOrgCollectionResourcesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetOrgCollectionResourcesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ResourceRefPage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ValidationFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseDeleteOrgCollectionResourceResponse parses an HTTP response from a DeleteOrgCollectionResourceWithResponse call
+func ParseDeleteOrgCollectionResourceResponse(rsp *http.Response) (*DeleteOrgCollectionResourceResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteOrgCollectionResourceResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ResourcesView
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePutOrgCollectionResourceResponse parses an HTTP response from a PutOrgCollectionResourceWithResponse call
+func ParsePutOrgCollectionResourceResponse(rsp *http.Response) (*PutOrgCollectionResourceResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PutOrgCollectionResourceResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ResourcesView
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ValidationFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetOrgEventsResponse parses an HTTP response from a GetOrgEventsWithResponse call
+func ParseGetOrgEventsResponse(rsp *http.Response) (*GetOrgEventsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetOrgEventsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest EventPage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ValidationFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseGetOrgGroupsResponse parses an HTTP response from a GetOrgGroupsWithResponse call
 func ParseGetOrgGroupsResponse(rsp *http.Response) (*GetOrgGroupsResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -19092,6 +22850,13 @@ func ParseDeleteOrgMemberResponse(rsp *http.Response) (*DeleteOrgMemberResponse,
 	case rsp.StatusCode == 204:
 		break // No content-type
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ValidationFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Unauthenticated
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -19660,6 +23425,149 @@ func ParseDeleteOrgResourceResponse(rsp *http.Response) (*DeleteOrgResourceRespo
 	return response, nil
 }
 
+// ParseGetOrgResourceResponse parses an HTTP response from a GetOrgResourceWithResponse call
+func ParseGetOrgResourceResponse(rsp *http.Response) (*GetOrgResourceResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetOrgResourceResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ResourcesView
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePatchOrgResourceResponse parses an HTTP response from a PatchOrgResourceWithResponse call
+func ParsePatchOrgResourceResponse(rsp *http.Response) (*PatchOrgResourceResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PatchOrgResourceResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ResourcesView
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ValidationFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParsePutOrgResourceGrantsResponse parses an HTTP response from a PutOrgResourceGrantsWithResponse call
 func ParsePutOrgResourceGrantsResponse(rsp *http.Response) (*PutOrgResourceGrantsResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -19669,6 +23577,88 @@ func ParsePutOrgResourceGrantsResponse(rsp *http.Response) (*PutOrgResourceGrant
 	}
 
 	response := &PutOrgResourceGrantsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ResourcesView
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ValidationFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePostOrgResourceTransferResponse parses an HTTP response from a PostOrgResourceTransferWithResponse call
+func ParsePostOrgResourceTransferResponse(rsp *http.Response) (*PostOrgResourceTransferResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PostOrgResourceTransferResponse{
 		Body:         bodyBytes,
 		HTTPResponse: rsp,
 	}

@@ -156,7 +156,7 @@ func TestClientMembersHappyPath(t *testing.T) {
 		t.Errorf("member %+v, want what was set", one.JSON200)
 	}
 
-	del, err := owner.DeleteOrgMemberWithResponse(ctx, org, m.UserId)
+	del, err := owner.DeleteOrgMemberWithResponse(ctx, org, m.UserId, nil)
 	must(t, "remove member", err, del.StatusCode(), http.StatusNoContent, del.Body)
 	gone, err := owner.GetOrgMemberWithResponse(ctx, org, m.UserId)
 	must(t, "get removed member", err, gone.StatusCode(), http.StatusNotFound, gone.Body)

@@ -401,3 +401,56 @@ func TestParentQuotaCountsItsSubtree(t *testing.T) {
 	}
 	mbCreate(t, owner, child, uniqueEmail(t), "viewer") // the freed seat
 }
+
+// Section 4: a parent's maxResources counts its subtree, as maxMembers
+// does: resources registered in its sub-orgs (and theirs) use its quota,
+// and deleting a sub-org gives them back to every ancestor.
+func TestParentResourceQuotaCountsItsSubtree(t *testing.T) {
+	t.Parallel()
+	admin := adminClient(t)
+	owner := newUser(t)
+	parent := mbOrg(t, owner)
+	child := rsSubOrg(t, owner, parent, "child")
+	grandchild := rsSubOrg(t, owner, child, "grandchild")
+	if st, raw := admin.Do(t, "PUT", "/v1/orgs/"+parent+"/limits", map[string]any{"maxResources": map[string]int{"device": 2}}); st != http.StatusOK {
+		t.Fatalf("set the parent's quota: %d %s", st, raw)
+	}
+	subtree := func(org string, want int) {
+		t.Helper()
+		o, err := stack().Store().Org(context.Background(), org)
+		if err != nil || o.Usage.SubtreeResources["device"] != want {
+			t.Fatalf("org %s counts %v devices in its subtree (%v); want %d", org, o.Usage.SubtreeResources, err, want)
+		}
+	}
+	rsRegister(t, owner, grandchild, "device", "g1")
+	rsRegister(t, owner, child, "device", "c1")
+	subtree(parent, 2)
+	subtree(child, 2)
+	subtree(grandchild, 1)
+	for _, org := range []string{parent, child, grandchild} {
+		st, raw := owner.Do(t, "POST", "/v1/orgs/"+org+"/resources", map[string]any{"type": "device", "id": "one-too-many"})
+		p := requireProblem(t, st, raw, http.StatusConflict, gatehouse.CodeLimitExceeded)
+		if p.Limit != "maxResources.device" {
+			t.Errorf("registering in %s: limit %q, want maxResources.device", org, p.Limit)
+		}
+	}
+	subtree(parent, 2)
+	rsRegister(t, owner, grandchild, "dashboard", "d1") // another type, unlimited
+
+	// Unregistering in the grandchild frees a place in every ancestor.
+	if st, raw := owner.Do(t, "DELETE", "/v1/orgs/"+grandchild+"/resources/device/g1", nil); st != http.StatusNoContent {
+		t.Fatalf("unregister: %d %s", st, raw)
+	}
+	subtree(parent, 1)
+	rsRegister(t, owner, parent, "device", "p1")
+	subtree(parent, 2)
+
+	// Deleting the sub-orgs gives their devices back.
+	for _, org := range []string{grandchild, child} {
+		if st, raw := owner.Do(t, "DELETE", "/v1/orgs/"+org, nil); st != http.StatusNoContent {
+			t.Fatalf("delete %s: %d %s", org, st, raw)
+		}
+	}
+	subtree(parent, 1)
+	rsRegister(t, owner, parent, "device", "p2")
+}

@@ -561,3 +561,69 @@ func TestSecurityControlCharactersAreRefused(t *testing.T) {
 		}
 	}
 }
+
+// TestSecurityManagerUserLimitCountsSubtree: a manager's userLimit counts
+// its whole managed subtree, members and pending invites alike (rule 7):
+// handing limits down to sub-managers never multiplies seats, and
+// removing a sub-manager gives back its whole subtree.
+func TestSecurityManagerUserLimitCountsSubtree(t *testing.T) {
+	t.Parallel()
+	owner := newUser(t)
+	org := mbOrg(t, owner)
+	base := "/v1/orgs/" + org
+	limits := func(by *Client, user string, ul int) {
+		t.Helper()
+		if st, raw := by.Do(t, "PUT", base+"/members/"+user+"/limits", map[string]any{"userLimit": ul, "resourceLimit": 1}); st != http.StatusOK {
+			t.Fatalf("limits of %s: %d %s", user, st, raw)
+		}
+	}
+	slots := func(user string, wantMembers, wantInvites int) {
+		t.Helper()
+		m, err := stack().Store().Membership(context.Background(), org, user)
+		if err != nil || m.ManagedCount != wantMembers || m.PendingInvites != wantInvites {
+			t.Fatalf("membership of %s: %+v %v; want %d managed members and %d pending invites in its subtree", user, m, err, wantMembers, wantInvites)
+		}
+	}
+	manager := mbMember(t, owner, org, "manager")
+	limits(owner, manager.Sub, 2)
+	sub := mbCreate(t, manager, org, uniqueEmail(t), "manager").Member
+	limits(manager, sub.UserID, 2) // as much as the manager has: it must not double it
+	subClient := signIn(t, sub.Email, defaultPassword)
+	leaf := mbCreate(t, subClient, org, uniqueEmail(t), "viewer").Member
+	slots(manager.Sub, 2, 0)
+	slots(sub.UserID, 1, 0)
+
+	// The sub-manager has room of its own, its manager has none.
+	before := mbSnapshot(t, org)
+	for _, path := range []string{"/members", "/invites"} {
+		st, raw := subClient.Do(t, "POST", base+path, map[string]any{"email": uniqueEmail(t), "roles": []string{"viewer"}})
+		p := requireProblem(t, st, raw, http.StatusConflict, gatehouse.CodeLimitExceeded)
+		if p.Limit != "userLimit" {
+			t.Errorf("POST %s: limit %q, want userLimit (the manager's subtree is full)", path, p.Limit)
+		}
+	}
+	mbRequireUnchanged(t, org, before)
+
+	// Removing the leaf frees a slot on both; a pending invite takes it
+	// on both.
+	if st, raw := manager.Do(t, "DELETE", base+"/members/"+leaf.UserID, nil); st != http.StatusNoContent {
+		t.Fatalf("remove leaf: %d %s", st, raw)
+	}
+	slots(manager.Sub, 1, 0)
+	slots(sub.UserID, 0, 0)
+	if st, raw := subClient.Do(t, "POST", base+"/invites", map[string]any{"email": uniqueEmail(t), "roles": []string{"viewer"}}); st != http.StatusCreated {
+		t.Fatalf("invite by the sub-manager: %d %s", st, raw)
+	}
+	slots(manager.Sub, 1, 1)
+	slots(sub.UserID, 0, 1)
+
+	// Removing the sub-manager revokes its invite and gives back its
+	// whole subtree: the manager manages nobody any more.
+	if st, raw := manager.Do(t, "DELETE", base+"/members/"+sub.UserID, nil); st != http.StatusNoContent {
+		t.Fatalf("remove sub-manager: %d %s", st, raw)
+	}
+	slots(manager.Sub, 0, 0)
+	mbCreate(t, manager, org, uniqueEmail(t), "viewer")
+	mbCreate(t, manager, org, uniqueEmail(t), "viewer")
+	slots(manager.Sub, 2, 0)
+}

@@ -49,6 +49,8 @@ func TestSamplesDecode(t *testing.T) {
 		{"cognito-post-confirmation.json", &events.CognitoEventUserPoolsPostConfirmation{}},
 		{"cognito-pre-token-generation.json", &events.CognitoEventUserPoolsPreTokenGen{}},
 		{"eventbridge-scheduled.json", &events.EventBridgeEvent{}},
+		// The event stream's publisher (docs/events.md).
+		{"dynamodb-stream-audit.json", &events.DynamoDBEvent{}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) { load(t, tt.file, tt.into) })

@@ -45,7 +45,7 @@ func lambdaErrorsAlarmed(fn string) bool { return fn != routes.FnTriggers }
 // (credential stuffing, a leaked-token replay, or a broken client or
 // deploy). The topic reaches the configured email and/or topic; validate
 // refuses a stage that is not ephemeral without one.
-func newAlarms(stack awscdk.Stack, props *GatehouseStackProps, fns Functions, sweep *Sweep) *Alarms {
+func newAlarms(stack awscdk.Stack, props *GatehouseStackProps, fns Functions, sweep *Sweep, events *Events) *Alarms {
 	topic := awssns.NewTopic(stack, jsii.String("AlarmTopic"), &awssns.TopicProps{
 		DisplayName: jsii.String("Gatehouse alarms (" + props.Stage + ")"),
 		// Publishing and subscribing over TLS only (aws:SecureTransport).
@@ -114,5 +114,10 @@ func newAlarms(stack awscdk.Stack, props *GatehouseStackProps, fns Functions, sw
 		Statistic: jsii.String("Maximum"),
 		Period:    fiveMin,
 	}), 1, "Gatehouse sweep runs failed or were dropped; see the SweepFailures queue ("+props.Stage+")")
+	// The event stream (docs/events.md): batches the publisher gave up on.
+	alarm("EventPublishFailuresDepth", events.Failures.MetricApproximateNumberOfMessagesVisible(&awscloudwatch.MetricOptions{
+		Statistic: jsii.String("Maximum"),
+		Period:    fiveMin,
+	}), 1, "Gatehouse events were not published to the bus; see the EventPublishFailures queue ("+props.Stage+")")
 	return &Alarms{Topic: topic}
 }

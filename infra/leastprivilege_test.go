@@ -19,7 +19,7 @@ type grants map[string]map[codeactions.Use]bool
 // dataAction reports whether an IAM action touches data: the table, the
 // user pool or email sending.
 func dataAction(action string) bool {
-	for _, p := range []string{"dynamodb:", "cognito-idp:", "ses:"} {
+	for _, p := range []string{"dynamodb:", "cognito-idp:", "ses:", "events:"} {
 		if strings.HasPrefix(action, p) {
 			return true
 		}
@@ -28,7 +28,20 @@ func dataAction(action string) bool {
 }
 
 // resourceKind names what a policy resource is, in codeactions' terms.
-func resourceKind(r any, tableID, poolID string) (string, error) {
+func resourceKind(r any, tableID, poolID, busID string) (string, error) {
+	// The table's stream (its StreamArn) and "*" (dynamodb:ListStreams
+	// names no stream): the event source mapping's reads (streamReads).
+	if m, ok := r.(map[string]any); ok {
+		if ga, ok := m["Fn::GetAtt"].([]any); ok && len(ga) == 2 && ga[0] == tableID && ga[1] == "StreamArn" {
+			return streamResource, nil
+		}
+	}
+	if r == "*" {
+		return "*", nil
+	}
+	if refID(r) == busID && busID != "" {
+		return codeactions.Bus, nil
+	}
 	if refID(r) == tableID && tableID != "" {
 		return codeactions.Table, nil
 	}
@@ -49,7 +62,45 @@ func resourceKind(r any, tableID, poolID string) (string, error) {
 	if strings.Contains(lits, ":ses:") && strings.Contains(lits, ":identity/") {
 		return codeactions.Identity, nil
 	}
-	return "", fmt.Errorf("resource %v is not the table, an index, the pool or an SES identity", r)
+	return "", fmt.Errorf("resource %v is not the table, its stream, an index, the pool, an SES identity or the bus", r)
+}
+
+// streamResource is the table's stream as a policy resource.
+const streamResource = "stream"
+
+// streamReads are the grants an event source mapping on the table's
+// stream needs from its function's role (the mapping reads the stream,
+// not the function's code): exactly these, and only for a function whose
+// spec says ReadsStream.
+var streamReads = map[codeactions.Use]bool{
+	{Action: "dynamodb:DescribeStream", Resource: streamResource}:   true,
+	{Action: "dynamodb:GetRecords", Resource: streamResource}:       true,
+	{Action: "dynamodb:GetShardIterator", Resource: streamResource}: true,
+	{Action: "dynamodb:ListStreams", Resource: "*"}:                 true,
+}
+
+// splitStreamReads takes the stream grants out of each function's grants
+// (compareGrants compares the rest with the code) and lists what differs
+// from streamReads and the specs.
+func splitStreamReads(granted grants) []string {
+	var problems []string
+	for _, fn := range slices.Sorted(maps.Keys(granted)) {
+		got := map[codeactions.Use]bool{}
+		for u := range granted[fn] {
+			if u.Resource == streamResource || u.Resource == "*" {
+				got[u] = true
+				delete(granted[fn], u)
+			}
+		}
+		want := map[codeactions.Use]bool{}
+		if functionSpecs[fn].ReadsStream {
+			want = streamReads
+		}
+		if !maps.Equal(got, want) {
+			problems = append(problems, fmt.Sprintf("%s: stream grants %v, want %v (only the function the stream invokes reads it)", fn, got, want))
+		}
+	}
+	return problems
 }
 
 // grantedUses reads every function role's data grants from a template.
@@ -62,9 +113,12 @@ func grantedUses(tpl assertions.Template) (grants, error) {
 		}
 		fnOfRole[refID(props(fn)["Role"])] = name
 	}
-	var tableID, poolID string
+	var tableID, poolID, busID string
 	for id := range resources(tpl, "AWS::DynamoDB::Table") {
 		tableID = id
+	}
+	for id := range resources(tpl, "AWS::Events::EventBus") {
+		busID = id
 	}
 	for id := range resources(tpl, "AWS::Cognito::UserPool") {
 		poolID = id
@@ -94,7 +148,7 @@ func grantedUses(tpl assertions.Template) (grants, error) {
 						continue
 					}
 					for _, r := range res {
-						kind, err := resourceKind(r, tableID, poolID)
+						kind, err := resourceKind(r, tableID, poolID, busID)
 						if err != nil {
 							return nil, fmt.Errorf("%s statement %d (%s): %w", id, i, a, err)
 						}
@@ -154,6 +208,9 @@ func TestLeastPrivilege(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			for _, p := range splitStreamReads(granted) {
+				t.Error(p)
+			}
 			for _, p := range compareGrants(codeUses, granted) {
 				t.Error(p)
 			}
@@ -194,6 +251,7 @@ func TestLeastPrivilegeCatchesDifferences(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	splitStreamReads(granted)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			code := map[string]codeactions.Uses{}
@@ -253,5 +311,37 @@ func TestSpecs(t *testing.T) {
 	}
 	if len(functionSpecs[routes.FnTriggers].Cognito) > 0 {
 		t.Errorf("triggers granted Cognito actions: a pool reference from the trigger is a dependency cycle (auth.go)")
+	}
+}
+
+// TestStreamReadsCatchesDifferences: the stream's grants are the
+// publisher's only, and all of them (the event stream, events.go).
+func TestStreamReadsCatchesDifferences(t *testing.T) {
+	granted, err := grantedUses(prodTpl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	getRecords := codeactions.Use{Action: "dynamodb:GetRecords", Resource: streamResource}
+	tests := []struct {
+		name   string
+		change func(g grants)
+		want   string
+	}{
+		{"none", func(grants) {}, ""},
+		{"another function reads the stream", func(g grants) { g[routes.FnMe][getRecords] = true }, "me: stream grants"},
+		{"the publisher misses one", func(g grants) { delete(g[routes.FnEventPublisher], getRecords) }, "eventpublisher: stream grants"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			g := grants{}
+			for fn, u := range granted {
+				g[fn] = maps.Clone(u)
+			}
+			tt.change(g)
+			problems := splitStreamReads(g)
+			if tt.want == "" && len(problems) != 0 || tt.want != "" && (len(problems) != 1 || !strings.HasPrefix(problems[0], tt.want)) {
+				t.Errorf("problems %q, want %q", problems, tt.want)
+			}
+		})
 	}
 }

@@ -58,4 +58,7 @@ func applyNagSuppressions(s *GatehouseStack) {
 
 	suppress(s.Sweep.Failures, "AwsSolutions-SQS3",
 		"This queue is itself the end of the line: the sweeper's on-failure destination and the schedule's dead-letter queue. Nothing consumes it automatically; an alarm fires on its first message (SweepFailuresDepth).")
+	// The event stream (docs/events.md).
+	suppress(s.Events.Failures, "AwsSolutions-SQS3",
+		"This queue is itself the end of the line: the event source mapping's on-failure destination for stream batches the publisher gave up on. Nothing consumes it automatically; an alarm fires on its first message (EventPublishFailuresDepth), and the events stay readable from the API.")
 }

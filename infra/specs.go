@@ -26,6 +26,13 @@ type FunctionSpec struct {
 	Cognito []string
 	// SendsEmail grants ses:SendEmail as the EmailFrom identity.
 	SendsEmail bool
+	// PutsEvents grants events:PutEvents on the event stream's bus
+	// (events.go).
+	PutsEvents bool
+	// ReadsStream marks the function the table's stream invokes: its
+	// event source mapping reads the stream with the function's role
+	// (streamReads in the tests), not its code.
+	ReadsStream bool
 }
 
 // Memory and timeout. Go binaries need little memory, but Lambda allots CPU
@@ -115,8 +122,9 @@ var functionSpecs = map[string]FunctionSpec{
 	routes.FnAdmin: {MemoryMB: httpMemory, TimeoutSeconds: lifecycleTimeout,
 		Table:        []string{"GetItem", "BatchGetItem", "Query", "PutItem", "UpdateItem", "DeleteItem", "ConditionCheckItem"},
 		QueryIndexes: []string{inverse},
-		// AdminGetUser: whether a platform admin has MFA (authz.PlatformAdminMFA).
-		Cognito: []string{"AdminDisableUser", "AdminEnableUser", "AdminDeleteUser", "AdminUserGlobalSignOut", "AdminGetUser"}},
+		// AdminGetUser: whether a platform admin has MFA (authz.PlatformAdminMFA);
+		// ListUsers: accounts are found by sub (rule 12, cognito.BySub).
+		Cognito: []string{"AdminDisableUser", "AdminEnableUser", "AdminDeleteUser", "AdminUserGlobalSignOut", "AdminGetUser", "ListUsers"}},
 	// SCIM (docs/scim.md): provisions through the members, invites and
 	// groups use cases, so it makes what they make.
 	routes.FnScim: {MemoryMB: httpMemory, TimeoutSeconds: lifecycleTimeout,
@@ -124,4 +132,9 @@ var functionSpecs = map[string]FunctionSpec{
 		QueryIndexes: []string{inverse},
 		Cognito:      []string{"AdminCreateUser", "AdminSetUserPassword", "AdminDisableUser", "AdminDeleteUser"},
 		SendsEmail:   true},
+	// The event stream (docs/events.md): invoked by the table's stream
+	// with org audit items, it puts them on the bus and touches no table
+	// item. A batch of 100 records takes at least 10 PutEvents calls, plus
+	// its retries and their waits.
+	routes.FnEventPublisher: {MemoryMB: httpMemory, TimeoutSeconds: 60, PutsEvents: true, ReadsStream: true},
 }

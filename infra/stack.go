@@ -69,6 +69,8 @@ type GatehouseStack struct {
 	Sweep     *Sweep
 	Alarms    *Alarms
 	CursorKey awssecretsmanager.Secret
+	// Events is the org event stream's bus and failure queue (events.go).
+	Events *Events
 }
 
 // NewGatehouseStack declares one Gatehouse stage: the table, the user pool and
@@ -110,7 +112,8 @@ func NewGatehouseStack(scope constructs.Construct, id string, props *GatehouseSt
 	s.Functions.setPublicURL(props, s.API)
 	newConsole(stack, props, s) // web console (console.go), at props.ConsoleOrigin
 	s.Sweep = newSweepSchedule(stack, s.Functions)
-	s.Alarms = newAlarms(stack, props, s.Functions, s.Sweep)
+	s.Events = newEvents(stack, props, s.Table, s.Functions)
+	s.Alarms = newAlarms(stack, props, s.Functions, s.Sweep, s.Events)
 	applyNagSuppressions(s)
 
 	out := func(id, value, desc string) {
@@ -121,5 +124,6 @@ func NewGatehouseStack(scope constructs.Construct, id string, props *GatehouseSt
 	out("UserPoolClientId", *s.Auth.Client.UserPoolClientId(), "Cognito app client id (no secret)")
 	out("TableName", *s.Table.Table.TableName(), "DynamoDB table name")
 	out("Region", *stack.Region(), "AWS region of the stack")
+	out("EventBusName", *s.Events.Bus.EventBusName(), "EventBridge bus of the org event stream (docs/events.md)")
 	return s
 }

@@ -29,6 +29,8 @@ func newTable(stack awscdk.Stack, props *GatehouseStackProps) *Table {
 		},
 		DeletionProtection: jsii.Bool(!props.Ephemeral()),
 		RemovalPolicy:      removalPolicy(props),
+		// The event stream's publisher reads it (events.go, docs/events.md).
+		Stream: awsdynamodb.StreamViewType(tabledef.StreamViewType),
 	}
 	t := awsdynamodb.NewTable(stack, jsii.String("Table"), tp)
 	for _, ix := range tabledef.Indexes {

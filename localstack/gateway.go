@@ -47,6 +47,7 @@ type gateway struct {
 	log       *slog.Logger
 	timeout   time.Duration
 	web       *webConsole // nil: no console
+	bus       *EventBus   // the event stream's local bus (GET /local/events)
 }
 
 func newGateway(region string, funcs func() *Functions, outboxDir string, console *consoleLog, log *slog.Logger) *gateway {

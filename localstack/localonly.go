@@ -19,6 +19,11 @@ package localstack
 //   - The web console is served from web/dist at /console (with its
 //     config.json, and the /invites/accept and /activate pages): in AWS
 //     CloudFront serves it (infra/console.go).
+//   - The event stream's EventBridge bus is emulated in process
+//     (eventbridge.go: PutEvents only, no rules or targets) and what it
+//     received is listed at GET /local/events; the table's DynamoDB stream
+//     and its event source mapping are emulated from the functions' own
+//     writes (stream.go).
 //   - make run keeps the table and cognito-local's pool under .local/
 //     between runs (persist.go); make reset starts fresh.
 
@@ -42,6 +47,8 @@ func (g *gateway) serveLocalOnly(w http.ResponseWriter, r *http.Request) {
 	switch r.URL.Path {
 	case LocalOnlyPrefix + "outbox":
 		g.serveOutbox(w, r)
+	case LocalOnlyPrefix + "events":
+		g.serveBusEvents(w, r)
 	default:
 		gatewayMessage(w, http.StatusNotFound, "Not Found")
 	}
@@ -120,4 +127,31 @@ func readOutbox(dir string) ([]json.RawMessage, error) {
 		out = append(out, json.RawMessage(b))
 	}
 	return out, nil
+}
+
+// serveBusEvents lists what the local EventBridge bus accepted, oldest
+// first, as EventBridge hands events to targets; ?source= and ?type=
+// (detail-type) keep some. Local only: not part of the API.
+func (g *gateway) serveBusEvents(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet {
+		w.Header().Set("Allow", "GET")
+		gatewayMessage(w, http.StatusMethodNotAllowed, "Method Not Allowed")
+		return
+	}
+	out := []BusEvent{}
+	if g.bus != nil {
+		for _, e := range g.bus.Events() {
+			if src := r.URL.Query().Get("source"); src != "" && e.Source != src {
+				continue
+			}
+			if typ := r.URL.Query().Get("type"); typ != "" && e.DetailType != typ {
+				continue
+			}
+			out = append(out, e)
+		}
+	}
+	b, _ := json.Marshal(out)
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	_, _ = w.Write(b)
 }

@@ -161,6 +161,11 @@ type Info struct {
 	OutboxDir        string `json:"outboxDir"`
 	OutboxURL        string `json:"outboxUrl"`
 	Issuer           string `json:"issuer"`
+	// The event stream's local bus (docs/events.md): its name, its
+	// PutEvents endpoint and where what it received is listed.
+	EventBus       string `json:"eventBus"`
+	EventBridgeURL string `json:"eventBridgeEndpoint"`
+	EventsURL      string `json:"eventsUrl"`
 }
 
 // Stack is a running local stack.
@@ -192,6 +197,13 @@ type Stack struct {
 	stopTick context.CancelFunc
 	tickDone chan struct{}
 	close    sync.Once
+
+	// The event stream (docs/events.md): the local EventBridge bus, the
+	// table's emulated stream (nil against real DynamoDB) and its poller.
+	bus        *EventBus
+	stream     *tableStream
+	stopStream context.CancelFunc
+	streamDone chan struct{}
 }
 
 // Start brings the whole stack up and bootstraps it. On error, whatever was
@@ -304,6 +316,17 @@ func (s *Stack) start(ctx context.Context) error {
 		ddbEndpoint = url
 	}
 
+	// The event stream: the table's stream (emulated: minidyn and DynamoDB
+	// Local have none) and a local EventBridge bus (docs/events.md).
+	if ddbEndpoint != DynamoDBEndpointAWS {
+		s.stream = newTableStream(o.Table, o.Region, s.console)
+	}
+	s.bus = NewEventBus(LocalEventBus, o.Region, nil)
+	busURL, err := s.serve("127.0.0.1:0", s.bus)
+	if err != nil {
+		return fmt.Errorf("eventbridge endpoint: %w", err)
+	}
+
 	// 2. The Lambda Invoke endpoint and the API listen now so that their
 	// URLs are known; they answer 503 until the functions exist.
 	lambdaURL, err := s.serve(o.LambdaAddr, &invokeEndpoint{region: o.Region, funcs: s.funcs.Load, log: log})
@@ -316,6 +339,7 @@ func (s *Stack) start(ctx context.Context) error {
 	}
 	apiURL := "http://" + apiLn.Addr().String()
 	s.gw = newGateway(o.Region, s.funcs.Load, s.OutboxDir, s.console, log)
+	s.gw.bus = s.bus
 	if o.ConsoleDir != "" {
 		s.gw.web = newWebConsole(o.ConsoleDir, func() Info { return s.Info })
 	}
@@ -351,11 +375,13 @@ func (s *Stack) start(ctx context.Context) error {
 	cfg.Issuer, cfg.JWKSURL = issuerFor(cfg.Region, cognitoEndpoint, poolID)
 	cfg.PublicURL = apiURL
 	cfg.OutboxDir = s.OutboxDir
+	cfg.EventBus = LocalEventBus
+	cfg.EventBridgeEndpoint = busURL
 	if o.Configure != nil {
 		o.Configure(&cfg)
 	}
 	s.Config = cfg
-	s.Deps = newDeps(cfg)
+	s.Deps = newDeps(cfg, s.stream)
 	s.Deps.Log = log
 
 	if err := s.Deps.Store().EnsureTable(ctx); err != nil {
@@ -384,6 +410,9 @@ func (s *Stack) start(ctx context.Context) error {
 	if o.SweepInterval > 0 {
 		s.startSweeper(o.SweepInterval)
 	}
+	if s.stream != nil {
+		s.startStream()
+	}
 	if s.persist != nil {
 		s.persist.start(func(err error) { s.console.Printf("%v", err) })
 	}
@@ -403,6 +432,9 @@ func (s *Stack) start(ctx context.Context) error {
 		OutboxDir:        s.OutboxDir,
 		OutboxURL:        apiURL + "/local/outbox",
 		Issuer:           cfg.Issuer,
+		EventBus:         LocalEventBus,
+		EventBridgeURL:   busURL,
+		EventsURL:        apiURL + "/local/events",
 	}
 	b, _ := json.MarshalIndent(s.Info, "", "  ")
 	if err := os.WriteFile(filepath.Join(dataDir, "stack.json"), append(b, '\n'), 0o600); err != nil {
@@ -574,6 +606,29 @@ func (s *Stack) startSweeper(every time.Duration) {
 	}()
 }
 
+// LocalEventBus is the name of the local stack's EventBridge bus.
+const LocalEventBus = "gatehouse-local"
+
+// startStream runs the event source mapping of the table's stream: the
+// event publisher invoked with its records (stream.go).
+func (s *Stack) startStream() {
+	ctx, cancel := context.WithCancel(context.Background())
+	s.stopStream, s.streamDone = cancel, make(chan struct{})
+	go func() {
+		defer close(s.streamDone)
+		s.stream.poll(ctx, func() InvokeHandler {
+			if f := s.funcs.Load(); f != nil {
+				return f.Invoke[routes.FnEventPublisher]
+			}
+			return nil
+		})
+	}()
+}
+
+// EventBus is the local EventBridge bus the event publisher puts the
+// event stream on.
+func (s *Stack) EventBus() *EventBus { return s.bus }
+
 // Sweep runs the expiration sweep now: the sweeper function invoked with an
 // EventBridge scheduled event, as the schedule does in AWS. A stack without
 // a sweeper does nothing.
@@ -675,6 +730,10 @@ func (s *Stack) Close() {
 		if s.stopTick != nil {
 			s.stopTick()
 			<-s.tickDone
+		}
+		if s.stopStream != nil {
+			s.stopStream()
+			<-s.streamDone
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()

@@ -13,8 +13,9 @@
 // outside the repository are read from their type information only, so a
 // call into the AWS SDK ends at the SDK method it names:
 //
-//   - a method of *dynamodb.Client, *cognitoidentityprovider.Client or
-//     *sesv2.Client is the IAM action of the same name;
+//   - a method of *dynamodb.Client, *cognitoidentityprovider.Client,
+//     *sesv2.Client or *eventbridge.Client is the IAM action of the same
+//     name;
 //   - NextPage of an SDK paginator is its operation;
 //   - DynamoDB transactions have no IAM action of their own: a
 //     TransactWriteItems needs the item actions of the entries it holds, a
@@ -55,6 +56,7 @@ const (
 	Index    = "index:"   // + an index name, or "*" for every index
 	Pool     = "pool"     // the Cognito user pool
 	Identity = "identity" // the SES sending identity
+	Bus      = "bus"      // the event stream's EventBridge bus
 )
 
 // Use is one action on one resource kind, e.g. {"dynamodb:Query", "index:GSI1"}.
@@ -84,6 +86,7 @@ var clients = map[string]struct{ prefix, resource string }{
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb":                {"dynamodb:", Table},
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider": {"cognito-idp:", Pool},
 	"github.com/aws/aws-sdk-go-v2/service/sesv2":                   {"ses:", Identity},
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge":             {"events:", Bus},
 }
 
 const ddbTypes = "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"

@@ -43,15 +43,15 @@ type Store interface {
 	PutSignupPolicy(ctx context.Context, p gatehouse.SignupPolicy, actor gatehouse.Actor) error
 }
 
-// Accounts is what the service needs of Cognito (*cognito.Pool); usernames
-// are emails.
+// Accounts is what the service needs of Cognito (cognito.BySub): accounts
+// are named by their sub, which never changes (rule 12, docs/rules.md).
 type Accounts interface {
-	DisableUser(ctx context.Context, username string) error
-	EnableUser(ctx context.Context, username string) error
-	GlobalSignOut(ctx context.Context, username string) error
-	DeleteUser(ctx context.Context, username string) error
+	DisableUser(ctx context.Context, sub string) error
+	EnableUser(ctx context.Context, sub string) error
+	GlobalSignOut(ctx context.Context, sub string) error
+	DeleteUser(ctx context.Context, sub string) error
 	// HasTOTP reports whether the account signs in with a TOTP code.
-	HasTOTP(ctx context.Context, username string) (bool, error)
+	HasTOTP(ctx context.Context, sub string) (bool, error)
 }
 
 // Service is the platform admin's use cases.
@@ -75,7 +75,7 @@ func (s *Service) checkMFA(ctx context.Context, caller *gatehouse.Caller) error 
 	if !s.requireMFA {
 		return nil
 	}
-	has, err := s.accounts.HasTOTP(ctx, dynamo.NormalizeEmail(caller.Email))
+	has, err := s.accounts.HasTOTP(ctx, caller.UserID)
 	if err != nil {
 		return err
 	}
@@ -163,14 +163,14 @@ func (s *Service) Update(ctx context.Context, caller *gatehouse.Caller, userID s
 	}
 	switch {
 	case after.Status != gatehouse.StatusActive && (before.Status == gatehouse.StatusActive || p.Enabled != nil):
-		if err := s.accounts.DisableUser(ctx, after.Email); err != nil {
+		if err := s.accounts.DisableUser(ctx, after.ID); err != nil {
 			return nil, err
 		}
-		if err := s.accounts.GlobalSignOut(ctx, after.Email); err != nil {
+		if err := s.accounts.GlobalSignOut(ctx, after.ID); err != nil {
 			return nil, err
 		}
 	case after.Status == gatehouse.StatusActive && p.Enabled != nil && *p.Enabled:
-		if err := s.accounts.EnableUser(ctx, after.Email); err != nil {
+		if err := s.accounts.EnableUser(ctx, after.ID); err != nil {
 			return nil, err
 		}
 	}
@@ -244,11 +244,6 @@ func (s *Service) Delete(ctx context.Context, caller *gatehouse.Caller, userID, 
 			last = append(last, o.ID)
 			p.force = true
 		}
-		if m.ManagedBy != "" {
-			if _, err := s.store.Membership(ctx, m.OrgID, m.ManagedBy); err == nil {
-				p.manager = true
-			}
-		}
 		plans = append(plans, p)
 	}
 	if len(last) > 0 && !force {
@@ -282,6 +277,7 @@ func (s *Service) Delete(ctx context.Context, caller *gatehouse.Caller, userID, 
 						return err
 					}
 					for _, r := range page.Resources {
+						r.OrgAncestors = p.org.Ancestors
 						if err := s.store.UnregisterResource(ctx, r, actor); err != nil {
 							return err
 						}
@@ -293,7 +289,7 @@ func (s *Service) Delete(ctx context.Context, caller *gatehouse.Caller, userID, 
 			}
 		}
 	}
-	if err := s.accounts.DeleteUser(ctx, u.Email); err != nil {
+	if err := s.accounts.DeleteUser(ctx, u.ID); err != nil {
 		return err
 	}
 	for _, p := range plans {
@@ -308,7 +304,7 @@ func (s *Service) Delete(ctx context.Context, caller *gatehouse.Caller, userID, 
 			after["force"], after["lastOwner"] = true, true
 		}
 		ev := s.store.NewAudit(actor, p.org.ID, "member.remove", userID, nil, after)
-		if err := s.store.RemoveMember(ctx, dynamo.MemberRemoval{Member: p.m, Org: p.org, ManagerPresent: p.manager,
+		if err := s.store.RemoveMember(ctx, dynamo.MemberRemoval{Member: p.m, Org: p.org,
 			Force: p.force, Audit: []gatehouse.AuditEvent{ev}}); err != nil && gatehouse.ErrorCode(err) != gatehouse.CodeNotFound {
 			return err
 		}
@@ -329,7 +325,6 @@ type plan struct {
 	org     *gatehouse.Org
 	dropOrg bool // the account's personal org, with nobody else: deleted whole
 	force   bool // the account is the org's last usable owner: removed on force (rule 9)
-	manager bool // the member's manager is still a member (its managedCount goes down)
 }
 
 // checkTransfer refuses a transfer before anything changes: transferTo

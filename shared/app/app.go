@@ -49,6 +49,16 @@ type Config struct {
 	// RequireAdminMFA makes platform admins act only with a TOTP
 	// authenticator enabled (every deployed stage but dev sets it).
 	RequireAdminMFA bool
+
+	// The event stream (docs/events.md).
+	// EventBus is the EventBridge bus the publisher puts events on.
+	EventBus string
+	// EventBridgeEndpoint points the publisher at a local EventBridge
+	// (the local stack's); empty for AWS.
+	EventBridgeEndpoint string
+	// EventsSettle is how long an event waits before GET .../events shows
+	// it (0: the default of shared/events).
+	EventsSettle time.Duration
 }
 
 // Environment variable names.
@@ -73,6 +83,11 @@ const (
 	EnvCursorKey = "GATEHOUSE_CURSOR_KEY"
 	// EnvRequireAdminMFA is "true" where platform admins need MFA.
 	EnvRequireAdminMFA = "GATEHOUSE_REQUIRE_ADMIN_MFA"
+
+	// The event stream (docs/events.md).
+	EnvEventBus            = "GATEHOUSE_EVENT_BUS"
+	EnvEventBridgeEndpoint = "GATEHOUSE_EVENTBRIDGE_ENDPOINT"
+	EnvEventsSettle        = "GATEHOUSE_EVENTS_SETTLE"
 )
 
 // ConfigFromEnv reads the configuration. Only what a function actually uses
@@ -129,6 +144,15 @@ func ConfigFromEnv() (Config, error) {
 			return c, fmt.Errorf("%s: want the base64 of at least %d random bytes", EnvCursorKey, dynamo.MinCursorKeyLen)
 		}
 		c.CursorKey = k
+	}
+	c.EventBus = os.Getenv(EnvEventBus)
+	c.EventBridgeEndpoint = os.Getenv(EnvEventBridgeEndpoint)
+	if v := os.Getenv(EnvEventsSettle); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 {
+			return c, fmt.Errorf("%s: want a duration such as 5s", EnvEventsSettle)
+		}
+		c.EventsSettle = d
 	}
 	if v := os.Getenv(EnvLogLevel); v != "" {
 		if err := c.LogLevel.UnmarshalText([]byte(v)); err != nil {

@@ -56,6 +56,10 @@ var orgObjects = []struct {
 	{"tokens", []string{"manage"}},
 	{"audit", []string{"read"}},
 	{"limits", []string{"read", "update"}},
+	// The event stream (docs/events.md): apart from audit:read, so that an
+	// integration's token reads changes without the audit log's request
+	// ids and source addresses.
+	{"events", []string{"read"}},
 }
 
 // IsOrgObject reports whether object is one of the fixed, non-resource

@@ -35,6 +35,9 @@ type Decision struct {
 type TokenScope struct {
 	Permissions []string
 	Readonly    bool
+	// Collection, when set, narrows the token to the resources of that
+	// collection (rules_collections.go).
+	Collection string
 }
 
 // Subject is a member of an org as the evaluator sees it.
@@ -75,6 +78,10 @@ type Resource struct {
 	OwnerID    string
 	Grants     []Grant
 	TypeGrants []Grant
+	// Collections are the existing collections holding the resource and
+	// CollectionGrants their grants (ResourceIn builds both).
+	Collections      []string
+	CollectionGrants []Grant
 }
 
 // Effective is a subject's compiled permissions in one org. Build it once per
@@ -207,11 +214,15 @@ func (e *Effective) Check(perm string) Decision {
 }
 
 // CheckResource decides an action on one resource (rule 4): the permission
-// "<type>:<action>" and, below admin, access through ownership, a grant or
-// the org's default; any matching deny wins over any allow, except that no
+// "<type>:<action>" and, below admin, access through ownership, a grant (on
+// the resource, on a collection holding it or on its type) or the org's
+// default; any matching deny wins over any allow, except that no
 // deny reaches owners and admins of the org or the resource's owner.
 func (e *Effective) CheckResource(action string, r *Resource, now time.Time) Decision {
 	if d := e.Check(r.Type + ":" + action); !d.Allowed {
+		return d
+	}
+	if d := e.tokenCollection(r); !d.Allowed {
 		return d
 	}
 	if e.admin {
@@ -226,7 +237,7 @@ func (e *Effective) CheckResource(action string, r *Resource, now time.Time) Dec
 	if e.defaultAccessAll {
 		allowReason = ReasonDefaultAll
 	}
-	for _, grants := range [2][]Grant{r.Grants, r.TypeGrants} {
+	for _, grants := range [3][]Grant{r.Grants, r.CollectionGrants, r.TypeGrants} {
 		for i := range grants {
 			g := &grants[i]
 			if g.ExpiresAt != nil && !now.Before(*g.ExpiresAt) {

@@ -293,6 +293,14 @@ func Manages(userID string, target *gatehouse.Membership, managers []*gatehouse.
 	return false
 }
 
+// HasManagedRoom reports whether a manager's userLimit (-1 unlimited)
+// leaves room for one more managed slot (rule 7). The store's transaction
+// decides, over the manager and every manager above it; this refuses early,
+// before anything outside the table is touched.
+func HasManagedRoom(own *gatehouse.Membership) bool {
+	return own.UserLimit < 0 || own.ManagedCount+own.PendingInvites < own.UserLimit
+}
+
 // ReadsOnlyManaged reports whether the caller reads only the members it
 // manages and itself (rule 7): a manager below admin, whatever other role
 // gives it members:read.

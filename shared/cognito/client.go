@@ -70,3 +70,7 @@ func (l *lazyClient) AdminUpdateUserAttributes(ctx context.Context, in *cip.Admi
 func (l *lazyClient) AdminUserGlobalSignOut(ctx context.Context, in *cip.AdminUserGlobalSignOutInput, o ...func(*cip.Options)) (*cip.AdminUserGlobalSignOutOutput, error) {
 	return l.get().AdminUserGlobalSignOut(ctx, in, o...)
 }
+
+func (l *lazyClient) ListUsers(ctx context.Context, in *cip.ListUsersInput, o ...func(*cip.Options)) (*cip.ListUsersOutput, error) {
+	return l.get().ListUsers(ctx, in, o...)
+}

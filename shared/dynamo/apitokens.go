@@ -21,6 +21,7 @@ func apiTokenItems(t *gatehouse.APIToken, hash string) (listing, secret item) {
 			setS("userId", t.UserID).
 			setS("name", t.Name).
 			setBool("readonly", t.Readonly).
+			setS("collectionId", t.CollectionID).
 			setS(attrStatus, string(t.Status)).
 			setTimePtr(attrExpires, t.ExpiresAt).
 			setTime(attrCreated, t.CreatedAt).
@@ -42,15 +43,16 @@ func apiTokenItems(t *gatehouse.APIToken, hash string) (listing, secret item) {
 
 func decodeAPIToken(it item) *gatehouse.APIToken {
 	t := &gatehouse.APIToken{
-		ID:        it.getS("tokenId"),
-		OrgID:     it.getS("orgId"),
-		UserID:    it.getS("userId"),
-		Name:      it.getS("name"),
-		Readonly:  it.getBool("readonly"),
-		Status:    gatehouse.Status(it.getS(attrStatus)),
-		ExpiresAt: it.getTimePtr(attrExpires),
-		CreatedAt: it.getTime(attrCreated),
-		CreatedBy: it.getS("createdBy"),
+		ID:           it.getS("tokenId"),
+		OrgID:        it.getS("orgId"),
+		UserID:       it.getS("userId"),
+		Name:         it.getS("name"),
+		Readonly:     it.getBool("readonly"),
+		CollectionID: it.getS("collectionId"),
+		Status:       gatehouse.Status(it.getS(attrStatus)),
+		ExpiresAt:    it.getTimePtr(attrExpires),
+		CreatedAt:    it.getTime(attrCreated),
+		CreatedBy:    it.getS("createdBy"),
 	}
 	if _, ok := it["permissions"]; ok {
 		t.Permissions = it.getList("permissions")

@@ -9,8 +9,8 @@ import (
 )
 
 // ItemsOf returns the items the store writes for a domain value: a
-// *gatehouse.User, a *gatehouse.Membership, or a *gatehouse.Resource with
-// the grantee items of its grants. It exists for seeding a table with
+// *gatehouse.User, a *gatehouse.Membership, a *gatehouse.Resource with
+// the grantee items of its grants, or a *gatehouse.AuditEvent. It exists for seeding a table with
 // states that would take many calls to reach (shared/dynamo/dynamotest);
 // services write through the store's methods, which keep the counters,
 // conditions and audit bare items skip.
@@ -26,6 +26,9 @@ func ItemsOf(v any) ([]map[string]types.AttributeValue, error) {
 			out = append(out, granteeItem(v.OrgID, p, v.Ref()))
 		}
 		return out, nil
+	case *gatehouse.AuditEvent:
+		// As a stream record carries it (the event publisher's tests).
+		return []map[string]types.AttributeValue{auditItem(*v)}, nil
 	}
 	return nil, fmt.Errorf("dynamo: no items for %T", v)
 }
@@ -62,7 +65,10 @@ const (
 // without first creating a nested map.
 const (
 	attrResCountPrefix = "resCount_"
-	attrMaxResPrefix   = "maxRes_"
+	// attrTreeResPrefix counts the resources of a type in the org's whole
+	// subtree (itself and its sub-orgs), which maxRes_<type> bounds.
+	attrTreeResPrefix = "treeRes_"
+	attrMaxResPrefix  = "maxRes_"
 )
 
 // Seat counters. An invite holds a seat from its creation until it is
@@ -160,6 +166,9 @@ func orgItem(o *gatehouse.Org) item {
 	for t, n := range o.Usage.Resources {
 		it.setN(attrResCountPrefix+t, int64(n))
 	}
+	for t, n := range o.Usage.SubtreeResources {
+		it.setN(attrTreeResPrefix+t, int64(max(n, o.Usage.Resources[t])))
+	}
 	if o.ParentID != "" {
 		it.setInverse(childInverse(o.ParentID, o.ID))
 	}
@@ -209,6 +218,8 @@ func decodeOrg(it item) *gatehouse.Org {
 			SubOrgCount:    it.getInt("subOrgCount"),
 			SubtreeSeats:   it.getIntOr(attrTreeSeats, it.getInt(attrMemberCount)),
 			Resources:      map[string]int{},
+			// An org written before treeRes_ existed counts its own.
+			SubtreeResources: map[string]int{},
 		},
 		CreatedAt: it.getTime(attrCreated),
 		UpdatedAt: it.getTime(attrUpdated),
@@ -226,6 +237,13 @@ func decodeOrg(it item) *gatehouse.Org {
 			o.Quotas.MaxResources[strings.TrimPrefix(name, attrMaxResPrefix)] = it.getInt(name)
 		case strings.HasPrefix(name, attrResCountPrefix):
 			o.Usage.Resources[strings.TrimPrefix(name, attrResCountPrefix)] = it.getInt(name)
+		case strings.HasPrefix(name, attrTreeResPrefix):
+			o.Usage.SubtreeResources[strings.TrimPrefix(name, attrTreeResPrefix)] = it.getInt(name)
+		}
+	}
+	for t, n := range o.Usage.Resources {
+		if _, ok := o.Usage.SubtreeResources[t]; !ok {
+			o.Usage.SubtreeResources[t] = n
 		}
 	}
 	return o

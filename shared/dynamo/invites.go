@@ -242,10 +242,16 @@ func (s *Store) createInvite(ctx context.Context, n NewInvite, old *gatehouse.In
 	case old == nil && !read:
 		t.put(inviteEmailItem(i), "attribute_not_exists(#pk) OR #id = :id", errMarkerTaken,
 			map[string]string{"#pk": tabledef.PK, "#id": "inviteId"}, map[string]types.AttributeValue{":id": str(i.ID)})
-		ch = t.takeInviteSeat(i)
+		var err error
+		if ch, err = s.takeInviteSeat(ctx, t, i); err != nil {
+			return err
+		}
 	case old == nil:
 		s.putInviteEmail(t, i)
-		ch = t.takeInviteSeat(i)
+		var err error
+		if ch, err = s.takeInviteSeat(ctx, t, i); err != nil {
+			return err
+		}
 	default:
 		now := s.Now()
 		expired := *old
@@ -259,7 +265,10 @@ func (s *Store) createInvite(ctx context.Context, n NewInvite, old *gatehouse.In
 			map[string]any{"inviteId": old.ID, "status": gatehouse.StatusPending, "expiresAt": old.ExpiresAt},
 			map[string]any{"status": gatehouse.StatusExpired, "replacedBy": i.ID}))
 		if !old.SeatHeld {
-			ch = t.takeInviteSeat(i)
+			var err error
+			if ch, err = s.takeInviteSeat(ctx, t, i); err != nil {
+				return err
+			}
 			break
 		}
 		// The org's seat passes from the old invite to the new one: no
@@ -268,8 +277,8 @@ func (s *Store) createInvite(ctx context.Context, n NewInvite, old *gatehouse.In
 			if err := s.releaseManagerSlot(ctx, t, old); err != nil {
 				return err
 			}
-			if i.ManagedBy != "" {
-				t.addManagerCount(i.OrgID, i.ManagedBy, 1, 1, true)
+			if err := s.takeManagerSlot(ctx, t, i); err != nil {
+				return err
 			}
 		}
 	}
@@ -320,15 +329,13 @@ func (s *Store) replaceableInvite(ctx context.Context, i *gatehouse.Invite) (*ga
 
 // takeInviteSeat adds the seat a new (or revived) invite holds: the org's
 // memberCount and inviteCount, guarded by maxMembers, and for a manager's
-// invite its managedCount and managedInvites, guarded by its userLimit.
+// invite its managedCount and managedInvites and those of the managers
+// above it, each guarded by its userLimit (rule 7).
 // It returns the org change for commitOrg.
-func (t *tx) takeInviteSeat(i *gatehouse.Invite) orgChange {
+func (s *Store) takeInviteSeat(ctx context.Context, t *tx, i *gatehouse.Invite) (orgChange, error) {
 	ch := orgChange{members: 1, invites: 1, quota: true, ancestors: i.OrgAncestors}
 	t.addOrgChange(i.OrgID, ch)
-	if i.ManagedBy != "" {
-		t.addManagerCount(i.OrgID, i.ManagedBy, 1, 1, true)
-	}
-	return ch
+	return ch, s.takeManagerSlot(ctx, t, i)
 }
 
 // releaseInviteSeat adds the release of the seat a pending invite holds
@@ -352,11 +359,29 @@ func (s *Store) releaseManagerSlot(ctx context.Context, t *tx, i *gatehouse.Invi
 	if !i.SeatHeld || i.ManagedBy == "" {
 		return nil
 	}
-	present, err := s.memberExists(ctx, i.OrgID, i.ManagedBy)
-	if err != nil || !present {
+	holders, err := s.slotHolders(ctx, i.OrgID, i.ManagedBy)
+	if err != nil {
 		return err
 	}
-	t.addManagerCount(i.OrgID, i.ManagedBy, -1, -1, false)
+	t.addManagedSlots(i.OrgID, holders, -1, -1, false)
+	return nil
+}
+
+// takeManagerSlot takes the managed slot of an invite a manager makes, from
+// the manager and every manager above it (rule 7), each guarded by its
+// userLimit.
+func (s *Store) takeManagerSlot(ctx context.Context, t *tx, i *gatehouse.Invite) error {
+	if i.ManagedBy == "" {
+		return nil
+	}
+	holders, err := s.slotHolders(ctx, i.OrgID, i.ManagedBy)
+	if err != nil {
+		return err
+	}
+	if len(holders) == 0 {
+		return ErrMemberChanged
+	}
+	t.addManagedSlots(i.OrgID, holders, 1, 1, true)
 	return nil
 }
 
@@ -507,7 +532,10 @@ func (s *Store) ResendInvite(ctx context.Context, before, after *gatehouse.Invit
 	after.SeatHeld = true
 	var ch orgChange
 	if before.Status != gatehouse.StatusPending || !before.SeatHeld {
-		ch = t.takeInviteSeat(after)
+		var err error
+		if ch, err = s.takeInviteSeat(ctx, t, after); err != nil {
+			return err
+		}
 	}
 	t.updateInvite(before, after, s.Now())
 	if before.TokenHash != "" {
@@ -561,15 +589,20 @@ func (s *Store) AcceptInvite(ctx context.Context, a Acceptance) error {
 	t.addOrgChange(m.OrgID, ch)
 	switch {
 	case i.SeatHeld && i.ManagedBy != "":
-		present, err := s.memberExists(ctx, m.OrgID, i.ManagedBy)
+		holders, err := s.slotHolders(ctx, m.OrgID, i.ManagedBy)
 		if err != nil {
 			return fmt.Errorf("accept invite %s: %w", i.ID, err)
 		}
-		if present {
-			t.addManagerCount(m.OrgID, i.ManagedBy, 0, -1, false)
-		}
+		t.addManagedSlots(m.OrgID, holders, 0, -1, false)
 	case !i.SeatHeld && m.ManagedBy != "":
-		t.addManagerCount(m.OrgID, m.ManagedBy, 1, 0, true)
+		holders, err := s.slotHolders(ctx, m.OrgID, m.ManagedBy)
+		if err != nil {
+			return fmt.Errorf("accept invite %s: %w", i.ID, err)
+		}
+		if len(holders) == 0 {
+			return ErrMemberChanged
+		}
+		t.addManagedSlots(m.OrgID, holders, 1, 0, true)
 	}
 	switch {
 	case a.MarkEmailVerified:

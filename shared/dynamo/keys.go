@@ -238,6 +238,33 @@ func NormalizeEmail(email string) string { return strings.ToLower(strings.TrimSp
 
 func trimPrefix(s, prefix string) string { return strings.TrimPrefix(s, prefix) }
 
+// Collections (issue 17, docs/resources.md "Collections").
+
+// collectionKey is a collection of an org: name, description, version.
+func collectionKey(orgID, collID string) Key {
+	return Key{prefixOrg + orgID, "COLL#" + collID}
+}
+
+// collectionMemberKey files one resource in a collection, so that a
+// collection's resources are a range query in type#id order.
+func collectionMemberKey(orgID, collID, typ, id string) Key {
+	return Key{prefixOrg + orgID, "COLLRES#" + collID + "#" + typ + "#" + id}
+}
+
+// collectionGrantsKey is the one item holding the grants of every
+// collection of an org (one attribute per collection), read in the same
+// BatchGetItem as the rest of the evaluator's snapshot.
+func collectionGrantsKey(orgID string) Key { return Key{prefixOrg + orgID, "COLLGRANTS"} }
+
+// collectionsRange is an org's collections, in id order.
+func collectionsRange(orgID string) keyRange { return keyRange{"", prefixOrg + orgID, "COLL#"} }
+
+// collectionMembersRange is the resources of one collection (of one type,
+// or every type for ""), in type#id order.
+func collectionMembersRange(orgID, collID, typ string) keyRange {
+	return keyRange{"", prefixOrg + orgID, "COLLRES#" + collID + "#" + typeSegment(typ)}
+}
+
 // SCIM (docs/scim.md): an org's SCIM tokens, listed under the org; each
 // token's secret item is a secretKey like the API tokens'.
 const prefixScimToken = "SCIMTOKEN#"

@@ -35,6 +35,10 @@ func TestKeyFormats(t *testing.T) {
 		{"type grants", typeGrantsKey("org_1", "device"), Key{"ORG#org_1", "RESTYPE#device"}},
 		{"api token", tokenKey("org_1", "tok_1"), Key{"ORG#org_1", "APITOKEN#tok_1"}},
 		{"secret", secretKey("abc"), Key{"SECRET#abc", "SECRET"}},
+		// Collections (issue 17).
+		{"collection", collectionKey("org_1", "col_1"), Key{"ORG#org_1", "COLL#col_1"}},
+		{"collection member", collectionMemberKey("org_1", "col_1", "device", "d1"), Key{"ORG#org_1", "COLLRES#col_1#device#d1"}},
+		{"collection grants", collectionGrantsKey("org_1"), Key{"ORG#org_1", "COLLGRANTS"}},
 		{"scim token", scimTokenKey("org_1", "sct_1"), Key{"ORG#org_1", "SCIMTOKEN#sct_1"}},
 		{"expiry index", expiryIndexKey(at, "member", Key{"ORG#o", "MEMBER#u"}), Key{"EXP#2026-11-23T14", "2026-11-23T14:05:06.000000007Z#member#ORG#o#MEMBER#u"}},
 	}

@@ -300,6 +300,45 @@ func (t *tx) addManagerCount(orgID, managerID string, delta, invites int, guard 
 	t.update(memberKey(orgID, managerID), "ADD "+strings.Join(adds, ", "), cond, onFail, names, values)
 }
 
+// slotHolders returns whose userLimit a managed slot of managerID counts
+// against (rule 7: a manager's userLimit counts its whole managed subtree):
+// the manager itself, then the managers above it, nearest first, as far as
+// ManagerChain follows them. It is empty when the manager is no member (a
+// removed manager's counters went with its membership, and the managers
+// above it no longer manage what it managed).
+func (s *Store) slotHolders(ctx context.Context, orgID, managerID string) ([]string, error) {
+	if managerID == "" {
+		return nil, nil
+	}
+	mm, err := s.Membership(ctx, orgID, managerID)
+	if gatehouse.ErrorCode(err) == gatehouse.CodeNotFound {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("managers of %s: %w", managerID, err)
+	}
+	chain, err := s.ManagerChain(ctx, orgID, mm)
+	if err != nil {
+		return nil, err
+	}
+	out := []string{managerID}
+	for _, m := range chain {
+		out = append(out, m.UserID)
+	}
+	return out, nil
+}
+
+// addManagedSlots moves the managed slots of every holder (slotHolders) by
+// delta and their pending invites by invites; with guard, each holder's
+// userLimit must have room, so handing limits down to sub-managers never
+// multiplies seats. A holder removed since it was read fails the
+// transaction (ErrMemberChanged), to be retried.
+func (t *tx) addManagedSlots(orgID string, holders []string, delta, invites int, guard bool) {
+	for _, h := range holders {
+		t.addManagerCount(orgID, h, delta, invites, guard)
+	}
+}
+
 // withoutExpiry is m with no expiry (what it would be before the expiry
 // is set).
 func withoutExpiry(m *gatehouse.Membership) *gatehouse.Membership {
@@ -401,7 +440,14 @@ func (s *Store) CreateMember(ctx context.Context, nm NewMember) error {
 	ch.ancestors = nm.Org.Ancestors
 	t.addOrgChange(m.OrgID, ch)
 	if m.ManagedBy != "" {
-		t.addManagerCount(m.OrgID, m.ManagedBy, 1, 0, true)
+		holders, err := s.slotHolders(ctx, m.OrgID, m.ManagedBy)
+		if err != nil {
+			return fmt.Errorf("create member %s in %s: %w", m.UserID, m.OrgID, err)
+		}
+		if len(holders) == 0 {
+			return ErrMemberChanged
+		}
+		t.addManagedSlots(m.OrgID, holders, 1, 0, true)
 	}
 	if nm.Activation != nil {
 		t.create(secretItem(nm.Activation), gatehouse.Errorf(gatehouse.CodeConflict, "secret collision; retry"))
@@ -518,9 +564,6 @@ func (s *Store) ChangeMember(ctx context.Context, c MemberChange) error {
 type MemberRemoval struct {
 	Member *gatehouse.Membership
 	Org    *gatehouse.Org
-	// ManagerPresent says the member's manager still has a membership whose
-	// managedCount goes down.
-	ManagerPresent bool
 	// PersonalOrg, when set, is created with the user as its owner (the
 	// user had no other org).
 	PersonalOrg *gatehouse.Org
@@ -556,15 +599,25 @@ func (s *Store) RemoveMember(ctx context.Context, r MemberRemoval) error {
 	if err != nil {
 		return fmt.Errorf("remove member %s from %s: %w", m.UserID, m.OrgID, err)
 	}
+	holders, err := s.slotHolders(ctx, m.OrgID, m.ManagedBy)
+	if err != nil {
+		return fmt.Errorf("remove member %s from %s: %w", m.UserID, m.OrgID, err)
+	}
 	build := func() (*tx, orgChange) {
-		t := s.tx().delete(memberKey(m.OrgID, m.UserID), "#v = :v", ErrMemberChanged,
-			map[string]string{"#v": attrVersion}, map[string]types.AttributeValue{":v": num(m.Version)})
+		// The member's own slot and its whole managed subtree (members and
+		// pending invites, rule 7) leave its managers' counts: they no
+		// longer manage what it managed. The counts are pinned so that a
+		// slot taken or given back meanwhile fails the removal (to be
+		// retried) rather than leaving the managers' counts wrong.
+		names := map[string]string{"#v": attrVersion, "#mcnt": attrManagedCount, "#minv": attrManagedInvites}
+		values := map[string]types.AttributeValue{":v": num(m.Version)}
+		cond := "#v = :v AND " + pinCount("#mcnt", ":mc", int64(m.ManagedCount+m.PendingInvites), values) +
+			" AND " + pinCount("#minv", ":mi", int64(m.PendingInvites), values)
+		t := s.tx().delete(memberKey(m.OrgID, m.UserID), cond, ErrMemberChanged, names, values)
 		for _, g := range m.Groups {
 			t.delete(groupMemberKey(m.OrgID, g, m.UserID), "", nil, nil, nil)
 		}
-		if m.ManagedBy != "" && r.ManagerPresent {
-			t.addManagerCount(m.OrgID, m.ManagedBy, -1, 0, false)
-		}
+		t.addManagedSlots(m.OrgID, holders, -(1 + m.ManagedCount + m.PendingInvites), -m.PendingInvites, false)
 		if o := r.PersonalOrg; o != nil {
 			owner := OwnerMembership(o.ID, m.UserID, r.UserResourceLimit, o.CreatedAt)
 			owner.AccountLimited = r.UserAccountLimited
@@ -596,6 +649,18 @@ func (s *Store) RemoveMember(ctx context.Context, r MemberRemoval) error {
 		}
 		room -= 3
 		inTx = append(inTx, i)
+	}
+	if len(inTx) < len(invites) {
+		// Revocations outside the removal gave back slots of the member's
+		// own counts: read them again.
+		fresh, err := s.Membership(ctx, m.OrgID, m.UserID)
+		if err != nil {
+			return fmt.Errorf("remove member %s from %s: %w", m.UserID, m.OrgID, err)
+		}
+		if fresh.Version != m.Version {
+			return ErrMemberChanged
+		}
+		m = fresh
 	}
 	var tokTx []heldToken
 	for _, h := range tokens {
@@ -637,6 +702,16 @@ func (s *Store) RemoveMember(ctx context.Context, r MemberRemoval) error {
 		return fmt.Errorf("remove member %s from %s: %w", m.UserID, m.OrgID, err)
 	}
 	return nil
+}
+
+// pinCount is a condition that a counter attribute holds n, an absent
+// counter counting as zero.
+func pinCount(name, value string, n int64, values map[string]types.AttributeValue) string {
+	values[value] = num(n)
+	if n == 0 {
+		return "(attribute_not_exists(" + name + ") OR " + name + " = " + value + ")"
+	}
+	return name + " = " + value
 }
 
 // maxTxItems is DynamoDB's limit of items in one TransactWriteItems.

@@ -4,6 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -69,17 +73,22 @@ func (s *Store) DeleteOrg(ctx context.Context, orgID string, actor gatehouse.Act
 	t := s.tx().delete(orgKey(orgID), "#v = :v AND (attribute_not_exists(#sc) OR #sc = :zero)", errOrgChanged,
 		map[string]string{"#v": attrVersion, "#sc": "subOrgCount"},
 		map[string]types.AttributeValue{":v": num(o.Version), ":zero": num(0)})
-	if o.ParentID != "" {
-		// Its seats leave the subtree counts of its ancestors (members.go).
-		seats := num(-int64(o.Usage.SubtreeSeats))
-		t.update(orgKey(o.ParentID), "ADD #sc :minus, #ts :seats", "attribute_exists(#pk)", nil,
-			map[string]string{"#sc": "subOrgCount", "#pk": tabledef.PK, "#ts": attrTreeSeats},
-			map[string]types.AttributeValue{":minus": num(-1), ":seats": seats})
-		for _, a := range o.Ancestors {
-			if a != o.ParentID {
-				t.addTreeSeats(a, -o.Usage.SubtreeSeats, false)
-			}
+	// Its seats and resources leave the subtree counts of its ancestors
+	// (members.go, resources.go), and the parent counts one sub-org less.
+	for _, a := range o.Ancestors {
+		names := map[string]string{"#pk": tabledef.PK, "#ts": attrTreeSeats}
+		values := map[string]types.AttributeValue{":seats": num(-int64(o.Usage.SubtreeSeats))}
+		adds := []string{"#ts :seats"}
+		if a == o.ParentID {
+			names["#sc"], values[":minus"] = "subOrgCount", num(-1)
+			adds = append(adds, "#sc :minus")
 		}
+		for i, typ := range slices.Sorted(maps.Keys(o.Usage.SubtreeResources)) {
+			n := strconv.Itoa(i)
+			names["#tr"+n], values[":tr"+n] = attrTreeResPrefix+typ, num(-int64(o.Usage.SubtreeResources[typ]))
+			adds = append(adds, "#tr"+n+" :tr"+n)
+		}
+		t.update(orgKey(a), "ADD "+strings.Join(adds, ", "), "attribute_exists(#pk)", nil, names, values)
 	}
 	ev := s.NewAudit(actor, "", "org.delete", orgID, map[string]any{"name": o.Name, "parentId": o.ParentID}, nil)
 	t.audit(ev)

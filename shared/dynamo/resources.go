@@ -59,6 +59,11 @@ func resourceItem(r *gatehouse.Resource) item {
 		setN(attrVersion, r.Version).
 		setInverse(ownerInverse(r.OrgID, r.OwnerID, r.Type, r.ID))
 	it.setExpiry(earliestGrantExpiry(r.Grants), kindResource)
+	// Collections and metadata (issue 17): absent when empty.
+	it.setList("collections", r.Collections)
+	if len(r.Metadata) > 0 {
+		it.setJSON("metadata", r.Metadata)
+	}
 	return it
 }
 
@@ -76,6 +81,10 @@ func decodeResource(it item) *gatehouse.Resource {
 		Version:   it.getN(attrVersion),
 	}
 	it.getJSON("grants", &r.Grants)
+	r.Collections = it.getList("collections")
+	if _, ok := it["metadata"]; ok {
+		it.getJSON("metadata", &r.Metadata)
+	}
 	return r
 }
 
@@ -134,6 +143,12 @@ type Snapshot struct {
 	Resources map[gatehouse.Ref]*gatehouse.Resource
 	// TypeGrants holds the grants on whole types, for every configured type.
 	TypeGrants map[string][]authz.Grant
+	// Collections holds every existing collection's grants, by id (one
+	// item, read in the same BatchGetItem: docs/resources.md).
+	Collections map[string][]authz.Grant
+	// Token is the caller's API token as stored now, when the snapshot was
+	// loaded for one (LoadSnapshotAs): its collection narrowing.
+	Token *gatehouse.APIToken
 }
 
 // LoadSnapshot reads an org's policy, the accounts and memberships of
@@ -141,7 +156,16 @@ type Snapshot struct {
 // (per 100 keys), and one more for ancestor memberships when the org is a
 // sub-org.
 func (s *Store) LoadSnapshot(ctx context.Context, orgID string, userIDs []string, refs []gatehouse.Ref, resourceTypes []string) (*Snapshot, error) {
-	keys := []Key{orgKey(orgID)}
+	return s.LoadSnapshotAs(ctx, orgID, "", userIDs, refs, resourceTypes)
+}
+
+// LoadSnapshotAs is LoadSnapshot for a caller using the API token tokenID
+// ("" for none): the token's item comes in the same BatchGetItem.
+func (s *Store) LoadSnapshotAs(ctx context.Context, orgID, tokenID string, userIDs []string, refs []gatehouse.Ref, resourceTypes []string) (*Snapshot, error) {
+	keys := []Key{orgKey(orgID), collectionGrantsKey(orgID)}
+	if tokenID != "" {
+		keys = append(keys, tokenKey(orgID, tokenID))
+	}
 	for _, u := range userIDs {
 		keys = append(keys, userKey(u), memberKey(orgID, u))
 	}
@@ -160,12 +184,16 @@ func (s *Store) LoadSnapshot(ctx context.Context, orgID string, userIDs []string
 		return nil, gatehouse.NotFound("org")
 	}
 	snap := &Snapshot{
-		Org:        decodeOrg(it),
-		Users:      map[string]*gatehouse.User{},
-		Members:    map[string]*gatehouse.Membership{},
-		Ancestors:  map[string][]*gatehouse.Membership{},
-		Resources:  map[gatehouse.Ref]*gatehouse.Resource{},
-		TypeGrants: map[string][]authz.Grant{},
+		Org:         decodeOrg(it),
+		Users:       map[string]*gatehouse.User{},
+		Members:     map[string]*gatehouse.Membership{},
+		Ancestors:   map[string][]*gatehouse.Membership{},
+		Resources:   map[gatehouse.Ref]*gatehouse.Resource{},
+		TypeGrants:  map[string][]authz.Grant{},
+		Collections: decodeCollectionGrants(got[collectionGrantsKey(orgID)]),
+	}
+	if it, ok := got[tokenKey(orgID, tokenID)]; ok && tokenID != "" {
+		snap.Token = decodeAPIToken(it)
 	}
 	for _, u := range userIDs {
 		if it, ok := got[userKey(u)]; ok {
@@ -320,12 +348,14 @@ func (s *Store) RegisterResource(ctx context.Context, r *gatehouse.Resource, act
 	r.Version = 1
 	t := s.tx()
 	t.create(resourceItem(r), gatehouse.Errorf(gatehouse.CodeConflict, "a %s with id %q is already registered", r.Type, r.ID))
-	maxAttr, cntAttr := attrMaxResPrefix+r.Type, attrResCountPrefix+r.Type
-	t.update(orgKey(r.OrgID), "ADD #cnt :one",
-		"attribute_exists(#pk) AND (attribute_not_exists(#max) OR #max < :zero OR (attribute_not_exists(#cnt) AND #max > :zero) OR #cnt < #max)",
+	t.update(orgKey(r.OrgID), "ADD #cnt :one, #tr :one", "attribute_exists(#pk) AND "+resQuotaCond,
 		gatehouse.LimitExceeded("maxResources."+r.Type, "the org's quota of %s resources is reached", r.Type),
-		map[string]string{"#pk": tabledef.PK, "#max": maxAttr, "#cnt": cntAttr},
-		map[string]types.AttributeValue{":one": num(1), ":zero": num(0)})
+		resQuotaNames(r.Type), map[string]types.AttributeValue{":one": num(1), ":zero": num(0)})
+	for _, a := range r.OrgAncestors {
+		t.update(orgKey(a), "ADD #tr :one", "attribute_exists(#pk) AND "+resQuotaCond,
+			gatehouse.LimitExceeded("maxResources."+r.Type, "a parent org's quota of %s resources is reached (its quota counts its sub-orgs)", r.Type),
+			resQuotaNames(r.Type), map[string]types.AttributeValue{":one": num(1), ":zero": num(0)})
+	}
 	for i, uid := range r.Counted {
 		onFail := gatehouse.LimitExceeded("resourceLimit", "the owner's resource limit is reached")
 		if i > 0 {
@@ -350,6 +380,16 @@ func (s *Store) RegisterResource(ctx context.Context, r *gatehouse.Resource, act
 	return nil
 }
 
+// resQuotaCond requires room under an org's maxRes_<type> (absent or
+// negative is unlimited) for one more resource in its subtree (treeRes_;
+// an org written before it existed falls back to its own resCount_).
+const resQuotaCond = "(attribute_not_exists(#max) OR #max < :zero OR #tr < #max OR " +
+	"(attribute_not_exists(#tr) AND ((attribute_not_exists(#cnt) AND #max > :zero) OR #cnt < #max)))"
+
+func resQuotaNames(typ string) map[string]string {
+	return map[string]string{"#pk": tabledef.PK, "#max": attrMaxResPrefix + typ, "#cnt": attrResCountPrefix + typ, "#tr": attrTreeResPrefix + typ}
+}
+
 // UnregisterResource deletes a resource read before (its version guards
 // against a concurrent grant change), its grantee items, and gives back what
 // it counted: the org's counter and the resourceCount of the memberships it
@@ -362,9 +402,17 @@ func (s *Store) UnregisterResource(ctx context.Context, r *gatehouse.Resource, a
 	for _, p := range principalsOf(r.Grants) {
 		t.delete(granteeKey(r.OrgID, p, r.Type, r.ID), "", nil, nil, nil)
 	}
-	t.update(orgKey(r.OrgID), "ADD #cnt :minus", "attribute_exists(#pk)", gatehouse.NotFound("org"),
-		map[string]string{"#cnt": attrResCountPrefix + r.Type, "#pk": tabledef.PK},
+	// Its places in collections go with it (at most
+	// MaxCollectionsPerResource items).
+	for _, c := range r.Collections {
+		t.delete(collectionMemberKey(r.OrgID, c, r.Type, r.ID), "", nil, nil, nil)
+	}
+	t.update(orgKey(r.OrgID), "ADD #cnt :minus, #tr :minus", "attribute_exists(#pk)", gatehouse.NotFound("org"),
+		map[string]string{"#cnt": attrResCountPrefix + r.Type, "#tr": attrTreeResPrefix + r.Type, "#pk": tabledef.PK},
 		map[string]types.AttributeValue{":minus": num(-1)})
+	for _, a := range r.OrgAncestors {
+		t.addTreeRes(a, r.Type, -1)
+	}
 	keys := make([]Key, len(r.Counted))
 	for i, uid := range r.Counted {
 		keys[i] = memberKey(r.OrgID, uid)
@@ -389,6 +437,14 @@ func (s *Store) UnregisterResource(ctx context.Context, r *gatehouse.Resource, a
 		return fmt.Errorf("unregister resource %s/%s: %w", r.Type, r.ID, err)
 	}
 	return nil
+}
+
+// addTreeRes moves an ancestor's subtree count of a type without a guard
+// (a resource given back).
+func (t *tx) addTreeRes(orgID, typ string, delta int) {
+	t.update(orgKey(orgID), "ADD #tr :d", "attribute_exists(#pk)", ErrOrgChanged,
+		map[string]string{"#pk": tabledef.PK, "#tr": attrTreeResPrefix + typ},
+		map[string]types.AttributeValue{":d": num(int64(delta))})
 }
 
 func principalsOf(grants []authz.Grant) []string {

@@ -185,6 +185,9 @@ func (s *Store) batchGet(ctx context.Context, keys []Key) (map[Key]item, error) 
 type txItem struct {
 	write  types.TransactWriteItem
 	onFail error
+	// audit, when set, is the audit event the write puts: commit stamps
+	// it with the time of each attempt (docs/events.md, "Order").
+	audit *gatehouse.AuditEvent
 }
 
 // tx collects the writes of one TransactWriteItems.
@@ -253,7 +256,9 @@ func (t *tx) check(k Key, cond string, onFail error, names map[string]string, va
 
 // audit adds the audit event of the change to the same transaction.
 func (t *tx) audit(ev gatehouse.AuditEvent) *tx {
-	return t.put(auditItem(ev), "", nil, nil, nil)
+	t.put(auditItem(ev), "", nil, nil, nil)
+	t.items[len(t.items)-1].audit = &ev
+	return t
 }
 
 // commit runs the transaction. A failed condition becomes the onFail error of
@@ -266,6 +271,7 @@ func (t *tx) commit(ctx context.Context) error {
 	}
 	var err error
 	for attempt := 0; attempt < 4; attempt++ {
+		t.stampAudit(writes)
 		_, err = t.s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: writes})
 		if err == nil {
 			return nil
@@ -294,6 +300,24 @@ func (t *tx) commit(ctx context.Context) error {
 		}
 	}
 	return gatehouse.Errorf(gatehouse.CodeConflict, "the change conflicts with a concurrent change; retry")
+}
+
+// stampAudit gives the audit events of the transaction the time of the
+// attempt about to be made, so that an event's time (and with it its place
+// in the org's event stream, which is time-ordered) is never older than
+// its commit by more than one TransactWriteItems call, whatever the
+// request did between building the event and committing it
+// (docs/events.md, "Order").
+func (t *tx) stampAudit(writes []types.TransactWriteItem) {
+	now := t.s.Now()
+	for i, it := range t.items {
+		if it.audit == nil {
+			continue
+		}
+		ev := *it.audit
+		ev.Time = now
+		writes[i] = types.TransactWriteItem{Put: &types.Put{TableName: aws.String(t.s.table), Item: auditItem(ev)}}
+	}
 }
 
 // pause waits d before a retry, or less when the context ends first (its

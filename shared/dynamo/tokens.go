@@ -27,11 +27,22 @@ func (s *Store) CreateAPIToken(ctx context.Context, t *gatehouse.APIToken, hash 
 	// The membership's version moves: a removal read before this token
 	// existed fails its version condition instead of leaving the token
 	// alive for a later re-join (rule 6, RemoveMember).
-	tx.update(memberKey(t.OrgID, t.UserID), "ADD #v :one", "#st = :active",
-		gatehouse.Forbidden(gatehouse.ReasonNotMember, "the membership is not active"),
-		map[string]string{"#st": attrStatus, "#v": attrVersion},
-		map[string]types.AttributeValue{":active": str(string(gatehouse.StatusActive)), ":one": num(1)})
+	cond, names := "#st = :active", map[string]string{"#st": attrStatus, "#v": attrVersion}
+	values := map[string]types.AttributeValue{":active": str(string(gatehouse.StatusActive)), ":one": num(1)}
+	onFail := gatehouse.Forbidden(gatehouse.ReasonNotMember, "the membership is not active")
+	if t.UserID != t.CreatedBy {
+		// A token made for another member: it must still be read-only
+		// (the embedded view, docs/resources.md).
+		cond += " AND #ro = :true"
+		names["#ro"] = "readonly"
+		values[":true"] = &types.AttributeValueMemberBOOL{Value: true}
+		onFail = gatehouse.Forbidden(gatehouse.ReasonNotReadonly, "the member is no longer active and read-only")
+	}
+	tx.update(memberKey(t.OrgID, t.UserID), "ADD #v :one", cond, onFail, names, values)
 	after := map[string]any{"name": t.Name, "userId": t.UserID, "readonly": t.Readonly}
+	if t.CollectionID != "" {
+		after["collectionId"] = t.CollectionID
+	}
 	if t.Permissions != nil {
 		after["permissions"] = t.Permissions
 	}

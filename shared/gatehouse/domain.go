@@ -98,6 +98,9 @@ type Usage struct {
 	// SubtreeSeats are the seats of the org and of all its sub-orgs: what
 	// the org's maxMembers bounds (a parent's quota counts its subtree).
 	SubtreeSeats int `json:"subtreeSeats"`
+	// SubtreeResources are the resources of each type of the org and of
+	// all its sub-orgs: what the org's maxResources bounds.
+	SubtreeResources map[string]int `json:"subtreeResources,omitempty"`
 }
 
 // Seats is what maxMembers bounds: members and the pending invites that
@@ -228,12 +231,15 @@ type APIToken struct {
 	Name   string `json:"name"`
 	// Permissions narrows the token to a subset of the user's permissions;
 	// nil means all of them (always intersected with the user's current ones).
-	Permissions []string   `json:"permissions,omitempty"`
-	Readonly    bool       `json:"readonly"`
-	Status      Status     `json:"status"`
-	ExpiresAt   *time.Time `json:"expiresAt,omitempty"`
-	CreatedAt   time.Time  `json:"createdAt"`
-	CreatedBy   string     `json:"createdBy"`
+	Permissions []string `json:"permissions,omitempty"`
+	Readonly    bool     `json:"readonly"`
+	// CollectionID narrows the token to the resources of one collection
+	// (a share link for one customer's devices; docs/resources.md).
+	CollectionID string     `json:"collectionId,omitempty"`
+	Status       Status     `json:"status"`
+	ExpiresAt    *time.Time `json:"expiresAt,omitempty"`
+	CreatedAt    time.Time  `json:"createdAt"`
+	CreatedBy    string     `json:"createdBy"`
 }
 
 // Usable reports whether the token may be used at time now.

@@ -78,6 +78,8 @@ const (
 	ReasonLastOwner         = "last_owner"
 	ReasonDomainNotVerified = "domain_not_verified"
 	ReasonMFARequired       = "mfa_required"
+	// Collections, resource lifecycle, embedded view (issue 17).
+	ReasonNotReadonly = "not_readonly"
 )
 
 // FieldError is one invalid field of a request.

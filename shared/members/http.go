@@ -30,8 +30,8 @@ func NewMux(svc *Service, log *slog.Logger) *apigw.Mux {
 	apigw.Handle(m, "PATCH "+base+"/{userId}", http.StatusOK, func(ctx context.Context, r *apigw.Request, p Patch) (*Member, error) {
 		return svc.Update(ctx, r.Caller, r.Param("orgId"), r.Param("userId"), p)
 	})
-	apigw.Handle(m, "DELETE "+base+"/{userId}", 0, func(ctx context.Context, r *apigw.Request, _ apigw.Empty) (apigw.Empty, error) {
-		return apigw.Empty{}, svc.Remove(ctx, r.Caller, r.Param("orgId"), r.Param("userId"))
+	apigw.Handle(m, "DELETE "+base+"/{userId}", 0, func(ctx context.Context, r *apigw.Request, q RemoveQuery) (apigw.Empty, error) {
+		return apigw.Empty{}, svc.RemoveWith(ctx, r.Caller, r.Param("orgId"), r.Param("userId"), q)
 	})
 	apigw.Handle(m, "PUT "+base+"/{userId}/roles", http.StatusOK, func(ctx context.Context, r *apigw.Request, in RolesInput) (*Member, error) {
 		return svc.SetRoles(ctx, r.Caller, r.Param("orgId"), r.Param("userId"), in.Roles)

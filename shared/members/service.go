@@ -414,7 +414,7 @@ func (s *Service) precheckRoom(ctx context.Context, c *gatehouse.Caller, org *ga
 	if err != nil {
 		return err
 	}
-	if own.UserLimit == 0 || (own.UserLimit > 0 && own.ManagedCount+own.PendingInvites >= own.UserLimit) {
+	if !authz.HasManagedRoom(own) {
 		return dynamo.ErrUserLimit
 	}
 	return nil
@@ -693,16 +693,6 @@ func (s *Service) remove(ctx context.Context, c *gatehouse.Caller, org *gatehous
 	r := dynamo.MemberRemoval{Member: m, Org: org}
 	r.Audit = append(r.Audit, s.store.NewAudit(c.Actor, org.ID, action, m.UserID,
 		map[string]any{"roles": m.Roles, "status": m.Status}, nil))
-	if m.ManagedBy != "" {
-		_, err := s.store.Membership(ctx, org.ID, m.ManagedBy)
-		switch gatehouse.ErrorCode(err) {
-		case "":
-			r.ManagerPresent = true
-		case gatehouse.CodeNotFound:
-		default:
-			return err
-		}
-	}
 	if s.cfg.PersonalOrgOnLastLeave {
 		n, err := s.store.CountMemberships(ctx, m.UserID, 2)
 		if err != nil {

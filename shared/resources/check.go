@@ -113,7 +113,7 @@ func (s *Service) Authorize(ctx context.Context, caller *gatehouse.Caller, orgID
 			}
 		}
 	}
-	snap, err := s.store.LoadSnapshot(ctx, orgID, users, refs, types)
+	snap, err := s.snapshot(ctx, caller, orgID, users, refs, types)
 	if err != nil {
 		return nil, err
 	}
@@ -165,7 +165,7 @@ func (s *Service) Authorize(ctx context.Context, caller *gatehouse.Caller, orgID
 			}
 		default:
 			r := snap.Resources[*n.ref]
-			results[i] = eff.CheckResource(n.action, authz.ResourceOf(r, snap.TypeGrants[r.Type]), now)
+			results[i] = eff.CheckResource(n.action, authz.ResourceIn(r, snap.TypeGrants[r.Type], snap.Collections), now)
 		}
 	}
 	if batch {

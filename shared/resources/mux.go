@@ -39,5 +39,6 @@ func NewMux(s *Service, log *slog.Logger) *apigw.Mux {
 	apigw.Handle(m, "POST /v1/orgs/{orgId}/authorize", http.StatusOK, func(ctx context.Context, r *apigw.Request, in CheckInput) (*CheckOutput, error) {
 		return s.Authorize(ctx, r.Caller, r.Param("orgId"), in)
 	})
+	collectionRoutes(m, s) // issue 17: collections and lifecycle
 	return m
 }

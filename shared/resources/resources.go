@@ -25,6 +25,9 @@ import (
 type Store interface {
 	Now() time.Time
 	LoadSnapshot(ctx context.Context, orgID string, userIDs []string, refs []gatehouse.Ref, resourceTypes []string) (*dynamo.Snapshot, error)
+	// Collections and lifecycle (issue 17).
+	LoadSnapshotAs(ctx context.Context, orgID, tokenID string, userIDs []string, refs []gatehouse.Ref, resourceTypes []string) (*dynamo.Snapshot, error)
+	CollectionStore
 	ManagerChain(ctx context.Context, orgID string, m *gatehouse.Membership) ([]*gatehouse.Membership, error)
 	RegisterResource(ctx context.Context, r *gatehouse.Resource, actor gatehouse.Actor) error
 	UnregisterResource(ctx context.Context, r *gatehouse.Resource, actor gatehouse.Actor) error
@@ -81,6 +84,13 @@ func (s *Service) callerEffective(snap *dynamo.Snapshot, caller *gatehouse.Calle
 		if sub.Token.Permissions == nil {
 			sub.Token.Permissions = []string{}
 		}
+		// The token's collection narrowing, as stored now (the snapshot
+		// read its item): a token revoked meanwhile opens nothing.
+		t := snap.Token
+		if t == nil || !t.Usable(s.store.Now()) {
+			return nil, gatehouse.Errorf(gatehouse.CodeUnauthenticated, "the API token is no longer usable")
+		}
+		sub.Token.Collection = t.CollectionID
 	}
 	return authz.Compile(authz.PolicyOf(s.catalogue, snap.Org), sub), nil
 }
@@ -122,7 +132,7 @@ func (s *Service) Register(ctx context.Context, caller *gatehouse.Caller, orgID 
 	if owner == "" {
 		owner = caller.UserID
 	}
-	snap, err := s.store.LoadSnapshot(ctx, orgID, unique(caller.UserID, owner), nil, nil)
+	snap, err := s.snapshot(ctx, caller, orgID, unique(caller.UserID, owner), nil, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -156,11 +166,12 @@ func (s *Service) Register(ctx context.Context, caller *gatehouse.Caller, orgID 
 	r := &gatehouse.Resource{
 		OrgID: orgID, Type: in.Type, ID: in.ID, Name: in.Name, OwnerID: owner,
 		Counted: counted, CreatedBy: caller.UserID, CreatedAt: now, UpdatedAt: now,
+		OrgAncestors: snap.Org.Ancestors,
 	}
 	if err := s.store.RegisterResource(ctx, r, caller.Actor); err != nil {
 		return nil, err
 	}
-	return viewOf(r, true), nil
+	return s.viewOf(r, true, nil), nil
 }
 
 // loadOne reads the snapshot for one resource and the caller's permissions;
@@ -170,7 +181,7 @@ func (s *Service) loadOne(ctx context.Context, caller *gatehouse.Caller, orgID s
 	if !s.catalogue.IsResourceType(ref.Type) {
 		return nil, nil, nil, gatehouse.NotFound("resource type")
 	}
-	snap, err := s.store.LoadSnapshot(ctx, orgID, []string{caller.UserID}, []gatehouse.Ref{ref}, []string{ref.Type})
+	snap, err := s.snapshot(ctx, caller, orgID, []string{caller.UserID}, []gatehouse.Ref{ref}, []string{ref.Type})
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -182,8 +193,8 @@ func (s *Service) loadOne(ctx context.Context, caller *gatehouse.Caller, orgID s
 	if r == nil {
 		return nil, nil, nil, gatehouse.NotFound("resource")
 	}
-	if !eff.CheckResource(authz.ActionRead, authz.ResourceOf(r, snap.TypeGrants[ref.Type]), s.store.Now()).Allowed &&
-		!eff.CheckResource(authz.ActionShare, authz.ResourceOf(r, snap.TypeGrants[ref.Type]), s.store.Now()).Allowed {
+	if !eff.CheckResource(authz.ActionRead, authz.ResourceIn(r, snap.TypeGrants[ref.Type], snap.Collections), s.store.Now()).Allowed &&
+		!eff.CheckResource(authz.ActionShare, authz.ResourceIn(r, snap.TypeGrants[ref.Type], snap.Collections), s.store.Now()).Allowed {
 		return nil, nil, nil, gatehouse.NotFound("resource")
 	}
 	return snap, eff, r, nil
@@ -198,9 +209,10 @@ func (s *Service) Unregister(ctx context.Context, caller *gatehouse.Caller, orgI
 	if err != nil {
 		return err
 	}
-	if d := eff.CheckResource(authz.ActionDelete, authz.ResourceOf(r, snap.TypeGrants[ref.Type]), s.store.Now()); !d.Allowed {
+	if d := eff.CheckResource(authz.ActionDelete, authz.ResourceIn(r, snap.TypeGrants[ref.Type], snap.Collections), s.store.Now()); !d.Allowed {
 		return forbidden(d, "unregistering the resource")
 	}
+	r.OrgAncestors = snap.Org.Ancestors
 	return s.store.UnregisterResource(ctx, r, caller.Actor)
 }
 
@@ -263,7 +275,7 @@ func (s *Service) SetGrants(ctx context.Context, caller *gatehouse.Caller, orgID
 		if !s.catalogue.IsResourceType(ref.Type) {
 			return nil, gatehouse.NotFound("resource type")
 		}
-		snap, err := s.store.LoadSnapshot(ctx, orgID, []string{caller.UserID}, nil, nil)
+		snap, err := s.snapshot(ctx, caller, orgID, []string{caller.UserID}, nil, nil)
 		if err != nil {
 			return nil, err
 		}
@@ -283,30 +295,39 @@ func (s *Service) SetGrants(ctx context.Context, caller *gatehouse.Caller, orgID
 	if err != nil {
 		return nil, err
 	}
-	if err := eff.GivesOnResource(authz.ResourceOf(r, snap.TypeGrants[ref.Type]), grants, now); err != nil {
+	if err := eff.GivesOnResource(authz.ResourceIn(r, snap.TypeGrants[ref.Type], snap.Collections), grants, now); err != nil {
 		return nil, err
 	}
 	after, err := s.store.SetResourceGrants(ctx, r, grants, caller.Actor)
 	if err != nil {
 		return nil, err
 	}
-	return viewOf(after, true), nil
+	return s.viewOf(after, true, nil), nil
 }
 
 // View is a resource as the API shows it. Grants are shown to owners and
 // admins of the org and to the resource's owner.
 type View struct {
-	Type      string        `json:"type"`
-	ID        string        `json:"id"`
-	Name      string        `json:"name,omitempty"`
-	OwnerID   string        `json:"ownerId,omitempty"`
-	Grants    []authz.Grant `json:"grants,omitempty"`
-	CreatedAt *time.Time    `json:"createdAt,omitempty"`
-	UpdatedAt *time.Time    `json:"updatedAt,omitempty"`
+	Type    string        `json:"type"`
+	ID      string        `json:"id"`
+	Name    string        `json:"name,omitempty"`
+	OwnerID string        `json:"ownerId,omitempty"`
+	Grants  []authz.Grant `json:"grants,omitempty"`
+	// Metadata and Collections: issue 17 (docs/resources.md).
+	Metadata    map[string]string `json:"metadata,omitempty"`
+	Collections []string          `json:"collections,omitempty"`
+	CreatedAt   *time.Time        `json:"createdAt,omitempty"`
+	UpdatedAt   *time.Time        `json:"updatedAt,omitempty"`
 }
 
-func viewOf(r *gatehouse.Resource, withGrants bool) *View {
-	v := &View{Type: r.Type, ID: r.ID, Name: r.Name, OwnerID: r.OwnerID, CreatedAt: &r.CreatedAt, UpdatedAt: &r.UpdatedAt}
+// viewOf shows a resource; with a snapshot, only the collections that
+// still exist.
+func (s *Service) viewOf(r *gatehouse.Resource, withGrants bool, snap *dynamo.Snapshot) *View {
+	v := &View{Type: r.Type, ID: r.ID, Name: r.Name, OwnerID: r.OwnerID, Metadata: r.Metadata,
+		Collections: r.Collections, CreatedAt: &r.CreatedAt, UpdatedAt: &r.UpdatedAt}
+	if snap != nil {
+		v.Collections = dynamo.LiveCollections(r.Collections, snap.Collections)
+	}
 	if withGrants {
 		v.Grants = nonNil(r.Grants)
 	}
@@ -346,7 +367,7 @@ func (s *Service) List(ctx context.Context, caller *gatehouse.Caller, orgID, typ
 		}
 		types = []string{typ}
 	}
-	snap, err := s.store.LoadSnapshot(ctx, orgID, []string{caller.UserID}, nil, types)
+	snap, err := s.snapshot(ctx, caller, orgID, []string{caller.UserID}, nil, types)
 	if err != nil {
 		return nil, "", err
 	}
@@ -367,9 +388,9 @@ func (s *Service) List(ctx context.Context, caller *gatehouse.Caller, orgID, typ
 	}
 	m := &merge{
 		streams: streamsOf(s.sources(ctx, orgID, eff, snap, readable, typ, now)),
-		// The snapshot read 3 + len(types) items (org, account,
-		// membership, type grants).
-		budget: 2*limit - (3 + len(types)),
+		// The snapshot read 4 + len(types) items (org, account,
+		// membership, collection grants, type grants).
+		budget: 2*limit - (4 + len(types)),
 		after:  after,
 		start:  after,
 	}
@@ -405,10 +426,10 @@ func (s *Service) List(ctx context.Context, caller *gatehouse.Caller, orgID, typ
 			if r == nil || !slices.Contains(readable, r.Type) {
 				continue
 			}
-			if !eff.CheckResource(authz.ActionRead, authz.ResourceOf(r, snap.TypeGrants[r.Type]), now).Allowed {
+			if !eff.CheckResource(authz.ActionRead, authz.ResourceIn(r, snap.TypeGrants[r.Type], snap.Collections), now).Allowed {
 				continue
 			}
-			items = append(items, viewOf(r, eff.IsAdmin() || r.OwnerID == caller.UserID))
+			items = append(items, s.viewOf(r, eff.IsAdmin() || r.OwnerID == caller.UserID, snap))
 			if len(items) == limit {
 				return items, s.store.ResourcesCursor(orgID, c.key), nil
 			}
@@ -589,6 +610,11 @@ func (s *Service) sources(ctx context.Context, orgID string, eff *authz.Effectiv
 		}
 	}
 	var out []source
+	if coll := eff.TokenCollection(); coll != "" {
+		// A token narrowed to a collection sees at most its resources:
+		// one stream, every candidate still evaluated.
+		return []source{s.collectionSource(ctx, orgID, coll, typ)}
+	}
 	if eff.IsAdmin() {
 		if typ == "" && len(readable) == len(s.catalogue.ResourceTypes) {
 			return []source{whole("")}
@@ -625,6 +651,10 @@ func (s *Service) sources(ctx context.Context, orgID string, eff *authz.Effectiv
 		out = append(out, func(after string, limit int) (*dynamo.ResourcePage, error) {
 			return s.store.GrantedRefsAfter(ctx, orgID, p, typ, after, limit)
 		})
+	}
+	// One stream per collection whose grants allow the member read.
+	for _, id := range collectionsAllowingRead(snap.Collections, principals, now) {
+		out = append(out, s.collectionSource(ctx, orgID, id, typ))
 	}
 	return out
 }

@@ -287,6 +287,11 @@ func TestAuthorize(t *testing.T) {
 	// A token caller is held to the token's narrowing.
 	tok := f.caller("dev")
 	tok.TokenID, tok.Permissions = "tok_1", []string{"device:read"}
+	// The service reads the token's stored item (its collection narrowing).
+	if err := f.store.CreateAPIToken(f.ctx, &gatehouse.APIToken{ID: "tok_1", OrgID: f.org, UserID: "dev", Name: "t",
+		Permissions: tok.Permissions, Status: gatehouse.StatusActive, CreatedAt: f.store.Now(), CreatedBy: "dev"}, "hash-1", gatehouse.Actor{UserID: "dev"}); err != nil {
+		t.Fatal(err)
+	}
 	one, err = f.svc.Authorize(f.ctx, tok, f.org, resources.CheckInput{Check: resources.Check{Action: "update", Resource: res}})
 	if err != nil || one.Decision.Allowed {
 		t.Errorf("token-narrowed update = %+v, %v", one, err)

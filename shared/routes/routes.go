@@ -66,6 +66,9 @@ const (
 	// FnScim serves SCIM 2.0 for identity providers and the org's SCIM
 	// tokens (docs/scim.md).
 	FnScim = "scim"
+	// FnEventPublisher puts the org event stream on the EventBridge bus;
+	// the table's stream invokes it (docs/events.md).
+	FnEventPublisher = "eventpublisher"
 )
 
 // DefaultRouteKey is the route key of an HTTP API's catch-all route.
@@ -84,7 +87,9 @@ var Default = Route{Path: DefaultRouteKey, Function: FnNotFound, Access: Public,
 var HTTPFunctions = []string{FnMe, FnOrgs, FnMembers, FnInvites, FnActivate, FnRoles, FnGroups, FnResources, FnTokens, FnLimits, FnAudit, FnAdmin, FnNotFound, FnScim}
 
 // AllFunctions lists every Lambda function of the product.
-var AllFunctions = append([]string{FnAuthorizer, FnTriggers, FnSweeper}, HTTPFunctions...)
+var AllFunctions = append([]string{FnAuthorizer, FnTriggers, FnSweeper}, append(HTTPFunctions,
+	// The event stream (docs/events.md).
+	FnEventPublisher)...)
 
 // Route is one HTTP API route.
 type Route struct {
@@ -197,6 +202,8 @@ var Table = []Route{
 	perm("DELETE", org+"/tokens/{tokenId}", FnTokens, "tokens:manage", "Revoke an API token"),
 
 	perm("GET", org+"/audit", FnAudit, "audit:read", "Audit log, newest first"),
+	// The event stream (docs/events.md).
+	perm("GET", org+"/events", FnAudit, "events:read", "The org's events, oldest first, after a given event id"),
 
 	with("GET", "/v1/admin/users", FnAdmin, PlatformAdmin, "Find users by email prefix"),
 	with("GET", "/v1/admin/users/{userId}", FnAdmin, PlatformAdmin, "One user account"),
@@ -205,6 +212,21 @@ var Table = []Route{
 	with("GET", "/v1/admin/signup-policy", FnAdmin, PlatformAdmin, "The sign-up policy"),
 	with("PUT", "/v1/admin/signup-policy", FnAdmin, PlatformAdmin, "Replace the sign-up policy"),
 
+	// Resource lifecycle and collections (issue 17, docs/resources.md). The
+	// collection routes are for members: who may manage or read
+	// collections is authz's (rules_collections.go), with the org's data.
+	perm("GET", org+"/resources/{type}/{resourceId}", FnResources, "{type}:read", "One resource the caller may see"),
+	perm("PATCH", org+"/resources/{type}/{resourceId}", FnResources, "{type}:update", "Rename a resource or replace its metadata"),
+	perm("POST", org+"/resources/{type}/{resourceId}/transfer", FnResources, "{type}:update", "Give a resource to another member (owners and admins)"),
+	with("POST", org+"/collections", FnResources, Member, "Create a collection of resources (owners and admins)"),
+	with("GET", org+"/collections", FnResources, Member, "List collections"),
+	with("GET", org+"/collections/{collectionId}", FnResources, Member, "One collection with its grants"),
+	with("PATCH", org+"/collections/{collectionId}", FnResources, Member, "Rename a collection or change its description"),
+	with("DELETE", org+"/collections/{collectionId}", FnResources, Member, "Delete a collection (its resources stay)"),
+	with("PUT", org+"/collections/{collectionId}/grants", FnResources, Member, "Set allow/deny grants on every resource of a collection"),
+	with("GET", org+"/collections/{collectionId}/resources", FnResources, Member, "The resources of a collection"),
+	perm("PUT", org+"/collections/{collectionId}/resources/{type}/{resourceId}", FnResources, "{type}:share", "Add a resource to a collection"),
+	perm("DELETE", org+"/collections/{collectionId}/resources/{type}/{resourceId}", FnResources, "{type}:share", "Take a resource out of a collection"),
 	// SCIM 2.0 (docs/scim.md): the org's SCIM tokens, made by an owner or
 	// admin, and the SCIM service provider an identity provider calls with
 	// one (RFC 7644; responses application/scim+json).

@@ -34,6 +34,11 @@ type Store interface {
 	APIToken(ctx context.Context, orgID, tokenID string) (*gatehouse.APIToken, string, error)
 	APITokensPage(ctx context.Context, orgID, userID string, limit int, cursor string) ([]*gatehouse.APIToken, string, error)
 	RevokeAPIToken(ctx context.Context, orgID, tokenID string, actor gatehouse.Actor) (*gatehouse.APIToken, error)
+	// Tokens for another member and narrowed to a collection (embedded.go).
+	Org(ctx context.Context, orgID string) (*gatehouse.Org, error)
+	Membership(ctx context.Context, orgID, userID string) (*gatehouse.Membership, error)
+	ManagerChain(ctx context.Context, orgID string, m *gatehouse.Membership) ([]*gatehouse.Membership, error)
+	Collection(ctx context.Context, orgID, collID string) (*gatehouse.Collection, error)
 }
 
 // Service holds the token use cases.
@@ -57,6 +62,13 @@ type Input struct {
 	Permissions []string   `json:"permissions,omitempty"`
 	Readonly    bool       `json:"readonly,omitempty"`
 	ExpiresAt   *time.Time `json:"expiresAt"`
+	// UserID makes the token for another member (the caller's own when
+	// empty): a read-only member the caller may act on, and the token only
+	// reads (DESIGN section 5, the embedded view).
+	UserID string `json:"userId,omitempty"`
+	// CollectionID narrows the token to the resources of one collection
+	// (a share link): read-only, <type>:read permissions only.
+	CollectionID string `json:"collectionId,omitempty"`
 }
 
 // Created is the answer of a creation: the token and its secret, which is
@@ -91,6 +103,10 @@ func (s *Service) Create(ctx context.Context, caller *gatehouse.Caller, orgID st
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
+	owner, err := s.embedded(ctx, caller, orgID, &in)
+	if err != nil {
+		return nil, err
+	}
 	var perms []string
 	if in.Permissions != nil {
 		perms = slices.Clone(in.Permissions)
@@ -107,7 +123,7 @@ func (s *Service) Create(ctx context.Context, caller *gatehouse.Caller, orgID st
 		return nil, err
 	}
 	t := &gatehouse.APIToken{
-		ID: ids.New("tok"), OrgID: orgID, UserID: caller.UserID, Name: in.Name,
+		ID: ids.New("tok"), OrgID: orgID, UserID: owner, Name: in.Name, CollectionID: in.CollectionID,
 		Permissions: perms, Readonly: in.Readonly, Status: gatehouse.StatusActive,
 		ExpiresAt: expires, CreatedAt: now, CreatedBy: caller.UserID,
 	}

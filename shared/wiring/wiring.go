@@ -19,6 +19,7 @@ import (
 	"github.com/gatehouse-dev/gatehouse/shared/wiring/admin"
 	"github.com/gatehouse-dev/gatehouse/shared/wiring/audit"
 	"github.com/gatehouse-dev/gatehouse/shared/wiring/authorizer"
+	"github.com/gatehouse-dev/gatehouse/shared/wiring/eventpublisher"
 	"github.com/gatehouse-dev/gatehouse/shared/wiring/groups"
 	"github.com/gatehouse-dev/gatehouse/shared/wiring/invites"
 	"github.com/gatehouse-dev/gatehouse/shared/wiring/limits"
@@ -55,6 +56,8 @@ func Constructors() map[string]app.Constructor {
 		routes.FnNotFound:   notfound.New,
 		// SCIM (docs/scim.md).
 		routes.FnScim: scim.New,
+		// The event stream (docs/events.md).
+		routes.FnEventPublisher: eventpublisher.New,
 	}
 }
 

@@ -262,3 +262,46 @@ export function Chips({ items }: { items?: string[] }) {
     </span>
   );
 }
+
+/** A striped table of a list: its column headers, an unlabelled last
+ * column for row actions when actions is set, and the rows given. */
+export function ListTable({ label, columns, actions = false, children }: { label: string; columns: string[]; actions?: boolean; children: ComponentChildren }) {
+  return (
+    <div class="table-wrap">
+      <table class="striped" aria-label={label}>
+        <thead>
+          <tr>
+            {columns.map((c) => (
+              <th scope="col">{c}</th>
+            ))}
+            {actions && (
+              <th scope="col">
+                <span class="visually-hidden">Actions</span>
+              </th>
+            )}
+          </tr>
+        </thead>
+        <tbody>{children}</tbody>
+      </table>
+    </div>
+  );
+}
+
+/** A destructive action on one row: it asks first (confirm: title, body,
+ * the confirming button's words), then runs. name tells screen readers
+ * which row it acts on. */
+export function ConfirmButton({ label, name, confirm, run }: { label: string; name: string; confirm: [string, ComponentChildren, string]; run: () => Promise<unknown> }) {
+  return (
+    <button
+      type="button"
+      class="danger outline small"
+      onClick={async () => {
+        if (!(await confirmAction(...confirm))) return;
+        await run();
+      }}
+    >
+      {label}
+      <span class="visually-hidden"> {name}</span>
+    </button>
+  );
+}

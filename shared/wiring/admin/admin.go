@@ -10,6 +10,6 @@ import (
 // New builds the function from the shared dependencies.
 func New(d *app.Deps) (app.Function, error) {
 	pool := cognito.NewFromConfig(d.MustAWSConfig(), d.Config.CognitoEndpoint, d.Config.UserPoolID)
-	svc := admin.NewService(d.Store(), pool, d.Catalogue()).WithAdminMFA(d.Config.RequireAdminMFA)
+	svc := admin.NewService(d.Store(), pool.BySub(), d.Catalogue()).WithAdminMFA(d.Config.RequireAdminMFA)
 	return app.Function{Mux: admin.NewMux(svc, d.Log)}, nil
 }

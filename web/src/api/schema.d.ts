@@ -248,6 +248,144 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/orgs/{orgId}/collections": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List collections
+         * @description An active member of the org.
+         */
+        get: operations["getOrgCollections"];
+        put?: never;
+        /**
+         * Create a collection of resources (owners and admins)
+         * @description An active member of the org.
+         */
+        post: operations["postOrgCollections"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/orgs/{orgId}/collections/{collectionId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One collection with its grants
+         * @description An active member of the org.
+         */
+        get: operations["getOrgCollection"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a collection (its resources stay)
+         * @description An active member of the org.
+         */
+        delete: operations["deleteOrgCollection"];
+        options?: never;
+        head?: never;
+        /**
+         * Rename a collection or change its description
+         * @description An active member of the org.
+         */
+        patch: operations["patchOrgCollection"];
+        trace?: never;
+    };
+    "/v1/orgs/{orgId}/collections/{collectionId}/grants": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set allow/deny grants on every resource of a collection
+         * @description An active member of the org.
+         *
+         *     Every field of the body is required: nothing is reset by omission.
+         */
+        put: operations["putOrgCollectionGrants"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/orgs/{orgId}/collections/{collectionId}/resources": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The resources of a collection
+         * @description An active member of the org.
+         */
+        get: operations["getOrgCollectionResources"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/orgs/{orgId}/collections/{collectionId}/resources/{type}/{resourceId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Add a resource to a collection
+         * @description Needs the permission `{type}:share` in the org.
+         */
+        put: operations["putOrgCollectionResource"];
+        post?: never;
+        /**
+         * Take a resource out of a collection
+         * @description Needs the permission `{type}:share` in the org.
+         */
+        delete: operations["deleteOrgCollectionResource"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/orgs/{orgId}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The org's events, oldest first, after a given event id
+         * @description Needs the permission `events:read` in the org.
+         */
+        get: operations["getOrgEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/orgs/{orgId}/groups": {
         parameters: {
             query?: never;
@@ -595,7 +733,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * One resource the caller may see
+         * @description Needs the permission `{type}:read` in the org.
+         */
+        get: operations["getOrgResource"];
         put?: never;
         post?: never;
         /**
@@ -605,7 +747,11 @@ export interface paths {
         delete: operations["deleteOrgResource"];
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Rename a resource or replace its metadata
+         * @description Needs the permission `{type}:update` in the org.
+         */
+        patch: operations["patchOrgResource"];
         trace?: never;
     };
     "/v1/orgs/{orgId}/resources/{type}/{resourceId}/grants": {
@@ -624,6 +770,26 @@ export interface paths {
          */
         put: operations["putOrgResourceGrants"];
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/orgs/{orgId}/resources/{type}/{resourceId}/transfer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Give a resource to another member (owners and admins)
+         * @description Needs the permission `{type}:update` in the org.
+         */
+        post: operations["postOrgResourceTransfer"];
         delete?: never;
         options?: never;
         head?: never;
@@ -678,6 +844,220 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/v1/orgs/{orgId}/scim/tokens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List SCIM tokens
+         * @description Needs the permission `tokens:manage` in the org.
+         */
+        get: operations["getOrgScimTokens"];
+        put?: never;
+        /**
+         * Create a SCIM token (shown once)
+         * @description Needs the permission `tokens:manage` in the org.
+         */
+        post: operations["postOrgScimTokens"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/orgs/{orgId}/scim/tokens/{tokenId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke a SCIM token
+         * @description Needs the permission `tokens:manage` in the org.
+         */
+        delete: operations["deleteOrgScimToken"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/orgs/{orgId}/scim/v2/Groups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * SCIM: list or filter groups
+         * @description Needs the permission `groups:read` in the org.
+         */
+        get: operations["getOrgScimV2Groups"];
+        put?: never;
+        /**
+         * SCIM: create a group
+         * @description Needs the permission `groups:manage` in the org.
+         */
+        post: operations["postOrgScimV2Groups"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/orgs/{orgId}/scim/v2/Groups/{scimId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * SCIM: one group with its members
+         * @description Needs the permission `groups:read` in the org.
+         */
+        get: operations["getOrgScimV2Group"];
+        put?: never;
+        post?: never;
+        /**
+         * SCIM: delete a group
+         * @description Needs the permission `groups:manage` in the org.
+         */
+        delete: operations["deleteOrgScimV2Group"];
+        options?: never;
+        head?: never;
+        /**
+         * SCIM: add or remove group members
+         * @description Needs the permission `groups:manage` in the org.
+         */
+        patch: operations["patchOrgScimV2Group"];
+        trace?: never;
+    };
+    "/v1/orgs/{orgId}/scim/v2/ResourceTypes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * SCIM: the resource types (User, Group)
+         * @description Needs the permission `members:read` in the org.
+         */
+        get: operations["getOrgScimV2ResourceTypes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/orgs/{orgId}/scim/v2/Schemas": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * SCIM: the schemas of User and Group
+         * @description Needs the permission `members:read` in the org.
+         */
+        get: operations["getOrgScimV2Schemas"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/orgs/{orgId}/scim/v2/ServiceProviderConfig": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * SCIM: what this service provider supports
+         * @description Needs the permission `members:read` in the org.
+         */
+        get: operations["getOrgScimV2ServiceProviderConfig"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/orgs/{orgId}/scim/v2/Users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * SCIM: list or filter users (members and pending invites)
+         * @description Needs the permission `members:read` in the org.
+         */
+        get: operations["getOrgScimV2Users"];
+        put?: never;
+        /**
+         * SCIM: provision a user (an account under a verified domain, else an invite)
+         * @description Needs the permission `members:create` in the org.
+         */
+        post: operations["postOrgScimV2Users"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/orgs/{orgId}/scim/v2/Users/{scimId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * SCIM: one user
+         * @description Needs the permission `members:read` in the org.
+         */
+        get: operations["getOrgScimV2User"];
+        /**
+         * SCIM: replace a user (active, roles)
+         * @description Needs the permission `members:update` in the org.
+         *
+         *     No field left out becomes a zero value: `active` left out keeps its current value; `displayName` left out keeps its current value; `emails` left out keeps its current value; `name` left out keeps its current value; `password` left out keeps its current value; `roles` left out keeps its current value; `schemas` left out keeps its current value.
+         */
+        put: operations["putOrgScimV2User"];
+        post?: never;
+        /**
+         * SCIM: deprovision a user (removes the membership)
+         * @description Needs the permission `members:remove` in the org.
+         */
+        delete: operations["deleteOrgScimV2User"];
+        options?: never;
+        head?: never;
+        /**
+         * SCIM: patch a user (active, roles)
+         * @description Needs the permission `members:update` in the org.
+         */
+        patch: operations["patchOrgScimV2User"];
         trace?: never;
     };
     "/v1/orgs/{orgId}/suborgs": {
@@ -824,6 +1204,9 @@ export interface components {
         };
         /** @description APIToken is a secret bound to (user, org) for API access and embedded read-only views. */
         APIToken: {
+            /** @description CollectionID narrows the token to the resources of one collection
+             *     (a share link for one customer's devices; docs/resources.md). */
+            collectionId?: string;
             /** Format: date-time */
             createdAt: string;
             createdBy: string;
@@ -880,8 +1263,32 @@ export interface components {
             reason?: string;
             results?: components["schemas"]["Decision"][];
         };
+        /** @description Collection is a named set of resources of one org (a Thinger project, a ThingsBoard entity group). */
+        Collection: {
+            /** Format: date-time */
+            createdAt: string;
+            createdBy?: string;
+            description?: string;
+            grants: components["schemas"]["Grant"][];
+            id: string;
+            name: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        /** @description CollectionInput is the body of POST .../collections and of PATCH .../collections/{collectionId} (where omitted fields stay). */
+        CollectionInput: {
+            description?: string;
+            name?: string;
+        };
+        CollectionPage: {
+            items: components["schemas"]["Collection"][];
+            nextCursor?: string;
+        };
         /** @description Created is the answer of a creation: the token and its secret, which is shown this once and never again. */
         Created: {
+            /** @description CollectionID narrows the token to the resources of one collection
+             *     (a share link for one customer's devices; docs/resources.md). */
+            collectionId?: string;
             /** Format: date-time */
             createdAt: string;
             createdBy: string;
@@ -914,6 +1321,11 @@ export interface components {
              *     (rule 11). */
             member?: components["schemas"]["Member"];
         };
+        /** @description Data is what an event changed. */
+        Data: {
+            after?: Record<string, never>;
+            before?: Record<string, never>;
+        };
         /** @description Decision is the evaluator's answer. */
         Decision: {
             allowed: boolean;
@@ -924,10 +1336,51 @@ export interface components {
          * @enum {string}
          */
         ErrorCode: "conflict" | "expired" | "forbidden" | "internal" | "last_owner" | "limit_exceeded" | "method_not_allowed" | "not_found" | "payload_too_large" | "unauthenticated" | "unavailable" | "validation_failed";
+        /** @description Event is one change of an org, as the API reads it and the bus carries it (the detail of the EventBridge event, byte for byte). */
+        Event: {
+            /** @description Action is the audit action the event is (GET .../audit shows it too). */
+            action: string;
+            actor: string;
+            /** @description Data is the change: the fields before and after it. */
+            data?: components["schemas"]["Data"];
+            /** @description ID is stable and sorts as the stream does: pass it as after= to
+             *     read what follows it, and use it to drop duplicates. */
+            id: string;
+            orgId: string;
+            /** @description Target is what the change is about: a user, group, resource, invite... */
+            target?: string;
+            /** Format: date-time */
+            time: string;
+            /** @description Truncated is set on the bus when Data did not fit in an EventBridge
+             *     event (256 KB); the API holds the whole event. */
+            truncated?: boolean;
+            /** @description Type names the change (Types), e.g. member.role_changed. */
+            type: string;
+        };
+        EventPage: {
+            items: components["schemas"]["Event"][];
+            nextCursor?: string;
+        };
         /** @description FieldError is one invalid field of a request. */
         FieldError: {
             field: string;
             message: string;
+        };
+        /** @description Group is a set of members of an org with roles bound to it. */
+        GatehouseGroup: {
+            builtIn: boolean;
+            /** Format: date-time */
+            createdAt?: string;
+            createdBy?: string;
+            description?: string;
+            id: string;
+            memberCount: number;
+            name: string;
+            roles: string[];
+        };
+        GatehouseGroupPage: {
+            items: components["schemas"]["GatehouseGroup"][];
+            nextCursor?: string;
         };
         /** @description Usage counts what an org holds, kept by the same transactions that change it. */
         GatehouseUsage: {
@@ -941,9 +1394,40 @@ export interface components {
                 [key: string]: number;
             };
             subOrgs: number;
+            /** @description SubtreeResources are the resources of each type of the org and of
+             *     all its sub-orgs: what the org's maxResources bounds. */
+            subtreeResources?: {
+                [key: string]: number;
+            };
             /** @description SubtreeSeats are the seats of the org and of all its sub-orgs: what
              *     the org's maxMembers bounds (a parent's quota counts its subtree). */
             subtreeSeats: number;
+        };
+        /** @description User is a global identity; its ID is the Cognito sub. */
+        GatehouseUser: {
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: email */
+            email: string;
+            emailVerified: boolean;
+            /** Format: date-time */
+            expiresAt?: string;
+            id: string;
+            language?: string;
+            name?: string;
+            phone?: string;
+            platformAdmin?: boolean;
+            /** @description ResourceLimit is the default for memberships the user gets by sign-up
+             *     (from the sign-up policy); -1 unlimited. */
+            resourceLimit: number;
+            status: components["schemas"]["Status"];
+            timeZone?: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        GatehouseUserPage: {
+            items: components["schemas"]["GatehouseUser"][];
+            nextCursor?: string;
         };
         /** @description Grant allows and/or denies actions on a resource (or a whole type) to one principal, "user:<id>" or "group:<id>". */
         Grant: {
@@ -956,22 +1440,6 @@ export interface components {
         /** @description GrantsInput is the body of PUT .../resources/{type}/{resourceId}/grants: the complete new set of grants. */
         GrantsInput: {
             grants: components["schemas"]["Grant"][];
-        };
-        /** @description Group is a set of members of an org with roles bound to it. */
-        Group: {
-            builtIn: boolean;
-            /** Format: date-time */
-            createdAt?: string;
-            createdBy?: string;
-            description?: string;
-            id: string;
-            memberCount: number;
-            name: string;
-            roles: string[];
-        };
-        GroupPage: {
-            items: components["schemas"]["Group"][];
-            nextCursor?: string;
         };
         /** @description Input is the body of POST /v1/orgs/{orgId}/groups. */
         GroupsInput: {
@@ -1168,6 +1636,20 @@ export interface components {
         MembersRolesInput: {
             roles: string[];
         };
+        /** @description Meta is a resource's metadata (RFC 7643 section 3.1). */
+        Meta: {
+            /** Format: date-time */
+            created?: string;
+            /** Format: date-time */
+            lastModified?: string;
+            resourceType: string;
+        };
+        /** @description Name is a user's name; Gatehouse keeps one formatted name. */
+        Name: {
+            familyName?: string;
+            formatted?: string;
+            givenName?: string;
+        };
         /** @description Org is a tenant. */
         Org: {
             ancestors?: string[];
@@ -1256,7 +1738,7 @@ export interface components {
          * @description Why a request was refused (docs/errors.md says what a client should do about each).
          * @enum {string}
          */
-        Reason: "denied" | "disabled" | "domain_not_verified" | "email_mismatch" | "email_unverified" | "escalation" | "expired" | "expiry_ceiling" | "last_owner" | "mfa_required" | "missing_permission" | "no_decision" | "no_profile" | "no_resource_access" | "not_managed" | "not_member" | "owner_link" | "platform_admin_only" | "readonly" | "resource_readonly" | "signup_policy" | "token_in_url" | "token_narrowing" | "unauthenticated" | "unavailable" | "unknown_route";
+        Reason: "denied" | "disabled" | "domain_not_verified" | "email_mismatch" | "email_unverified" | "escalation" | "expired" | "expiry_ceiling" | "last_owner" | "mfa_required" | "missing_permission" | "no_decision" | "no_profile" | "no_resource_access" | "not_managed" | "not_member" | "not_readonly" | "owner_link" | "platform_admin_only" | "readonly" | "resource_readonly" | "signup_policy" | "token_in_url" | "token_narrowing" | "unauthenticated" | "unavailable" | "unknown_route";
         /** @description RegisterInput is the body of POST /v1/orgs/{orgId}/resources. */
         RegisterInput: {
             id: string;
@@ -1274,12 +1756,21 @@ export interface components {
             id: string;
             type: string;
         };
+        ResourceRefPage: {
+            items: components["schemas"]["ResourceRef"][];
+            nextCursor?: string;
+        };
         /** @description View is a resource as the API shows it. */
         ResourcesView: {
+            collections?: string[];
             /** Format: date-time */
             createdAt?: string;
             grants?: components["schemas"]["Grant"][];
             id: string;
+            /** @description Metadata and Collections: issue 17 (docs/resources.md). */
+            metadata?: {
+                [key: string]: string;
+            };
             name?: string;
             ownerId?: string;
             type: string;
@@ -1316,6 +1807,73 @@ export interface components {
             description: string;
             name: string;
             permissions: string[];
+        };
+        ScimError: {
+            code: components["schemas"]["ErrorCode"];
+            detail?: string;
+            limit?: string;
+            reason?: components["schemas"]["Reason"];
+            schemas: "urn:ietf:params:scim:api:messages:2.0:Error"[];
+            /** @enum {string} */
+            scimType?: "invalidFilter" | "invalidSyntax" | "invalidPath" | "invalidValue" | "mutability" | "uniqueness" | "noTarget";
+            /** @description the HTTP status, as a string (RFC 7644) */
+            status: string;
+        };
+        /** @description Group is a SCIM Group: a group of the org. */
+        ScimGroup: {
+            displayName: string;
+            id: string;
+            members?: components["schemas"]["Value"][];
+            meta: components["schemas"]["Meta"];
+            schemas: string[];
+        };
+        ScimGroupListResponse: {
+            itemsPerPage: number;
+            Resources: components["schemas"]["ScimGroup"][];
+            schemas: string[];
+            startIndex: number;
+            totalResults: number;
+        };
+        /** @description ScimToken is an org's credential for an identity provider's SCIM 2.0 client (Okta, Microsoft Entra ID): bound to one org, with the permissions an owner or admin gave it when creating it (capped by the creator's own, rule 6) and the roles members it provisions get by default. */
+        ScimToken: {
+            /** Format: date-time */
+            createdAt: string;
+            createdBy: string;
+            /** Format: date-time */
+            expiresAt?: string;
+            id: string;
+            /** @description MemberRoles are the roles a user provisioned without roles gets. */
+            memberRoles: string[];
+            name: string;
+            orgId: string;
+            /** @description Permissions is what the token may do in the org, fixed at creation. */
+            permissions: string[];
+            status: components["schemas"]["Status"];
+        };
+        ScimTokenPage: {
+            items: components["schemas"]["ScimToken"][];
+            nextCursor?: string;
+        };
+        /** @description User is a SCIM User: a member of the org, or an invite (id inv_...). */
+        ScimUser: {
+            active: boolean;
+            displayName?: string;
+            emails: components["schemas"]["Value"][];
+            groups: components["schemas"]["Value"][];
+            id: string;
+            meta: components["schemas"]["Meta"];
+            name?: components["schemas"]["Name"];
+            roles: components["schemas"]["Value"][];
+            schemas: string[];
+            "urn:ietf:params:scim:schemas:extension:gatehouse:2.0:User"?: components["schemas"]["UserExtension"];
+            userName: string;
+        };
+        ScimUserListResponse: {
+            itemsPerPage: number;
+            Resources: components["schemas"]["ScimUser"][];
+            schemas: string[];
+            startIndex: number;
+            totalResults: number;
         };
         /** @description Sent is the answer of create and resend: the invite, how it was delivered and, when it was not emailed, the accept link for the inviter to pass on. */
         Sent: {
@@ -1370,8 +1928,41 @@ export interface components {
             items: components["schemas"]["SuborgsView"][];
             nextCursor?: string;
         };
+        /** @description TokenCreated is the answer of a creation: the token and its secret, shown this once. */
+        TokenCreated: {
+            /** Format: date-time */
+            createdAt: string;
+            createdBy: string;
+            /** Format: date-time */
+            expiresAt?: string;
+            id: string;
+            /** @description MemberRoles are the roles a user provisioned without roles gets. */
+            memberRoles: string[];
+            name: string;
+            orgId: string;
+            /** @description Permissions is what the token may do in the org, fixed at creation. */
+            permissions: string[];
+            secret: string;
+            status: components["schemas"]["Status"];
+        };
+        /** @description TokenInput is the body of POST /v1/orgs/{orgId}/scim/tokens. */
+        TokenInput: {
+            /** Format: date-time */
+            expiresAt?: string | null;
+            /** @description MemberRoles are the roles a user provisioned without roles gets
+             *     (default viewer). */
+            memberRoles?: string[];
+            name: string;
+            /** @description Permissions is what the token may do; left out, what provisioning
+             *     needs (members and groups, authz.ScimPermissions). The permissions
+             *     of MemberRoles are added: the token gives those roles. */
+            permissions?: string[];
+        };
         /** @description Input is the body of POST /v1/orgs/{orgId}/tokens. */
         TokensInput: {
+            /** @description CollectionID narrows the token to the resources of one collection
+             *     (a share link): read-only, <type>:read permissions only. */
+            collectionId?: string;
             /** Format: date-time */
             expiresAt?: string | null;
             name: string;
@@ -1379,6 +1970,14 @@ export interface components {
              *     permissions (always the current ones). */
             permissions?: string[];
             readonly?: boolean;
+            /** @description UserID makes the token for another member (the caller's own when
+             *     empty): a read-only member the caller may act on, and the token only
+             *     reads (DESIGN section 5, the embedded view). */
+            userId?: string;
+        };
+        /** @description TransferInput is the body of POST .../resources/{type}/{resourceId}/transfer. */
+        TransferInput: {
+            ownerId: string;
         };
         /** @description Update is the body of PUT: the quotas it names are set, the others keep their value (nothing is reset by omission). */
         Update: {
@@ -1387,31 +1986,34 @@ export interface components {
                 [key: string]: number;
             };
         };
-        /** @description User is a global identity; its ID is the Cognito sub. */
-        User: {
-            /** Format: date-time */
-            createdAt: string;
-            /** Format: email */
-            email: string;
-            emailVerified: boolean;
-            /** Format: date-time */
-            expiresAt?: string;
-            id: string;
-            language?: string;
+        /** @description UpdateInput is the body of PATCH .../resources/{type}/{resourceId}: what is sent changes, what is omitted stays. */
+        UpdateInput: {
+            metadata?: {
+                [key: string]: string;
+            };
             name?: string;
-            phone?: string;
-            platformAdmin?: boolean;
-            /** @description ResourceLimit is the default for memberships the user gets by sign-up
-             *     (from the sign-up policy); -1 unlimited. */
-            resourceLimit: number;
-            status: components["schemas"]["Status"];
-            timeZone?: string;
-            /** Format: date-time */
-            updatedAt: string;
         };
-        UserPage: {
-            items: components["schemas"]["User"][];
-            nextCursor?: string;
+        /** @description UserExtension says what a SCIM User is in Gatehouse: a member, or an invite its email has not accepted yet (rule 11). */
+        UserExtension: {
+            /** @description AccountStatus is the account's own status (pending until activated). */
+            accountStatus?: components["schemas"]["Status"];
+            /**
+             * Format: date-time
+             * @description InviteExpiresAt is when a pending invite expires.
+             */
+            inviteExpiresAt?: string;
+            /**
+             * @description State is "member" or "invited".
+             * @enum {string}
+             */
+            state: "member" | "invited";
+        };
+        /** @description Value is one value of a multi-valued attribute (roles, groups, members). */
+        Value: {
+            display?: string;
+            primary?: boolean;
+            type?: string;
+            value: string;
         };
     };
     responses: {
@@ -1495,6 +2097,145 @@ export interface components {
                  *       "type": "urn:gatehouse:problem:payload_too_large"
                  *     } */
                 "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description SCIM error. The request is not valid: `errors` lists each invalid field. Fix the request; repeating it unchanged fails again. */
+        ScimBadRequest: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /** @example {
+                 *       "code": "validation_failed",
+                 *       "detail": "validation_failed: the request is not valid",
+                 *       "schemas": [
+                 *         "urn:ietf:params:scim:api:messages:2.0:Error"
+                 *       ],
+                 *       "status": "400"
+                 *     } */
+                "application/scim+json": components["schemas"]["ScimError"];
+            };
+        };
+        /** @description SCIM error. The request conflicts with the current state: `conflict` (already exists, changed meanwhile), `limit_exceeded` (`limit` names the limit reached) or `last_owner`. */
+        ScimConflict: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /** @example {
+                 *       "code": "limit_exceeded",
+                 *       "detail": "limit_exceeded: the org has no seat left",
+                 *       "schemas": [
+                 *         "urn:ietf:params:scim:api:messages:2.0:Error"
+                 *       ],
+                 *       "status": "409"
+                 *     } */
+                "application/scim+json": components["schemas"]["ScimError"];
+            };
+        };
+        /** @description SCIM error. The caller is known but may not do this: `code` is `forbidden` or `expired`, and `reason` says why. */
+        ScimForbidden: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /** @example {
+                 *       "code": "forbidden",
+                 *       "detail": "forbidden: you do not have members:invite in this org",
+                 *       "reason": "missing_permission",
+                 *       "schemas": [
+                 *         "urn:ietf:params:scim:api:messages:2.0:Error"
+                 *       ],
+                 *       "status": "403"
+                 *     } */
+                "application/scim+json": components["schemas"]["ScimError"];
+            };
+        };
+        /** @description SCIM error. An unexpected failure; the details are in the server's logs under the request id. Retry later. */
+        ScimInternalServerError: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /** @example {
+                 *       "code": "internal",
+                 *       "detail": "internal: internal error",
+                 *       "schemas": [
+                 *         "urn:ietf:params:scim:api:messages:2.0:Error"
+                 *       ],
+                 *       "status": "500"
+                 *     } */
+                "application/scim+json": components["schemas"]["ScimError"];
+            };
+        };
+        /** @description SCIM error. The thing named in the path does not exist, or the caller may not know it exists. */
+        ScimNotFound: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /** @example {
+                 *       "code": "not_found",
+                 *       "detail": "not_found: member not found",
+                 *       "schemas": [
+                 *         "urn:ietf:params:scim:api:messages:2.0:Error"
+                 *       ],
+                 *       "status": "404"
+                 *     } */
+                "application/scim+json": components["schemas"]["ScimError"];
+            };
+        };
+        /** @description SCIM error. The body is larger than 65536 bytes. */
+        ScimRequestEntityTooLarge: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /** @example {
+                 *       "code": "payload_too_large",
+                 *       "detail": "payload_too_large: the request body is larger than 65536 bytes",
+                 *       "schemas": [
+                 *         "urn:ietf:params:scim:api:messages:2.0:Error"
+                 *       ],
+                 *       "status": "413"
+                 *     } */
+                "application/scim+json": components["schemas"]["ScimError"];
+            };
+        };
+        /** @description SCIM error. A service Gatehouse depends on (Cognito, email) failed. What was done is kept; repeating the request converges. */
+        ScimServiceUnavailable: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /** @example {
+                 *       "code": "unavailable",
+                 *       "detail": "unavailable: the identity provider is unavailable; retry",
+                 *       "reason": "unavailable",
+                 *       "schemas": [
+                 *         "urn:ietf:params:scim:api:messages:2.0:Error"
+                 *       ],
+                 *       "status": "503"
+                 *     } */
+                "application/scim+json": components["schemas"]["ScimError"];
+            };
+        };
+        /** @description SCIM error. No credential, or one that is malformed, expired, revoked or issued to another client. Refresh the access token or sign in again. */
+        ScimUnauthorized: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /** @example {
+                 *       "code": "unauthenticated",
+                 *       "detail": "unauthenticated: the credential is missing, invalid or expired",
+                 *       "reason": "unauthenticated",
+                 *       "schemas": [
+                 *         "urn:ietf:params:scim:api:messages:2.0:Error"
+                 *       ],
+                 *       "status": "401"
+                 *     } */
+                "application/scim+json": components["schemas"]["ScimError"];
             };
         };
         /** @description No credential, or one that is malformed, expired, revoked or issued to another client. Refresh the access token or sign in again. */
@@ -1725,7 +2466,7 @@ export interface operations {
                      *       ],
                      *       "nextCursor": "eyJwayI6Im9yZyJ9"
                      *     } */
-                    "application/json": components["schemas"]["UserPage"];
+                    "application/json": components["schemas"]["GatehouseUserPage"];
                 };
             };
             400: components["responses"]["ValidationFailed"];
@@ -1878,7 +2619,7 @@ export interface operations {
                      *       "timeZone": "Europe/Madrid",
                      *       "updatedAt": "2026-03-02T09:30:00Z"
                      *     } */
-                    "application/json": components["schemas"]["User"];
+                    "application/json": components["schemas"]["GatehouseUser"];
                 };
             };
             400: components["responses"]["ValidationFailed"];
@@ -2055,7 +2796,7 @@ export interface operations {
                      *       "timeZone": "Europe/Madrid",
                      *       "updatedAt": "2026-03-02T09:30:00Z"
                      *     } */
-                    "application/json": components["schemas"]["User"];
+                    "application/json": components["schemas"]["GatehouseUser"];
                 };
             };
             400: components["responses"]["ValidationFailed"];
@@ -2152,6 +2893,7 @@ export interface operations {
                      *         "pendingInvites": 0,
                      *         "resources": {},
                      *         "subOrgs": 0,
+                     *         "subtreeResources": {},
                      *         "subtreeSeats": 0
                      *       },
                      *       "verifiedDomains": [
@@ -2211,6 +2953,7 @@ export interface operations {
                      *         "pendingInvites": 0,
                      *         "resources": {},
                      *         "subOrgs": 0,
+                     *         "subtreeResources": {},
                      *         "subtreeSeats": 0
                      *       },
                      *       "verifiedDomains": [
@@ -2303,6 +3046,7 @@ export interface operations {
                      *         "pendingInvites": 0,
                      *         "resources": {},
                      *         "subOrgs": 0,
+                     *         "subtreeResources": {},
                      *         "subtreeSeats": 0
                      *       },
                      *       "verifiedDomains": [
@@ -2435,6 +3179,529 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    getOrgCollections: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example {
+                     *       "items": [
+                     *         {
+                     *           "createdAt": "2026-03-02T09:30:00Z",
+                     *           "createdBy": "5d7c1b4e-2f3a-4c6b-9e8d-0a1b2c3d4e5f",
+                     *           "description": "Handles customer tickets",
+                     *           "grants": [
+                     *             {
+                     *               "allow": [
+                     *                 "text"
+                     *               ],
+                     *               "deny": [
+                     *                 "text"
+                     *               ],
+                     *               "expiresAt": "2026-03-02T09:30:00Z",
+                     *               "principal": "text"
+                     *             }
+                     *           ],
+                     *           "id": "01JD4S7X6C9M2QW8E5R3T1Y0ZA",
+                     *           "name": "Ana García",
+                     *           "updatedAt": "2026-03-02T09:30:00Z"
+                     *         }
+                     *       ],
+                     *       "nextCursor": "eyJwayI6Im9yZyJ9"
+                     *     } */
+                    "application/json": components["schemas"]["CollectionPage"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    postOrgCollections: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /** @example {
+                 *       "description": "Handles customer tickets",
+                 *       "name": "Ana García"
+                 *     } */
+                "application/json": components["schemas"]["CollectionInput"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example {
+                     *       "createdAt": "2026-03-02T09:30:00Z",
+                     *       "createdBy": "5d7c1b4e-2f3a-4c6b-9e8d-0a1b2c3d4e5f",
+                     *       "description": "Handles customer tickets",
+                     *       "grants": [
+                     *         {
+                     *           "allow": [
+                     *             "text"
+                     *           ],
+                     *           "deny": [
+                     *             "text"
+                     *           ],
+                     *           "expiresAt": "2026-03-02T09:30:00Z",
+                     *           "principal": "text"
+                     *         }
+                     *       ],
+                     *       "id": "01JD4S7X6C9M2QW8E5R3T1Y0ZA",
+                     *       "name": "Ana García",
+                     *       "updatedAt": "2026-03-02T09:30:00Z"
+                     *     } */
+                    "application/json": components["schemas"]["Collection"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getOrgCollection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                collectionId: string;
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example {
+                     *       "createdAt": "2026-03-02T09:30:00Z",
+                     *       "createdBy": "5d7c1b4e-2f3a-4c6b-9e8d-0a1b2c3d4e5f",
+                     *       "description": "Handles customer tickets",
+                     *       "grants": [
+                     *         {
+                     *           "allow": [
+                     *             "text"
+                     *           ],
+                     *           "deny": [
+                     *             "text"
+                     *           ],
+                     *           "expiresAt": "2026-03-02T09:30:00Z",
+                     *           "principal": "text"
+                     *         }
+                     *       ],
+                     *       "id": "01JD4S7X6C9M2QW8E5R3T1Y0ZA",
+                     *       "name": "Ana García",
+                     *       "updatedAt": "2026-03-02T09:30:00Z"
+                     *     } */
+                    "application/json": components["schemas"]["Collection"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    deleteOrgCollection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                collectionId: string;
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done; no body. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    patchOrgCollection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                collectionId: string;
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /** @example {
+                 *       "description": "Handles customer tickets",
+                 *       "name": "Ana García"
+                 *     } */
+                "application/json": components["schemas"]["CollectionInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example {
+                     *       "createdAt": "2026-03-02T09:30:00Z",
+                     *       "createdBy": "5d7c1b4e-2f3a-4c6b-9e8d-0a1b2c3d4e5f",
+                     *       "description": "Handles customer tickets",
+                     *       "grants": [
+                     *         {
+                     *           "allow": [
+                     *             "text"
+                     *           ],
+                     *           "deny": [
+                     *             "text"
+                     *           ],
+                     *           "expiresAt": "2026-03-02T09:30:00Z",
+                     *           "principal": "text"
+                     *         }
+                     *       ],
+                     *       "id": "01JD4S7X6C9M2QW8E5R3T1Y0ZA",
+                     *       "name": "Ana García",
+                     *       "updatedAt": "2026-03-02T09:30:00Z"
+                     *     } */
+                    "application/json": components["schemas"]["Collection"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    putOrgCollectionGrants: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                collectionId: string;
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /** @example {
+                 *       "grants": [
+                 *         {
+                 *           "allow": [
+                 *             "text"
+                 *           ],
+                 *           "deny": [
+                 *             "text"
+                 *           ],
+                 *           "expiresAt": "2026-03-02T09:30:00Z",
+                 *           "principal": "text"
+                 *         }
+                 *       ]
+                 *     } */
+                "application/json": components["schemas"]["GrantsInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example {
+                     *       "createdAt": "2026-03-02T09:30:00Z",
+                     *       "createdBy": "5d7c1b4e-2f3a-4c6b-9e8d-0a1b2c3d4e5f",
+                     *       "description": "Handles customer tickets",
+                     *       "grants": [
+                     *         {
+                     *           "allow": [
+                     *             "text"
+                     *           ],
+                     *           "deny": [
+                     *             "text"
+                     *           ],
+                     *           "expiresAt": "2026-03-02T09:30:00Z",
+                     *           "principal": "text"
+                     *         }
+                     *       ],
+                     *       "id": "01JD4S7X6C9M2QW8E5R3T1Y0ZA",
+                     *       "name": "Ana García",
+                     *       "updatedAt": "2026-03-02T09:30:00Z"
+                     *     } */
+                    "application/json": components["schemas"]["Collection"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getOrgCollectionResources: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                collectionId: string;
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "01JD4S7X6C9M2QW8E5R3T1Y0ZA",
+                     *           "type": "device"
+                     *         }
+                     *       ],
+                     *       "nextCursor": "eyJwayI6Im9yZyJ9"
+                     *     } */
+                    "application/json": components["schemas"]["ResourceRefPage"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    putOrgCollectionResource: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                collectionId: string;
+                orgId: string;
+                resourceId: string;
+                type: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example {
+                     *       "collections": [
+                     *         "text"
+                     *       ],
+                     *       "createdAt": "2026-03-02T09:30:00Z",
+                     *       "grants": [
+                     *         {
+                     *           "allow": [
+                     *             "text"
+                     *           ],
+                     *           "deny": [
+                     *             "text"
+                     *           ],
+                     *           "expiresAt": "2026-03-02T09:30:00Z",
+                     *           "principal": "text"
+                     *         }
+                     *       ],
+                     *       "id": "01JD4S7X6C9M2QW8E5R3T1Y0ZA",
+                     *       "metadata": {},
+                     *       "name": "Ana García",
+                     *       "ownerId": "5d7c1b4e-2f3a-4c6b-9e8d-0a1b2c3d4e5f",
+                     *       "type": "device",
+                     *       "updatedAt": "2026-03-02T09:30:00Z"
+                     *     } */
+                    "application/json": components["schemas"]["ResourcesView"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    deleteOrgCollectionResource: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                collectionId: string;
+                orgId: string;
+                resourceId: string;
+                type: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example {
+                     *       "collections": [
+                     *         "text"
+                     *       ],
+                     *       "createdAt": "2026-03-02T09:30:00Z",
+                     *       "grants": [
+                     *         {
+                     *           "allow": [
+                     *             "text"
+                     *           ],
+                     *           "deny": [
+                     *             "text"
+                     *           ],
+                     *           "expiresAt": "2026-03-02T09:30:00Z",
+                     *           "principal": "text"
+                     *         }
+                     *       ],
+                     *       "id": "01JD4S7X6C9M2QW8E5R3T1Y0ZA",
+                     *       "metadata": {},
+                     *       "name": "Ana García",
+                     *       "ownerId": "5d7c1b4e-2f3a-4c6b-9e8d-0a1b2c3d4e5f",
+                     *       "type": "device",
+                     *       "updatedAt": "2026-03-02T09:30:00Z"
+                     *     } */
+                    "application/json": components["schemas"]["ResourcesView"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getOrgEvents: {
+        parameters: {
+            query?: {
+                /** @description After is the id of the last event the consumer has: the page starts
+                 *     with the event that follows it. */
+                after?: string;
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example {
+                     *       "items": [
+                     *         {
+                     *           "action": "member.create",
+                     *           "actor": "5d7c1b4e-2f3a-4c6b-9e8d-0a1b2c3d4e5f",
+                     *           "data": {
+                     *             "after": {},
+                     *             "before": {}
+                     *           },
+                     *           "id": "01JD4S7X6C9M2QW8E5R3T1Y0ZA",
+                     *           "orgId": "org_01JD4S7X6C9M2QW8E5R3T1Y0ZA",
+                     *           "target": "5d7c1b4e-2f3a-4c6b-9e8d-0a1b2c3d4e5f",
+                     *           "time": "2026-03-02T09:30:00Z",
+                     *           "truncated": false,
+                     *           "type": "device"
+                     *         }
+                     *       ],
+                     *       "nextCursor": "eyJwayI6Im9yZyJ9"
+                     *     } */
+                    "application/json": components["schemas"]["EventPage"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     getOrgGroups: {
         parameters: {
             query?: {
@@ -2472,7 +3739,7 @@ export interface operations {
                      *       ],
                      *       "nextCursor": "eyJwayI6Im9yZyJ9"
                      *     } */
-                    "application/json": components["schemas"]["GroupPage"];
+                    "application/json": components["schemas"]["GatehouseGroupPage"];
                 };
             };
             400: components["responses"]["ValidationFailed"];
@@ -2520,7 +3787,7 @@ export interface operations {
                      *         "member"
                      *       ]
                      *     } */
-                    "application/json": components["schemas"]["Group"];
+                    "application/json": components["schemas"]["GatehouseGroup"];
                 };
             };
             400: components["responses"]["ValidationFailed"];
@@ -2657,7 +3924,7 @@ export interface operations {
                      *         "member"
                      *       ]
                      *     } */
-                    "application/json": components["schemas"]["Group"];
+                    "application/json": components["schemas"]["GatehouseGroup"];
                 };
             };
             400: components["responses"]["ValidationFailed"];
@@ -3244,7 +4511,10 @@ export interface operations {
     };
     deleteOrgMember: {
         parameters: {
-            query?: never;
+            query?: {
+                resources?: "retain" | "transfer" | "delete";
+                transferTo?: string;
+            };
             header?: never;
             path: {
                 orgId: string;
@@ -3261,6 +4531,7 @@ export interface operations {
                 };
                 content?: never;
             };
+            400: components["responses"]["ValidationFailed"];
             401: components["responses"]["Unauthenticated"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
@@ -3491,6 +4762,9 @@ export interface operations {
                     /** @example {
                      *       "items": [
                      *         {
+                     *           "collections": [
+                     *             "text"
+                     *           ],
                      *           "createdAt": "2026-03-02T09:30:00Z",
                      *           "grants": [
                      *             {
@@ -3505,6 +4779,7 @@ export interface operations {
                      *             }
                      *           ],
                      *           "id": "01JD4S7X6C9M2QW8E5R3T1Y0ZA",
+                     *           "metadata": {},
                      *           "name": "Ana García",
                      *           "ownerId": "5d7c1b4e-2f3a-4c6b-9e8d-0a1b2c3d4e5f",
                      *           "type": "device",
@@ -3552,6 +4827,9 @@ export interface operations {
                 };
                 content: {
                     /** @example {
+                     *       "collections": [
+                     *         "text"
+                     *       ],
                      *       "createdAt": "2026-03-02T09:30:00Z",
                      *       "grants": [
                      *         {
@@ -3566,6 +4844,7 @@ export interface operations {
                      *         }
                      *       ],
                      *       "id": "01JD4S7X6C9M2QW8E5R3T1Y0ZA",
+                     *       "metadata": {},
                      *       "name": "Ana García",
                      *       "ownerId": "5d7c1b4e-2f3a-4c6b-9e8d-0a1b2c3d4e5f",
                      *       "type": "device",
@@ -3580,6 +4859,59 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getOrgResource: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+                resourceId: string;
+                type: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example {
+                     *       "collections": [
+                     *         "text"
+                     *       ],
+                     *       "createdAt": "2026-03-02T09:30:00Z",
+                     *       "grants": [
+                     *         {
+                     *           "allow": [
+                     *             "text"
+                     *           ],
+                     *           "deny": [
+                     *             "text"
+                     *           ],
+                     *           "expiresAt": "2026-03-02T09:30:00Z",
+                     *           "principal": "text"
+                     *         }
+                     *       ],
+                     *       "id": "01JD4S7X6C9M2QW8E5R3T1Y0ZA",
+                     *       "metadata": {},
+                     *       "name": "Ana García",
+                     *       "ownerId": "5d7c1b4e-2f3a-4c6b-9e8d-0a1b2c3d4e5f",
+                     *       "type": "device",
+                     *       "updatedAt": "2026-03-02T09:30:00Z"
+                     *     } */
+                    "application/json": components["schemas"]["ResourcesView"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
         };
@@ -3608,6 +4940,70 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    patchOrgResource: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+                resourceId: string;
+                type: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /** @example {
+                 *       "metadata": {},
+                 *       "name": "Ana García"
+                 *     } */
+                "application/json": components["schemas"]["UpdateInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example {
+                     *       "collections": [
+                     *         "text"
+                     *       ],
+                     *       "createdAt": "2026-03-02T09:30:00Z",
+                     *       "grants": [
+                     *         {
+                     *           "allow": [
+                     *             "text"
+                     *           ],
+                     *           "deny": [
+                     *             "text"
+                     *           ],
+                     *           "expiresAt": "2026-03-02T09:30:00Z",
+                     *           "principal": "text"
+                     *         }
+                     *       ],
+                     *       "id": "01JD4S7X6C9M2QW8E5R3T1Y0ZA",
+                     *       "metadata": {},
+                     *       "name": "Ana García",
+                     *       "ownerId": "5d7c1b4e-2f3a-4c6b-9e8d-0a1b2c3d4e5f",
+                     *       "type": "device",
+                     *       "updatedAt": "2026-03-02T09:30:00Z"
+                     *     } */
+                    "application/json": components["schemas"]["ResourcesView"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
         };
@@ -3650,6 +5046,9 @@ export interface operations {
                 };
                 content: {
                     /** @example {
+                     *       "collections": [
+                     *         "text"
+                     *       ],
                      *       "createdAt": "2026-03-02T09:30:00Z",
                      *       "grants": [
                      *         {
@@ -3664,6 +5063,70 @@ export interface operations {
                      *         }
                      *       ],
                      *       "id": "01JD4S7X6C9M2QW8E5R3T1Y0ZA",
+                     *       "metadata": {},
+                     *       "name": "Ana García",
+                     *       "ownerId": "5d7c1b4e-2f3a-4c6b-9e8d-0a1b2c3d4e5f",
+                     *       "type": "device",
+                     *       "updatedAt": "2026-03-02T09:30:00Z"
+                     *     } */
+                    "application/json": components["schemas"]["ResourcesView"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    postOrgResourceTransfer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+                resourceId: string;
+                type: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /** @example {
+                 *       "ownerId": "5d7c1b4e-2f3a-4c6b-9e8d-0a1b2c3d4e5f"
+                 *     } */
+                "application/json": components["schemas"]["TransferInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example {
+                     *       "collections": [
+                     *         "text"
+                     *       ],
+                     *       "createdAt": "2026-03-02T09:30:00Z",
+                     *       "grants": [
+                     *         {
+                     *           "allow": [
+                     *             "text"
+                     *           ],
+                     *           "deny": [
+                     *             "text"
+                     *           ],
+                     *           "expiresAt": "2026-03-02T09:30:00Z",
+                     *           "principal": "text"
+                     *         }
+                     *       ],
+                     *       "id": "01JD4S7X6C9M2QW8E5R3T1Y0ZA",
+                     *       "metadata": {},
                      *       "name": "Ana García",
                      *       "ownerId": "5d7c1b4e-2f3a-4c6b-9e8d-0a1b2c3d4e5f",
                      *       "type": "device",
@@ -3857,6 +5320,1104 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    getOrgScimTokens: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example {
+                     *       "items": [
+                     *         {
+                     *           "createdAt": "2026-03-02T09:30:00Z",
+                     *           "createdBy": "5d7c1b4e-2f3a-4c6b-9e8d-0a1b2c3d4e5f",
+                     *           "expiresAt": "2026-03-02T09:30:00Z",
+                     *           "id": "01JD4S7X6C9M2QW8E5R3T1Y0ZA",
+                     *           "memberRoles": [
+                     *             "text"
+                     *           ],
+                     *           "name": "Ana García",
+                     *           "orgId": "org_01JD4S7X6C9M2QW8E5R3T1Y0ZA",
+                     *           "permissions": [
+                     *             "device:read"
+                     *           ],
+                     *           "status": "pending"
+                     *         }
+                     *       ],
+                     *       "nextCursor": "eyJwayI6Im9yZyJ9"
+                     *     } */
+                    "application/json": components["schemas"]["ScimTokenPage"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    postOrgScimTokens: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /** @example {
+                 *       "expiresAt": "2026-03-02T09:30:00Z",
+                 *       "memberRoles": [
+                 *         "text"
+                 *       ],
+                 *       "name": "Ana García",
+                 *       "permissions": [
+                 *         "device:read"
+                 *       ]
+                 *     } */
+                "application/json": components["schemas"]["TokenInput"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example {
+                     *       "createdAt": "2026-03-02T09:30:00Z",
+                     *       "createdBy": "5d7c1b4e-2f3a-4c6b-9e8d-0a1b2c3d4e5f",
+                     *       "expiresAt": "2026-03-02T09:30:00Z",
+                     *       "id": "01JD4S7X6C9M2QW8E5R3T1Y0ZA",
+                     *       "memberRoles": [
+                     *         "text"
+                     *       ],
+                     *       "name": "Ana García",
+                     *       "orgId": "org_01JD4S7X6C9M2QW8E5R3T1Y0ZA",
+                     *       "permissions": [
+                     *         "device:read"
+                     *       ],
+                     *       "secret": "gha_3Jx9kQ2mV7pL1wZ8rT5yN4bC6dF0hG",
+                     *       "status": "pending"
+                     *     } */
+                    "application/json": components["schemas"]["TokenCreated"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    deleteOrgScimToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+                tokenId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done; no body. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getOrgScimV2Groups: {
+        parameters: {
+            query?: {
+                attributes?: string;
+                count?: number;
+                excludedAttributes?: string;
+                filter?: string;
+                startIndex?: number;
+            };
+            header?: never;
+            path: {
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example {
+                     *       "Resources": [
+                     *         {
+                     *           "displayName": "text",
+                     *           "id": "01JD4S7X6C9M2QW8E5R3T1Y0ZA",
+                     *           "members": [
+                     *             {
+                     *               "display": "text",
+                     *               "primary": false,
+                     *               "type": "device",
+                     *               "value": "text"
+                     *             }
+                     *           ],
+                     *           "meta": {
+                     *             "created": "2026-03-02T09:30:00Z",
+                     *             "lastModified": "2026-03-02T09:30:00Z",
+                     *             "resourceType": "device"
+                     *           },
+                     *           "schemas": [
+                     *             "text"
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "itemsPerPage": 0,
+                     *       "schemas": [
+                     *         "text"
+                     *       ],
+                     *       "startIndex": 0,
+                     *       "totalResults": 0
+                     *     } */
+                    "application/scim+json": components["schemas"]["ScimGroupListResponse"];
+                };
+            };
+            400: components["responses"]["ScimBadRequest"];
+            401: components["responses"]["ScimUnauthorized"];
+            403: components["responses"]["ScimForbidden"];
+            404: components["responses"]["ScimNotFound"];
+            500: components["responses"]["ScimInternalServerError"];
+            503: components["responses"]["ScimServiceUnavailable"];
+        };
+    };
+    postOrgScimV2Groups: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /** @example {
+                 *       "displayName": "text",
+                 *       "members": [
+                 *         {
+                 *           "display": "text",
+                 *           "value": "text"
+                 *         }
+                 *       ],
+                 *       "schemas": [
+                 *         "text"
+                 *       ]
+                 *     } */
+                "application/scim+json": {
+                    displayName: string;
+                    members?: {
+                        display?: string;
+                        value: string;
+                    }[];
+                    schemas?: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example {
+                     *       "displayName": "text",
+                     *       "id": "01JD4S7X6C9M2QW8E5R3T1Y0ZA",
+                     *       "members": [
+                     *         {
+                     *           "display": "text",
+                     *           "primary": false,
+                     *           "type": "device",
+                     *           "value": "text"
+                     *         }
+                     *       ],
+                     *       "meta": {
+                     *         "created": "2026-03-02T09:30:00Z",
+                     *         "lastModified": "2026-03-02T09:30:00Z",
+                     *         "resourceType": "device"
+                     *       },
+                     *       "schemas": [
+                     *         "text"
+                     *       ]
+                     *     } */
+                    "application/scim+json": components["schemas"]["ScimGroup"];
+                };
+            };
+            400: components["responses"]["ScimBadRequest"];
+            401: components["responses"]["ScimUnauthorized"];
+            403: components["responses"]["ScimForbidden"];
+            404: components["responses"]["ScimNotFound"];
+            409: components["responses"]["ScimConflict"];
+            413: components["responses"]["ScimRequestEntityTooLarge"];
+            500: components["responses"]["ScimInternalServerError"];
+            503: components["responses"]["ScimServiceUnavailable"];
+        };
+    };
+    getOrgScimV2Group: {
+        parameters: {
+            query?: {
+                attributes?: string;
+                excludedAttributes?: string;
+            };
+            header?: never;
+            path: {
+                orgId: string;
+                scimId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example {
+                     *       "displayName": "text",
+                     *       "id": "01JD4S7X6C9M2QW8E5R3T1Y0ZA",
+                     *       "members": [
+                     *         {
+                     *           "display": "text",
+                     *           "primary": false,
+                     *           "type": "device",
+                     *           "value": "text"
+                     *         }
+                     *       ],
+                     *       "meta": {
+                     *         "created": "2026-03-02T09:30:00Z",
+                     *         "lastModified": "2026-03-02T09:30:00Z",
+                     *         "resourceType": "device"
+                     *       },
+                     *       "schemas": [
+                     *         "text"
+                     *       ]
+                     *     } */
+                    "application/scim+json": components["schemas"]["ScimGroup"];
+                };
+            };
+            400: components["responses"]["ScimBadRequest"];
+            401: components["responses"]["ScimUnauthorized"];
+            403: components["responses"]["ScimForbidden"];
+            404: components["responses"]["ScimNotFound"];
+            500: components["responses"]["ScimInternalServerError"];
+            503: components["responses"]["ScimServiceUnavailable"];
+        };
+    };
+    deleteOrgScimV2Group: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+                scimId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done; no body. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["ScimUnauthorized"];
+            403: components["responses"]["ScimForbidden"];
+            404: components["responses"]["ScimNotFound"];
+            409: components["responses"]["ScimConflict"];
+            500: components["responses"]["ScimInternalServerError"];
+            503: components["responses"]["ScimServiceUnavailable"];
+        };
+    };
+    patchOrgScimV2Group: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+                scimId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /** @example {
+                 *       "Operations": [
+                 *         {
+                 *           "op": "text",
+                 *           "path": "text"
+                 *         }
+                 *       ],
+                 *       "schemas": [
+                 *         "text"
+                 *       ]
+                 *     } */
+                "application/scim+json": {
+                    Operations: {
+                        /** @description add, replace or remove, in any case */
+                        op: string;
+                        path?: string;
+                        value?: unknown;
+                    }[];
+                    schemas?: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example {
+                     *       "displayName": "text",
+                     *       "id": "01JD4S7X6C9M2QW8E5R3T1Y0ZA",
+                     *       "members": [
+                     *         {
+                     *           "display": "text",
+                     *           "primary": false,
+                     *           "type": "device",
+                     *           "value": "text"
+                     *         }
+                     *       ],
+                     *       "meta": {
+                     *         "created": "2026-03-02T09:30:00Z",
+                     *         "lastModified": "2026-03-02T09:30:00Z",
+                     *         "resourceType": "device"
+                     *       },
+                     *       "schemas": [
+                     *         "text"
+                     *       ]
+                     *     } */
+                    "application/scim+json": components["schemas"]["ScimGroup"];
+                };
+            };
+            400: components["responses"]["ScimBadRequest"];
+            401: components["responses"]["ScimUnauthorized"];
+            403: components["responses"]["ScimForbidden"];
+            404: components["responses"]["ScimNotFound"];
+            409: components["responses"]["ScimConflict"];
+            413: components["responses"]["ScimRequestEntityTooLarge"];
+            500: components["responses"]["ScimInternalServerError"];
+            503: components["responses"]["ScimServiceUnavailable"];
+        };
+    };
+    getOrgScimV2ResourceTypes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example {
+                     *       "schemas": [
+                     *         "text"
+                     *       ]
+                     *     } */
+                    "application/scim+json": {
+                        schemas: string[];
+                    };
+                };
+            };
+            401: components["responses"]["ScimUnauthorized"];
+            403: components["responses"]["ScimForbidden"];
+            404: components["responses"]["ScimNotFound"];
+            500: components["responses"]["ScimInternalServerError"];
+            503: components["responses"]["ScimServiceUnavailable"];
+        };
+    };
+    getOrgScimV2Schemas: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example {
+                     *       "schemas": [
+                     *         "text"
+                     *       ]
+                     *     } */
+                    "application/scim+json": {
+                        schemas: string[];
+                    };
+                };
+            };
+            401: components["responses"]["ScimUnauthorized"];
+            403: components["responses"]["ScimForbidden"];
+            404: components["responses"]["ScimNotFound"];
+            500: components["responses"]["ScimInternalServerError"];
+            503: components["responses"]["ScimServiceUnavailable"];
+        };
+    };
+    getOrgScimV2ServiceProviderConfig: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example {
+                     *       "schemas": [
+                     *         "text"
+                     *       ]
+                     *     } */
+                    "application/scim+json": {
+                        schemas: string[];
+                    };
+                };
+            };
+            401: components["responses"]["ScimUnauthorized"];
+            403: components["responses"]["ScimForbidden"];
+            404: components["responses"]["ScimNotFound"];
+            500: components["responses"]["ScimInternalServerError"];
+            503: components["responses"]["ScimServiceUnavailable"];
+        };
+    };
+    getOrgScimV2Users: {
+        parameters: {
+            query?: {
+                attributes?: string;
+                count?: number;
+                excludedAttributes?: string;
+                filter?: string;
+                startIndex?: number;
+            };
+            header?: never;
+            path: {
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example {
+                     *       "Resources": [
+                     *         {
+                     *           "active": false,
+                     *           "displayName": "text",
+                     *           "emails": [
+                     *             {
+                     *               "display": "text",
+                     *               "primary": false,
+                     *               "type": "device",
+                     *               "value": "text"
+                     *             }
+                     *           ],
+                     *           "groups": [
+                     *             {
+                     *               "display": "text",
+                     *               "primary": false,
+                     *               "type": "device",
+                     *               "value": "text"
+                     *             }
+                     *           ],
+                     *           "id": "01JD4S7X6C9M2QW8E5R3T1Y0ZA",
+                     *           "meta": {
+                     *             "created": "2026-03-02T09:30:00Z",
+                     *             "lastModified": "2026-03-02T09:30:00Z",
+                     *             "resourceType": "device"
+                     *           },
+                     *           "name": {
+                     *             "familyName": "text",
+                     *             "formatted": "text",
+                     *             "givenName": "text"
+                     *           },
+                     *           "roles": [
+                     *             {
+                     *               "display": "text",
+                     *               "primary": false,
+                     *               "type": "device",
+                     *               "value": "text"
+                     *             }
+                     *           ],
+                     *           "schemas": [
+                     *             "text"
+                     *           ],
+                     *           "urn:ietf:params:scim:schemas:extension:gatehouse:2.0:User": {
+                     *             "accountStatus": "pending",
+                     *             "inviteExpiresAt": "2026-03-02T09:30:00Z",
+                     *             "state": "member"
+                     *           },
+                     *           "userName": "text"
+                     *         }
+                     *       ],
+                     *       "itemsPerPage": 0,
+                     *       "schemas": [
+                     *         "text"
+                     *       ],
+                     *       "startIndex": 0,
+                     *       "totalResults": 0
+                     *     } */
+                    "application/scim+json": components["schemas"]["ScimUserListResponse"];
+                };
+            };
+            400: components["responses"]["ScimBadRequest"];
+            401: components["responses"]["ScimUnauthorized"];
+            403: components["responses"]["ScimForbidden"];
+            404: components["responses"]["ScimNotFound"];
+            500: components["responses"]["ScimInternalServerError"];
+            503: components["responses"]["ScimServiceUnavailable"];
+        };
+    };
+    postOrgScimV2Users: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /** @example {
+                 *       "active": false,
+                 *       "displayName": "text",
+                 *       "emails": [
+                 *         {
+                 *           "primary": false,
+                 *           "type": "device",
+                 *           "value": "text"
+                 *         }
+                 *       ],
+                 *       "name": {
+                 *         "familyName": "text",
+                 *         "formatted": "text",
+                 *         "givenName": "text"
+                 *       },
+                 *       "password": "text",
+                 *       "roles": [
+                 *         {
+                 *           "primary": false,
+                 *           "type": "device",
+                 *           "value": "text"
+                 *         }
+                 *       ],
+                 *       "schemas": [
+                 *         "text"
+                 *       ],
+                 *       "userName": "text"
+                 *     } */
+                "application/scim+json": {
+                    active?: boolean | string;
+                    displayName?: string;
+                    emails?: {
+                        primary?: boolean | string;
+                        type?: string;
+                        value?: string;
+                    }[];
+                    name?: {
+                        familyName?: string;
+                        formatted?: string;
+                        givenName?: string;
+                    };
+                    /** @description used only where the org may mint accounts (rule 11) */
+                    password?: string;
+                    roles?: {
+                        primary?: boolean | string;
+                        type?: string;
+                        value?: string;
+                    }[];
+                    schemas?: string[];
+                    /** @description the user's email address, Gatehouse's login */
+                    userName: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example {
+                     *       "active": false,
+                     *       "displayName": "text",
+                     *       "emails": [
+                     *         {
+                     *           "display": "text",
+                     *           "primary": false,
+                     *           "type": "device",
+                     *           "value": "text"
+                     *         }
+                     *       ],
+                     *       "groups": [
+                     *         {
+                     *           "display": "text",
+                     *           "primary": false,
+                     *           "type": "device",
+                     *           "value": "text"
+                     *         }
+                     *       ],
+                     *       "id": "01JD4S7X6C9M2QW8E5R3T1Y0ZA",
+                     *       "meta": {
+                     *         "created": "2026-03-02T09:30:00Z",
+                     *         "lastModified": "2026-03-02T09:30:00Z",
+                     *         "resourceType": "device"
+                     *       },
+                     *       "name": {
+                     *         "familyName": "text",
+                     *         "formatted": "text",
+                     *         "givenName": "text"
+                     *       },
+                     *       "roles": [
+                     *         {
+                     *           "display": "text",
+                     *           "primary": false,
+                     *           "type": "device",
+                     *           "value": "text"
+                     *         }
+                     *       ],
+                     *       "schemas": [
+                     *         "text"
+                     *       ],
+                     *       "urn:ietf:params:scim:schemas:extension:gatehouse:2.0:User": {
+                     *         "accountStatus": "pending",
+                     *         "inviteExpiresAt": "2026-03-02T09:30:00Z",
+                     *         "state": "member"
+                     *       },
+                     *       "userName": "text"
+                     *     } */
+                    "application/scim+json": components["schemas"]["ScimUser"];
+                };
+            };
+            400: components["responses"]["ScimBadRequest"];
+            401: components["responses"]["ScimUnauthorized"];
+            403: components["responses"]["ScimForbidden"];
+            404: components["responses"]["ScimNotFound"];
+            409: components["responses"]["ScimConflict"];
+            413: components["responses"]["ScimRequestEntityTooLarge"];
+            500: components["responses"]["ScimInternalServerError"];
+            503: components["responses"]["ScimServiceUnavailable"];
+        };
+    };
+    getOrgScimV2User: {
+        parameters: {
+            query?: {
+                attributes?: string;
+                excludedAttributes?: string;
+            };
+            header?: never;
+            path: {
+                orgId: string;
+                scimId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example {
+                     *       "active": false,
+                     *       "displayName": "text",
+                     *       "emails": [
+                     *         {
+                     *           "display": "text",
+                     *           "primary": false,
+                     *           "type": "device",
+                     *           "value": "text"
+                     *         }
+                     *       ],
+                     *       "groups": [
+                     *         {
+                     *           "display": "text",
+                     *           "primary": false,
+                     *           "type": "device",
+                     *           "value": "text"
+                     *         }
+                     *       ],
+                     *       "id": "01JD4S7X6C9M2QW8E5R3T1Y0ZA",
+                     *       "meta": {
+                     *         "created": "2026-03-02T09:30:00Z",
+                     *         "lastModified": "2026-03-02T09:30:00Z",
+                     *         "resourceType": "device"
+                     *       },
+                     *       "name": {
+                     *         "familyName": "text",
+                     *         "formatted": "text",
+                     *         "givenName": "text"
+                     *       },
+                     *       "roles": [
+                     *         {
+                     *           "display": "text",
+                     *           "primary": false,
+                     *           "type": "device",
+                     *           "value": "text"
+                     *         }
+                     *       ],
+                     *       "schemas": [
+                     *         "text"
+                     *       ],
+                     *       "urn:ietf:params:scim:schemas:extension:gatehouse:2.0:User": {
+                     *         "accountStatus": "pending",
+                     *         "inviteExpiresAt": "2026-03-02T09:30:00Z",
+                     *         "state": "member"
+                     *       },
+                     *       "userName": "text"
+                     *     } */
+                    "application/scim+json": components["schemas"]["ScimUser"];
+                };
+            };
+            400: components["responses"]["ScimBadRequest"];
+            401: components["responses"]["ScimUnauthorized"];
+            403: components["responses"]["ScimForbidden"];
+            404: components["responses"]["ScimNotFound"];
+            500: components["responses"]["ScimInternalServerError"];
+            503: components["responses"]["ScimServiceUnavailable"];
+        };
+    };
+    putOrgScimV2User: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+                scimId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /** @example {
+                 *       "active": false,
+                 *       "displayName": "text",
+                 *       "emails": [
+                 *         {
+                 *           "primary": false,
+                 *           "type": "device",
+                 *           "value": "text"
+                 *         }
+                 *       ],
+                 *       "name": {
+                 *         "familyName": "text",
+                 *         "formatted": "text",
+                 *         "givenName": "text"
+                 *       },
+                 *       "password": "text",
+                 *       "roles": [
+                 *         {
+                 *           "primary": false,
+                 *           "type": "device",
+                 *           "value": "text"
+                 *         }
+                 *       ],
+                 *       "schemas": [
+                 *         "text"
+                 *       ],
+                 *       "userName": "text"
+                 *     } */
+                "application/scim+json": {
+                    active?: boolean | string;
+                    displayName?: string;
+                    emails?: {
+                        primary?: boolean | string;
+                        type?: string;
+                        value?: string;
+                    }[];
+                    name?: {
+                        familyName?: string;
+                        formatted?: string;
+                        givenName?: string;
+                    };
+                    /** @description used only where the org may mint accounts (rule 11) */
+                    password?: string;
+                    roles?: {
+                        primary?: boolean | string;
+                        type?: string;
+                        value?: string;
+                    }[];
+                    schemas?: string[];
+                    /** @description the user's email address, Gatehouse's login */
+                    userName: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example {
+                     *       "active": false,
+                     *       "displayName": "text",
+                     *       "emails": [
+                     *         {
+                     *           "display": "text",
+                     *           "primary": false,
+                     *           "type": "device",
+                     *           "value": "text"
+                     *         }
+                     *       ],
+                     *       "groups": [
+                     *         {
+                     *           "display": "text",
+                     *           "primary": false,
+                     *           "type": "device",
+                     *           "value": "text"
+                     *         }
+                     *       ],
+                     *       "id": "01JD4S7X6C9M2QW8E5R3T1Y0ZA",
+                     *       "meta": {
+                     *         "created": "2026-03-02T09:30:00Z",
+                     *         "lastModified": "2026-03-02T09:30:00Z",
+                     *         "resourceType": "device"
+                     *       },
+                     *       "name": {
+                     *         "familyName": "text",
+                     *         "formatted": "text",
+                     *         "givenName": "text"
+                     *       },
+                     *       "roles": [
+                     *         {
+                     *           "display": "text",
+                     *           "primary": false,
+                     *           "type": "device",
+                     *           "value": "text"
+                     *         }
+                     *       ],
+                     *       "schemas": [
+                     *         "text"
+                     *       ],
+                     *       "urn:ietf:params:scim:schemas:extension:gatehouse:2.0:User": {
+                     *         "accountStatus": "pending",
+                     *         "inviteExpiresAt": "2026-03-02T09:30:00Z",
+                     *         "state": "member"
+                     *       },
+                     *       "userName": "text"
+                     *     } */
+                    "application/scim+json": components["schemas"]["ScimUser"];
+                };
+            };
+            400: components["responses"]["ScimBadRequest"];
+            401: components["responses"]["ScimUnauthorized"];
+            403: components["responses"]["ScimForbidden"];
+            404: components["responses"]["ScimNotFound"];
+            409: components["responses"]["ScimConflict"];
+            413: components["responses"]["ScimRequestEntityTooLarge"];
+            500: components["responses"]["ScimInternalServerError"];
+            503: components["responses"]["ScimServiceUnavailable"];
+        };
+    };
+    deleteOrgScimV2User: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+                scimId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done; no body. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["ScimUnauthorized"];
+            403: components["responses"]["ScimForbidden"];
+            404: components["responses"]["ScimNotFound"];
+            409: components["responses"]["ScimConflict"];
+            500: components["responses"]["ScimInternalServerError"];
+            503: components["responses"]["ScimServiceUnavailable"];
+        };
+    };
+    patchOrgScimV2User: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+                scimId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /** @example {
+                 *       "Operations": [
+                 *         {
+                 *           "op": "text",
+                 *           "path": "text"
+                 *         }
+                 *       ],
+                 *       "schemas": [
+                 *         "text"
+                 *       ]
+                 *     } */
+                "application/scim+json": {
+                    Operations: {
+                        /** @description add, replace or remove, in any case */
+                        op: string;
+                        path?: string;
+                        value?: unknown;
+                    }[];
+                    schemas?: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example {
+                     *       "active": false,
+                     *       "displayName": "text",
+                     *       "emails": [
+                     *         {
+                     *           "display": "text",
+                     *           "primary": false,
+                     *           "type": "device",
+                     *           "value": "text"
+                     *         }
+                     *       ],
+                     *       "groups": [
+                     *         {
+                     *           "display": "text",
+                     *           "primary": false,
+                     *           "type": "device",
+                     *           "value": "text"
+                     *         }
+                     *       ],
+                     *       "id": "01JD4S7X6C9M2QW8E5R3T1Y0ZA",
+                     *       "meta": {
+                     *         "created": "2026-03-02T09:30:00Z",
+                     *         "lastModified": "2026-03-02T09:30:00Z",
+                     *         "resourceType": "device"
+                     *       },
+                     *       "name": {
+                     *         "familyName": "text",
+                     *         "formatted": "text",
+                     *         "givenName": "text"
+                     *       },
+                     *       "roles": [
+                     *         {
+                     *           "display": "text",
+                     *           "primary": false,
+                     *           "type": "device",
+                     *           "value": "text"
+                     *         }
+                     *       ],
+                     *       "schemas": [
+                     *         "text"
+                     *       ],
+                     *       "urn:ietf:params:scim:schemas:extension:gatehouse:2.0:User": {
+                     *         "accountStatus": "pending",
+                     *         "inviteExpiresAt": "2026-03-02T09:30:00Z",
+                     *         "state": "member"
+                     *       },
+                     *       "userName": "text"
+                     *     } */
+                    "application/scim+json": components["schemas"]["ScimUser"];
+                };
+            };
+            400: components["responses"]["ScimBadRequest"];
+            401: components["responses"]["ScimUnauthorized"];
+            403: components["responses"]["ScimForbidden"];
+            404: components["responses"]["ScimNotFound"];
+            409: components["responses"]["ScimConflict"];
+            413: components["responses"]["ScimRequestEntityTooLarge"];
+            500: components["responses"]["ScimInternalServerError"];
+            503: components["responses"]["ScimServiceUnavailable"];
+        };
+    };
     getOrgSuborgs: {
         parameters: {
             query?: {
@@ -3902,6 +6463,7 @@ export interface operations {
                      *             "pendingInvites": 0,
                      *             "resources": {},
                      *             "subOrgs": 0,
+                     *             "subtreeResources": {},
                      *             "subtreeSeats": 0
                      *           },
                      *           "verifiedDomains": [
@@ -3969,6 +6531,7 @@ export interface operations {
                      *         "pendingInvites": 0,
                      *         "resources": {},
                      *         "subOrgs": 0,
+                     *         "subtreeResources": {},
                      *         "subtreeSeats": 0
                      *       },
                      *       "verifiedDomains": [
@@ -4011,6 +6574,7 @@ export interface operations {
                     /** @example {
                      *       "items": [
                      *         {
+                     *           "collectionId": "text",
                      *           "createdAt": "2026-03-02T09:30:00Z",
                      *           "createdBy": "5d7c1b4e-2f3a-4c6b-9e8d-0a1b2c3d4e5f",
                      *           "expiresAt": "2026-03-02T09:30:00Z",
@@ -4050,12 +6614,14 @@ export interface operations {
         requestBody: {
             content: {
                 /** @example {
+                 *       "collectionId": "text",
                  *       "expiresAt": "2026-03-02T09:30:00Z",
                  *       "name": "Ana García",
                  *       "permissions": [
                  *         "device:read"
                  *       ],
-                 *       "readonly": false
+                 *       "readonly": false,
+                 *       "userId": "5d7c1b4e-2f3a-4c6b-9e8d-0a1b2c3d4e5f"
                  *     } */
                 "application/json": components["schemas"]["TokensInput"];
             };
@@ -4068,6 +6634,7 @@ export interface operations {
                 };
                 content: {
                     /** @example {
+                     *       "collectionId": "text",
                      *       "createdAt": "2026-03-02T09:30:00Z",
                      *       "createdBy": "5d7c1b4e-2f3a-4c6b-9e8d-0a1b2c3d4e5f",
                      *       "expiresAt": "2026-03-02T09:30:00Z",

@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api, type Json } from '../api/client';
-import { confirmAction, Empty, fmtTime, fromLocalInput, Loading, Pager, ProblemView, toLocalInput, useAction, usePaged } from '../ui';
+import { confirmAction, Empty, fmtTime, fromLocalInput, ListTable, Loading, Pager, ProblemView, toLocalInput, useAction, usePaged } from '../ui';
 
 export function AdminAccounts() {
   const [q, setQ] = useState('');
@@ -21,42 +21,27 @@ export function AdminAccounts() {
         <button type="submit">Search</button>
       </form>
       <ProblemView error={list.error} />
-      <div class="table-wrap">
-        <table class="striped" aria-label="Accounts">
-          <thead>
-            <tr>
-              <th scope="col">Account</th>
-              <th scope="col">Status</th>
-              <th scope="col">Expires</th>
-              <th scope="col">Resource limit</th>
-              <th scope="col">
-                <span class="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {list.items.map((u) => (
-              <tr data-account={u.email}>
-                <td>
-                  <strong>{u.name || u.email}</strong>
-                  {u.platformAdmin && <span class="chip">platform admin</span>}
-                  <br />
-                  <small class="muted">{u.email}</small>
-                </td>
-                <td>{u.status}</td>
-                <td>{fmtTime(u.expiresAt)}</td>
-                <td>{u.resourceLimit < 0 ? 'unlimited' : u.resourceLimit}</td>
-                <td>
-                  <button type="button" class="secondary outline small" aria-expanded={open === u.id} onClick={() => setOpen(open === u.id ? '' : u.id)}>
-                    {open === u.id ? 'Close' : 'Manage'}
-                    <span class="visually-hidden"> {u.email}</span>
-                  </button>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <ListTable label="Accounts" columns={['Account', 'Status', 'Expires', 'Resource limit']} actions>
+        {list.items.map((u) => (
+          <tr data-account={u.email}>
+            <td>
+              <strong>{u.name || u.email}</strong>
+              {u.platformAdmin && <span class="chip">platform admin</span>}
+              <br />
+              <small class="muted">{u.email}</small>
+            </td>
+            <td>{u.status}</td>
+            <td>{fmtTime(u.expiresAt)}</td>
+            <td>{u.resourceLimit < 0 ? 'unlimited' : u.resourceLimit}</td>
+            <td>
+              <button type="button" class="secondary outline small" aria-expanded={open === u.id} onClick={() => setOpen(open === u.id ? '' : u.id)}>
+                {open === u.id ? 'Close' : 'Manage'}
+                <span class="visually-hidden"> {u.email}</span>
+              </button>
+            </td>
+          </tr>
+        ))}
+      </ListTable>
       {list.loading && <Loading what="accounts" />}
       {!list.loading && !list.error && list.items.length === 0 && <Empty>No accounts match.</Empty>}
       <Pager list={list} />

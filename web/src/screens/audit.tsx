@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { api } from '../api/client';
 import { useApp } from '../state';
-import { Empty, fmtTime, fromLocalInput, Loading, Pager, ProblemView, usePaged } from '../ui';
+import { Empty, fmtTime, fromLocalInput, ListTable, Loading, Pager, ProblemView, usePaged } from '../ui';
 
 export function Audit() {
   const app = useApp();
@@ -31,43 +31,30 @@ export function Audit() {
         <button type="submit">Filter</button>
       </form>
       <ProblemView error={list.error} />
-      <div class="table-wrap">
-        <table class="striped" aria-label="Audit log">
-          <thead>
-            <tr>
-              <th scope="col">Time</th>
-              <th scope="col">Actor</th>
-              <th scope="col">Action</th>
-              <th scope="col">Target</th>
-              <th scope="col">Change</th>
-            </tr>
-          </thead>
-          <tbody>
-            {list.items.map((ev) => (
-              <tr>
-                <td>{fmtTime(ev.time)}</td>
-                <td>
-                  <button type="button" class="link" title="Show only this actor" onClick={() => (setDraft({ ...draft, actor: ev.actor }), setF({ ...f, actor: ev.actor }))}>
-                    <code>{ev.actor}</code>
-                  </button>
-                </td>
-                <td>{ev.action}</td>
-                <td>
-                  <code>{ev.target || '—'}</code>
-                </td>
-                <td>
-                  {(ev.before || ev.after) && (
-                    <details>
-                      <summary>details</summary>
-                      <pre>{JSON.stringify({ before: ev.before, after: ev.after }, null, 2)}</pre>
-                    </details>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <ListTable label="Audit log" columns={['Time', 'Actor', 'Action', 'Target', 'Change']}>
+        {list.items.map((ev) => (
+          <tr>
+            <td>{fmtTime(ev.time)}</td>
+            <td>
+              <button type="button" class="link" title="Show only this actor" onClick={() => (setDraft({ ...draft, actor: ev.actor }), setF({ ...f, actor: ev.actor }))}>
+                <code>{ev.actor}</code>
+              </button>
+            </td>
+            <td>{ev.action}</td>
+            <td>
+              <code>{ev.target || '—'}</code>
+            </td>
+            <td>
+              {(ev.before || ev.after) && (
+                <details>
+                  <summary>details</summary>
+                  <pre>{JSON.stringify({ before: ev.before, after: ev.after }, null, 2)}</pre>
+                </details>
+              )}
+            </td>
+          </tr>
+        ))}
+      </ListTable>
       {list.loading && <Loading what="the audit log" />}
       {!list.loading && !list.error && list.items.length === 0 && <Empty>No events match.</Empty>}
       <Pager list={list} />

@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { api, type Json } from '../api/client';
 import { useApp } from '../state';
-import { Chips, confirmAction, Empty, Loading, Pager, ProblemView, useAction, usePaged } from '../ui';
+import { Chips, ConfirmButton, Empty, ListTable, Loading, Pager, ProblemView, useAction, usePaged } from '../ui';
 import { RolePicker, useRoleChoices } from './members';
 
 export function Groups() {
@@ -38,56 +38,40 @@ export function Groups() {
         </form>
       )}
       <ProblemView error={list.error || act.error} />
-      <div class="table-wrap">
-        <table class="striped" aria-label="Groups">
-          <thead>
-            <tr>
-              <th scope="col">Group</th>
-              <th scope="col">Roles</th>
-              <th scope="col">Members</th>
-              <th scope="col">
-                <span class="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {list.items.map((g) => (
-              <tr>
-                <td>
-                  <strong>{g.name}</strong> {g.builtIn && <span class="chip">built-in</span>}
-                  <br />
-                  <small class="muted">{g.description}</small>
-                </td>
-                <td>
-                  <Chips items={g.roles} />
-                </td>
-                <td>{g.memberCount}</td>
-                <td class="row-actions">
-                  <button type="button" class="secondary outline small" aria-expanded={open === g.id} onClick={() => setOpen(open === g.id ? '' : g.id)}>
-                    {open === g.id ? 'Close' : 'Manage'}
-                    <span class="visually-hidden"> {g.name}</span>
-                  </button>
-                  {manage && !g.builtIn && (
-                    <button
-                      type="button"
-                      class="danger outline small"
-                      onClick={async () => {
-                        if (!(await confirmAction(`Delete the group ${g.name}?`, 'Its members lose the roles and grants they had through it.', 'Delete group'))) return;
-                        await act.run(async () => {
-                          await api('DELETE', '/v1/orgs/{orgId}/groups/{groupId}', { path: { orgId: app.orgId, groupId: g.id } });
-                          list.reload();
-                        });
-                      }}
-                    >
-                      Delete<span class="visually-hidden"> {g.name}</span>
-                    </button>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <ListTable label="Groups" columns={['Group', 'Roles', 'Members']} actions>
+        {list.items.map((g) => (
+          <tr>
+            <td>
+              <strong>{g.name}</strong> {g.builtIn && <span class="chip">built-in</span>}
+              <br />
+              <small class="muted">{g.description}</small>
+            </td>
+            <td>
+              <Chips items={g.roles} />
+            </td>
+            <td>{g.memberCount}</td>
+            <td class="row-actions">
+              <button type="button" class="secondary outline small" aria-expanded={open === g.id} onClick={() => setOpen(open === g.id ? '' : g.id)}>
+                {open === g.id ? 'Close' : 'Manage'}
+                <span class="visually-hidden"> {g.name}</span>
+              </button>
+              {manage && !g.builtIn && (
+                <ConfirmButton
+                  label="Delete"
+                  name={g.name}
+                  confirm={[`Delete the group ${g.name}?`, 'Its members lose the roles and grants they had through it.', 'Delete group']}
+                  run={() =>
+                    act.run(async () => {
+                    await api('DELETE', '/v1/orgs/{orgId}/groups/{groupId}', { path: { orgId: app.orgId, groupId: g.id } });
+                    list.reload();
+                    })
+                  }
+                />
+              )}
+            </td>
+          </tr>
+        ))}
+      </ListTable>
       {list.loading && <Loading what="groups" />}
       {!list.loading && !list.error && list.items.length === 0 && <Empty>No groups.</Empty>}
       <Pager list={list} />

@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { api, type Json } from '../api/client';
 import { useApp } from '../state';
-import { Chips, confirmAction, CopyField, Empty, fmtTime, fromLocalInput, Loading, Pager, ProblemView, useAction, usePaged } from '../ui';
+import { Chips, confirmAction, CopyField, Empty, fmtTime, fromLocalInput, ListTable, Loading, Pager, ProblemView, useAction, usePaged } from '../ui';
 import { RolePicker, useRoleChoices } from './members';
 
 /** What create and resend answer: "emailed", or the link to pass on. */
@@ -101,68 +101,52 @@ export function Invites() {
       {inviting && <InviteForm roles={roles} onDone={() => list.reload()} />}
       <ProblemView error={list.error || act.error} />
       <Delivery sent={sent} />
-      <div class="table-wrap">
-        <table class="striped" aria-label="Invites">
-          <thead>
-            <tr>
-              <th scope="col">Email</th>
-              <th scope="col">Roles</th>
-              <th scope="col">Status</th>
-              <th scope="col">Valid until</th>
-              <th scope="col">Invited by</th>
-              <th scope="col">
-                <span class="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {list.items.map((i) => (
-              <tr>
-                <td>{i.email}</td>
-                <td>
-                  <Chips items={i.roles} />
-                </td>
-                <td>{i.status}</td>
-                <td>{fmtTime(i.expiresAt)}</td>
-                <td>
-                  <code>{i.invitedBy || i.createdBy || '—'}</code>
-                </td>
-                <td class="row-actions">
-                  {app.can('members:invite') && (i.status === 'pending' || i.status === 'expired') && (
-                    <>
-                      <button
-                        type="button"
-                        class="secondary outline small"
-                        onClick={() =>
-                          act.run(async () => {
-                            setSent(await api('POST', '/v1/orgs/{orgId}/invites/{inviteId}/resend', { path: { orgId: app.orgId, inviteId: i.id } }));
-                            list.reload();
-                          })
-                        }
-                      >
-                        Resend<span class="visually-hidden"> to {i.email}</span>
-                      </button>
-                      <button
-                        type="button"
-                        class="danger outline small"
-                        onClick={async () => {
-                          if (!(await confirmAction(`Revoke the invitation to ${i.email}?`, 'Its link stops working.', 'Revoke'))) return;
-                          await act.run(async () => {
-                            await api('DELETE', '/v1/orgs/{orgId}/invites/{inviteId}', { path: { orgId: app.orgId, inviteId: i.id } });
-                            list.reload();
-                          });
-                        }}
-                      >
-                        Revoke<span class="visually-hidden"> invitation to {i.email}</span>
-                      </button>
-                    </>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <ListTable label="Invites" columns={['Email', 'Roles', 'Status', 'Valid until', 'Invited by']} actions>
+        {list.items.map((i) => (
+          <tr>
+            <td>{i.email}</td>
+            <td>
+              <Chips items={i.roles} />
+            </td>
+            <td>{i.status}</td>
+            <td>{fmtTime(i.expiresAt)}</td>
+            <td>
+              <code>{i.invitedBy || i.createdBy || '—'}</code>
+            </td>
+            <td class="row-actions">
+              {app.can('members:invite') && (i.status === 'pending' || i.status === 'expired') && (
+                <>
+                  <button
+                    type="button"
+                    class="secondary outline small"
+                    onClick={() =>
+                      act.run(async () => {
+                        setSent(await api('POST', '/v1/orgs/{orgId}/invites/{inviteId}/resend', { path: { orgId: app.orgId, inviteId: i.id } }));
+                        list.reload();
+                      })
+                    }
+                  >
+                    Resend<span class="visually-hidden"> to {i.email}</span>
+                  </button>
+                  <button
+                    type="button"
+                    class="danger outline small"
+                    onClick={async () => {
+                      if (!(await confirmAction(`Revoke the invitation to ${i.email}?`, 'Its link stops working.', 'Revoke'))) return;
+                      await act.run(async () => {
+                        await api('DELETE', '/v1/orgs/{orgId}/invites/{inviteId}', { path: { orgId: app.orgId, inviteId: i.id } });
+                        list.reload();
+                      });
+                    }}
+                  >
+                    Revoke<span class="visually-hidden"> invitation to {i.email}</span>
+                  </button>
+                </>
+              )}
+            </td>
+          </tr>
+        ))}
+      </ListTable>
       {list.loading && <Loading what="invites" />}
       {!list.loading && !list.error && list.items.length === 0 && <Empty>No invitations.</Empty>}
       <Pager list={list} />

@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { api, type Json } from '../api/client';
 import { useApp } from '../state';
-import { Chips, confirmAction, CopyField, Empty, fmtTime, fromLocalInput, limitText, Loading, Pager, ProblemView, toLocalInput, useAction, usePaged } from '../ui';
+import { Chips, confirmAction, CopyField, Empty, fmtTime, fromLocalInput, limitText, ListTable, Loading, Pager, ProblemView, toLocalInput, useAction, usePaged } from '../ui';
 import { InviteForm } from './invites';
 
 /** The role ids a person may pick: built-in from the catalogue, custom from the org. */
@@ -80,61 +80,44 @@ export function Members() {
       {adding === 'add' && <AddMember roles={roles} onDone={() => list.reload()} />}
       {adding === 'invite' && <InviteForm roles={roles} onDone={() => list.reload()} />}
       <ProblemView error={list.error} />
-      <div class="table-wrap">
-        <table class="striped" aria-label="Members">
-          <thead>
-            <tr>
-              <th scope="col">Member</th>
-              <th scope="col">Roles</th>
-              <th scope="col">Status</th>
-              <th scope="col">Expires</th>
-              <th scope="col">Limits</th>
-              <th scope="col">Managed by</th>
-              <th scope="col">
-                <span class="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {list.items.map((m) => (
-              <tr data-user={m.email} aria-selected={m.userId === selected}>
-                <td>
-                  <strong>{m.name || m.email}</strong>
+      <ListTable label="Members" columns={['Member', 'Roles', 'Status', 'Expires', 'Limits', 'Managed by']} actions>
+        {list.items.map((m) => (
+          <tr data-user={m.email} aria-selected={m.userId === selected}>
+            <td>
+              <strong>{m.name || m.email}</strong>
+              <br />
+              <small class="muted">{m.email}</small>
+              {m.readonly && <span class="chip warn">read-only</span>}
+              {m.resourceReadonly && <span class="chip warn">resources read-only</span>}
+            </td>
+            <td>
+              <Chips items={m.roles} />
+              {m.groups?.length ? (
+                <>
                   <br />
-                  <small class="muted">{m.email}</small>
-                  {m.readonly && <span class="chip warn">read-only</span>}
-                  {m.resourceReadonly && <span class="chip warn">resources read-only</span>}
-                </td>
-                <td>
-                  <Chips items={m.roles} />
-                  {m.groups?.length ? (
-                    <>
-                      <br />
-                      <small class="muted">groups: {m.groups.join(', ')}</small>
-                    </>
-                  ) : null}
-                </td>
-                <td>{statusText(m)}</td>
-                <td>{fmtTime(m.expiresAt)}</td>
-                <td>
-                  <small>
-                    users {m.managedCount ?? 0} of {limitText(m.userLimit)}
-                    <br />
-                    resources {m.resourceCount ?? 0} of {limitText(m.resourceLimit)}
-                  </small>
-                </td>
-                <td>{m.managedBy ? byId.get(m.managedBy) || <code>{m.managedBy}</code> : <span class="muted">—</span>}</td>
-                <td>
-                  <button type="button" class="secondary outline small" onClick={() => setSelected(m.userId === selected ? '' : m.userId)} aria-expanded={m.userId === selected}>
-                    {m.userId === selected ? 'Close' : 'Manage'}
-                    <span class="visually-hidden"> {m.email}</span>
-                  </button>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+                  <small class="muted">groups: {m.groups.join(', ')}</small>
+                </>
+              ) : null}
+            </td>
+            <td>{statusText(m)}</td>
+            <td>{fmtTime(m.expiresAt)}</td>
+            <td>
+              <small>
+                users {m.managedCount ?? 0} of {limitText(m.userLimit)}
+                <br />
+                resources {m.resourceCount ?? 0} of {limitText(m.resourceLimit)}
+              </small>
+            </td>
+            <td>{m.managedBy ? byId.get(m.managedBy) || <code>{m.managedBy}</code> : <span class="muted">—</span>}</td>
+            <td>
+              <button type="button" class="secondary outline small" onClick={() => setSelected(m.userId === selected ? '' : m.userId)} aria-expanded={m.userId === selected}>
+                {m.userId === selected ? 'Close' : 'Manage'}
+                <span class="visually-hidden"> {m.email}</span>
+              </button>
+            </td>
+          </tr>
+        ))}
+      </ListTable>
       {list.loading && <Loading what="members" />}
       {!list.loading && !list.error && list.items.length === 0 && <Empty>No members to show.</Empty>}
       <Pager list={list} />

@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { api, type Json } from '../api/client';
 import { useApp } from '../state';
-import { confirmAction, Empty, fmtTime, fromLocalInput, Loading, Pager, ProblemView, toLocalInput, useAction, usePaged } from '../ui';
+import { ConfirmButton, Empty, fmtTime, fromLocalInput, ListTable, Loading, Pager, ProblemView, toLocalInput, useAction, usePaged } from '../ui';
 
 const ACTIONS = ['read', 'update', 'delete', 'share'];
 
@@ -28,64 +28,46 @@ export function Resources() {
       </div>
       {canCreate && <Register types={types.filter((t) => app.can(`${t}:create`))} onDone={() => list.reload()} />}
       <ProblemView error={list.error || act.error} />
-      <div class="table-wrap">
-        <table class="striped" aria-label="Resources">
-          <thead>
-            <tr>
-              <th scope="col">Resource</th>
-              <th scope="col">Type</th>
-              <th scope="col">Owner</th>
-              <th scope="col">Grants</th>
-              <th scope="col">Registered</th>
-              <th scope="col">
-                <span class="visually-hidden">Actions</span>
-              </th>
+      <ListTable label="Resources" columns={['Resource', 'Type', 'Owner', 'Grants', 'Registered']} actions>
+        {list.items.map((r) => {
+          const key = `${r.type}/${r.id}`;
+          return (
+            <tr data-resource={r.id}>
+              <td>
+                <strong>{r.name || r.id}</strong>
+                <br />
+                <small class="muted">{r.id}</small>
+              </td>
+              <td>{r.type}</td>
+              <td>
+                <code>{r.ownerId || '—'}</code>
+              </td>
+              <td>{(r.grants || []).length}</td>
+              <td>{fmtTime(r.createdAt)}</td>
+              <td class="row-actions">
+                {app.can(`${r.type}:share`) && (
+                  <button type="button" class="secondary outline small" aria-expanded={open === key} onClick={() => setOpen(open === key ? '' : key)}>
+                    Grants<span class="visually-hidden"> of {r.name || r.id}</span>
+                  </button>
+                )}
+                {app.can(`${r.type}:delete`) && (
+                  <ConfirmButton
+                    label="Delete"
+                    name={r.name || r.id}
+                    confirm={[`Unregister ${r.name || r.id}?`, 'Its grants go with it.', 'Unregister']}
+                    run={() =>
+                      act.run(async () => {
+                      await api('DELETE', '/v1/orgs/{orgId}/resources/{type}/{resourceId}', { path: { orgId: app.orgId, type: r.type, resourceId: r.id } });
+                      list.reload();
+                      })
+                    }
+                  />
+                )}
+              </td>
             </tr>
-          </thead>
-          <tbody>
-            {list.items.map((r) => {
-              const key = `${r.type}/${r.id}`;
-              return (
-                <tr data-resource={r.id}>
-                  <td>
-                    <strong>{r.name || r.id}</strong>
-                    <br />
-                    <small class="muted">{r.id}</small>
-                  </td>
-                  <td>{r.type}</td>
-                  <td>
-                    <code>{r.ownerId || '—'}</code>
-                  </td>
-                  <td>{(r.grants || []).length}</td>
-                  <td>{fmtTime(r.createdAt)}</td>
-                  <td class="row-actions">
-                    {app.can(`${r.type}:share`) && (
-                      <button type="button" class="secondary outline small" aria-expanded={open === key} onClick={() => setOpen(open === key ? '' : key)}>
-                        Grants<span class="visually-hidden"> of {r.name || r.id}</span>
-                      </button>
-                    )}
-                    {app.can(`${r.type}:delete`) && (
-                      <button
-                        type="button"
-                        class="danger outline small"
-                        onClick={async () => {
-                          if (!(await confirmAction(`Unregister ${r.name || r.id}?`, 'Its grants go with it.', 'Unregister'))) return;
-                          await act.run(async () => {
-                            await api('DELETE', '/v1/orgs/{orgId}/resources/{type}/{resourceId}', { path: { orgId: app.orgId, type: r.type, resourceId: r.id } });
-                            list.reload();
-                          });
-                        }}
-                      >
-                        Delete<span class="visually-hidden"> {r.name || r.id}</span>
-                      </button>
-                    )}
-                  </td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
-      </div>
+          );
+        })}
+      </ListTable>
       {list.loading && <Loading what="resources" />}
       {!list.loading && !list.error && list.items.length === 0 && <Empty>No resources you may see.</Empty>}
       <Pager list={list} />

@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { api, type Json } from '../api/client';
 import { useApp } from '../state';
-import { confirmAction, Empty, Loading, Pager, ProblemView, useAction, usePaged } from '../ui';
+import { ConfirmButton, Empty, Loading, Pager, ProblemView, useAction, usePaged } from '../ui';
 
 /** Permissions grouped by object ("members:invite" -> members / invite). */
 export function groupPermissions(perms: string[]): [string, string[]][] {
@@ -51,19 +51,17 @@ export function Roles() {
                         <button type="button" class="secondary outline small" onClick={() => setEditing(r)}>
                           Edit<span class="visually-hidden"> {r.name}</span>
                         </button>
-                        <button
-                          type="button"
-                          class="danger outline small"
-                          onClick={async () => {
-                            if (!(await confirmAction(`Delete the role ${r.name}?`, 'Members and groups holding it lose its permissions.', 'Delete role'))) return;
-                            await act.run(async () => {
-                              await api('DELETE', '/v1/orgs/{orgId}/roles/{roleId}', { path: { orgId: app.orgId, roleId: r.id } });
-                              list.reload();
-                            });
-                          }}
-                        >
-                          Delete<span class="visually-hidden"> {r.name}</span>
-                        </button>
+                        <ConfirmButton
+                          label="Delete"
+                          name={r.name}
+                          confirm={[`Delete the role ${r.name}?`, 'Members and groups holding it lose its permissions.', 'Delete role']}
+                          run={() =>
+                            act.run(async () => {
+                            await api('DELETE', '/v1/orgs/{orgId}/roles/{roleId}', { path: { orgId: app.orgId, roleId: r.id } });
+                            list.reload();
+                            })
+                          }
+                        />
                       </div>
                     )}
                   </th>

@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { api, type Json } from '../api/client';
 import { config } from '../config';
 import { useApp } from '../state';
-import { confirmAction, CopyField, Empty, fmtTime, fromLocalInput, Loading, Pager, ProblemView, useAction, usePaged } from '../ui';
+import { ConfirmButton, CopyField, Empty, fmtTime, fromLocalInput, ListTable, Loading, Pager, ProblemView, useAction, usePaged } from '../ui';
 import { groupPermissions } from './roles';
 
 export function Tokens() {
@@ -96,57 +96,39 @@ export function Tokens() {
         )}
       </form>
       <ProblemView error={list.error} />
-      <div class="table-wrap">
-        <table class="striped" aria-label="API tokens">
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Kind</th>
-              <th scope="col">Status</th>
-              <th scope="col">Expires</th>
-              <th scope="col">Created</th>
-              <th scope="col">
-                <span class="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {list.items.map((t) => (
-              <tr>
-                <td>
-                  {t.name}
-                  <br />
-                  <small class="muted">{t.id}</small>
-                </td>
-                <td>
-                  {t.readonly ? 'read-only' : 'read-write'}
-                  {t.permissions?.length ? <small class="muted"> · {t.permissions.length} permissions</small> : <small class="muted"> · all my permissions</small>}
-                </td>
-                <td>{t.status}</td>
-                <td>{fmtTime(t.expiresAt)}</td>
-                <td>{fmtTime(t.createdAt)}</td>
-                <td>
-                  {t.status === 'active' && (
-                    <button
-                      type="button"
-                      class="danger outline small"
-                      onClick={async () => {
-                        if (!(await confirmAction(`Revoke the token ${t.name}?`, 'Anything using it stops working at once.', 'Revoke'))) return;
-                        await act.run(async () => {
-                          await api('DELETE', '/v1/orgs/{orgId}/tokens/{tokenId}', { path: { orgId: app.orgId, tokenId: t.id } });
-                          list.reload();
-                        });
-                      }}
-                    >
-                      Revoke<span class="visually-hidden"> {t.name}</span>
-                    </button>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <ListTable label="API tokens" columns={['Name', 'Kind', 'Status', 'Expires', 'Created']} actions>
+        {list.items.map((t) => (
+          <tr>
+            <td>
+              {t.name}
+              <br />
+              <small class="muted">{t.id}</small>
+            </td>
+            <td>
+              {t.readonly ? 'read-only' : 'read-write'}
+              {t.permissions?.length ? <small class="muted"> · {t.permissions.length} permissions</small> : <small class="muted"> · all my permissions</small>}
+            </td>
+            <td>{t.status}</td>
+            <td>{fmtTime(t.expiresAt)}</td>
+            <td>{fmtTime(t.createdAt)}</td>
+            <td>
+              {t.status === 'active' && (
+                <ConfirmButton
+                  label="Revoke"
+                  name={t.name}
+                  confirm={[`Revoke the token ${t.name}?`, 'Anything using it stops working at once.', 'Revoke']}
+                  run={() =>
+                    act.run(async () => {
+                    await api('DELETE', '/v1/orgs/{orgId}/tokens/{tokenId}', { path: { orgId: app.orgId, tokenId: t.id } });
+                    list.reload();
+                    })
+                  }
+                />
+              )}
+            </td>
+          </tr>
+        ))}
+      </ListTable>
       {list.loading && <Loading what="tokens" />}
       {!list.loading && !list.error && list.items.length === 0 && <Empty>No API tokens.</Empty>}
       <Pager list={list} />
