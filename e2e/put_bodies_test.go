@@ -38,6 +38,8 @@ func TestPutBodiesNeverBecomeZeroValues(t *testing.T) {
 		"PUT /v1/orgs/{orgId}/limits":                               "/v1/orgs/" + sub + "/limits",
 		"PUT /v1/admin/signup-policy":                               "/v1/admin/signup-policy",
 		"PUT /v1/orgs/{orgId}/groups/{groupId}/members/{userId}":    "", // takes no body
+		// SCIM (docs/scim.md): answered as a SCIM error.
+		"PUT /v1/orgs/{orgId}/scim/v2/Users/{scimId}": "/v1/orgs/" + org + "/scim/v2/Users/" + member.Sub,
 	}
 	for _, r := range routes.Table {
 		if r.Method != http.MethodPut {
@@ -55,6 +57,11 @@ func TestPutBodiesNeverBecomeZeroValues(t *testing.T) {
 			by := owner
 			if r.Access == routes.PlatformAdmin {
 				by = adminClient(t)
+			}
+			if scimProtocol(r) {
+				requireScimRefusal(t, by.DoRaw(t, http.MethodPut, path, []byte(`{}`), http.Header{"Content-Type": {"application/scim+json"}}),
+					http.StatusBadRequest, gatehouse.CodeValidation, "")
+				return
 			}
 			st, raw := by.Do(t, http.MethodPut, path, `{}`)
 			requireProblem(t, st, raw, http.StatusBadRequest, gatehouse.CodeValidation)

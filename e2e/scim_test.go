@@ -266,6 +266,20 @@ func TestScimOktaSession(t *testing.T) {
 	if l.TotalResults != 1 {
 		t.Fatalf("group lookup = %+v", l)
 	}
+	// Okta renames a pushed group with a PATCH without a path.
+	okta.json(t, "PATCH", "/Groups/"+g.ID, map[string]any{
+		"schemas":    []string{scim.SchemaPatchOp},
+		"Operations": []any{map[string]any{"op": "replace", "value": map[string]any{"id": g.ID, "displayName": "Field agents (EU)"}}},
+	}, http.StatusOK, &g)
+	if g.DisplayName != "Field agents (EU)" {
+		t.Fatalf("renamed group = %+v", g)
+	}
+	var other scim.Group
+	okta.json(t, "POST", "/Groups", map[string]any{"displayName": "Office"}, http.StatusCreated, &other)
+	st, raw = okta.do(t, "PATCH", "/Groups/"+other.ID, map[string]any{
+		"Operations": []any{map[string]any{"op": "replace", "value": map[string]any{"displayName": "Field agents (EU)"}}},
+	})
+	requireScimError(t, st, raw, http.StatusConflict, scim.TypeUniqueness)
 	if st, raw := okta.do(t, "DELETE", "/Groups/"+g.ID, nil); st != http.StatusNoContent {
 		t.Fatalf("delete group: %d %s", st, raw)
 	}
@@ -445,9 +459,14 @@ func TestScimRefusals(t *testing.T) {
 		})
 	}
 
-	// A SCIM token opens no other route of the API.
+	// A SCIM token opens no other route of the API, not even its own
+	// org's token routes (a token never makes tokens), and never in a URL.
 	r := anonymous().WithBearer(secretA).DoRaw(t, "GET", "/v1/orgs/"+orgA+"/members", nil, nil)
 	requireRefusal(t, r, http.StatusForbidden, gatehouse.CodeForbidden, gatehouse.ReasonTokenNarrowing)
+	r = anonymous().WithBearer(secretA).DoRaw(t, "POST", "/v1/orgs/"+orgA+"/scim/tokens", []byte(`{"name":"chain"}`), nil)
+	requireRefusal(t, r, http.StatusForbidden, gatehouse.CodeForbidden, gatehouse.ReasonTokenNarrowing)
+	r = anonymous().DoRaw(t, "GET", "/v1/orgs/"+orgA+"/scim/v2/Users?token="+secretA, nil, nil)
+	requireScimRefusal(t, r, http.StatusUnauthorized, gatehouse.CodeUnauthenticated, "")
 
 	// Revoked: 401 from the next request on.
 	if st, raw := ownerA.Do(t, "DELETE", "/v1/orgs/"+orgA+"/scim/tokens/"+idA, nil); st != http.StatusNoContent {

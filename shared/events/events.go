@@ -84,6 +84,10 @@ var Types = map[string]string{
 	"token.revoke":         "token.revoked",
 	"token.expire":         "token.expired",
 	"limits.update":        "limits.changed",
+	// SCIM (docs/scim.md).
+	"scim_token.create": "scim_token.created",
+	"scim_token.revoke": "scim_token.revoked",
+	"group.rename":      "group.renamed",
 }
 
 // Type is the event type of an audit action: its entry in Types, or the

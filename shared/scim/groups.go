@@ -196,8 +196,8 @@ func (s *Service) CreateGroup(ctx context.Context, c *gatehouse.Caller, orgID st
 }
 
 // PatchGroup adds and removes members (Okta's and Entra's forms), one
-// transaction per member changed. displayName can be "replaced" by the
-// name it has; Gatehouse groups are renamed in Gatehouse.
+// transaction per member changed, and renames the group (displayName, a
+// name no other group has; one transaction).
 func (s *Service) PatchGroup(ctx context.Context, c *gatehouse.Caller, orgID, id string, in PatchInput) (*Group, error) {
 	if err := in.validate(); err != nil {
 		return nil, err
@@ -211,8 +211,25 @@ func (s *Service) PatchGroup(ctx context.Context, c *gatehouse.Caller, orgID, id
 		return nil, err
 	}
 	want := slices.Clone(current)
+	name := g.Name
 	for _, op := range in.Operations {
-		if want, err = s.applyGroupOp(ctx, orgID, g, op, want); err != nil {
+		if want, err = s.applyGroupOp(ctx, orgID, op, want, &name); err != nil {
+			return nil, err
+		}
+	}
+	if name != g.Name {
+		org, err := s.store.Org(ctx, orgID)
+		if err != nil {
+			return nil, err
+		}
+		all, err := s.allGroups(ctx, org)
+		if err != nil {
+			return nil, err
+		}
+		if slices.ContainsFunc(all, func(o *gatehouse.Group) bool { return o.Name == name && o.ID != g.ID }) {
+			return nil, gatehouse.Errorf(gatehouse.CodeConflict, "a group named %q exists", name)
+		}
+		if g, err = s.groups.Update(ctx, c, orgID, g.ID, groups.Patch{Name: &name}); err != nil {
 			return nil, err
 		}
 	}
@@ -235,7 +252,7 @@ func (s *Service) PatchGroup(ctx context.Context, c *gatehouse.Caller, orgID, id
 }
 
 // applyGroupOp applies one operation to the wanted members.
-func (s *Service) applyGroupOp(ctx context.Context, orgID string, g *gatehouse.Group, op PatchOperation, want []string) ([]string, error) {
+func (s *Service) applyGroupOp(ctx context.Context, orgID string, op PatchOperation, want []string, name *string) ([]string, error) {
 	if op.Path == "" {
 		var attrs map[string]rawJSON
 		if err := unmarshal(op.Value, &attrs); err != nil {
@@ -243,7 +260,7 @@ func (s *Service) applyGroupOp(ctx context.Context, orgID string, g *gatehouse.G
 		}
 		for k, v := range attrs {
 			var err error
-			if want, err = s.applyGroupOp(ctx, orgID, g, PatchOperation{Op: op.Op, Path: k, Value: v}, want); err != nil {
+			if want, err = s.applyGroupOp(ctx, orgID, PatchOperation{Op: op.Op, Path: k, Value: v}, want, name); err != nil {
 				return nil, err
 			}
 		}
@@ -287,10 +304,11 @@ func (s *Service) applyGroupOp(ctx context.Context, orgID string, g *gatehouse.G
 		}
 		return slices.DeleteFunc(want, func(uid string) bool { return slices.Contains(userIDs, uid) }), nil
 	case "displayname":
-		var name string
-		if unmarshal(op.Value, &name) != nil || strings.TrimSpace(name) != g.Name {
-			return nil, gatehouse.Invalid(gatehouse.FieldError{Field: fieldImmutable, Message: "a group is renamed in Gatehouse, not through SCIM"})
+		var n string
+		if op.Op == "remove" || unmarshal(op.Value, &n) != nil || strings.TrimSpace(n) == "" {
+			return nil, gatehouse.Invalid(gatehouse.FieldError{Field: "displayName", Message: "must be a name"})
 		}
+		*name = strings.TrimSpace(n)
 		return want, nil
 	case "externalid", "id", "schemas", "meta":
 		return want, nil

@@ -38,6 +38,7 @@ type Groups interface {
 	Delete(ctx context.Context, caller *gatehouse.Caller, orgID, gid string) error
 	AddMember(ctx context.Context, caller *gatehouse.Caller, orgID, gid, userID string) error
 	RemoveMember(ctx context.Context, caller *gatehouse.Caller, orgID, gid, userID string) error
+	Update(ctx context.Context, caller *gatehouse.Caller, orgID, gid string, p groups.Patch) (*gatehouse.Group, error)
 }
 
 // Store is what SCIM reads itself (every write goes through a use case,
@@ -406,6 +407,11 @@ type userChange struct {
 // change: it is the email, the account's login.
 func (s *Service) ReplaceUser(ctx context.Context, c *gatehouse.Caller, orgID, id string, in UserInput) (*User, error) {
 	ch := userChange{userName: strings.TrimSpace(in.UserName)}
+	if ch.userName == "" {
+		// RFC 7643: userName is required; a PUT replaces, so a body
+		// without it is refused rather than read as empty.
+		return nil, gatehouse.Invalid(gatehouse.FieldError{Field: "userName", Message: "required: a PUT replaces the user"})
+	}
 	active := true // a PUT replaces: active left out is true (RFC 7643 has no default; Okta always sends it)
 	if len(in.Active) > 0 {
 		var err error
