@@ -38,6 +38,9 @@ func TestPutBodiesNeverBecomeZeroValues(t *testing.T) {
 		"PUT /v1/orgs/{orgId}/limits":                               "/v1/orgs/" + sub + "/limits",
 		"PUT /v1/admin/signup-policy":                               "/v1/admin/signup-policy",
 		"PUT /v1/orgs/{orgId}/groups/{groupId}/members/{userId}":    "", // takes no body
+		// Collections (issue 17).
+		"PUT /v1/orgs/{orgId}/collections/{collectionId}/grants":                        "/v1/orgs/" + org + "/collections/" + clCreate(t, owner, org, "Put") + "/grants",
+		"PUT /v1/orgs/{orgId}/collections/{collectionId}/resources/{type}/{resourceId}": "", // takes no body
 	}
 	for _, r := range routes.Table {
 		if r.Method != http.MethodPut {
