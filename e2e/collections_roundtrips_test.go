@@ -39,7 +39,7 @@ var clRTExpected = []struct {
 	// A token narrowed to a collection in the URL: the authorizer's secret
 	// read, the snapshot (the token's item in it), one stream.
 	{"GET /v1/orgs/{orgId}/resources?token= (narrowed to a collection)", rtCalls{"BatchGetItem": 3, "GetItem": 1, "Query": 1}, false},
-	{"POST /v1/orgs/{orgId}/tokens (for a read-only member, narrowed to a collection)", rtCalls{"BatchGetItem": 2, "GetItem": 2, "TransactWriteItems": 1}, true},
+	{"POST /v1/orgs/{orgId}/tokens (for a read-only member, narrowed to a collection)", rtCalls{"BatchGetItem": 1, "GetItem": 3, "TransactWriteItems": 1}, true},
 	{"DELETE /v1/orgs/{orgId}/collections/{collectionId}", rtCalls{"BatchGetItem": 3, "Query": 1, "TransactWriteItems": 1}, true},
 }
 

@@ -508,5 +508,10 @@ func TestEmbeddedView(t *testing.T) {
 	if got := clURLList(t, org, secret); !slices.Equal(got, []string{"device/b1"}) {
 		t.Errorf("?token= shows %v after the collection went, want b1", got)
 	}
-	_ = tokID
+	// Revoked, the member's view ends at once.
+	if st, raw := owner.Do(t, "DELETE", base+"/tokens/"+tokID, nil); st != http.StatusNoContent {
+		t.Fatalf("revoke the member's token: %d %s", st, raw)
+	}
+	r = anonymous().DoRaw(t, "GET", base+"/resources?token="+url.QueryEscape(secret), nil, nil)
+	requireProblemResponse(t, r, http.StatusUnauthorized, gatehouse.CodeUnauthenticated)
 }

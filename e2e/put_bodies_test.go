@@ -40,6 +40,9 @@ func TestPutBodiesNeverBecomeZeroValues(t *testing.T) {
 		"PUT /v1/orgs/{orgId}/groups/{groupId}/members/{userId}":    "", // takes no body
 		// SCIM (docs/scim.md): answered as a SCIM error.
 		"PUT /v1/orgs/{orgId}/scim/v2/Users/{scimId}": "/v1/orgs/" + org + "/scim/v2/Users/" + member.Sub,
+		// Collections (issue 17).
+		"PUT /v1/orgs/{orgId}/collections/{collectionId}/grants":                        "/v1/orgs/" + org + "/collections/" + clCreate(t, owner, org, "Put") + "/grants",
+		"PUT /v1/orgs/{orgId}/collections/{collectionId}/resources/{type}/{resourceId}": "", // takes no body
 	}
 	for _, r := range routes.Table {
 		if r.Method != http.MethodPut {

@@ -103,15 +103,28 @@ func (e *Effective) GivesOnCollection(cat *Catalogue, grants []Grant) error {
 	return nil
 }
 
-// FilesInCollection decides adding a resource to a collection or taking it
-// out: it changes who reaches the resource through the collection's grants,
-// so it needs share on the resource (rules 4 and 6), as granting does.
-func (e *Effective) FilesInCollection(r *Resource, now time.Time) error {
+// FilesInCollection decides adding a resource to a collection (add) or
+// taking it out: it changes who reaches the resource through the
+// collection's grants, so it needs share on the resource (rules 4 and 6),
+// as granting does; and adding gives the collection's grants on it, so the
+// caller must be able to do every action they allow or deny (rule 6, as
+// GivesOnResource).
+func (e *Effective) FilesInCollection(r *Resource, collGrants []Grant, add bool, now time.Time) error {
 	if e.TokenCollection() != "" {
 		return gatehouse.Forbidden(gatehouse.ReasonTokenNarrowing, "a token narrowed to a collection changes nothing")
 	}
 	if d := e.CheckResource(ActionShare, r, now); !d.Allowed {
 		return gatehouse.Forbidden(d.Reason, "filing the resource in a collection is not allowed (%s)", d.Reason)
+	}
+	if !add {
+		return nil
+	}
+	for _, g := range collGrants {
+		for _, a := range slices.Concat(expandActions(g.Allow), expandActions(g.Deny)) {
+			if !e.CheckResource(a, r, now).Allowed {
+				return gatehouse.Forbidden(gatehouse.ReasonEscalation, "the collection's grants give %s on this resource: you may not %s it yourself", a, a)
+			}
+		}
 	}
 	return nil
 }

@@ -70,6 +70,8 @@ func TestCollectionAndLifecycleRules(t *testing.T) {
 		return pwReason(err)
 	}
 	collToken := &authz.TokenScope{Readonly: true, Collection: "col_a"}
+	allowAll := []gatehouse.Grant{{Principal: "group:all", Allow: []string{"*"}}}
+	sharedToV := &authz.Resource{Type: "device", ID: "d", OwnerID: "dev", Grants: []gatehouse.Grant{{Principal: "user:v", Allow: []string{"read", "share"}}}}
 	tests := []struct {
 		name string
 		got  error
@@ -84,8 +86,10 @@ func TestCollectionAndLifecycleRules(t *testing.T) {
 		{"an admin gives read on a collection", clEff("adm", false, nil, "admin").GivesOnCollection(cat, []gatehouse.Grant{{Principal: "user:v", Allow: []string{"*"}}}), "ok"},
 		{"a resource-read-only admin gives no update", authz.Compile(pwPolicy(), authz.Subject{UserID: "adm", Roles: []string{"admin"}, ResourceReadonly: true}).
 			GivesOnCollection(cat, []gatehouse.Grant{{Principal: "user:v", Allow: []string{"update"}}}), gatehouse.ReasonResourceReadonly},
-		{"the owner files its device", clEff("dev", false, nil, "developer").FilesInCollection(own, pwNow), "ok"},
-		{"a developer files no device it cannot share", clEff("dev2", false, nil, "developer").FilesInCollection(own, pwNow), gatehouse.ReasonNoAccess},
+		{"the owner files its device", clEff("dev", false, nil, "developer").FilesInCollection(own, allowAll, true, pwNow), "ok"},
+		{"a developer files no device it cannot share", clEff("dev2", false, nil, "developer").FilesInCollection(own, nil, true, pwNow), gatehouse.ReasonNoAccess},
+		{"a sharer gives through a collection only what it may do", clEff("v", false, nil, "viewer", "developer").FilesInCollection(sharedToV, allowAll, true, pwNow), gatehouse.ReasonEscalation},
+		{"a sharer takes a resource out", clEff("v", false, nil, "viewer", "developer").FilesInCollection(sharedToV, allowAll, false, pwNow), "ok"},
 		{"the owner updates its device", clEff("dev", false, nil, "developer").UpdatesResource(own, pwNow), "ok"},
 		{"an admin transfers", clEff("adm", false, nil, "admin").TransfersResource(own, pwNow), "ok"},
 		{"the owner below admin does not transfer", clEff("dev", false, nil, "developer").TransfersResource(own, pwNow), gatehouse.ReasonOwnerLink},

@@ -50,7 +50,7 @@ const (
 	MaxCollectionsPerResource = 10
 	// MaxCollectionGrantPrincipals bounds the principals of one
 	// collection's grants (a check per principal in the transaction).
-	MaxCollectionGrantPrincipals = 30
+	MaxCollectionGrantPrincipals = 10
 	// collectionCleanupBatch is how many member items the deletion's
 	// transaction (4 more items) and each later cleanup one delete.
 	collectionCleanupBatch = 90
@@ -337,4 +337,13 @@ func LiveCollections(ids []string, existing map[string][]authz.Grant) []string {
 		}
 	}
 	return out
+}
+
+// CollectionExists reports whether a collection exists (one GetItem).
+func (s *Store) CollectionExists(ctx context.Context, orgID, collID string) (bool, error) {
+	it, err := s.find(ctx, collectionKey(orgID, collID), true)
+	if err != nil {
+		return false, fmt.Errorf("collection %s: %w", collID, err)
+	}
+	return it != nil, nil
 }

@@ -257,7 +257,7 @@ func (s *Service) FileResource(ctx context.Context, caller *gatehouse.Caller, or
 	if _, ok := snap.Collections[collID]; !ok {
 		return nil, gatehouse.NotFound("collection")
 	}
-	if err := eff.FilesInCollection(authz.ResourceIn(r, snap.TypeGrants[ref.Type], snap.Collections), s.store.Now()); err != nil {
+	if err := eff.FilesInCollection(authz.ResourceIn(r, snap.TypeGrants[ref.Type], snap.Collections), snap.Collections[collID], add, s.store.Now()); err != nil {
 		return nil, err
 	}
 	keep := dynamo.LiveCollections(r.Collections, snap.Collections)

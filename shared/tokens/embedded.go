@@ -51,10 +51,12 @@ func (s *Service) embedded(ctx context.Context, caller *gatehouse.Caller, orgID 
 		if !collectionID.MatchString(in.CollectionID) {
 			return "", gatehouse.Invalid(gatehouse.FieldError{Field: "collectionId", Message: "is not a collection of the org"})
 		}
-		if _, err := s.store.Collection(ctx, orgID, in.CollectionID); gatehouse.ErrorCode(err) == gatehouse.CodeNotFound {
-			return "", gatehouse.Invalid(gatehouse.FieldError{Field: "collectionId", Message: "is not a collection of the org"})
-		} else if err != nil {
+		ok, err := s.store.CollectionExists(ctx, orgID, in.CollectionID)
+		if err != nil {
 			return "", err
+		}
+		if !ok {
+			return "", gatehouse.Invalid(gatehouse.FieldError{Field: "collectionId", Message: "is not a collection of the org"})
 		}
 		perms, err := authz.CollectionTokenPermissions(s.catalogue, in.Permissions)
 		if err != nil {

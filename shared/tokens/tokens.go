@@ -38,7 +38,7 @@ type Store interface {
 	Org(ctx context.Context, orgID string) (*gatehouse.Org, error)
 	Membership(ctx context.Context, orgID, userID string) (*gatehouse.Membership, error)
 	ManagerChain(ctx context.Context, orgID string, m *gatehouse.Membership) ([]*gatehouse.Membership, error)
-	Collection(ctx context.Context, orgID, collID string) (*gatehouse.Collection, error)
+	CollectionExists(ctx context.Context, orgID, collID string) (bool, error)
 }
 
 // Service holds the token use cases.
