@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -187,9 +188,10 @@ func TestPublishHandsBackFromFirstUnpublished(t *testing.T) {
 	orgs := []string{"org_a", "org_b"}
 	recs, want := batch(t, orgs, 4)
 	stuck := want["org_a"][1] // the third record
-	refuse := true
+	var refuse atomic.Bool
+	refuse.Store(true)
 	b := newBus(t, func(e localstack.BusEntry) (string, bool) {
-		if refuse && strings.Contains(e.Detail, stuck) {
+		if refuse.Load() && strings.Contains(e.Detail, stuck) {
 			return "InternalFailure", true
 		}
 		return "", false
@@ -211,7 +213,7 @@ func TestPublishHandsBackFromFirstUnpublished(t *testing.T) {
 	}
 
 	// Lambda retries from the reported record; the bus accepts again.
-	refuse = false
+	refuse.Store(false)
 	resp, err = p.Handle(context.Background(), events.DynamoDBEvent{Records: recs[2:]})
 	if err != nil || len(resp.BatchItemFailures) != 0 {
 		t.Fatalf("retry: %+v, %v; want it all published", resp, err)
