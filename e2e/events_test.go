@@ -271,7 +271,7 @@ func TestEventsTenantIsolation(t *testing.T) {
 		t.Errorf("the events:read token read %d events, want A's", len(got))
 	}
 	r = integration.DoRaw(t, "GET", "/v1/orgs/"+orgA+"/audit", nil, nil)
-	requireRefusal(t, r, http.StatusForbidden, gatehouse.CodeForbidden, gatehouse.ReasonMissingPerm)
+	requireRefusal(t, r, http.StatusForbidden, gatehouse.CodeForbidden, gatehouse.ReasonTokenNarrowing)
 	r = integration.DoRaw(t, "GET", "/v1/orgs/"+orgB+"/events", nil, nil)
 	requireRefusal(t, r, http.StatusForbidden, gatehouse.CodeForbidden, "")
 
