@@ -263,6 +263,17 @@ func TestEventsTenantIsolation(t *testing.T) {
 	requireRefusal(t, r, http.StatusForbidden, gatehouse.CodeForbidden, gatehouse.ReasonNotMember)
 	r = viewer.DoRaw(t, "GET", "/v1/orgs/"+orgA+"/events", nil, nil)
 	requireRefusal(t, r, http.StatusForbidden, gatehouse.CodeForbidden, gatehouse.ReasonMissingPerm)
+	// An integration's token narrowed to events:read follows the events
+	// and reads nothing of the audit log; and it is A's token only.
+	_, secret := rsToken(t, a, orgA, map[string]any{"name": "billing sync", "permissions": []string{"events:read"}})
+	integration := a.WithBearer(secret)
+	if got, _ := evPage(t, integration, orgA, nil); len(got) < 2 {
+		t.Errorf("the events:read token read %d events, want A's", len(got))
+	}
+	r = integration.DoRaw(t, "GET", "/v1/orgs/"+orgA+"/audit", nil, nil)
+	requireRefusal(t, r, http.StatusForbidden, gatehouse.CodeForbidden, gatehouse.ReasonTokenNarrowing)
+	r = integration.DoRaw(t, "GET", "/v1/orgs/"+orgB+"/events", nil, nil)
+	requireRefusal(t, r, http.StatusForbidden, gatehouse.CodeForbidden, "")
 
 	// B's event id read in A's stream: A's events after that instant only.
 	got, _ := evPage(t, a, orgA, url.Values{"after": {evB[0].ID}})

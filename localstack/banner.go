@@ -28,6 +28,9 @@ func (s *Stack) Banner() string {
 	fmt.Fprintf(&b, "  DynamoDB          %s   table %s\n", i.DynamoDBEndpoint, i.Table)
 	fmt.Fprintf(&b, "  Lambda Invoke     %s\n", i.LambdaEndpoint)
 	fmt.Fprintf(&b, "  Outbox (emails)   %s   (%s)\n", i.OutboxURL, i.OutboxDir)
+	if i.EventsURL != "" {
+		fmt.Fprintf(&b, "  Event bus         %s   (%s, PutEvents at %s)\n", i.EventsURL, i.EventBus, i.EventBridgeURL)
+	}
 	fmt.Fprintf(&b, "  Platform admin    %s / %s\n", i.AdminEmail, i.AdminPassword)
 	fmt.Fprintf(&b, "  Stack details     %s\n", filepath.Join(s.DataDir, "stack.json"))
 	fmt.Fprintf(&b, "  Logs              %s, %s\n", s.FunctionLog, s.CognitoLogPath)

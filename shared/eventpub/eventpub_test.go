@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -36,7 +37,7 @@ type bus struct {
 	calls  [][]localstack.BusEntry
 }
 
-func newBus(t *testing.T, refuse func(localstack.BusEntry) (string, bool)) *bus {
+func newBus(t testing.TB, refuse func(localstack.BusEntry) (string, bool)) *bus {
 	b := &bus{EventBus: localstack.NewEventBus("gatehouse-test", "us-east-1", refuse)}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
@@ -58,7 +59,7 @@ func newBus(t *testing.T, refuse func(localstack.BusEntry) (string, bool)) *bus 
 
 // record is the stream record of an audit event, as DynamoDB Streams
 // delivers it (NEW_IMAGE).
-func record(t *testing.T, seq int, ev gatehouse.AuditEvent) events.DynamoDBEventRecord {
+func record(t testing.TB, seq int, ev gatehouse.AuditEvent) events.DynamoDBEventRecord {
 	t.Helper()
 	items, err := dynamo.ItemsOf(&ev)
 	if err != nil {
@@ -81,7 +82,7 @@ func record(t *testing.T, seq int, ev gatehouse.AuditEvent) events.DynamoDBEvent
 // batch makes the records of n events per org, interleaved as they would
 // commit: a1 b1 c1 a2 b2 c2 ...; it returns them with each org's event ids
 // in order.
-func batch(t *testing.T, orgs []string, n int) ([]events.DynamoDBEventRecord, map[string][]string) {
+func batch(t testing.TB, orgs []string, n int) ([]events.DynamoDBEventRecord, map[string][]string) {
 	t0 := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
 	var recs []events.DynamoDBEventRecord
 	want := map[string][]string{}
@@ -187,9 +188,10 @@ func TestPublishHandsBackFromFirstUnpublished(t *testing.T) {
 	orgs := []string{"org_a", "org_b"}
 	recs, want := batch(t, orgs, 4)
 	stuck := want["org_a"][1] // the third record
-	refuse := true
+	var refuse atomic.Bool
+	refuse.Store(true)
 	b := newBus(t, func(e localstack.BusEntry) (string, bool) {
-		if refuse && strings.Contains(e.Detail, stuck) {
+		if refuse.Load() && strings.Contains(e.Detail, stuck) {
 			return "InternalFailure", true
 		}
 		return "", false
@@ -211,7 +213,7 @@ func TestPublishHandsBackFromFirstUnpublished(t *testing.T) {
 	}
 
 	// Lambda retries from the reported record; the bus accepts again.
-	refuse = false
+	refuse.Store(false)
 	resp, err = p.Handle(context.Background(), events.DynamoDBEvent{Records: recs[2:]})
 	if err != nil || len(resp.BatchItemFailures) != 0 {
 		t.Fatalf("retry: %+v, %v; want it all published", resp, err)
@@ -254,4 +256,24 @@ func image(t *testing.T, r events.DynamoDBEventRecord) map[string]types.Attribut
 		out[k] = &types.AttributeValueMemberS{Value: v.String()}
 	}
 	return out
+}
+
+// BenchmarkPublish measures a full batch of 100 stream records through
+// the real EventBridge client to the local bus: from one org (one event
+// per call, so 100 calls) and from ten orgs (10 calls).
+func BenchmarkPublish(b *testing.B) {
+	for _, orgs := range [][]string{{"org_a"}, {"org_0", "org_1", "org_2", "org_3", "org_4", "org_5", "org_6", "org_7", "org_8", "org_9"}} {
+		b.Run(fmt.Sprintf("%d orgs", len(orgs)), func(b *testing.B) {
+			recs, _ := batch(b, orgs, 100/len(orgs))
+			bus := newBus(b, nil)
+			p := eventpub.New(bus.client, bus.Name(), slog.New(slog.DiscardHandler), eventpub.Options{})
+			b.ResetTimer()
+			for range b.N {
+				if _, err := p.Handle(context.Background(), events.DynamoDBEvent{Records: recs}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(len(bus.calls))/float64(b.N), "calls/batch")
+		})
+	}
 }
