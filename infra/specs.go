@@ -34,14 +34,14 @@ type FunctionSpec struct {
 // authorizer gets 512 MB because it runs before every request. Timeouts sit
 // under what the caller waits: HTTP API gives up on an integration after 30 s
 // and on an authorizer after 10 s; Cognito waits 5 s for a trigger.
-const (
-	httpMemory  = 256
-	httpTimeout = 10 // one transaction plus its reads, with SDK retries
-	// Functions that also call Cognito and SES (and compensate on partial
-	// failure) get more headroom.
-	lifecycleTimeout = 20
-	// sweepTimeout is under the schedule's interval (schedule.go).
-	sweepTimeout = 120
+//
+// The timeouts come from the route table (routes.Timeout, docs/reliability.md),
+// which the local gateway and the functions' own answer deadline share.
+var (
+	httpMemory       = 256.0
+	httpTimeout      = routes.TimeoutHTTP.Seconds()
+	lifecycleTimeout = routes.TimeoutLifecycle.Seconds()
+	sweepTimeout     = routes.TimeoutSweep.Seconds()
 )
 
 var (
@@ -53,12 +53,12 @@ var (
 // action the function's code performs (TestLeastPrivilege lists where).
 var functionSpecs = map[string]FunctionSpec{
 	// Reads the caller's account, membership, roles, groups and token.
-	routes.FnAuthorizer: {MemoryMB: 512, TimeoutSeconds: 5,
+	routes.FnAuthorizer: {MemoryMB: 512, TimeoutSeconds: routes.Timeout(routes.FnAuthorizer).Seconds(),
 		Table: []string{"GetItem", "BatchGetItem"}},
 	// PreSignUp reads the policy and looks the email up; PostConfirmation
 	// creates the profile and the personal org in one transaction. No
 	// Cognito calls (see auth.go).
-	routes.FnTriggers: {MemoryMB: httpMemory, TimeoutSeconds: 5,
+	routes.FnTriggers: {MemoryMB: httpMemory, TimeoutSeconds: routes.Timeout(routes.FnTriggers).Seconds(),
 		Table: []string{"GetItem", "PutItem", "ConditionCheckItem"}, QueryIndexes: []string{inverse}},
 	// Expires accounts, memberships, invites and tokens, with audit events,
 	// and cuts expired accounts off in Cognito (or lets them back in when an
@@ -105,7 +105,7 @@ var functionSpecs = map[string]FunctionSpec{
 	routes.FnLimits: {MemoryMB: httpMemory, TimeoutSeconds: httpTimeout,
 		Table: []string{"GetItem", "BatchGetItem", "PutItem", "UpdateItem", "ConditionCheckItem"}},
 	// Answers unknown routes (404, 405) from the route table alone.
-	routes.FnNotFound: {MemoryMB: 128, TimeoutSeconds: 3},
+	routes.FnNotFound: {MemoryMB: 128, TimeoutSeconds: routes.Timeout(routes.FnNotFound).Seconds()},
 	// The audit log is written by the other functions, in their own
 	// transactions; this one only reads it.
 	routes.FnAudit: {MemoryMB: httpMemory, TimeoutSeconds: httpTimeout,

@@ -268,9 +268,9 @@ func (m *Mux) Serve(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (eve
 	if observe, ok := ctx.Value(observerKey{}).(func()); ok {
 		observe()
 	}
-	resp, err := h(ctx, req)
+	resp, err := runWithin(ctx, h, req)
 	if err != nil {
-		p := ProblemFor(err, instance)
+		p := ProblemFor(unavailableIfDeadline(err), instance)
 		switch p.Code {
 		case gatehouse.CodeInternal:
 			log.Error("request failed", "error", err)

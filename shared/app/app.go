@@ -49,6 +49,10 @@ type Config struct {
 	// RequireAdminMFA makes platform admins act only with a TOTP
 	// authenticator enabled (every deployed stage but dev sets it).
 	RequireAdminMFA bool
+	// CallTimeout bounds each call to AWS (DynamoDB, Cognito, SES), each
+	// attempt of the SDK's retries: well under the function's timeout
+	// (routes.Timeout), docs/reliability.md.
+	CallTimeout time.Duration
 }
 
 // Environment variable names.
@@ -73,7 +77,13 @@ const (
 	EnvCursorKey = "GATEHOUSE_CURSOR_KEY"
 	// EnvRequireAdminMFA is "true" where platform admins need MFA.
 	EnvRequireAdminMFA = "GATEHOUSE_REQUIRE_ADMIN_MFA"
+	// EnvCallTimeout is a Go duration ("3s"); DefaultCallTimeout if unset.
+	EnvCallTimeout = "GATEHOUSE_CALL_TIMEOUT"
 )
+
+// DefaultCallTimeout bounds one call to AWS: a few seconds, so that even
+// with the SDK's retries a function answers before its timeout.
+const DefaultCallTimeout = 3 * time.Second
 
 // ConfigFromEnv reads the configuration. Only what a function actually uses
 // is checked later, when it is first built.
@@ -115,6 +125,14 @@ func ConfigFromEnv() (Config, error) {
 			return c, fmt.Errorf("%s: %w", EnvAuthzCacheTTL, err)
 		}
 		c.AuthzCacheTTL = d
+	}
+	c.CallTimeout = DefaultCallTimeout
+	if v := os.Getenv(EnvCallTimeout); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return c, fmt.Errorf("%s: want a positive duration such as 3s", EnvCallTimeout)
+		}
+		c.CallTimeout = d
 	}
 	if v := os.Getenv(EnvRequireAdminMFA); v != "" {
 		b, err := strconv.ParseBool(v)
