@@ -41,6 +41,9 @@ type Store interface {
 	DeleteAccountRecords(ctx context.Context, u *gatehouse.User, actor gatehouse.Actor, after map[string]any) error
 	SignupPolicy(ctx context.Context) (gatehouse.SignupPolicy, error)
 	PutSignupPolicy(ctx context.Context, p gatehouse.SignupPolicy, actor gatehouse.Actor) error
+	// Intents (docs/reliability.md).
+	BeginIntent(ctx context.Context, in *dynamo.Intent) (*dynamo.Intent, error)
+	EndIntent(ctx context.Context, in *dynamo.Intent) error
 }
 
 // Accounts is what the service needs of Cognito (*cognito.Pool); usernames
@@ -109,7 +112,7 @@ type Patch struct {
 // repeating the PATCH converges. Errors: not_found, validation_failed,
 // conflict (own account, concurrent change), last_owner (naming the orgs,
 // unless p.Force), unavailable.
-func (s *Service) Update(ctx context.Context, caller *gatehouse.Caller, userID string, p Patch) (*gatehouse.User, error) {
+func (s *Service) Update(ctx context.Context, caller *gatehouse.Caller, userID string, p Patch) (_ *gatehouse.User, err error) {
 	before, err := s.store.User(ctx, userID)
 	if err != nil {
 		return nil, err
@@ -157,10 +160,21 @@ func (s *Service) Update(ctx context.Context, caller *gatehouse.Caller, userID s
 	if userID == caller.UserID && (ch.Status != nil && *ch.Status != gatehouse.StatusActive || ch.ExpiresAt != nil && *ch.ExpiresAt != nil) {
 		return nil, gatehouse.Errorf(gatehouse.CodeConflict, "a platform admin cannot disable or expire its own account")
 	}
+	// A change Cognito must follow is recorded first: if this request dies
+	// between the table and Cognito, the sweep brings Cognito to the
+	// table's state (docs/reliability.md).
+	var intent *dynamo.Intent
+	if p.Enabled != nil || ch.ExpiresAt != nil {
+		if intent, err = s.beginStatusIntent(ctx, caller, before); err != nil {
+			return nil, err
+		}
+	}
 	after, err := s.store.UpdateAccount(ctx, before, ch, caller.Actor, p.Force)
 	if err != nil {
+		s.endIntent(ctx, intent, err)
 		return nil, err
 	}
+	defer func() { s.endIntent(ctx, intent, err) }()
 	switch {
 	case after.Status != gatehouse.StatusActive && (before.Status == gatehouse.StatusActive || p.Enabled != nil):
 		if err := s.accounts.DisableUser(ctx, after.Email); err != nil {
@@ -293,6 +307,12 @@ func (s *Service) Delete(ctx context.Context, caller *gatehouse.Caller, userID, 
 			}
 		}
 	}
+	// The point of no return: recorded first, so that a request that dies
+	// past it is finished by a retry or the sweep (docs/reliability.md).
+	intent, err := s.beginDeleteIntent(ctx, caller, u, mode, transferTo, force)
+	if err != nil {
+		return err
+	}
 	if err := s.accounts.DeleteUser(ctx, u.Email); err != nil {
 		return err
 	}
@@ -320,7 +340,11 @@ func (s *Service) Delete(ctx context.Context, caller *gatehouse.Caller, userID, 
 	if mode == ResourcesTransfer {
 		after["transferTo"] = transferTo
 	}
-	return s.store.DeleteAccountRecords(ctx, u, actor, after)
+	if err := s.store.DeleteAccountRecords(ctx, u, actor, after); err != nil {
+		return err
+	}
+	s.endIntent(ctx, intent, nil)
+	return nil
 }
 
 // plan is what Delete does with one membership of the account.

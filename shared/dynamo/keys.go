@@ -237,3 +237,14 @@ func typeSegment(typ string) string {
 func NormalizeEmail(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
 
 func trimPrefix(s, prefix string) string { return strings.TrimPrefix(s, prefix) }
+
+// Reliability (docs/reliability.md): intents and idempotency keys.
+
+// intentKey is the pending intent of a change that spans Cognito and the
+// table, one per lower-case email: it reserves the email while the change
+// is under way.
+func intentKey(email string) Key { return Key{"INTENT#" + NormalizeEmail(email), "INTENT"} }
+
+// idempotencyKey is the record of one Idempotency-Key, under a scope (the
+// caller and route) already hashed by the caller of the store.
+func idempotencyKey(scope string) Key { return Key{"IDEM#" + scope, "IDEM"} }

@@ -35,6 +35,8 @@ func TestKeyFormats(t *testing.T) {
 		{"type grants", typeGrantsKey("org_1", "device"), Key{"ORG#org_1", "RESTYPE#device"}},
 		{"api token", tokenKey("org_1", "tok_1"), Key{"ORG#org_1", "APITOKEN#tok_1"}},
 		{"secret", secretKey("abc"), Key{"SECRET#abc", "SECRET"}},
+		{"intent", intentKey(" Ada@Example.COM "), Key{"INTENT#ada@example.com", "INTENT"}},
+		{"idempotency key", idempotencyKey("abc"), Key{"IDEM#abc", "IDEM"}},
 		{"expiry index", expiryIndexKey(at, "member", Key{"ORG#o", "MEMBER#u"}), Key{"EXP#2026-11-23T14", "2026-11-23T14:05:06.000000007Z#member#ORG#o#MEMBER#u"}},
 	}
 	for _, tt := range tests {
