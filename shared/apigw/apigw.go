@@ -201,6 +201,7 @@ type Mux struct {
 	handlers  map[string]handlerFunc
 	endpoints []Endpoint
 	log       *slog.Logger
+	idem      IdempotencyStore // nil: Idempotency-Key is ignored (idempotency.go)
 }
 
 // NewMux returns an empty mux for a function of the route table.
@@ -268,7 +269,7 @@ func (m *Mux) Serve(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (eve
 	if observe, ok := ctx.Value(observerKey{}).(func()); ok {
 		observe()
 	}
-	resp, err := runWithin(ctx, h, req)
+	resp, err := m.idempotent(ctx, route, h, req)
 	if err != nil {
 		p := ProblemFor(unavailableIfDeadline(err), instance)
 		switch p.Code {

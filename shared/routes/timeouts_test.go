@@ -18,3 +18,17 @@ func TestTimeoutsFitAWS(t *testing.T) {
 		t.Errorf("triggers: timeout %v, want at most Cognito's %v", d, TimeoutTrigger)
 	}
 }
+
+// TestIdempotentRoutesExist: every route that honours an Idempotency-Key is
+// a creating POST of the table.
+func TestIdempotentRoutesExist(t *testing.T) {
+	if len(idempotent) != 8 {
+		t.Errorf("%d idempotent routes, want the 8 creating routes (members, invites, orgs, sub-orgs, resources, tokens, groups, roles)", len(idempotent))
+	}
+	for key := range idempotent {
+		r, ok := ByKey(key)
+		if !ok || r.Method != "POST" || !r.Idempotent() {
+			t.Errorf("%s: want a POST route of the table", key)
+		}
+	}
+}

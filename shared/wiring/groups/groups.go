@@ -9,5 +9,5 @@ import (
 
 // New builds the function from the shared dependencies.
 func New(d *app.Deps) (app.Function, error) {
-	return app.Function{Mux: groups.NewMux(groups.NewService(d.Store(), d.Catalogue()), d.Log)}, nil
+	return app.Function{Mux: groups.NewMux(groups.NewService(d.Store(), d.Catalogue()), d.Log).WithIdempotency(d.Store())}, nil
 }

@@ -17,5 +17,5 @@ func New(d *app.Deps) (app.Function, error) {
 	}
 	pool := cognito.NewFromConfig(d.MustAWSConfig(), d.Config.CognitoEndpoint, d.Config.UserPoolID)
 	cfg := invites.Config{PublicURL: d.Config.PublicURL, EmailRule: d.Config.InviteEmailRule}
-	return app.Function{Mux: invites.NewMux(invites.NewService(d.Store(), pool, d.Catalogue(), sender, cfg, d.Log), d.Log)}, nil
+	return app.Function{Mux: invites.NewMux(invites.NewService(d.Store(), pool, d.Catalogue(), sender, cfg, d.Log), d.Log).WithIdempotency(d.Store())}, nil
 }

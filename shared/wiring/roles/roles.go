@@ -8,5 +8,5 @@ import (
 
 // New builds the function from the shared dependencies.
 func New(d *app.Deps) (app.Function, error) {
-	return app.Function{Mux: roles.NewMux(roles.NewService(d.Store(), d.Catalogue()), d.Log)}, nil
+	return app.Function{Mux: roles.NewMux(roles.NewService(d.Store(), d.Catalogue()), d.Log).WithIdempotency(d.Store())}, nil
 }
