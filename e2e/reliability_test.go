@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -29,6 +30,7 @@ import (
 	"github.com/gatehouse-dev/gatehouse/shared/invites"
 	"github.com/gatehouse-dev/gatehouse/shared/members"
 	"github.com/gatehouse-dev/gatehouse/shared/reconcile"
+	gsweep "github.com/gatehouse-dev/gatehouse/shared/sweep"
 )
 
 // TestReliabilityDrill is the drill through the local stack: while
@@ -401,5 +403,42 @@ func checkInvariants(t *testing.T, rig *faultRig, org, email string) {
 	}
 	if o.Usage.Members != count {
 		t.Errorf("org counts %d members, holds %d", o.Usage.Members, count)
+	}
+}
+
+// TestSweepReconcilesDueIntents: the sweep finds an intent left pending in
+// the expiry index once dynamo.IntentGrace has passed (not before) and
+// reconciles it: here a creation whose Cognito user was made but never
+// completed is undone. Not parallel: it sweeps as of a later time.
+func TestSweepReconcilesDueIntents(t *testing.T) {
+	rig := newFaultRig(t)
+	ctx := context.Background()
+	email := dynamo.NormalizeEmail(uniqueEmail(t))
+	in := dynamo.NewIntent(dynamo.IntentMemberCreate, email, rig.store.Now())
+	in.Fingerprint = "test"
+	if _, err := rig.store.BeginIntent(ctx, in); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rig.pool.CreateUser(ctx, cognito.NewUser{Email: email, Enabled: true}, "Tmp1!"+strings.Repeat("x", 12)); err != nil {
+		t.Fatal(err)
+	}
+	sweepAt := func(later time.Duration) gsweep.Result {
+		w := gsweep.New(rig.store.WithClock(func() time.Time { return time.Now().Add(later) }), rig.pool, nil, gsweep.Options{Intents: rig.rec})
+		res, err := w.Run(ctx)
+		if err != nil {
+			t.Fatalf("sweep: %v", err)
+		}
+		return res
+	}
+	sweepAt(0)
+	if got, _ := rig.store.PendingIntent(ctx, email); got == nil {
+		t.Fatalf("the sweep reconciled an intent before it was due")
+	}
+	res := sweepAt(dynamo.IntentGrace + time.Minute)
+	if got, _ := rig.store.PendingIntent(ctx, email); got != nil || res.Intents == 0 {
+		t.Fatalf("after the grace: intent %+v, %d reconciled; want it undone", got, res.Intents)
+	}
+	if mbCognitoUser(t, email) {
+		t.Errorf("the creation's Cognito user is still there")
 	}
 }

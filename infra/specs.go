@@ -63,10 +63,14 @@ var functionSpecs = map[string]FunctionSpec{
 	// Expires accounts, memberships, invites and tokens, with audit events,
 	// and cuts expired accounts off in Cognito (or lets them back in when an
 	// expiry was lifted).
+	// Reliability (docs/reliability.md): it also reconciles intents left
+	// pending: undoes creations (AdminGetUser, AdminDeleteUser), finishes
+	// activations (AdminUpdateUserAttributes) and account deletions (the
+	// admin's reads: BatchGetItem, Query on the table and GSI1).
 	routes.FnSweeper: {MemoryMB: httpMemory, TimeoutSeconds: sweepTimeout,
-		Table:        []string{"GetItem", "PutItem", "UpdateItem", "DeleteItem", "ConditionCheckItem"},
-		QueryIndexes: []string{expiry},
-		Cognito:      []string{"AdminDisableUser", "AdminEnableUser", "AdminUserGlobalSignOut"}},
+		Table:        []string{"GetItem", "BatchGetItem", "Query", "PutItem", "UpdateItem", "DeleteItem", "ConditionCheckItem"},
+		QueryIndexes: []string{expiry, inverse},
+		Cognito:      []string{"AdminDisableUser", "AdminEnableUser", "AdminUserGlobalSignOut", "AdminGetUser", "AdminDeleteUser", "AdminUpdateUserAttributes"}},
 	// Profile reads and PATCH /v1/me (update + audit event).
 	routes.FnMe: {MemoryMB: httpMemory, TimeoutSeconds: httpTimeout,
 		Table: []string{"GetItem", "BatchGetItem", "PutItem", "UpdateItem"}, QueryIndexes: []string{inverse}},
@@ -80,8 +84,9 @@ var functionSpecs = map[string]FunctionSpec{
 	routes.FnMembers: {MemoryMB: httpMemory, TimeoutSeconds: lifecycleTimeout,
 		Table:        []string{"GetItem", "BatchGetItem", "Query", "PutItem", "UpdateItem", "DeleteItem", "ConditionCheckItem"},
 		QueryIndexes: []string{inverse},
-		Cognito:      []string{"AdminCreateUser", "AdminSetUserPassword", "AdminDisableUser", "AdminDeleteUser"},
-		SendsEmail:   true},
+		// AdminGetUser: a retried creation adopts the user its intent made.
+		Cognito:    []string{"AdminCreateUser", "AdminSetUserPassword", "AdminDisableUser", "AdminDeleteUser", "AdminGetUser"},
+		SendsEmail: true},
 	// Invites (emailed) and acceptance (reads the caller's verified email).
 	routes.FnInvites: {MemoryMB: httpMemory, TimeoutSeconds: lifecycleTimeout,
 		Table:      []string{"GetItem", "BatchGetItem", "Query", "PutItem", "UpdateItem", "DeleteItem", "ConditionCheckItem"},
@@ -89,19 +94,22 @@ var functionSpecs = map[string]FunctionSpec{
 		SendsEmail: true},
 	// Activation by token: sets the password, marks the address verified,
 	// spends the token and activates the account in one transaction.
+	// DeleteItem: the transaction that activates ends the intent.
 	routes.FnActivate: {MemoryMB: httpMemory, TimeoutSeconds: lifecycleTimeout,
-		Table:   []string{"GetItem", "PutItem", "UpdateItem"},
+		Table:   []string{"GetItem", "PutItem", "UpdateItem", "DeleteItem"},
 		Cognito: []string{"AdminSetUserPassword", "AdminUpdateUserAttributes"}},
 	// Custom roles live on the org item.
+	// DeleteItem (roles, tokens): a failed request releases its
+	// Idempotency-Key (docs/reliability.md).
 	routes.FnRoles: {MemoryMB: httpMemory, TimeoutSeconds: httpTimeout,
-		Table: []string{"GetItem", "PutItem", "UpdateItem"}},
+		Table: []string{"GetItem", "PutItem", "UpdateItem", "DeleteItem"}},
 	routes.FnGroups: {MemoryMB: httpMemory, TimeoutSeconds: httpTimeout,
 		Table: []string{"GetItem", "BatchGetItem", "Query", "PutItem", "UpdateItem", "DeleteItem", "ConditionCheckItem"}},
 	routes.FnResources: {MemoryMB: httpMemory, TimeoutSeconds: httpTimeout,
 		Table:        []string{"GetItem", "BatchGetItem", "Query", "PutItem", "UpdateItem", "DeleteItem", "ConditionCheckItem"},
 		QueryIndexes: []string{inverse}},
 	routes.FnTokens: {MemoryMB: httpMemory, TimeoutSeconds: httpTimeout,
-		Table: []string{"GetItem", "Query", "PutItem", "UpdateItem"}},
+		Table: []string{"GetItem", "Query", "PutItem", "UpdateItem", "DeleteItem"}},
 	routes.FnLimits: {MemoryMB: httpMemory, TimeoutSeconds: httpTimeout,
 		Table: []string{"GetItem", "BatchGetItem", "PutItem", "UpdateItem", "ConditionCheckItem"}},
 	// Answers unknown routes (404, 405) from the route table alone.

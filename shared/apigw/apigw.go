@@ -201,7 +201,7 @@ type Mux struct {
 	handlers  map[string]handlerFunc
 	endpoints []Endpoint
 	log       *slog.Logger
-	idem      IdempotencyStore // nil: Idempotency-Key is ignored (idempotency.go)
+	idem      *IdempotencyStore // nil: Idempotency-Key is ignored (idempotency.go)
 }
 
 // NewMux returns an empty mux for a function of the route table.

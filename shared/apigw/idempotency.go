@@ -27,16 +27,24 @@ import (
 // IdempotencyHeader is the request header that carries the key.
 const IdempotencyHeader = "Idempotency-Key"
 
-// IdempotencyStore keeps the keys (*dynamo.Store).
-type IdempotencyStore interface {
-	ReserveIdempotencyKey(ctx context.Context, scope, bodyHash string, staleAfter time.Duration) (*dynamo.IdempotencyRecord, error)
-	FinishIdempotencyKey(ctx context.Context, scope string, rec dynamo.IdempotencyRecord) error
-	ReleaseIdempotencyKey(ctx context.Context, scope string) error
+// IdempotencyStore keeps the keys: the three store operations as function
+// values (IdempotencyFrom), not an interface, so that only the functions
+// whose wiring asks for it reach these writes (the least-privilege
+// analysis follows interface calls to every implementation).
+type IdempotencyStore struct {
+	Reserve func(ctx context.Context, scope, bodyHash string, staleAfter time.Duration) (*dynamo.IdempotencyRecord, error)
+	Finish  func(ctx context.Context, scope string, rec dynamo.IdempotencyRecord) error
+	Release func(ctx context.Context, scope string) error
+}
+
+// IdempotencyFrom is the table store's keeping of the keys.
+func IdempotencyFrom(s *dynamo.Store) *IdempotencyStore {
+	return &IdempotencyStore{Reserve: s.ReserveIdempotencyKey, Finish: s.FinishIdempotencyKey, Release: s.ReleaseIdempotencyKey}
 }
 
 // WithIdempotency makes the mux honour Idempotency-Key on its idempotent
 // routes, keeping the keys in store.
-func (m *Mux) WithIdempotency(store IdempotencyStore) *Mux {
+func (m *Mux) WithIdempotency(store *IdempotencyStore) *Mux {
 	m.idem = store
 	return m
 }
@@ -59,7 +67,7 @@ func (m *Mux) idempotent(ctx context.Context, route routes.Route, h handlerFunc,
 	bodyHash := hashOf(string(body))
 	// A first request still pending after its function's timeout died:
 	// its key may be taken over by the same request.
-	prev, err := m.idem.ReserveIdempotencyKey(ctx, scope, bodyHash, routes.Timeout(route.Function))
+	prev, err := m.idem.Reserve(ctx, scope, bodyHash, routes.Timeout(route.Function))
 	if err != nil {
 		return Response{}, err
 	}
@@ -71,14 +79,14 @@ func (m *Mux) idempotent(ctx context.Context, route routes.Route, h handlerFunc,
 	if err != nil || resp.StatusCode >= 300 {
 		// Nothing kept: the same request may run again (a refusal changed
 		// nothing; a 503 left an intent the retry resumes).
-		if rerr := m.idem.ReleaseIdempotencyKey(bg, scope); rerr != nil {
+		if rerr := m.idem.Release(bg, scope); rerr != nil {
 			m.log.Warn("idempotency key not released", "error", rerr)
 		}
 		return resp, err
 	}
 	rec := dynamo.IdempotencyRecord{BodyHash: bodyHash, Done: true, Status: resp.StatusCode, Body: resp.Body,
 		Withheld: holdsSecret(resp.Body, route.SecretFields())}
-	if ferr := m.idem.FinishIdempotencyKey(bg, scope, rec); ferr != nil {
+	if ferr := m.idem.Finish(bg, scope, rec); ferr != nil {
 		m.log.Error("idempotency key not recorded: a replay will run the request again", "error", ferr)
 	}
 	return resp, nil

@@ -3,6 +3,7 @@
 package members
 
 import (
+	"github.com/gatehouse-dev/gatehouse/shared/apigw"
 	"github.com/gatehouse-dev/gatehouse/shared/app"
 	"github.com/gatehouse-dev/gatehouse/shared/cognito"
 	"github.com/gatehouse-dev/gatehouse/shared/invites"
@@ -21,5 +22,5 @@ func New(d *app.Deps) (app.Function, error) {
 	cfg.PersonalOrgOnLastLeave = d.Config.PersonalOrgOnLeave
 	inv := invites.NewService(d.Store(), pool, d.Catalogue(), sender,
 		invites.Config{PublicURL: d.Config.PublicURL, EmailRule: d.Config.InviteEmailRule}, d.Log)
-	return app.Function{Mux: members.NewMux(members.NewService(d.Store(), inv, pool, d.Catalogue(), sender, cfg, d.Log), d.Log).WithIdempotency(d.Store())}, nil
+	return app.Function{Mux: members.NewMux(members.NewService(d.Store(), inv, pool, d.Catalogue(), sender, cfg, d.Log), d.Log).WithIdempotency(apigw.IdempotencyFrom(d.Store()))}, nil
 }

@@ -12,5 +12,5 @@ import (
 func New(d *app.Deps) (app.Function, error) {
 	sub := suborgs.NewService(d.Store())
 	return app.Function{Mux: accounts.NewOrgsMux(accounts.NewService(d.Store(), d.Catalogue()), d.Log,
-		func(m *apigw.Mux) { suborgs.Register(m, sub) }).WithIdempotency(d.Store())}, nil
+		func(m *apigw.Mux) { suborgs.Register(m, sub) }).WithIdempotency(apigw.IdempotencyFrom(d.Store()))}, nil
 }
