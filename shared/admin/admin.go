@@ -164,7 +164,7 @@ func (s *Service) Update(ctx context.Context, caller *gatehouse.Caller, userID s
 	// between the table and Cognito, the sweep brings Cognito to the
 	// table's state (docs/reliability.md).
 	var intent *dynamo.Intent
-	if p.Enabled != nil || ch.ExpiresAt != nil {
+	if p.Enabled != nil {
 		if intent, err = s.beginStatusIntent(ctx, caller, before); err != nil {
 			return nil, err
 		}
