@@ -146,41 +146,46 @@ func (e OrgSettingsChangeDefaultResourceAccess) Valid() bool {
 
 // Defines values for Reason.
 const (
-	ReasonDenied            Reason = "denied"
-	ReasonDisabled          Reason = "disabled"
-	ReasonDomainNotVerified Reason = "domain_not_verified"
-	ReasonEmailMismatch     Reason = "email_mismatch"
-	ReasonEmailUnverified   Reason = "email_unverified"
-	ReasonEscalation        Reason = "escalation"
-	ReasonExpired           Reason = "expired"
-	ReasonExpiryCeiling     Reason = "expiry_ceiling"
-	ReasonHasSuborgs        Reason = "has_suborgs"
-	ReasonImpersonation     Reason = "impersonation"
-	ReasonLastOwner         Reason = "last_owner"
-	ReasonMfaRequired       Reason = "mfa_required"
-	ReasonMissingPermission Reason = "missing_permission"
-	ReasonNoDecision        Reason = "no_decision"
-	ReasonNoProfile         Reason = "no_profile"
-	ReasonNoResourceAccess  Reason = "no_resource_access"
-	ReasonNotManaged        Reason = "not_managed"
-	ReasonNotMember         Reason = "not_member"
-	ReasonNotReadonly       Reason = "not_readonly"
-	ReasonOwnerLink         Reason = "owner_link"
-	ReasonPlatformAdminOnly Reason = "platform_admin_only"
-	ReasonReadonly          Reason = "readonly"
-	ReasonResourceReadonly  Reason = "resource_readonly"
-	ReasonSignupPolicy      Reason = "signup_policy"
-	ReasonTokenInUrl        Reason = "token_in_url"
-	ReasonTokenNarrowing    Reason = "token_narrowing"
-	ReasonTooManyResources  Reason = "too_many_resources"
-	ReasonUnauthenticated   Reason = "unauthenticated"
-	ReasonUnavailable       Reason = "unavailable"
-	ReasonUnknownRoute      Reason = "unknown_route"
+	ReasonAlreadyDone          Reason = "already_done"
+	ReasonDenied               Reason = "denied"
+	ReasonDisabled             Reason = "disabled"
+	ReasonDomainNotVerified    Reason = "domain_not_verified"
+	ReasonEmailMismatch        Reason = "email_mismatch"
+	ReasonEmailUnverified      Reason = "email_unverified"
+	ReasonEscalation           Reason = "escalation"
+	ReasonExpired              Reason = "expired"
+	ReasonExpiryCeiling        Reason = "expiry_ceiling"
+	ReasonHasSuborgs           Reason = "has_suborgs"
+	ReasonIdempotencyKeyReused Reason = "idempotency_key_reused"
+	ReasonImpersonation        Reason = "impersonation"
+	ReasonInProgress           Reason = "in_progress"
+	ReasonLastOwner            Reason = "last_owner"
+	ReasonMfaRequired          Reason = "mfa_required"
+	ReasonMissingPermission    Reason = "missing_permission"
+	ReasonNoDecision           Reason = "no_decision"
+	ReasonNoProfile            Reason = "no_profile"
+	ReasonNoResourceAccess     Reason = "no_resource_access"
+	ReasonNotManaged           Reason = "not_managed"
+	ReasonNotMember            Reason = "not_member"
+	ReasonNotReadonly          Reason = "not_readonly"
+	ReasonOwnerLink            Reason = "owner_link"
+	ReasonPlatformAdminOnly    Reason = "platform_admin_only"
+	ReasonReadonly             Reason = "readonly"
+	ReasonResourceReadonly     Reason = "resource_readonly"
+	ReasonSignupPolicy         Reason = "signup_policy"
+	ReasonTokenInUrl           Reason = "token_in_url"
+	ReasonTokenNarrowing       Reason = "token_narrowing"
+	ReasonTooManyResources     Reason = "too_many_resources"
+	ReasonUnauthenticated      Reason = "unauthenticated"
+	ReasonUnavailable          Reason = "unavailable"
+	ReasonUnknownRoute         Reason = "unknown_route"
 )
 
 // Valid indicates whether the value is a known member of the Reason enum.
 func (e Reason) Valid() bool {
 	switch e {
+	case ReasonAlreadyDone:
+		return true
 	case ReasonDenied:
 		return true
 	case ReasonDisabled:
@@ -199,7 +204,11 @@ func (e Reason) Valid() bool {
 		return true
 	case ReasonHasSuborgs:
 		return true
+	case ReasonIdempotencyKeyReused:
+		return true
 	case ReasonImpersonation:
+		return true
+	case ReasonInProgress:
 		return true
 	case ReasonLastOwner:
 		return true

@@ -12,6 +12,8 @@ package e2e
 //   - StopCognito / StartCognito: the functions and the tests reach
 //     cognito-local through a proxy the harness can shut, so Cognito is
 //     unreachable for them (compensation paths) while it keeps its data.
+//   - HangCognito / RecoverCognito: the same proxy holds requests instead,
+//     and lets them through late (an outcome the caller cannot know).
 
 import (
 	"context"
@@ -24,6 +26,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -46,6 +49,9 @@ type testStack struct {
 
 	ran         *requestLog
 	cognitoDown atomic.Bool
+	// cognitoHang, when set, holds every request to Cognito until it is
+	// closed (HangCognito / RecoverCognito).
+	cognitoHang atomic.Pointer[chan struct{}]
 	cognito     *cip.Client
 	servers     []*httptest.Server
 }
@@ -72,6 +78,9 @@ func startStack(ctx context.Context, o localstack.Options) (*testStack, error) {
 		proxy := httptest.NewServer(ts.gate(httputil.NewSingleHostReverseProxy(target)))
 		ts.servers = append(ts.servers, proxy)
 		c.CognitoEndpoint, proxyURL = proxy.URL, proxy.URL
+		// A short per-call deadline, so that a hung Cognito answers 503
+		// within seconds (docs/reliability.md).
+		c.CallTimeout = 2 * time.Second
 	}
 	st, err := localstack.Start(ctx, o)
 	if err != nil {
@@ -112,10 +121,31 @@ func (s *testStack) StartCognito(context.Context) error {
 	return nil
 }
 
+// HangCognito makes Cognito slow rather than down: every request is held,
+// neither answered nor refused, until RecoverCognito; then it reaches
+// Cognito, even if its caller gave up meanwhile, as a request already
+// sent would (docs/reliability.md, the drill).
+func (s *testStack) HangCognito() {
+	ch := make(chan struct{})
+	s.cognitoHang.Store(&ch)
+}
+
+// RecoverCognito lets the held requests through and answers again.
+func (s *testStack) RecoverCognito() {
+	if ch := s.cognitoHang.Swap(nil); ch != nil {
+		close(*ch)
+	}
+}
+
 // gate passes requests on while Cognito is up and hangs up on them while it
 // is down, as a stopped server's port would.
 func (s *testStack) gate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if ch := s.cognitoHang.Load(); ch != nil {
+			<-*ch
+			// The caller may be gone: the request still reaches Cognito.
+			r = r.WithContext(context.WithoutCancel(r.Context()))
+		}
 		if !s.cognitoDown.Load() {
 			next.ServeHTTP(w, r)
 			return

@@ -44,7 +44,7 @@ var rtExpected = []struct {
 	{"GET /v1/orgs/{orgId}", rtCalls{"BatchGetItem": 1, "GetItem": 1}, false},
 	{"PATCH /v1/orgs/{orgId}", rtCalls{"BatchGetItem": 1, "GetItem": 2, "TransactWriteItems": 1}, true},
 	{"GET /v1/orgs/{orgId}/members", rtCalls{"BatchGetItem": 2, "Query": 1}, false},
-	{"POST /v1/orgs/{orgId}/members", rtCalls{"BatchGetItem": 1, "GetItem": 2, "TransactWriteItems": 1}, true},
+	{"POST /v1/orgs/{orgId}/members", rtCalls{"BatchGetItem": 1, "GetItem": 2, "PutItem": 1, "TransactWriteItems": 1}, true}, // PutItem: the intent (docs/reliability.md)
 	{"GET /v1/orgs/{orgId}/members/{userId}", rtCalls{"BatchGetItem": 2, "GetItem": 1}, false},
 	{"PUT /v1/orgs/{orgId}/members/{userId}/roles", rtCalls{"BatchGetItem": 2, "GetItem": 3, "TransactWriteItems": 1}, true},
 	{"PATCH /v1/orgs/{orgId}/members/{userId}", rtCalls{"BatchGetItem": 2, "GetItem": 3, "TransactWriteItems": 1}, true},

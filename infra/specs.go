@@ -41,14 +41,14 @@ type FunctionSpec struct {
 // authorizer gets 512 MB because it runs before every request. Timeouts sit
 // under what the caller waits: HTTP API gives up on an integration after 30 s
 // and on an authorizer after 10 s; Cognito waits 5 s for a trigger.
-const (
-	httpMemory  = 256
-	httpTimeout = 10 // one transaction plus its reads, with SDK retries
-	// Functions that also call Cognito and SES (and compensate on partial
-	// failure) get more headroom.
-	lifecycleTimeout = 20
-	// sweepTimeout is under the schedule's interval (schedule.go).
-	sweepTimeout = 120
+//
+// The timeouts come from the route table (routes.Timeout, docs/reliability.md),
+// which the local gateway and the functions' own answer deadline share.
+var (
+	httpMemory       = 256.0
+	httpTimeout      = routes.TimeoutHTTP.Seconds()
+	lifecycleTimeout = routes.TimeoutLifecycle.Seconds()
+	sweepTimeout     = routes.TimeoutSweep.Seconds()
 )
 
 var (
@@ -60,22 +60,27 @@ var (
 // action the function's code performs (TestLeastPrivilege lists where).
 var functionSpecs = map[string]FunctionSpec{
 	// Reads the caller's account, membership, roles, groups and token.
-	routes.FnAuthorizer: {MemoryMB: 512, TimeoutSeconds: 5,
+	routes.FnAuthorizer: {MemoryMB: 512, TimeoutSeconds: routes.Timeout(routes.FnAuthorizer).Seconds(),
 		Table: []string{"GetItem", "BatchGetItem"}},
 	// PreSignUp reads the policy and looks the email up; PostConfirmation
 	// creates the profile and the personal org in one transaction. No
 	// Cognito calls (see auth.go).
-	routes.FnTriggers: {MemoryMB: httpMemory, TimeoutSeconds: 5,
+	routes.FnTriggers: {MemoryMB: httpMemory, TimeoutSeconds: routes.Timeout(routes.FnTriggers).Seconds(),
 		Table: []string{"GetItem", "PutItem", "ConditionCheckItem"}, QueryIndexes: []string{inverse}},
 	// Expires accounts, memberships, invites and tokens, with audit events,
 	// and cuts expired accounts off in Cognito (or lets them back in when an
 	// expiry was lifted).
+	// Reliability (docs/reliability.md): it also reconciles intents left
+	// pending: undoes creations (AdminGetUser, AdminDeleteUser), finishes
+	// activations (AdminUpdateUserAttributes) and account deletions (the
+	// admin's reads: BatchGetItem, Query on the table and GSI1).
 	routes.FnSweeper: {MemoryMB: httpMemory, TimeoutSeconds: sweepTimeout,
 		// Query and BatchWriteItem: draining deleted orgs (org lifecycle,
-		// issue 17: their tombstones, then their partitions).
-		Table:        []string{"GetItem", "PutItem", "UpdateItem", "DeleteItem", "ConditionCheckItem", "Query", "BatchWriteItem"},
-		QueryIndexes: []string{expiry},
-		Cognito:      []string{"AdminDisableUser", "AdminEnableUser", "AdminUserGlobalSignOut"}},
+		// issue 17: their tombstones, then their partitions); the rest:
+		// reconciling intents (docs/reliability.md).
+		Table:        []string{"GetItem", "BatchGetItem", "Query", "PutItem", "UpdateItem", "DeleteItem", "ConditionCheckItem", "BatchWriteItem"},
+		QueryIndexes: []string{expiry, inverse},
+		Cognito:      []string{"AdminDisableUser", "AdminEnableUser", "AdminUserGlobalSignOut", "AdminGetUser", "AdminDeleteUser", "AdminUpdateUserAttributes"}},
 	// Profile reads and PATCH /v1/me (update + audit event).
 	routes.FnMe: {MemoryMB: httpMemory, TimeoutSeconds: httpTimeout,
 		// Query: the caller's own audit view (issue 17).
@@ -92,8 +97,9 @@ var functionSpecs = map[string]FunctionSpec{
 	routes.FnMembers: {MemoryMB: httpMemory, TimeoutSeconds: lifecycleTimeout,
 		Table:        []string{"GetItem", "BatchGetItem", "Query", "PutItem", "UpdateItem", "DeleteItem", "ConditionCheckItem"},
 		QueryIndexes: []string{inverse},
-		Cognito:      []string{"AdminCreateUser", "AdminSetUserPassword", "AdminDisableUser", "AdminDeleteUser"},
-		SendsEmail:   true},
+		// AdminGetUser: a retried creation adopts the user its intent made.
+		Cognito:    []string{"AdminCreateUser", "AdminSetUserPassword", "AdminDisableUser", "AdminDeleteUser", "AdminGetUser"},
+		SendsEmail: true},
 	// Invites (emailed) and acceptance (reads the caller's verified email).
 	routes.FnInvites: {MemoryMB: httpMemory, TimeoutSeconds: lifecycleTimeout,
 		Table:      []string{"GetItem", "BatchGetItem", "Query", "PutItem", "UpdateItem", "DeleteItem", "ConditionCheckItem"},
@@ -101,23 +107,26 @@ var functionSpecs = map[string]FunctionSpec{
 		SendsEmail: true},
 	// Activation by token: sets the password, marks the address verified,
 	// spends the token and activates the account in one transaction.
+	// DeleteItem: the transaction that activates ends the intent.
 	routes.FnActivate: {MemoryMB: httpMemory, TimeoutSeconds: lifecycleTimeout,
-		Table:   []string{"GetItem", "PutItem", "UpdateItem"},
+		Table:   []string{"GetItem", "PutItem", "UpdateItem", "DeleteItem"},
 		Cognito: []string{"AdminSetUserPassword", "AdminUpdateUserAttributes"}},
 	// Custom roles live on the org item.
+	// DeleteItem (roles, tokens): a failed request releases its
+	// Idempotency-Key (docs/reliability.md).
 	routes.FnRoles: {MemoryMB: httpMemory, TimeoutSeconds: httpTimeout,
-		Table: []string{"GetItem", "PutItem", "UpdateItem"}},
+		Table: []string{"GetItem", "PutItem", "UpdateItem", "DeleteItem"}},
 	routes.FnGroups: {MemoryMB: httpMemory, TimeoutSeconds: httpTimeout,
 		Table: []string{"GetItem", "BatchGetItem", "Query", "PutItem", "UpdateItem", "DeleteItem", "ConditionCheckItem"}},
 	routes.FnResources: {MemoryMB: httpMemory, TimeoutSeconds: httpTimeout,
 		Table:        []string{"GetItem", "BatchGetItem", "Query", "PutItem", "UpdateItem", "DeleteItem", "ConditionCheckItem"},
 		QueryIndexes: []string{inverse}},
 	routes.FnTokens: {MemoryMB: httpMemory, TimeoutSeconds: httpTimeout,
-		Table: []string{"GetItem", "Query", "PutItem", "UpdateItem"}},
+		Table: []string{"GetItem", "Query", "PutItem", "UpdateItem", "DeleteItem"}},
 	routes.FnLimits: {MemoryMB: httpMemory, TimeoutSeconds: httpTimeout,
 		Table: []string{"GetItem", "BatchGetItem", "PutItem", "UpdateItem", "ConditionCheckItem"}},
 	// Answers unknown routes (404, 405) from the route table alone.
-	routes.FnNotFound: {MemoryMB: 128, TimeoutSeconds: 3},
+	routes.FnNotFound: {MemoryMB: 128, TimeoutSeconds: routes.Timeout(routes.FnNotFound).Seconds()},
 	// The audit log is written by the other functions, in their own
 	// transactions; this one only reads it.
 	routes.FnAudit: {MemoryMB: httpMemory, TimeoutSeconds: httpTimeout,

@@ -204,7 +204,9 @@ func (g *gateway) authorize(ctx context.Context, f *Functions, ev events.APIGate
 // integration timeout; a panic becomes an error, as the Lambda runtime
 // reports it.
 func (g *gateway) invoke(ctx context.Context, function, reqID string, run func(context.Context) error) error {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), g.timeout)
+	// Lambda kills a function at its own timeout, under the integration's
+	// (routes.Timeout, docs/reliability.md).
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), min(g.timeout, routes.Timeout(function)))
 	defer cancel()
 	ctx = lambdacontext.NewContext(ctx, &lambdacontext.LambdaContext{
 		AwsRequestID:       reqID,

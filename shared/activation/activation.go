@@ -30,6 +30,11 @@ type Store interface {
 	// Activate spends the secret and makes the account active, in one
 	// transaction.
 	Activate(ctx context.Context, sec *dynamo.Secret, ev gatehouse.AuditEvent) error
+	// Intents (docs/reliability.md): recorded before Cognito is called,
+	// ended by the transaction that activates.
+	BeginIntent(ctx context.Context, in *dynamo.Intent) (*dynamo.Intent, error)
+	EndIntent(ctx context.Context, in *dynamo.Intent) error
+	CompleteActivation(ctx context.Context, sec *dynamo.Secret, ev gatehouse.AuditEvent, in *dynamo.Intent) error
 }
 
 // Pool is the part of Cognito activation needs.
@@ -82,20 +87,42 @@ func (s *Service) Activate(ctx context.Context, actor gatehouse.Actor, token, pa
 	if u.Status != gatehouse.StatusPending {
 		return gatehouse.Errorf(gatehouse.CodeConflict, "the account is not pending activation")
 	}
-	if err := s.pool.SetPassword(ctx, dynamo.NormalizeEmail(u.Email), password); err != nil {
+	actor.UserID = u.ID
+	// The intent first: once Cognito has the password, the activation is
+	// finished by a retry with the same link or by the sweep, never left
+	// half-done (docs/reliability.md).
+	in := dynamo.NewIntent(dynamo.IntentActivate, u.Email, s.store.Now())
+	in.UserID, in.OrgID, in.Fingerprint, in.Actor = u.ID, sec.OrgID, sec.Hash, actor
+	in.Data["secret"] = sec.Hash
+	in, err = s.store.BeginIntent(ctx, in)
+	if err != nil {
 		return err
 	}
+	if err := s.pool.SetPassword(ctx, dynamo.NormalizeEmail(u.Email), password); err != nil {
+		if gatehouse.ErrorCode(err) == gatehouse.CodeValidation {
+			// Refused: nothing changed in Cognito.
+			_ = s.store.EndIntent(context.WithoutCancel(ctx), in)
+		}
+		return err
+	}
+	return Finish(ctx, s.store, s.pool, u, sec, in)
+}
+
+// Finish completes an activation whose password Cognito has: the address
+// is verified in Cognito, then the secret is spent, the account activated
+// and the intent ended in one transaction. Activate and the sweep
+// (shared/reconcile) share it.
+func Finish(ctx context.Context, store Store, pool Pool, u *gatehouse.User, sec *dynamo.Secret, in *dynamo.Intent) error {
 	// The link reached the mailbox (or the org controls its domain, rule
 	// 11): activating proves the address, in Cognito as in the profile.
 	if !u.EmailVerified {
-		if err := s.pool.SetEmailVerified(ctx, dynamo.NormalizeEmail(u.Email), true); err != nil {
+		if err := pool.SetEmailVerified(ctx, dynamo.NormalizeEmail(u.Email), true); err != nil {
 			return err
 		}
 	}
-	actor.UserID = u.ID
-	ev := s.store.NewAudit(actor, sec.OrgID, "account.activate", u.ID,
+	ev := store.NewAudit(in.Actor, sec.OrgID, "account.activate", u.ID,
 		map[string]any{"status": gatehouse.StatusPending}, map[string]any{"status": gatehouse.StatusActive})
-	return s.store.Activate(ctx, sec, ev)
+	return store.CompleteActivation(ctx, sec, ev, in)
 }
 
 // Input is the body of POST /v1/activate.

@@ -46,6 +46,9 @@ type Store interface {
 	EditAccount(ctx context.Context, before *gatehouse.User, e dynamo.AccountEdit, actor gatehouse.Actor) (*gatehouse.User, error)
 	ReissueActivation(ctx context.Context, sec *dynamo.Secret, actor gatehouse.Actor) error
 	PlatformAuditPage(ctx context.Context, f dynamo.AuditFilter, limit int, cursor string) ([]gatehouse.AuditEvent, string, error)
+	// Intents (docs/reliability.md).
+	BeginIntent(ctx context.Context, in *dynamo.Intent) (*dynamo.Intent, error)
+	EndIntent(ctx context.Context, in *dynamo.Intent) error
 }
 
 // Pool is the part of Cognito that account administration needs beyond
@@ -128,7 +131,7 @@ type Patch struct {
 // repeating the PATCH converges. Errors: not_found, validation_failed,
 // conflict (own account, concurrent change), last_owner (naming the orgs,
 // unless p.Force), unavailable.
-func (s *Service) Update(ctx context.Context, caller *gatehouse.Caller, userID string, p Patch) (*gatehouse.User, error) {
+func (s *Service) Update(ctx context.Context, caller *gatehouse.Caller, userID string, p Patch) (_ *gatehouse.User, err error) {
 	before, err := s.store.User(ctx, userID)
 	if err != nil {
 		return nil, err
@@ -176,10 +179,21 @@ func (s *Service) Update(ctx context.Context, caller *gatehouse.Caller, userID s
 	if userID == caller.UserID && (ch.Status != nil && *ch.Status != gatehouse.StatusActive || ch.ExpiresAt != nil && *ch.ExpiresAt != nil) {
 		return nil, gatehouse.Errorf(gatehouse.CodeConflict, "a platform admin cannot disable or expire its own account")
 	}
+	// A change Cognito must follow is recorded first: if this request dies
+	// between the table and Cognito, the sweep brings Cognito to the
+	// table's state (docs/reliability.md).
+	var intent *dynamo.Intent
+	if p.Enabled != nil {
+		if intent, err = s.beginStatusIntent(ctx, caller, before); err != nil {
+			return nil, err
+		}
+	}
 	after, err := s.store.UpdateAccount(ctx, before, ch, caller.Actor, p.Force)
 	if err != nil {
+		s.endIntent(ctx, intent, err)
 		return nil, err
 	}
+	defer func() { s.endIntent(ctx, intent, err) }()
 	switch {
 	case after.Status != gatehouse.StatusActive && (before.Status == gatehouse.StatusActive || p.Enabled != nil):
 		if err := s.accounts.DisableUser(ctx, after.ID); err != nil {
@@ -308,6 +322,12 @@ func (s *Service) Delete(ctx context.Context, caller *gatehouse.Caller, userID, 
 			}
 		}
 	}
+	// The point of no return: recorded first, so that a request that dies
+	// past it is finished by a retry or the sweep (docs/reliability.md).
+	intent, err := s.beginDeleteIntent(ctx, caller, u, mode, transferTo, force)
+	if err != nil {
+		return err
+	}
 	if err := s.accounts.DeleteUser(ctx, u.ID); err != nil {
 		return err
 	}
@@ -335,7 +355,11 @@ func (s *Service) Delete(ctx context.Context, caller *gatehouse.Caller, userID, 
 	if mode == ResourcesTransfer {
 		after["transferTo"] = transferTo
 	}
-	return s.store.DeleteAccountRecords(ctx, u, actor, after)
+	if err := s.store.DeleteAccountRecords(ctx, u, actor, after); err != nil {
+		return err
+	}
+	s.endIntent(ctx, intent, nil)
+	return nil
 }
 
 // plan is what Delete does with one membership of the account.

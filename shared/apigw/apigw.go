@@ -202,6 +202,7 @@ type Mux struct {
 	endpoints []Endpoint
 	log       *slog.Logger
 	rewrite   func(*events.APIGatewayV2HTTPRequest, Response) Response // rewrite.go
+	idem      *IdempotencyStore                                        // nil: Idempotency-Key is ignored (idempotency.go)
 }
 
 // NewMux returns an empty mux for a function of the route table.
@@ -272,9 +273,9 @@ func (m *Mux) Serve(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (ser
 	if observe, ok := ctx.Value(observerKey{}).(func()); ok {
 		observe()
 	}
-	resp, err := h(ctx, req)
+	resp, err := m.idempotent(ctx, route, h, req)
 	if err != nil {
-		p := ProblemFor(err, instance)
+		p := ProblemFor(unavailableIfDeadline(err), instance)
 		switch p.Code {
 		case gatehouse.CodeInternal:
 			log.Error("request failed", "error", err)

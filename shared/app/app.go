@@ -59,6 +59,11 @@ type Config struct {
 	// EventsSettle is how long an event waits before GET .../events shows
 	// it (0: the default of shared/events).
 	EventsSettle time.Duration
+
+	// CallTimeout bounds each call to AWS (DynamoDB, Cognito, SES), each
+	// attempt of the SDK's retries: well under the function's timeout
+	// (routes.Timeout), docs/reliability.md.
+	CallTimeout time.Duration
 }
 
 // Environment variable names.
@@ -88,7 +93,14 @@ const (
 	EnvEventBus            = "GATEHOUSE_EVENT_BUS"
 	EnvEventBridgeEndpoint = "GATEHOUSE_EVENTBRIDGE_ENDPOINT"
 	EnvEventsSettle        = "GATEHOUSE_EVENTS_SETTLE"
+
+	// EnvCallTimeout is a Go duration ("3s"); DefaultCallTimeout if unset.
+	EnvCallTimeout = "GATEHOUSE_CALL_TIMEOUT"
 )
+
+// DefaultCallTimeout bounds one call to AWS: a few seconds, so that even
+// with the SDK's retries a function answers before its timeout.
+const DefaultCallTimeout = 3 * time.Second
 
 // ConfigFromEnv reads the configuration. Only what a function actually uses
 // is checked later, when it is first built.
@@ -130,6 +142,14 @@ func ConfigFromEnv() (Config, error) {
 			return c, fmt.Errorf("%s: %w", EnvAuthzCacheTTL, err)
 		}
 		c.AuthzCacheTTL = d
+	}
+	c.CallTimeout = DefaultCallTimeout
+	if v := os.Getenv(EnvCallTimeout); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return c, fmt.Errorf("%s: want a positive duration such as 3s", EnvCallTimeout)
+		}
+		c.CallTimeout = d
 	}
 	if v := os.Getenv(EnvRequireAdminMFA); v != "" {
 		b, err := strconv.ParseBool(v)

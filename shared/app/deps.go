@@ -60,6 +60,9 @@ func (d *Deps) AWSConfig() (aws.Config, error) {
 			load = EnvAWSConfig
 		}
 		d.awsCfg, d.awsErr = load(context.Background(), d.Config)
+		if d.awsErr == nil {
+			d.awsCfg.HTTPClient = callDeadline(d.awsCfg.HTTPClient, d.Config.CallTimeout)
+		}
 	})
 	return d.awsCfg, d.awsErr
 }

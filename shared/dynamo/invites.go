@@ -653,6 +653,11 @@ func (s *Store) AcceptInvite(ctx context.Context, a Acceptance) error {
 // Activate spends an activation secret (single use) and makes the pending account
 // active: one transaction with its audit event.
 func (s *Store) Activate(ctx context.Context, sec *Secret, ev gatehouse.AuditEvent) error {
+	return s.CompleteActivation(ctx, sec, ev, nil)
+}
+
+// activateTx is the transaction of Activate (intents.go adds its intent).
+func (s *Store) activateTx(sec *Secret, ev gatehouse.AuditEvent) *tx {
 	t := s.tx()
 	t.spendSecret(sec.Hash, SecretActivation)
 	// The link reached its mailbox: activating proves the address.
@@ -665,10 +670,7 @@ func (s *Store) Activate(ctx context.Context, sec *Secret, ev gatehouse.AuditEve
 			":now":  str(s.Now().Format(time.RFC3339Nano)), ":one": num(1),
 		})
 	t.audit(ev)
-	if err := t.commit(ctx); err != nil {
-		return fmt.Errorf("activate %s: %w", sec.UserID, err)
-	}
-	return nil
+	return t
 }
 
 // pendingInvitesBy returns the pending invites userID made in an org (rule

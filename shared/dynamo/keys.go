@@ -309,3 +309,14 @@ func userAuditKey(userID string, t time.Time, id string) Key {
 
 // userAuditRange is an account's own audit events, in time order.
 func userAuditRange(userID string) keyRange { return keyRange{"", prefixUser + userID, prefixAudit} }
+
+// Reliability (docs/reliability.md): intents and idempotency keys.
+
+// intentKey is the pending intent of a change that spans Cognito and the
+// table, one per lower-case email: it reserves the email while the change
+// is under way.
+func intentKey(email string) Key { return Key{"INTENT#" + NormalizeEmail(email), "INTENT"} }
+
+// idempotencyKey is the record of one Idempotency-Key, under a scope (the
+// caller and route) already hashed by the caller of the store.
+func idempotencyKey(scope string) Key { return Key{"IDEM#" + scope, "IDEM"} }

@@ -40,6 +40,8 @@ func TestKeyFormats(t *testing.T) {
 		{"collection member", collectionMemberKey("org_1", "col_1", "device", "d1"), Key{"ORG#org_1", "COLLRES#col_1#device#d1"}},
 		{"collection grants", collectionGrantsKey("org_1"), Key{"ORG#org_1", "COLLGRANTS"}},
 		{"scim token", scimTokenKey("org_1", "sct_1"), Key{"ORG#org_1", "SCIMTOKEN#sct_1"}},
+		{"intent", intentKey(" Ada@Example.COM "), Key{"INTENT#ada@example.com", "INTENT"}},
+		{"idempotency key", idempotencyKey("abc"), Key{"IDEM#abc", "IDEM"}},
 		{"expiry index", expiryIndexKey(at, "member", Key{"ORG#o", "MEMBER#u"}), Key{"EXP#2026-11-23T14", "2026-11-23T14:05:06.000000007Z#member#ORG#o#MEMBER#u"}},
 	}
 	for _, tt := range tests {

@@ -418,6 +418,9 @@ type NewMember struct {
 	// Activation, when set, is the account's activation secret.
 	Activation *Secret
 	Audit      []gatehouse.AuditEvent
+	// Intent, when set, is the pending intent this creation completes: it
+	// is removed in the same transaction (docs/reliability.md).
+	Intent *Intent
 }
 
 // CreateMember stores a new membership, and with it a new account and its
@@ -454,6 +457,9 @@ func (s *Store) CreateMember(ctx context.Context, nm NewMember) error {
 	}
 	for _, ev := range nm.Audit {
 		t.audit(ev)
+	}
+	if nm.Intent != nil {
+		t.endIntent(nm.Intent) // docs/reliability.md
 	}
 	if err := s.commitOrg(ctx, t, m.OrgID, ch); err != nil {
 		return fmt.Errorf("create member %s in %s: %w", m.UserID, m.OrgID, err)

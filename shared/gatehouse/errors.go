@@ -83,6 +83,14 @@ const (
 	// ReasonImpersonation: an impersonation session may not do this (start
 	// sessions, mint tokens, leave its org or its kind of route).
 	ReasonImpersonation = "impersonation"
+	// ReasonInProgress: another change of the same account is under way
+	// (docs/reliability.md).
+	ReasonInProgress = "in_progress"
+	// ReasonIdempotencyKeyReused: an Idempotency-Key sent again with
+	// another body; ReasonAlreadyDone: a replay of a request whose answer
+	// held a secret shown once (docs/reliability.md).
+	ReasonIdempotencyKeyReused = "idempotency_key_reused"
+	ReasonAlreadyDone          = "already_done"
 )
 
 // FieldError is one invalid field of a request.

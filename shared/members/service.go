@@ -23,6 +23,9 @@ type Pool interface {
 	CreateUser(ctx context.Context, u cognito.NewUser, temporaryPassword string) (string, error)
 	DeleteUser(ctx context.Context, username string) error
 	SetPassword(ctx context.Context, username, password string) error
+	// Lookup reads an account, to adopt one a pending creation made
+	// (docs/reliability.md); nil when there is none.
+	Lookup(ctx context.Context, username string) (*cognito.Account, error)
 }
 
 // Config is the use case's configuration.
@@ -56,6 +59,8 @@ type Store interface {
 	ChangeMember(ctx context.Context, c dynamo.MemberChange) error
 	RemoveMember(ctx context.Context, r dynamo.MemberRemoval) error
 	NewAudit(actor gatehouse.Actor, orgID, action, target string, before, after map[string]any) gatehouse.AuditEvent
+	BeginIntent(ctx context.Context, in *dynamo.Intent) (*dynamo.Intent, error)
+	EndIntent(ctx context.Context, in *dynamo.Intent) error
 }
 
 // Inviter makes invites: what a direct creation becomes when the email
@@ -361,8 +366,21 @@ func (s *Service) Create(ctx context.Context, c *gatehouse.Caller, orgID string,
 	if in.Password != nil {
 		nu.Password = *in.Password
 	}
-	sub, err := s.pool.CreateUser(ctx, nu, temporaryPassword())
+	// The intent first: if this request dies past here, a retry of it
+	// resumes (adopting the Cognito user it made), or the sweep undoes it
+	// (docs/reliability.md).
+	intent := dynamo.NewIntent(dynamo.IntentMemberCreate, username, now)
+	intent.OrgID, intent.Actor, intent.Fingerprint = orgID, c.Actor, createFingerprint(c, orgID, in)
+	intent, err = s.store.BeginIntent(ctx, intent)
 	if err != nil {
+		return nil, err
+	}
+	sub, err := s.createOrAdopt(ctx, intent, nu)
+	if err != nil {
+		if !outcomeUnknown(err) {
+			// Refused by Cognito: nothing was made; free the email.
+			s.endIntent(ctx, intent)
+		}
 		return nil, fmt.Errorf("create member %s: %w", orgID, err)
 	}
 	m.UserID = sub
@@ -383,12 +401,9 @@ func (s *Service) Create(ctx context.Context, c *gatehouse.Caller, orgID string,
 		s.store.NewAudit(c.Actor, orgID, "member.create", sub, nil, after(true)),
 		s.store.NewAudit(c.Actor, "", "account.create", sub, nil, accountCreated(in, u, orgID)),
 	}
-	err = s.store.CreateMember(ctx, dynamo.NewMember{Member: m, Org: org, Account: u, Activation: sec, Audit: evs})
+	err = s.store.CreateMember(ctx, dynamo.NewMember{Member: m, Org: org, Account: u, Activation: sec, Audit: evs, Intent: intent})
 	if err != nil {
-		// Compensate: no Cognito user may stay without its profile.
-		if derr := s.pool.DeleteUser(context.WithoutCancel(ctx), username); derr != nil {
-			s.log.Error("compensation failed: Cognito user left without profile", "userId", sub, "org", orgID, "error", derr)
-		}
+		s.compensate(ctx, intent, sub, err)
 		return nil, err
 	}
 	res := &CreateResult{AccountCreated: true}

@@ -60,6 +60,14 @@ type Options struct {
 	Overlap time.Duration
 	// Lookback is where the very first run starts (default 7 days).
 	Lookback time.Duration
+	// Intents reconciles the intents requests left pending
+	// (shared/reconcile, docs/reliability.md); nil leaves them.
+	Intents IntentReconciler
+}
+
+// IntentReconciler finishes or undoes one pending intent (docs/reliability.md).
+type IntentReconciler interface {
+	Reconcile(ctx context.Context, in *dynamo.Intent) error
 }
 
 func (o Options) withDefaults() Options {
@@ -88,7 +96,8 @@ type Result struct {
 	Accounts int // accounts disabled in Cognito
 	// Purged counts the items of deleted orgs drained (their tombstones,
 	// docs/membership.md "Deleting an org").
-	Purged int
+	Purged  int
+	Intents int // pending intents finished or undone
 }
 
 // Sweeper runs the sweep.
@@ -212,6 +221,9 @@ func (w *Sweeper) bucket(ctx context.Context, b, now time.Time, budget *int, res
 // expire handles one entry. ok is false when the entry stays in the index
 // (failed or changed), so its bucket is not drained.
 func (w *Sweeper) expire(ctx context.Context, e dynamo.ExpiryEntry, res *Result) (bool, error) {
+	if e.Kind == dynamo.ExpiryKindIntent {
+		return w.reconcile(ctx, e, res)
+	}
 	if e.Kind == dynamo.ExpiryKindUser {
 		// Cognito first: if the run dies after this, the entry is still in
 		// the index and the rerun disables again (idempotent).
@@ -285,4 +297,18 @@ func (w *Sweeper) Drain(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// reconcile hands a due intent to the reconciler; one it cannot settle now
+// stays in the index for the next run, like an account Cognito could not
+// disable (docs/reliability.md).
+func (w *Sweeper) reconcile(ctx context.Context, e dynamo.ExpiryEntry, res *Result) (bool, error) {
+	if w.opts.Intents == nil {
+		return false, nil
+	}
+	if err := w.opts.Intents.Reconcile(ctx, dynamo.IntentOf(e)); err != nil {
+		return false, &cognitoError{err}
+	}
+	res.Intents++
+	return true, nil
 }

@@ -35,6 +35,9 @@ type Store interface {
 	// HasPendingInvite answers whether an email has a pending, unexpired
 	// invite in any org (the invite_only sign-up mode).
 	HasPendingInvite(ctx context.Context, email string) (bool, error)
+	// PendingIntent is the change under way for an email, if any
+	// (docs/reliability.md).
+	PendingIntent(ctx context.Context, email string) (*dynamo.Intent, error)
 }
 
 // Handler serves the trigger events.
@@ -136,6 +139,14 @@ func (h *Handler) PreSignUp(ctx context.Context, ev *events.CognitoEventUserPool
 		// Admin-created accounts come from Gatehouse's own member creation,
 		// which has already checked its caller's rights.
 		return nil
+	}
+	// An intent reserves the email while Gatehouse creates (or deletes)
+	// its account: a sign-up meanwhile would make a second claim on it,
+	// one the pending creation must never adopt (docs/reliability.md).
+	if in, err := h.store.PendingIntent(ctx, email); err != nil {
+		return fmt.Errorf("look up intents: %w", err)
+	} else if in != nil {
+		return ErrSignupRefused
 	}
 	p, err := h.store.SignupPolicy(ctx)
 	if err != nil {

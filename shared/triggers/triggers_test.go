@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/gatehouse-dev/gatehouse/shared/dynamo"
 	"log/slog"
 	"testing"
 	"time"
@@ -35,6 +36,9 @@ func (f *fakeStore) CreateAccount(context.Context, *gatehouse.User, *gatehouse.O
 	f.t.Fatal("unexpected CreateAccount")
 	return nil
 }
+
+// PendingIntent: no change is under way in these tests.
+func (f *fakeStore) PendingIntent(context.Context, string) (*dynamo.Intent, error) { return nil, nil }
 
 func (f *fakeStore) HasPendingInvite(_ context.Context, email string) (bool, error) {
 	if f.hasPendingInvite == nil {

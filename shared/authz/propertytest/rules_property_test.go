@@ -142,9 +142,10 @@ type fakePool struct{}
 func (fakePool) CreateUser(_ context.Context, u cognito.NewUser, _ string) (string, error) {
 	return "sub-" + u.Email, nil
 }
-func (fakePool) DeleteUser(context.Context, string) error            { return nil }
-func (fakePool) SetPassword(context.Context, string, string) error   { return nil }
-func (fakePool) EmailVerified(context.Context, string) (bool, error) { return true, nil }
+func (fakePool) DeleteUser(context.Context, string) error                 { return nil }
+func (fakePool) SetPassword(context.Context, string, string) error        { return nil }
+func (fakePool) Lookup(context.Context, string) (*cognito.Account, error) { return nil, nil }
+func (fakePool) EmailVerified(context.Context, string) (bool, error)      { return true, nil }
 
 // token is an API token of the world.
 type token struct {

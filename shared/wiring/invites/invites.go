@@ -3,6 +3,7 @@
 package invites
 
 import (
+	"github.com/gatehouse-dev/gatehouse/shared/apigw"
 	"github.com/gatehouse-dev/gatehouse/shared/app"
 	"github.com/gatehouse-dev/gatehouse/shared/cognito"
 	"github.com/gatehouse-dev/gatehouse/shared/invites"
@@ -17,5 +18,5 @@ func New(d *app.Deps) (app.Function, error) {
 	}
 	pool := cognito.NewFromConfig(d.MustAWSConfig(), d.Config.CognitoEndpoint, d.Config.UserPoolID)
 	cfg := invites.Config{PublicURL: d.Config.PublicURL, EmailRule: d.Config.InviteEmailRule}
-	return app.Function{Mux: invites.NewMux(invites.NewService(d.Store(), pool, d.Catalogue(), sender, cfg, d.Log), d.Log)}, nil
+	return app.Function{Mux: invites.NewMux(invites.NewService(d.Store(), pool, d.Catalogue(), sender, cfg, d.Log), d.Log).WithIdempotency(apigw.IdempotencyFrom(d.Store()))}, nil
 }

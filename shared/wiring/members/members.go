@@ -3,6 +3,7 @@
 package members
 
 import (
+	"github.com/gatehouse-dev/gatehouse/shared/apigw"
 	"github.com/gatehouse-dev/gatehouse/shared/app"
 	"github.com/gatehouse-dev/gatehouse/shared/cognito"
 	"github.com/gatehouse-dev/gatehouse/shared/impersonation"
@@ -27,5 +28,5 @@ func New(d *app.Deps) (app.Function, error) {
 	members.RegisterMove(mux, members.NewMover(d.Store(), d.Catalogue()))
 	// Impersonation (issue 17).
 	impersonation.RegisterOrg(mux, impersonation.NewService(d.Store(), d.Catalogue()))
-	return app.Function{Mux: mux}, nil
+	return app.Function{Mux: mux.WithIdempotency(apigw.IdempotencyFrom(d.Store()))}, nil
 }

@@ -14,5 +14,5 @@ func New(d *app.Deps) (app.Function, error) {
 	return app.Function{Mux: accounts.NewOrgsMux(accounts.NewService(d.Store(), d.Catalogue()), d.Log,
 		func(m *apigw.Mux) { suborgs.Register(m, sub) },
 		// Deleting a sub-org through its parent (issue 17, customer lifecycle).
-		func(m *apigw.Mux) { suborgs.RegisterDelete(m, d.Store()) })}, nil
+		func(m *apigw.Mux) { suborgs.RegisterDelete(m, d.Store()) }).WithIdempotency(apigw.IdempotencyFrom(d.Store()))}, nil
 }

@@ -2120,7 +2120,7 @@ export interface components {
          * @description Why a request was refused (docs/errors.md says what a client should do about each).
          * @enum {string}
          */
-        Reason: "denied" | "disabled" | "domain_not_verified" | "email_mismatch" | "email_unverified" | "escalation" | "expired" | "expiry_ceiling" | "has_suborgs" | "impersonation" | "last_owner" | "mfa_required" | "missing_permission" | "no_decision" | "no_profile" | "no_resource_access" | "not_managed" | "not_member" | "not_readonly" | "owner_link" | "platform_admin_only" | "readonly" | "resource_readonly" | "signup_policy" | "token_in_url" | "token_narrowing" | "too_many_resources" | "unauthenticated" | "unavailable" | "unknown_route";
+        Reason: "already_done" | "denied" | "disabled" | "domain_not_verified" | "email_mismatch" | "email_unverified" | "escalation" | "expired" | "expiry_ceiling" | "has_suborgs" | "idempotency_key_reused" | "impersonation" | "in_progress" | "last_owner" | "mfa_required" | "missing_permission" | "no_decision" | "no_profile" | "no_resource_access" | "not_managed" | "not_member" | "not_readonly" | "owner_link" | "platform_admin_only" | "readonly" | "resource_readonly" | "signup_policy" | "token_in_url" | "token_narrowing" | "too_many_resources" | "unauthenticated" | "unavailable" | "unknown_route";
         /** @description RegisterInput is the body of POST /v1/orgs/{orgId}/resources. */
         RegisterInput: {
             id: string;
