@@ -18,6 +18,84 @@ import (
 	openapi_types "github.com/oapi-codegen/runtime/types"
 )
 
+// Defines values for DomainJoinPolicy.
+const (
+	DomainJoinPolicyAuto    DomainJoinPolicy = "auto"
+	DomainJoinPolicyNone    DomainJoinPolicy = "none"
+	DomainJoinPolicySuggest DomainJoinPolicy = "suggest"
+)
+
+// Valid indicates whether the value is a known member of the DomainJoinPolicy enum.
+func (e DomainJoinPolicy) Valid() bool {
+	switch e {
+	case DomainJoinPolicyAuto:
+		return true
+	case DomainJoinPolicyNone:
+		return true
+	case DomainJoinPolicySuggest:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DomainStatus.
+const (
+	DomainStatusPending  DomainStatus = "pending"
+	DomainStatusVerified DomainStatus = "verified"
+)
+
+// Valid indicates whether the value is a known member of the DomainStatus enum.
+func (e DomainStatus) Valid() bool {
+	switch e {
+	case DomainStatusPending:
+		return true
+	case DomainStatusVerified:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DomainVerifiedBy.
+const (
+	DomainVerifiedByDns   DomainVerifiedBy = "dns"
+	DomainVerifiedByEmail DomainVerifiedBy = "email"
+)
+
+// Valid indicates whether the value is a known member of the DomainVerifiedBy enum.
+func (e DomainVerifiedBy) Valid() bool {
+	switch e {
+	case DomainVerifiedByDns:
+		return true
+	case DomainVerifiedByEmail:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DomainsPolicyInputJoinPolicy.
+const (
+	DomainsPolicyInputJoinPolicyAuto    DomainsPolicyInputJoinPolicy = "auto"
+	DomainsPolicyInputJoinPolicyNone    DomainsPolicyInputJoinPolicy = "none"
+	DomainsPolicyInputJoinPolicySuggest DomainsPolicyInputJoinPolicy = "suggest"
+)
+
+// Valid indicates whether the value is a known member of the DomainsPolicyInputJoinPolicy enum.
+func (e DomainsPolicyInputJoinPolicy) Valid() bool {
+	switch e {
+	case DomainsPolicyInputJoinPolicyAuto:
+		return true
+	case DomainsPolicyInputJoinPolicyNone:
+		return true
+	case DomainsPolicyInputJoinPolicySuggest:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ErrorCode.
 const (
 	ErrorCodeConflict         ErrorCode = "conflict"
@@ -127,12 +205,15 @@ func (e OrgSettingsChangeDefaultResourceAccess) Valid() bool {
 const (
 	ReasonDenied            Reason = "denied"
 	ReasonDisabled          Reason = "disabled"
+	ReasonDomainClaimed     Reason = "domain_claimed"
 	ReasonDomainNotVerified Reason = "domain_not_verified"
+	ReasonDomainUnproven    Reason = "domain_unproven"
 	ReasonEmailMismatch     Reason = "email_mismatch"
 	ReasonEmailUnverified   Reason = "email_unverified"
 	ReasonEscalation        Reason = "escalation"
 	ReasonExpired           Reason = "expired"
 	ReasonExpiryCeiling     Reason = "expiry_ceiling"
+	ReasonJoinRoleCap       Reason = "join_role_cap"
 	ReasonLastOwner         Reason = "last_owner"
 	ReasonMfaRequired       Reason = "mfa_required"
 	ReasonMissingPermission Reason = "missing_permission"
@@ -141,6 +222,7 @@ const (
 	ReasonNoResourceAccess  Reason = "no_resource_access"
 	ReasonNotManaged        Reason = "not_managed"
 	ReasonNotMember         Reason = "not_member"
+	ReasonNotSuggested      Reason = "not_suggested"
 	ReasonOwnerLink         Reason = "owner_link"
 	ReasonPlatformAdminOnly Reason = "platform_admin_only"
 	ReasonReadonly          Reason = "readonly"
@@ -148,6 +230,7 @@ const (
 	ReasonSignupPolicy      Reason = "signup_policy"
 	ReasonTokenInUrl        Reason = "token_in_url"
 	ReasonTokenNarrowing    Reason = "token_narrowing"
+	ReasonTopLevelOnly      Reason = "top_level_only"
 	ReasonUnauthenticated   Reason = "unauthenticated"
 	ReasonUnavailable       Reason = "unavailable"
 	ReasonUnknownRoute      Reason = "unknown_route"
@@ -160,7 +243,11 @@ func (e Reason) Valid() bool {
 		return true
 	case ReasonDisabled:
 		return true
+	case ReasonDomainClaimed:
+		return true
 	case ReasonDomainNotVerified:
+		return true
+	case ReasonDomainUnproven:
 		return true
 	case ReasonEmailMismatch:
 		return true
@@ -171,6 +258,8 @@ func (e Reason) Valid() bool {
 	case ReasonExpired:
 		return true
 	case ReasonExpiryCeiling:
+		return true
+	case ReasonJoinRoleCap:
 		return true
 	case ReasonLastOwner:
 		return true
@@ -188,6 +277,8 @@ func (e Reason) Valid() bool {
 		return true
 	case ReasonNotMember:
 		return true
+	case ReasonNotSuggested:
+		return true
 	case ReasonOwnerLink:
 		return true
 	case ReasonPlatformAdminOnly:
@@ -201,6 +292,8 @@ func (e Reason) Valid() bool {
 	case ReasonTokenInUrl:
 		return true
 	case ReasonTokenNarrowing:
+		return true
+	case ReasonTopLevelOnly:
 		return true
 	case ReasonUnauthenticated:
 		return true
@@ -276,6 +369,24 @@ func (e Status) Valid() bool {
 	case StatusPending:
 		return true
 	case StatusRevoked:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for VerifyInputMethod.
+const (
+	VerifyInputMethodDns   VerifyInputMethod = "dns"
+	VerifyInputMethodEmail VerifyInputMethod = "email"
+)
+
+// Valid indicates whether the value is a known member of the VerifyInputMethod enum.
+func (e VerifyInputMethod) Valid() bool {
+	switch e {
+	case VerifyInputMethodDns:
+		return true
+	case VerifyInputMethodEmail:
 		return true
 	default:
 		return false
@@ -373,12 +484,33 @@ type ActivationInput struct {
 	Token    string `json:"token"`
 }
 
+// AddInput AddInput is the body of POST /v1/orgs/{orgId}/domains.
+type AddInput struct {
+	Domain string `json:"domain"`
+}
+
 // AdminPatch Patch is the body of PATCH /v1/admin/users/{userId}; absent fields stay.
 type AdminPatch struct {
 	Enabled       *bool       `json:"enabled,omitempty"`
 	ExpiresAt     interface{} `json:"expiresAt,omitempty"`
 	Force         *bool       `json:"force,omitempty"`
 	ResourceLimit *int        `json:"resourceLimit,omitempty"`
+}
+
+// AdminPolicyInput PolicyInput is the body of PUT /v1/admin/signup-policy.
+type AdminPolicyInput struct {
+	AllowedDomains *[]string              `json:"allowedDomains,omitempty"`
+	AllowedEmails  *[]openapi_types.Email `json:"allowedEmails,omitempty"`
+
+	// DefaultResourceLimit DefaultResourceLimit is the resourceLimit of accounts that sign up;
+	// -1 is unlimited.
+	DefaultResourceLimit *int `json:"defaultResourceLimit,omitempty"`
+
+	// Mode Who may sign up: anyone (open), the allowed emails and domains (allowlist), or only invitees (invite_only).
+	Mode SignupMode `json:"mode"`
+
+	// PersonalOrg PersonalOrg gives each account that signs up an org of its own.
+	PersonalOrg *bool `json:"personalOrg,omitempty"`
 }
 
 // AuditEvent AuditEvent records who did what to whom; written in the same transaction as the change it records.
@@ -473,6 +605,62 @@ type Decision struct {
 	Allowed bool   `json:"allowed"`
 	Reason  string `json:"reason"`
 }
+
+// Domain Domain is an email domain an org added, pending until proved.
+type Domain struct {
+	CreatedAt time.Time `json:"createdAt"`
+	CreatedBy *string   `json:"createdBy,omitempty"`
+	Domain    string    `json:"domain"`
+
+	// JoinPolicy JoinPolicy is what people with a verified address there may do:
+	// "none", "suggest" or "auto" (docs/domains.md).
+	JoinPolicy DomainJoinPolicy `json:"joinPolicy"`
+
+	// JoinRole JoinRole is the role they get when they join (never above developer).
+	JoinRole string `json:"joinRole"`
+	OrgId    string `json:"orgId"`
+
+	// Status Status is "pending" until proved, then "verified".
+	Status DomainStatus `json:"status"`
+
+	// TxtName TXTName and TXTValue are the DNS TXT record that proves the domain:
+	// publish TXTValue at TXTName, then verify.
+	TxtName    string     `json:"txtName"`
+	TxtValue   string     `json:"txtValue"`
+	VerifiedAt *time.Time `json:"verifiedAt,omitempty"`
+
+	// VerifiedBy VerifiedBy says how it was proved: "dns" or "email".
+	VerifiedBy *DomainVerifiedBy `json:"verifiedBy,omitempty"`
+}
+
+// DomainJoinPolicy JoinPolicy is what people with a verified address there may do:
+// "none", "suggest" or "auto" (docs/domains.md).
+type DomainJoinPolicy string
+
+// DomainStatus Status is "pending" until proved, then "verified".
+type DomainStatus string
+
+// DomainVerifiedBy VerifiedBy says how it was proved: "dns" or "email".
+type DomainVerifiedBy string
+
+// DomainPage defines model for DomainPage.
+type DomainPage struct {
+	Items      []Domain `json:"items"`
+	NextCursor *string  `json:"nextCursor,omitempty"`
+}
+
+// DomainsPolicyInput PolicyInput is the body of PUT .../domains/{domain}/policy.
+type DomainsPolicyInput struct {
+	// JoinPolicy JoinPolicy is "none", "suggest" or "auto".
+	JoinPolicy DomainsPolicyInputJoinPolicy `json:"joinPolicy"`
+
+	// JoinRole JoinRole is the role joiners get: viewer by default, at most what
+	// developer gives.
+	JoinRole *string `json:"joinRole,omitempty"`
+}
+
+// DomainsPolicyInputJoinPolicy JoinPolicy is "none", "suggest" or "auto".
+type DomainsPolicyInputJoinPolicy string
 
 // ErrorCode The stable, machine-readable code of a problem; its HTTP status is fixed (docs/errors.md).
 type ErrorCode string
@@ -582,6 +770,11 @@ type InvitesView struct {
 type InvitesViewPage struct {
 	Items      []InvitesView `json:"items"`
 	NextCursor *string       `json:"nextCursor,omitempty"`
+}
+
+// JoinInput JoinInput is the body of POST /v1/me/suggested-orgs/join.
+type JoinInput struct {
+	OrgId string `json:"orgId"`
 }
 
 // LimitsLimits Limits is the body of GET and PUT /v1/orgs/{orgId}/limits.
@@ -787,22 +980,6 @@ type Permissions struct {
 	Roles         []Role   `json:"roles"`
 }
 
-// PolicyInput PolicyInput is the body of PUT /v1/admin/signup-policy.
-type PolicyInput struct {
-	AllowedDomains *[]string              `json:"allowedDomains,omitempty"`
-	AllowedEmails  *[]openapi_types.Email `json:"allowedEmails,omitempty"`
-
-	// DefaultResourceLimit DefaultResourceLimit is the resourceLimit of accounts that sign up;
-	// -1 is unlimited.
-	DefaultResourceLimit *int `json:"defaultResourceLimit,omitempty"`
-
-	// Mode Who may sign up: anyone (open), the allowed emails and domains (allowlist), or only invitees (invite_only).
-	Mode SignupMode `json:"mode"`
-
-	// PersonalOrg PersonalOrg gives each account that signs up an org of its own.
-	PersonalOrg *bool `json:"personalOrg,omitempty"`
-}
-
 // Problem Problem is an RFC 9457 problem details body with Gatehouse's extensions.
 type Problem struct {
 	// Code The stable, machine-readable code of a problem; its HTTP status is fixed (docs/errors.md).
@@ -966,6 +1143,21 @@ type SuborgsViewPage struct {
 	NextCursor *string       `json:"nextCursor,omitempty"`
 }
 
+// SuggestedOrg SuggestedOrg is an org the caller may join by its email's domain.
+type SuggestedOrg struct {
+	Domain     string `json:"domain"`
+	JoinPolicy string `json:"joinPolicy"`
+	JoinRole   string `json:"joinRole"`
+	OrgId      string `json:"orgId"`
+	OrgName    string `json:"orgName"`
+}
+
+// SuggestedOrgPage defines model for SuggestedOrgPage.
+type SuggestedOrgPage struct {
+	Items      []SuggestedOrg `json:"items"`
+	NextCursor *string        `json:"nextCursor,omitempty"`
+}
+
 // TokensInput Input is the body of POST /v1/orgs/{orgId}/tokens.
 type TokensInput struct {
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
@@ -1010,6 +1202,17 @@ type UserPage struct {
 	Items      []User  `json:"items"`
 	NextCursor *string `json:"nextCursor,omitempty"`
 }
+
+// VerifyInput VerifyInput is the body of POST .../domains/{domain}/verify.
+type VerifyInput struct {
+	// Method Method is "dns" (the TXT record is published) or "email" (the
+	// caller's own verified address is at the domain).
+	Method VerifyInputMethod `json:"method"`
+}
+
+// VerifyInputMethod Method is "dns" (the TXT record is published) or "email" (the
+// caller's own verified address is at the domain).
+type VerifyInputMethod string
 
 // Conflict Problem is an RFC 9457 problem details body with Gatehouse's extensions.
 type Conflict = Problem
@@ -1064,6 +1267,12 @@ type GetOrgAuditParams struct {
 	Since  *time.Time `form:"since,omitempty" json:"since,omitempty"`
 }
 
+// GetOrgDomainsParams defines parameters for GetOrgDomains.
+type GetOrgDomainsParams struct {
+	Limit  *int    `form:"limit,omitempty" json:"limit,omitempty"`
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
 // GetOrgGroupsParams defines parameters for GetOrgGroups.
 type GetOrgGroupsParams struct {
 	Limit  *int    `form:"limit,omitempty" json:"limit,omitempty"`
@@ -1105,7 +1314,7 @@ type GetOrgTokensParams struct {
 type PostActivateJSONRequestBody = ActivationInput
 
 // PutAdminSignupPolicyJSONRequestBody defines body for PutAdminSignupPolicy for application/json ContentType.
-type PutAdminSignupPolicyJSONRequestBody = PolicyInput
+type PutAdminSignupPolicyJSONRequestBody = AdminPolicyInput
 
 // PatchAdminUserJSONRequestBody defines body for PatchAdminUser for application/json ContentType.
 type PatchAdminUserJSONRequestBody = AdminPatch
@@ -1116,6 +1325,9 @@ type PostInvitesAcceptJSONRequestBody = AcceptInput
 // PatchMeJSONRequestBody defines body for PatchMe for application/json ContentType.
 type PatchMeJSONRequestBody = ProfilePatch
 
+// PostMeSuggestedOrgsJoinJSONRequestBody defines body for PostMeSuggestedOrgsJoin for application/json ContentType.
+type PostMeSuggestedOrgsJoinJSONRequestBody = JoinInput
+
 // PostOrgsJSONRequestBody defines body for PostOrgs for application/json ContentType.
 type PostOrgsJSONRequestBody = OrgInput
 
@@ -1124,6 +1336,15 @@ type PatchOrgJSONRequestBody = OrgInput
 
 // PostOrgAuthorizeJSONRequestBody defines body for PostOrgAuthorize for application/json ContentType.
 type PostOrgAuthorizeJSONRequestBody = CheckInput
+
+// PostOrgDomainsJSONRequestBody defines body for PostOrgDomains for application/json ContentType.
+type PostOrgDomainsJSONRequestBody = AddInput
+
+// PutOrgDomainPolicyJSONRequestBody defines body for PutOrgDomainPolicy for application/json ContentType.
+type PutOrgDomainPolicyJSONRequestBody = DomainsPolicyInput
+
+// PostOrgDomainVerifyJSONRequestBody defines body for PostOrgDomainVerify for application/json ContentType.
+type PostOrgDomainVerifyJSONRequestBody = VerifyInput
 
 // PostOrgGroupsJSONRequestBody defines body for PostOrgGroups for application/json ContentType.
 type PostOrgGroupsJSONRequestBody = GroupsInput
@@ -1373,6 +1594,31 @@ type ClientInterface interface {
 	// Corresponds with PATCH /v1/me (the `PatchMe` operationId).
 	PatchMe(ctx context.Context, body PatchMeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// GetMeSuggestedOrgs Orgs the caller may join by its verified email's domain
+	//
+	// Any signed-in user with an active account.
+	//
+	// Corresponds with GET /v1/me/suggested-orgs (the `GetMeSuggestedOrgs` operationId).
+	GetMeSuggestedOrgs(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostMeSuggestedOrgsJoinWithBody Join a suggested org
+	//
+	// Any signed-in user with an active account.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/me/suggested-orgs/join (the `PostMeSuggestedOrgsJoin` operationId).
+	PostMeSuggestedOrgsJoinWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostMeSuggestedOrgsJoin Join a suggested org
+	//
+	// Any signed-in user with an active account.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/me/suggested-orgs/join (the `PostMeSuggestedOrgsJoin` operationId).
+	PostMeSuggestedOrgsJoin(ctx context.Context, body PostMeSuggestedOrgsJoinJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// GetOpenapiJson OpenAPI document of this API
 	//
 	// Public: no credential.
@@ -1454,6 +1700,78 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /v1/orgs/{orgId}/authorize (the `PostOrgAuthorize` operationId).
 	PostOrgAuthorize(ctx context.Context, orgId string, body PostOrgAuthorizeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetOrgDomains List the org's email domains
+	//
+	// Needs the permission `org:read` in the org.
+	//
+	// Corresponds with GET /v1/orgs/{orgId}/domains (the `GetOrgDomains` operationId).
+	GetOrgDomains(ctx context.Context, orgId string, params *GetOrgDomainsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostOrgDomainsWithBody Add an email domain (pending until verified)
+	//
+	// Needs the permission `org:update` in the org.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/orgs/{orgId}/domains (the `PostOrgDomains` operationId).
+	PostOrgDomainsWithBody(ctx context.Context, orgId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostOrgDomains Add an email domain (pending until verified)
+	//
+	// Needs the permission `org:update` in the org.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/orgs/{orgId}/domains (the `PostOrgDomains` operationId).
+	PostOrgDomains(ctx context.Context, orgId string, body PostOrgDomainsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteOrgDomain Remove a domain
+	//
+	// Needs the permission `org:update` in the org.
+	//
+	// Corresponds with DELETE /v1/orgs/{orgId}/domains/{domain} (the `DeleteOrgDomain` operationId).
+	DeleteOrgDomain(ctx context.Context, orgId string, domain string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PutOrgDomainPolicyWithBody Set a domain's join policy (none, suggest, auto) and role
+	//
+	// Needs the permission `org:update` in the org.
+	//
+	// No field left out becomes a zero value: `joinRole` left out keeps its current value.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /v1/orgs/{orgId}/domains/{domain}/policy (the `PutOrgDomainPolicy` operationId).
+	PutOrgDomainPolicyWithBody(ctx context.Context, orgId string, domain string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PutOrgDomainPolicy Set a domain's join policy (none, suggest, auto) and role
+	//
+	// Needs the permission `org:update` in the org.
+	//
+	// No field left out becomes a zero value: `joinRole` left out keeps its current value.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /v1/orgs/{orgId}/domains/{domain}/policy (the `PutOrgDomainPolicy` operationId).
+	PutOrgDomainPolicy(ctx context.Context, orgId string, domain string, body PutOrgDomainPolicyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostOrgDomainVerifyWithBody Verify a domain by its DNS TXT record or the caller's own verified email
+	//
+	// Needs the permission `org:update` in the org.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/orgs/{orgId}/domains/{domain}/verify (the `PostOrgDomainVerify` operationId).
+	PostOrgDomainVerifyWithBody(ctx context.Context, orgId string, domain string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostOrgDomainVerify Verify a domain by its DNS TXT record or the caller's own verified email
+	//
+	// Needs the permission `org:update` in the org.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/orgs/{orgId}/domains/{domain}/verify (the `PostOrgDomainVerify` operationId).
+	PostOrgDomainVerify(ctx context.Context, orgId string, domain string, body PostOrgDomainVerifyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetOrgGroups List groups
 	//
@@ -2169,6 +2487,61 @@ func (c *Client) PatchMe(ctx context.Context, body PatchMeJSONRequestBody, reqEd
 	return c.Client.Do(req)
 }
 
+// GetMeSuggestedOrgs Orgs the caller may join by its verified email's domain
+//
+// Any signed-in user with an active account.
+//
+// Corresponds with GET /v1/me/suggested-orgs (the `GetMeSuggestedOrgs` operationId).
+func (c *Client) GetMeSuggestedOrgs(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetMeSuggestedOrgsRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostMeSuggestedOrgsJoinWithBody Join a suggested org
+//
+// Any signed-in user with an active account.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/me/suggested-orgs/join (the `PostMeSuggestedOrgsJoin` operationId).
+func (c *Client) PostMeSuggestedOrgsJoinWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostMeSuggestedOrgsJoinRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostMeSuggestedOrgsJoin Join a suggested org
+//
+// Any signed-in user with an active account.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/me/suggested-orgs/join (the `PostMeSuggestedOrgsJoin` operationId).
+func (c *Client) PostMeSuggestedOrgsJoin(ctx context.Context, body PostMeSuggestedOrgsJoinJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostMeSuggestedOrgsJoinRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // GetOpenapiJson OpenAPI document of this API
 //
 // Public: no credential.
@@ -2341,6 +2714,158 @@ func (c *Client) PostOrgAuthorizeWithBody(ctx context.Context, orgId string, con
 // Corresponds with POST /v1/orgs/{orgId}/authorize (the `PostOrgAuthorize` operationId).
 func (c *Client) PostOrgAuthorize(ctx context.Context, orgId string, body PostOrgAuthorizeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewPostOrgAuthorizeRequest(c.Server, orgId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetOrgDomains List the org's email domains
+//
+// Needs the permission `org:read` in the org.
+//
+// Corresponds with GET /v1/orgs/{orgId}/domains (the `GetOrgDomains` operationId).
+func (c *Client) GetOrgDomains(ctx context.Context, orgId string, params *GetOrgDomainsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetOrgDomainsRequest(c.Server, orgId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostOrgDomainsWithBody Add an email domain (pending until verified)
+//
+// Needs the permission `org:update` in the org.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/orgs/{orgId}/domains (the `PostOrgDomains` operationId).
+func (c *Client) PostOrgDomainsWithBody(ctx context.Context, orgId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostOrgDomainsRequestWithBody(c.Server, orgId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostOrgDomains Add an email domain (pending until verified)
+//
+// Needs the permission `org:update` in the org.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/orgs/{orgId}/domains (the `PostOrgDomains` operationId).
+func (c *Client) PostOrgDomains(ctx context.Context, orgId string, body PostOrgDomainsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostOrgDomainsRequest(c.Server, orgId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteOrgDomain Remove a domain
+//
+// Needs the permission `org:update` in the org.
+//
+// Corresponds with DELETE /v1/orgs/{orgId}/domains/{domain} (the `DeleteOrgDomain` operationId).
+func (c *Client) DeleteOrgDomain(ctx context.Context, orgId string, domain string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteOrgDomainRequest(c.Server, orgId, domain)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PutOrgDomainPolicyWithBody Set a domain's join policy (none, suggest, auto) and role
+//
+// Needs the permission `org:update` in the org.
+//
+// No field left out becomes a zero value: `joinRole` left out keeps its current value.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /v1/orgs/{orgId}/domains/{domain}/policy (the `PutOrgDomainPolicy` operationId).
+func (c *Client) PutOrgDomainPolicyWithBody(ctx context.Context, orgId string, domain string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPutOrgDomainPolicyRequestWithBody(c.Server, orgId, domain, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PutOrgDomainPolicy Set a domain's join policy (none, suggest, auto) and role
+//
+// Needs the permission `org:update` in the org.
+//
+// No field left out becomes a zero value: `joinRole` left out keeps its current value.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /v1/orgs/{orgId}/domains/{domain}/policy (the `PutOrgDomainPolicy` operationId).
+func (c *Client) PutOrgDomainPolicy(ctx context.Context, orgId string, domain string, body PutOrgDomainPolicyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPutOrgDomainPolicyRequest(c.Server, orgId, domain, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostOrgDomainVerifyWithBody Verify a domain by its DNS TXT record or the caller's own verified email
+//
+// Needs the permission `org:update` in the org.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/orgs/{orgId}/domains/{domain}/verify (the `PostOrgDomainVerify` operationId).
+func (c *Client) PostOrgDomainVerifyWithBody(ctx context.Context, orgId string, domain string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostOrgDomainVerifyRequestWithBody(c.Server, orgId, domain, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostOrgDomainVerify Verify a domain by its DNS TXT record or the caller's own verified email
+//
+// Needs the permission `org:update` in the org.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/orgs/{orgId}/domains/{domain}/verify (the `PostOrgDomainVerify` operationId).
+func (c *Client) PostOrgDomainVerify(ctx context.Context, orgId string, domain string, body PostOrgDomainVerifyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostOrgDomainVerifyRequest(c.Server, orgId, domain, body)
 	if err != nil {
 		return nil, err
 	}
@@ -3743,6 +4268,73 @@ func NewPatchMeRequestWithBody(server string, contentType string, body io.Reader
 	return req, nil
 }
 
+// NewGetMeSuggestedOrgsRequest constructs an http.Request for the GetMeSuggestedOrgs method
+func NewGetMeSuggestedOrgsRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/me/suggested-orgs")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPostMeSuggestedOrgsJoinRequest calls the generic PostMeSuggestedOrgsJoin builder with application/json body
+func NewPostMeSuggestedOrgsJoinRequest(server string, body PostMeSuggestedOrgsJoinJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPostMeSuggestedOrgsJoinRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewPostMeSuggestedOrgsJoinRequestWithBody constructs an http.Request for the PostMeSuggestedOrgsJoin method, with any body, and a specified content type
+func NewPostMeSuggestedOrgsJoinRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/me/suggested-orgs/join")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewGetOpenapiJsonRequest constructs an http.Request for the GetOpenapiJson method
 func NewGetOpenapiJsonRequest(server string) (*http.Request, error) {
 	var err error
@@ -4062,6 +4654,275 @@ func NewPostOrgAuthorizeRequestWithBody(server string, orgId string, contentType
 	}
 
 	operationPath := fmt.Sprintf("/v1/orgs/%s/authorize", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewGetOrgDomainsRequest constructs an http.Request for the GetOrgDomains method
+func NewGetOrgDomainsRequest(server string, orgId string, params *GetOrgDomainsParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "orgId", orgId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/orgs/%s/domains", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPostOrgDomainsRequest calls the generic PostOrgDomains builder with application/json body
+func NewPostOrgDomainsRequest(server string, orgId string, body PostOrgDomainsJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPostOrgDomainsRequestWithBody(server, orgId, "application/json", bodyReader)
+}
+
+// NewPostOrgDomainsRequestWithBody constructs an http.Request for the PostOrgDomains method, with any body, and a specified content type
+func NewPostOrgDomainsRequestWithBody(server string, orgId string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "orgId", orgId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/orgs/%s/domains", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewDeleteOrgDomainRequest constructs an http.Request for the DeleteOrgDomain method
+func NewDeleteOrgDomainRequest(server string, orgId string, domain string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "orgId", orgId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "domain", domain, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/orgs/%s/domains/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPutOrgDomainPolicyRequest calls the generic PutOrgDomainPolicy builder with application/json body
+func NewPutOrgDomainPolicyRequest(server string, orgId string, domain string, body PutOrgDomainPolicyJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPutOrgDomainPolicyRequestWithBody(server, orgId, domain, "application/json", bodyReader)
+}
+
+// NewPutOrgDomainPolicyRequestWithBody constructs an http.Request for the PutOrgDomainPolicy method, with any body, and a specified content type
+func NewPutOrgDomainPolicyRequestWithBody(server string, orgId string, domain string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "orgId", orgId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "domain", domain, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/orgs/%s/domains/%s/policy", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewPostOrgDomainVerifyRequest calls the generic PostOrgDomainVerify builder with application/json body
+func NewPostOrgDomainVerifyRequest(server string, orgId string, domain string, body PostOrgDomainVerifyJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPostOrgDomainVerifyRequestWithBody(server, orgId, domain, "application/json", bodyReader)
+}
+
+// NewPostOrgDomainVerifyRequestWithBody constructs an http.Request for the PostOrgDomainVerify method, with any body, and a specified content type
+func NewPostOrgDomainVerifyRequestWithBody(server string, orgId string, domain string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "orgId", orgId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "domain", domain, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/orgs/%s/domains/%s/verify", pathParam0, pathParam1)
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -6028,6 +6889,33 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with PATCH /v1/me (the `PatchMe` operationId).
 	PatchMeWithResponse(ctx context.Context, body PatchMeJSONRequestBody, reqEditors ...RequestEditorFn) (*PatchMeResponse, error)
 
+	// GetMeSuggestedOrgsWithResponse Orgs the caller may join by its verified email's domain
+	//
+	// Any signed-in user with an active account.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/me/suggested-orgs (the `GetMeSuggestedOrgs` operationId).
+	GetMeSuggestedOrgsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetMeSuggestedOrgsResponse, error)
+
+	// PostMeSuggestedOrgsJoinWithBodyWithResponse Join a suggested org
+	//
+	// Any signed-in user with an active account.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/me/suggested-orgs/join (the `PostMeSuggestedOrgsJoin` operationId).
+	PostMeSuggestedOrgsJoinWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostMeSuggestedOrgsJoinResponse, error)
+
+	// PostMeSuggestedOrgsJoinWithResponse Join a suggested org
+	//
+	// Any signed-in user with an active account.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/me/suggested-orgs/join (the `PostMeSuggestedOrgsJoin` operationId).
+	PostMeSuggestedOrgsJoinWithResponse(ctx context.Context, body PostMeSuggestedOrgsJoinJSONRequestBody, reqEditors ...RequestEditorFn) (*PostMeSuggestedOrgsJoinResponse, error)
+
 	// GetOpenapiJsonWithResponse OpenAPI document of this API
 	//
 	// Public: no credential.
@@ -6117,6 +7005,82 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /v1/orgs/{orgId}/authorize (the `PostOrgAuthorize` operationId).
 	PostOrgAuthorizeWithResponse(ctx context.Context, orgId string, body PostOrgAuthorizeJSONRequestBody, reqEditors ...RequestEditorFn) (*PostOrgAuthorizeResponse, error)
+
+	// GetOrgDomainsWithResponse List the org's email domains
+	//
+	// Needs the permission `org:read` in the org.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/orgs/{orgId}/domains (the `GetOrgDomains` operationId).
+	GetOrgDomainsWithResponse(ctx context.Context, orgId string, params *GetOrgDomainsParams, reqEditors ...RequestEditorFn) (*GetOrgDomainsResponse, error)
+
+	// PostOrgDomainsWithBodyWithResponse Add an email domain (pending until verified)
+	//
+	// Needs the permission `org:update` in the org.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/orgs/{orgId}/domains (the `PostOrgDomains` operationId).
+	PostOrgDomainsWithBodyWithResponse(ctx context.Context, orgId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostOrgDomainsResponse, error)
+
+	// PostOrgDomainsWithResponse Add an email domain (pending until verified)
+	//
+	// Needs the permission `org:update` in the org.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/orgs/{orgId}/domains (the `PostOrgDomains` operationId).
+	PostOrgDomainsWithResponse(ctx context.Context, orgId string, body PostOrgDomainsJSONRequestBody, reqEditors ...RequestEditorFn) (*PostOrgDomainsResponse, error)
+
+	// DeleteOrgDomainWithResponse Remove a domain
+	//
+	// Needs the permission `org:update` in the org.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /v1/orgs/{orgId}/domains/{domain} (the `DeleteOrgDomain` operationId).
+	DeleteOrgDomainWithResponse(ctx context.Context, orgId string, domain string, reqEditors ...RequestEditorFn) (*DeleteOrgDomainResponse, error)
+
+	// PutOrgDomainPolicyWithBodyWithResponse Set a domain's join policy (none, suggest, auto) and role
+	//
+	// Needs the permission `org:update` in the org.
+	//
+	// No field left out becomes a zero value: `joinRole` left out keeps its current value.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /v1/orgs/{orgId}/domains/{domain}/policy (the `PutOrgDomainPolicy` operationId).
+	PutOrgDomainPolicyWithBodyWithResponse(ctx context.Context, orgId string, domain string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutOrgDomainPolicyResponse, error)
+
+	// PutOrgDomainPolicyWithResponse Set a domain's join policy (none, suggest, auto) and role
+	//
+	// Needs the permission `org:update` in the org.
+	//
+	// No field left out becomes a zero value: `joinRole` left out keeps its current value.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /v1/orgs/{orgId}/domains/{domain}/policy (the `PutOrgDomainPolicy` operationId).
+	PutOrgDomainPolicyWithResponse(ctx context.Context, orgId string, domain string, body PutOrgDomainPolicyJSONRequestBody, reqEditors ...RequestEditorFn) (*PutOrgDomainPolicyResponse, error)
+
+	// PostOrgDomainVerifyWithBodyWithResponse Verify a domain by its DNS TXT record or the caller's own verified email
+	//
+	// Needs the permission `org:update` in the org.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/orgs/{orgId}/domains/{domain}/verify (the `PostOrgDomainVerify` operationId).
+	PostOrgDomainVerifyWithBodyWithResponse(ctx context.Context, orgId string, domain string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostOrgDomainVerifyResponse, error)
+
+	// PostOrgDomainVerifyWithResponse Verify a domain by its DNS TXT record or the caller's own verified email
+	//
+	// Needs the permission `org:update` in the org.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/orgs/{orgId}/domains/{domain}/verify (the `PostOrgDomainVerify` operationId).
+	PostOrgDomainVerifyWithResponse(ctx context.Context, orgId string, domain string, body PostOrgDomainVerifyJSONRequestBody, reqEditors ...RequestEditorFn) (*PostOrgDomainVerifyResponse, error)
 
 	// GetOrgGroupsWithResponse List groups
 	//
@@ -7458,6 +8422,179 @@ func (r PatchMeResponse) ContentType() string {
 	return ""
 }
 
+type GetMeSuggestedOrgsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *SuggestedOrgPage
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetMeSuggestedOrgsResponse) GetJSON200() *SuggestedOrgPage {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetMeSuggestedOrgsResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetMeSuggestedOrgsResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetMeSuggestedOrgsResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetMeSuggestedOrgsResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r GetMeSuggestedOrgsResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetMeSuggestedOrgsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetMeSuggestedOrgsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetMeSuggestedOrgsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetMeSuggestedOrgsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type PostMeSuggestedOrgsJoinResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Membership
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *ValidationFailed
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r PostMeSuggestedOrgsJoinResponse) GetJSON201() *Membership {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r PostMeSuggestedOrgsJoinResponse) GetApplicationproblemJSON400() *ValidationFailed {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r PostMeSuggestedOrgsJoinResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r PostMeSuggestedOrgsJoinResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r PostMeSuggestedOrgsJoinResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r PostMeSuggestedOrgsJoinResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r PostMeSuggestedOrgsJoinResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r PostMeSuggestedOrgsJoinResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r PostMeSuggestedOrgsJoinResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r PostMeSuggestedOrgsJoinResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PostMeSuggestedOrgsJoinResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PostMeSuggestedOrgsJoinResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PostMeSuggestedOrgsJoinResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type GetOpenapiJsonResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -8049,6 +9186,456 @@ func (r PostOrgAuthorizeResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r PostOrgAuthorizeResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetOrgDomainsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *DomainPage
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *ValidationFailed
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetOrgDomainsResponse) GetJSON200() *DomainPage {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetOrgDomainsResponse) GetApplicationproblemJSON400() *ValidationFailed {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetOrgDomainsResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetOrgDomainsResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetOrgDomainsResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetOrgDomainsResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r GetOrgDomainsResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetOrgDomainsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetOrgDomainsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetOrgDomainsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetOrgDomainsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type PostOrgDomainsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Domain
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *ValidationFailed
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r PostOrgDomainsResponse) GetJSON201() *Domain {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r PostOrgDomainsResponse) GetApplicationproblemJSON400() *ValidationFailed {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r PostOrgDomainsResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r PostOrgDomainsResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r PostOrgDomainsResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r PostOrgDomainsResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r PostOrgDomainsResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r PostOrgDomainsResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r PostOrgDomainsResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r PostOrgDomainsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PostOrgDomainsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PostOrgDomainsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PostOrgDomainsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type DeleteOrgDomainResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r DeleteOrgDomainResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r DeleteOrgDomainResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r DeleteOrgDomainResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r DeleteOrgDomainResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r DeleteOrgDomainResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r DeleteOrgDomainResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteOrgDomainResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteOrgDomainResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteOrgDomainResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteOrgDomainResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type PutOrgDomainPolicyResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Domain
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *ValidationFailed
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PutOrgDomainPolicyResponse) GetJSON200() *Domain {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r PutOrgDomainPolicyResponse) GetApplicationproblemJSON400() *ValidationFailed {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r PutOrgDomainPolicyResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r PutOrgDomainPolicyResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r PutOrgDomainPolicyResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r PutOrgDomainPolicyResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r PutOrgDomainPolicyResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r PutOrgDomainPolicyResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r PutOrgDomainPolicyResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r PutOrgDomainPolicyResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PutOrgDomainPolicyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PutOrgDomainPolicyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PutOrgDomainPolicyResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type PostOrgDomainVerifyResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Domain
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *ValidationFailed
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PostOrgDomainVerifyResponse) GetJSON200() *Domain {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r PostOrgDomainVerifyResponse) GetApplicationproblemJSON400() *ValidationFailed {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r PostOrgDomainVerifyResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r PostOrgDomainVerifyResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r PostOrgDomainVerifyResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r PostOrgDomainVerifyResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r PostOrgDomainVerifyResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r PostOrgDomainVerifyResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r PostOrgDomainVerifyResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r PostOrgDomainVerifyResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PostOrgDomainVerifyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PostOrgDomainVerifyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PostOrgDomainVerifyResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -11329,6 +12916,51 @@ func (c *ClientWithResponses) PatchMeWithResponse(ctx context.Context, body Patc
 	return ParsePatchMeResponse(rsp)
 }
 
+// GetMeSuggestedOrgsWithResponse Orgs the caller may join by its verified email's domain
+//
+// Any signed-in user with an active account.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/me/suggested-orgs (the `GetMeSuggestedOrgs` operationId).
+func (c *ClientWithResponses) GetMeSuggestedOrgsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetMeSuggestedOrgsResponse, error) {
+	rsp, err := c.GetMeSuggestedOrgs(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetMeSuggestedOrgsResponse(rsp)
+}
+
+// PostMeSuggestedOrgsJoinWithBodyWithResponse Join a suggested org
+//
+// Any signed-in user with an active account.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/me/suggested-orgs/join (the `PostMeSuggestedOrgsJoin` operationId).
+func (c *ClientWithResponses) PostMeSuggestedOrgsJoinWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostMeSuggestedOrgsJoinResponse, error) {
+	rsp, err := c.PostMeSuggestedOrgsJoinWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostMeSuggestedOrgsJoinResponse(rsp)
+}
+
+// PostMeSuggestedOrgsJoinWithResponse Join a suggested org
+//
+// Any signed-in user with an active account.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/me/suggested-orgs/join (the `PostMeSuggestedOrgsJoin` operationId).
+func (c *ClientWithResponses) PostMeSuggestedOrgsJoinWithResponse(ctx context.Context, body PostMeSuggestedOrgsJoinJSONRequestBody, reqEditors ...RequestEditorFn) (*PostMeSuggestedOrgsJoinResponse, error) {
+	rsp, err := c.PostMeSuggestedOrgsJoin(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostMeSuggestedOrgsJoinResponse(rsp)
+}
+
 // GetOpenapiJsonWithResponse OpenAPI document of this API
 //
 // Public: no credential.
@@ -11477,6 +13109,130 @@ func (c *ClientWithResponses) PostOrgAuthorizeWithResponse(ctx context.Context, 
 		return nil, err
 	}
 	return ParsePostOrgAuthorizeResponse(rsp)
+}
+
+// GetOrgDomainsWithResponse List the org's email domains
+//
+// Needs the permission `org:read` in the org.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/orgs/{orgId}/domains (the `GetOrgDomains` operationId).
+func (c *ClientWithResponses) GetOrgDomainsWithResponse(ctx context.Context, orgId string, params *GetOrgDomainsParams, reqEditors ...RequestEditorFn) (*GetOrgDomainsResponse, error) {
+	rsp, err := c.GetOrgDomains(ctx, orgId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetOrgDomainsResponse(rsp)
+}
+
+// PostOrgDomainsWithBodyWithResponse Add an email domain (pending until verified)
+//
+// Needs the permission `org:update` in the org.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/orgs/{orgId}/domains (the `PostOrgDomains` operationId).
+func (c *ClientWithResponses) PostOrgDomainsWithBodyWithResponse(ctx context.Context, orgId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostOrgDomainsResponse, error) {
+	rsp, err := c.PostOrgDomainsWithBody(ctx, orgId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostOrgDomainsResponse(rsp)
+}
+
+// PostOrgDomainsWithResponse Add an email domain (pending until verified)
+//
+// Needs the permission `org:update` in the org.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/orgs/{orgId}/domains (the `PostOrgDomains` operationId).
+func (c *ClientWithResponses) PostOrgDomainsWithResponse(ctx context.Context, orgId string, body PostOrgDomainsJSONRequestBody, reqEditors ...RequestEditorFn) (*PostOrgDomainsResponse, error) {
+	rsp, err := c.PostOrgDomains(ctx, orgId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostOrgDomainsResponse(rsp)
+}
+
+// DeleteOrgDomainWithResponse Remove a domain
+//
+// Needs the permission `org:update` in the org.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /v1/orgs/{orgId}/domains/{domain} (the `DeleteOrgDomain` operationId).
+func (c *ClientWithResponses) DeleteOrgDomainWithResponse(ctx context.Context, orgId string, domain string, reqEditors ...RequestEditorFn) (*DeleteOrgDomainResponse, error) {
+	rsp, err := c.DeleteOrgDomain(ctx, orgId, domain, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteOrgDomainResponse(rsp)
+}
+
+// PutOrgDomainPolicyWithBodyWithResponse Set a domain's join policy (none, suggest, auto) and role
+//
+// Needs the permission `org:update` in the org.
+//
+// No field left out becomes a zero value: `joinRole` left out keeps its current value.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /v1/orgs/{orgId}/domains/{domain}/policy (the `PutOrgDomainPolicy` operationId).
+func (c *ClientWithResponses) PutOrgDomainPolicyWithBodyWithResponse(ctx context.Context, orgId string, domain string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutOrgDomainPolicyResponse, error) {
+	rsp, err := c.PutOrgDomainPolicyWithBody(ctx, orgId, domain, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePutOrgDomainPolicyResponse(rsp)
+}
+
+// PutOrgDomainPolicyWithResponse Set a domain's join policy (none, suggest, auto) and role
+//
+// Needs the permission `org:update` in the org.
+//
+// No field left out becomes a zero value: `joinRole` left out keeps its current value.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /v1/orgs/{orgId}/domains/{domain}/policy (the `PutOrgDomainPolicy` operationId).
+func (c *ClientWithResponses) PutOrgDomainPolicyWithResponse(ctx context.Context, orgId string, domain string, body PutOrgDomainPolicyJSONRequestBody, reqEditors ...RequestEditorFn) (*PutOrgDomainPolicyResponse, error) {
+	rsp, err := c.PutOrgDomainPolicy(ctx, orgId, domain, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePutOrgDomainPolicyResponse(rsp)
+}
+
+// PostOrgDomainVerifyWithBodyWithResponse Verify a domain by its DNS TXT record or the caller's own verified email
+//
+// Needs the permission `org:update` in the org.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/orgs/{orgId}/domains/{domain}/verify (the `PostOrgDomainVerify` operationId).
+func (c *ClientWithResponses) PostOrgDomainVerifyWithBodyWithResponse(ctx context.Context, orgId string, domain string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostOrgDomainVerifyResponse, error) {
+	rsp, err := c.PostOrgDomainVerifyWithBody(ctx, orgId, domain, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostOrgDomainVerifyResponse(rsp)
+}
+
+// PostOrgDomainVerifyWithResponse Verify a domain by its DNS TXT record or the caller's own verified email
+//
+// Needs the permission `org:update` in the org.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/orgs/{orgId}/domains/{domain}/verify (the `PostOrgDomainVerify` operationId).
+func (c *ClientWithResponses) PostOrgDomainVerifyWithResponse(ctx context.Context, orgId string, domain string, body PostOrgDomainVerifyJSONRequestBody, reqEditors ...RequestEditorFn) (*PostOrgDomainVerifyResponse, error) {
+	rsp, err := c.PostOrgDomainVerify(ctx, orgId, domain, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostOrgDomainVerifyResponse(rsp)
 }
 
 // GetOrgGroupsWithResponse List groups
@@ -12971,6 +14727,149 @@ func ParsePatchMeResponse(rsp *http.Response) (*PatchMeResponse, error) {
 	return response, nil
 }
 
+// ParseGetMeSuggestedOrgsResponse parses an HTTP response from a GetMeSuggestedOrgsWithResponse call
+func ParseGetMeSuggestedOrgsResponse(rsp *http.Response) (*GetMeSuggestedOrgsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetMeSuggestedOrgsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest SuggestedOrgPage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePostMeSuggestedOrgsJoinResponse parses an HTTP response from a PostMeSuggestedOrgsJoinWithResponse call
+func ParsePostMeSuggestedOrgsJoinResponse(rsp *http.Response) (*PostMeSuggestedOrgsJoinResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PostMeSuggestedOrgsJoinResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Membership
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ValidationFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseGetOpenapiJsonResponse parses an HTTP response from a GetOpenapiJsonWithResponse call
 func ParseGetOpenapiJsonResponse(rsp *http.Response) (*GetOpenapiJsonResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -13392,6 +15291,384 @@ func ParsePostOrgAuthorizeResponse(rsp *http.Response) (*PostOrgAuthorizeRespons
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
 		var dest CheckOutput
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ValidationFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetOrgDomainsResponse parses an HTTP response from a GetOrgDomainsWithResponse call
+func ParseGetOrgDomainsResponse(rsp *http.Response) (*GetOrgDomainsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetOrgDomainsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest DomainPage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ValidationFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePostOrgDomainsResponse parses an HTTP response from a PostOrgDomainsWithResponse call
+func ParsePostOrgDomainsResponse(rsp *http.Response) (*PostOrgDomainsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PostOrgDomainsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Domain
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ValidationFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseDeleteOrgDomainResponse parses an HTTP response from a DeleteOrgDomainWithResponse call
+func ParseDeleteOrgDomainResponse(rsp *http.Response) (*DeleteOrgDomainResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteOrgDomainResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePutOrgDomainPolicyResponse parses an HTTP response from a PutOrgDomainPolicyWithResponse call
+func ParsePutOrgDomainPolicyResponse(rsp *http.Response) (*PutOrgDomainPolicyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PutOrgDomainPolicyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Domain
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ValidationFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePostOrgDomainVerifyResponse parses an HTTP response from a PostOrgDomainVerifyWithResponse call
+func ParsePostOrgDomainVerifyResponse(rsp *http.Response) (*PostOrgDomainVerifyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PostOrgDomainVerifyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Domain
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}

@@ -58,8 +58,10 @@ var functionSpecs = map[string]FunctionSpec{
 	// PreSignUp reads the policy and looks the email up; PostConfirmation
 	// creates the profile and the personal org in one transaction. No
 	// Cognito calls (see auth.go).
+	// The auto join policy of verified domains (docs/domains.md) adds the
+	// membership and the org's counters (UpdateItem) to that transaction.
 	routes.FnTriggers: {MemoryMB: httpMemory, TimeoutSeconds: 5,
-		Table: []string{"GetItem", "PutItem", "ConditionCheckItem"}, QueryIndexes: []string{inverse}},
+		Table: []string{"GetItem", "PutItem", "UpdateItem", "ConditionCheckItem"}, QueryIndexes: []string{inverse}},
 	// Expires accounts, memberships, invites and tokens, with audit events,
 	// and cuts expired accounts off in Cognito (or lets them back in when an
 	// expiry was lifted).
@@ -117,4 +119,10 @@ var functionSpecs = map[string]FunctionSpec{
 		QueryIndexes: []string{inverse},
 		// AdminGetUser: whether a platform admin has MFA (authz.PlatformAdminMFA).
 		Cognito: []string{"AdminDisableUser", "AdminEnableUser", "AdminDeleteUser", "AdminUserGlobalSignOut", "AdminGetUser"}},
+
+	// Verified domains (docs/domains.md): the domain, its claim and the
+	// org's verifiedDomains in one transaction; joining by domain. The TXT
+	// lookup is DNS, no AWS call.
+	routes.FnDomains: {MemoryMB: httpMemory, TimeoutSeconds: httpTimeout,
+		Table: []string{"GetItem", "Query", "PutItem", "UpdateItem", "DeleteItem", "ConditionCheckItem"}},
 }

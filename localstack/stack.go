@@ -192,7 +192,14 @@ type Stack struct {
 	stopTick context.CancelFunc
 	tickDone chan struct{}
 	close    sync.Once
+	// dns serves domain verification's TXT lookups (dns.go); nil when
+	// GATEHOUSE_DNS_RESOLVER names another server.
+	dns *DNSServer
 }
+
+// DNS is the stack's DNS server (nil when the configuration names
+// another one): set TXT records on it to verify domains locally.
+func (s *Stack) DNS() *DNSServer { return s.dns }
 
 // Start brings the whole stack up and bootstraps it. On error, whatever was
 // started is stopped again.
@@ -351,6 +358,13 @@ func (s *Stack) start(ctx context.Context) error {
 	cfg.Issuer, cfg.JWKSURL = issuerFor(cfg.Region, cognitoEndpoint, poolID)
 	cfg.PublicURL = apiURL
 	cfg.OutboxDir = s.OutboxDir
+	if cfg.DNSResolver == "" {
+		d, err := StartDNS()
+		if err != nil {
+			return fmt.Errorf("start the DNS server: %w", err)
+		}
+		s.dns, cfg.DNSResolver = d, d.Addr
+	}
 	if o.Configure != nil {
 		o.Configure(&cfg)
 	}
@@ -675,6 +689,9 @@ func (s *Stack) Close() {
 		if s.stopTick != nil {
 			s.stopTick()
 			<-s.tickDone
+		}
+		if s.dns != nil {
+			s.dns.Close()
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()

@@ -49,6 +49,9 @@ type Config struct {
 	// RequireAdminMFA makes platform admins act only with a TOTP
 	// authenticator enabled (every deployed stage but dev sets it).
 	RequireAdminMFA bool
+	// DNSResolver is host:port of the DNS server that checks domain TXT
+	// challenges; "" for the system's resolver (docs/domains.md).
+	DNSResolver string
 }
 
 // Environment variable names.
@@ -73,6 +76,9 @@ const (
 	EnvCursorKey = "GATEHOUSE_CURSOR_KEY"
 	// EnvRequireAdminMFA is "true" where platform admins need MFA.
 	EnvRequireAdminMFA = "GATEHOUSE_REQUIRE_ADMIN_MFA"
+	// EnvDNSResolver is host:port of the DNS server that checks domain TXT
+	// challenges (docs/domains.md); unset, the system's resolver.
+	EnvDNSResolver = "GATEHOUSE_DNS_RESOLVER"
 )
 
 // ConfigFromEnv reads the configuration. Only what a function actually uses
@@ -130,6 +136,7 @@ func ConfigFromEnv() (Config, error) {
 		}
 		c.CursorKey = k
 	}
+	c.DNSResolver = os.Getenv(EnvDNSResolver)
 	if v := os.Getenv(EnvLogLevel); v != "" {
 		if err := c.LogLevel.UnmarshalText([]byte(v)); err != nil {
 			return c, fmt.Errorf("%s: %w", EnvLogLevel, err)

@@ -237,3 +237,19 @@ func typeSegment(typ string) string {
 func NormalizeEmail(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
 
 func trimPrefix(s, prefix string) string { return strings.TrimPrefix(s, prefix) }
+
+// Verified domains (docs/domains.md): an org's domains in its partition,
+// and one claim item per verified domain, which makes a domain belong to at
+// most one org (created with a condition) and answers the sign-up hook's
+// lookup by email domain in one GetItem.
+const (
+	prefixDomain = "DOMAIN#"
+	skClaim      = "CLAIM"
+)
+
+func domainKey(orgID, domain string) Key { return Key{prefixOrg + orgID, prefixDomain + domain} }
+
+func domainClaimKey(domain string) Key { return Key{prefixDomain + domain, skClaim} }
+
+// domainsRange is an org's domains, in domain order.
+func domainsRange(orgID string) keyRange { return keyRange{"", prefixOrg + orgID, prefixDomain} }

@@ -81,6 +81,10 @@ func (s *Store) DeleteOrg(ctx context.Context, orgID string, actor gatehouse.Act
 			}
 		}
 	}
+	// Verified domains: the org's claims go with it (docs/domains.md).
+	for _, d := range o.VerifiedDomains {
+		t.releaseClaim(orgID, d)
+	}
 	ev := s.NewAudit(actor, "", "org.delete", orgID, map[string]any{"name": o.Name, "parentId": o.ParentID}, nil)
 	t.audit(ev)
 	if err := t.commit(ctx); err != nil {

@@ -189,6 +189,8 @@ func tags() []any {
 		routes.FnLimits:    "Org quotas and usage.",
 		routes.FnAudit:     "The audit log of an org.",
 		routes.FnAdmin:     "Platform admin: accounts and the sign-up policy.",
+		// Verified domains, bulk import.
+		routes.FnDomains: "Verified email domains of an org, their join policies, and the orgs a user may join by its email's domain.",
 	}
 	var out []any
 	for _, fn := range routes.HTTPFunctions {

@@ -63,6 +63,10 @@ const (
 	// FnNotFound answers the $default route: every request no route of
 	// the table matches.
 	FnNotFound = "notfound"
+	// Verified domains and join policies (docs/domains.md).
+	FnDomains = "domains"
+	// Bulk import of members (docs/imports.md).
+	FnImports = "imports"
 )
 
 // DefaultRouteKey is the route key of an HTTP API's catch-all route.
@@ -78,7 +82,9 @@ var Default = Route{Path: DefaultRouteKey, Function: FnNotFound, Access: Public,
 	Summary: "Unknown paths (404) and methods (405 with Allow)"}
 
 // HTTPFunctions lists the functions that serve HTTP routes.
-var HTTPFunctions = []string{FnMe, FnOrgs, FnMembers, FnInvites, FnActivate, FnRoles, FnGroups, FnResources, FnTokens, FnLimits, FnAudit, FnAdmin, FnNotFound}
+var HTTPFunctions = []string{FnMe, FnOrgs, FnMembers, FnInvites, FnActivate, FnRoles, FnGroups, FnResources, FnTokens, FnLimits, FnAudit, FnAdmin, FnNotFound,
+	// Verified domains, bulk import.
+	FnDomains}
 
 // AllFunctions lists every Lambda function of the product.
 var AllFunctions = append([]string{FnAuthorizer, FnTriggers, FnSweeper}, HTTPFunctions...)
@@ -201,6 +207,15 @@ var Table = []Route{
 	with("DELETE", "/v1/admin/users/{userId}", FnAdmin, PlatformAdmin, "Delete an account"),
 	with("GET", "/v1/admin/signup-policy", FnAdmin, PlatformAdmin, "The sign-up policy"),
 	with("PUT", "/v1/admin/signup-policy", FnAdmin, PlatformAdmin, "Replace the sign-up policy"),
+
+	// Verified domains and join policies (docs/domains.md).
+	perm("GET", org+"/domains", FnDomains, "org:read", "List the org's email domains"),
+	perm("POST", org+"/domains", FnDomains, "org:update", "Add an email domain (pending until verified)"),
+	perm("POST", org+"/domains/{domain}/verify", FnDomains, "org:update", "Verify a domain by its DNS TXT record or the caller's own verified email"),
+	perm("PUT", org+"/domains/{domain}/policy", FnDomains, "org:update", "Set a domain's join policy (none, suggest, auto) and role"),
+	perm("DELETE", org+"/domains/{domain}", FnDomains, "org:update", "Remove a domain"),
+	with("GET", "/v1/me/suggested-orgs", FnDomains, SignedIn, "Orgs the caller may join by its verified email's domain"),
+	with("POST", "/v1/me/suggested-orgs/join", FnDomains, SignedIn, "Join a suggested org"),
 }
 
 // ByKey returns the route with the given route key.

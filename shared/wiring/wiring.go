@@ -19,6 +19,7 @@ import (
 	"github.com/gatehouse-dev/gatehouse/shared/wiring/admin"
 	"github.com/gatehouse-dev/gatehouse/shared/wiring/audit"
 	"github.com/gatehouse-dev/gatehouse/shared/wiring/authorizer"
+	"github.com/gatehouse-dev/gatehouse/shared/wiring/domains"
 	"github.com/gatehouse-dev/gatehouse/shared/wiring/groups"
 	"github.com/gatehouse-dev/gatehouse/shared/wiring/invites"
 	"github.com/gatehouse-dev/gatehouse/shared/wiring/limits"
@@ -52,6 +53,8 @@ func Constructors() map[string]app.Constructor {
 		routes.FnAudit:      audit.New,
 		routes.FnAdmin:      admin.New,
 		routes.FnNotFound:   notfound.New,
+		// Verified domains, bulk import.
+		routes.FnDomains: domains.New,
 	}
 }
 
