@@ -144,6 +144,54 @@ func (e ErrorCode) Valid() bool {
 	}
 }
 
+// Defines values for ImportJobStatus.
+const (
+	Done    ImportJobStatus = "done"
+	Partial ImportJobStatus = "partial"
+	Running ImportJobStatus = "running"
+)
+
+// Valid indicates whether the value is a known member of the ImportJobStatus enum.
+func (e ImportJobStatus) Valid() bool {
+	switch e {
+	case Done:
+		return true
+	case Partial:
+		return true
+	case Running:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ImportRowResultOutcome.
+const (
+	ImportRowResultOutcomeCreated      ImportRowResultOutcome = "created"
+	ImportRowResultOutcomeInvited      ImportRowResultOutcome = "invited"
+	ImportRowResultOutcomeNotProcessed ImportRowResultOutcome = "not_processed"
+	ImportRowResultOutcomeRefused      ImportRowResultOutcome = "refused"
+	ImportRowResultOutcomeSkipped      ImportRowResultOutcome = "skipped"
+)
+
+// Valid indicates whether the value is a known member of the ImportRowResultOutcome enum.
+func (e ImportRowResultOutcome) Valid() bool {
+	switch e {
+	case ImportRowResultOutcomeCreated:
+		return true
+	case ImportRowResultOutcomeInvited:
+		return true
+	case ImportRowResultOutcomeNotProcessed:
+		return true
+	case ImportRowResultOutcomeRefused:
+		return true
+	case ImportRowResultOutcomeSkipped:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for MembersCreateInputActivation.
 const (
 	MembersCreateInputActivationDisplay MembersCreateInputActivation = "display"
@@ -730,6 +778,71 @@ type GroupsRolesInput struct {
 	Roles []string `json:"roles"`
 }
 
+// ImportJob ImportJob is one bulk import and its progress; Results are its rows' outcomes, in file order, once it has finished.
+type ImportJob struct {
+	Created   int       `json:"created"`
+	CreatedAt time.Time `json:"createdAt"`
+	CreatedBy string    `json:"createdBy"`
+
+	// FinishedAt FinishedAt is set once the job is done or partial.
+	FinishedAt *time.Time         `json:"finishedAt,omitempty"`
+	Id         string             `json:"id"`
+	Invited    int                `json:"invited"`
+	OrgId      string             `json:"orgId"`
+	Processed  int                `json:"processed"`
+	Refused    int                `json:"refused"`
+	Results    *[]ImportRowResult `json:"results,omitempty"`
+	Skipped    int                `json:"skipped"`
+	Status     ImportJobStatus    `json:"status"`
+
+	// Total Total is the number of rows; Processed those with an outcome so far.
+	Total     int       `json:"total"`
+	UpdatedAt time.Time `json:"updatedAt"`
+}
+
+// ImportJobStatus defines model for ImportJob.Status.
+type ImportJobStatus string
+
+// ImportJobPage defines model for ImportJobPage.
+type ImportJobPage struct {
+	Items      []ImportJob `json:"items"`
+	NextCursor *string     `json:"nextCursor,omitempty"`
+}
+
+// ImportRowResult ImportRowResult is what one row of an import did.
+type ImportRowResult struct {
+	// Code The stable, machine-readable code of a problem; its HTTP status is fixed (docs/errors.md).
+	Code  *ErrorCode          `json:"code,omitempty"`
+	Email openapi_types.Email `json:"email"`
+
+	// Fields Fields are the row's invalid fields, for a validation refusal.
+	Fields   *[]FieldError `json:"fields,omitempty"`
+	InviteId *string       `json:"inviteId,omitempty"`
+	Limit    *string       `json:"limit,omitempty"`
+	Message  *string       `json:"message,omitempty"`
+
+	// Outcome Outcome is created, invited (the email had an account: rule 11),
+	// skipped (already a member or invited: nothing changed), refused (see
+	// code, reason, limit, message) or not_processed.
+	Outcome ImportRowResultOutcome `json:"outcome"`
+	Reason  *string                `json:"reason,omitempty"`
+
+	// Row Row is the row's number in the file, from 1 (a CSV's header is row 0).
+	Row    int     `json:"row"`
+	UserId *string `json:"userId,omitempty"`
+}
+
+// ImportRowResultOutcome Outcome is created, invited (the email had an account: rule 11),
+// skipped (already a member or invited: nothing changed), refused (see
+// code, reason, limit, message) or not_processed.
+type ImportRowResultOutcome string
+
+// ImportsInput Input is the body of POST /v1/orgs/{orgId}/imports: the rows as JSON, or a CSV file's text.
+type ImportsInput struct {
+	Csv  *string `json:"csv,omitempty"`
+	Rows *[]Row  `json:"rows,omitempty"`
+}
+
 // InvitesCreateInput CreateInput is the body of POST /v1/orgs/{orgId}/invites.
 type InvitesCreateInput struct {
 	Email     openapi_types.Email `json:"email"`
@@ -1078,6 +1191,23 @@ type RolesInput struct {
 	Permissions []string `json:"permissions"`
 }
 
+// Row Row is one user to import.
+type Row struct {
+	Email openapi_types.Email `json:"email"`
+
+	// ExpiresAt ExpiresAt of the membership (rule 8: at most the importer's own).
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+	// Groups Groups to put the member in, by id or by name.
+	Groups        *[]string `json:"groups,omitempty"`
+	Name          *string   `json:"name,omitempty"`
+	ResourceLimit *int      `json:"resourceLimit,omitempty"`
+
+	// Roles Roles given in the org (rule 6: only what the importer may give).
+	Roles     []string `json:"roles"`
+	UserLimit *int     `json:"userLimit,omitempty"`
+}
+
 // Sent Sent is the answer of create and resend: the invite, how it was delivered and, when it was not emailed, the accept link for the inviter to pass on.
 type Sent struct {
 	AcceptUrl *string      `json:"acceptUrl,omitempty"`
@@ -1279,6 +1409,12 @@ type GetOrgGroupsParams struct {
 	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
+// GetOrgImportsParams defines parameters for GetOrgImports.
+type GetOrgImportsParams struct {
+	Limit  *int    `form:"limit,omitempty" json:"limit,omitempty"`
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
 // GetOrgInvitesParams defines parameters for GetOrgInvites.
 type GetOrgInvitesParams struct {
 	Limit  *int    `form:"limit,omitempty" json:"limit,omitempty"`
@@ -1351,6 +1487,9 @@ type PostOrgGroupsJSONRequestBody = GroupsInput
 
 // PutOrgGroupRolesJSONRequestBody defines body for PutOrgGroupRoles for application/json ContentType.
 type PutOrgGroupRolesJSONRequestBody = GroupsRolesInput
+
+// PostOrgImportsJSONRequestBody defines body for PostOrgImports for application/json ContentType.
+type PostOrgImportsJSONRequestBody = ImportsInput
 
 // PostOrgInvitesJSONRequestBody defines body for PostOrgInvites for application/json ContentType.
 type PostOrgInvitesJSONRequestBody = InvitesCreateInput
@@ -1840,6 +1979,38 @@ type ClientInterface interface {
 	//
 	// Corresponds with PUT /v1/orgs/{orgId}/groups/{groupId}/roles (the `PutOrgGroupRoles` operationId).
 	PutOrgGroupRoles(ctx context.Context, orgId string, groupId string, body PutOrgGroupRolesJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetOrgImports List the org's imports (progress counters)
+	//
+	// Needs the permission `members:create` in the org.
+	//
+	// Corresponds with GET /v1/orgs/{orgId}/imports (the `GetOrgImports` operationId).
+	GetOrgImports(ctx context.Context, orgId string, params *GetOrgImportsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostOrgImportsWithBody Import up to 1,000 members (JSON rows or CSV), with an outcome per row
+	//
+	// Needs the permission `members:create` in the org.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/orgs/{orgId}/imports (the `PostOrgImports` operationId).
+	PostOrgImportsWithBody(ctx context.Context, orgId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostOrgImports Import up to 1,000 members (JSON rows or CSV), with an outcome per row
+	//
+	// Needs the permission `members:create` in the org.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/orgs/{orgId}/imports (the `PostOrgImports` operationId).
+	PostOrgImports(ctx context.Context, orgId string, body PostOrgImportsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetOrgImport An import's progress, and its rows' outcomes once ended
+	//
+	// Needs the permission `members:create` in the org.
+	//
+	// Corresponds with GET /v1/orgs/{orgId}/imports/{importId} (the `GetOrgImport` operationId).
+	GetOrgImport(ctx context.Context, orgId string, importId string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetOrgInvites List invites
 	//
@@ -3014,6 +3185,78 @@ func (c *Client) PutOrgGroupRolesWithBody(ctx context.Context, orgId string, gro
 // Corresponds with PUT /v1/orgs/{orgId}/groups/{groupId}/roles (the `PutOrgGroupRoles` operationId).
 func (c *Client) PutOrgGroupRoles(ctx context.Context, orgId string, groupId string, body PutOrgGroupRolesJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewPutOrgGroupRolesRequest(c.Server, orgId, groupId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetOrgImports List the org's imports (progress counters)
+//
+// Needs the permission `members:create` in the org.
+//
+// Corresponds with GET /v1/orgs/{orgId}/imports (the `GetOrgImports` operationId).
+func (c *Client) GetOrgImports(ctx context.Context, orgId string, params *GetOrgImportsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetOrgImportsRequest(c.Server, orgId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostOrgImportsWithBody Import up to 1,000 members (JSON rows or CSV), with an outcome per row
+//
+// Needs the permission `members:create` in the org.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/orgs/{orgId}/imports (the `PostOrgImports` operationId).
+func (c *Client) PostOrgImportsWithBody(ctx context.Context, orgId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostOrgImportsRequestWithBody(c.Server, orgId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostOrgImports Import up to 1,000 members (JSON rows or CSV), with an outcome per row
+//
+// Needs the permission `members:create` in the org.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/orgs/{orgId}/imports (the `PostOrgImports` operationId).
+func (c *Client) PostOrgImports(ctx context.Context, orgId string, body PostOrgImportsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostOrgImportsRequest(c.Server, orgId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetOrgImport An import's progress, and its rows' outcomes once ended
+//
+// Needs the permission `members:create` in the org.
+//
+// Corresponds with GET /v1/orgs/{orgId}/imports/{importId} (the `GetOrgImport` operationId).
+func (c *Client) GetOrgImport(ctx context.Context, orgId string, importId string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetOrgImportRequest(c.Server, orgId, importId)
 	if err != nil {
 		return nil, err
 	}
@@ -5253,6 +5496,167 @@ func NewPutOrgGroupRolesRequestWithBody(server string, orgId string, groupId str
 	return req, nil
 }
 
+// NewGetOrgImportsRequest constructs an http.Request for the GetOrgImports method
+func NewGetOrgImportsRequest(server string, orgId string, params *GetOrgImportsParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "orgId", orgId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/orgs/%s/imports", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPostOrgImportsRequest calls the generic PostOrgImports builder with application/json body
+func NewPostOrgImportsRequest(server string, orgId string, body PostOrgImportsJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPostOrgImportsRequestWithBody(server, orgId, "application/json", bodyReader)
+}
+
+// NewPostOrgImportsRequestWithBody constructs an http.Request for the PostOrgImports method, with any body, and a specified content type
+func NewPostOrgImportsRequestWithBody(server string, orgId string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "orgId", orgId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/orgs/%s/imports", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewGetOrgImportRequest constructs an http.Request for the GetOrgImport method
+func NewGetOrgImportRequest(server string, orgId string, importId string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "orgId", orgId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "importId", importId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/orgs/%s/imports/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewGetOrgInvitesRequest constructs an http.Request for the GetOrgInvites method
 func NewGetOrgInvitesRequest(server string, orgId string, params *GetOrgInvitesParams) (*http.Request, error) {
 	var err error
@@ -7157,6 +7561,42 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PUT /v1/orgs/{orgId}/groups/{groupId}/roles (the `PutOrgGroupRoles` operationId).
 	PutOrgGroupRolesWithResponse(ctx context.Context, orgId string, groupId string, body PutOrgGroupRolesJSONRequestBody, reqEditors ...RequestEditorFn) (*PutOrgGroupRolesResponse, error)
+
+	// GetOrgImportsWithResponse List the org's imports (progress counters)
+	//
+	// Needs the permission `members:create` in the org.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/orgs/{orgId}/imports (the `GetOrgImports` operationId).
+	GetOrgImportsWithResponse(ctx context.Context, orgId string, params *GetOrgImportsParams, reqEditors ...RequestEditorFn) (*GetOrgImportsResponse, error)
+
+	// PostOrgImportsWithBodyWithResponse Import up to 1,000 members (JSON rows or CSV), with an outcome per row
+	//
+	// Needs the permission `members:create` in the org.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/orgs/{orgId}/imports (the `PostOrgImports` operationId).
+	PostOrgImportsWithBodyWithResponse(ctx context.Context, orgId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostOrgImportsResponse, error)
+
+	// PostOrgImportsWithResponse Import up to 1,000 members (JSON rows or CSV), with an outcome per row
+	//
+	// Needs the permission `members:create` in the org.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/orgs/{orgId}/imports (the `PostOrgImports` operationId).
+	PostOrgImportsWithResponse(ctx context.Context, orgId string, body PostOrgImportsJSONRequestBody, reqEditors ...RequestEditorFn) (*PostOrgImportsResponse, error)
+
+	// GetOrgImportWithResponse An import's progress, and its rows' outcomes once ended
+	//
+	// Needs the permission `members:create` in the org.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/orgs/{orgId}/imports/{importId} (the `GetOrgImport` operationId).
+	GetOrgImportWithResponse(ctx context.Context, orgId string, importId string, reqEditors ...RequestEditorFn) (*GetOrgImportResponse, error)
 
 	// GetOrgInvitesWithResponse List invites
 	//
@@ -10155,6 +10595,262 @@ func (r PutOrgGroupRolesResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r PutOrgGroupRolesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetOrgImportsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ImportJobPage
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *ValidationFailed
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetOrgImportsResponse) GetJSON200() *ImportJobPage {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetOrgImportsResponse) GetApplicationproblemJSON400() *ValidationFailed {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetOrgImportsResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetOrgImportsResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetOrgImportsResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetOrgImportsResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r GetOrgImportsResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetOrgImportsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetOrgImportsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetOrgImportsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetOrgImportsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type PostOrgImportsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *ImportJob
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *ValidationFailed
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r PostOrgImportsResponse) GetJSON201() *ImportJob {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r PostOrgImportsResponse) GetApplicationproblemJSON400() *ValidationFailed {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r PostOrgImportsResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r PostOrgImportsResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r PostOrgImportsResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r PostOrgImportsResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r PostOrgImportsResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r PostOrgImportsResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r PostOrgImportsResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r PostOrgImportsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PostOrgImportsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PostOrgImportsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PostOrgImportsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetOrgImportResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ImportJob
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetOrgImportResponse) GetJSON200() *ImportJob {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetOrgImportResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetOrgImportResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetOrgImportResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetOrgImportResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r GetOrgImportResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetOrgImportResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetOrgImportResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetOrgImportResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetOrgImportResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -13359,6 +14055,66 @@ func (c *ClientWithResponses) PutOrgGroupRolesWithResponse(ctx context.Context, 
 	return ParsePutOrgGroupRolesResponse(rsp)
 }
 
+// GetOrgImportsWithResponse List the org's imports (progress counters)
+//
+// Needs the permission `members:create` in the org.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/orgs/{orgId}/imports (the `GetOrgImports` operationId).
+func (c *ClientWithResponses) GetOrgImportsWithResponse(ctx context.Context, orgId string, params *GetOrgImportsParams, reqEditors ...RequestEditorFn) (*GetOrgImportsResponse, error) {
+	rsp, err := c.GetOrgImports(ctx, orgId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetOrgImportsResponse(rsp)
+}
+
+// PostOrgImportsWithBodyWithResponse Import up to 1,000 members (JSON rows or CSV), with an outcome per row
+//
+// Needs the permission `members:create` in the org.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/orgs/{orgId}/imports (the `PostOrgImports` operationId).
+func (c *ClientWithResponses) PostOrgImportsWithBodyWithResponse(ctx context.Context, orgId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostOrgImportsResponse, error) {
+	rsp, err := c.PostOrgImportsWithBody(ctx, orgId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostOrgImportsResponse(rsp)
+}
+
+// PostOrgImportsWithResponse Import up to 1,000 members (JSON rows or CSV), with an outcome per row
+//
+// Needs the permission `members:create` in the org.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/orgs/{orgId}/imports (the `PostOrgImports` operationId).
+func (c *ClientWithResponses) PostOrgImportsWithResponse(ctx context.Context, orgId string, body PostOrgImportsJSONRequestBody, reqEditors ...RequestEditorFn) (*PostOrgImportsResponse, error) {
+	rsp, err := c.PostOrgImports(ctx, orgId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostOrgImportsResponse(rsp)
+}
+
+// GetOrgImportWithResponse An import's progress, and its rows' outcomes once ended
+//
+// Needs the permission `members:create` in the org.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/orgs/{orgId}/imports/{importId} (the `GetOrgImport` operationId).
+func (c *ClientWithResponses) GetOrgImportWithResponse(ctx context.Context, orgId string, importId string, reqEditors ...RequestEditorFn) (*GetOrgImportResponse, error) {
+	rsp, err := c.GetOrgImport(ctx, orgId, importId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetOrgImportResponse(rsp)
+}
+
 // GetOrgInvitesWithResponse List invites
 //
 // Needs the permission `members:read` in the org.
@@ -16153,6 +16909,217 @@ func ParsePutOrgGroupRolesResponse(rsp *http.Response) (*PutOrgGroupRolesRespons
 			return nil, err
 		}
 		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetOrgImportsResponse parses an HTTP response from a GetOrgImportsWithResponse call
+func ParseGetOrgImportsResponse(rsp *http.Response) (*GetOrgImportsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetOrgImportsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ImportJobPage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ValidationFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePostOrgImportsResponse parses an HTTP response from a PostOrgImportsWithResponse call
+func ParsePostOrgImportsResponse(rsp *http.Response) (*PostOrgImportsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PostOrgImportsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest ImportJob
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ValidationFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetOrgImportResponse parses an HTTP response from a GetOrgImportWithResponse call
+func ParseGetOrgImportResponse(rsp *http.Response) (*GetOrgImportResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetOrgImportResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ImportJob
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Internal

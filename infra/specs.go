@@ -125,4 +125,11 @@ var functionSpecs = map[string]FunctionSpec{
 	// lookup is DNS, no AWS call.
 	routes.FnDomains: {MemoryMB: httpMemory, TimeoutSeconds: httpTimeout,
 		Table: []string{"GetItem", "Query", "PutItem", "UpdateItem", "DeleteItem", "ConditionCheckItem"}},
+	// Bulk import (docs/imports.md): the members, invites and groups use
+	// cases row by row, under API Gateway's 30 s.
+	routes.FnImports: {MemoryMB: httpMemory, TimeoutSeconds: 29,
+		Table:        []string{"GetItem", "BatchGetItem", "Query", "PutItem", "UpdateItem", "DeleteItem", "ConditionCheckItem"},
+		QueryIndexes: []string{inverse},
+		Cognito:      []string{"AdminCreateUser", "AdminSetUserPassword", "AdminDisableUser", "AdminDeleteUser"},
+		SendsEmail:   true},
 }

@@ -53,6 +53,7 @@ const (
 	listResources = "resources"
 	// Verified domains and bulk imports (docs/domains.md, docs/imports.md).
 	listDomains = "domains"
+	listImports = "imports"
 )
 
 // seal returns the cursor of a position of a list of an org.

@@ -1,6 +1,7 @@
 package dynamo
 
 import (
+	"fmt"
 	"strings"
 	"time"
 
@@ -253,3 +254,24 @@ func domainClaimKey(domain string) Key { return Key{prefixDomain + domain, skCla
 
 // domainsRange is an org's domains, in domain order.
 func domainsRange(orgID string) keyRange { return keyRange{"", prefixOrg + orgID, prefixDomain} }
+
+// Bulk imports (docs/imports.md): a job item with its counters, and its
+// rows' results in chunks, in the org's partition.
+const (
+	prefixImport        = "IMPORT#"
+	prefixImportResults = "IMPORTRES#"
+)
+
+func importKey(orgID, importID string) Key { return Key{prefixOrg + orgID, prefixImport + importID} }
+
+func importResultsKey(orgID, importID string, chunk int) Key {
+	return Key{prefixOrg + orgID, prefixImportResults + importID + "#" + fmt.Sprintf("%04d", chunk)}
+}
+
+// importResultsRange is the result chunks of one import, in row order.
+func importResultsRange(orgID, importID string) keyRange {
+	return keyRange{"", prefixOrg + orgID, prefixImportResults + importID + "#"}
+}
+
+// importsRange is an org's import jobs, in id order.
+func importsRange(orgID string) keyRange { return keyRange{"", prefixOrg + orgID, prefixImport} }

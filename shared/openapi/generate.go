@@ -191,6 +191,7 @@ func tags() []any {
 		routes.FnAdmin:     "Platform admin: accounts and the sign-up policy.",
 		// Verified domains, bulk import.
 		routes.FnDomains: "Verified email domains of an org, their join policies, and the orgs a user may join by its email's domain.",
+		routes.FnImports: "Bulk import of members, with an outcome per row.",
 	}
 	var out []any
 	for _, fn := range routes.HTTPFunctions {

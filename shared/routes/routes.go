@@ -84,7 +84,7 @@ var Default = Route{Path: DefaultRouteKey, Function: FnNotFound, Access: Public,
 // HTTPFunctions lists the functions that serve HTTP routes.
 var HTTPFunctions = []string{FnMe, FnOrgs, FnMembers, FnInvites, FnActivate, FnRoles, FnGroups, FnResources, FnTokens, FnLimits, FnAudit, FnAdmin, FnNotFound,
 	// Verified domains, bulk import.
-	FnDomains}
+	FnDomains, FnImports}
 
 // AllFunctions lists every Lambda function of the product.
 var AllFunctions = append([]string{FnAuthorizer, FnTriggers, FnSweeper}, HTTPFunctions...)
@@ -216,6 +216,11 @@ var Table = []Route{
 	perm("DELETE", org+"/domains/{domain}", FnDomains, "org:update", "Remove a domain"),
 	with("GET", "/v1/me/suggested-orgs", FnDomains, SignedIn, "Orgs the caller may join by its verified email's domain"),
 	with("POST", "/v1/me/suggested-orgs/join", FnDomains, SignedIn, "Join a suggested org"),
+
+	// Bulk import of members (docs/imports.md).
+	perm("POST", org+"/imports", FnImports, "members:create", "Import up to 1,000 members (JSON rows or CSV), with an outcome per row"),
+	perm("GET", org+"/imports", FnImports, "members:create", "List the org's imports (progress counters)"),
+	perm("GET", org+"/imports/{importId}", FnImports, "members:create", "An import's progress, and its rows' outcomes once ended"),
 }
 
 // ByKey returns the route with the given route key.

@@ -21,6 +21,7 @@ import (
 	"github.com/gatehouse-dev/gatehouse/shared/wiring/authorizer"
 	"github.com/gatehouse-dev/gatehouse/shared/wiring/domains"
 	"github.com/gatehouse-dev/gatehouse/shared/wiring/groups"
+	"github.com/gatehouse-dev/gatehouse/shared/wiring/imports"
 	"github.com/gatehouse-dev/gatehouse/shared/wiring/invites"
 	"github.com/gatehouse-dev/gatehouse/shared/wiring/limits"
 	"github.com/gatehouse-dev/gatehouse/shared/wiring/me"
@@ -55,6 +56,7 @@ func Constructors() map[string]app.Constructor {
 		routes.FnNotFound:   notfound.New,
 		// Verified domains, bulk import.
 		routes.FnDomains: domains.New,
+		routes.FnImports: imports.New,
 	}
 }
 
