@@ -19,6 +19,9 @@ package localstack
 //   - The web console is served from web/dist at /console (with its
 //     config.json, and the /invites/accept and /activate pages): in AWS
 //     CloudFront serves it (infra/console.go).
+//   - Domain verification's TXT records are served by the stack's own DNS
+//     server (dns.go, GATEHOUSE_DNS_RESOLVER), set by Stack.DNS().SetTXT,
+//     instead of the public DNS.
 //   - make run keeps the table and cognito-local's pool under .local/
 //     between runs (persist.go); make reset starts fresh.
 
