@@ -77,7 +77,9 @@ func (noGroups) List(context.Context, string, int, string) ([]*gatehouse.Group, 
 	return nil, "", nil
 }
 
-func (noGroups) AddMember(context.Context, *gatehouse.Caller, string, string, string) error { return nil }
+func (noGroups) AddMember(context.Context, *gatehouse.Caller, string, string, string) error {
+	return nil
+}
 
 // TestRunOutOfBudget: rows not reached within the budget are
 // not_processed, the job is partial, and its counters and results are
