@@ -56,12 +56,12 @@ func TestImportThousandRowsTwice(t *testing.T) {
 	if st := owner.DoJSON(t, "POST", "/v1/orgs/"+org+"/groups", map[string]any{"name": "Field team"}, &g); st != http.StatusCreated {
 		t.Fatalf("create group: %d", st)
 	}
-	// The owner + 100 seats (members and invites hold one each): most rows
+	// The owner + 50 seats (members and invites hold one each): most rows
 	// meet the quota, refused before Cognito is called. cognito-local
 	// rewrites its whole pool file on every user it creates, so a local
 	// run of 1,000 new accounts takes about half a minute
 	// (docs/imports.md); what the quota refuses costs no account.
-	const quota = 101
+	const quota = 51
 	if st, raw := adminClient(t).Do(t, "PUT", "/v1/orgs/"+org+"/limits", map[string]any{"maxMembers": quota}); st != http.StatusOK {
 		t.Fatalf("set maxMembers: %d %s", st, raw)
 	}
@@ -122,10 +122,42 @@ func TestImportThousandRowsTwice(t *testing.T) {
 	close(done)
 	wg.Wait()
 	t.Logf("first run of %d rows: %v, %+v", first.Total, took, imOutcomes(first))
-
-	if first.Status != gatehouse.ImportDone || first.Total != 1000 {
-		t.Fatalf("status %s total %d, want done with 1000 rows", first.Status, first.Total)
+	if first.Total != 1000 {
+		t.Fatalf("total %d, want 1000 rows", first.Total)
 	}
+	// A run that met its time budget (a loaded machine: cognito-local slows
+	// as its pool grows) is partial; the same file again finishes it, as a
+	// client would (docs/imports.md). Each row's outcome is the first one
+	// that is not not_processed.
+	final := first
+	final.Results = slices.Clone(first.Results)
+	for run := 2; first.Status == gatehouse.ImportPartial; run++ {
+		if run > 10 {
+			t.Fatalf("still partial after %d runs", run-1)
+		}
+		next := imRun(t, owner, org, map[string]any{"csv": file})
+		t.Logf("run %d: %+v", run, imOutcomes(next))
+		for i, r := range next.Results {
+			if final.Results[i].Outcome == gatehouse.RowNotProcessed {
+				final.Results[i] = r
+			}
+		}
+		first.Status = next.Status
+	}
+	final.Created, final.Invited, final.Skipped, final.Refused = 0, 0, 0, 0
+	for _, r := range final.Results {
+		switch r.Outcome {
+		case gatehouse.RowCreated:
+			final.Created++
+		case gatehouse.RowInvited:
+			final.Invited++
+		case gatehouse.RowSkipped:
+			final.Skipped++
+		case gatehouse.RowRefused:
+			final.Refused++
+		}
+	}
+	first = final
 	o := imOutcomes(first)
 	want := map[string]int{
 		gatehouse.RowInvited:         3,
@@ -163,13 +195,19 @@ func TestImportThousandRowsTwice(t *testing.T) {
 	}
 	// The job reads back with its rows.
 	var again gatehouse.ImportJob
-	if st := owner.DoJSON(t, "GET", "/v1/orgs/"+org+"/imports/"+first.ID, nil, &again); st != http.StatusOK || len(again.Results) != 1000 || again.Created != first.Created {
-		t.Fatalf("GET import: %d, %d results, created %d; want the finished job", st, len(again.Results), again.Created)
+	if st := owner.DoJSON(t, "GET", "/v1/orgs/"+org+"/imports/"+first.ID, nil, &again); st != http.StatusOK || len(again.Results) != 1000 || again.Processed != 1000 {
+		t.Fatalf("GET import: %d, %d results, processed %d; want the finished job", st, len(again.Results), again.Processed)
 	}
-	// A created row with groups and limits got them.
+	// A created row with groups and limits got them (the first new row,
+	// well within the quota).
+	checked := false
 	for _, r := range first.Results {
-		if r.Outcome != gatehouse.RowCreated || !strings.Contains(r.Email, "-0100@") {
+		if !strings.Contains(r.Email, "-0000@") {
 			continue
+		}
+		checked = true
+		if r.Outcome != gatehouse.RowCreated {
+			t.Fatalf("row %+v, want created", r)
 		}
 		m, err := stack().Store().Membership(t.Context(), org, r.UserID)
 		if err != nil {
@@ -179,6 +217,9 @@ func TestImportThousandRowsTwice(t *testing.T) {
 			t.Errorf("row %d member %+v, want developer in %s with resourceLimit 5 and an expiry", r.Row, m, g.ID)
 		}
 	}
+	if !checked {
+		t.Fatal("no row with groups and limits in the file")
+	}
 
 	// The same file again: nothing more changes.
 	before := mbSnapshot(t, org)
@@ -186,6 +227,9 @@ func TestImportThousandRowsTwice(t *testing.T) {
 	start = time.Now()
 	second := imRun(t, owner, org, map[string]any{"csv": file})
 	t.Logf("second run: %v, %+v", time.Since(start), imOutcomes(second))
+	if second.Status != gatehouse.ImportDone {
+		t.Fatalf("second run %s, want done (nothing left to create)", second.Status)
+	}
 	if second.Created != 0 || second.Invited != 0 {
 		t.Fatalf("second run created %d, invited %d; want nothing new", second.Created, second.Invited)
 	}
@@ -214,10 +258,18 @@ func TestImportRefusals(t *testing.T) {
 	if st, raw := owner.Do(t, "PUT", "/v1/orgs/"+org+"/members/"+dev.Sub+"/limits", map[string]any{"userLimit": 5, "resourceLimit": 0}); st != http.StatusOK {
 		t.Fatalf("limits: %d %s", st, raw)
 	}
+	if st := owner.DoJSON(t, "POST", "/v1/orgs/"+org+"/groups", map[string]any{"name": "Crew"}, nil); st != http.StatusCreated {
+		t.Fatalf("create group: %d", st)
+	}
 	j := imRun(t, dev, org, map[string]any{"rows": []map[string]any{
 		{"email": uniqueEmail(t), "roles": []string{"admin"}},
 		{"email": uniqueEmail(t), "roles": []string{"viewer"}},
+		// A manager holds members:* but not groups:manage.
+		{"email": uniqueEmail(t), "roles": []string{"viewer"}, "groups": []string{"Crew"}},
 	}})
+	if r := j.Results[2]; r.Outcome != gatehouse.RowRefused || r.Reason != gatehouse.ReasonMissingPerm {
+		t.Errorf("row with groups %+v, want refused as missing_permission (groups:manage)", r)
+	}
 	if r := j.Results[0]; r.Outcome != gatehouse.RowRefused || r.Reason != gatehouse.ReasonEscalation {
 		t.Errorf("admin row %+v, want refused as escalation", r)
 	}

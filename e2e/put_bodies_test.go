@@ -38,6 +38,8 @@ func TestPutBodiesNeverBecomeZeroValues(t *testing.T) {
 		"PUT /v1/orgs/{orgId}/limits":                               "/v1/orgs/" + sub + "/limits",
 		"PUT /v1/admin/signup-policy":                               "/v1/admin/signup-policy",
 		"PUT /v1/orgs/{orgId}/groups/{groupId}/members/{userId}":    "", // takes no body
+		// Verified domains.
+		"PUT /v1/orgs/{orgId}/domains/{domain}/policy": "/v1/orgs/" + org + "/domains/" + dmAdd(t, owner, org, uniqueDomain()).Domain + "/policy",
 	}
 	for _, r := range routes.Table {
 		if r.Method != http.MethodPut {

@@ -272,6 +272,9 @@ func (s *Service) apply(ctx context.Context, c *gatehouse.Caller, orgID string, 
 	if err := v.Err(); err != nil {
 		return refused(res, err)
 	}
+	if err := authz.ImportsRow(c, len(gids) > 0, r.UserLimit != nil || r.ResourceLimit != nil); err != nil {
+		return refused(res, err)
+	}
 	if len(r.Roles) == 0 {
 		r.Roles = []string{authz.RoleViewer}
 	}
