@@ -949,16 +949,27 @@ type MembersCreateInput struct {
 	// Activation Activation is "display" (the link is returned) or "email" (it is
 	// sent); used when no password is given. By default "display" where the
 	// org may mint accounts (rule 11), else "email".
-	Activation       *MembersCreateInputActivation `json:"activation,omitempty"`
-	Email            openapi_types.Email           `json:"email"`
-	EmailVerified    *bool                         `json:"emailVerified,omitempty"`
-	Enabled          *bool                         `json:"enabled,omitempty"`
-	ExpiresAt        *time.Time                    `json:"expiresAt,omitempty"`
-	Name             *string                       `json:"name,omitempty"`
-	Password         *string                       `json:"password,omitempty"`
-	Readonly         *bool                         `json:"readonly,omitempty"`
-	ResourceReadonly *bool                         `json:"resourceReadonly,omitempty"`
-	Roles            []string                      `json:"roles"`
+	Activation    *MembersCreateInputActivation `json:"activation,omitempty"`
+	Email         openapi_types.Email           `json:"email"`
+	EmailVerified *bool                         `json:"emailVerified,omitempty"`
+	Enabled       *bool                         `json:"enabled,omitempty"`
+	ExpiresAt     *time.Time                    `json:"expiresAt,omitempty"`
+
+	// Groups Groups (ids) the new member joins, in the creation's transaction;
+	// needs groups:manage, and what the groups give is checked as rule 6.
+	// Not applied when the email has an account (an invite is made).
+	Groups           *[]string `json:"groups,omitempty"`
+	Name             *string   `json:"name,omitempty"`
+	Password         *string   `json:"password,omitempty"`
+	Readonly         *bool     `json:"readonly,omitempty"`
+	ResourceLimit    *int      `json:"resourceLimit,omitempty"`
+	ResourceReadonly *bool     `json:"resourceReadonly,omitempty"`
+	Roles            []string  `json:"roles"`
+
+	// UserLimit UserLimit and ResourceLimit of the new membership (needs
+	// members:limits; a manager's within its own, rule 7). Omitted: 0 and
+	// -1, or 0 and 0 for a member a manager creates.
+	UserLimit *int `json:"userLimit,omitempty"`
 }
 
 // MembersCreateInputActivation Activation is "display" (the link is returned) or "email" (it is

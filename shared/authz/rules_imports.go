@@ -2,13 +2,13 @@ package authz
 
 import "github.com/gatehouse-dev/gatehouse/shared/gatehouse"
 
-// ImportsRow decides what one row of a bulk import may ask beyond creating
-// a member (docs/imports.md): the import route needs members:create only,
-// and each row's extras go through use cases whose own routes need more,
-// so the row needs that too: groups:manage to put the member in groups,
-// members:limits to set its limits. The use cases then apply their own
-// rules (rule 6 for the groups' roles, rule 7 for limits).
-func ImportsRow(c *gatehouse.Caller, groups, limits bool) error {
+// GivesAtCreation decides what a member's creation (one member, or a row of
+// a bulk import, docs/imports.md) may give beyond roles: the creation
+// routes need members:create only, and what their own routes need more
+// the creation needs too: groups:manage to put the member in groups,
+// members:limits to set its limits. Rule 6 then applies to what the
+// groups give, rule 7 to a manager's limits (SetsLimits).
+func GivesAtCreation(c *gatehouse.Caller, groups, limits bool) error {
 	if groups && !c.Has("groups:manage") {
 		return gatehouse.Forbidden(gatehouse.ReasonMissingPerm, "putting members in groups needs groups:manage")
 	}

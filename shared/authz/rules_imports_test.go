@@ -7,9 +7,9 @@ import (
 	"github.com/gatehouse-dev/gatehouse/shared/gatehouse"
 )
 
-// TestImportsRow: an import row's groups and limits need the permissions
+// TestGivesAtCreation: an import row's groups and limits need the permissions
 // their own routes need.
-func TestImportsRow(t *testing.T) {
+func TestGivesAtCreation(t *testing.T) {
 	creator := &gatehouse.Caller{Permissions: []string{"members:create"}}
 	all := &gatehouse.Caller{Permissions: []string{"members:create", "groups:manage", "members:limits"}}
 	for _, tc := range []struct {
@@ -23,7 +23,7 @@ func TestImportsRow(t *testing.T) {
 		{"limits without members:limits", creator, false, true, "forbidden/missing_permission"},
 		{"groups and limits with both", all, true, true, ""},
 	} {
-		if got := reasonOf(authz.ImportsRow(tc.c, tc.groups, tc.limits)); got != tc.want {
+		if got := reasonOf(authz.GivesAtCreation(tc.c, tc.groups, tc.limits)); got != tc.want {
 			t.Errorf("%s: %q, want %q", tc.name, got, tc.want)
 		}
 	}

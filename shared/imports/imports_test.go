@@ -66,11 +66,6 @@ func (n noMembers) Create(context.Context, *gatehouse.Caller, string, members.Cr
 	return nil, nil
 }
 
-func (n noMembers) SetLimits(context.Context, *gatehouse.Caller, string, string, members.Limits) (*members.Member, error) {
-	n.t.Fatal("unexpected SetLimits")
-	return nil, nil
-}
-
 type noGroups struct{}
 
 func (noGroups) List(context.Context, string, int, string) ([]*gatehouse.Group, string, error) {

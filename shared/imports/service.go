@@ -23,16 +23,14 @@ import (
 	"github.com/gatehouse-dev/gatehouse/shared/members"
 )
 
-// Members is the membership use case the rows go through.
+// Members is the membership use case the rows go through (single creation's).
 type Members interface {
 	Create(ctx context.Context, c *gatehouse.Caller, orgID string, in members.CreateInput) (*members.CreateResult, error)
-	SetLimits(ctx context.Context, c *gatehouse.Caller, orgID, userID string, l members.Limits) (*members.Member, error)
 }
 
-// Groups is the group use case that puts members in groups.
+// Groups lists the org's groups (rows name them by id or name).
 type Groups interface {
 	List(ctx context.Context, orgID string, limit int, cursor string) ([]*gatehouse.Group, string, error)
-	AddMember(ctx context.Context, caller *gatehouse.Caller, orgID, gid, userID string) error
 }
 
 // Store is what the import reads and writes itself (*dynamo.Store).
@@ -254,8 +252,8 @@ func (s *Service) groupIndex(ctx context.Context, orgID string) (map[string]stri
 
 // apply applies one row: skipped when the email is already a member or
 // invited (idempotence), else the members use case creates the account
-// and membership or, for an existing account, an invite (rule 11); then
-// the row's groups and limits, each through its own use case.
+// and membership, with the row's groups and limits, in one transaction,
+// or, for an existing account, an invite (rule 11).
 func (s *Service) apply(ctx context.Context, c *gatehouse.Caller, orgID string, n int, r Row, groupIDs map[string]string) gatehouse.ImportRowResult {
 	res := gatehouse.ImportRowResult{Row: n, Email: r.Email}
 	var v gatehouse.Validator
@@ -270,9 +268,6 @@ func (s *Service) apply(ctx context.Context, c *gatehouse.Caller, orgID string, 
 		v.Check(l == nil || *l >= -1, name, "-1 (unlimited), 0 or more")
 	}
 	if err := v.Err(); err != nil {
-		return refused(res, err)
-	}
-	if err := authz.ImportsRow(c, len(gids) > 0, r.UserLimit != nil || r.ResourceLimit != nil); err != nil {
 		return refused(res, err)
 	}
 	if len(r.Roles) == 0 {
@@ -297,8 +292,10 @@ func (s *Service) apply(ctx context.Context, c *gatehouse.Caller, orgID string, 
 	}
 	// The activation link is always emailed: an import never hands back
 	// (or stores) a link that signs someone in.
+	// Groups and limits are given in the creation's one transaction.
 	out, err := s.members.Create(ctx, c, orgID, members.CreateInput{Email: email, Name: r.Name, Roles: r.Roles,
-		Activation: members.ActivationEmail, ExpiresAt: r.ExpiresAt})
+		Activation: members.ActivationEmail, ExpiresAt: r.ExpiresAt,
+		Groups: gids, UserLimit: r.UserLimit, ResourceLimit: r.ResourceLimit})
 	if err != nil {
 		return s.failed(res, err)
 	}
@@ -308,25 +305,6 @@ func (s *Service) apply(ctx context.Context, c *gatehouse.Caller, orgID string, 
 		return res
 	}
 	res.Outcome, res.UserID = gatehouse.RowCreated, out.Member.UserID
-	var notes []string
-	for _, gid := range gids {
-		if err := s.groups.AddMember(ctx, c, orgID, gid, res.UserID); err != nil {
-			notes = append(notes, "not added to group "+gid+": "+messageOf(err))
-		}
-	}
-	if r.UserLimit != nil || r.ResourceLimit != nil {
-		l := members.Limits{UserLimit: r.UserLimit, ResourceLimit: r.ResourceLimit}
-		if l.UserLimit == nil {
-			l.UserLimit = &out.Member.UserLimit
-		}
-		if l.ResourceLimit == nil {
-			l.ResourceLimit = &out.Member.ResourceLimit
-		}
-		if _, err := s.members.SetLimits(ctx, c, orgID, res.UserID, l); err != nil {
-			notes = append(notes, "limits not set: "+messageOf(err))
-		}
-	}
-	res.Message = strings.Join(notes, "; ")
 	return res
 }
 
@@ -351,13 +329,6 @@ func refused(res gatehouse.ImportRowResult, err error) gatehouse.ImportRowResult
 
 func refusedFields(n int, email string, fields []gatehouse.FieldError) gatehouse.ImportRowResult {
 	return refused(gatehouse.ImportRowResult{Row: n, Email: email}, gatehouse.Invalid(fields...))
-}
-
-func messageOf(err error) string {
-	if e, ok := errors.AsType[*gatehouse.Error](err); ok {
-		return e.Message
-	}
-	return "an unexpected failure"
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
