@@ -128,7 +128,7 @@ var functionSpecs = map[string]FunctionSpec{
 	// Bulk import (docs/imports.md): the members, invites and groups use
 	// cases row by row, under API Gateway's 30 s.
 	routes.FnImports: {MemoryMB: httpMemory, TimeoutSeconds: 29,
-		Table:      []string{"GetItem", "BatchGetItem", "Query", "PutItem", "UpdateItem", "ConditionCheckItem"},
+		Table:      []string{"GetItem", "Query", "PutItem", "UpdateItem", "ConditionCheckItem"},
 		Cognito:    []string{"AdminCreateUser", "AdminSetUserPassword", "AdminDisableUser", "AdminDeleteUser"},
 		SendsEmail: true},
 }
