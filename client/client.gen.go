@@ -18,6 +18,84 @@ import (
 	openapi_types "github.com/oapi-codegen/runtime/types"
 )
 
+// Defines values for DomainJoinPolicy.
+const (
+	DomainJoinPolicyAuto    DomainJoinPolicy = "auto"
+	DomainJoinPolicyNone    DomainJoinPolicy = "none"
+	DomainJoinPolicySuggest DomainJoinPolicy = "suggest"
+)
+
+// Valid indicates whether the value is a known member of the DomainJoinPolicy enum.
+func (e DomainJoinPolicy) Valid() bool {
+	switch e {
+	case DomainJoinPolicyAuto:
+		return true
+	case DomainJoinPolicyNone:
+		return true
+	case DomainJoinPolicySuggest:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DomainStatus.
+const (
+	DomainStatusPending  DomainStatus = "pending"
+	DomainStatusVerified DomainStatus = "verified"
+)
+
+// Valid indicates whether the value is a known member of the DomainStatus enum.
+func (e DomainStatus) Valid() bool {
+	switch e {
+	case DomainStatusPending:
+		return true
+	case DomainStatusVerified:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DomainVerifiedBy.
+const (
+	DomainVerifiedByDns   DomainVerifiedBy = "dns"
+	DomainVerifiedByEmail DomainVerifiedBy = "email"
+)
+
+// Valid indicates whether the value is a known member of the DomainVerifiedBy enum.
+func (e DomainVerifiedBy) Valid() bool {
+	switch e {
+	case DomainVerifiedByDns:
+		return true
+	case DomainVerifiedByEmail:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DomainsPolicyInputJoinPolicy.
+const (
+	DomainsPolicyInputJoinPolicyAuto    DomainsPolicyInputJoinPolicy = "auto"
+	DomainsPolicyInputJoinPolicyNone    DomainsPolicyInputJoinPolicy = "none"
+	DomainsPolicyInputJoinPolicySuggest DomainsPolicyInputJoinPolicy = "suggest"
+)
+
+// Valid indicates whether the value is a known member of the DomainsPolicyInputJoinPolicy enum.
+func (e DomainsPolicyInputJoinPolicy) Valid() bool {
+	switch e {
+	case DomainsPolicyInputJoinPolicyAuto:
+		return true
+	case DomainsPolicyInputJoinPolicyNone:
+		return true
+	case DomainsPolicyInputJoinPolicySuggest:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ErrorCode.
 const (
 	ErrorCodeConflict         ErrorCode = "conflict"
@@ -60,6 +138,54 @@ func (e ErrorCode) Valid() bool {
 	case ErrorCodeUnavailable:
 		return true
 	case ErrorCodeValidationFailed:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ImportJobStatus.
+const (
+	Done    ImportJobStatus = "done"
+	Partial ImportJobStatus = "partial"
+	Running ImportJobStatus = "running"
+)
+
+// Valid indicates whether the value is a known member of the ImportJobStatus enum.
+func (e ImportJobStatus) Valid() bool {
+	switch e {
+	case Done:
+		return true
+	case Partial:
+		return true
+	case Running:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ImportRowResultOutcome.
+const (
+	ImportRowResultOutcomeCreated      ImportRowResultOutcome = "created"
+	ImportRowResultOutcomeInvited      ImportRowResultOutcome = "invited"
+	ImportRowResultOutcomeNotProcessed ImportRowResultOutcome = "not_processed"
+	ImportRowResultOutcomeRefused      ImportRowResultOutcome = "refused"
+	ImportRowResultOutcomeSkipped      ImportRowResultOutcome = "skipped"
+)
+
+// Valid indicates whether the value is a known member of the ImportRowResultOutcome enum.
+func (e ImportRowResultOutcome) Valid() bool {
+	switch e {
+	case ImportRowResultOutcomeCreated:
+		return true
+	case ImportRowResultOutcomeInvited:
+		return true
+	case ImportRowResultOutcomeNotProcessed:
+		return true
+	case ImportRowResultOutcomeRefused:
+		return true
+	case ImportRowResultOutcomeSkipped:
 		return true
 	default:
 		return false
@@ -149,7 +275,9 @@ const (
 	ReasonAlreadyDone          Reason = "already_done"
 	ReasonDenied               Reason = "denied"
 	ReasonDisabled             Reason = "disabled"
+	ReasonDomainClaimed        Reason = "domain_claimed"
 	ReasonDomainNotVerified    Reason = "domain_not_verified"
+	ReasonDomainUnproven       Reason = "domain_unproven"
 	ReasonEmailMismatch        Reason = "email_mismatch"
 	ReasonEmailUnverified      Reason = "email_unverified"
 	ReasonEscalation           Reason = "escalation"
@@ -159,6 +287,7 @@ const (
 	ReasonIdempotencyKeyReused Reason = "idempotency_key_reused"
 	ReasonImpersonation        Reason = "impersonation"
 	ReasonInProgress           Reason = "in_progress"
+	ReasonJoinRoleCap          Reason = "join_role_cap"
 	ReasonLastOwner            Reason = "last_owner"
 	ReasonMfaRequired          Reason = "mfa_required"
 	ReasonMissingPermission    Reason = "missing_permission"
@@ -168,6 +297,7 @@ const (
 	ReasonNotManaged           Reason = "not_managed"
 	ReasonNotMember            Reason = "not_member"
 	ReasonNotReadonly          Reason = "not_readonly"
+	ReasonNotSuggested         Reason = "not_suggested"
 	ReasonOwnerLink            Reason = "owner_link"
 	ReasonPlatformAdminOnly    Reason = "platform_admin_only"
 	ReasonReadonly             Reason = "readonly"
@@ -176,6 +306,7 @@ const (
 	ReasonTokenInUrl           Reason = "token_in_url"
 	ReasonTokenNarrowing       Reason = "token_narrowing"
 	ReasonTooManyResources     Reason = "too_many_resources"
+	ReasonTopLevelOnly         Reason = "top_level_only"
 	ReasonUnauthenticated      Reason = "unauthenticated"
 	ReasonUnavailable          Reason = "unavailable"
 	ReasonUnknownRoute         Reason = "unknown_route"
@@ -190,7 +321,11 @@ func (e Reason) Valid() bool {
 		return true
 	case ReasonDisabled:
 		return true
+	case ReasonDomainClaimed:
+		return true
 	case ReasonDomainNotVerified:
+		return true
+	case ReasonDomainUnproven:
 		return true
 	case ReasonEmailMismatch:
 		return true
@@ -210,6 +345,8 @@ func (e Reason) Valid() bool {
 		return true
 	case ReasonInProgress:
 		return true
+	case ReasonJoinRoleCap:
+		return true
 	case ReasonLastOwner:
 		return true
 	case ReasonMfaRequired:
@@ -228,6 +365,8 @@ func (e Reason) Valid() bool {
 		return true
 	case ReasonNotReadonly:
 		return true
+	case ReasonNotSuggested:
+		return true
 	case ReasonOwnerLink:
 		return true
 	case ReasonPlatformAdminOnly:
@@ -243,6 +382,8 @@ func (e Reason) Valid() bool {
 	case ReasonTokenNarrowing:
 		return true
 	case ReasonTooManyResources:
+		return true
+	case ReasonTopLevelOnly:
 		return true
 	case ReasonUnauthenticated:
 		return true
@@ -390,6 +531,24 @@ func (e UserExtensionState) Valid() bool {
 	}
 }
 
+// Defines values for VerifyInputMethod.
+const (
+	VerifyInputMethodDns   VerifyInputMethod = "dns"
+	VerifyInputMethodEmail VerifyInputMethod = "email"
+)
+
+// Valid indicates whether the value is a known member of the VerifyInputMethod enum.
+func (e VerifyInputMethod) Valid() bool {
+	switch e {
+	case VerifyInputMethodDns:
+		return true
+	case VerifyInputMethodEmail:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for DeleteAdminUserParamsResources.
 const (
 	DeleteAdminUserParamsResourcesDelete   DeleteAdminUserParamsResources = "delete"
@@ -519,6 +678,11 @@ type ActivationInput struct {
 	Token    string `json:"token"`
 }
 
+// AddInput AddInput is the body of POST /v1/orgs/{orgId}/domains.
+type AddInput struct {
+	Domain string `json:"domain"`
+}
+
 // AdminInput AdminInput is the body of POST /v1/admin/impersonations: Input and the org the session is bound to.
 type AdminInput struct {
 	Minutes *int    `json:"minutes,omitempty"`
@@ -533,6 +697,22 @@ type AdminPatch struct {
 	ExpiresAt     interface{} `json:"expiresAt,omitempty"`
 	Force         *bool       `json:"force,omitempty"`
 	ResourceLimit *int        `json:"resourceLimit,omitempty"`
+}
+
+// AdminPolicyInput PolicyInput is the body of PUT /v1/admin/signup-policy.
+type AdminPolicyInput struct {
+	AllowedDomains *[]string              `json:"allowedDomains,omitempty"`
+	AllowedEmails  *[]openapi_types.Email `json:"allowedEmails,omitempty"`
+
+	// DefaultResourceLimit DefaultResourceLimit is the resourceLimit of accounts that sign up;
+	// -1 is unlimited.
+	DefaultResourceLimit *int `json:"defaultResourceLimit,omitempty"`
+
+	// Mode Who may sign up: anyone (open), the allowed emails and domains (allowlist), or only invitees (invite_only).
+	Mode SignupMode `json:"mode"`
+
+	// PersonalOrg PersonalOrg gives each account that signs up an org of its own.
+	PersonalOrg *bool `json:"personalOrg,omitempty"`
 }
 
 // AuditEvent AuditEvent records who did what to whom; written in the same transaction as the change it records.
@@ -663,6 +843,62 @@ type Decision struct {
 	Allowed bool   `json:"allowed"`
 	Reason  string `json:"reason"`
 }
+
+// Domain Domain is an email domain an org added, pending until proved.
+type Domain struct {
+	CreatedAt time.Time `json:"createdAt"`
+	CreatedBy *string   `json:"createdBy,omitempty"`
+	Domain    string    `json:"domain"`
+
+	// JoinPolicy JoinPolicy is what people with a verified address there may do:
+	// "none", "suggest" or "auto" (docs/domains.md).
+	JoinPolicy DomainJoinPolicy `json:"joinPolicy"`
+
+	// JoinRole JoinRole is the role they get when they join (never above developer).
+	JoinRole string `json:"joinRole"`
+	OrgId    string `json:"orgId"`
+
+	// Status Status is "pending" until proved, then "verified".
+	Status DomainStatus `json:"status"`
+
+	// TxtName TXTName and TXTValue are the DNS TXT record that proves the domain:
+	// publish TXTValue at TXTName, then verify.
+	TxtName    string     `json:"txtName"`
+	TxtValue   string     `json:"txtValue"`
+	VerifiedAt *time.Time `json:"verifiedAt,omitempty"`
+
+	// VerifiedBy VerifiedBy says how it was proved: "dns" or "email".
+	VerifiedBy *DomainVerifiedBy `json:"verifiedBy,omitempty"`
+}
+
+// DomainJoinPolicy JoinPolicy is what people with a verified address there may do:
+// "none", "suggest" or "auto" (docs/domains.md).
+type DomainJoinPolicy string
+
+// DomainStatus Status is "pending" until proved, then "verified".
+type DomainStatus string
+
+// DomainVerifiedBy VerifiedBy says how it was proved: "dns" or "email".
+type DomainVerifiedBy string
+
+// DomainPage defines model for DomainPage.
+type DomainPage struct {
+	Items      []Domain `json:"items"`
+	NextCursor *string  `json:"nextCursor,omitempty"`
+}
+
+// DomainsPolicyInput PolicyInput is the body of PUT .../domains/{domain}/policy.
+type DomainsPolicyInput struct {
+	// JoinPolicy JoinPolicy is "none", "suggest" or "auto".
+	JoinPolicy DomainsPolicyInputJoinPolicy `json:"joinPolicy"`
+
+	// JoinRole JoinRole is the role joiners get: viewer by default, at most what
+	// developer gives.
+	JoinRole *string `json:"joinRole,omitempty"`
+}
+
+// DomainsPolicyInputJoinPolicy JoinPolicy is "none", "suggest" or "auto".
+type DomainsPolicyInputJoinPolicy string
 
 // ErrorCode The stable, machine-readable code of a problem; its HTTP status is fixed (docs/errors.md).
 type ErrorCode string
@@ -851,6 +1087,71 @@ type ImpersonationPage struct {
 	NextCursor *string         `json:"nextCursor,omitempty"`
 }
 
+// ImportJob ImportJob is one bulk import and its progress; Results are its rows' outcomes, in file order, once it has finished.
+type ImportJob struct {
+	Created   int       `json:"created"`
+	CreatedAt time.Time `json:"createdAt"`
+	CreatedBy string    `json:"createdBy"`
+
+	// FinishedAt FinishedAt is set once the job is done or partial.
+	FinishedAt *time.Time         `json:"finishedAt,omitempty"`
+	Id         string             `json:"id"`
+	Invited    int                `json:"invited"`
+	OrgId      string             `json:"orgId"`
+	Processed  int                `json:"processed"`
+	Refused    int                `json:"refused"`
+	Results    *[]ImportRowResult `json:"results,omitempty"`
+	Skipped    int                `json:"skipped"`
+	Status     ImportJobStatus    `json:"status"`
+
+	// Total Total is the number of rows; Processed those with an outcome so far.
+	Total     int       `json:"total"`
+	UpdatedAt time.Time `json:"updatedAt"`
+}
+
+// ImportJobStatus defines model for ImportJob.Status.
+type ImportJobStatus string
+
+// ImportJobPage defines model for ImportJobPage.
+type ImportJobPage struct {
+	Items      []ImportJob `json:"items"`
+	NextCursor *string     `json:"nextCursor,omitempty"`
+}
+
+// ImportRowResult ImportRowResult is what one row of an import did.
+type ImportRowResult struct {
+	// Code The stable, machine-readable code of a problem; its HTTP status is fixed (docs/errors.md).
+	Code  *ErrorCode          `json:"code,omitempty"`
+	Email openapi_types.Email `json:"email"`
+
+	// Fields Fields are the row's invalid fields, for a validation refusal.
+	Fields   *[]FieldError `json:"fields,omitempty"`
+	InviteId *string       `json:"inviteId,omitempty"`
+	Limit    *string       `json:"limit,omitempty"`
+	Message  *string       `json:"message,omitempty"`
+
+	// Outcome Outcome is created, invited (the email had an account: rule 11),
+	// skipped (already a member or invited: nothing changed), refused (see
+	// code, reason, limit, message) or not_processed.
+	Outcome ImportRowResultOutcome `json:"outcome"`
+	Reason  *string                `json:"reason,omitempty"`
+
+	// Row Row is the row's number in the file, from 1 (a CSV's header is row 0).
+	Row    int     `json:"row"`
+	UserId *string `json:"userId,omitempty"`
+}
+
+// ImportRowResultOutcome Outcome is created, invited (the email had an account: rule 11),
+// skipped (already a member or invited: nothing changed), refused (see
+// code, reason, limit, message) or not_processed.
+type ImportRowResultOutcome string
+
+// ImportsInput Input is the body of POST /v1/orgs/{orgId}/imports: the rows as JSON, or a CSV file's text.
+type ImportsInput struct {
+	Csv  *string `json:"csv,omitempty"`
+	Rows *[]Row  `json:"rows,omitempty"`
+}
+
 // InvitesCreateInput CreateInput is the body of POST /v1/orgs/{orgId}/invites.
 type InvitesCreateInput struct {
 	Email     openapi_types.Email `json:"email"`
@@ -904,6 +1205,11 @@ type InvitesView struct {
 type InvitesViewPage struct {
 	Items      []InvitesView `json:"items"`
 	NextCursor *string       `json:"nextCursor,omitempty"`
+}
+
+// JoinInput JoinInput is the body of POST /v1/me/suggested-orgs/join.
+type JoinInput struct {
+	OrgId string `json:"orgId"`
 }
 
 // LimitsLimits Limits is the body of GET and PUT /v1/orgs/{orgId}/limits.
@@ -970,9 +1276,14 @@ type MembersCreateInput struct {
 	EmailVerified *bool                         `json:"emailVerified,omitempty"`
 	Enabled       *bool                         `json:"enabled,omitempty"`
 	ExpiresAt     *time.Time                    `json:"expiresAt,omitempty"`
-	Language      *string                       `json:"language,omitempty"`
-	Name          *string                       `json:"name,omitempty"`
-	Password      *string                       `json:"password,omitempty"`
+
+	// Groups Groups (ids) the new member joins, in the creation's transaction;
+	// needs groups:manage, and what the groups give is checked as rule 6.
+	// Not applied when the email has an account (an invite is made).
+	Groups   *[]string `json:"groups,omitempty"`
+	Language *string   `json:"language,omitempty"`
+	Name     *string   `json:"name,omitempty"`
+	Password *string   `json:"password,omitempty"`
 
 	// Phone Phone (E.164), TimeZone (IANA) and Language (BCP 47) start the
 	// profile with Name, validated as PATCH /v1/me validates them. For an
@@ -980,9 +1291,15 @@ type MembersCreateInput struct {
 	// what its profile lacks when it accepts (issue 17).
 	Phone            *string  `json:"phone,omitempty"`
 	Readonly         *bool    `json:"readonly,omitempty"`
+	ResourceLimit    *int     `json:"resourceLimit,omitempty"`
 	ResourceReadonly *bool    `json:"resourceReadonly,omitempty"`
 	Roles            []string `json:"roles"`
 	TimeZone         *string  `json:"timeZone,omitempty"`
+
+	// UserLimit UserLimit and ResourceLimit of the new membership (needs
+	// members:limits; a manager's within its own, rule 7). Omitted: 0 and
+	// -1, or 0 and 0 for a member a manager creates.
+	UserLimit *int `json:"userLimit,omitempty"`
 }
 
 // MembersCreateInputActivation Activation is "display" (the link is returned) or "email" (it is
@@ -1168,22 +1485,6 @@ type Permissions struct {
 	Roles         []Role   `json:"roles"`
 }
 
-// PolicyInput PolicyInput is the body of PUT /v1/admin/signup-policy.
-type PolicyInput struct {
-	AllowedDomains *[]string              `json:"allowedDomains,omitempty"`
-	AllowedEmails  *[]openapi_types.Email `json:"allowedEmails,omitempty"`
-
-	// DefaultResourceLimit DefaultResourceLimit is the resourceLimit of accounts that sign up;
-	// -1 is unlimited.
-	DefaultResourceLimit *int `json:"defaultResourceLimit,omitempty"`
-
-	// Mode Who may sign up: anyone (open), the allowed emails and domains (allowlist), or only invitees (invite_only).
-	Mode SignupMode `json:"mode"`
-
-	// PersonalOrg PersonalOrg gives each account that signs up an org of its own.
-	PersonalOrg *bool `json:"personalOrg,omitempty"`
-}
-
 // Problem Problem is an RFC 9457 problem details body with Gatehouse's extensions.
 type Problem struct {
 	// Code The stable, machine-readable code of a problem; its HTTP status is fixed (docs/errors.md).
@@ -1304,6 +1605,23 @@ type RolesInput struct {
 	Description *string  `json:"description,omitempty"`
 	Name        string   `json:"name"`
 	Permissions []string `json:"permissions"`
+}
+
+// Row Row is one user to import.
+type Row struct {
+	Email openapi_types.Email `json:"email"`
+
+	// ExpiresAt ExpiresAt of the membership (rule 8: at most the importer's own).
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+
+	// Groups Groups to put the member in, by id or by name.
+	Groups        *[]string `json:"groups,omitempty"`
+	Name          *string   `json:"name,omitempty"`
+	ResourceLimit *int      `json:"resourceLimit,omitempty"`
+
+	// Roles Roles given in the org (rule 6: only what the importer may give).
+	Roles     []string `json:"roles"`
+	UserLimit *int     `json:"userLimit,omitempty"`
 }
 
 // ScimError defines model for ScimError.
@@ -1490,6 +1808,21 @@ type SuborgsViewPage struct {
 	NextCursor *string       `json:"nextCursor,omitempty"`
 }
 
+// SuggestedOrg SuggestedOrg is an org the caller may join by its email's domain.
+type SuggestedOrg struct {
+	Domain     string `json:"domain"`
+	JoinPolicy string `json:"joinPolicy"`
+	JoinRole   string `json:"joinRole"`
+	OrgId      string `json:"orgId"`
+	OrgName    string `json:"orgName"`
+}
+
+// SuggestedOrgPage defines model for SuggestedOrgPage.
+type SuggestedOrgPage struct {
+	Items      []SuggestedOrg `json:"items"`
+	NextCursor *string        `json:"nextCursor,omitempty"`
+}
+
 // TokenCreated TokenCreated is the answer of a creation: the token and its secret, shown this once.
 type TokenCreated struct {
 	CreatedAt time.Time  `json:"createdAt"`
@@ -1583,6 +1916,17 @@ type Value struct {
 	Type    *string `json:"type,omitempty"`
 	Value   string  `json:"value"`
 }
+
+// VerifyInput VerifyInput is the body of POST .../domains/{domain}/verify.
+type VerifyInput struct {
+	// Method Method is "dns" (the TXT record is published) or "email" (the
+	// caller's own verified address is at the domain).
+	Method VerifyInputMethod `json:"method"`
+}
+
+// VerifyInputMethod Method is "dns" (the TXT record is published) or "email" (the
+// caller's own verified address is at the domain).
+type VerifyInputMethod string
 
 // Conflict Problem is an RFC 9457 problem details body with Gatehouse's extensions.
 type Conflict = Problem
@@ -1713,6 +2057,12 @@ type GetOrgCollectionResourcesParams struct {
 	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
+// GetOrgDomainsParams defines parameters for GetOrgDomains.
+type GetOrgDomainsParams struct {
+	Limit  *int    `form:"limit,omitempty" json:"limit,omitempty"`
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
 // GetOrgEventsParams defines parameters for GetOrgEvents.
 type GetOrgEventsParams struct {
 	Limit  *int    `form:"limit,omitempty" json:"limit,omitempty"`
@@ -1737,6 +2087,12 @@ type GetOrgGroupMembersParams struct {
 
 // GetOrgImpersonationsParams defines parameters for GetOrgImpersonations.
 type GetOrgImpersonationsParams struct {
+	Limit  *int    `form:"limit,omitempty" json:"limit,omitempty"`
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// GetOrgImportsParams defines parameters for GetOrgImports.
+type GetOrgImportsParams struct {
 	Limit  *int    `form:"limit,omitempty" json:"limit,omitempty"`
 	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
@@ -1983,7 +2339,7 @@ type PostActivateJSONRequestBody = ActivationInput
 type PostAdminImpersonationsJSONRequestBody = AdminInput
 
 // PutAdminSignupPolicyJSONRequestBody defines body for PutAdminSignupPolicy for application/json ContentType.
-type PutAdminSignupPolicyJSONRequestBody = PolicyInput
+type PutAdminSignupPolicyJSONRequestBody = AdminPolicyInput
 
 // PatchAdminUserJSONRequestBody defines body for PatchAdminUser for application/json ContentType.
 type PatchAdminUserJSONRequestBody = AdminPatch
@@ -1996,6 +2352,9 @@ type PostInvitesAcceptJSONRequestBody = AcceptInput
 
 // PatchMeJSONRequestBody defines body for PatchMe for application/json ContentType.
 type PatchMeJSONRequestBody = ProfilePatch
+
+// PostMeSuggestedOrgsJoinJSONRequestBody defines body for PostMeSuggestedOrgsJoin for application/json ContentType.
+type PostMeSuggestedOrgsJoinJSONRequestBody = JoinInput
 
 // PostOrgsJSONRequestBody defines body for PostOrgs for application/json ContentType.
 type PostOrgsJSONRequestBody = OrgInput
@@ -2015,6 +2374,15 @@ type PatchOrgCollectionJSONRequestBody = CollectionInput
 // PutOrgCollectionGrantsJSONRequestBody defines body for PutOrgCollectionGrants for application/json ContentType.
 type PutOrgCollectionGrantsJSONRequestBody = GrantsInput
 
+// PostOrgDomainsJSONRequestBody defines body for PostOrgDomains for application/json ContentType.
+type PostOrgDomainsJSONRequestBody = AddInput
+
+// PutOrgDomainPolicyJSONRequestBody defines body for PutOrgDomainPolicy for application/json ContentType.
+type PutOrgDomainPolicyJSONRequestBody = DomainsPolicyInput
+
+// PostOrgDomainVerifyJSONRequestBody defines body for PostOrgDomainVerify for application/json ContentType.
+type PostOrgDomainVerifyJSONRequestBody = VerifyInput
+
 // PostOrgGroupsJSONRequestBody defines body for PostOrgGroups for application/json ContentType.
 type PostOrgGroupsJSONRequestBody = GroupsInput
 
@@ -2026,6 +2394,9 @@ type PutOrgGroupRolesJSONRequestBody = GroupsRolesInput
 
 // PostOrgImpersonationsJSONRequestBody defines body for PostOrgImpersonations for application/json ContentType.
 type PostOrgImpersonationsJSONRequestBody = ImpersonationInput
+
+// PostOrgImportsJSONRequestBody defines body for PostOrgImports for application/json ContentType.
+type PostOrgImportsJSONRequestBody = ImportsInput
 
 // PostOrgInvitesJSONRequestBody defines body for PostOrgInvites for application/json ContentType.
 type PostOrgInvitesJSONRequestBody = InvitesCreateInput
@@ -2746,6 +3117,31 @@ type ClientInterface interface {
 	// Corresponds with GET /v1/me/audit (the `GetMeAudit` operationId).
 	GetMeAudit(ctx context.Context, params *GetMeAuditParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// GetMeSuggestedOrgs Orgs the caller may join by its verified email's domain
+	//
+	// Any signed-in user with an active account.
+	//
+	// Corresponds with GET /v1/me/suggested-orgs (the `GetMeSuggestedOrgs` operationId).
+	GetMeSuggestedOrgs(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostMeSuggestedOrgsJoinWithBody Join a suggested org
+	//
+	// Any signed-in user with an active account.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/me/suggested-orgs/join (the `PostMeSuggestedOrgsJoin` operationId).
+	PostMeSuggestedOrgsJoinWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostMeSuggestedOrgsJoin Join a suggested org
+	//
+	// Any signed-in user with an active account.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/me/suggested-orgs/join (the `PostMeSuggestedOrgsJoin` operationId).
+	PostMeSuggestedOrgsJoin(ctx context.Context, body PostMeSuggestedOrgsJoinJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// GetOpenapiJson OpenAPI document of this API
 	//
 	// Public: no credential.
@@ -2928,6 +3324,78 @@ type ClientInterface interface {
 	// Corresponds with PUT /v1/orgs/{orgId}/collections/{collectionId}/resources/{type}/{resourceId} (the `PutOrgCollectionResource` operationId).
 	PutOrgCollectionResource(ctx context.Context, orgId string, collectionId string, pType string, resourceId string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// GetOrgDomains List the org's email domains
+	//
+	// Needs the permission `org:read` in the org.
+	//
+	// Corresponds with GET /v1/orgs/{orgId}/domains (the `GetOrgDomains` operationId).
+	GetOrgDomains(ctx context.Context, orgId string, params *GetOrgDomainsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostOrgDomainsWithBody Add an email domain (pending until verified)
+	//
+	// Needs the permission `org:update` in the org.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/orgs/{orgId}/domains (the `PostOrgDomains` operationId).
+	PostOrgDomainsWithBody(ctx context.Context, orgId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostOrgDomains Add an email domain (pending until verified)
+	//
+	// Needs the permission `org:update` in the org.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/orgs/{orgId}/domains (the `PostOrgDomains` operationId).
+	PostOrgDomains(ctx context.Context, orgId string, body PostOrgDomainsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteOrgDomain Remove a domain
+	//
+	// Needs the permission `org:update` in the org.
+	//
+	// Corresponds with DELETE /v1/orgs/{orgId}/domains/{domain} (the `DeleteOrgDomain` operationId).
+	DeleteOrgDomain(ctx context.Context, orgId string, domain string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PutOrgDomainPolicyWithBody Set a domain's join policy (none, suggest, auto) and role
+	//
+	// Needs the permission `org:update` in the org.
+	//
+	// No field left out becomes a zero value: `joinRole` left out keeps its current value.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /v1/orgs/{orgId}/domains/{domain}/policy (the `PutOrgDomainPolicy` operationId).
+	PutOrgDomainPolicyWithBody(ctx context.Context, orgId string, domain string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PutOrgDomainPolicy Set a domain's join policy (none, suggest, auto) and role
+	//
+	// Needs the permission `org:update` in the org.
+	//
+	// No field left out becomes a zero value: `joinRole` left out keeps its current value.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /v1/orgs/{orgId}/domains/{domain}/policy (the `PutOrgDomainPolicy` operationId).
+	PutOrgDomainPolicy(ctx context.Context, orgId string, domain string, body PutOrgDomainPolicyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostOrgDomainVerifyWithBody Verify a domain by its DNS TXT record or the caller's own verified email
+	//
+	// Needs the permission `org:update` in the org.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/orgs/{orgId}/domains/{domain}/verify (the `PostOrgDomainVerify` operationId).
+	PostOrgDomainVerifyWithBody(ctx context.Context, orgId string, domain string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostOrgDomainVerify Verify a domain by its DNS TXT record or the caller's own verified email
+	//
+	// Needs the permission `org:update` in the org.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/orgs/{orgId}/domains/{domain}/verify (the `PostOrgDomainVerify` operationId).
+	PostOrgDomainVerify(ctx context.Context, orgId string, domain string, body PostOrgDomainVerifyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// GetOrgEvents The org's events, oldest first, after a given event id
 	//
 	// Needs the permission `events:read` in the org.
@@ -3066,6 +3534,38 @@ type ClientInterface interface {
 	//
 	// Corresponds with DELETE /v1/orgs/{orgId}/impersonations/{sessionId} (the `DeleteOrgImpersonation` operationId).
 	DeleteOrgImpersonation(ctx context.Context, orgId string, sessionId string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetOrgImports List the org's imports (progress counters)
+	//
+	// Needs the permission `members:create` in the org.
+	//
+	// Corresponds with GET /v1/orgs/{orgId}/imports (the `GetOrgImports` operationId).
+	GetOrgImports(ctx context.Context, orgId string, params *GetOrgImportsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostOrgImportsWithBody Import up to 1,000 members (JSON rows or CSV), with an outcome per row
+	//
+	// Needs the permission `members:create` in the org.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/orgs/{orgId}/imports (the `PostOrgImports` operationId).
+	PostOrgImportsWithBody(ctx context.Context, orgId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostOrgImports Import up to 1,000 members (JSON rows or CSV), with an outcome per row
+	//
+	// Needs the permission `members:create` in the org.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/orgs/{orgId}/imports (the `PostOrgImports` operationId).
+	PostOrgImports(ctx context.Context, orgId string, body PostOrgImportsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetOrgImport An import's progress, and its rows' outcomes once ended
+	//
+	// Needs the permission `members:create` in the org.
+	//
+	// Corresponds with GET /v1/orgs/{orgId}/imports/{importId} (the `GetOrgImport` operationId).
+	GetOrgImport(ctx context.Context, orgId string, importId string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetOrgInvites List invites
 	//
@@ -4148,6 +4648,61 @@ func (c *Client) GetMeAudit(ctx context.Context, params *GetMeAuditParams, reqEd
 	return c.Client.Do(req)
 }
 
+// GetMeSuggestedOrgs Orgs the caller may join by its verified email's domain
+//
+// Any signed-in user with an active account.
+//
+// Corresponds with GET /v1/me/suggested-orgs (the `GetMeSuggestedOrgs` operationId).
+func (c *Client) GetMeSuggestedOrgs(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetMeSuggestedOrgsRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostMeSuggestedOrgsJoinWithBody Join a suggested org
+//
+// Any signed-in user with an active account.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/me/suggested-orgs/join (the `PostMeSuggestedOrgsJoin` operationId).
+func (c *Client) PostMeSuggestedOrgsJoinWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostMeSuggestedOrgsJoinRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostMeSuggestedOrgsJoin Join a suggested org
+//
+// Any signed-in user with an active account.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/me/suggested-orgs/join (the `PostMeSuggestedOrgsJoin` operationId).
+func (c *Client) PostMeSuggestedOrgsJoin(ctx context.Context, body PostMeSuggestedOrgsJoinJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostMeSuggestedOrgsJoinRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // GetOpenapiJson OpenAPI document of this API
 //
 // Public: no credential.
@@ -4550,6 +5105,158 @@ func (c *Client) PutOrgCollectionResource(ctx context.Context, orgId string, col
 	return c.Client.Do(req)
 }
 
+// GetOrgDomains List the org's email domains
+//
+// Needs the permission `org:read` in the org.
+//
+// Corresponds with GET /v1/orgs/{orgId}/domains (the `GetOrgDomains` operationId).
+func (c *Client) GetOrgDomains(ctx context.Context, orgId string, params *GetOrgDomainsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetOrgDomainsRequest(c.Server, orgId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostOrgDomainsWithBody Add an email domain (pending until verified)
+//
+// Needs the permission `org:update` in the org.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/orgs/{orgId}/domains (the `PostOrgDomains` operationId).
+func (c *Client) PostOrgDomainsWithBody(ctx context.Context, orgId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostOrgDomainsRequestWithBody(c.Server, orgId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostOrgDomains Add an email domain (pending until verified)
+//
+// Needs the permission `org:update` in the org.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/orgs/{orgId}/domains (the `PostOrgDomains` operationId).
+func (c *Client) PostOrgDomains(ctx context.Context, orgId string, body PostOrgDomainsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostOrgDomainsRequest(c.Server, orgId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteOrgDomain Remove a domain
+//
+// Needs the permission `org:update` in the org.
+//
+// Corresponds with DELETE /v1/orgs/{orgId}/domains/{domain} (the `DeleteOrgDomain` operationId).
+func (c *Client) DeleteOrgDomain(ctx context.Context, orgId string, domain string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteOrgDomainRequest(c.Server, orgId, domain)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PutOrgDomainPolicyWithBody Set a domain's join policy (none, suggest, auto) and role
+//
+// Needs the permission `org:update` in the org.
+//
+// No field left out becomes a zero value: `joinRole` left out keeps its current value.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /v1/orgs/{orgId}/domains/{domain}/policy (the `PutOrgDomainPolicy` operationId).
+func (c *Client) PutOrgDomainPolicyWithBody(ctx context.Context, orgId string, domain string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPutOrgDomainPolicyRequestWithBody(c.Server, orgId, domain, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PutOrgDomainPolicy Set a domain's join policy (none, suggest, auto) and role
+//
+// Needs the permission `org:update` in the org.
+//
+// No field left out becomes a zero value: `joinRole` left out keeps its current value.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /v1/orgs/{orgId}/domains/{domain}/policy (the `PutOrgDomainPolicy` operationId).
+func (c *Client) PutOrgDomainPolicy(ctx context.Context, orgId string, domain string, body PutOrgDomainPolicyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPutOrgDomainPolicyRequest(c.Server, orgId, domain, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostOrgDomainVerifyWithBody Verify a domain by its DNS TXT record or the caller's own verified email
+//
+// Needs the permission `org:update` in the org.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/orgs/{orgId}/domains/{domain}/verify (the `PostOrgDomainVerify` operationId).
+func (c *Client) PostOrgDomainVerifyWithBody(ctx context.Context, orgId string, domain string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostOrgDomainVerifyRequestWithBody(c.Server, orgId, domain, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostOrgDomainVerify Verify a domain by its DNS TXT record or the caller's own verified email
+//
+// Needs the permission `org:update` in the org.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/orgs/{orgId}/domains/{domain}/verify (the `PostOrgDomainVerify` operationId).
+func (c *Client) PostOrgDomainVerify(ctx context.Context, orgId string, domain string, body PostOrgDomainVerifyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostOrgDomainVerifyRequest(c.Server, orgId, domain, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // GetOrgEvents The org's events, oldest first, after a given event id
 //
 // Needs the permission `events:read` in the org.
@@ -4849,6 +5556,78 @@ func (c *Client) PostOrgImpersonations(ctx context.Context, orgId string, body P
 // Corresponds with DELETE /v1/orgs/{orgId}/impersonations/{sessionId} (the `DeleteOrgImpersonation` operationId).
 func (c *Client) DeleteOrgImpersonation(ctx context.Context, orgId string, sessionId string, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewDeleteOrgImpersonationRequest(c.Server, orgId, sessionId)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetOrgImports List the org's imports (progress counters)
+//
+// Needs the permission `members:create` in the org.
+//
+// Corresponds with GET /v1/orgs/{orgId}/imports (the `GetOrgImports` operationId).
+func (c *Client) GetOrgImports(ctx context.Context, orgId string, params *GetOrgImportsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetOrgImportsRequest(c.Server, orgId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostOrgImportsWithBody Import up to 1,000 members (JSON rows or CSV), with an outcome per row
+//
+// Needs the permission `members:create` in the org.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/orgs/{orgId}/imports (the `PostOrgImports` operationId).
+func (c *Client) PostOrgImportsWithBody(ctx context.Context, orgId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostOrgImportsRequestWithBody(c.Server, orgId, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostOrgImports Import up to 1,000 members (JSON rows or CSV), with an outcome per row
+//
+// Needs the permission `members:create` in the org.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/orgs/{orgId}/imports (the `PostOrgImports` operationId).
+func (c *Client) PostOrgImports(ctx context.Context, orgId string, body PostOrgImportsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostOrgImportsRequest(c.Server, orgId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetOrgImport An import's progress, and its rows' outcomes once ended
+//
+// Needs the permission `members:create` in the org.
+//
+// Corresponds with GET /v1/orgs/{orgId}/imports/{importId} (the `GetOrgImport` operationId).
+func (c *Client) GetOrgImport(ctx context.Context, orgId string, importId string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetOrgImportRequest(c.Server, orgId, importId)
 	if err != nil {
 		return nil, err
 	}
@@ -7171,6 +7950,73 @@ func NewGetMeAuditRequest(server string, params *GetMeAuditParams) (*http.Reques
 	return req, nil
 }
 
+// NewGetMeSuggestedOrgsRequest constructs an http.Request for the GetMeSuggestedOrgs method
+func NewGetMeSuggestedOrgsRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/me/suggested-orgs")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPostMeSuggestedOrgsJoinRequest calls the generic PostMeSuggestedOrgsJoin builder with application/json body
+func NewPostMeSuggestedOrgsJoinRequest(server string, body PostMeSuggestedOrgsJoinJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPostMeSuggestedOrgsJoinRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewPostMeSuggestedOrgsJoinRequestWithBody constructs an http.Request for the PostMeSuggestedOrgsJoin method, with any body, and a specified content type
+func NewPostMeSuggestedOrgsJoinRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/me/suggested-orgs/join")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewGetOpenapiJsonRequest constructs an http.Request for the GetOpenapiJson method
 func NewGetOpenapiJsonRequest(server string) (*http.Request, error) {
 	var err error
@@ -8036,6 +8882,275 @@ func NewPutOrgCollectionResourceRequest(server string, orgId string, collectionI
 	return req, nil
 }
 
+// NewGetOrgDomainsRequest constructs an http.Request for the GetOrgDomains method
+func NewGetOrgDomainsRequest(server string, orgId string, params *GetOrgDomainsParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "orgId", orgId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/orgs/%s/domains", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPostOrgDomainsRequest calls the generic PostOrgDomains builder with application/json body
+func NewPostOrgDomainsRequest(server string, orgId string, body PostOrgDomainsJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPostOrgDomainsRequestWithBody(server, orgId, "application/json", bodyReader)
+}
+
+// NewPostOrgDomainsRequestWithBody constructs an http.Request for the PostOrgDomains method, with any body, and a specified content type
+func NewPostOrgDomainsRequestWithBody(server string, orgId string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "orgId", orgId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/orgs/%s/domains", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewDeleteOrgDomainRequest constructs an http.Request for the DeleteOrgDomain method
+func NewDeleteOrgDomainRequest(server string, orgId string, domain string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "orgId", orgId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "domain", domain, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/orgs/%s/domains/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPutOrgDomainPolicyRequest calls the generic PutOrgDomainPolicy builder with application/json body
+func NewPutOrgDomainPolicyRequest(server string, orgId string, domain string, body PutOrgDomainPolicyJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPutOrgDomainPolicyRequestWithBody(server, orgId, domain, "application/json", bodyReader)
+}
+
+// NewPutOrgDomainPolicyRequestWithBody constructs an http.Request for the PutOrgDomainPolicy method, with any body, and a specified content type
+func NewPutOrgDomainPolicyRequestWithBody(server string, orgId string, domain string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "orgId", orgId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "domain", domain, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/orgs/%s/domains/%s/policy", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewPostOrgDomainVerifyRequest calls the generic PostOrgDomainVerify builder with application/json body
+func NewPostOrgDomainVerifyRequest(server string, orgId string, domain string, body PostOrgDomainVerifyJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPostOrgDomainVerifyRequestWithBody(server, orgId, domain, "application/json", bodyReader)
+}
+
+// NewPostOrgDomainVerifyRequestWithBody constructs an http.Request for the PostOrgDomainVerify method, with any body, and a specified content type
+func NewPostOrgDomainVerifyRequestWithBody(server string, orgId string, domain string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "orgId", orgId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "domain", domain, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/orgs/%s/domains/%s/verify", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewGetOrgEventsRequest constructs an http.Request for the GetOrgEvents method
 func NewGetOrgEventsRequest(server string, orgId string, params *GetOrgEventsParams) (*http.Request, error) {
 	var err error
@@ -8761,6 +9876,167 @@ func NewDeleteOrgImpersonationRequest(server string, orgId string, sessionId str
 	}
 
 	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetOrgImportsRequest constructs an http.Request for the GetOrgImports method
+func NewGetOrgImportsRequest(server string, orgId string, params *GetOrgImportsParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "orgId", orgId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/orgs/%s/imports", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPostOrgImportsRequest calls the generic PostOrgImports builder with application/json body
+func NewPostOrgImportsRequest(server string, orgId string, body PostOrgImportsJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPostOrgImportsRequestWithBody(server, orgId, "application/json", bodyReader)
+}
+
+// NewPostOrgImportsRequestWithBody constructs an http.Request for the PostOrgImports method, with any body, and a specified content type
+func NewPostOrgImportsRequestWithBody(server string, orgId string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "orgId", orgId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/orgs/%s/imports", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewGetOrgImportRequest constructs an http.Request for the GetOrgImport method
+func NewGetOrgImportRequest(server string, orgId string, importId string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "orgId", orgId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "importId", importId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/orgs/%s/imports/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -11804,6 +13080,33 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /v1/me/audit (the `GetMeAudit` operationId).
 	GetMeAuditWithResponse(ctx context.Context, params *GetMeAuditParams, reqEditors ...RequestEditorFn) (*GetMeAuditResponse, error)
 
+	// GetMeSuggestedOrgsWithResponse Orgs the caller may join by its verified email's domain
+	//
+	// Any signed-in user with an active account.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/me/suggested-orgs (the `GetMeSuggestedOrgs` operationId).
+	GetMeSuggestedOrgsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetMeSuggestedOrgsResponse, error)
+
+	// PostMeSuggestedOrgsJoinWithBodyWithResponse Join a suggested org
+	//
+	// Any signed-in user with an active account.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/me/suggested-orgs/join (the `PostMeSuggestedOrgsJoin` operationId).
+	PostMeSuggestedOrgsJoinWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostMeSuggestedOrgsJoinResponse, error)
+
+	// PostMeSuggestedOrgsJoinWithResponse Join a suggested org
+	//
+	// Any signed-in user with an active account.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/me/suggested-orgs/join (the `PostMeSuggestedOrgsJoin` operationId).
+	PostMeSuggestedOrgsJoinWithResponse(ctx context.Context, body PostMeSuggestedOrgsJoinJSONRequestBody, reqEditors ...RequestEditorFn) (*PostMeSuggestedOrgsJoinResponse, error)
+
 	// GetOpenapiJsonWithResponse OpenAPI document of this API
 	//
 	// Public: no credential.
@@ -12006,6 +13309,82 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with PUT /v1/orgs/{orgId}/collections/{collectionId}/resources/{type}/{resourceId} (the `PutOrgCollectionResource` operationId).
 	PutOrgCollectionResourceWithResponse(ctx context.Context, orgId string, collectionId string, pType string, resourceId string, reqEditors ...RequestEditorFn) (*PutOrgCollectionResourceResponse, error)
 
+	// GetOrgDomainsWithResponse List the org's email domains
+	//
+	// Needs the permission `org:read` in the org.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/orgs/{orgId}/domains (the `GetOrgDomains` operationId).
+	GetOrgDomainsWithResponse(ctx context.Context, orgId string, params *GetOrgDomainsParams, reqEditors ...RequestEditorFn) (*GetOrgDomainsResponse, error)
+
+	// PostOrgDomainsWithBodyWithResponse Add an email domain (pending until verified)
+	//
+	// Needs the permission `org:update` in the org.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/orgs/{orgId}/domains (the `PostOrgDomains` operationId).
+	PostOrgDomainsWithBodyWithResponse(ctx context.Context, orgId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostOrgDomainsResponse, error)
+
+	// PostOrgDomainsWithResponse Add an email domain (pending until verified)
+	//
+	// Needs the permission `org:update` in the org.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/orgs/{orgId}/domains (the `PostOrgDomains` operationId).
+	PostOrgDomainsWithResponse(ctx context.Context, orgId string, body PostOrgDomainsJSONRequestBody, reqEditors ...RequestEditorFn) (*PostOrgDomainsResponse, error)
+
+	// DeleteOrgDomainWithResponse Remove a domain
+	//
+	// Needs the permission `org:update` in the org.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /v1/orgs/{orgId}/domains/{domain} (the `DeleteOrgDomain` operationId).
+	DeleteOrgDomainWithResponse(ctx context.Context, orgId string, domain string, reqEditors ...RequestEditorFn) (*DeleteOrgDomainResponse, error)
+
+	// PutOrgDomainPolicyWithBodyWithResponse Set a domain's join policy (none, suggest, auto) and role
+	//
+	// Needs the permission `org:update` in the org.
+	//
+	// No field left out becomes a zero value: `joinRole` left out keeps its current value.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /v1/orgs/{orgId}/domains/{domain}/policy (the `PutOrgDomainPolicy` operationId).
+	PutOrgDomainPolicyWithBodyWithResponse(ctx context.Context, orgId string, domain string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutOrgDomainPolicyResponse, error)
+
+	// PutOrgDomainPolicyWithResponse Set a domain's join policy (none, suggest, auto) and role
+	//
+	// Needs the permission `org:update` in the org.
+	//
+	// No field left out becomes a zero value: `joinRole` left out keeps its current value.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /v1/orgs/{orgId}/domains/{domain}/policy (the `PutOrgDomainPolicy` operationId).
+	PutOrgDomainPolicyWithResponse(ctx context.Context, orgId string, domain string, body PutOrgDomainPolicyJSONRequestBody, reqEditors ...RequestEditorFn) (*PutOrgDomainPolicyResponse, error)
+
+	// PostOrgDomainVerifyWithBodyWithResponse Verify a domain by its DNS TXT record or the caller's own verified email
+	//
+	// Needs the permission `org:update` in the org.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/orgs/{orgId}/domains/{domain}/verify (the `PostOrgDomainVerify` operationId).
+	PostOrgDomainVerifyWithBodyWithResponse(ctx context.Context, orgId string, domain string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostOrgDomainVerifyResponse, error)
+
+	// PostOrgDomainVerifyWithResponse Verify a domain by its DNS TXT record or the caller's own verified email
+	//
+	// Needs the permission `org:update` in the org.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/orgs/{orgId}/domains/{domain}/verify (the `PostOrgDomainVerify` operationId).
+	PostOrgDomainVerifyWithResponse(ctx context.Context, orgId string, domain string, body PostOrgDomainVerifyJSONRequestBody, reqEditors ...RequestEditorFn) (*PostOrgDomainVerifyResponse, error)
+
 	// GetOrgEventsWithResponse The org's events, oldest first, after a given event id
 	//
 	// Needs the permission `events:read` in the org.
@@ -12162,6 +13541,42 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with DELETE /v1/orgs/{orgId}/impersonations/{sessionId} (the `DeleteOrgImpersonation` operationId).
 	DeleteOrgImpersonationWithResponse(ctx context.Context, orgId string, sessionId string, reqEditors ...RequestEditorFn) (*DeleteOrgImpersonationResponse, error)
+
+	// GetOrgImportsWithResponse List the org's imports (progress counters)
+	//
+	// Needs the permission `members:create` in the org.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/orgs/{orgId}/imports (the `GetOrgImports` operationId).
+	GetOrgImportsWithResponse(ctx context.Context, orgId string, params *GetOrgImportsParams, reqEditors ...RequestEditorFn) (*GetOrgImportsResponse, error)
+
+	// PostOrgImportsWithBodyWithResponse Import up to 1,000 members (JSON rows or CSV), with an outcome per row
+	//
+	// Needs the permission `members:create` in the org.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/orgs/{orgId}/imports (the `PostOrgImports` operationId).
+	PostOrgImportsWithBodyWithResponse(ctx context.Context, orgId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostOrgImportsResponse, error)
+
+	// PostOrgImportsWithResponse Import up to 1,000 members (JSON rows or CSV), with an outcome per row
+	//
+	// Needs the permission `members:create` in the org.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/orgs/{orgId}/imports (the `PostOrgImports` operationId).
+	PostOrgImportsWithResponse(ctx context.Context, orgId string, body PostOrgImportsJSONRequestBody, reqEditors ...RequestEditorFn) (*PostOrgImportsResponse, error)
+
+	// GetOrgImportWithResponse An import's progress, and its rows' outcomes once ended
+	//
+	// Needs the permission `members:create` in the org.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/orgs/{orgId}/imports/{importId} (the `GetOrgImport` operationId).
+	GetOrgImportWithResponse(ctx context.Context, orgId string, importId string, reqEditors ...RequestEditorFn) (*GetOrgImportResponse, error)
 
 	// GetOrgInvitesWithResponse List invites
 	//
@@ -14416,6 +15831,179 @@ func (r GetMeAuditResponse) ContentType() string {
 	return ""
 }
 
+type GetMeSuggestedOrgsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *SuggestedOrgPage
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetMeSuggestedOrgsResponse) GetJSON200() *SuggestedOrgPage {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetMeSuggestedOrgsResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetMeSuggestedOrgsResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetMeSuggestedOrgsResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetMeSuggestedOrgsResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r GetMeSuggestedOrgsResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetMeSuggestedOrgsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetMeSuggestedOrgsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetMeSuggestedOrgsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetMeSuggestedOrgsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type PostMeSuggestedOrgsJoinResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Membership
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *ValidationFailed
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r PostMeSuggestedOrgsJoinResponse) GetJSON201() *Membership {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r PostMeSuggestedOrgsJoinResponse) GetApplicationproblemJSON400() *ValidationFailed {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r PostMeSuggestedOrgsJoinResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r PostMeSuggestedOrgsJoinResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r PostMeSuggestedOrgsJoinResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r PostMeSuggestedOrgsJoinResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r PostMeSuggestedOrgsJoinResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r PostMeSuggestedOrgsJoinResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r PostMeSuggestedOrgsJoinResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r PostMeSuggestedOrgsJoinResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PostMeSuggestedOrgsJoinResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PostMeSuggestedOrgsJoinResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PostMeSuggestedOrgsJoinResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type GetOpenapiJsonResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -15809,6 +17397,456 @@ func (r PutOrgCollectionResourceResponse) ContentType() string {
 	return ""
 }
 
+type GetOrgDomainsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *DomainPage
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *ValidationFailed
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetOrgDomainsResponse) GetJSON200() *DomainPage {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetOrgDomainsResponse) GetApplicationproblemJSON400() *ValidationFailed {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetOrgDomainsResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetOrgDomainsResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetOrgDomainsResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetOrgDomainsResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r GetOrgDomainsResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetOrgDomainsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetOrgDomainsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetOrgDomainsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetOrgDomainsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type PostOrgDomainsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Domain
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *ValidationFailed
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r PostOrgDomainsResponse) GetJSON201() *Domain {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r PostOrgDomainsResponse) GetApplicationproblemJSON400() *ValidationFailed {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r PostOrgDomainsResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r PostOrgDomainsResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r PostOrgDomainsResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r PostOrgDomainsResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r PostOrgDomainsResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r PostOrgDomainsResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r PostOrgDomainsResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r PostOrgDomainsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PostOrgDomainsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PostOrgDomainsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PostOrgDomainsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type DeleteOrgDomainResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r DeleteOrgDomainResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r DeleteOrgDomainResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r DeleteOrgDomainResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r DeleteOrgDomainResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r DeleteOrgDomainResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r DeleteOrgDomainResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteOrgDomainResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteOrgDomainResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteOrgDomainResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteOrgDomainResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type PutOrgDomainPolicyResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Domain
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *ValidationFailed
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PutOrgDomainPolicyResponse) GetJSON200() *Domain {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r PutOrgDomainPolicyResponse) GetApplicationproblemJSON400() *ValidationFailed {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r PutOrgDomainPolicyResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r PutOrgDomainPolicyResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r PutOrgDomainPolicyResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r PutOrgDomainPolicyResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r PutOrgDomainPolicyResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r PutOrgDomainPolicyResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r PutOrgDomainPolicyResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r PutOrgDomainPolicyResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PutOrgDomainPolicyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PutOrgDomainPolicyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PutOrgDomainPolicyResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type PostOrgDomainVerifyResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Domain
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *ValidationFailed
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PostOrgDomainVerifyResponse) GetJSON200() *Domain {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r PostOrgDomainVerifyResponse) GetApplicationproblemJSON400() *ValidationFailed {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r PostOrgDomainVerifyResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r PostOrgDomainVerifyResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r PostOrgDomainVerifyResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r PostOrgDomainVerifyResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r PostOrgDomainVerifyResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r PostOrgDomainVerifyResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r PostOrgDomainVerifyResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r PostOrgDomainVerifyResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PostOrgDomainVerifyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PostOrgDomainVerifyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PostOrgDomainVerifyResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type GetOrgEventsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -16917,6 +18955,262 @@ func (r DeleteOrgImpersonationResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r DeleteOrgImpersonationResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetOrgImportsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ImportJobPage
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *ValidationFailed
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetOrgImportsResponse) GetJSON200() *ImportJobPage {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetOrgImportsResponse) GetApplicationproblemJSON400() *ValidationFailed {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetOrgImportsResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetOrgImportsResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetOrgImportsResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetOrgImportsResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r GetOrgImportsResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetOrgImportsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetOrgImportsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetOrgImportsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetOrgImportsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type PostOrgImportsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *ImportJob
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *ValidationFailed
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *PayloadTooLarge
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r PostOrgImportsResponse) GetJSON201() *ImportJob {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r PostOrgImportsResponse) GetApplicationproblemJSON400() *ValidationFailed {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r PostOrgImportsResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r PostOrgImportsResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r PostOrgImportsResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r PostOrgImportsResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r PostOrgImportsResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r PostOrgImportsResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r PostOrgImportsResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r PostOrgImportsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PostOrgImportsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PostOrgImportsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PostOrgImportsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetOrgImportResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ImportJob
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthenticated
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Internal
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetOrgImportResponse) GetJSON200() *ImportJob {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetOrgImportResponse) GetApplicationproblemJSON401() *Unauthenticated {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetOrgImportResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetOrgImportResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetOrgImportResponse) GetApplicationproblemJSON500() *Internal {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r GetOrgImportResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetOrgImportResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetOrgImportResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetOrgImportResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetOrgImportResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -21750,6 +24044,51 @@ func (c *ClientWithResponses) GetMeAuditWithResponse(ctx context.Context, params
 	return ParseGetMeAuditResponse(rsp)
 }
 
+// GetMeSuggestedOrgsWithResponse Orgs the caller may join by its verified email's domain
+//
+// Any signed-in user with an active account.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/me/suggested-orgs (the `GetMeSuggestedOrgs` operationId).
+func (c *ClientWithResponses) GetMeSuggestedOrgsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetMeSuggestedOrgsResponse, error) {
+	rsp, err := c.GetMeSuggestedOrgs(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetMeSuggestedOrgsResponse(rsp)
+}
+
+// PostMeSuggestedOrgsJoinWithBodyWithResponse Join a suggested org
+//
+// Any signed-in user with an active account.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/me/suggested-orgs/join (the `PostMeSuggestedOrgsJoin` operationId).
+func (c *ClientWithResponses) PostMeSuggestedOrgsJoinWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostMeSuggestedOrgsJoinResponse, error) {
+	rsp, err := c.PostMeSuggestedOrgsJoinWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostMeSuggestedOrgsJoinResponse(rsp)
+}
+
+// PostMeSuggestedOrgsJoinWithResponse Join a suggested org
+//
+// Any signed-in user with an active account.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/me/suggested-orgs/join (the `PostMeSuggestedOrgsJoin` operationId).
+func (c *ClientWithResponses) PostMeSuggestedOrgsJoinWithResponse(ctx context.Context, body PostMeSuggestedOrgsJoinJSONRequestBody, reqEditors ...RequestEditorFn) (*PostMeSuggestedOrgsJoinResponse, error) {
+	rsp, err := c.PostMeSuggestedOrgsJoin(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostMeSuggestedOrgsJoinResponse(rsp)
+}
+
 // GetOpenapiJsonWithResponse OpenAPI document of this API
 //
 // Public: no credential.
@@ -22084,6 +24423,130 @@ func (c *ClientWithResponses) PutOrgCollectionResourceWithResponse(ctx context.C
 	return ParsePutOrgCollectionResourceResponse(rsp)
 }
 
+// GetOrgDomainsWithResponse List the org's email domains
+//
+// Needs the permission `org:read` in the org.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/orgs/{orgId}/domains (the `GetOrgDomains` operationId).
+func (c *ClientWithResponses) GetOrgDomainsWithResponse(ctx context.Context, orgId string, params *GetOrgDomainsParams, reqEditors ...RequestEditorFn) (*GetOrgDomainsResponse, error) {
+	rsp, err := c.GetOrgDomains(ctx, orgId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetOrgDomainsResponse(rsp)
+}
+
+// PostOrgDomainsWithBodyWithResponse Add an email domain (pending until verified)
+//
+// Needs the permission `org:update` in the org.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/orgs/{orgId}/domains (the `PostOrgDomains` operationId).
+func (c *ClientWithResponses) PostOrgDomainsWithBodyWithResponse(ctx context.Context, orgId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostOrgDomainsResponse, error) {
+	rsp, err := c.PostOrgDomainsWithBody(ctx, orgId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostOrgDomainsResponse(rsp)
+}
+
+// PostOrgDomainsWithResponse Add an email domain (pending until verified)
+//
+// Needs the permission `org:update` in the org.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/orgs/{orgId}/domains (the `PostOrgDomains` operationId).
+func (c *ClientWithResponses) PostOrgDomainsWithResponse(ctx context.Context, orgId string, body PostOrgDomainsJSONRequestBody, reqEditors ...RequestEditorFn) (*PostOrgDomainsResponse, error) {
+	rsp, err := c.PostOrgDomains(ctx, orgId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostOrgDomainsResponse(rsp)
+}
+
+// DeleteOrgDomainWithResponse Remove a domain
+//
+// Needs the permission `org:update` in the org.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /v1/orgs/{orgId}/domains/{domain} (the `DeleteOrgDomain` operationId).
+func (c *ClientWithResponses) DeleteOrgDomainWithResponse(ctx context.Context, orgId string, domain string, reqEditors ...RequestEditorFn) (*DeleteOrgDomainResponse, error) {
+	rsp, err := c.DeleteOrgDomain(ctx, orgId, domain, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteOrgDomainResponse(rsp)
+}
+
+// PutOrgDomainPolicyWithBodyWithResponse Set a domain's join policy (none, suggest, auto) and role
+//
+// Needs the permission `org:update` in the org.
+//
+// No field left out becomes a zero value: `joinRole` left out keeps its current value.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /v1/orgs/{orgId}/domains/{domain}/policy (the `PutOrgDomainPolicy` operationId).
+func (c *ClientWithResponses) PutOrgDomainPolicyWithBodyWithResponse(ctx context.Context, orgId string, domain string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PutOrgDomainPolicyResponse, error) {
+	rsp, err := c.PutOrgDomainPolicyWithBody(ctx, orgId, domain, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePutOrgDomainPolicyResponse(rsp)
+}
+
+// PutOrgDomainPolicyWithResponse Set a domain's join policy (none, suggest, auto) and role
+//
+// Needs the permission `org:update` in the org.
+//
+// No field left out becomes a zero value: `joinRole` left out keeps its current value.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /v1/orgs/{orgId}/domains/{domain}/policy (the `PutOrgDomainPolicy` operationId).
+func (c *ClientWithResponses) PutOrgDomainPolicyWithResponse(ctx context.Context, orgId string, domain string, body PutOrgDomainPolicyJSONRequestBody, reqEditors ...RequestEditorFn) (*PutOrgDomainPolicyResponse, error) {
+	rsp, err := c.PutOrgDomainPolicy(ctx, orgId, domain, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePutOrgDomainPolicyResponse(rsp)
+}
+
+// PostOrgDomainVerifyWithBodyWithResponse Verify a domain by its DNS TXT record or the caller's own verified email
+//
+// Needs the permission `org:update` in the org.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/orgs/{orgId}/domains/{domain}/verify (the `PostOrgDomainVerify` operationId).
+func (c *ClientWithResponses) PostOrgDomainVerifyWithBodyWithResponse(ctx context.Context, orgId string, domain string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostOrgDomainVerifyResponse, error) {
+	rsp, err := c.PostOrgDomainVerifyWithBody(ctx, orgId, domain, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostOrgDomainVerifyResponse(rsp)
+}
+
+// PostOrgDomainVerifyWithResponse Verify a domain by its DNS TXT record or the caller's own verified email
+//
+// Needs the permission `org:update` in the org.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/orgs/{orgId}/domains/{domain}/verify (the `PostOrgDomainVerify` operationId).
+func (c *ClientWithResponses) PostOrgDomainVerifyWithResponse(ctx context.Context, orgId string, domain string, body PostOrgDomainVerifyJSONRequestBody, reqEditors ...RequestEditorFn) (*PostOrgDomainVerifyResponse, error) {
+	rsp, err := c.PostOrgDomainVerify(ctx, orgId, domain, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostOrgDomainVerifyResponse(rsp)
+}
+
 // GetOrgEventsWithResponse The org's events, oldest first, after a given event id
 //
 // Needs the permission `events:read` in the org.
@@ -22341,6 +24804,66 @@ func (c *ClientWithResponses) DeleteOrgImpersonationWithResponse(ctx context.Con
 		return nil, err
 	}
 	return ParseDeleteOrgImpersonationResponse(rsp)
+}
+
+// GetOrgImportsWithResponse List the org's imports (progress counters)
+//
+// Needs the permission `members:create` in the org.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/orgs/{orgId}/imports (the `GetOrgImports` operationId).
+func (c *ClientWithResponses) GetOrgImportsWithResponse(ctx context.Context, orgId string, params *GetOrgImportsParams, reqEditors ...RequestEditorFn) (*GetOrgImportsResponse, error) {
+	rsp, err := c.GetOrgImports(ctx, orgId, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetOrgImportsResponse(rsp)
+}
+
+// PostOrgImportsWithBodyWithResponse Import up to 1,000 members (JSON rows or CSV), with an outcome per row
+//
+// Needs the permission `members:create` in the org.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/orgs/{orgId}/imports (the `PostOrgImports` operationId).
+func (c *ClientWithResponses) PostOrgImportsWithBodyWithResponse(ctx context.Context, orgId string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostOrgImportsResponse, error) {
+	rsp, err := c.PostOrgImportsWithBody(ctx, orgId, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostOrgImportsResponse(rsp)
+}
+
+// PostOrgImportsWithResponse Import up to 1,000 members (JSON rows or CSV), with an outcome per row
+//
+// Needs the permission `members:create` in the org.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/orgs/{orgId}/imports (the `PostOrgImports` operationId).
+func (c *ClientWithResponses) PostOrgImportsWithResponse(ctx context.Context, orgId string, body PostOrgImportsJSONRequestBody, reqEditors ...RequestEditorFn) (*PostOrgImportsResponse, error) {
+	rsp, err := c.PostOrgImports(ctx, orgId, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostOrgImportsResponse(rsp)
+}
+
+// GetOrgImportWithResponse An import's progress, and its rows' outcomes once ended
+//
+// Needs the permission `members:create` in the org.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/orgs/{orgId}/imports/{importId} (the `GetOrgImport` operationId).
+func (c *ClientWithResponses) GetOrgImportWithResponse(ctx context.Context, orgId string, importId string, reqEditors ...RequestEditorFn) (*GetOrgImportResponse, error) {
+	rsp, err := c.GetOrgImport(ctx, orgId, importId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetOrgImportResponse(rsp)
 }
 
 // GetOrgInvitesWithResponse List invites
@@ -24772,6 +27295,149 @@ func ParseGetMeAuditResponse(rsp *http.Response) (*GetMeAuditResponse, error) {
 	return response, nil
 }
 
+// ParseGetMeSuggestedOrgsResponse parses an HTTP response from a GetMeSuggestedOrgsWithResponse call
+func ParseGetMeSuggestedOrgsResponse(rsp *http.Response) (*GetMeSuggestedOrgsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetMeSuggestedOrgsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest SuggestedOrgPage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePostMeSuggestedOrgsJoinResponse parses an HTTP response from a PostMeSuggestedOrgsJoinWithResponse call
+func ParsePostMeSuggestedOrgsJoinResponse(rsp *http.Response) (*PostMeSuggestedOrgsJoinResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PostMeSuggestedOrgsJoinResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Membership
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ValidationFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseGetOpenapiJsonResponse parses an HTTP response from a GetOpenapiJsonWithResponse call
 func ParseGetOpenapiJsonResponse(rsp *http.Response) (*GetOpenapiJsonResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -25923,6 +28589,384 @@ func ParsePutOrgCollectionResourceResponse(rsp *http.Response) (*PutOrgCollectio
 	return response, nil
 }
 
+// ParseGetOrgDomainsResponse parses an HTTP response from a GetOrgDomainsWithResponse call
+func ParseGetOrgDomainsResponse(rsp *http.Response) (*GetOrgDomainsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetOrgDomainsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest DomainPage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ValidationFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePostOrgDomainsResponse parses an HTTP response from a PostOrgDomainsWithResponse call
+func ParsePostOrgDomainsResponse(rsp *http.Response) (*PostOrgDomainsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PostOrgDomainsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Domain
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ValidationFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseDeleteOrgDomainResponse parses an HTTP response from a DeleteOrgDomainWithResponse call
+func ParseDeleteOrgDomainResponse(rsp *http.Response) (*DeleteOrgDomainResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteOrgDomainResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePutOrgDomainPolicyResponse parses an HTTP response from a PutOrgDomainPolicyWithResponse call
+func ParsePutOrgDomainPolicyResponse(rsp *http.Response) (*PutOrgDomainPolicyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PutOrgDomainPolicyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Domain
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ValidationFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePostOrgDomainVerifyResponse parses an HTTP response from a PostOrgDomainVerifyWithResponse call
+func ParsePostOrgDomainVerifyResponse(rsp *http.Response) (*PostOrgDomainVerifyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PostOrgDomainVerifyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Domain
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ValidationFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseGetOrgEventsResponse parses an HTTP response from a GetOrgEventsWithResponse call
 func ParseGetOrgEventsResponse(rsp *http.Response) (*GetOrgEventsResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -26834,6 +29878,217 @@ func ParseDeleteOrgImpersonationResponse(rsp *http.Response) (*DeleteOrgImperson
 			return nil, err
 		}
 		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetOrgImportsResponse parses an HTTP response from a GetOrgImportsWithResponse call
+func ParseGetOrgImportsResponse(rsp *http.Response) (*GetOrgImportsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetOrgImportsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ImportJobPage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ValidationFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePostOrgImportsResponse parses an HTTP response from a PostOrgImportsWithResponse call
+func ParsePostOrgImportsResponse(rsp *http.Response) (*PostOrgImportsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PostOrgImportsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest ImportJob
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ValidationFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetOrgImportResponse parses an HTTP response from a GetOrgImportWithResponse call
+func ParseGetOrgImportResponse(rsp *http.Response) (*GetOrgImportResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetOrgImportResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ImportJob
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthenticated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Internal

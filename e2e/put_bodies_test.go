@@ -43,6 +43,8 @@ func TestPutBodiesNeverBecomeZeroValues(t *testing.T) {
 		// Collections (issue 17).
 		"PUT /v1/orgs/{orgId}/collections/{collectionId}/grants":                        "/v1/orgs/" + org + "/collections/" + clCreate(t, owner, org, "Put") + "/grants",
 		"PUT /v1/orgs/{orgId}/collections/{collectionId}/resources/{type}/{resourceId}": "", // takes no body
+		// Verified domains.
+		"PUT /v1/orgs/{orgId}/domains/{domain}/policy": "/v1/orgs/" + org + "/domains/" + dmAdd(t, owner, org, uniqueDomain()).Domain + "/policy",
 	}
 	for _, r := range routes.Table {
 		if r.Method != http.MethodPut {

@@ -65,8 +65,10 @@ var functionSpecs = map[string]FunctionSpec{
 	// PreSignUp reads the policy and looks the email up; PostConfirmation
 	// creates the profile and the personal org in one transaction. No
 	// Cognito calls (see auth.go).
+	// The auto join policy of verified domains (docs/domains.md) adds the
+	// membership and the org's counters (UpdateItem) to that transaction.
 	routes.FnTriggers: {MemoryMB: httpMemory, TimeoutSeconds: routes.Timeout(routes.FnTriggers).Seconds(),
-		Table: []string{"GetItem", "PutItem", "ConditionCheckItem"}, QueryIndexes: []string{inverse}},
+		Table: []string{"GetItem", "PutItem", "UpdateItem", "ConditionCheckItem"}, QueryIndexes: []string{inverse}},
 	// Expires accounts, memberships, invites and tokens, with audit events,
 	// and cuts expired accounts off in Cognito (or lets them back in when an
 	// expiry was lifted).
@@ -155,4 +157,16 @@ var functionSpecs = map[string]FunctionSpec{
 	// item. A batch of 100 records takes at least 10 PutEvents calls, plus
 	// its retries and their waits.
 	routes.FnEventPublisher: {MemoryMB: httpMemory, TimeoutSeconds: 60, PutsEvents: true, ReadsStream: true},
+
+	// Verified domains (docs/domains.md): the domain, its claim and the
+	// org's verifiedDomains in one transaction; joining by domain. The TXT
+	// lookup is DNS, no AWS call.
+	routes.FnDomains: {MemoryMB: httpMemory, TimeoutSeconds: httpTimeout,
+		Table: []string{"GetItem", "Query", "PutItem", "UpdateItem", "DeleteItem", "ConditionCheckItem"}},
+	// Bulk import (docs/imports.md): the members, invites and groups use
+	// cases row by row, under API Gateway's 30 s.
+	routes.FnImports: {MemoryMB: httpMemory, TimeoutSeconds: routes.Timeout(routes.FnImports).Seconds(),
+		Table:      []string{"GetItem", "Query", "PutItem", "UpdateItem", "ConditionCheckItem"},
+		Cognito:    []string{"AdminCreateUser", "AdminSetUserPassword", "AdminDisableUser", "AdminDeleteUser"},
+		SendsEmail: true},
 }

@@ -24,6 +24,9 @@ package localstack
 //     received is listed at GET /local/events; the table's DynamoDB stream
 //     and its event source mapping are emulated from the functions' own
 //     writes (stream.go).
+//   - Domain verification's TXT records are served by the stack's own DNS
+//     server (dns.go, GATEHOUSE_DNS_RESOLVER), set by Stack.DNS().SetTXT,
+//     instead of the public DNS.
 //   - make run keeps the table and cognito-local's pool under .local/
 //     between runs (persist.go); make reset starts fresh.
 

@@ -204,7 +204,14 @@ type Stack struct {
 	stream     *tableStream
 	stopStream context.CancelFunc
 	streamDone chan struct{}
+	// dns serves domain verification's TXT lookups (dns.go); nil when
+	// GATEHOUSE_DNS_RESOLVER names another server.
+	dns *DNSServer
 }
+
+// DNS is the stack's DNS server (nil when the configuration names
+// another one): set TXT records on it to verify domains locally.
+func (s *Stack) DNS() *DNSServer { return s.dns }
 
 // Start brings the whole stack up and bootstraps it. On error, whatever was
 // started is stopped again.
@@ -377,6 +384,13 @@ func (s *Stack) start(ctx context.Context) error {
 	cfg.OutboxDir = s.OutboxDir
 	cfg.EventBus = LocalEventBus
 	cfg.EventBridgeEndpoint = busURL
+	if cfg.DNSResolver == "" {
+		d, err := StartDNS()
+		if err != nil {
+			return fmt.Errorf("start the DNS server: %w", err)
+		}
+		s.dns, cfg.DNSResolver = d, d.Addr
+	}
 	if o.Configure != nil {
 		o.Configure(&cfg)
 	}
@@ -734,6 +748,9 @@ func (s *Stack) Close() {
 		if s.stopStream != nil {
 			s.stopStream()
 			<-s.streamDone
+		}
+		if s.dns != nil {
+			s.dns.Close()
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()

@@ -39,11 +39,14 @@ func (r *Request) Query(name string) string { return r.Event.QueryStringParamete
 
 // Body returns the raw request body, decoded from base64 when API Gateway
 // encoded it, refusing bodies over MaxBodyBytes.
-func (r *Request) Body() ([]byte, error) {
+func (r *Request) Body() ([]byte, error) { return r.bodyUpTo(MaxBodyBytes) }
+
+// bodyUpTo is Body with another bound (HandleLarge).
+func (r *Request) bodyUpTo(maxBytes int) ([]byte, error) {
 	body := []byte(r.Event.Body)
 	if r.Event.IsBase64Encoded {
-		if base64.StdEncoding.DecodedLen(len(r.Event.Body)) > MaxBodyBytes+4 {
-			return nil, tooLarge()
+		if base64.StdEncoding.DecodedLen(len(r.Event.Body)) > maxBytes+4 {
+			return nil, tooLargeThan(maxBytes)
 		}
 		b, err := base64.StdEncoding.DecodeString(r.Event.Body)
 		if err != nil {
@@ -51,20 +54,23 @@ func (r *Request) Body() ([]byte, error) {
 		}
 		body = b
 	}
-	if len(body) > MaxBodyBytes {
-		return nil, tooLarge()
+	if len(body) > maxBytes {
+		return nil, tooLargeThan(maxBytes)
 	}
 	return body, nil
 }
 
-func tooLarge() error {
-	return gatehouse.Errorf(gatehouse.CodePayloadTooLarge, "the request body is larger than %d bytes", MaxBodyBytes)
+func tooLargeThan(maxBytes int) error {
+	return gatehouse.Errorf(gatehouse.CodePayloadTooLarge, "the request body is larger than %d bytes", maxBytes)
 }
 
 // Decode reads the JSON body into v: unknown fields, trailing data and
 // bodies over MaxBodyBytes are refused with a problem the client can act on.
-func (r *Request) Decode(v any) error {
-	body, err := r.Body()
+func (r *Request) Decode(v any) error { return r.decodeUpTo(v, MaxBodyBytes) }
+
+// decodeUpTo is Decode with another bound (HandleLarge).
+func (r *Request) decodeUpTo(v any, maxBytes int) error {
+	body, err := r.bodyUpTo(maxBytes)
 	if err != nil {
 		return err
 	}

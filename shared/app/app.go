@@ -64,6 +64,9 @@ type Config struct {
 	// attempt of the SDK's retries: well under the function's timeout
 	// (routes.Timeout), docs/reliability.md.
 	CallTimeout time.Duration
+	// DNSResolver is host:port of the DNS server that checks domain TXT
+	// challenges; "" for the system's resolver (docs/domains.md).
+	DNSResolver string
 }
 
 // Environment variable names.
@@ -96,6 +99,9 @@ const (
 
 	// EnvCallTimeout is a Go duration ("3s"); DefaultCallTimeout if unset.
 	EnvCallTimeout = "GATEHOUSE_CALL_TIMEOUT"
+	// EnvDNSResolver is host:port of the DNS server that checks domain TXT
+	// challenges (docs/domains.md); unset, the system's resolver.
+	EnvDNSResolver = "GATEHOUSE_DNS_RESOLVER"
 )
 
 // DefaultCallTimeout bounds one call to AWS: a few seconds, so that even
@@ -174,6 +180,7 @@ func ConfigFromEnv() (Config, error) {
 		}
 		c.EventsSettle = d
 	}
+	c.DNSResolver = os.Getenv(EnvDNSResolver)
 	if v := os.Getenv(EnvLogLevel); v != "" {
 		if err := c.LogLevel.UnmarshalText([]byte(v)); err != nil {
 			return c, fmt.Errorf("%s: %w", EnvLogLevel, err)

@@ -51,6 +51,9 @@ const (
 	listTokens    = "tokens"
 	listUsers     = "users"
 	listResources = "resources"
+	// Verified domains and bulk imports (docs/domains.md, docs/imports.md).
+	listDomains = "domains"
+	listImports = "imports"
 )
 
 // seal returns the cursor of a position of a list of an org.

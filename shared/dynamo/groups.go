@@ -264,10 +264,8 @@ func (s *Store) AddGroupMember(ctx context.Context, orgID, groupID string, m *ga
 	if slices.Contains(m.Groups, groupID) {
 		return nil
 	}
-	gm := newItem(groupMemberKey(orgID, groupID, m.UserID)).
-		setS(attrKind, kindGroupMem).setS("groupId", groupID).setS("userId", m.UserID).setTime(attrCreated, s.Now())
 	t := s.tx()
-	t.put(gm, "", nil, nil, nil)
+	t.put(groupMemberItem(orgID, groupID, m.UserID, s.Now()), "", nil, nil, nil)
 	// The version read with m proves the list still lacks the group (and
 	// minidyn cannot evaluate contains() on an absent list).
 	t.update(memberKey(orgID, m.UserID), "SET #g = list_append(if_not_exists(#g, :empty), :new) ADD #v :one",
@@ -282,6 +280,19 @@ func (s *Store) AddGroupMember(ctx context.Context, orgID, groupID string, m *ga
 		return fmt.Errorf("add %s to group %s: %w", m.UserID, groupID, err)
 	}
 	return nil
+}
+
+func groupMemberItem(orgID, groupID, userID string, at time.Time) item {
+	return newItem(groupMemberKey(orgID, groupID, userID)).
+		setS(attrKind, kindGroupMem).setS("groupId", groupID).setS("userId", userID).setTime(attrCreated, at)
+}
+
+// addGroupMember adds a new membership's group member item and the group's
+// count (the group must exist) to t: a member created in groups.
+func (t *tx) addGroupMember(orgID, groupID, userID string, at time.Time) {
+	t.create(groupMemberItem(orgID, groupID, userID, at), gatehouse.Errorf(gatehouse.CodeConflict, "already in the group"))
+	t.update(groupKey(orgID, groupID), "ADD #n :one", "attribute_exists(#pk)", gatehouse.NotFound("group"),
+		map[string]string{"#n": "memberCount", "#pk": tabledef.PK}, map[string]types.AttributeValue{":one": num(1)})
 }
 
 // RemoveGroupMember takes a member out of a group (a no-op when it is not

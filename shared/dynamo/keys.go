@@ -1,6 +1,7 @@
 package dynamo
 
 import (
+	"fmt"
 	"strings"
 	"time"
 
@@ -320,3 +321,40 @@ func intentKey(email string) Key { return Key{"INTENT#" + NormalizeEmail(email),
 // idempotencyKey is the record of one Idempotency-Key, under a scope (the
 // caller and route) already hashed by the caller of the store.
 func idempotencyKey(scope string) Key { return Key{"IDEM#" + scope, "IDEM"} }
+
+// Verified domains (docs/domains.md): an org's domains in its partition,
+// and one claim item per verified domain, which makes a domain belong to at
+// most one org (created with a condition) and answers the sign-up hook's
+// lookup by email domain in one GetItem.
+const (
+	prefixDomain = "DOMAIN#"
+	skClaim      = "CLAIM"
+)
+
+func domainKey(orgID, domain string) Key { return Key{prefixOrg + orgID, prefixDomain + domain} }
+
+func domainClaimKey(domain string) Key { return Key{prefixDomain + domain, skClaim} }
+
+// domainsRange is an org's domains, in domain order.
+func domainsRange(orgID string) keyRange { return keyRange{"", prefixOrg + orgID, prefixDomain} }
+
+// Bulk imports (docs/imports.md): a job item with its counters, and its
+// rows' results in chunks, in the org's partition.
+const (
+	prefixImport        = "IMPORT#"
+	prefixImportResults = "IMPORTRES#"
+)
+
+func importKey(orgID, importID string) Key { return Key{prefixOrg + orgID, prefixImport + importID} }
+
+func importResultsKey(orgID, importID string, chunk int) Key {
+	return Key{prefixOrg + orgID, prefixImportResults + importID + "#" + fmt.Sprintf("%04d", chunk)}
+}
+
+// importResultsRange is the result chunks of one import, in row order.
+func importResultsRange(orgID, importID string) keyRange {
+	return keyRange{"", prefixOrg + orgID, prefixImportResults + importID + "#"}
+}
+
+// importsRange is an org's import jobs, in id order.
+func importsRange(orgID string) keyRange { return keyRange{"", prefixOrg + orgID, prefixImport} }

@@ -455,6 +455,11 @@ func (s *Store) CreateMember(ctx context.Context, nm NewMember) error {
 	if nm.Activation != nil {
 		t.create(secretItem(nm.Activation), gatehouse.Errorf(gatehouse.CodeConflict, "secret collision; retry"))
 	}
+	// Groups given at creation (docs/imports.md): their member items and
+	// counts, in the same transaction as the membership that lists them.
+	for _, gid := range m.Groups {
+		t.addGroupMember(m.OrgID, gid, m.UserID, s.Now())
+	}
 	for _, ev := range nm.Audit {
 		t.audit(ev)
 	}

@@ -100,6 +100,10 @@ func (s *Store) deleteOrgItem(ctx context.Context, orgID string, actor gatehouse
 		}
 		t.update(orgKey(a), "ADD "+strings.Join(adds, ", "), "attribute_exists(#pk)", nil, names, values)
 	}
+	// Verified domains: the org's claims go with it (docs/domains.md).
+	for _, d := range o.VerifiedDomains {
+		t.releaseClaim(orgID, d)
+	}
 	ev := s.NewAudit(actor, "", "org.delete", orgID, map[string]any{"name": o.Name, "parentId": o.ParentID}, nil)
 	t.audit(ev)
 	if o.ParentID != "" {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
@@ -53,6 +54,8 @@ type Store interface {
 	Profiles(ctx context.Context, userIDs []string) (map[string]*gatehouse.User, error)
 	UserIDByEmail(ctx context.Context, email string) (string, error)
 	Membership(ctx context.Context, orgID, userID string) (*gatehouse.Membership, error)
+	// Group reads a group (groups given at creation, docs/imports.md).
+	Group(ctx context.Context, o *gatehouse.Org, groupID string) (*gatehouse.Group, error)
 	MembersPage(ctx context.Context, orgID string, limit int, cursor string) ([]*gatehouse.Membership, string, error)
 	CountMemberships(ctx context.Context, userID string, max int) (int, error)
 	CreateMember(ctx context.Context, nm dynamo.NewMember) error
@@ -239,6 +242,15 @@ type CreateInput struct {
 	Phone    string `json:"phone,omitempty"`
 	TimeZone string `json:"timeZone,omitempty"`
 	Language string `json:"language,omitempty"`
+	// Groups (ids) the new member joins, in the creation's transaction;
+	// needs groups:manage, and what the groups give is checked as rule 6.
+	// Not applied when the email has an account (an invite is made).
+	Groups []string `json:"groups,omitempty"`
+	// UserLimit and ResourceLimit of the new membership (needs
+	// members:limits; a manager's within its own, rule 7). Omitted: 0 and
+	// -1, or 0 and 0 for a member a manager creates.
+	UserLimit     *int `json:"userLimit,omitempty" jsonschema:"minimum=-1"`
+	ResourceLimit *int `json:"resourceLimit,omitempty" jsonschema:"minimum=-1"`
 }
 
 // profile is the profile the input gives.
@@ -276,6 +288,9 @@ func (in *CreateInput) validate() error {
 	}
 	v.Check(in.Activation == "" || in.Activation == ActivationDisplay || in.Activation == ActivationEmail,
 		"activation", `must be "display" or "email"`)
+	v.Check(len(in.Groups) <= 20, "groups", "at most 20 groups")
+	v.Check(in.UserLimit == nil || *in.UserLimit >= -1, "userLimit", "-1 (unlimited), 0 or more")
+	v.Check(in.ResourceLimit == nil || *in.ResourceLimit >= -1, "resourceLimit", "-1 (unlimited), 0 or more")
 	return v.Err()
 }
 
@@ -292,7 +307,11 @@ func (s *Service) Create(ctx context.Context, c *gatehouse.Caller, orgID string,
 	if err != nil {
 		return nil, err
 	}
-	if err := authz.Give(c, authz.PolicyOf(s.cat, org), in.Roles, nil); err != nil {
+	groups, err := s.createGroups(ctx, c, org, in)
+	if err != nil {
+		return nil, err
+	}
+	if err := authz.Give(c, authz.PolicyOf(s.cat, org), append(slices.Clone(in.Roles), groups.roles...), nil); err != nil {
 		return nil, err
 	}
 	now := s.store.Now()
@@ -314,6 +333,10 @@ func (s *Service) Create(ctx context.Context, c *gatehouse.Caller, orgID string,
 	if err := s.precheckRoom(ctx, c, org, m); err != nil {
 		return nil, err
 	}
+	if err := s.createLimits(ctx, c, org, m, in); err != nil {
+		return nil, err
+	}
+	m.Groups = groups.ids
 
 	after := func(accountCreated bool) map[string]any {
 		a := map[string]any{"email": in.Email, "roles": m.Roles, "status": m.Status, "accountCreated": accountCreated}
@@ -325,6 +348,12 @@ func (s *Service) Create(ctx context.Context, c *gatehouse.Caller, orgID string,
 		}
 		if m.Readonly || m.ResourceReadonly {
 			a["readonly"], a["resourceReadonly"] = m.Readonly, m.ResourceReadonly
+		}
+		if len(m.Groups) > 0 {
+			a["groups"] = m.Groups
+		}
+		if in.UserLimit != nil || in.ResourceLimit != nil {
+			a["userLimit"], a["resourceLimit"] = m.UserLimit, m.ResourceLimit
 		}
 		return a
 	}
@@ -424,6 +453,61 @@ func (s *Service) Create(ctx context.Context, c *gatehouse.Caller, orgID string,
 	}
 	res.Member = &Member{Membership: *m, Email: u.Email, Name: u.Name, AccountStatus: u.Status}
 	return res, nil
+}
+
+// createdGroups are the groups a creation puts its member in, and the
+// roles they give.
+type createdGroups struct{ ids, roles []string }
+
+// createGroups checks the groups of a creation: the caller may manage
+// groups (authz.GivesAtCreation), and they exist (not the built-in one).
+func (s *Service) createGroups(ctx context.Context, c *gatehouse.Caller, org *gatehouse.Org, in CreateInput) (createdGroups, error) {
+	var out createdGroups
+	if err := authz.GivesAtCreation(c, len(in.Groups) > 0, in.UserLimit != nil || in.ResourceLimit != nil); err != nil {
+		return out, err
+	}
+	for _, gid := range in.Groups {
+		if gid == dynamo.GroupAll || strings.Contains(gid, "#") || slices.Contains(out.ids, gid) {
+			return out, gatehouse.Invalid(gatehouse.FieldError{Field: "groups", Message: fmt.Sprintf("%q is not a group to join", gid)})
+		}
+		g, err := s.store.Group(ctx, org, gid)
+		if gatehouse.ErrorCode(err) == gatehouse.CodeNotFound {
+			return out, gatehouse.Invalid(gatehouse.FieldError{Field: "groups", Message: fmt.Sprintf("%q is not a group of the org", gid)})
+		} else if err != nil {
+			return out, err
+		}
+		out.ids = append(out.ids, g.ID)
+		out.roles = append(out.roles, g.Roles...)
+	}
+	return out, nil
+}
+
+// createLimits applies the limits asked at creation: a manager sets them
+// only within its own (rule 7, authz.SetsLimits); omitted ones keep what
+// precheckRoom chose.
+func (s *Service) createLimits(ctx context.Context, c *gatehouse.Caller, org *gatehouse.Org, m *gatehouse.Membership, in CreateInput) error {
+	if in.UserLimit == nil && in.ResourceLimit == nil {
+		return nil
+	}
+	ul, rl := m.UserLimit, m.ResourceLimit
+	if in.UserLimit != nil {
+		ul = *in.UserLimit
+	}
+	if in.ResourceLimit != nil {
+		rl = *in.ResourceLimit
+	}
+	var own *gatehouse.Membership
+	if authz.CreatesManaged(c) {
+		var err error
+		if own, err = s.store.Membership(ctx, org.ID, c.UserID); err != nil && gatehouse.ErrorCode(err) != gatehouse.CodeNotFound {
+			return err
+		}
+	}
+	if err := authz.SetsLimits(c, own, ul, rl); err != nil {
+		return err
+	}
+	m.UserLimit, m.ResourceLimit = ul, rl
+	return nil
 }
 
 // precheckRoom refuses early, before Cognito is touched, what the

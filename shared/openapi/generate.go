@@ -193,6 +193,9 @@ func tags() []any {
 		routes.FnAudit:     "The audit log of an org.",
 		routes.FnAdmin:     "Platform admin: accounts and the sign-up policy.",
 		routes.FnScim:      "SCIM 2.0 for identity providers (application/scim+json, SCIM errors), and the org's SCIM tokens.",
+		// Verified domains, bulk import.
+		routes.FnDomains: "Verified email domains of an org, their join policies, and the orgs a user may join by its email's domain.",
+		routes.FnImports: "Bulk import of members, with an outcome per row.",
 	}
 	var out []any
 	for _, fn := range routes.HTTPFunctions {

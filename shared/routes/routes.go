@@ -69,6 +69,10 @@ const (
 	// FnEventPublisher puts the org event stream on the EventBridge bus;
 	// the table's stream invokes it (docs/events.md).
 	FnEventPublisher = "eventpublisher"
+	// Verified domains and join policies (docs/domains.md).
+	FnDomains = "domains"
+	// Bulk import of members (docs/imports.md).
+	FnImports = "imports"
 )
 
 // DefaultRouteKey is the route key of an HTTP API's catch-all route.
@@ -84,7 +88,9 @@ var Default = Route{Path: DefaultRouteKey, Function: FnNotFound, Access: Public,
 	Summary: "Unknown paths (404) and methods (405 with Allow)"}
 
 // HTTPFunctions lists the functions that serve HTTP routes.
-var HTTPFunctions = []string{FnMe, FnOrgs, FnMembers, FnInvites, FnActivate, FnRoles, FnGroups, FnResources, FnTokens, FnLimits, FnAudit, FnAdmin, FnNotFound, FnScim}
+var HTTPFunctions = []string{FnMe, FnOrgs, FnMembers, FnInvites, FnActivate, FnRoles, FnGroups, FnResources, FnTokens, FnLimits, FnAudit, FnAdmin, FnNotFound, FnScim,
+	// Verified domains, bulk import.
+	FnDomains, FnImports}
 
 // AllFunctions lists every Lambda function of the product.
 var AllFunctions = append([]string{FnAuthorizer, FnTriggers, FnSweeper}, append(HTTPFunctions,
@@ -271,6 +277,19 @@ var Table = []Route{
 	with("PATCH", "/v1/admin/users/{userId}/profile", FnAdmin, PlatformAdmin, "Edit an account's name, email, phone, time zone, language or password"),
 	with("POST", "/v1/admin/users/{userId}/activation", FnAdmin, PlatformAdmin, "A new activation link for a pending account"),
 	with("GET", "/v1/admin/audit", FnAdmin, PlatformAdmin, "The platform audit log (accounts, profiles, sign-up policy, org deletions), newest first"),
+	// Verified domains and join policies (docs/domains.md).
+	perm("GET", org+"/domains", FnDomains, "org:read", "List the org's email domains"),
+	perm("POST", org+"/domains", FnDomains, "org:update", "Add an email domain (pending until verified)"),
+	perm("POST", org+"/domains/{domain}/verify", FnDomains, "org:update", "Verify a domain by its DNS TXT record or the caller's own verified email"),
+	perm("PUT", org+"/domains/{domain}/policy", FnDomains, "org:update", "Set a domain's join policy (none, suggest, auto) and role"),
+	perm("DELETE", org+"/domains/{domain}", FnDomains, "org:update", "Remove a domain"),
+	with("GET", "/v1/me/suggested-orgs", FnDomains, SignedIn, "Orgs the caller may join by its verified email's domain"),
+	with("POST", "/v1/me/suggested-orgs/join", FnDomains, SignedIn, "Join a suggested org"),
+
+	// Bulk import of members (docs/imports.md).
+	perm("POST", org+"/imports", FnImports, "members:create", "Import up to 1,000 members (JSON rows or CSV), with an outcome per row"),
+	perm("GET", org+"/imports", FnImports, "members:create", "List the org's imports (progress counters)"),
+	perm("GET", org+"/imports/{importId}", FnImports, "members:create", "An import's progress, and its rows' outcomes once ended"),
 }
 
 // scim is the base path of an org's SCIM service provider.

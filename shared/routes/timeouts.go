@@ -26,6 +26,9 @@ const (
 	TimeoutTrigger = 5 * time.Second
 	// TimeoutSweep is under the schedule's interval (infra/schedule.go).
 	TimeoutSweep = 120 * time.Second
+	// TimeoutImport: a bulk import works within a budget under it
+	// (docs/imports.md), still under IntegrationTimeout.
+	TimeoutImport = 25 * time.Second
 )
 
 // Timeout is a function's timeout.
@@ -37,8 +40,10 @@ func Timeout(fn string) time.Duration {
 		return TimeoutSweep
 	case FnNotFound:
 		return 3 * time.Second
-	case FnOrgs, FnMembers, FnInvites, FnActivate, FnAdmin:
+	case FnOrgs, FnMembers, FnInvites, FnActivate, FnAdmin, FnScim:
 		return TimeoutLifecycle
+	case FnImports:
+		return TimeoutImport
 	}
 	return TimeoutHTTP
 }

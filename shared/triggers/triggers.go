@@ -22,6 +22,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/gatehouse-dev/gatehouse/shared/authz"
+	"github.com/gatehouse-dev/gatehouse/shared/domains"
 	"github.com/gatehouse-dev/gatehouse/shared/dynamo"
 	"github.com/gatehouse-dev/gatehouse/shared/gatehouse"
 )
@@ -38,12 +40,27 @@ type Store interface {
 	// PendingIntent is the change under way for an email, if any
 	// (docs/reliability.md).
 	PendingIntent(ctx context.Context, email string) (*dynamo.Intent, error)
+	// Verified domains (docs/domains.md): the auto join policy.
+	DomainClaim(ctx context.Context, domain string) (*gatehouse.DomainClaim, error)
+	Org(ctx context.Context, orgID string) (*gatehouse.Org, error)
+	CreateAccountJoining(ctx context.Context, u *gatehouse.User, o *gatehouse.Org, m *gatehouse.Membership, actor gatehouse.Actor) error
 }
 
 // Handler serves the trigger events.
 type Handler struct {
 	store Store
 	log   *slog.Logger
+	// cat, when set, turns on the auto join policy of verified domains
+	// (WithDomains).
+	cat *authz.Catalogue
+}
+
+// WithDomains turns on the auto join policy of verified domains: a new
+// account with a verified address under a domain whose org has the auto
+// policy joins that org at confirmation (docs/domains.md).
+func (h *Handler) WithDomains(cat *authz.Catalogue) *Handler {
+	h.cat = cat
+	return h
 }
 
 // New returns the trigger handler.
@@ -234,6 +251,9 @@ func (h *Handler) ensureProfile(ctx context.Context, attrs map[string]string, us
 		CreatedAt:     now,
 		UpdatedAt:     now,
 	}
+	if joined, err := h.autoJoin(ctx, u); err != nil || joined {
+		return err
+	}
 	var org *gatehouse.Org
 	if p.PersonalOrg {
 		org = dynamo.NewPersonalOrg(u, now)
@@ -287,4 +307,52 @@ func (h *Handler) PreTokenGeneration(ctx context.Context, ev *events.CognitoEven
 	}
 	ev.Response.ClaimsOverrideDetails.ClaimsToSuppress = suppress
 	return nil
+}
+
+// autoJoin applies the auto join policy of a verified domain to a new
+// account (docs/domains.md): the account, its email reservation and its
+// membership of the domain's org, with the domain's join role (capped at
+// developer), are created in one transaction, instead of a personal org.
+// It joins only when the org has room (maxMembers over its subtree); a
+// full org, or a role above the cap, leaves the sign-up to the ordinary
+// path (a personal org, per the policy), logged. joined reports whether
+// the account was created here.
+func (h *Handler) autoJoin(ctx context.Context, u *gatehouse.User) (joined bool, err error) {
+	if h.cat == nil {
+		return false, nil
+	}
+	cl, err := h.store.DomainClaim(ctx, gatehouse.EmailDomain(u.Email))
+	if err != nil {
+		return false, fmt.Errorf("read domain claim: %w", err)
+	}
+	if !authz.AutoJoins(u, cl, u.CreatedAt) {
+		return false, nil
+	}
+	o, err := h.store.Org(ctx, cl.OrgID)
+	if gatehouse.ErrorCode(err) == gatehouse.CodeNotFound {
+		return false, nil
+	} else if err != nil {
+		return false, err
+	}
+	m, err := domains.JoinMembership(h.cat, o, u, cl, u.CreatedAt)
+	if err != nil {
+		h.log.Warn("auto join skipped: the domain's join role is above the cap", "org", o.ID, "role", cl.JoinRole)
+		return false, nil
+	}
+	err = h.store.CreateAccountJoining(ctx, u, o, m, gatehouse.Actor{UserID: u.ID, Email: u.Email})
+	switch gatehouse.ErrorCode(err) {
+	case "":
+		return true, nil
+	case gatehouse.CodeLimitExceeded:
+		h.log.Info("auto join skipped: the org is full", "org", o.ID, "userId", u.ID)
+		return false, nil
+	case gatehouse.CodeForbidden:
+		return false, ErrAccountDisabled
+	case gatehouse.CodeConflict:
+		// A concurrent delivery of the same event won the race.
+		if _, gerr := h.store.User(ctx, u.ID); gerr == nil {
+			return true, nil
+		}
+	}
+	return false, err
 }

@@ -47,6 +47,21 @@ func (f *fakeStore) HasPendingInvite(_ context.Context, email string) (bool, err
 	return f.hasPendingInvite(email)
 }
 
+func (f *fakeStore) DomainClaim(context.Context, string) (*gatehouse.DomainClaim, error) {
+	f.t.Fatal("unexpected DomainClaim")
+	return nil, nil
+}
+
+func (f *fakeStore) Org(context.Context, string) (*gatehouse.Org, error) {
+	f.t.Fatal("unexpected Org")
+	return nil, nil
+}
+
+func (f *fakeStore) CreateAccountJoining(context.Context, *gatehouse.User, *gatehouse.Org, *gatehouse.Membership, gatehouse.Actor) error {
+	f.t.Fatal("unexpected CreateAccountJoining")
+	return nil
+}
+
 func TestPreSignUpInviteOnly(t *testing.T) {
 	lookupFailed := errors.New("table unreachable")
 	tests := []struct {

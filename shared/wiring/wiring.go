@@ -19,8 +19,10 @@ import (
 	"github.com/gatehouse-dev/gatehouse/shared/wiring/admin"
 	"github.com/gatehouse-dev/gatehouse/shared/wiring/audit"
 	"github.com/gatehouse-dev/gatehouse/shared/wiring/authorizer"
+	"github.com/gatehouse-dev/gatehouse/shared/wiring/domains"
 	"github.com/gatehouse-dev/gatehouse/shared/wiring/eventpublisher"
 	"github.com/gatehouse-dev/gatehouse/shared/wiring/groups"
+	"github.com/gatehouse-dev/gatehouse/shared/wiring/imports"
 	"github.com/gatehouse-dev/gatehouse/shared/wiring/invites"
 	"github.com/gatehouse-dev/gatehouse/shared/wiring/limits"
 	"github.com/gatehouse-dev/gatehouse/shared/wiring/me"
@@ -58,6 +60,9 @@ func Constructors() map[string]app.Constructor {
 		routes.FnScim: scim.New,
 		// The event stream (docs/events.md).
 		routes.FnEventPublisher: eventpublisher.New,
+		// Verified domains, bulk import.
+		routes.FnDomains: domains.New,
+		routes.FnImports: imports.New,
 	}
 }
 

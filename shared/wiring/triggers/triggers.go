@@ -9,5 +9,5 @@ import (
 
 // New builds the function from the shared dependencies.
 func New(d *app.Deps) (app.Function, error) {
-	return app.Function{Handler: triggers.New(d.Store(), d.Log).Handle}, nil
+	return app.Function{Handler: triggers.New(d.Store(), d.Log).WithDomains(d.Catalogue()).Handle}, nil
 }

@@ -284,6 +284,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/me/suggested-orgs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Orgs the caller may join by its verified email's domain
+         * @description Any signed-in user with an active account.
+         */
+        get: operations["getMeSuggestedOrgs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/suggested-orgs/join": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Join a suggested org
+         * @description Any signed-in user with an active account.
+         */
+        post: operations["postMeSuggestedOrgsJoin"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/openapi.json": {
         parameters: {
             query?: never;
@@ -510,6 +550,92 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/orgs/{orgId}/domains": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the org's email domains
+         * @description Needs the permission `org:read` in the org.
+         */
+        get: operations["getOrgDomains"];
+        put?: never;
+        /**
+         * Add an email domain (pending until verified)
+         * @description Needs the permission `org:update` in the org.
+         */
+        post: operations["postOrgDomains"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/orgs/{orgId}/domains/{domain}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Remove a domain
+         * @description Needs the permission `org:update` in the org.
+         */
+        delete: operations["deleteOrgDomain"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/orgs/{orgId}/domains/{domain}/policy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set a domain's join policy (none, suggest, auto) and role
+         * @description Needs the permission `org:update` in the org.
+         *
+         *     No field left out becomes a zero value: `joinRole` left out keeps its current value.
+         */
+        put: operations["putOrgDomainPolicy"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/orgs/{orgId}/domains/{domain}/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Verify a domain by its DNS TXT record or the caller's own verified email
+         * @description Needs the permission `org:update` in the org.
+         */
+        post: operations["postOrgDomainVerify"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/orgs/{orgId}/events": {
         parameters: {
             query?: never;
@@ -687,6 +813,50 @@ export interface paths {
          * @description Needs the permission `members:update` in the org.
          */
         delete: operations["deleteOrgImpersonation"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/orgs/{orgId}/imports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the org's imports (progress counters)
+         * @description Needs the permission `members:create` in the org.
+         */
+        get: operations["getOrgImports"];
+        put?: never;
+        /**
+         * Import up to 1,000 members (JSON rows or CSV), with an outcome per row
+         * @description Needs the permission `members:create` in the org.
+         */
+        post: operations["postOrgImports"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/orgs/{orgId}/imports/{importId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An import's progress, and its rows' outcomes once ended
+         * @description Needs the permission `members:create` in the org.
+         */
+        get: operations["getOrgImport"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -1464,6 +1634,10 @@ export interface components {
             password: string;
             token: string;
         };
+        /** @description AddInput is the body of POST /v1/orgs/{orgId}/domains. */
+        AddInput: {
+            domain: string;
+        };
         /** @description AdminInput is the body of POST /v1/admin/impersonations: Input and the org the session is bound to. */
         AdminInput: {
             /** @default 30 */
@@ -1478,6 +1652,25 @@ export interface components {
             expiresAt?: unknown;
             force?: boolean;
             resourceLimit?: number | null;
+        };
+        /** @description PolicyInput is the body of PUT /v1/admin/signup-policy. */
+        AdminPolicyInput: {
+            /** @default [] */
+            allowedDomains: string[];
+            /** @default [] */
+            allowedEmails: string[];
+            /**
+             * @description DefaultResourceLimit is the resourceLimit of accounts that sign up;
+             *     -1 is unlimited.
+             * @default -1
+             */
+            defaultResourceLimit: number;
+            mode: components["schemas"]["SignupMode"];
+            /**
+             * @description PersonalOrg gives each account that signs up an org of its own.
+             * @default true
+             */
+            personalOrg: boolean;
         };
         /** @description APIToken is a secret bound to (user, org) for API access and embedded read-only views. */
         APIToken: {
@@ -1610,6 +1803,53 @@ export interface components {
         Decision: {
             allowed: boolean;
             reason: string;
+        };
+        /** @description Domain is an email domain an org added, pending until proved. */
+        Domain: {
+            /** Format: date-time */
+            createdAt: string;
+            createdBy?: string;
+            domain: string;
+            /**
+             * @description JoinPolicy is what people with a verified address there may do:
+             *     "none", "suggest" or "auto" (docs/domains.md).
+             * @enum {string}
+             */
+            joinPolicy: "none" | "suggest" | "auto";
+            /** @description JoinRole is the role they get when they join (never above developer). */
+            joinRole: string;
+            orgId: string;
+            /**
+             * @description Status is "pending" until proved, then "verified".
+             * @enum {string}
+             */
+            status: "pending" | "verified";
+            /** @description TXTName and TXTValue are the DNS TXT record that proves the domain:
+             *     publish TXTValue at TXTName, then verify. */
+            txtName: string;
+            txtValue: string;
+            /** Format: date-time */
+            verifiedAt?: string;
+            /**
+             * @description VerifiedBy says how it was proved: "dns" or "email".
+             * @enum {string}
+             */
+            verifiedBy?: "dns" | "email";
+        };
+        DomainPage: {
+            items: components["schemas"]["Domain"][];
+            nextCursor?: string;
+        };
+        /** @description PolicyInput is the body of PUT .../domains/{domain}/policy. */
+        DomainsPolicyInput: {
+            /**
+             * @description JoinPolicy is "none", "suggest" or "auto".
+             * @enum {string}
+             */
+            joinPolicy: "none" | "suggest" | "auto";
+            /** @description JoinRole is the role joiners get: viewer by default, at most what
+             *     developer gives. */
+            joinRole?: string;
         };
         /**
          * @description The stable, machine-readable code of a problem; its HTTP status is fixed (docs/errors.md).
@@ -1779,6 +2019,62 @@ export interface components {
             items: components["schemas"]["Impersonation"][];
             nextCursor?: string;
         };
+        /** @description ImportJob is one bulk import and its progress; Results are its rows' outcomes, in file order, once it has finished. */
+        ImportJob: {
+            created: number;
+            /** Format: date-time */
+            createdAt: string;
+            createdBy: string;
+            /**
+             * Format: date-time
+             * @description FinishedAt is set once the job is done or partial.
+             */
+            finishedAt?: string;
+            id: string;
+            invited: number;
+            orgId: string;
+            processed: number;
+            refused: number;
+            results?: components["schemas"]["ImportRowResult"][];
+            skipped: number;
+            /** @enum {string} */
+            status: "running" | "done" | "partial";
+            /** @description Total is the number of rows; Processed those with an outcome so far. */
+            total: number;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        ImportJobPage: {
+            items: components["schemas"]["ImportJob"][];
+            nextCursor?: string;
+        };
+        /** @description ImportRowResult is what one row of an import did. */
+        ImportRowResult: {
+            code?: components["schemas"]["ErrorCode"];
+            /** Format: email */
+            email: string;
+            /** @description Fields are the row's invalid fields, for a validation refusal. */
+            fields?: components["schemas"]["FieldError"][];
+            inviteId?: string;
+            limit?: string;
+            message?: string;
+            /**
+             * @description Outcome is created, invited (the email had an account: rule 11),
+             *     skipped (already a member or invited: nothing changed), refused (see
+             *     code, reason, limit, message) or not_processed.
+             * @enum {string}
+             */
+            outcome: "created" | "invited" | "skipped" | "refused" | "not_processed";
+            reason?: string;
+            /** @description Row is the row's number in the file, from 1 (a CSV's header is row 0). */
+            row: number;
+            userId?: string;
+        };
+        /** @description Input is the body of POST /v1/orgs/{orgId}/imports: the rows as JSON, or a CSV file's text. */
+        ImportsInput: {
+            csv?: string;
+            rows?: components["schemas"]["Row"][];
+        };
         /** @description CreateInput is the body of POST /v1/orgs/{orgId}/invites. */
         InvitesCreateInput: {
             /** Format: email */
@@ -1834,6 +2130,10 @@ export interface components {
         InvitesViewPage: {
             items: components["schemas"]["InvitesView"][];
             nextCursor?: string;
+        };
+        /** @description JoinInput is the body of POST /v1/me/suggested-orgs/join. */
+        JoinInput: {
+            orgId: string;
         };
         /** @description Limits is the body of GET and PUT /v1/orgs/{orgId}/limits. */
         LimitsLimits: {
@@ -1901,6 +2201,10 @@ export interface components {
             enabled?: boolean | null;
             /** Format: date-time */
             expiresAt?: string | null;
+            /** @description Groups (ids) the new member joins, in the creation's transaction;
+             *     needs groups:manage, and what the groups give is checked as rule 6.
+             *     Not applied when the email has an account (an invite is made). */
+            groups?: string[];
             language?: string;
             name?: string;
             password?: string | null;
@@ -1910,9 +2214,14 @@ export interface components {
              *     what its profile lacks when it accepts (issue 17). */
             phone?: string;
             readonly?: boolean;
+            resourceLimit?: number;
             resourceReadonly?: boolean;
             roles: string[];
             timeZone?: string;
+            /** @description UserLimit and ResourceLimit of the new membership (needs
+             *     members:limits; a manager's within its own, rule 7). Omitted: 0 and
+             *     -1, or 0 and 0 for a member a manager creates. */
+            userLimit?: number;
         };
         /** @description Membership links a user to an org. */
         Membership: {
@@ -2064,25 +2373,6 @@ export interface components {
             resourceTypes: string[];
             roles: components["schemas"]["Role"][];
         };
-        /** @description PolicyInput is the body of PUT /v1/admin/signup-policy. */
-        PolicyInput: {
-            /** @default [] */
-            allowedDomains: string[];
-            /** @default [] */
-            allowedEmails: string[];
-            /**
-             * @description DefaultResourceLimit is the resourceLimit of accounts that sign up;
-             *     -1 is unlimited.
-             * @default -1
-             */
-            defaultResourceLimit: number;
-            mode: components["schemas"]["SignupMode"];
-            /**
-             * @description PersonalOrg gives each account that signs up an org of its own.
-             * @default true
-             */
-            personalOrg: boolean;
-        };
         /** @description Problem is an RFC 9457 problem details body with Gatehouse's extensions. */
         Problem: {
             code: components["schemas"]["ErrorCode"];
@@ -2120,7 +2410,7 @@ export interface components {
          * @description Why a request was refused (docs/errors.md says what a client should do about each).
          * @enum {string}
          */
-        Reason: "already_done" | "denied" | "disabled" | "domain_not_verified" | "email_mismatch" | "email_unverified" | "escalation" | "expired" | "expiry_ceiling" | "has_suborgs" | "idempotency_key_reused" | "impersonation" | "in_progress" | "last_owner" | "mfa_required" | "missing_permission" | "no_decision" | "no_profile" | "no_resource_access" | "not_managed" | "not_member" | "not_readonly" | "owner_link" | "platform_admin_only" | "readonly" | "resource_readonly" | "signup_policy" | "token_in_url" | "token_narrowing" | "too_many_resources" | "unauthenticated" | "unavailable" | "unknown_route";
+        Reason: "already_done" | "denied" | "disabled" | "domain_claimed" | "domain_not_verified" | "domain_unproven" | "email_mismatch" | "email_unverified" | "escalation" | "expired" | "expiry_ceiling" | "has_suborgs" | "idempotency_key_reused" | "impersonation" | "in_progress" | "join_role_cap" | "last_owner" | "mfa_required" | "missing_permission" | "no_decision" | "no_profile" | "no_resource_access" | "not_managed" | "not_member" | "not_readonly" | "not_suggested" | "owner_link" | "platform_admin_only" | "readonly" | "resource_readonly" | "signup_policy" | "token_in_url" | "token_narrowing" | "too_many_resources" | "top_level_only" | "unauthenticated" | "unavailable" | "unknown_route";
         /** @description RegisterInput is the body of POST /v1/orgs/{orgId}/resources. */
         RegisterInput: {
             id: string;
@@ -2195,6 +2485,23 @@ export interface components {
             description: string;
             name: string;
             permissions: string[];
+        };
+        /** @description Row is one user to import. */
+        Row: {
+            /** Format: email */
+            email: string;
+            /**
+             * Format: date-time
+             * @description ExpiresAt of the membership (rule 8: at most the importer's own).
+             */
+            expiresAt?: string;
+            /** @description Groups to put the member in, by id or by name. */
+            groups?: string[];
+            name?: string;
+            resourceLimit?: number;
+            /** @description Roles given in the org (rule 6: only what the importer may give). */
+            roles: string[];
+            userLimit?: number;
         };
         ScimError: {
             code: components["schemas"]["ErrorCode"];
@@ -2336,6 +2643,18 @@ export interface components {
             items: components["schemas"]["SuborgsView"][];
             nextCursor?: string;
         };
+        /** @description SuggestedOrg is an org the caller may join by its email's domain. */
+        SuggestedOrg: {
+            domain: string;
+            joinPolicy: string;
+            joinRole: string;
+            orgId: string;
+            orgName: string;
+        };
+        SuggestedOrgPage: {
+            items: components["schemas"]["SuggestedOrg"][];
+            nextCursor?: string;
+        };
         /** @description TokenCreated is the answer of a creation: the token and its secret, shown this once. */
         TokenCreated: {
             /** Format: date-time */
@@ -2422,6 +2741,15 @@ export interface components {
             primary?: boolean;
             type?: string;
             value: string;
+        };
+        /** @description VerifyInput is the body of POST .../domains/{domain}/verify. */
+        VerifyInput: {
+            /**
+             * @description Method is "dns" (the TXT record is published) or "email" (the
+             *     caller's own verified address is at the domain).
+             * @enum {string}
+             */
+            method: "dns" | "email";
         };
     };
     responses: {
@@ -3008,7 +3336,7 @@ export interface operations {
                  *       "mode": "open",
                  *       "personalOrg": true
                  *     } */
-                "application/json": components["schemas"]["PolicyInput"];
+                "application/json": components["schemas"]["AdminPolicyInput"];
             };
         };
         responses: {
@@ -3560,6 +3888,101 @@ export interface operations {
             401: components["responses"]["Unauthenticated"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getMeSuggestedOrgs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example {
+                     *       "items": [
+                     *         {
+                     *           "domain": "text",
+                     *           "joinPolicy": "text",
+                     *           "joinRole": "text",
+                     *           "orgId": "org_01JD4S7X6C9M2QW8E5R3T1Y0ZA",
+                     *           "orgName": "Acme Robotics"
+                     *         }
+                     *       ],
+                     *       "nextCursor": "eyJwayI6Im9yZyJ9"
+                     *     } */
+                    "application/json": components["schemas"]["SuggestedOrgPage"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    postMeSuggestedOrgsJoin: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /** @example {
+                 *       "orgId": "org_01JD4S7X6C9M2QW8E5R3T1Y0ZA"
+                 *     } */
+                "application/json": components["schemas"]["JoinInput"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example {
+                     *       "createdAt": "2026-03-02T09:30:00Z",
+                     *       "expiresAt": "2026-03-02T09:30:00Z",
+                     *       "groups": [
+                     *         "text"
+                     *       ],
+                     *       "invitedBy": "5d7c1b4e-2f3a-4c6b-9e8d-0a1b2c3d4e5f",
+                     *       "managedBy": "5d7c1b4e-2f3a-4c6b-9e8d-0a1b2c3d4e5f",
+                     *       "managedCount": 0,
+                     *       "orgId": "org_01JD4S7X6C9M2QW8E5R3T1Y0ZA",
+                     *       "pendingInvites": 0,
+                     *       "readonly": false,
+                     *       "resourceCount": 0,
+                     *       "resourceLimit": 0,
+                     *       "resourceReadonly": false,
+                     *       "roles": [
+                     *         "member"
+                     *       ],
+                     *       "status": "pending",
+                     *       "updatedAt": "2026-03-02T09:30:00Z",
+                     *       "userId": "5d7c1b4e-2f3a-4c6b-9e8d-0a1b2c3d4e5f",
+                     *       "userLimit": 0
+                     *     } */
+                    "application/json": components["schemas"]["Membership"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
             500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
         };
@@ -4408,6 +4831,235 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    getOrgDomains: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example {
+                     *       "items": [
+                     *         {
+                     *           "createdAt": "2026-03-02T09:30:00Z",
+                     *           "createdBy": "5d7c1b4e-2f3a-4c6b-9e8d-0a1b2c3d4e5f",
+                     *           "domain": "text",
+                     *           "joinPolicy": "none",
+                     *           "joinRole": "text",
+                     *           "orgId": "org_01JD4S7X6C9M2QW8E5R3T1Y0ZA",
+                     *           "status": "pending",
+                     *           "txtName": "text",
+                     *           "txtValue": "text",
+                     *           "verifiedAt": "2026-03-02T09:30:00Z",
+                     *           "verifiedBy": "dns"
+                     *         }
+                     *       ],
+                     *       "nextCursor": "eyJwayI6Im9yZyJ9"
+                     *     } */
+                    "application/json": components["schemas"]["DomainPage"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    postOrgDomains: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /** @example {
+                 *       "domain": "text"
+                 *     } */
+                "application/json": components["schemas"]["AddInput"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example {
+                     *       "createdAt": "2026-03-02T09:30:00Z",
+                     *       "createdBy": "5d7c1b4e-2f3a-4c6b-9e8d-0a1b2c3d4e5f",
+                     *       "domain": "text",
+                     *       "joinPolicy": "none",
+                     *       "joinRole": "text",
+                     *       "orgId": "org_01JD4S7X6C9M2QW8E5R3T1Y0ZA",
+                     *       "status": "pending",
+                     *       "txtName": "text",
+                     *       "txtValue": "text",
+                     *       "verifiedAt": "2026-03-02T09:30:00Z",
+                     *       "verifiedBy": "dns"
+                     *     } */
+                    "application/json": components["schemas"]["Domain"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    deleteOrgDomain: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                domain: string;
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done; no body. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    putOrgDomainPolicy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                domain: string;
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /** @example {
+                 *       "joinPolicy": "none",
+                 *       "joinRole": "text"
+                 *     } */
+                "application/json": components["schemas"]["DomainsPolicyInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example {
+                     *       "createdAt": "2026-03-02T09:30:00Z",
+                     *       "createdBy": "5d7c1b4e-2f3a-4c6b-9e8d-0a1b2c3d4e5f",
+                     *       "domain": "text",
+                     *       "joinPolicy": "none",
+                     *       "joinRole": "text",
+                     *       "orgId": "org_01JD4S7X6C9M2QW8E5R3T1Y0ZA",
+                     *       "status": "pending",
+                     *       "txtName": "text",
+                     *       "txtValue": "text",
+                     *       "verifiedAt": "2026-03-02T09:30:00Z",
+                     *       "verifiedBy": "dns"
+                     *     } */
+                    "application/json": components["schemas"]["Domain"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    postOrgDomainVerify: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                domain: string;
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /** @example {
+                 *       "method": "dns"
+                 *     } */
+                "application/json": components["schemas"]["VerifyInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example {
+                     *       "createdAt": "2026-03-02T09:30:00Z",
+                     *       "createdBy": "5d7c1b4e-2f3a-4c6b-9e8d-0a1b2c3d4e5f",
+                     *       "domain": "text",
+                     *       "joinPolicy": "none",
+                     *       "joinRole": "text",
+                     *       "orgId": "org_01JD4S7X6C9M2QW8E5R3T1Y0ZA",
+                     *       "status": "pending",
+                     *       "txtName": "text",
+                     *       "txtValue": "text",
+                     *       "verifiedAt": "2026-03-02T09:30:00Z",
+                     *       "verifiedBy": "dns"
+                     *     } */
+                    "application/json": components["schemas"]["Domain"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     getOrgEvents: {
         parameters: {
             query?: {
@@ -4955,6 +5607,224 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    getOrgImports: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example {
+                     *       "items": [
+                     *         {
+                     *           "created": 0,
+                     *           "createdAt": "2026-03-02T09:30:00Z",
+                     *           "createdBy": "5d7c1b4e-2f3a-4c6b-9e8d-0a1b2c3d4e5f",
+                     *           "finishedAt": "2026-03-02T09:30:00Z",
+                     *           "id": "01JD4S7X6C9M2QW8E5R3T1Y0ZA",
+                     *           "invited": 0,
+                     *           "orgId": "org_01JD4S7X6C9M2QW8E5R3T1Y0ZA",
+                     *           "processed": 0,
+                     *           "refused": 0,
+                     *           "results": [
+                     *             {
+                     *               "code": "conflict",
+                     *               "email": "ana@example.com",
+                     *               "fields": [
+                     *                 {
+                     *                   "field": "name",
+                     *                   "message": "must be 1 to 200 printable characters"
+                     *                 }
+                     *               ],
+                     *               "inviteId": "inv_01JD4S9K2M5N8P1Q4R7S0T3V6W",
+                     *               "limit": "text",
+                     *               "message": "must be 1 to 200 printable characters",
+                     *               "outcome": "created",
+                     *               "reason": "text",
+                     *               "row": 0,
+                     *               "userId": "5d7c1b4e-2f3a-4c6b-9e8d-0a1b2c3d4e5f"
+                     *             }
+                     *           ],
+                     *           "skipped": 0,
+                     *           "status": "running",
+                     *           "total": 0,
+                     *           "updatedAt": "2026-03-02T09:30:00Z"
+                     *         }
+                     *       ],
+                     *       "nextCursor": "eyJwayI6Im9yZyJ9"
+                     *     } */
+                    "application/json": components["schemas"]["ImportJobPage"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    postOrgImports: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /** @example {
+                 *       "csv": "text",
+                 *       "rows": [
+                 *         {
+                 *           "email": "ana@example.com",
+                 *           "expiresAt": "2026-03-02T09:30:00Z",
+                 *           "groups": [
+                 *             "text"
+                 *           ],
+                 *           "name": "Ana García",
+                 *           "resourceLimit": 0,
+                 *           "roles": [
+                 *             "member"
+                 *           ],
+                 *           "userLimit": 0
+                 *         }
+                 *       ]
+                 *     } */
+                "application/json": components["schemas"]["ImportsInput"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example {
+                     *       "created": 0,
+                     *       "createdAt": "2026-03-02T09:30:00Z",
+                     *       "createdBy": "5d7c1b4e-2f3a-4c6b-9e8d-0a1b2c3d4e5f",
+                     *       "finishedAt": "2026-03-02T09:30:00Z",
+                     *       "id": "01JD4S7X6C9M2QW8E5R3T1Y0ZA",
+                     *       "invited": 0,
+                     *       "orgId": "org_01JD4S7X6C9M2QW8E5R3T1Y0ZA",
+                     *       "processed": 0,
+                     *       "refused": 0,
+                     *       "results": [
+                     *         {
+                     *           "code": "conflict",
+                     *           "email": "ana@example.com",
+                     *           "fields": [
+                     *             {
+                     *               "field": "name",
+                     *               "message": "must be 1 to 200 printable characters"
+                     *             }
+                     *           ],
+                     *           "inviteId": "inv_01JD4S9K2M5N8P1Q4R7S0T3V6W",
+                     *           "limit": "text",
+                     *           "message": "must be 1 to 200 printable characters",
+                     *           "outcome": "created",
+                     *           "reason": "text",
+                     *           "row": 0,
+                     *           "userId": "5d7c1b4e-2f3a-4c6b-9e8d-0a1b2c3d4e5f"
+                     *         }
+                     *       ],
+                     *       "skipped": 0,
+                     *       "status": "running",
+                     *       "total": 0,
+                     *       "updatedAt": "2026-03-02T09:30:00Z"
+                     *     } */
+                    "application/json": components["schemas"]["ImportJob"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getOrgImport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                importId: string;
+                orgId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example {
+                     *       "created": 0,
+                     *       "createdAt": "2026-03-02T09:30:00Z",
+                     *       "createdBy": "5d7c1b4e-2f3a-4c6b-9e8d-0a1b2c3d4e5f",
+                     *       "finishedAt": "2026-03-02T09:30:00Z",
+                     *       "id": "01JD4S7X6C9M2QW8E5R3T1Y0ZA",
+                     *       "invited": 0,
+                     *       "orgId": "org_01JD4S7X6C9M2QW8E5R3T1Y0ZA",
+                     *       "processed": 0,
+                     *       "refused": 0,
+                     *       "results": [
+                     *         {
+                     *           "code": "conflict",
+                     *           "email": "ana@example.com",
+                     *           "fields": [
+                     *             {
+                     *               "field": "name",
+                     *               "message": "must be 1 to 200 printable characters"
+                     *             }
+                     *           ],
+                     *           "inviteId": "inv_01JD4S9K2M5N8P1Q4R7S0T3V6W",
+                     *           "limit": "text",
+                     *           "message": "must be 1 to 200 printable characters",
+                     *           "outcome": "created",
+                     *           "reason": "text",
+                     *           "row": 0,
+                     *           "userId": "5d7c1b4e-2f3a-4c6b-9e8d-0a1b2c3d4e5f"
+                     *         }
+                     *       ],
+                     *       "skipped": 0,
+                     *       "status": "running",
+                     *       "total": 0,
+                     *       "updatedAt": "2026-03-02T09:30:00Z"
+                     *     } */
+                    "application/json": components["schemas"]["ImportJob"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     getOrgInvites: {
         parameters: {
             query?: {
@@ -5413,16 +6283,21 @@ export interface operations {
                  *       "emailVerified": false,
                  *       "enabled": false,
                  *       "expiresAt": "2026-03-02T09:30:00Z",
+                 *       "groups": [
+                 *         "text"
+                 *       ],
                  *       "language": "en-GB",
                  *       "name": "Ana García",
                  *       "password": "text",
                  *       "phone": "+34600123456",
                  *       "readonly": false,
+                 *       "resourceLimit": -1,
                  *       "resourceReadonly": false,
                  *       "roles": [
                  *         "member"
                  *       ],
-                 *       "timeZone": "Europe/Madrid"
+                 *       "timeZone": "Europe/Madrid",
+                 *       "userLimit": -1
                  *     } */
                 "application/json": components["schemas"]["MembersCreateInput"];
             };
