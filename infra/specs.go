@@ -147,16 +147,16 @@ var functionSpecs = map[string]FunctionSpec{
 			"AdminSetUserPassword", "AdminUpdateUserAttributes"}},
 	// SCIM (docs/scim.md): provisions through the members, invites and
 	// groups use cases, so it makes what they make.
-	routes.FnScim: {MemoryMB: httpMemory, TimeoutSeconds: lifecycleTimeout,
+	routes.FnScim: {MemoryMB: httpMemory, TimeoutSeconds: routes.Timeout(routes.FnScim).Seconds(),
 		Table:        []string{"GetItem", "BatchGetItem", "Query", "PutItem", "UpdateItem", "DeleteItem", "ConditionCheckItem"},
 		QueryIndexes: []string{inverse},
-		Cognito:      []string{"AdminCreateUser", "AdminSetUserPassword", "AdminDisableUser", "AdminDeleteUser"},
+		Cognito:      []string{"AdminCreateUser", "AdminSetUserPassword", "AdminDisableUser", "AdminDeleteUser", "AdminGetUser"},
 		SendsEmail:   true},
 	// The event stream (docs/events.md): invoked by the table's stream
 	// with org audit items, it puts them on the bus and touches no table
 	// item. A batch of 100 records takes at least 10 PutEvents calls, plus
 	// its retries and their waits.
-	routes.FnEventPublisher: {MemoryMB: httpMemory, TimeoutSeconds: 60, PutsEvents: true, ReadsStream: true},
+	routes.FnEventPublisher: {MemoryMB: httpMemory, TimeoutSeconds: routes.Timeout(routes.FnEventPublisher).Seconds(), PutsEvents: true, ReadsStream: true},
 
 	// Verified domains (docs/domains.md): the domain, its claim and the
 	// org's verifiedDomains in one transaction; joining by domain. The TXT
@@ -166,7 +166,8 @@ var functionSpecs = map[string]FunctionSpec{
 	// Bulk import (docs/imports.md): the members, invites and groups use
 	// cases row by row, under API Gateway's 30 s.
 	routes.FnImports: {MemoryMB: httpMemory, TimeoutSeconds: routes.Timeout(routes.FnImports).Seconds(),
-		Table:      []string{"GetItem", "Query", "PutItem", "UpdateItem", "ConditionCheckItem"},
-		Cognito:    []string{"AdminCreateUser", "AdminSetUserPassword", "AdminDisableUser", "AdminDeleteUser"},
+		// GetItem/DeleteItem and AdminGetUser: creation's intents (docs/reliability.md).
+		Table:      []string{"GetItem", "Query", "PutItem", "UpdateItem", "DeleteItem", "ConditionCheckItem"},
+		Cognito:    []string{"AdminCreateUser", "AdminSetUserPassword", "AdminDisableUser", "AdminDeleteUser", "AdminGetUser"},
 		SendsEmail: true},
 }

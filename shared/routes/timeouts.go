@@ -29,6 +29,9 @@ const (
 	// TimeoutImport: a bulk import works within a budget under it
 	// (docs/imports.md), still under IntegrationTimeout.
 	TimeoutImport = 25 * time.Second
+	// TimeoutStream: a batch of 100 stream records takes at least 10
+	// PutEvents calls, plus their retries and waits (docs/events.md).
+	TimeoutStream = 60 * time.Second
 )
 
 // Timeout is a function's timeout.
@@ -44,6 +47,8 @@ func Timeout(fn string) time.Duration {
 		return TimeoutLifecycle
 	case FnImports:
 		return TimeoutImport
+	case FnEventPublisher:
+		return TimeoutStream
 	}
 	return TimeoutHTTP
 }
