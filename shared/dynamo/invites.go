@@ -397,12 +397,6 @@ func (s *Store) takeManagerSlot(ctx context.Context, t *tx, i *gatehouse.Invite)
 	return nil
 }
 
-// memberExists reports whether a membership exists (consistent read).
-func (s *Store) memberExists(ctx context.Context, orgID, userID string) (bool, error) {
-	it, err := s.find(ctx, memberKey(orgID, userID), true)
-	return it != nil, err
-}
-
 // withoutInviteInverse extends an update expression that REMOVEs the
 // expiry index keys (#g2pk, #g2sk) to REMOVE the inverse index keys too
 // (#g1pk, #g1sk, names the caller adds): an invite that stops being
