@@ -2,6 +2,7 @@ package gatehouse
 
 import (
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -33,6 +34,20 @@ type Caller struct {
 func (c *Caller) Has(perm string) bool {
 	return slices.Contains(c.Permissions, perm)
 }
+
+// APITokenID is the id of the API token the caller acts with, or "" for a
+// person signed in, an impersonation session or a SCIM token: those carry a
+// TokenID too (so that what refuses tokens refuses them), but they have no
+// API token item of their own.
+func (c *Caller) APITokenID() string {
+	if c.ImpersonatedBy != "" || !strings.HasPrefix(c.TokenID, APITokenPrefix) {
+		return ""
+	}
+	return c.TokenID
+}
+
+// APITokenPrefix begins every API token's id (ids.New("tok")).
+const APITokenPrefix = "tok_"
 
 // HasRole reports whether role is among the caller's effective roles.
 func (c *Caller) HasRole(role string) bool { return slices.Contains(c.Roles, role) }

@@ -39,7 +39,7 @@ var collectionID = regexp.MustCompile(`^col_[a-z2-7]{26}$`)
 // snapshot loads the evaluator's data for a caller: for an API token, the
 // token's item comes in the same read (its collection narrowing).
 func (s *Service) snapshot(ctx context.Context, caller *gatehouse.Caller, orgID string, userIDs []string, refs []gatehouse.Ref, types []string) (*dynamo.Snapshot, error) {
-	return s.store.LoadSnapshotAs(ctx, orgID, caller.TokenID, userIDs, refs, types)
+	return s.store.LoadSnapshotAs(ctx, orgID, caller.APITokenID(), userIDs, refs, types)
 }
 
 // collectionSource is the stream of a collection's resources.
