@@ -443,6 +443,13 @@ func (c *Client) GetItem(ctx context.Context, input *GetItemInput) (*GetItemOutp
 		return nil, err
 	}
 
+	return c.getItemValidated(input)
+}
+
+// getItemValidated is GetItem past the lock, the failure emulation and the
+// validation of its expression attributes (Gatehouse patch: BatchGetItem
+// validates them once for all its keys, not once per key).
+func (c *Client) getItemValidated(input *GetItemInput) (*GetItemOutput, error) {
 	table, err := c.getTable(aws.ToString(input.TableName))
 	if err != nil {
 		return nil, err
@@ -771,7 +778,7 @@ func (c *Client) batchGetItemForTable(ctx context.Context, tableName string, req
 			continue
 		}
 
-		item, err := c.GetItem(ctx, &GetItemInput{
+		item, err := c.batchGetOne(&GetItemInput{
 			TableName:                aws.String(tableName),
 			Key:                      key,
 			ConsistentRead:           reqs.ConsistentRead,
@@ -788,6 +795,19 @@ func (c *Client) batchGetItemForTable(ctx context.Context, tableName string, req
 	}
 
 	return responses, unprocessedKeys, nil
+}
+
+// batchGetOne is GetItem for one key of a BatchGetItem whose expression
+// attributes were validated (Gatehouse patch).
+func (c *Client) batchGetOne(input *GetItemInput) (*GetItemOutput, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+
+	if ferr := c.failureErrFor(aws.ToString(input.TableName), ""); ferr != nil {
+		return nil, ferr
+	}
+
+	return c.getItemValidated(input)
 }
 
 func (c *Client) prepareTransact(items []TransactWriteItem) (map[string]core.TableSnapshot, error) {
