@@ -112,7 +112,6 @@ func (v *Verifier) keyfunc(ctx context.Context) (keyfunc.Keyfunc, error) {
 	return kf, nil
 }
 
-
 // Verify checks a raw access token and returns its claims. Errors wrap
 // ErrInvalid when the token is at fault; other errors (JWKS unreachable)
 // mean the verifier could not decide, and callers must fail closed.
