@@ -25,9 +25,20 @@ type Language struct {
 
 // Match evalute the item with given expression and attributes
 func (li *Language) Match(input MatchInput) (bool, error) {
+	// Gatehouse patch: a query evaluates its condition on every item it
+	// walks; the parse of a valid expression is kept (the tree is only
+	// read by Eval).
+	if c, ok := parsedConditions.Load(input.Expression); ok {
+		return li.matchParsed(input, c.(*language.ConditionalExpression))
+	}
+
 	l := language.NewLexer(input.Expression)
 	p := language.NewParser(l)
 	conditional := p.ParseConditionalExpression()
+
+	if len(p.Errors()) == 0 && conditional.Expression != nil {
+		parsedConditions.Store(input.Expression, conditional)
+	}
 
 	if len(p.Errors()) != 0 {
 		detail := strings.Join(p.Errors(), "; ")
@@ -46,6 +57,14 @@ func (li *Language) Match(input MatchInput) (bool, error) {
 		return false, fmt.Errorf("%w: empty expression", ErrSyntaxError)
 	}
 
+	return li.matchParsed(input, conditional)
+}
+
+// parsedConditions caches parsed condition expressions by text (Gatehouse
+// patch).
+var parsedConditions sync.Map
+
+func (li *Language) matchParsed(input MatchInput, conditional *language.ConditionalExpression) (bool, error) {
 	if err := ValidateExpressionAttributeNamesDeclared(matchExpressionLabel(input.ExpressionType), input.Expression, input.Aliases); err != nil {
 		return false, err
 	}
