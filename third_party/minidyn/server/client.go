@@ -813,6 +813,19 @@ func (c *Client) batchGetOne(input *GetItemInput) (*GetItemOutput, error) {
 func (c *Client) prepareTransact(items []TransactWriteItem) (map[string]core.TableSnapshot, error) {
 	snapshots := map[string]core.TableSnapshot{}
 	seenKeys := make(map[string]struct{}, len(items))
+	// Gatehouse patch: each table's snapshot holds the items the
+	// transaction touches (core.Table.SnapshotKeys), unless a key cannot
+	// be read, then the whole table.
+	touched := map[string][]string{}
+	whole := map[string]bool{}
+
+	defer func() {
+		for name := range snapshots {
+			if !whole[name] {
+				snapshots[name] = c.tables[name].SnapshotKeys(touched[name])
+			}
+		}
+	}()
 
 	for _, item := range items {
 		var tableName string
@@ -838,18 +851,24 @@ func (c *Client) prepareTransact(items []TransactWriteItem) (map[string]core.Tab
 		}
 
 		if _, alreadySnapped := snapshots[tableName]; !alreadySnapped {
-			table, err := c.getTable(tableName)
-			if err != nil {
+			if _, err := c.getTable(tableName); err != nil {
 				return nil, mapKnownError(err)
 			}
 
-			snapshots[tableName] = table.Snapshot()
+			snapshots[tableName] = core.TableSnapshot{}
 		}
 
 		table := c.tables[tableName]
 		internalKeyMap := mapAttributeValueMapToTypes(rawKeyMap)
 
-		if key, err := table.KeySchema.GetKey(table.AttributesDef, internalKeyMap); err == nil {
+		key, err := table.KeySchema.GetKey(table.AttributesDef, internalKeyMap)
+		if err != nil && !whole[tableName] {
+			whole[tableName] = true
+			snapshots[tableName] = table.Snapshot()
+		}
+
+		if err == nil {
+			touched[tableName] = append(touched[tableName], key)
 			id := tableName + "|" + key
 
 			if _, exists := seenKeys[id]; exists {
