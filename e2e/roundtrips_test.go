@@ -189,7 +189,7 @@ func TestRoundTrips(t *testing.T) {
 }
 
 // rtOrg creates an org owned by owner and returns its id.
-func rtOrg(t testing.TB, owner *Client) string {
+func rtOrg(t *testing.T, owner *Client) string {
 	t.Helper()
 	var o struct {
 		ID string `json:"id"`
@@ -201,7 +201,7 @@ func rtOrg(t testing.TB, owner *Client) string {
 }
 
 // rtCreateMember creates a viewer directly and returns its user id.
-func rtCreateMember(t testing.TB, owner *Client, base string) string {
+func rtCreateMember(t *testing.T, owner *Client, base string) string {
 	t.Helper()
 	var res struct {
 		Member struct {
