@@ -92,7 +92,7 @@ build:
 
 ## bench: every performance budget as ratios against same-run baselines (docs/performance.md).
 bench: deps build
-	cd bench && $(GO) run ./cmd/benchreport -root .. -count 6 -write ../docs/performance.md
+	cd bench && $(GO) run ./cmd/benchreport -root .. -count 3 -strict -write ../docs/performance.md
 
 ## lint: gofmt on every tracked Go file; go vet and staticcheck on every
 ## module (root, infra, bench); fails when go mod tidy would change a module.

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -39,9 +40,15 @@ type issuerKeys struct {
 	fetches atomic.Int32
 }
 
+// poolKey is the test pool's signing key, generated once for the package:
+// a 2048-bit key takes long enough to generate that one per test was a
+// good part of this package's test time. Each test still has its own
+// issuer (JWKS server, fetch counter).
+var poolKey = sync.OnceValues(func() (*rsa.PrivateKey, error) { return rsa.GenerateKey(rand.Reader, 2048) })
+
 func newIssuer(t testing.TB) *issuerKeys {
 	t.Helper()
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	key, err := poolKey()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -165,6 +172,7 @@ func request(routeKey, orgID, authz string, query map[string]string) events.APIG
 }
 
 func TestAuthorizerDecisions(t *testing.T) {
+	t.Parallel()
 	f := setup(t)
 	other, _ := rsa.GenerateKey(rand.Reader, 2048)
 	bearer := func(user string) string { return "Bearer " + f.ik.token(t, f.ik.accessClaims(f.users[user]), f.ik.key) }
@@ -282,6 +290,7 @@ func noneToken(c jwt.MapClaims) string {
 }
 
 func TestAuthorizerContext(t *testing.T) {
+	t.Parallel()
 	f := setup(t)
 	auth := "Bearer " + f.ik.token(t, f.ik.accessClaims(f.users["developer"]), f.ik.key)
 	resp, err := f.auth.Handle(context.Background(), request("GET /v1/orgs/{orgId}/members", f.orgID, auth, nil))
@@ -303,6 +312,7 @@ func TestAuthorizerContext(t *testing.T) {
 }
 
 func TestAuthorizerSeesChangesAtNextRequest(t *testing.T) {
+	t.Parallel()
 	f := setup(t)
 	ctx := context.Background()
 	auth := "Bearer " + f.ik.token(t, f.ik.accessClaims(f.users["developer"]), f.ik.key)
@@ -324,6 +334,7 @@ func TestAuthorizerSeesChangesAtNextRequest(t *testing.T) {
 }
 
 func TestAuthorizerFailsClosed(t *testing.T) {
+	t.Parallel()
 	f := setup(t)
 	auth := "Bearer " + f.ik.token(t, f.ik.accessClaims(f.users["owner"]), f.ik.key)
 	req := request("GET /v1/orgs/{orgId}", f.orgID, auth, nil)
@@ -351,6 +362,7 @@ func TestAuthorizerFailsClosed(t *testing.T) {
 }
 
 func TestAuthorizerReadsOnce(t *testing.T) {
+	t.Parallel()
 	f := setup(t)
 	ctx := context.Background()
 	auth := "Bearer " + f.ik.token(t, f.ik.accessClaims(f.users["owner"]), f.ik.key)

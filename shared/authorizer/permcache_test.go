@@ -14,6 +14,7 @@ import (
 // read and judged on every request (cache TTL 0, the default): a change
 // takes effect at the next request.
 func TestCachedTokenStillChecksStanding(t *testing.T) {
+	t.Parallel()
 	past := time.Now().Add(-time.Minute)
 	tests := []struct {
 		name   string
@@ -79,6 +80,7 @@ func TestCachedTokenStillChecksStanding(t *testing.T) {
 // A change of the org's policy (its version) compiles the permissions
 // again, for the same member and token.
 func TestPermCacheFollowsOrgVersion(t *testing.T) {
+	t.Parallel()
 	f := setup(t)
 	ctx := context.Background()
 	uid := f.users["viewer"]

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"slices"
 	"time"
 
@@ -139,7 +138,9 @@ type Snapshot struct {
 	// Ancestors holds the requested users' memberships of the org's
 	// ancestors, by user id (rule 5).
 	Ancestors map[string][]*gatehouse.Membership
-	// Resources holds the requested resources that exist.
+	// Resources holds the requested resources that exist. When they do not
+	// fit one BatchGetItem with the rest (a check batch), only what the
+	// evaluator reads is loaded: identity, owner and grants (batchget.go).
 	Resources map[gatehouse.Ref]*gatehouse.Resource
 	// TypeGrants holds the grants on whole types, for every configured type.
 	TypeGrants map[string][]authz.Grant
@@ -175,7 +176,7 @@ func (s *Store) LoadSnapshotAs(ctx context.Context, orgID, tokenID string, userI
 	for _, t := range resourceTypes {
 		keys = append(keys, typeGrantsKey(orgID, t))
 	}
-	got, err := s.batchGetAll(ctx, keys)
+	got, err := s.batchGetSnapshot(ctx, keys, len(keys)-len(refs)-len(resourceTypes), len(refs))
 	if err != nil {
 		return nil, fmt.Errorf("load snapshot of %s: %w", orgID, err)
 	}
@@ -205,7 +206,10 @@ func (s *Store) LoadSnapshotAs(ctx context.Context, orgID, tokenID string, userI
 	}
 	for _, r := range refs {
 		if it, ok := got[resourceKey(orgID, r.Type, r.ID)]; ok {
-			snap.Resources[r] = decodeResource(it)
+			res := decodeResource(it)
+			// A projected read (batchget.go) leaves out what the key says.
+			res.OrgID, res.Type, res.ID = orgID, r.Type, r.ID
+			snap.Resources[r] = res
 		}
 	}
 	for _, t := range resourceTypes {
@@ -242,35 +246,7 @@ func (s *Store) LoadSnapshotAs(ctx context.Context, orgID, tokenID string, userI
 // in parallel: a check batch of 100 resources (two calls) waits for one
 // round trip, not two.
 func (s *Store) batchGetAll(ctx context.Context, keys []Key) (map[Key]item, error) {
-	keys = uniqueKeys(keys)
-	if len(keys) <= 100 {
-		return s.batchGet(ctx, keys)
-	}
-	type result struct {
-		got map[Key]item
-		err error
-	}
-	n := (len(keys) + 99) / 100
-	results := make(chan result, n)
-	for start := 0; start < len(keys); start += 100 {
-		go func(chunk []Key) {
-			got, err := s.batchGet(ctx, chunk)
-			results <- result{got, err}
-		}(keys[start:min(start+100, len(keys))])
-	}
-	out := make(map[Key]item, len(keys))
-	var firstErr error
-	for range n {
-		r := <-results
-		if r.err != nil && firstErr == nil {
-			firstErr = r.err
-		}
-		maps.Copy(out, r.got)
-	}
-	if firstErr != nil {
-		return nil, firstErr
-	}
-	return out, nil
+	return s.batchGetGroups(ctx, batchGroup{keys: keys})
 }
 
 // uniqueKeys drops repeated keys (BatchGetItem refuses them), keeping the

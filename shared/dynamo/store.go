@@ -147,6 +147,12 @@ func (s *Store) get(ctx context.Context, k Key, consistent bool, what string) (i
 // batchGet reads up to 100 items in one call and returns them by key; absent
 // items are simply missing from the map. Unprocessed keys are retried.
 func (s *Store) batchGet(ctx context.Context, keys []Key) (map[Key]item, error) {
+	return s.batchGetProjected(ctx, keys, nil)
+}
+
+// batchGetProjected is batchGet reading only the attributes of proj (all
+// when nil); see batchget.go.
+func (s *Store) batchGetProjected(ctx context.Context, keys []Key, proj *projection) (map[Key]item, error) {
 	out := make(map[Key]item, len(keys))
 	req := make([]map[string]types.AttributeValue, 0, len(keys))
 	seen := map[Key]bool{}
@@ -160,8 +166,12 @@ func (s *Store) batchGet(ctx context.Context, keys []Key) (map[Key]item, error) 
 		if attempt > 5 {
 			return nil, fmt.Errorf("batch get: %d keys left unprocessed", len(req))
 		}
+		ka := types.KeysAndAttributes{Keys: req, ConsistentRead: aws.Bool(true)}
+		if proj != nil {
+			ka.ProjectionExpression, ka.ExpressionAttributeNames = aws.String(proj.expr), proj.names
+		}
 		res, err := s.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{
-			RequestItems: map[string]types.KeysAndAttributes{s.table: {Keys: req, ConsistentRead: aws.Bool(true)}},
+			RequestItems: map[string]types.KeysAndAttributes{s.table: ka},
 		})
 		if err != nil {
 			return nil, fmt.Errorf("batch get: %w", err)

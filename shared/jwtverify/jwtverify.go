@@ -46,6 +46,10 @@ type Verifier struct {
 
 	mu sync.Mutex
 	kf keyfunc.Keyfunc
+	// keys are the public keys the JWKS gave, by key id (keys.go).
+	keys       sync.Map
+	parserOnce sync.Once
+	jwtParser  *jwt.Parser
 }
 
 // New returns a verifier; it fetches nothing until the first token.
@@ -108,13 +112,6 @@ func (v *Verifier) keyfunc(ctx context.Context) (keyfunc.Keyfunc, error) {
 	return kf, nil
 }
 
-type accessClaims struct {
-	jwt.RegisteredClaims
-	TokenUse string `json:"token_use"`
-	ClientID string `json:"client_id"`
-	Username string `json:"username"`
-}
-
 // Verify checks a raw access token and returns its claims. Errors wrap
 // ErrInvalid when the token is at fault; other errors (JWKS unreachable)
 // mean the verifier could not decide, and callers must fail closed.
@@ -138,14 +135,7 @@ func (v *Verifier) verify(ctx context.Context, raw string) (*Claims, error) {
 		return nil, err
 	}
 	var c accessClaims
-	_, err = jwt.ParseWithClaims(raw, &c, kf.KeyfuncCtx(ctx),
-		jwt.WithValidMethods([]string{"RS256"}),
-		jwt.WithIssuer(v.issuer),
-		jwt.WithExpirationRequired(),
-		jwt.WithIssuedAt(),
-		jwt.WithTimeFunc(v.now),
-		jwt.WithLeeway(5*time.Second),
-	)
+	_, err = v.parser().ParseWithClaims(raw, &c, v.keyOf(ctx, kf))
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
 	}
@@ -158,5 +148,5 @@ func (v *Verifier) verify(ctx context.Context, raw string) (*Claims, error) {
 	if c.Subject == "" {
 		return nil, fmt.Errorf("%w: no subject", ErrInvalid)
 	}
-	return &Claims{Subject: c.Subject, Username: c.Username, ClientID: c.ClientID, Expires: c.ExpiresAt.Time}, nil
+	return &Claims{Subject: c.Subject, Username: c.Username, ClientID: c.ClientID, Expires: c.ExpiresAt.time()}, nil
 }

@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"maps"
 	"reflect"
+	"regexp"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/truora/minidyn/interpreter"
@@ -374,16 +376,23 @@ func prepareSearch(input *QueryInput, index *index, k, startKey string) (string,
 func (t *Table) getMatchedItemAndCount(input *QueryInput, pk, startKey string, idx *index) (map[string]*types.Item, map[string]*types.Item, interpreter.ExpressionType, bool, error) {
 	storedItem, ok := t.Data[pk]
 
-	lastMatchExpressionType, matched, err := t.matchKey(*input, storedItem)
+	schema := t.KeySchema
+	if idx != nil {
+		schema = idx.keySchema
+	}
+
+	lastMatchExpressionType, matched, err := t.matchKeyOf(*input, storedItem, keyView(storedItem, schema))
 	if err != nil {
 		return nil, nil, lastMatchExpressionType, false, err
 	}
 
-	fullCopy := copyItem(storedItem)
-
 	if !ok || !input.started || !matched {
-		return fullCopy, fullCopy, lastMatchExpressionType, false, nil
+		// Gatehouse patch: no copy of an item that is not returned; it
+		// is only read (for the page's last evaluated key).
+		return storedItem, storedItem, lastMatchExpressionType, false, nil
 	}
+
+	fullCopy := copyItem(storedItem)
 
 	baseItem := storedItem
 	if idx != nil {
@@ -462,6 +471,9 @@ func (t *Table) SearchData(input QueryInput) ([]map[string]*types.Item, map[stri
 		scanned int64
 	)
 
+	mayMatch, fast := keyPrefilter(input)
+	evaluated := false
+
 	for pos := range sortedKeys {
 		k := GetKeyAt(sortedKeys, sortedKeysSize, int64(pos), forward)
 
@@ -470,6 +482,17 @@ func (t *Table) SearchData(input QueryInput) ([]map[string]*types.Item, map[stri
 			scanned++
 			continue
 		}
+
+		// Gatehouse patch: once the key condition has been evaluated
+		// without error, an item whose leading equality fails cannot match
+		// it; skip the interpreter (and the item copy) for it. Such an item
+		// is neither counted nor the last evaluated key of a page.
+		if fast && evaluated && input.started && !mayMatch(t.Data[pk]) {
+			scanned++
+			continue
+		}
+
+		evaluated = true
 
 		item, keyItem, expressionType, matched, gerr := t.getMatchedItemAndCount(&input, pk, startKey, index)
 		if gerr != nil {
@@ -528,7 +551,31 @@ func (t *Table) InterpreterMatch(input interpreter.MatchInput) (bool, error) {
 	return matched, nil
 }
 
-func (t *Table) matchKey(input QueryInput, item map[string]*types.Item) (interpreter.ExpressionType, bool, error) { //nolint:gocognit // key, filter, and conditional expression branches
+func (t *Table) matchKey(input QueryInput, item map[string]*types.Item) (interpreter.ExpressionType, bool, error) {
+	return t.matchKeyOf(input, item, item)
+}
+
+// keyView is the key attributes of an item (Gatehouse patch): a key
+// condition may name only those, and the interpreter converts every
+// attribute it is given, for every item a query walks.
+func keyView(item map[string]*types.Item, ks keySchema) map[string]*types.Item {
+	if item == nil {
+		return nil
+	}
+
+	out := make(map[string]*types.Item, 2)
+	for _, k := range []string{ks.HashKey, ks.RangeKey} {
+		if v, ok := item[k]; ok && k != "" {
+			out[k] = v
+		}
+	}
+
+	return out
+}
+
+// matchKeyOf is matchKey with the key condition evaluated on keys (the
+// item's key attributes) and the rest on the whole item.
+func (t *Table) matchKeyOf(input QueryInput, item, keys map[string]*types.Item) (interpreter.ExpressionType, bool, error) { //nolint:gocognit // key, filter, and conditional expression branches
 	var lastMatchExpressionType interpreter.ExpressionType
 	matched := input.Scan
 
@@ -539,7 +586,7 @@ func (t *Table) matchKey(input QueryInput, item map[string]*types.Item) (interpr
 			TableName:      t.Name,
 			Expression:     input.KeyConditionExpression,
 			ExpressionType: interpreter.ExpressionTypeKey,
-			Item:           item,
+			Item:           keys,
 			Aliases:        input.Aliases,
 			Attributes:     input.ExpressionAttributeValues,
 		})
@@ -619,6 +666,34 @@ type TableSnapshot struct {
 	data       map[string]map[string]*types.Item
 	sortedKeys []string
 	indexes    map[string]indexSnapshot
+	// partial: data holds only the items of these keys (nil: absent
+	// before), from SnapshotKeys.
+	partial []string
+}
+
+// SnapshotKeys is Snapshot for a transaction that touches only keys
+// (Gatehouse patch): deep copies of those items instead of every item, so
+// a transaction costs time in the items it touches, not in the table's
+// size. The key order and the indexes are copied whole (no item copies).
+func (t *Table) SnapshotKeys(keys []string) TableSnapshot {
+	data := make(map[string]map[string]*types.Item, len(keys))
+	for _, k := range keys {
+		if v, ok := t.Data[k]; ok {
+			data[k] = deepCopyItemMap(v)
+		} else {
+			data[k] = nil
+		}
+	}
+
+	sorted := make([]string, len(t.SortedKeys))
+	copy(sorted, t.SortedKeys)
+
+	indexes := make(map[string]indexSnapshot, len(t.Indexes))
+	for name, idx := range t.Indexes {
+		indexes[name] = idx.snapshot()
+	}
+
+	return TableSnapshot{data: data, sortedKeys: sorted, indexes: indexes, partial: keys}
 }
 
 // Snapshot returns a deep copy of the table's mutable state
@@ -641,7 +716,18 @@ func (t *Table) Snapshot() TableSnapshot {
 
 // Restore replaces the table's mutable state with a previously taken snapshot
 func (t *Table) Restore(s TableSnapshot) {
-	t.Data = s.data
+	if s.partial != nil {
+		for _, k := range s.partial {
+			if v := s.data[k]; v != nil {
+				t.Data[k] = v
+			} else {
+				delete(t.Data, k)
+			}
+		}
+	} else {
+		t.Data = s.data
+	}
+
 	t.SortedKeys = s.sortedKeys
 
 	for name, idx := range t.Indexes {
@@ -1052,4 +1138,123 @@ func insertSorted(keys []string, k string) []string {
 	keys[pos] = k
 
 	return keys
+}
+
+var (
+	keyCondRe   = regexp.MustCompile(`^\s*(#?[A-Za-z0-9_]+)\s*=\s*(:[A-Za-z0-9_]+)\s*(?:$|(?i:AND)\s+(.*)$)`)
+	beginsRe    = regexp.MustCompile(`^begins_with\s*\(\s*(#?[A-Za-z0-9_]+)\s*,\s*(:[A-Za-z0-9_]+)\s*\)\s*$`)
+	betweenRe   = regexp.MustCompile(`^(#?[A-Za-z0-9_]+)\s+(?i:BETWEEN)\s+(:[A-Za-z0-9_]+)\s+(?i:AND)\s+(:[A-Za-z0-9_]+)\s*$`)
+	compareRe   = regexp.MustCompile(`^(#?[A-Za-z0-9_]+)\s*(<=|>=|<|>|=)\s*(:[A-Za-z0-9_]+)\s*$`)
+	orOrNotRe   = regexp.MustCompile(`(?i)\b(OR|NOT)\b`)
+	unsupported = func(map[string]*types.Item) bool { return true }
+)
+
+// keyPrefilter returns a cheap test that rejects items a query's key
+// condition cannot match (Gatehouse patch: see SearchData), for the key
+// conditions made of a string equality, optionally AND one string
+// condition on the sort key (begins_with, BETWEEN, a comparison). Any other
+// condition gets no prefilter. The interpreter still decides every item
+// the prefilter lets through.
+func keyPrefilter(input QueryInput) (func(map[string]*types.Item) bool, bool) {
+	expr := input.KeyConditionExpression
+	m := keyCondRe.FindStringSubmatch(expr)
+	if m == nil || orOrNotRe.MatchString(expr) {
+		return unsupported, false
+	}
+
+	str := func(placeholder string) (string, bool) {
+		v := input.ExpressionAttributeValues[placeholder]
+		if v == nil || v.S == nil {
+			return "", false
+		}
+
+		return *v.S, true
+	}
+	name := func(n string) (string, bool) {
+		if strings.HasPrefix(n, "#") {
+			a, ok := input.Aliases[n]
+			return a, ok
+		}
+
+		return n, true
+	}
+	attrS := func(item map[string]*types.Item, attr string) (string, bool) {
+		v := item[attr]
+		if v == nil || v.S == nil {
+			return "", false
+		}
+
+		return *v.S, true
+	}
+
+	pkAttr, ok1 := name(m[1])
+	pkVal, ok2 := str(m[2])
+	if !ok1 || !ok2 {
+		return unsupported, false
+	}
+
+	var sk func(string) bool
+
+	rest := strings.TrimSpace(m[3])
+	skAttr := ""
+
+	switch {
+	case rest == "":
+	case beginsRe.MatchString(rest):
+		b := beginsRe.FindStringSubmatch(rest)
+		p, ok := str(b[2])
+		a, okA := name(b[1])
+		if !ok || !okA {
+			return unsupported, false
+		}
+
+		skAttr, sk = a, func(v string) bool { return strings.HasPrefix(v, p) }
+	case betweenRe.MatchString(rest):
+		b := betweenRe.FindStringSubmatch(rest)
+		lo, ok := str(b[2])
+		hi, okH := str(b[3])
+		a, okA := name(b[1])
+		if !ok || !okH || !okA {
+			return unsupported, false
+		}
+
+		skAttr, sk = a, func(v string) bool { return lo <= v && v <= hi }
+	case compareRe.MatchString(rest):
+		b := compareRe.FindStringSubmatch(rest)
+		x, ok := str(b[3])
+		a, okA := name(b[1])
+		if !ok || !okA {
+			return unsupported, false
+		}
+
+		skAttr = a
+		switch b[2] {
+		case "<":
+			sk = func(v string) bool { return v < x }
+		case "<=":
+			sk = func(v string) bool { return v <= x }
+		case ">":
+			sk = func(v string) bool { return v > x }
+		case ">=":
+			sk = func(v string) bool { return v >= x }
+		default:
+			sk = func(v string) bool { return v == x }
+		}
+	default:
+		// Another sort key condition: the partition key alone filters.
+	}
+
+	return func(item map[string]*types.Item) bool {
+		if v, ok := attrS(item, pkAttr); !ok || v != pkVal {
+			return false
+		}
+
+		if sk == nil {
+			return true
+		}
+
+		v, ok := attrS(item, skAttr)
+
+		return ok && sk(v)
+	}, true
 }

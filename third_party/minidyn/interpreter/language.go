@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"strings"
+	"sync"
 
 	"github.com/truora/minidyn/interpreter/language"
 	"github.com/truora/minidyn/types"
@@ -24,9 +25,20 @@ type Language struct {
 
 // Match evalute the item with given expression and attributes
 func (li *Language) Match(input MatchInput) (bool, error) {
+	// Gatehouse patch: a query evaluates its condition on every item it
+	// walks; the parse of a valid expression is kept (the tree is only
+	// read by Eval).
+	if c, ok := parsedConditions.Load(input.Expression); ok {
+		return li.matchParsed(input, c.(*language.ConditionalExpression))
+	}
+
 	l := language.NewLexer(input.Expression)
 	p := language.NewParser(l)
 	conditional := p.ParseConditionalExpression()
+
+	if len(p.Errors()) == 0 && conditional.Expression != nil {
+		parsedConditions.Store(input.Expression, conditional)
+	}
 
 	if len(p.Errors()) != 0 {
 		detail := strings.Join(p.Errors(), "; ")
@@ -45,6 +57,14 @@ func (li *Language) Match(input MatchInput) (bool, error) {
 		return false, fmt.Errorf("%w: empty expression", ErrSyntaxError)
 	}
 
+	return li.matchParsed(input, conditional)
+}
+
+// parsedConditions caches parsed condition expressions by text (Gatehouse
+// patch).
+var parsedConditions sync.Map
+
+func (li *Language) matchParsed(input MatchInput, conditional *language.ConditionalExpression) (bool, error) {
 	if err := ValidateExpressionAttributeNamesDeclared(matchExpressionLabel(input.ExpressionType), input.Expression, input.Aliases); err != nil {
 		return false, err
 	}
@@ -102,6 +122,13 @@ func matchExpressionLabel(t ExpressionType) string {
 
 // Project evaluates a projection expression and returns a new attribute map containing only the requested paths.
 func (li *Language) Project(input ProjectInput) (map[string]*types.Item, error) {
+	// Gatehouse patch: see projectTopLevel.
+	if names, ok := topLevelProjections.Load(input.Expression); ok {
+		if out, ok := pickTopLevel(names.([]string), input); ok {
+			return out, nil
+		}
+	}
+
 	l := language.NewLexer(input.Expression)
 	p := language.NewParser(l)
 	exprs := p.ParseProjectionExpression()
@@ -112,6 +139,18 @@ func (li *Language) Project(input ProjectInput) (map[string]*types.Item, error) 
 
 	if err := ValidateExpressionAttributeNamesDeclared("ProjectionExpression", input.Expression, input.Aliases); err != nil {
 		return nil, err
+	}
+
+	// Gatehouse patch: when every path is a top-level attribute name (or a
+	// #placeholder for one), pick those attributes instead of converting the
+	// whole item to the interpreter's objects and back; the result is the
+	// same. Large BatchGetItem projections were dominated by that work.
+	if names, ok := topLevelNames(exprs); ok {
+		topLevelProjections.Store(input.Expression, names)
+
+		if out, ok := pickTopLevel(names, input); ok {
+			return out, nil
+		}
 	}
 
 	env := language.NewEnvironment()
@@ -217,4 +256,51 @@ func (li *Language) Update(input UpdateInput) error {
 	env.Apply(input.Item, aliases, attributes)
 
 	return nil
+}
+
+// topLevelProjections caches, by expression, the names of projections
+// made only of top-level attribute names (Gatehouse patch): a BatchGetItem
+// applies its projection to every key, and parsing it again for each was
+// most of a large projected batch's time.
+var topLevelProjections sync.Map
+
+// topLevelNames returns the paths of a projection when each is a top-level
+// attribute name or #placeholder; ok is false for any other path.
+func topLevelNames(exprs []language.Expression) ([]string, bool) {
+	names := make([]string, 0, len(exprs))
+
+	for _, e := range exprs {
+		id, ok := e.(*language.Identifier)
+		if !ok {
+			return nil, false
+		}
+
+		names = append(names, id.Value)
+	}
+
+	return names, true
+}
+
+// pickTopLevel is Project for top-level names: the attributes named, when
+// present. ok is false when a #placeholder is not declared, so the full
+// path reports the error.
+func pickTopLevel(names []string, input ProjectInput) (map[string]*types.Item, bool) {
+	out := make(map[string]*types.Item, len(names))
+
+	for _, name := range names {
+		if strings.HasPrefix(name, "#") {
+			alias, ok := input.Aliases[name]
+			if !ok {
+				return nil, false
+			}
+
+			name = alias
+		}
+
+		if v, ok := input.Item[name]; ok {
+			out[name] = v
+		}
+	}
+
+	return out, true
 }

@@ -443,6 +443,13 @@ func (c *Client) GetItem(ctx context.Context, input *GetItemInput) (*GetItemOutp
 		return nil, err
 	}
 
+	return c.getItemValidated(input)
+}
+
+// getItemValidated is GetItem past the lock, the failure emulation and the
+// validation of its expression attributes (Gatehouse patch: BatchGetItem
+// validates them once for all its keys, not once per key).
+func (c *Client) getItemValidated(input *GetItemInput) (*GetItemOutput, error) {
 	table, err := c.getTable(aws.ToString(input.TableName))
 	if err != nil {
 		return nil, err
@@ -771,7 +778,7 @@ func (c *Client) batchGetItemForTable(ctx context.Context, tableName string, req
 			continue
 		}
 
-		item, err := c.GetItem(ctx, &GetItemInput{
+		item, err := c.batchGetOne(&GetItemInput{
 			TableName:                aws.String(tableName),
 			Key:                      key,
 			ConsistentRead:           reqs.ConsistentRead,
@@ -790,9 +797,35 @@ func (c *Client) batchGetItemForTable(ctx context.Context, tableName string, req
 	return responses, unprocessedKeys, nil
 }
 
+// batchGetOne is GetItem for one key of a BatchGetItem whose expression
+// attributes were validated (Gatehouse patch).
+func (c *Client) batchGetOne(input *GetItemInput) (*GetItemOutput, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+
+	if ferr := c.failureErrFor(aws.ToString(input.TableName), ""); ferr != nil {
+		return nil, ferr
+	}
+
+	return c.getItemValidated(input)
+}
+
 func (c *Client) prepareTransact(items []TransactWriteItem) (map[string]core.TableSnapshot, error) {
 	snapshots := map[string]core.TableSnapshot{}
 	seenKeys := make(map[string]struct{}, len(items))
+	// Gatehouse patch: each table's snapshot holds the items the
+	// transaction touches (core.Table.SnapshotKeys), unless a key cannot
+	// be read, then the whole table.
+	touched := map[string][]string{}
+	whole := map[string]bool{}
+
+	defer func() {
+		for name := range snapshots {
+			if !whole[name] {
+				snapshots[name] = c.tables[name].SnapshotKeys(touched[name])
+			}
+		}
+	}()
 
 	for _, item := range items {
 		var tableName string
@@ -818,18 +851,24 @@ func (c *Client) prepareTransact(items []TransactWriteItem) (map[string]core.Tab
 		}
 
 		if _, alreadySnapped := snapshots[tableName]; !alreadySnapped {
-			table, err := c.getTable(tableName)
-			if err != nil {
+			if _, err := c.getTable(tableName); err != nil {
 				return nil, mapKnownError(err)
 			}
 
-			snapshots[tableName] = table.Snapshot()
+			snapshots[tableName] = core.TableSnapshot{}
 		}
 
 		table := c.tables[tableName]
 		internalKeyMap := mapAttributeValueMapToTypes(rawKeyMap)
 
-		if key, err := table.KeySchema.GetKey(table.AttributesDef, internalKeyMap); err == nil {
+		key, err := table.KeySchema.GetKey(table.AttributesDef, internalKeyMap)
+		if err != nil && !whole[tableName] {
+			whole[tableName] = true
+			snapshots[tableName] = table.Snapshot()
+		}
+
+		if err == nil {
+			touched[tableName] = append(touched[tableName], key)
 			id := tableName + "|" + key
 
 			if _, exists := seenKeys[id]; exists {
