@@ -41,6 +41,16 @@ func StartsImpersonation(c *gatehouse.Caller, p *OrgPolicy, target *gatehouse.Me
 	return ActOn(c, p, target, managers)
 }
 
+// ManagesSessions refuses what is not a person signed in: sessions are
+// listed and revoked by people, never with an API token or from within a
+// session.
+func ManagesSessions(c *gatehouse.Caller) error {
+	if c.TokenID != "" || c.ImpersonatedBy != "" {
+		return gatehouse.Forbidden(gatehouse.ReasonImpersonation, "sessions are managed by a person signed in")
+	}
+	return nil
+}
+
 // ActsOnImpersonation reports whether c may see and revoke a session
 // started by impersonatorID: its own, or any of the org's for owners and
 // admins; never from within a session or with an API token.

@@ -136,3 +136,25 @@ func TestImpersonationCap(t *testing.T) {
 		})
 	}
 }
+
+// TestManagesSessions: sessions are listed and revoked by people signed in,
+// never with an API token or from within a session.
+func TestManagesSessions(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		c    gatehouse.Caller
+		ok   bool
+	}{
+		{"signed in", gatehouse.Caller{Actor: gatehouse.Actor{UserID: "u"}}, true},
+		{"API token", gatehouse.Caller{Actor: gatehouse.Actor{UserID: "u", TokenID: "tok_x"}}, false},
+		{"session", gatehouse.Caller{Actor: gatehouse.Actor{UserID: "u", TokenID: "imp_x", ImpersonatedBy: "v"}}, false},
+	} {
+		err := authz.ManagesSessions(&tc.c)
+		if (err == nil) != tc.ok {
+			t.Errorf("%s: ManagesSessions = %v, want allowed %v", tc.name, err, tc.ok)
+		}
+		if err != nil && gatehouse.ErrorCode(err) != gatehouse.CodeForbidden {
+			t.Errorf("%s: code %s, want forbidden", tc.name, gatehouse.ErrorCode(err))
+		}
+	}
+}

@@ -133,8 +133,8 @@ func (s *Service) Start(ctx context.Context, caller *gatehouse.Caller, orgID str
 // List returns an org's sessions: all of them for owners, admins and
 // platform admins, the caller's own for anyone else; never to a session.
 func (s *Service) List(ctx context.Context, caller *gatehouse.Caller, orgID string, limit int, cursor string) ([]*gatehouse.Impersonation, string, error) {
-	if caller.TokenID != "" || caller.ImpersonatedBy != "" {
-		return nil, "", gatehouse.Forbidden(gatehouse.ReasonImpersonation, "sessions are managed by a person signed in")
+	if err := authz.ManagesSessions(caller); err != nil {
+		return nil, "", err
 	}
 	by := caller.UserID
 	if caller.PlatformAdmin || authz.ActsOnImpersonation(caller, "") {
@@ -155,8 +155,8 @@ func (s *Service) List(ctx context.Context, caller *gatehouse.Caller, orgID stri
 // admins and platform admins. Another's session is not found for anyone
 // else.
 func (s *Service) Revoke(ctx context.Context, caller *gatehouse.Caller, orgID, id string) error {
-	if caller.TokenID != "" || caller.ImpersonatedBy != "" {
-		return gatehouse.Forbidden(gatehouse.ReasonImpersonation, "sessions are managed by a person signed in")
+	if err := authz.ManagesSessions(caller); err != nil {
+		return err
 	}
 	if !sessionID.MatchString(id) {
 		return gatehouse.NotFound("session")
