@@ -52,10 +52,11 @@ func ManagesSessions(c *gatehouse.Caller) error {
 }
 
 // ActsOnImpersonation reports whether c may see and revoke a session
-// started by impersonatorID: its own, or any of the org's for owners and
-// admins; never from within a session or with an API token.
+// started by impersonatorID: its own, or any of the org's for owners,
+// admins and platform admins; never from within a session or with an API
+// token.
 func ActsOnImpersonation(c *gatehouse.Caller, impersonatorID string) bool {
-	return c.TokenID == "" && c.ImpersonatedBy == "" && (impersonatorID == c.UserID || isAdmin(c))
+	return c.TokenID == "" && c.ImpersonatedBy == "" && (c.PlatformAdmin || impersonatorID == c.UserID || isAdmin(c))
 }
 
 // ImpersonationCap is the most a session may use in the org, decided at

@@ -137,7 +137,7 @@ func (s *Service) List(ctx context.Context, caller *gatehouse.Caller, orgID stri
 		return nil, "", err
 	}
 	by := caller.UserID
-	if caller.PlatformAdmin || authz.ActsOnImpersonation(caller, "") {
+	if authz.ActsOnImpersonation(caller, "") {
 		by = ""
 	}
 	items, next, err := s.store.ImpersonationsPage(ctx, orgID, by, limit, cursor)
@@ -165,7 +165,7 @@ func (s *Service) Revoke(ctx context.Context, caller *gatehouse.Caller, orgID, i
 	if err != nil {
 		return err
 	}
-	if !caller.PlatformAdmin && !authz.ActsOnImpersonation(caller, i.ImpersonatorID) {
+	if !authz.ActsOnImpersonation(caller, i.ImpersonatorID) {
 		return gatehouse.NotFound("session")
 	}
 	_, err = s.store.RevokeImpersonation(ctx, orgID, id, caller.Actor)
