@@ -3,7 +3,6 @@ package cognito
 import (
 	"context"
 	"fmt"
-	"regexp"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
@@ -20,9 +19,11 @@ type BySub struct{ p *Pool }
 // BySub returns the pool's accounts addressed by sub.
 func (p *Pool) BySub() BySub { return BySub{p} }
 
-// sub is what Cognito's subs look like (a UUID); anything else could not
+// isSub: what Cognito's subs look like (a UUID); anything else could not
 // be quoted safely in a ListUsers filter.
-var subPattern = regexp.MustCompile(`^[0-9A-Za-z-]{1,128}$`)
+func isSub(s string) bool {
+	return gatehouse.Token(s, 128, gatehouse.AlnumOr("-"), gatehouse.AlnumOr("-"))
+}
 
 // errNoSuchSub: no account of the pool has the sub.
 var errNoSuchSub = gatehouse.NotFound("account")
@@ -30,7 +31,7 @@ var errNoSuchSub = gatehouse.NotFound("account")
 // username finds the username of the account with the sub: ListUsers with
 // an exact filter on sub (Cognito's ListUsers "sub =" filter).
 func (b BySub) username(ctx context.Context, sub string) (string, error) {
-	if !subPattern.MatchString(sub) {
+	if !isSub(sub) {
 		return "", fmt.Errorf("cognito: %q is not a sub", sub)
 	}
 	out, err := b.p.api.ListUsers(ctx, &cip.ListUsersInput{

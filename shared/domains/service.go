@@ -11,7 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"regexp"
 	"strings"
 	"time"
 
@@ -58,7 +57,12 @@ const ChallengePrefix = "_gatehouse-challenge"
 // challengeValuePrefix starts the value of the TXT record.
 const challengeValuePrefix = "gatehouse-domain-verification="
 
-var label = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
+// isLabel: a DNS label, 1 to 63 lowercase letters, digits and hyphens,
+// neither first nor last a hyphen.
+func isLabel(s string) bool {
+	lower := func(b byte) bool { return 'a' <= b && b <= 'z' || '0' <= b && b <= '9' }
+	return gatehouse.Token(s, 63, lower, func(b byte) bool { return lower(b) || b == '-' }) && s[len(s)-1] != '-'
+}
 
 // NormalizeDomain returns the canonical form of a domain (lower case, no
 // trailing dot), or a validation error: letters, digits and hyphens in
@@ -75,7 +79,7 @@ func NormalizeDomain(field, d string) (string, error) {
 		return "", bad
 	}
 	for _, l := range labels {
-		if !label.MatchString(l) {
+		if !isLabel(l) {
 			return "", bad
 		}
 	}

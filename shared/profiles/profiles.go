@@ -6,7 +6,6 @@
 package profiles
 
 import (
-	"regexp"
 	"strings"
 	"time"
 
@@ -14,7 +13,11 @@ import (
 	"golang.org/x/text/language"
 )
 
-var e164 = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
+// isE164: + then 7 to 15 digits, the first not 0.
+func isE164(s string) bool {
+	digit := func(b byte) bool { return '0' <= b && b <= '9' }
+	return len(s) >= 8 && s[0] == '+' && s[1] != '0' && gatehouse.Token(s[1:], 15, digit, digit)
+}
 
 // CheckFields validates the profile fields that are given (nil: not
 // given; "" clears): the name trimmed, printable, at most 200 characters;
@@ -27,7 +30,7 @@ func CheckFields(v *gatehouse.Validator, prefix string, name, phone, timeZone, l
 		v.Check(gatehouse.PrintableText(*name, 200), prefix+"name", "must be at most 200 printable characters")
 	}
 	if phone != nil && *phone != "" {
-		v.Check(e164.MatchString(*phone), prefix+"phone", "must be an E.164 number such as +34600123456")
+		v.Check(isE164(*phone), prefix+"phone", "must be an E.164 number such as +34600123456")
 	}
 	if timeZone != nil && *timeZone != "" {
 		_, err := time.LoadLocation(*timeZone)

@@ -55,7 +55,7 @@ func (s *Service) normalize(c Check, field string, caller *gatehouse.Caller, v *
 	if c.Resource != nil {
 		ok := s.catalogue.IsResourceType(c.Resource.Type)
 		v.Check(ok, field+"resource.type", "must be one of the resource types %s", strings.Join(s.catalogue.ResourceTypes, ", "))
-		v.Check(resourceID.MatchString(c.Resource.ID), field+"resource.id", "is not a resource id")
+		v.Check(isResourceID(c.Resource.ID), field+"resource.id", "is not a resource id")
 		action := c.Action
 		if obj, act, full := authz.Split(c.Action); full {
 			v.Check(obj == c.Resource.Type, field+"action", "names another type than the resource")

@@ -2,7 +2,6 @@ package resources
 
 import (
 	"context"
-	"regexp"
 	"strings"
 
 	"github.com/gatehouse-dev/gatehouse/shared/authz"
@@ -20,7 +19,11 @@ const (
 	maxMetadataValueLen = 500
 )
 
-var metadataKey = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_.-]{0,63}$`)
+// isMetadataKey: 1 to 64 letters, digits and . _ -, starting with a
+// letter.
+func isMetadataKey(s string) bool {
+	return gatehouse.Token(s, 64, gatehouse.IsAlpha, gatehouse.AlnumOr("_.-"))
+}
 
 // Get reads one resource the caller may read (or share).
 func (s *Service) Get(ctx context.Context, caller *gatehouse.Caller, orgID string, ref gatehouse.Ref) (*View, error) {
@@ -53,7 +56,7 @@ func (s *Service) Update(ctx context.Context, caller *gatehouse.Caller, orgID st
 		m := *in.Metadata
 		v.Check(len(m) <= MaxMetadataKeys, "metadata", "at most %d keys", MaxMetadataKeys)
 		for k, val := range m {
-			v.Check(metadataKey.MatchString(k), "metadata", "key %q must be 1 to 64 letters, digits, . _ - starting with a letter", k)
+			v.Check(isMetadataKey(k), "metadata", "key %q must be 1 to 64 letters, digits, . _ - starting with a letter", k)
 			v.Check(gatehouse.PrintableText(val, maxMetadataValueLen), "metadata", "the value of %q must be at most %d printable characters", k, maxMetadataValueLen)
 		}
 	}

@@ -11,7 +11,6 @@ package resources
 
 import (
 	"context"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -61,7 +60,11 @@ const ReasonResourceNotFound = "resource_not_found"
 // MaxChecks is the largest batch of the check API.
 const MaxChecks = 100
 
-var resourceID = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$`)
+// isResourceID: 1 to 128 letters, digits and . _ : -, starting with a
+// letter or digit.
+func isResourceID(s string) bool {
+	return gatehouse.Token(s, 128, gatehouse.IsAlnum, gatehouse.AlnumOr("._:-"))
+}
 
 // standing is what the snapshot holds of a user in the org: its account,
 // its membership and its ancestor memberships.
@@ -122,7 +125,7 @@ func (s *Service) validType(v *gatehouse.Validator, field, typ string) {
 func (s *Service) Register(ctx context.Context, caller *gatehouse.Caller, orgID string, in RegisterInput) (*View, error) {
 	var v gatehouse.Validator
 	s.validType(&v, "type", in.Type)
-	v.Check(resourceID.MatchString(in.ID), "id", "must be 1 to 128 characters of letters, digits and . _ : - starting with a letter or digit")
+	v.Check(isResourceID(in.ID), "id", "must be 1 to 128 characters of letters, digits and . _ : - starting with a letter or digit")
 	in.Name = strings.TrimSpace(in.Name)
 	if in.Name == "" {
 		in.Name = in.ID

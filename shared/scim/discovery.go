@@ -1,6 +1,9 @@
 package scim
 
-import "encoding/json"
+import (
+	"encoding/json"
+	"sync"
+)
 
 // Doc is a discovery document (ServiceProviderConfig, ResourceTypes,
 // Schemas): fixed JSON.
@@ -46,7 +49,8 @@ func attr(name, typ string, multi, required bool, mutability, uniqueness string)
 
 // Schemas lists the attributes Gatehouse keeps of User and Group (RFC
 // 7643 section 7): what it reads and answers, the rest being ignored.
-var Schemas = func() Doc {
+// Built at its first request, not at every cold start.
+var Schemas = sync.OnceValue(func() Doc {
 	value := []any{attr("value", "string", false, true, "readWrite", "none"), attr("display", "string", false, false, "readOnly", "none")}
 	user := map[string]any{
 		"schemas": []string{SchemaSchema}, "id": SchemaUser, "name": "User", "description": "A member of the org, or a pending invite",
@@ -87,4 +91,4 @@ var Schemas = func() Doc {
 	b, _ := json.Marshal(map[string]any{"schemas": []string{SchemaListResponse}, "totalResults": 2, "startIndex": 1,
 		"itemsPerPage": 2, "Resources": []any{user, group}})
 	return Doc{json.RawMessage(b)}
-}()
+})

@@ -28,11 +28,11 @@ func NewMux(s *Service, log *slog.Logger) *apigw.Mux {
 	})
 
 	const base = "/v1/orgs/{orgId}/scim/v2"
-	doc := func(path string, d Doc) {
-		apigw.Handle(m, "GET "+base+path, http.StatusOK, func(context.Context, *apigw.Request, apigw.Empty) (Doc, error) { return d, nil })
+	doc := func(path string, d func() Doc) {
+		apigw.Handle(m, "GET "+base+path, http.StatusOK, func(context.Context, *apigw.Request, apigw.Empty) (Doc, error) { return d(), nil })
 	}
-	doc("/ServiceProviderConfig", ServiceProviderConfig)
-	doc("/ResourceTypes", ResourceTypes)
+	doc("/ServiceProviderConfig", func() Doc { return ServiceProviderConfig })
+	doc("/ResourceTypes", func() Doc { return ResourceTypes })
 	doc("/Schemas", Schemas)
 
 	apigw.Handle(m, "GET "+base+"/Users", http.StatusOK, func(ctx context.Context, r *apigw.Request, q ListQuery) (*ListResponse[User], error) {
