@@ -24,13 +24,23 @@ type DNSServer struct {
 
 // StartDNS starts a DNS server on a free loopback port.
 func StartDNS() (*DNSServer, error) {
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		return nil, err
-	}
-	ln, err := net.Listen("tcp", pc.LocalAddr().String())
-	if err != nil {
+	// UDP and TCP on one port: the UDP port the system gives may be taken
+	// for TCP by another process, so try a few.
+	var (
+		pc  net.PacketConn
+		ln  net.Listener
+		err error
+	)
+	for range 20 {
+		if pc, err = net.ListenPacket("udp", "127.0.0.1:0"); err != nil {
+			return nil, err
+		}
+		if ln, err = net.Listen("tcp", pc.LocalAddr().String()); err == nil {
+			break
+		}
 		_ = pc.Close()
+	}
+	if err != nil {
 		return nil, err
 	}
 	s := &DNSServer{Addr: pc.LocalAddr().String(), txt: map[string][]string{}}
