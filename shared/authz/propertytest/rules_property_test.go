@@ -31,13 +31,11 @@ import (
 
 // enforceUsableOwners makes rule 9's full check fail the run: every org
 // keeps a usable owner (enabled, unexpired, without an expiry on account or
-// membership), or, for a sub-org, a parent's owner or admin keeps authority
-// over it. The store's ownerCount equalling the memberships that count
-// (dynamo.UsableOwner) is checked always. It stays off: some worlds still
-// reach a sub-org whose only authority above is an admin made read-only
-// (rule 3 meeting rule 9; e.g. PROPERTY_SEED=1796127800806319907), which
-// no write in the parent checks; the test logs each one.
-const enforceUsableOwners = false
+// membership: rule 9's "usable" says nothing of flags), or, for a sub-org,
+// an owner or admin above keeps authority over it (rule 5). The store's
+// ownerCount equalling the memberships that count (dynamo.UsableOwner) is
+// checked always.
+const enforceUsableOwners = true
 
 // Sizes of a run: worlds × operations each. PROPERTY_WORLDS raises the
 // number of worlds for a longer hunt.
@@ -467,7 +465,7 @@ func checkOwners(w *world, s *snapshot) (string, error) {
 
 // usableOwner: an owner enabled, unexpired and without an expiry on its
 // account or membership; for a sub-org, or an owner or admin of an
-// ancestor whose authority holds (rule 5), not read-only.
+// ancestor whose authority holds (rule 5).
 func usableOwner(w *world, s *snapshot, org string) bool {
 	for uid, m := range s.members[org] {
 		u := w.user(uid)
@@ -475,8 +473,11 @@ func usableOwner(w *world, s *snapshot, org string) bool {
 			return true
 		}
 	}
+	// Rule 9's "usable" is about status and expiry, not flags: a read-only
+	// owner is a usable owner, and so a read-only admin above keeps
+	// authority (rule 3 makes it read-only here too, rule 5 keeps it).
 	for _, sub := range s.subjects[org] {
-		if sub.InheritedAdmin && !sub.InheritedReadonly {
+		if sub.InheritedAdmin {
 			return true
 		}
 	}
