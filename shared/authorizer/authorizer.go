@@ -102,7 +102,16 @@ func forbidden(reason string) *refusal {
 // doc). A store or key-set failure is a deny with code unavailable (503),
 // logged at error level: the one kind of real failure.
 func (a *Authorizer) Handle(ctx context.Context, req events.APIGatewayV2CustomAuthorizerV2Request) (events.APIGatewayV2CustomAuthorizerSimpleResponse, error) {
-	caller, ref, err := a.decide(ctx, &req)
+	// Decide before the invocation's deadline less a margin: out of time,
+	// the answer is a 503 decision, never a function killed at its timeout
+	// (which HTTP API answers with a bare 500; docs/reliability.md).
+	dctx := ctx
+	if dl, ok := ctx.Deadline(); ok {
+		var cancel context.CancelFunc
+		dctx, cancel = context.WithDeadline(ctx, dl.Add(-apigw.AnswerMargin))
+		defer cancel()
+	}
+	caller, ref, err := a.decide(dctx, &req)
 	// LogAttrs, not Logger.With: no logger is built per request.
 	reqID, route, org := slog.String("requestId", req.RequestContext.RequestID), slog.String("route", req.RouteKey), slog.String("org", req.PathParameters["orgId"])
 	var out map[string]any
