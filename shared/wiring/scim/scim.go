@@ -5,27 +5,18 @@ package scim
 
 import (
 	"github.com/gatehouse-dev/gatehouse/shared/app"
-	"github.com/gatehouse-dev/gatehouse/shared/cognito"
 	"github.com/gatehouse-dev/gatehouse/shared/groups"
-	"github.com/gatehouse-dev/gatehouse/shared/invites"
-	"github.com/gatehouse-dev/gatehouse/shared/mail"
-	"github.com/gatehouse-dev/gatehouse/shared/members"
 	"github.com/gatehouse-dev/gatehouse/shared/scim"
+	"github.com/gatehouse-dev/gatehouse/shared/wiring/membership"
 )
 
 // New builds the function from the shared dependencies.
 func New(d *app.Deps) (app.Function, error) {
-	sender, err := mail.FromConfig(d.AWSConfig, d.Config.EmailFrom, d.Config.OutboxDir)
+	uc, err := membership.New(d)
 	if err != nil {
 		return app.Function{}, err
 	}
-	pool := cognito.NewFromConfig(d.MustAWSConfig(), d.Config.CognitoEndpoint, d.Config.UserPoolID)
-	cfg := members.DefaultConfig(d.Config.PublicURL)
-	cfg.PersonalOrgOnLastLeave = d.Config.PersonalOrgOnLeave
-	inv := invites.NewService(d.Store(), pool, d.Catalogue(), sender,
-		invites.Config{PublicURL: d.Config.PublicURL, EmailRule: d.Config.InviteEmailRule}, d.Log)
-	mem := members.NewService(d.Store(), inv, pool, d.Catalogue(), sender, cfg, d.Log)
 	grp := groups.NewService(d.Store(), d.Catalogue())
-	svc := scim.NewService(d.Store(), mem, inv, grp, d.Catalogue(), sender, d.Log)
+	svc := scim.NewService(d.Store(), uc.Members, uc.Invites, grp, d.Catalogue(), uc.Sender, d.Log)
 	return app.Function{Mux: scim.NewMux(svc, d.Log)}, nil
 }
