@@ -18,11 +18,7 @@ import (
 // the number of collections its resource is in, and a member's listing
 // reads one more stream per collection granted to it, not per collection
 // a resource is in.
-var clRTExpected = []struct {
-	name     string
-	want     rtCalls
-	mutation bool
-}{
+var clRTExpected = []rtCase{
 	{"POST /v1/orgs/{orgId}/collections", rtCalls{"BatchGetItem": 2, "TransactWriteItems": 1}, true},
 	{"PUT /v1/orgs/{orgId}/collections/{collectionId}/grants", rtCalls{"BatchGetItem": 3, "TransactWriteItems": 1}, true},
 	{"PUT /v1/orgs/{orgId}/collections/{collectionId}/resources/{type}/{resourceId}", rtCalls{"BatchGetItem": 2, "TransactWriteItems": 1}, true},
@@ -118,32 +114,9 @@ func TestCollectionRoundTrips(t *testing.T) {
 	do("GET /v1/orgs/{orgId}/resources?token= (narrowed to a collection)", anonymous(), http.StatusOK, base+"/resources?token="+url.QueryEscape(secret), nil)
 	do("DELETE /v1/orgs/{orgId}/collections/{collectionId}", owner, http.StatusNoContent, base+"/collections/"+coll, nil)
 
-	var b strings.Builder
-	fmt.Fprintln(&b, "| operation | DynamoDB calls (authorizer included) | total |")
-	fmt.Fprintln(&b, "|---|---|---|")
-	for _, e := range clRTExpected {
-		g := got[e.name]
-		if g == nil {
-			t.Errorf("%s: not measured", e.name)
-			continue
-		}
-		n := 0
-		for _, v := range g {
-			n += v
-		}
-		fmt.Fprintf(&b, "| `%s` | %s | %d |\n", e.name, g, n)
-		if g["Scan"] > 0 {
-			t.Errorf("%s: %d Scan calls; no scans on a request path", e.name, g["Scan"])
-		}
-		if e.mutation && g["TransactWriteItems"] != 1 {
-			t.Errorf("%s: %d TransactWriteItems, want exactly one per mutation", e.name, g["TransactWriteItems"])
-		}
-		if !maps.Equal(g, e.want) {
-			t.Errorf("%s: calls %s, want %s", e.name, g, e.want)
-		}
-	}
+	table := rtCheck(t, clRTExpected, got)
 	if !maps.Equal(got["POST /v1/orgs/{orgId}/authorize (resource in 1 collection)"], got["POST /v1/orgs/{orgId}/authorize (resource in 10 collections)"]) {
 		t.Error("a check costs more when its resource is in more collections")
 	}
-	t.Logf("round trips per operation:\n%s", b.String())
+	t.Logf("round trips per operation:\n%s", table)
 }

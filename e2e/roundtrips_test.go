@@ -16,6 +16,49 @@ import (
 // BatchGetItem: the local stack runs with the membership cache off).
 type rtCalls map[string]int
 
+// rtCase is one operation's round-trip budget.
+type rtCase struct {
+	name string
+	want rtCalls
+	// mutation: exactly one TransactWriteItems.
+	mutation bool
+}
+
+// rtCheck compares the calls measured per operation with the budgets and
+// returns the table docs/performance.md shows: exact counts, no Scan on a
+// request path, one TransactWriteItems per mutation.
+func rtCheck(t *testing.T, expected []rtCase, got map[string]rtCalls) string {
+	t.Helper()
+	var b strings.Builder
+	fmt.Fprintln(&b, "| operation | DynamoDB calls (authorizer included) | total |")
+	fmt.Fprintln(&b, "|---|---|---|")
+	for _, e := range expected {
+		g := got[e.name]
+		if g == nil {
+			t.Errorf("%s: not measured", e.name)
+			continue
+		}
+		n := 0
+		for _, v := range g {
+			n += v
+		}
+		fmt.Fprintf(&b, "| `%s` | %s | %d |\n", e.name, g, n)
+		if g["Scan"] > 0 {
+			t.Errorf("%s: %d Scan calls; no scans on a request path", e.name, g["Scan"])
+		}
+		if e.mutation && g["TransactWriteItems"] != 1 {
+			t.Errorf("%s: %d TransactWriteItems, want exactly one per mutation", e.name, g["TransactWriteItems"])
+		}
+		if !maps.Equal(g, e.want) {
+			t.Errorf("%s: calls %s, want %s", e.name, g, e.want)
+		}
+	}
+	if len(got) != len(expected) {
+		t.Errorf("measured %d operations, the table names %d", len(got), len(expected))
+	}
+	return b.String()
+}
+
 func (c rtCalls) String() string {
 	if len(c) == 0 {
 		return "none"
@@ -32,12 +75,7 @@ func (c rtCalls) String() string {
 // (the change, its counters and its audit event) plus the reads it needs;
 // no Scan anywhere. docs/performance.md shows the same table; a change in
 // either direction fails here, so an improvement updates both.
-var rtExpected = []struct {
-	name string
-	want rtCalls
-	// mutation: exactly one TransactWriteItems.
-	mutation bool
-}{
+var rtExpected = []rtCase{
 	{"GET /v1/me", rtCalls{"BatchGetItem": 2, "GetItem": 1, "Query": 1}, false},
 	{"PATCH /v1/me", rtCalls{"BatchGetItem": 1, "GetItem": 1, "TransactWriteItems": 1}, true},
 	{"POST /v1/orgs", rtCalls{"BatchGetItem": 1, "GetItem": 2, "TransactWriteItems": 1}, true},
@@ -158,34 +196,7 @@ func TestRoundTrips(t *testing.T) {
 	do("GET /v1/orgs/{orgId}/audit", owner, http.StatusOK, base+"/audit", nil)
 
 	// The table docs/performance.md shows, in the test log.
-	var b strings.Builder
-	fmt.Fprintln(&b, "| operation | DynamoDB calls (authorizer included) | total |")
-	fmt.Fprintln(&b, "|---|---|---|")
-	for _, e := range rtExpected {
-		g := got[e.name]
-		if g == nil {
-			t.Errorf("%s: not measured", e.name)
-			continue
-		}
-		n := 0
-		for _, v := range g {
-			n += v
-		}
-		fmt.Fprintf(&b, "| `%s` | %s | %d |\n", e.name, g, n)
-		if g["Scan"] > 0 {
-			t.Errorf("%s: %d Scan calls; no scans on a request path", e.name, g["Scan"])
-		}
-		if e.mutation && g["TransactWriteItems"] != 1 {
-			t.Errorf("%s: %d TransactWriteItems, want exactly one per mutation", e.name, g["TransactWriteItems"])
-		}
-		if !maps.Equal(g, e.want) {
-			t.Errorf("%s: calls %s, want %s", e.name, g, e.want)
-		}
-	}
-	if len(got) != len(rtExpected) {
-		t.Errorf("measured %d operations, the table names %d", len(got), len(rtExpected))
-	}
-	t.Logf("round trips per operation:\n%s", b.String())
+	t.Logf("round trips per operation:\n%s", rtCheck(t, rtExpected, got))
 }
 
 // rtOrg creates an org owned by owner and returns its id.
