@@ -112,7 +112,7 @@ func (s *Service) Run(ctx context.Context, c *gatehouse.Caller, orgID string, in
 		return nil, err
 	}
 	now := s.store.Now()
-	j := &gatehouse.ImportJob{ID: ids.New("imp"), OrgID: orgID, Status: gatehouse.ImportRunning, Total: len(rows),
+	j := &gatehouse.ImportJob{ID: ids.New("job"), OrgID: orgID, Status: gatehouse.ImportRunning, Total: len(rows),
 		CreatedBy: c.UserID, CreatedAt: now, UpdatedAt: now}
 	format := "json"
 	if in.CSV != "" {
@@ -336,7 +336,7 @@ func itoa(n int) string { return strconv.Itoa(n) }
 // Get returns an import job: its counters while it runs, its rows'
 // outcomes once it has ended.
 func (s *Service) Get(ctx context.Context, orgID, importID string) (*gatehouse.ImportJob, error) {
-	if !strings.HasPrefix(importID, "imp_") || strings.Contains(importID, "#") {
+	if !strings.HasPrefix(importID, "job_") || strings.Contains(importID, "#") {
 		return nil, gatehouse.NotFound("import")
 	}
 	return s.store.Import(ctx, orgID, importID)
