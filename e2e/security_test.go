@@ -627,3 +627,38 @@ func TestSecurityManagerUserLimitCountsSubtree(t *testing.T) {
 	mbCreate(t, manager, org, uniqueEmail(t), "viewer")
 	slots(manager.Sub, 2, 0)
 }
+
+// Rule 7 meets a move (issue 17): moving a sub-manager to another org
+// takes it and its whole managed subtree out of its manager's userLimit,
+// as removing it does.
+func TestSecurityMovedSubManagerFreesItsManagersSlots(t *testing.T) {
+	t.Parallel()
+	owner := newUser(t)
+	org := mbOrg(t, owner)
+	child := rsSubOrg(t, owner, org, "child")
+	base := "/v1/orgs/" + org
+	manager := mbMember(t, owner, org, "manager")
+	if st, raw := owner.Do(t, "PUT", base+"/members/"+manager.Sub+"/limits", map[string]any{"userLimit": 2, "resourceLimit": 0}); st != http.StatusOK {
+		t.Fatalf("limits: %d %s", st, raw)
+	}
+	sub := mbCreate(t, manager, org, uniqueEmail(t), "manager").Member
+	if st, raw := manager.Do(t, "PUT", base+"/members/"+sub.UserID+"/limits", map[string]any{"userLimit": 1, "resourceLimit": 0}); st != http.StatusOK {
+		t.Fatalf("sub-manager limits: %d %s", st, raw)
+	}
+	mbCreate(t, signIn(t, sub.Email, defaultPassword), org, uniqueEmail(t), "viewer")
+	slots := func(want int) {
+		t.Helper()
+		m, err := stack().Store().Membership(context.Background(), org, manager.Sub)
+		if err != nil || m.ManagedCount != want || m.PendingInvites != 0 {
+			t.Fatalf("manager: %+v %v; want %d managed in its subtree", m, err, want)
+		}
+	}
+	slots(2)
+	if st, raw := olMove(t, owner, org, sub.UserID, map[string]any{"to": child, "roles": []string{"viewer"}}); st != http.StatusOK {
+		t.Fatalf("move the sub-manager: %d %s", st, raw)
+	}
+	slots(0)
+	mbCreate(t, manager, org, uniqueEmail(t), "viewer")
+	mbCreate(t, manager, org, uniqueEmail(t), "viewer")
+	slots(2)
+}

@@ -43,12 +43,9 @@ type MemberMove struct {
 	Member   *gatehouse.Membership // in From, as read (its version guards)
 	From, To *gatehouse.Org        // as read
 	// Moved is the membership to create in To.
-	Moved *gatehouse.Membership
-	// ManagerPresent says the member's manager in From still has a
-	// membership whose managedCount goes down.
-	ManagerPresent bool
-	Resources      string // MoveRetain (default), MoveTransfer, MoveMove
-	TransferTo     string // with MoveTransfer: an active member of From
+	Moved      *gatehouse.Membership
+	Resources  string // MoveRetain (default), MoveTransfer, MoveMove
+	TransferTo string // with MoveTransfer: an active member of From
 	// Pin lists memberships whose version must be unchanged at commit
 	// (the member's manager chain the decision read, rule 7).
 	Pin   []*gatehouse.Membership
@@ -112,8 +109,17 @@ func (s *Store) MoveMember(ctx context.Context, mv MemberMove) (*MoveResult, err
 		}
 		return d
 	}
-	if m.ManagedBy != "" && mv.ManagerPresent {
-		delta(m.ManagedBy).managed--
+	// Its slot and its whole managed subtree leave the counts of its
+	// managers, as at removal (rule 7: a manager's userLimit counts its
+	// subtree; what it managed in From is managed by none of them now).
+	holders, err := s.slotHolders(ctx, from.ID, m.ManagedBy)
+	if err != nil {
+		return nil, fmt.Errorf("move member %s: %w", m.UserID, err)
+	}
+	for _, h := range holders {
+		d := delta(h)
+		d.managed -= 1 + m.ManagedCount + m.PendingInvites
+		d.invites -= m.PendingInvites
 	}
 
 	// Source and destination org changes: seats, owners, custom role
@@ -247,8 +253,8 @@ func (s *Store) MoveMember(ctx context.Context, mv MemberMove) (*MoveResult, err
 
 // memberDelta is what a move does to one membership of the source org.
 type memberDelta struct {
-	managed, resources int
-	newOwner           bool // a transfer's new owner: must still be active
+	managed, invites, resources int
+	newOwner                    bool // a transfer's new owner: must still be active
 }
 
 // ownedForMove reads (consistently) the resources a member owns in an org,
@@ -365,6 +371,11 @@ func (s *Store) addMemberDeltas(ctx context.Context, t *tx, orgID, movedID strin
 			names["#mcnt"] = attrManagedCount
 			values[":dm"] = num(int64(d.managed))
 			adds = append(adds, "#mcnt :dm")
+		}
+		if d.invites != 0 {
+			names["#minv"] = attrManagedInvites
+			values[":di"] = num(int64(d.invites))
+			adds = append(adds, "#minv :di")
 		}
 		if d.resources != 0 {
 			names["#rc"] = "resourceCount"

@@ -122,19 +122,8 @@ func (mv *Mover) Move(ctx context.Context, c *gatehouse.Caller, orgID, userID st
 		InvitedBy: c.UserID, AccountLimited: m.AccountLimited,
 		CreatedAt: now, UpdatedAt: now,
 	}
-	managerPresent := false
-	if m.ManagedBy != "" {
-		_, err := mv.store.Membership(ctx, orgID, m.ManagedBy)
-		switch gatehouse.ErrorCode(err) {
-		case "":
-			managerPresent = true
-		case gatehouse.CodeNotFound:
-		default:
-			return nil, err
-		}
-	}
 	res, err := mv.store.MoveMember(ctx, dynamo.MemberMove{
-		Member: m, From: from, To: ac.Org, Moved: moved, ManagerPresent: managerPresent,
+		Member: m, From: from, To: ac.Org, Moved: moved,
 		Resources: in.Resources, TransferTo: in.TransferTo, Pin: chain, Actor: c.Actor,
 	})
 	if err != nil {
