@@ -1121,8 +1121,10 @@ type ImportJobPage struct {
 // ImportRowResult ImportRowResult is what one row of an import did.
 type ImportRowResult struct {
 	// Code The stable, machine-readable code of a problem; its HTTP status is fixed (docs/errors.md).
-	Code  *ErrorCode          `json:"code,omitempty"`
-	Email openapi_types.Email `json:"email"`
+	Code *ErrorCode `json:"code,omitempty"`
+
+	// Email Email is the row's email as the file gave it, valid or not.
+	Email string `json:"email"`
 
 	// Fields Fields are the row's invalid fields, for a validation refusal.
 	Fields   *[]FieldError `json:"fields,omitempty"`

@@ -163,12 +163,14 @@ func TestAccountActivationReissue(t *testing.T) {
 
 // TestAccountEmailChangeCognitoDown: when Cognito cannot take the new
 // email, the table's change is undone: the account keeps its email in both
-// places and the new one stays free. Not parallel (stops Cognito).
+// places and the new one stays free. Cognito is down for this account's
+// calls only.
 func TestAccountEmailChangeCognitoDown(t *testing.T) {
+	t.Parallel()
 	admin := adminClient(t)
 	u := newUser(t)
 	newEmail := uniqueEmail(t)
-	withCognitoDown(t, func() {
+	withCognitoDown(t, []string{u.Sub, u.Email, newEmail}, func() {
 		st, raw := admin.Do(t, "PATCH", "/v1/admin/users/"+u.Sub+"/profile", map[string]any{"email": newEmail})
 		requireProblem(t, st, raw, http.StatusServiceUnavailable, gatehouse.CodeUnavailable)
 	})

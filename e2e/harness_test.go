@@ -4,7 +4,7 @@ package e2e
 //
 //	stack()                          the running local stack with the harness's hooks
 //	                                 (hooks_test.go: MiniDyn, DynamoDBCalls, HandlerRan,
-//	                                 StopCognito/StartCognito; and Store(), Cognito(), Sweep...)
+//	                                 CognitoDownFor, CognitoHangFor, DynamoFailsFor; and Store(), Cognito(), Sweep...)
 //	uniqueEmail(t), uniqueEmailAt(t, domain)
 //	newUser(t)                       a fresh signed-up, confirmed, signed-in user
 //	signUp(t, email, password)       SignUp + ConfirmSignUp (both triggers run), then sign-in
@@ -22,12 +22,14 @@ package e2e
 //	emailsTo(t, addr)                the outbox's emails to one address, newest first
 //	eventually(t, timeout, cond)     polls cond until true
 //	sweep(t)                         runs the expiration sweep now (no ticker in tests)
-//	withCognitoDown(t, fn)           runs fn with Cognito unreachable, then reachable again
-//	withDynamoFailure(t, fn)         runs fn with every call on the table failing (500)
+//	withCognitoDown(t, marks, fn)    runs fn with Cognito unreachable for the calls naming
+//	                                 marks (the test's emails, subs), then reachable again
+//	withDynamoFailure(t, marks, fn)  runs fn with every table call naming marks failing (500)
 //
-// Tests that change what every test sees (withCognitoDown,
-// withDynamoFailure, the sign-up policy...) must NOT call t.Parallel(): Go
-// runs the top-level tests that do not first, alone, and resumes the
+// Faults are scoped to what they name (hooks_test.go), so the tests that
+// set them run in parallel. Tests that change what every test sees (the
+// sign-up policy, the round-trip counters...) must NOT call t.Parallel():
+// Go runs the top-level tests that do not first, alone, and resumes the
 // parallel ones only after all of them have finished.
 
 import (
@@ -53,7 +55,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 	"github.com/gatehouse-dev/gatehouse/shared/apigw"
 	"github.com/gatehouse-dev/gatehouse/shared/gatehouse"
-	"github.com/truora/minidyn/server"
 )
 
 // defaultPassword satisfies the pool's password policy.
@@ -420,51 +421,24 @@ func emailsTo(t testing.TB, addr string) []Email {
 	return out
 }
 
-// withCognitoDown runs fn while Cognito is unreachable (compensation
-// paths), then makes it reachable again, with the same data. Not for
-// parallel tests.
-func withCognitoDown(t testing.TB, fn func()) {
+// withCognitoDown runs fn while Cognito is unreachable for the calls that
+// name any of marks (the emails and subs of the test's users), then
+// reachable again, with the same data (compensation paths).
+func withCognitoDown(t testing.TB, marks []string, fn func()) {
 	t.Helper()
-	st := stack()
-	if err := st.StopCognito(); err != nil {
-		t.Fatalf("stop cognito-local: %v", err)
-	}
-	restarted := false
-	restart := func() {
-		if restarted {
-			return
-		}
-		restarted = true
-		if err := st.StartCognito(context.Background()); err != nil {
-			t.Fatalf("restart cognito-local: %v", err)
-		}
-	}
-	t.Cleanup(restart) // even when fn fails the test
+	up := stack().CognitoDownFor(t, marks...)
+	defer up()
 	fn()
-	restart()
 }
 
-// withDynamoFailure runs fn while every DynamoDB call on the stack's table
-// fails with an InternalServerError (after the SDK's retries), then clears
-// the failure. Not for parallel tests.
-func withDynamoFailure(t testing.TB, fn func()) {
+// withDynamoFailure runs fn while every DynamoDB call that names any of
+// marks fails with an InternalServerError (after the SDK's retries), then
+// clears the failure.
+func withDynamoFailure(t testing.TB, marks []string, fn func()) {
 	t.Helper()
-	st := stack()
-	if st.MiniDyn == nil {
-		t.Fatalf("the stack does not run minidyn")
-	}
-	table := st.Config.Table
-	st.MiniDyn.EmulateFailureForTable(table, server.FailureConditionInternalServerError)
-	cleared := false
-	clear := func() {
-		if !cleared {
-			cleared = true
-			st.MiniDyn.EmulateFailureForTable(table, server.FailureConditionNone)
-		}
-	}
-	t.Cleanup(clear)
+	clear := stack().DynamoFailsFor(t, "", marks...)
+	defer clear()
 	fn()
-	clear()
 }
 
 // sweep runs the expiration sweep now, as the schedule would.

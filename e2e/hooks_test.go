@@ -9,23 +9,30 @@ package e2e
 //   - DynamoDBCalls: every call that reaches it, counted by operation.
 //   - HandlerRan: which API requests reached a function's handler, past its
 //     guard (the functions are wrapped as they are built).
-//   - StopCognito / StartCognito: the functions and the tests reach
-//     cognito-local through a proxy the harness can shut, so Cognito is
-//     unreachable for them (compensation paths) while it keeps its data.
-//   - HangCognito / RecoverCognito: the same proxy holds requests instead,
-//     and lets them through late (an outcome the caller cannot know).
+//   - CognitoDownFor / CognitoHangFor: the functions and the tests reach
+//     cognito-local through a proxy that can drop the calls naming one
+//     test's users (an email, a sub), as a stopped server would
+//     (compensation paths), or hold them and let them through late (an
+//     outcome the caller cannot know). Cognito keeps its data.
+//   - DynamoFailsFor: the DynamoDB endpoint answers InternalServerError to
+//     the calls of one operation naming one test's users.
+//
+// A fault is scoped to what it names, so the test that sets it runs in
+// parallel with the others: they never see it.
 
 import (
+	"bytes"
 	"context"
-	"github.com/gatehouse-dev/gatehouse/shared/dynamo/dynamotest"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
+	"testing"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -35,31 +42,30 @@ import (
 	"github.com/gatehouse-dev/gatehouse/localstack"
 	"github.com/gatehouse-dev/gatehouse/shared/apigw"
 	"github.com/gatehouse-dev/gatehouse/shared/app"
+	"github.com/gatehouse-dev/gatehouse/shared/dynamo/dynamotest"
 	"github.com/truora/minidyn/server"
 )
 
 // testStack is the local stack with the harness's hooks.
 type testStack struct {
 	*localstack.Stack
-	// MiniDyn is the DynamoDB the stack runs against (EmulateFailure...).
+	// MiniDyn is the DynamoDB the stack runs against.
 	MiniDyn *server.Server
 	// DynamoDBCalls counts the calls that reach MiniDyn, by operation,
 	// whoever makes them: authorizer, functions, triggers.
 	DynamoDBCalls *dynamotest.CallCounter
 
-	ran         *requestLog
-	cognitoDown atomic.Bool
-	// cognitoHang, when set, holds every request to Cognito until it is
-	// closed (HangCognito / RecoverCognito).
-	cognitoHang atomic.Pointer[chan struct{}]
-	cognito     *cip.Client
-	servers     []*httptest.Server
+	ran           *requestLog
+	cognitoFaults faults
+	dynamoFaults  faults
+	cognito       *cip.Client
+	servers       []*httptest.Server
 }
 
 // startStack starts the local stack with the hooks in place.
 func startStack(ctx context.Context, o localstack.Options) (*testStack, error) {
 	ts := &testStack{MiniDyn: server.NewServer(), DynamoDBCalls: dynamotest.NewCallCounter(), ran: newRequestLog(1 << 14)}
-	ddb := httptest.NewServer(countCalls(ts.DynamoDBCalls, ts.MiniDyn))
+	ddb := httptest.NewServer(countCalls(ts.DynamoDBCalls, ts.dynamoGate(ts.MiniDyn)))
 	ts.servers = append(ts.servers, ddb)
 	o.DynamoDBEndpoint = ddb.URL
 	o.Functions = func(d *app.Deps) (localstack.Functions, error) {
@@ -108,55 +114,141 @@ func (s *testStack) closeServers() {
 // Cognito is a client of the stack's pool, through the harness's proxy.
 func (s *testStack) Cognito() *cip.Client { return s.cognito }
 
-// StopCognito makes Cognito unreachable for the functions and the tests:
-// the proxy drops every connection.
-func (s *testStack) StopCognito() error {
-	s.cognitoDown.Store(true)
-	return nil
+// fault is a failure of the calls whose body names one of its marks (and,
+// when op is set, of that operation only). hang, when set, holds the calls
+// until it is closed; otherwise they fail at once.
+type fault struct {
+	op    string
+	marks [][]byte
+	hang  chan struct{}
 }
 
-// StartCognito makes Cognito reachable again.
-func (s *testStack) StartCognito(context.Context) error {
-	s.cognitoDown.Store(false)
-	return nil
+// faults are the failures in force on one endpoint.
+type faults struct {
+	mu   sync.Mutex
+	list []*fault
 }
 
-// HangCognito makes Cognito slow rather than down: every request is held,
-// neither answered nor refused, until RecoverCognito; then it reaches
-// Cognito, even if its caller gave up meanwhile, as a request already
-// sent would (docs/reliability.md, the drill).
-func (s *testStack) HangCognito() {
-	ch := make(chan struct{})
-	s.cognitoHang.Store(&ch)
-}
-
-// RecoverCognito lets the held requests through and answers again.
-func (s *testStack) RecoverCognito() {
-	if ch := s.cognitoHang.Swap(nil); ch != nil {
-		close(*ch)
+func (fs *faults) add(t testing.TB, f *fault) (end func()) {
+	fs.mu.Lock()
+	fs.list = append(fs.list, f)
+	fs.mu.Unlock()
+	var once sync.Once
+	end = func() {
+		once.Do(func() {
+			fs.mu.Lock()
+			fs.list = slices.DeleteFunc(fs.list, func(x *fault) bool { return x == f })
+			fs.mu.Unlock()
+			if f.hang != nil {
+				close(f.hang)
+			}
+		})
 	}
+	t.Cleanup(end) // even when the test fails first
+	return end
 }
 
-// gate passes requests on while Cognito is up and hangs up on them while it
-// is down, as a stopped server's port would.
+// match reads the request's body (and puts it back) and returns the fault
+// it falls under, if any.
+func (fs *faults) match(r *http.Request, op string) *fault {
+	fs.mu.Lock()
+	list := slices.Clone(fs.list)
+	fs.mu.Unlock()
+	if len(list) == 0 {
+		return nil
+	}
+	body, _ := io.ReadAll(r.Body)
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	for _, f := range list {
+		if f.op != "" && f.op != op {
+			continue
+		}
+		for _, m := range f.marks {
+			if bytes.Contains(body, m) {
+				return f
+			}
+		}
+	}
+	return nil
+}
+
+func newFault(op string, hang bool, marks []string) *fault {
+	f := &fault{op: op}
+	for _, m := range marks {
+		f.marks = append(f.marks, []byte(m))
+	}
+	if hang {
+		f.hang = make(chan struct{})
+	}
+	return f
+}
+
+// CognitoDownFor makes Cognito unreachable for the calls that name any of
+// marks (emails, subs): the proxy resets their connections. Calling the
+// returned func, or the test's end, makes it reachable again.
+func (s *testStack) CognitoDownFor(t testing.TB, marks ...string) (up func()) {
+	return s.cognitoFaults.add(t, newFault("", false, marks))
+}
+
+// CognitoHangFor makes Cognito slow rather than down for the calls that
+// name any of marks: each is held, neither answered nor refused, until the
+// returned func is called (or the test ends); then it reaches Cognito,
+// even if its caller gave up meanwhile, as a request already sent would
+// (docs/reliability.md, the drill).
+func (s *testStack) CognitoHangFor(t testing.TB, marks ...string) (recover func()) {
+	return s.cognitoFaults.add(t, newFault("", true, marks))
+}
+
+// DynamoFailsFor makes DynamoDB answer InternalServerError (a 500 the SDK
+// retries, then gives up on) to every call of operation op ("" for any)
+// that names any of marks, until the returned func is called or the test
+// ends.
+func (s *testStack) DynamoFailsFor(t testing.TB, op string, marks ...string) (clear func()) {
+	return s.dynamoFaults.add(t, newFault(op, false, marks))
+}
+
+// gate passes Cognito calls on, except those under a fault.
 func (s *testStack) gate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if ch := s.cognitoHang.Load(); ch != nil {
-			<-*ch
+		f := s.cognitoFaults.match(r, "")
+		switch {
+		case f == nil:
+		case f.hang != nil:
+			<-f.hang
 			// The caller may be gone: the request still reaches Cognito.
 			r = r.WithContext(context.WithoutCancel(r.Context()))
-		}
-		if !s.cognitoDown.Load() {
-			next.ServeHTTP(w, r)
+		default:
+			if conn, _, err := w.(http.Hijacker).Hijack(); err == nil {
+				if tcp, ok := conn.(*net.TCPConn); ok {
+					_ = tcp.SetLinger(0) // a reset, not an orderly close
+				}
+				_ = conn.Close()
+			}
 			return
 		}
-		if conn, _, err := w.(http.Hijacker).Hijack(); err == nil {
-			if tcp, ok := conn.(*net.TCPConn); ok {
-				_ = tcp.SetLinger(0) // a reset, not an orderly close
-			}
-			_ = conn.Close()
-		}
+		next.ServeHTTP(w, r)
 	})
+}
+
+// dynamoGate answers DynamoDB calls under a fault with the error DynamoDB
+// gives when it fails internally.
+func (s *testStack) dynamoGate(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.dynamoFaults.match(r, dynamoOperation(r)) != nil {
+			w.Header().Set("Content-Type", "application/x-amz-json-1.0")
+			w.WriteHeader(http.StatusInternalServerError)
+			_, _ = io.WriteString(w, `{"__type":"com.amazonaws.dynamodb.v20120810#InternalServerError","message":"Internal server error (emulated by the e2e harness)"}`)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// dynamoOperation is a DynamoDB call's operation, from X-Amz-Target
+// (DynamoDB_20120810.<Operation>).
+func dynamoOperation(r *http.Request) string {
+	target := r.Header.Get("X-Amz-Target")
+	return target[strings.LastIndexByte(target, '.')+1:]
 }
 
 // HandlerRan reports whether a function handler ran for the API request
@@ -168,8 +260,7 @@ func (s *testStack) HandlerRan(requestID string) bool { return s.ran.has(request
 // round trip, so SDK retries count too.
 func countCalls(c *dynamotest.CallCounter, h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		target := r.Header.Get("X-Amz-Target")
-		c.Add(target[strings.LastIndexByte(target, '.')+1:])
+		c.Add(dynamoOperation(r))
 		h.ServeHTTP(w, r)
 	})
 }

@@ -246,12 +246,13 @@ func TestTriggerRefusalFailsSignUp(t *testing.T) {
 	}
 }
 
-// TestCognitoRestart checks the harness's StopCognito/StartCognito: sign-in
-// fails while cognito-local is down and works again after, with the same
-// pool and users. Not parallel: every sign-in depends on it.
+// TestCognitoRestart checks the harness's CognitoDownFor: the user's
+// sign-in fails while Cognito is unreachable for it and works again after,
+// with the same pool and users.
 func TestCognitoRestart(t *testing.T) {
+	t.Parallel()
 	c := newUser(t)
-	withCognitoDown(t, func() {
+	withCognitoDown(t, []string{c.Email}, func() {
 		if _, err := trySignIn(c.Email, c.Password); err == nil {
 			t.Fatalf("sign-in worked with cognito-local stopped")
 		}
@@ -310,24 +311,25 @@ func TestCurlSession(t *testing.T) {
 	}
 }
 
-// TestFailsClosedWhenTheTableFails: with every DynamoDB call failing, the
-// authorizer cannot load the caller and refuses (503 unavailable, with
-// Retry-After); the handler never runs. Once DynamoDB is back, the same token works. Not parallel: it breaks
-// the table for everyone.
+// TestFailsClosedWhenTheTableFails: with every DynamoDB call about the
+// caller failing, the authorizer cannot load the caller and refuses (503
+// unavailable, with Retry-After); the handler never runs. Once DynamoDB is
+// back, the same token works.
 func TestFailsClosedWhenTheTableFails(t *testing.T) {
-	admin := adminClient(t)
-	withDynamoFailure(t, func() {
-		r := admin.DoRaw(t, http.MethodGet, "/v1/me", nil, nil)
+	t.Parallel()
+	u := newUser(t)
+	withDynamoFailure(t, []string{u.Sub}, func() {
+		r := u.DoRaw(t, http.MethodGet, "/v1/me", nil, nil)
 		requireRefusal(t, r, http.StatusServiceUnavailable, gatehouse.CodeUnavailable, gatehouse.ReasonUnavailable)
 		if r.Header.Get("Retry-After") == "" {
 			t.Error("503 without Retry-After")
 		}
 	})
 	var me struct {
-		PlatformAdmin bool `json:"platformAdmin"`
+		ID string `json:"id"`
 	}
-	if status := admin.DoJSON(t, http.MethodGet, "/v1/me", nil, &me); status != http.StatusOK || !me.PlatformAdmin {
-		t.Fatalf("GET /v1/me after recovery: %d, platformAdmin %v", status, me.PlatformAdmin)
+	if status := u.DoJSON(t, http.MethodGet, "/v1/me", nil, &me); status != http.StatusOK || me.ID != u.Sub {
+		t.Fatalf("GET /v1/me after recovery: %d, id %q, want 200 and %s", status, me.ID, u.Sub)
 	}
 }
 

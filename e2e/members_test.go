@@ -16,7 +16,6 @@ import (
 	"github.com/gatehouse-dev/gatehouse/shared/dynamo"
 	"github.com/gatehouse-dev/gatehouse/shared/gatehouse"
 	"github.com/gatehouse-dev/gatehouse/shared/members"
-	"github.com/truora/minidyn/server"
 )
 
 // Helpers of the membership tests (members, invites, roles) are prefixed
@@ -635,15 +634,16 @@ func TestMembersLeave(t *testing.T) {
 	}
 }
 
-// TestMembersCognitoDown stops cognito-local mid-test: creating a member
-// answers 503 and nothing is written.
+// TestMembersCognitoDown makes Cognito unreachable for the new member's
+// calls: creating the member answers 503 and nothing is written.
 func TestMembersCognitoDown(t *testing.T) {
+	t.Parallel()
 	owner := newUser(t)
 	org := mbOrg(t, owner)
 	email := uniqueEmail(t)
 	before := mbSnapshot(t, org)
 	body := map[string]any{"email": email, "roles": []string{"viewer"}}
-	withCognitoDown(t, func() {
+	withCognitoDown(t, []string{email}, func() {
 		st, raw := owner.Do(t, "POST", "/v1/orgs/"+org+"/members", body)
 		requireProblem(t, st, raw, http.StatusServiceUnavailable, gatehouse.CodeUnavailable)
 		mbRequireUnchanged(t, org, before)
@@ -657,59 +657,32 @@ func TestMembersCognitoDown(t *testing.T) {
 	}
 }
 
-// TestMembersDynamoFailureConvergesOnRetry makes minidyn fail after the
-// Cognito user was created: the transaction fails with an outcome the
+// TestMembersDynamoFailureConvergesOnRetry makes the creation's
+// transaction fail after its Cognito user was created: it fails with an outcome the
 // function cannot know (it may have committed), so nothing is deleted on
 // the spot; the creation's intent stays, and the same request retried
 // adopts the Cognito user it made and finishes (docs/reliability.md). The
-// e2e fault table (reliability_faults_test.go) covers every stop point.
+// e2e fault table (TestFaultTable) covers every stop point.
 func TestMembersDynamoFailureConvergesOnRetry(t *testing.T) {
+	t.Parallel()
 	owner := newUser(t)
 	org := mbOrg(t, owner)
 	st := stack()
-	table := st.Config.Table
-	defer st.MiniDyn.EmulateFailureForTable(table, server.FailureConditionNone)
-	for attempt := 0; attempt < 8; attempt++ {
-		email := uniqueEmail(t)
-		before := mbSnapshot(t, org)
-		// Fail every DynamoDB call as soon as cognito-local holds the user:
-		// the handler has done its reads and is between Cognito and the
-		// transaction (it still sets the password in Cognito first).
-		stop := make(chan struct{})
-		var wg sync.WaitGroup
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				_, err := st.Cognito().AdminGetUser(context.Background(), &cip.AdminGetUserInput{
-					UserPoolId: aws.String(st.Info.UserPoolID), Username: aws.String(email)})
-				if err == nil {
-					st.MiniDyn.EmulateFailureForTable(table, server.FailureConditionInternalServerError)
-					return
-				}
-				time.Sleep(time.Millisecond)
-			}
-		}()
-		status, raw := owner.Do(t, "POST", "/v1/orgs/"+org+"/members", map[string]any{"email": email, "roles": []string{"viewer"}})
-		close(stop)
-		wg.Wait()
-		st.MiniDyn.EmulateFailureForTable(table, server.FailureConditionNone)
-		if status == http.StatusCreated {
-			continue // the failure came too late; try again
-		}
-		requireProblem(t, status, raw, http.StatusInternalServerError, gatehouse.CodeInternal)
-		mbRequireUnchanged(t, org, before)
-		if st, raw := owner.Do(t, "POST", "/v1/orgs/"+org+"/members", map[string]any{"email": email, "roles": []string{"viewer"}}); st != http.StatusCreated {
-			t.Fatalf("the same creation retried: %d %s, want 201 (the Cognito user adopted)", st, raw)
-		}
-		return
+	email := uniqueEmail(t)
+	before := mbSnapshot(t, org)
+	// The creation's transaction fails, after its reads and its Cognito
+	// user (the intent before it is a PutItem).
+	clear := st.DynamoFailsFor(t, "TransactWriteItems", email)
+	status, raw := owner.Do(t, "POST", "/v1/orgs/"+org+"/members", map[string]any{"email": email, "roles": []string{"viewer"}})
+	clear()
+	requireProblem(t, status, raw, http.StatusInternalServerError, gatehouse.CodeInternal)
+	if !mbCognitoUser(t, email) {
+		t.Fatalf("no Cognito user for %s: the failure hit before Cognito, not between it and the transaction", email)
 	}
-	t.Fatal("the emulated failure never hit the transaction")
+	mbRequireUnchanged(t, org, before)
+	if st, raw := owner.Do(t, "POST", "/v1/orgs/"+org+"/members", map[string]any{"email": email, "roles": []string{"viewer"}}); st != http.StatusCreated {
+		t.Fatalf("the same creation retried: %d %s, want 201 (the Cognito user adopted)", st, raw)
+	}
 }
 
 // TestMembersConcurrentRoleChangesKeepAnOwner runs 50 role changes and

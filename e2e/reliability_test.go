@@ -38,8 +38,10 @@ import (
 // neither answers nor refuses); the creation answers 503 with Retry-After
 // within the function's time; Cognito recovers and creates the user late;
 // the same creation retried adopts it and succeeds, the member is listed
-// and signs in with the password. Not parallel: it hangs Cognito for all.
+// and signs in with the password. Cognito hangs for this member's calls
+// only, so the drill runs in parallel with the other tests.
 func TestReliabilityDrill(t *testing.T) {
+	t.Parallel()
 	admin := adminClient(t)
 	org := mbOrg(t, admin)
 	email := uniqueEmail(t)
@@ -48,9 +50,9 @@ func TestReliabilityDrill(t *testing.T) {
 	raw, _ := json.Marshal(body)
 
 	st := stack()
-	st.HangCognito()
+	recoverCognito := st.CognitoHangFor(t, email)
 	r := admin.DoRaw(t, http.MethodPost, path, raw, nil)
-	st.RecoverCognito()
+	recoverCognito()
 	requireProblemResponse(t, r, http.StatusServiceUnavailable, gatehouse.CodeUnavailable)
 	if r.Header.Get("Retry-After") == "" {
 		t.Errorf("503 without Retry-After")
@@ -241,9 +243,11 @@ func newFaultRig(t *testing.T) *faultRig {
 // by the sweep's reconciliation, and checks the invariants: no orphan
 // Cognito user and no profile without one, no intent left, the org's
 // member counter equal to its members, one audit event per committed
-// change, Cognito's state equal to the table's. Not parallel: it counts
-// every outside call of its services.
+// change, Cognito's state equal to the table's. Its services have their
+// own transport, which counts and breaks only their calls: it runs in
+// parallel with the other tests.
 func TestFaultTable(t *testing.T) {
+	t.Parallel()
 	rig := newFaultRig(t)
 	owner := newUser(t)
 	org := mbOrg(t, owner)

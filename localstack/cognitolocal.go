@@ -2,6 +2,7 @@ package localstack
 
 import (
 	"context"
+	_ "embed"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,7 +11,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"runtime"
 	"strconv"
 	"strings"
@@ -54,24 +54,12 @@ type cognitoConfig struct {
 	} `json:"UserPoolDefaults"`
 }
 
-func (c *cognitoLocal) url() string { return "http://127.0.0.1:" + strconv.Itoa(c.port) }
+// preloadJS coalesces cognito-local's pool-file writes (see the file).
+//
+//go:embed cognitolocal_preload.js
+var preloadJS []byte
 
-// flushLog makes cognito-local write one more log line. Its logger can
-// hold the end of the last message (the confirmation code of a sign-up)
-// until the next one is written, which on a quiet stack may be never: a
-// request for an operation it does not know is logged at once, and pushes
-// the rest out.
-func (c *cognitoLocal) flushLog(ctx context.Context) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.url()+"/", strings.NewReader("{}"))
-	if err != nil {
-		return
-	}
-	req.Header.Set("Content-Type", "application/x-amz-json-1.1")
-	req.Header.Set("X-Amz-Target", "AWSCognitoIdentityProviderService.GatehouseLocalFlushLog")
-	if resp, err := http.DefaultClient.Do(req); err == nil {
-		_ = resp.Body.Close()
-	}
-}
+func (c *cognitoLocal) url() string { return "http://127.0.0.1:" + strconv.Itoa(c.port) }
 
 // writeConfig writes .cognito/config.json for the Lambda endpoint.
 func (c *cognitoLocal) writeConfig(lambdaURL, region string) error {
@@ -108,12 +96,18 @@ func (c *cognitoLocal) start(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("cognito-local log: %w", err)
 	}
+	preload := filepath.Join(c.dir, ".cognito", "gatehouse-preload.js")
+	if err := os.WriteFile(preload, preloadJS, 0o644); err != nil {
+		_ = logf.Close()
+		return fmt.Errorf("cognito-local preload: %w", err)
+	}
 	cmd := exec.Command(c.bin)
 	cmd.Dir = c.dir
 	// Later entries win: our PORT and HOST override the caller's; DEBUG
 	// would flood the log with every stored record; colours do not belong
 	// in a file.
-	cmd.Env = append(os.Environ(), "PORT="+strconv.Itoa(c.port), "HOST=127.0.0.1", "DEBUG=", "NO_COLOR=1", "FORCE_COLOR=0")
+	cmd.Env = append(os.Environ(), "PORT="+strconv.Itoa(c.port), "HOST=127.0.0.1", "DEBUG=", "NO_COLOR=1", "FORCE_COLOR=0",
+		"NODE_OPTIONS="+strings.TrimSpace(os.Getenv("NODE_OPTIONS")+` --require "`+preload+`"`), "GATEHOUSE_CODES_FILE="+c.codesFile())
 	cmd.Stdout = logf
 	cmd.Stderr = logf
 	cmd.SysProcAttr = childProcAttr()
@@ -206,56 +200,26 @@ func (c *cognitoLocal) portInUse() bool {
 	return strings.Contains(tail(c.logPath, 20), "EADDRINUSE")
 }
 
-// confirmationCodeFromLog finds the last confirmation code cognito-local
-// delivered to the user with this sub: with email among the pool's
-// AutoVerifiedAttributes, its console sender logs a box with "Username:
-// <sub>" and "Code: <digits>". The log is append-only, so unlike the data
-// file it is never caught half-written.
-func (c *cognitoLocal) confirmationCodeFromLog(sub string) string {
-	b, err := os.ReadFile(c.logPath)
-	if err != nil {
-		return ""
-	}
-	re := regexp.MustCompile(`(?s)Username:\s+` + regexp.QuoteMeta(sub) + `\b.*?Code:\s+(\d+)`)
-	m := re.FindAllSubmatch(b, -1)
-	if len(m) == 0 {
-		return ""
-	}
-	return string(m[len(m)-1][1])
-}
+// codesFile is where the preload records the confirmation codes
+// cognito-local stores on users, a line "<sub> <code>" each
+// (cognitolocal_preload.js).
+func (c *cognitoLocal) codesFile() string { return filepath.Join(c.dir, ".cognito", "codes.log") }
 
-// confirmationCode reads the sign-up confirmation code cognito-local keeps
-// for an unconfirmed user in its data file, .cognito/db/<poolId>.json. The
-// file is rewritten on every change, without locking (concurrent saves may
-// even interleave), so a read can fail or be stale: callers retry.
-func (c *cognitoLocal) confirmationCode(poolID, email string) (string, error) {
-	b, err := os.ReadFile(filepath.Join(c.dir, ".cognito", "db", poolID+".json"))
+// confirmationCode is the last confirmation code cognito-local stored for
+// the user with this sub ("" when there is none yet): a resent code
+// replaces the first.
+func (c *cognitoLocal) confirmationCode(sub string) string {
+	b, err := os.ReadFile(c.codesFile())
 	if err != nil {
-		return "", fmt.Errorf("read cognito-local pool data: %w", err)
+		return ""
 	}
-	var db struct {
-		Users map[string]struct {
-			Attributes []struct {
-				Name  string `json:"Name"`
-				Value string `json:"Value"`
-			} `json:"Attributes"`
-			ConfirmationCode string `json:"ConfirmationCode"`
-		} `json:"Users"`
-	}
-	if err := json.Unmarshal(b, &db); err != nil {
-		return "", fmt.Errorf("parse cognito-local pool data: %w", err)
-	}
-	for _, u := range db.Users {
-		for _, a := range u.Attributes {
-			if a.Name == "email" && strings.EqualFold(a.Value, email) {
-				if u.ConfirmationCode == "" {
-					return "", fmt.Errorf("user %s has no pending confirmation code", email)
-				}
-				return u.ConfirmationCode, nil
-			}
+	code := ""
+	for line := range strings.Lines(string(b)) {
+		if s, k, ok := strings.Cut(strings.TrimSpace(line), " "); ok && s == sub {
+			code = k
 		}
 	}
-	return "", fmt.Errorf("user %s not found in pool %s", email, poolID)
+	return code
 }
 
 // findCognitoLocal looks for node_modules/.bin/cognito-local in dir and its

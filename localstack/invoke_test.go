@@ -84,31 +84,6 @@ func TestInvokeEventIsAccepted(t *testing.T) {
 	<-done
 }
 
-func TestConfirmationCodeFromCognitoLocalData(t *testing.T) {
-	dir := t.TempDir()
-	db := filepath.Join(dir, ".cognito", "db")
-	if err := os.MkdirAll(db, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	// The shape cognito-local 5.3.0 writes (trimmed).
-	data := `{"Options":{"Id":"local_pool"},"Users":{
-	  "0b9e-sub":{"Username":"0b9e-sub","Attributes":[{"Name":"sub","Value":"0b9e-sub"},{"Name":"email","Value":"Ann@Example.test"}],"UserStatus":"UNCONFIRMED","ConfirmationCode":"123456"},
-	  "77aa-sub":{"Username":"77aa-sub","Attributes":[{"Name":"email","Value":"bob@example.test"}],"UserStatus":"CONFIRMED"}}}`
-	if err := os.WriteFile(filepath.Join(db, "local_pool.json"), []byte(data), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	c := &cognitoLocal{dir: dir}
-	if code, err := c.confirmationCode("local_pool", "ann@example.test"); err != nil || code != "123456" {
-		t.Errorf("ann: %q, %v; want 123456", code, err)
-	}
-	if _, err := c.confirmationCode("local_pool", "bob@example.test"); err == nil {
-		t.Errorf("bob (confirmed): no error")
-	}
-	if _, err := c.confirmationCode("local_pool", "nobody@example.test"); err == nil {
-		t.Errorf("unknown user: no error")
-	}
-}
-
 func TestFunctionName(t *testing.T) {
 	tests := []struct {
 		path, want string
@@ -141,19 +116,21 @@ func TestStartFailsCleanlyWithoutCognitoLocal(t *testing.T) {
 	}
 }
 
-func TestConfirmationCodeFromCognitoLocalLog(t *testing.T) {
-	// Both shapes pino-pretty writes: the box on one line and over several
-	// lines; a second code for the same user (resent) wins.
-	log := "[1] INFO: a SignUp \u256d\u2500\u256e\u2502   Username:    sub-1   \u2502\u2502   Destination:   \u2502\u2502   long@example.test \u2502\u2502   Code:        111111  \u2502\u2570\u256f\n" +
-		"[2] INFO: b SignUp \u256d\u2500\u256e\n\u2502   Username:    sub-2   \u2502\n\u2502   Destination: b@x.test \u2502\n\u2502   Code:        222222   \u2502\n\u2570\u256f\n" +
-		"[3] INFO: c ResendConfirmationCode \u2502   Username:    sub-1   \u2502\n\u2502   Code:        333333   \u2502\n"
-	path := filepath.Join(t.TempDir(), "cognito-local.log")
-	if err := os.WriteFile(path, []byte(log), 0o644); err != nil {
+func TestConfirmationCodeFromCodesFile(t *testing.T) {
+	// Lines as the preload appends them; a second code for the same user
+	// (resent) wins.
+	c := &cognitoLocal{dir: t.TempDir()}
+	if got := c.confirmationCode("sub-1"); got != "" {
+		t.Errorf("no codes file: code %q, want none", got)
+	}
+	if err := os.MkdirAll(filepath.Dir(c.codesFile()), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	c := &cognitoLocal{logPath: path}
+	if err := os.WriteFile(c.codesFile(), []byte("sub-1 111111\nsub-2 222222\nsub-10 999999\nsub-1 333333\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	for sub, want := range map[string]string{"sub-1": "333333", "sub-2": "222222", "sub-3": ""} {
-		if got := c.confirmationCodeFromLog(sub); got != want {
+		if got := c.confirmationCode(sub); got != want {
 			t.Errorf("%s: code %q, want %q", sub, got, want)
 		}
 	}

@@ -13,8 +13,12 @@ package localstack
 //     GET /local/outbox.
 //   - Paths under LocalOnlyPrefix (/local/) are the stack's own, answered
 //     before any route of the API: no Gatehouse route starts with it.
-//   - Sign-up confirmation codes are read from cognito-local's log
-//     (Stack.ConfirmationCode) rather than from an inbox.
+//   - Sign-up confirmation codes are read from a file rather than from an
+//     inbox (Stack.ConfirmationCode): cognitolocal_preload.js, preloaded
+//     into cognito-local, appends each code it stores on a user.
+//   - The same script makes cognito-local write its pool file at most every
+//     200 ms, whole, and when it stops, instead of after every change; its
+//     answers are the same, from memory.
 //   - A platform admin is bootstrapped with a password (stack.json).
 //   - The web console is served from web/dist at /console (with its
 //     config.json, and the /invites/accept and /activate pages): in AWS

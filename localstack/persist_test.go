@@ -20,6 +20,7 @@ import (
 // client and the admin's password are still there; a stack without Persist
 // on the same dir starts fresh.
 func TestPersistAcrossRuns(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	web := t.TempDir()
 	if err := os.WriteFile(filepath.Join(web, "index.html"), []byte("<!doctype html><title>console</title>"), 0o644); err != nil {

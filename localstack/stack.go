@@ -698,39 +698,27 @@ func (s *Stack) Store() *dynamo.Store { return s.Deps.Store() }
 func (s *Stack) Cognito() *cip.Client { return s.cip }
 
 // ConfirmationCode returns the latest sign-up confirmation code
-// cognito-local issued to a user (by email): from its log, where its
-// console sender prints it, or else from its data file. It waits a few
-// seconds for the code to show up (cognito-local can lag on a loaded
-// machine). With a real Cognito the code goes by
-// email and cannot be read here.
+// cognito-local issued to a user (by email), as the stack's preload
+// recorded it when cognito-local stored it, before SignUp answered
+// (cognitolocal_preload.js). With a real Cognito the code goes by email
+// and cannot be read here.
 func (s *Stack) ConfirmationCode(email string) (string, error) {
 	if s.cognito == nil {
 		return "", errors.New("confirmation codes are only readable from cognito-local")
 	}
-	// A minute: on a machine busy with parallel stacks cognito-local's log
-	// has been seen to lag by more than 20 s.
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	sub, err := cognito.New(s.cip, s.Config.UserPoolID).UserSub(ctx, email)
 	if err != nil {
 		return "", fmt.Errorf("confirmation code of %s: %w", email, err)
 	}
-	lastFlush := time.Now()
 	for {
-		if code := s.cognito.confirmationCodeFromLog(sub); code != "" {
+		if code := s.cognito.confirmationCode(sub); code != "" {
 			return code, nil
-		}
-		code, ferr := s.cognito.confirmationCode(s.Info.UserPoolID, email)
-		if ferr == nil {
-			return code, nil
-		}
-		if time.Since(lastFlush) > 500*time.Millisecond {
-			s.cognito.flushLog(ctx)
-			lastFlush = time.Now()
 		}
 		select {
 		case <-ctx.Done():
-			return "", fmt.Errorf("confirmation code of %s (%s): not in cognito-local's log; data file: %w", email, sub, ferr)
+			return "", fmt.Errorf("confirmation code of %s (%s): not in %s", email, sub, s.cognito.codesFile())
 		case <-time.After(25 * time.Millisecond):
 		}
 	}
@@ -767,11 +755,8 @@ func (s *Stack) Close() {
 			}
 		}
 		if s.cognito != nil {
-			if s.opts.Persist && s.Info.UserPoolID != "" && s.cognito.running() {
-				if err := s.settleCognitoData(); err != nil {
-					s.console.Printf("%v", err)
-				}
-			}
+			// SIGTERM: cognito-local writes its pool file whole before it
+			// exits (cognitolocal_preload.js), so a restart reloads it.
 			s.cognito.stop()
 		}
 		if s.logFile != nil {
@@ -814,34 +799,4 @@ func firstNonEmpty(v ...string) string {
 		}
 	}
 	return ""
-}
-
-// settleCognitoData makes sure cognito-local's pool file is whole before it
-// stops, since a restart reloads it. cognito-local rewrites the file on
-// every change with no locking, and two overlapping saves can leave it
-// interleaved until the next save: when it does not parse, one harmless
-// write (the admin's name, unchanged) rewrites it from memory.
-func (s *Stack) settleCognitoData() error {
-	poolFile := filepath.Join(s.cognito.dir, ".cognito", "db", s.Info.UserPoolID+".json")
-	valid := func() bool {
-		b, err := os.ReadFile(poolFile)
-		return err == nil && json.Valid(b)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	for !valid() {
-		if _, err := s.cip.AdminUpdateUserAttributes(ctx, &cip.AdminUpdateUserAttributesInput{
-			UserPoolId:     aws.String(s.Info.UserPoolID),
-			Username:       aws.String(s.Info.AdminEmail),
-			UserAttributes: []types.AttributeType{{Name: aws.String("name"), Value: aws.String("Platform admin")}},
-		}); err != nil {
-			return fmt.Errorf("settle cognito-local data before stopping it: %w", err)
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("cognito-local's pool file %s stays unreadable; a restart would lose the pool", poolFile)
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
-	return nil
 }

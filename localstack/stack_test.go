@@ -18,6 +18,7 @@ import (
 // run (another minidyn standing in for DynamoDB Local): the table and the
 // platform admin land there, and Close stops cognito-local.
 func TestStartWithExternalDynamoDB(t *testing.T) {
+	t.Parallel()
 	ext := httptest.NewServer(server.NewServer())
 	defer ext.Close()
 

@@ -31,11 +31,14 @@ func TestAnswersBeforeTheDeadline(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			m := apigw.NewMux(routes.FnActivate, nil)
 			apigw.Handle(m, "POST /v1/activate", http.StatusOK, func(ctx context.Context, r *apigw.Request, _ apigw.Empty) (apigw.Empty, error) {
 				return apigw.Empty{}, tt.handler(ctx)
 			})
-			budget := apigw.AnswerMargin + time.Second
+			// The mux answers AnswerMargin before the deadline: the margin
+			// is the test's slack on a loaded machine.
+			budget := apigw.AnswerMargin + 200*time.Millisecond
 			ctx, cancel := context.WithTimeout(context.Background(), budget)
 			defer cancel()
 			start := time.Now()

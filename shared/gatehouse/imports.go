@@ -47,8 +47,9 @@ type ImportJob struct {
 // ImportRowResult is what one row of an import did.
 type ImportRowResult struct {
 	// Row is the row's number in the file, from 1 (a CSV's header is row 0).
-	Row   int    `json:"row"`
-	Email string `json:"email"`
+	Row int `json:"row"`
+	// Email is the row's email as the file gave it, valid or not.
+	Email string `json:"email" openapi:"as-given"`
 	// Outcome is created, invited (the email had an account: rule 11),
 	// skipped (already a member or invited: nothing changed), refused (see
 	// code, reason, limit, message) or not_processed.

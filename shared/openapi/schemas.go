@@ -356,8 +356,13 @@ func settleFields(t reflect.Type, def map[string]any) {
 
 // emailFormat gives the properties that hold email addresses (named
 // email, ...Email, or a list named ...Emails) the format email: one
-// naming rule of the API rather than a tag on every type.
+// naming rule of the API rather than a tag on every type. A field tagged
+// openapi:"as-given" echoes what a client sent, valid or not (an import
+// row's email), and keeps no format.
 func emailFormat(f field, p map[string]any) {
+	if f.field.Tag.Get("openapi") == "as-given" {
+		return
+	}
 	kind := deref(f.typ).Kind()
 	switch {
 	case kind == reflect.String && (f.name == "email" || strings.HasSuffix(f.name, "Email")):

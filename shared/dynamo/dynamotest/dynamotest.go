@@ -12,8 +12,10 @@ import (
 	"net/http/httptest"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -67,13 +69,18 @@ func RandomKey() []byte {
 }
 
 // NewClient returns a DynamoDB client for a local endpoint, counting its
-// calls when counter is not nil.
+// calls when counter is not nil. It retries as the SDK's standard retryer
+// does (the same attempts, for the same errors) but without waiting
+// between attempts: a test of a failing table need not sleep.
 func NewClient(endpoint string, counter *CallCounter) *dynamodb.Client {
 	opts := dynamodb.Options{
 		Region:                          "us-east-1",
 		BaseEndpoint:                    aws.String(endpoint),
 		Credentials:                     credentials.NewStaticCredentialsProvider("local", "local", ""),
 		DisableValidateResponseChecksum: true,
+		Retryer: retry.NewStandard(func(o *retry.StandardOptions) {
+			o.Backoff = retry.BackoffDelayerFunc(func(int, error) (time.Duration, error) { return 0, nil })
+		}),
 	}
 	if counter != nil {
 		opts.APIOptions = append(opts.APIOptions, counter.Middleware)

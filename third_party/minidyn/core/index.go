@@ -241,13 +241,16 @@ func (i *index) lessKey(x, y int) bool {
 	return i.sortedRefs[x][0] < i.sortedRefs[y][0]
 }
 
-func (i *index) startSearch(scanForward bool) {
-	i.sortedRefs = make([][2]string, len(i.refs))
-	pos := 0
+// startSearch lines the index's entries up in the order a query walks
+// its keys. Gatehouse patch: with in set, only the entries whose index key
+// it accepts (the query's partition, which the query walks alone).
+func (i *index) startSearch(scanForward bool, in func(string) bool) {
+	i.sortedRefs = make([][2]string, 0, len(i.refs))
 
 	for k, v := range i.refs {
-		i.sortedRefs[pos] = [2]string{k, v}
-		pos++
+		if in == nil || in(v) {
+			i.sortedRefs = append(i.sortedRefs, [2]string{k, v})
+		}
 	}
 
 	sort.Slice(i.sortedRefs, func(x, y int) bool {

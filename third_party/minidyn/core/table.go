@@ -348,12 +348,21 @@ func getPrimaryKey(index *index, k string) (string, bool) {
 func (t *Table) fetchQueryData(input QueryInput) (*index, []string) {
 	if input.Index != "" {
 		i := t.Indexes[input.Index]
-		i.startSearch(input.ScanIndexForward)
+		// Gatehouse patch: only the query's partition (see partition).
+		lo, hi, in, ok := partition(input, i.keySchema, i.sortedKeys)
+		if !ok {
+			in = nil
+		}
 
-		return i, i.sortedKeys
+		i.startSearch(input.ScanIndexForward, in)
+
+		return i, i.sortedKeys[lo:hi]
 	}
 
-	return nil, t.SortedKeys
+	// Gatehouse patch: only the query's partition (see partition).
+	lo, hi, _, _ := partition(input, t.KeySchema, t.SortedKeys)
+
+	return nil, t.SortedKeys[lo:hi]
 }
 
 func prepareSearch(input *QueryInput, index *index, k, startKey string) (string, bool) {
@@ -1138,6 +1147,44 @@ func insertSorted(keys []string, k string) []string {
 	keys[pos] = k
 
 	return keys
+}
+
+// partition finds the keys of a query's partition (Gatehouse patch): a key
+// is "<hash>.<range>" (keySchema.GetKey), so the keys of one string
+// partition are the contiguous run of the sorted keys that start with
+// "<hash>." (or, without a range key, equal "<hash>"). Walking only that
+// run instead of every key leaves a query's result the same, since every
+// other item fails the key condition and is neither counted nor returned
+// (see keyPrefilter). ok is false when the key condition is not a string
+// equality on the partition key that the prefilter understands.
+func partition(input QueryInput, ks keySchema, keys []string) (lo, hi int, in func(string) bool, ok bool) {
+	if _, fast := keyPrefilter(input); !fast {
+		return 0, len(keys), nil, false
+	}
+
+	m := keyCondRe.FindStringSubmatch(input.KeyConditionExpression)
+	attr := m[1]
+	if strings.HasPrefix(attr, "#") {
+		attr = input.Aliases[attr]
+	}
+
+	v := input.ExpressionAttributeValues[m[2]]
+	if attr != ks.HashKey || v == nil || v.S == nil {
+		return 0, len(keys), nil, false
+	}
+
+	hash := *v.S
+	in = func(k string) bool { return k == hash }
+	if ks.RangeKey != "" {
+		prefix := hash + "."
+		in = func(k string) bool { return strings.HasPrefix(k, prefix) }
+		hash = prefix
+	}
+
+	lo = sort.SearchStrings(keys, hash)
+	hi = lo + sort.Search(len(keys)-lo, func(i int) bool { return !in(keys[lo+i]) })
+
+	return lo, hi, in, true
 }
 
 var (

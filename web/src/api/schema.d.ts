@@ -2051,7 +2051,7 @@ export interface components {
         /** @description ImportRowResult is what one row of an import did. */
         ImportRowResult: {
             code?: components["schemas"]["ErrorCode"];
-            /** Format: email */
+            /** @description Email is the row's email as the file gave it, valid or not. */
             email: string;
             /** @description Fields are the row's invalid fields, for a validation refusal. */
             fields?: components["schemas"]["FieldError"][];
