@@ -58,6 +58,8 @@ func TestContractCheckCatchesMismatches(t *testing.T) {
 			strings.Replace(me, `"createdAt":"2026-03-02T09:30:00Z"`, `"createdAt":"yesterday"`, 1), "does not match"},
 		{"a problem that is not the Problem schema", "GET", "/v1/nowhere", "", "", 404, problem, `{"status":"404"}`, "does not match"},
 		{"no credential answered 2xx", "GET", "/v1/me", "", "", 200, json, me, "the document refuses"},
+		{"a parameter out of range answered 2xx", "GET", "/v1/orgs/o1/members?limit=1000", "a.b.c", "", 200, json, `{"items":[]}`, "the document refuses"},
+		{"a parameter of a wrong type answered 2xx", "GET", "/v1/orgs/o1/members?limit=many", "a.b.c", "", 200, json, `{"items":[]}`, "the document refuses"},
 		{"an unknown path answered 200", "GET", "/v1/nowhere", "", "", 200, json, me, "matches no operation"},
 		{"an unknown path answered 404 problem", "GET", "/v1/nowhere", "", "", 404, problem, notFound, ""},
 	}

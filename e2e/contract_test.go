@@ -78,6 +78,10 @@ func apiContract() (*contract, error) {
 			contractErr = fmt.Errorf("the OpenAPI document's schemas: %w", err)
 			return
 		}
+		if err := checkWithoutCompiling(doc); err != nil {
+			contractErr = err
+			return
+		}
 		theContract = &contract{doc: doc, router: router, bodies: bodies}
 	})
 	return theContract, contractErr

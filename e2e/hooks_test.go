@@ -81,7 +81,7 @@ func startStack(ctx context.Context, o localstack.Options) (*testStack, error) {
 		if err != nil {
 			return
 		}
-		proxy := httptest.NewServer(ts.gate(httputil.NewSingleHostReverseProxy(target)))
+		proxy := httptest.NewServer(ts.gate(target, httputil.NewSingleHostReverseProxy(target)))
 		ts.servers = append(ts.servers, proxy)
 		c.CognitoEndpoint, proxyURL = proxy.URL, proxy.URL
 		// A short per-call deadline, so that a hung Cognito answers 503
@@ -208,15 +208,15 @@ func (s *testStack) DynamoFailsFor(t testing.TB, op string, marks ...string) (cl
 }
 
 // gate passes Cognito calls on, except those under a fault.
-func (s *testStack) gate(next http.Handler) http.Handler {
+func (s *testStack) gate(target *url.URL, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		f := s.cognitoFaults.match(r, "")
 		switch {
 		case f == nil:
 		case f.hang != nil:
 			<-f.hang
-			// The caller may be gone: the request still reaches Cognito.
-			r = r.WithContext(context.WithoutCancel(r.Context()))
+			late(w, r, target)
+			return
 		default:
 			if conn, _, err := w.(http.Hijacker).Hijack(); err == nil {
 				if tcp, ok := conn.(*net.TCPConn); ok {
@@ -228,6 +228,31 @@ func (s *testStack) gate(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// late sends a held call on to Cognito once it is let through, whether or
+// not its caller is still there (a reverse proxy would cancel it when the
+// caller hangs up), as a request already sent would arrive; the answer
+// goes back if anyone still listens.
+func late(w http.ResponseWriter, r *http.Request, target *url.URL) {
+	body, _ := io.ReadAll(r.Body)
+	out, err := http.NewRequestWithContext(context.Background(), r.Method, target.String()+r.URL.RequestURI(), bytes.NewReader(body))
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadGateway)
+		return
+	}
+	out.Header = r.Header.Clone()
+	resp, err := http.DefaultTransport.RoundTrip(out)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadGateway)
+		return
+	}
+	defer resp.Body.Close()
+	for k, vs := range resp.Header {
+		w.Header()[k] = vs
+	}
+	w.WriteHeader(resp.StatusCode)
+	_, _ = io.Copy(w, resp.Body)
 }
 
 // dynamoGate answers DynamoDB calls under a fault with the error DynamoDB

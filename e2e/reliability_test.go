@@ -250,10 +250,12 @@ func TestFaultTable(t *testing.T) {
 	t.Parallel()
 	rig := newFaultRig(t)
 	owner := newUser(t)
-	org := mbOrg(t, owner)
 	cat := authz.NewCatalogue(stack().Config.ResourceTypes)
 	perms, _ := cat.BuiltinRole("owner")
-	caller := &gatehouse.Caller{Actor: gatehouse.Actor{UserID: owner.Sub, PlatformAdmin: true}, OrgID: org, Roles: []string{"owner"}, Permissions: perms}
+	// Each flow works in an org of its own (set below), so that checking
+	// an org's counters reads the members of one flow only.
+	var org string
+	var caller *gatehouse.Caller
 	pw := defaultPassword
 
 	// Each flow: prepare (unfaulted) returns the call to fault.
@@ -300,6 +302,8 @@ func TestFaultTable(t *testing.T) {
 		}},
 	}
 	for _, fl := range flows {
+		org = mbOrg(t, owner)
+		caller = &gatehouse.Caller{Actor: gatehouse.Actor{UserID: owner.Sub, PlatformAdmin: true}, OrgID: org, Roles: []string{"owner"}, Permissions: perms}
 		// Count the flow's outside calls once, unfaulted.
 		run := fl.prepare(t, uniqueEmail(t))
 		rig.ft.arm(0, "", func() {})

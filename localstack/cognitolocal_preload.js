@@ -15,12 +15,15 @@
 //    user is appended to GATEHOUSE_CODES_FILE as "<sub> <code>", so that
 //    the local stack finds a sign-up's code in a few lines (as a person
 //    finds it in their inbox) instead of parsing the whole pool or log.
+// 3. The pool's signing key is parsed once. cognito-local hands its PEM to
+//    jsonwebtoken for every token it signs, which parses it again each
+//    time; the parsed key (an immutable KeyObject) is kept by its PEM.
 "use strict";
 
 const fs = require("fs");
 const path = require("path");
 
-const FLUSH_MS = 200;
+const FLUSH_MS = 1000;
 
 // cognito-local's own files, from its script (argv[1], through the
 // node_modules/.bin link).
@@ -80,6 +83,23 @@ if (Engine) {
       process.exit(0);
     });
   }
+}
+
+{
+  const crypto = require("crypto");
+  const parse = crypto.createPrivateKey;
+  const parsed = new Map();
+  crypto.createPrivateKey = function createPrivateKey(key) {
+    if (typeof key !== "string" || arguments.length > 1) {
+      return parse.apply(this, arguments);
+    }
+    let k = parsed.get(key);
+    if (!k) {
+      k = parse.call(this, key);
+      parsed.set(key, k);
+    }
+    return k;
+  };
 }
 
 const codesFile = process.env.GATEHOUSE_CODES_FILE;

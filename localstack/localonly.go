@@ -17,7 +17,7 @@ package localstack
 //     inbox (Stack.ConfirmationCode): cognitolocal_preload.js, preloaded
 //     into cognito-local, appends each code it stores on a user.
 //   - The same script makes cognito-local write its pool file at most every
-//     200 ms, whole, and when it stops, instead of after every change; its
+//     second, whole, and when it stops, instead of after every change; its
 //     answers are the same, from memory.
 //   - A platform admin is bootstrapped with a password (stack.json).
 //   - The web console is served from web/dist at /console (with its

@@ -18,14 +18,14 @@ import (
 // 10 skip the items a query's key condition cannot match and walk only
 // the query's partition, of the table or of an index. Against partitions
 // whose names are prefixes of one another or contain the key separator
-// ("P", "P.x", "P-a", "Pa"), every query, on the table and on its inverse
+// ("P", "P.x", "P.A", "P-a", "Pa"), every query, on the table and on its inverse
 // index, forward and backward, paged by small limits, returns what a plain
 // filter of all the items says, in sort-key order.
 func TestMinidynQueryWalksOnlyItsPartition(t *testing.T) {
 	env := New(t)
 	ctx := context.Background()
 	s := func(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
-	partitions := []string{"P", "P.x", "P-a", "Pa", "O", "Q"}
+	partitions := []string{"P", "P.x", "P.A", "P-a", "Pa", "O", "Q"}
 	type item struct{ pk, sk string }
 	var all []item
 	rng := rand.New(rand.NewPCG(1, 2))

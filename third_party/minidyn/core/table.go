@@ -1152,7 +1152,8 @@ func insertSorted(keys []string, k string) []string {
 // partition finds the keys of a query's partition (Gatehouse patch): a key
 // is "<hash>.<range>" (keySchema.GetKey), so the keys of one string
 // partition are the contiguous run of the sorted keys that start with
-// "<hash>." (or, without a range key, equal "<hash>"). Walking only that
+// "<hash>." (or "<hash>.<prefix>" when the sort key must begin with
+// <prefix>; without a range key, the keys equal to "<hash>"). Walking only that
 // run instead of every key leaves a query's result the same, since every
 // other item fails the key condition and is neither counted nor returned
 // (see keyPrefilter). ok is false when the key condition is not a string
@@ -1177,6 +1178,16 @@ func partition(input QueryInput, ks keySchema, keys []string) (lo, hi int, in fu
 	in = func(k string) bool { return k == hash }
 	if ks.RangeKey != "" {
 		prefix := hash + "."
+		// begins_with on the sort key narrows the run to "<hash>.<prefix>".
+		if b := beginsRe.FindStringSubmatch(strings.TrimSpace(m[3])); b != nil {
+			a, p := b[1], input.ExpressionAttributeValues[b[2]]
+			if strings.HasPrefix(a, "#") {
+				a = input.Aliases[a]
+			}
+			if a == ks.RangeKey && p != nil && p.S != nil {
+				prefix += *p.S
+			}
+		}
 		in = func(k string) bool { return strings.HasPrefix(k, prefix) }
 		hash = prefix
 	}
