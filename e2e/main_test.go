@@ -352,10 +352,9 @@ func TestSweepOnDemand(t *testing.T) {
 }
 
 // moreParallel lets 6 parallel tests run at once instead of GOMAXPROCS
-// (2 here), unless -parallel was given: these tests wait on the stack
-// (HTTP, cognito-local's process) more than they compute, and the package
-// took about 41 s with 2 and 35 s with 6 on the same machine
-// (docs/performance.md).
+// (2 here), unless -parallel was given: many of these tests wait (on
+// cognito-local's process, on faults they set, on the events' settle
+// window) more than they compute (docs/performance.md).
 func moreParallel() {
 	flag.Parse()
 	set := false
