@@ -5,7 +5,8 @@ package e2e
 // these are built around it, from its ordinary options.
 //
 //   - MiniDyn: the in-process DynamoDB, served by the harness and handed to
-//     the stack as an external endpoint, for failure emulation.
+//     the stack as an external endpoint; the functions' calls reach its
+//     handler in process (inProcess).
 //   - DynamoDBCalls: every call that reaches it, counted by operation.
 //   - HandlerRan: which API requests reached a function's handler, past its
 //     guard (the functions are wrapped as they are built).
@@ -65,9 +66,11 @@ type testStack struct {
 // startStack starts the local stack with the hooks in place.
 func startStack(ctx context.Context, o localstack.Options) (*testStack, error) {
 	ts := &testStack{MiniDyn: server.NewServer(), DynamoDBCalls: dynamotest.NewCallCounter(), ran: newRequestLog(1 << 14)}
-	ddb := httptest.NewServer(countCalls(ts.DynamoDBCalls, ts.dynamoGate(ts.MiniDyn)))
+	dynamo := countCalls(ts.DynamoDBCalls, ts.dynamoGate(ts.MiniDyn))
+	ddb := httptest.NewServer(dynamo)
 	ts.servers = append(ts.servers, ddb)
 	o.DynamoDBEndpoint = ddb.URL
+	o.HTTPTransport = inProcess{host: ddb.Listener.Addr().String(), handler: dynamo, next: http.DefaultTransport}
 	o.Functions = func(d *app.Deps) (localstack.Functions, error) {
 		f, err := localstack.DefaultFunctions(d)
 		for name, h := range f.HTTP {
@@ -279,6 +282,35 @@ func dynamoOperation(r *http.Request) string {
 // HandlerRan reports whether a function handler ran for the API request
 // with this id (the Apigw-Requestid response header).
 func (s *testStack) HandlerRan(requestID string) bool { return s.ran.has(requestID) }
+
+// inProcess hands the functions' calls to the DynamoDB endpoint straight
+// to its handler, in this process, and sends the others on: the same
+// requests and answers, without a loopback connection for each of the
+// thousands of calls the tests make (docs/performance.md).
+type inProcess struct {
+	host    string
+	handler http.Handler
+	next    http.RoundTripper
+}
+
+func (p inProcess) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.URL.Host != p.host {
+		return p.next.RoundTrip(r)
+	}
+	if err := r.Context().Err(); err != nil {
+		return nil, err
+	}
+	in := r.Clone(r.Context())
+	in.RequestURI, in.RemoteAddr = r.URL.RequestURI(), "127.0.0.1:0"
+	if in.Body == nil {
+		in.Body = http.NoBody
+	}
+	rec := httptest.NewRecorder()
+	p.handler.ServeHTTP(rec, in)
+	resp := rec.Result()
+	resp.Request = r
+	return resp, nil
+}
 
 // countCalls counts the DynamoDB calls that reach h, by operation (from
 // X-Amz-Target: DynamoDB_20120810.<Operation>); each HTTP request is one

@@ -2,6 +2,7 @@ package localstack
 
 import (
 	"context"
+	"net/http"
 	"os"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -16,9 +17,10 @@ import (
 // machine, so it loads the SDK's full configuration chain (profiles, SSO,
 // shared files); against local emulators fixed credentials serve.
 //
+// transport, when not nil, carries the calls (Options.HTTPTransport).
 // stream, when not nil, sees the functions' DynamoDB writes (the table's
 // emulated stream, stream.go).
-func newDeps(c app.Config, stream ...*tableStream) *app.Deps {
+func newDeps(c app.Config, transport http.RoundTripper, stream ...*tableStream) *app.Deps {
 	d := app.NewDeps(c)
 	d.LoadAWSConfig = func(ctx context.Context, c app.Config) (aws.Config, error) {
 		opts := []func(*config.LoadOptions) error{config.WithRegion(c.Region)}
@@ -26,6 +28,9 @@ func newDeps(c app.Config, stream ...*tableStream) *app.Deps {
 			opts = append(opts, config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("local", "local", "")))
 		}
 		cfg, err := config.LoadDefaultConfig(ctx, opts...)
+		if transport != nil {
+			cfg.HTTPClient = &http.Client{Transport: transport}
+		}
 		if err == nil && len(stream) > 0 && stream[0] != nil {
 			base := cfg.HTTPClient
 			if base == nil {

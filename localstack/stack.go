@@ -92,6 +92,10 @@ type Options struct {
 	// Configure adjusts the configuration handed to the functions after the
 	// stack has filled in its endpoints and ids.
 	Configure func(*app.Config)
+	// HTTPTransport, when set, carries the functions' AWS calls instead of
+	// the SDK's own transport (the end-to-end harness serves its DynamoDB
+	// in process through it). Each call keeps its deadline.
+	HTTPTransport http.RoundTripper
 
 	// Console receives one line per API request and the stack's own
 	// messages (default os.Stderr).
@@ -395,7 +399,7 @@ func (s *Stack) start(ctx context.Context) error {
 		o.Configure(&cfg)
 	}
 	s.Config = cfg
-	s.Deps = newDeps(cfg, s.stream)
+	s.Deps = newDeps(cfg, o.HTTPTransport, s.stream)
 	s.Deps.Log = log
 
 	if err := s.Deps.Store().EnsureTable(ctx); err != nil {
@@ -504,7 +508,7 @@ func newCognitoClient(region, endpoint string) *cip.Client {
 		o.Credentials = credentials.NewStaticCredentialsProvider("local", "local", "")
 		return cip.New(o)
 	}
-	return cognito.NewClient(newDeps(app.Config{Region: region}).MustAWSConfig(), "")
+	return cognito.NewClient(newDeps(app.Config{Region: region}, nil).MustAWSConfig(), "")
 }
 
 // createPool makes the user pool and app client as the CDK stack does: email
