@@ -137,7 +137,7 @@ func signUp(t testing.TB, email, password string) *Client {
 	if err != nil {
 		t.Fatalf("SignUp %s: %v", email, err)
 	}
-	code, err := st.ConfirmationCode(email)
+	code, err := st.ConfirmationCodeOf(aws.ToString(out.UserSub))
 	if err != nil {
 		t.Fatalf("confirmation code of %s: %v", email, err)
 	}

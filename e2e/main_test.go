@@ -44,10 +44,10 @@ func TestMain(m *testing.M) {
 func run(m *testing.M) int {
 	moreParallel()
 	// The whole stack shares this process, and the collector was an
-	// eighth of its CPU: trade memory (about 250 MB instead of 130 MB) for
+	// eighth of its CPU: trade memory (about 400 MB instead of 130 MB) for
 	// time, unless GOGC says otherwise.
 	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(400)
+		debug.SetGCPercent(800)
 	}
 	dir, err := os.MkdirTemp("", "gatehouse-e2e-")
 	if err != nil {

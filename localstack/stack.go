@@ -716,13 +716,24 @@ func (s *Stack) ConfirmationCode(email string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("confirmation code of %s: %w", email, err)
 	}
+	return s.ConfirmationCodeOf(sub)
+}
+
+// ConfirmationCodeOf is ConfirmationCode for the user with this sub (as
+// SignUp answers it).
+func (s *Stack) ConfirmationCodeOf(sub string) (string, error) {
+	if s.cognito == nil {
+		return "", errors.New("confirmation codes are only readable from cognito-local")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
 	for {
 		if code := s.cognito.confirmationCode(sub); code != "" {
 			return code, nil
 		}
 		select {
 		case <-ctx.Done():
-			return "", fmt.Errorf("confirmation code of %s (%s): not in %s", email, sub, s.cognito.codesFile())
+			return "", fmt.Errorf("confirmation code of %s: not in %s", sub, s.cognito.codesFile())
 		case <-time.After(25 * time.Millisecond):
 		}
 	}
