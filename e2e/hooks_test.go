@@ -6,7 +6,7 @@ package e2e
 //
 //   - MiniDyn: the in-process DynamoDB, served by the harness and handed to
 //     the stack as an external endpoint; the functions' calls reach its
-//     handler in process (inProcess).
+//     handler in process (byHost, dynamotest.InProcess).
 //   - DynamoDBCalls: every call that reaches it, counted by operation.
 //   - HandlerRan: which API requests reached a function's handler, past its
 //     guard (the functions are wrapped as they are built).
@@ -70,7 +70,7 @@ func startStack(ctx context.Context, o localstack.Options) (*testStack, error) {
 	ddb := httptest.NewServer(dynamo)
 	ts.servers = append(ts.servers, ddb)
 	o.DynamoDBEndpoint = ddb.URL
-	o.HTTPTransport = inProcess{host: ddb.Listener.Addr().String(), handler: dynamo, next: http.DefaultTransport}
+	o.HTTPTransport = byHost{host: ddb.Listener.Addr().String(), local: dynamotest.InProcess{Handler: dynamo}, next: http.DefaultTransport}
 	o.Functions = func(d *app.Deps) (localstack.Functions, error) {
 		f, err := localstack.DefaultFunctions(d)
 		for name, h := range f.HTTP {
@@ -283,33 +283,18 @@ func dynamoOperation(r *http.Request) string {
 // with this id (the Apigw-Requestid response header).
 func (s *testStack) HandlerRan(requestID string) bool { return s.ran.has(requestID) }
 
-// inProcess hands the functions' calls to the DynamoDB endpoint straight
-// to its handler, in this process, and sends the others on: the same
-// requests and answers, without a loopback connection for each of the
-// thousands of calls the tests make (docs/performance.md).
-type inProcess struct {
-	host    string
-	handler http.Handler
-	next    http.RoundTripper
+// byHost hands the functions' calls to the DynamoDB endpoint to its
+// handler in this process (dynamotest.InProcess) and sends the others on.
+type byHost struct {
+	host        string
+	local, next http.RoundTripper
 }
 
-func (p inProcess) RoundTrip(r *http.Request) (*http.Response, error) {
-	if r.URL.Host != p.host {
-		return p.next.RoundTrip(r)
+func (b byHost) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.URL.Host == b.host {
+		return b.local.RoundTrip(r)
 	}
-	if err := r.Context().Err(); err != nil {
-		return nil, err
-	}
-	in := r.Clone(r.Context())
-	in.RequestURI, in.RemoteAddr = r.URL.RequestURI(), "127.0.0.1:0"
-	if in.Body == nil {
-		in.Body = http.NoBody
-	}
-	rec := httptest.NewRecorder()
-	p.handler.ServeHTTP(rec, in)
-	resp := rec.Result()
-	resp.Request = r
-	return resp, nil
+	return b.next.RoundTrip(r)
 }
 
 // countCalls counts the DynamoDB calls that reach h, by operation (from

@@ -9,6 +9,7 @@ import (
 	"context"
 	"crypto/rand"
 	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"sync"
 	"testing"
@@ -38,15 +39,17 @@ type Env struct {
 	Counter *CallCounter
 }
 
-// New starts minidyn on a loopback port, creates the table and returns the
-// environment; everything stops when the test ends.
+// New starts minidyn on a loopback port (URL, for clients of a test's
+// own), creates the table and returns the environment, whose client
+// reaches minidyn in process (InProcess); everything stops when the test
+// ends.
 func New(t testing.TB) *Env {
 	t.Helper()
 	srv := server.NewServer()
 	hs := httptest.NewServer(srv)
 	t.Cleanup(hs.Close)
 	counter := NewCallCounter()
-	client := NewClient(hs.URL, counter)
+	client := newClient(hs.URL, counter, &http.Client{Transport: InProcess{Handler: srv}})
 	st := NewStore(client)
 	if err := st.EnsureTable(context.Background()); err != nil {
 		t.Fatalf("create table: %v", err)
@@ -73,6 +76,10 @@ func RandomKey() []byte {
 // does (the same attempts, for the same errors) but without waiting
 // between attempts: a test of a failing table need not sleep.
 func NewClient(endpoint string, counter *CallCounter) *dynamodb.Client {
+	return newClient(endpoint, counter, nil)
+}
+
+func newClient(endpoint string, counter *CallCounter, hc *http.Client) *dynamodb.Client {
 	opts := dynamodb.Options{
 		Region:                          "us-east-1",
 		BaseEndpoint:                    aws.String(endpoint),
@@ -84,6 +91,9 @@ func NewClient(endpoint string, counter *CallCounter) *dynamodb.Client {
 	}
 	if counter != nil {
 		opts.APIOptions = append(opts.APIOptions, counter.Middleware)
+	}
+	if hc != nil {
+		opts.HTTPClient = hc
 	}
 	return dynamodb.New(opts)
 }
