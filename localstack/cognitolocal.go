@@ -54,7 +54,9 @@ type cognitoConfig struct {
 	} `json:"UserPoolDefaults"`
 }
 
-// preloadJS coalesces cognito-local's pool-file writes (see the file).
+// preloadJS is loaded into cognito-local: it coalesces its pool-file
+// writes, parses its signing key once and records confirmation codes
+// (see the file).
 //
 //go:embed cognitolocal_preload.js
 var preloadJS []byte
