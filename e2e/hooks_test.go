@@ -56,7 +56,9 @@ type testStack struct {
 	// whoever makes them: authorizer, functions, triggers.
 	DynamoDBCalls *dynamotest.CallCounter
 
-	ran           *requestLog
+	ran *requestLog
+	// transport carries the functions' AWS calls: DynamoDB's in process.
+	transport     http.RoundTripper
 	cognitoFaults faults
 	dynamoFaults  faults
 	cognito       *cip.Client
@@ -70,7 +72,8 @@ func startStack(ctx context.Context, o localstack.Options) (*testStack, error) {
 	ddb := httptest.NewServer(dynamo)
 	ts.servers = append(ts.servers, ddb)
 	o.DynamoDBEndpoint = ddb.URL
-	o.HTTPTransport = byHost{host: ddb.Listener.Addr().String(), local: dynamotest.InProcess{Handler: dynamo}, next: http.DefaultTransport}
+	ts.transport = byHost{host: ddb.Listener.Addr().String(), local: dynamotest.InProcess{Handler: dynamo}, next: http.DefaultTransport}
+	o.HTTPTransport = ts.transport
 	o.Functions = func(d *app.Deps) (localstack.Functions, error) {
 		f, err := localstack.DefaultFunctions(d)
 		for name, h := range f.HTTP {

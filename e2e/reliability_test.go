@@ -146,6 +146,7 @@ func TestIdempotencyKey(t *testing.T) {
 // call, after it was answered, or while Cognito "hangs" (the call is sent
 // late, after the caller gave up).
 type faultTransport struct {
+	next   http.RoundTripper // the stack's (DynamoDB in process)
 	mu     sync.Mutex
 	n      int
 	stopAt int
@@ -173,14 +174,14 @@ func (f *faultTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	mode, cancel := f.mode, f.cancel
 	f.mu.Unlock()
 	if !hit {
-		return http.DefaultTransport.RoundTrip(r)
+		return f.next.RoundTrip(r)
 	}
 	switch mode {
 	case "before":
 		cancel()
 		return nil, context.Canceled
 	case "after":
-		resp, err := http.DefaultTransport.RoundTrip(r.WithContext(context.WithoutCancel(r.Context())))
+		resp, err := f.next.RoundTrip(r.WithContext(context.WithoutCancel(r.Context())))
 		if err == nil {
 			_, _ = io.Copy(io.Discard, resp.Body)
 			resp.Body.Close()
@@ -195,7 +196,7 @@ func (f *faultTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 		f.late.Add(1)
 		go func() {
 			defer f.late.Done()
-			if resp, err := http.DefaultTransport.RoundTrip(late); err == nil {
+			if resp, err := f.next.RoundTrip(late); err == nil {
 				_, _ = io.Copy(io.Discard, resp.Body)
 				resp.Body.Close()
 			}
@@ -217,7 +218,7 @@ type faultRig struct {
 
 func newFaultRig(t *testing.T) *faultRig {
 	st := stack()
-	ft := &faultTransport{}
+	ft := &faultTransport{next: st.transport}
 	hc := &http.Client{Transport: ft}
 	creds := credentials.NewStaticCredentialsProvider("local", "local", "")
 	ddb := dynamodb.New(dynamodb.Options{Region: st.Info.Region, BaseEndpoint: aws.String(st.Config.DynamoDBEndpoint),
