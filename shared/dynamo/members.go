@@ -163,6 +163,17 @@ func uniq(v []string) []string {
 }
 
 // addOrgChange adds the org item's update (or condition check) to t.
+// addDelta adds d to attr in an update's ADD clause, under the
+// placeholders name and value; a zero delta adds nothing.
+func addDelta(names map[string]string, values map[string]types.AttributeValue, adds []string, name, attr, value string, d int) []string {
+	if d == 0 {
+		return adds
+	}
+	names[name] = attr
+	values[value] = num(int64(d))
+	return append(adds, name+" "+value)
+}
+
 func (t *tx) addOrgChange(orgID string, ch orgChange) {
 	names := map[string]string{"#pk": tabledef.PK}
 	values := map[string]types.AttributeValue{}
@@ -176,16 +187,8 @@ func (t *tx) addOrgChange(orgID string, ch orgChange) {
 			t.addTreeSeats(a, ch.members, ch.quota && ch.members > 0)
 		}
 	}
-	if ch.invites != 0 {
-		names["#ic"] = attrInviteCount
-		values[":di"] = num(int64(ch.invites))
-		adds = append(adds, "#ic :di")
-	}
-	if ch.owners != 0 {
-		names["#oc"] = attrOwnerCount
-		values[":do"] = num(int64(ch.owners))
-		adds = append(adds, "#oc :do")
-	}
+	adds = addDelta(names, values, adds, "#ic", attrInviteCount, ":di", ch.invites)
+	adds = addDelta(names, values, adds, "#oc", attrOwnerCount, ":do", ch.owners)
 	i := 0
 	for r, d := range ch.roles {
 		n := "#rh" + strconv.Itoa(i)
@@ -275,16 +278,8 @@ func (t *tx) addManagerCount(orgID, managerID string, delta, invites int, guard 
 	names := map[string]string{"#pk": tabledef.PK}
 	values := map[string]types.AttributeValue{}
 	var adds []string
-	if delta != 0 {
-		names["#mcnt"] = attrManagedCount
-		values[":d"] = num(int64(delta))
-		adds = append(adds, "#mcnt :d")
-	}
-	if invites != 0 {
-		names["#minv"] = attrManagedInvites
-		values[":di"] = num(int64(invites))
-		adds = append(adds, "#minv :di")
-	}
+	adds = addDelta(names, values, adds, "#mcnt", attrManagedCount, ":d", delta)
+	adds = addDelta(names, values, adds, "#minv", attrManagedInvites, ":di", invites)
 	if len(adds) == 0 {
 		return
 	}

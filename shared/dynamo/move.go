@@ -367,21 +367,9 @@ func (s *Store) addMemberDeltas(ctx context.Context, t *tx, orgID, movedID strin
 		names := map[string]string{"#pk": tabledef.PK}
 		values := map[string]types.AttributeValue{}
 		var adds []string
-		if d.managed != 0 {
-			names["#mcnt"] = attrManagedCount
-			values[":dm"] = num(int64(d.managed))
-			adds = append(adds, "#mcnt :dm")
-		}
-		if d.invites != 0 {
-			names["#minv"] = attrManagedInvites
-			values[":di"] = num(int64(d.invites))
-			adds = append(adds, "#minv :di")
-		}
-		if d.resources != 0 {
-			names["#rc"] = "resourceCount"
-			values[":dr"] = num(int64(d.resources))
-			adds = append(adds, "#rc :dr")
-		}
+		adds = addDelta(names, values, adds, "#mcnt", attrManagedCount, ":dm", d.managed)
+		adds = addDelta(names, values, adds, "#minv", attrManagedInvites, ":di", d.invites)
+		adds = addDelta(names, values, adds, "#rc", "resourceCount", ":dr", d.resources)
 		cond := "attribute_exists(#pk)"
 		if d.newOwner {
 			// A transfer's new owner: still an active member.
@@ -469,11 +457,7 @@ func (t *tx) addMoveTree(orgID string, seats int, res map[string]int, o *gatehou
 	values := map[string]types.AttributeValue{}
 	conds := []string{"attribute_exists(#pk)"}
 	var adds []string
-	if seats != 0 {
-		names["#ts"] = attrTreeSeats
-		values[":dt"] = num(int64(seats))
-		adds = append(adds, "#ts :dt")
-	}
+	adds = addDelta(names, values, adds, "#ts", attrTreeSeats, ":dt", seats)
 	if seats > 0 {
 		names["#mc"], names["#max"] = attrMemberCount, "maxMembers"
 		values[":unl"] = num(-1)
@@ -536,31 +520,15 @@ func (t *tx) addMoveOrg(orgID string, ch orgChange, treeDelta int, res, treeRes 
 	values := map[string]types.AttributeValue{}
 	conds := []string{"attribute_exists(#pk)"}
 	var adds []string
-	if ch.members != 0 {
-		names["#mc"] = attrMemberCount
-		values[":dm"] = num(int64(ch.members))
-		adds = append(adds, "#mc :dm")
-	}
-	if ch.invites != 0 {
-		names["#ic"] = attrInviteCount
-		values[":di"] = num(int64(ch.invites))
-		adds = append(adds, "#ic :di")
-	}
-	if treeDelta != 0 {
-		names["#ts"] = attrTreeSeats
-		values[":dt"] = num(int64(treeDelta))
-		adds = append(adds, "#ts :dt")
-	}
+	adds = addDelta(names, values, adds, "#mc", attrMemberCount, ":dm", ch.members)
+	adds = addDelta(names, values, adds, "#ic", attrInviteCount, ":di", ch.invites)
+	adds = addDelta(names, values, adds, "#ts", attrTreeSeats, ":dt", treeDelta)
 	if treeDelta > 0 {
 		names["#mc"], names["#max"], names["#ts"] = attrMemberCount, "maxMembers", attrTreeSeats
 		values[":unl"] = num(-1)
 		conds = append(conds, "(attribute_not_exists(#max) OR #max = :unl OR #ts < #max OR (attribute_not_exists(#ts) AND #mc < #max))")
 	}
-	if ch.owners != 0 {
-		names["#oc"] = attrOwnerCount
-		values[":do"] = num(int64(ch.owners))
-		adds = append(adds, "#oc :do")
-	}
+	adds = addDelta(names, values, adds, "#oc", attrOwnerCount, ":do", ch.owners)
 	if ch.ownerGuard {
 		names["#oc"] = attrOwnerCount
 		values[":one"] = num(1)
