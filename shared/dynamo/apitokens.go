@@ -32,12 +32,10 @@ func apiTokenItems(t *gatehouse.APIToken, hash string) (listing, secret item) {
 		}
 		return it
 	}
-	listing = fill(newItem(tokenKey(t.OrgID, t.ID)))
+	listing, secret = secretPair(tokenKey(t.OrgID, t.ID), hash, kindToken, fill)
 	if t.Status == gatehouse.StatusActive {
 		listing.setExpiry(t.ExpiresAt, kindToken)
 	}
-	secret = fill(newItem(secretKey(hash)))
-	secret.setS("secretKind", kindToken)
 	return listing, secret
 }
 
@@ -72,4 +70,15 @@ func (s *Store) APITokenBySecret(ctx context.Context, secret string) (*gatehouse
 		return nil, gatehouse.NotFound("token")
 	}
 	return decodeAPIToken(it), nil
+}
+
+// secretPair makes the two items of a record with a secret (an API token,
+// a SCIM token, an impersonation session): its listing item under
+// listingKey and the item under its secret's hash, which the authorizer
+// reads, both filled alike, the latter marked with the secret's kind.
+func secretPair(listingKey Key, hash, kind string, fill func(item) item) (listing, secret item) {
+	listing = fill(newItem(listingKey))
+	secret = fill(newItem(secretKey(hash)))
+	secret.setS("secretKind", kind)
+	return listing, secret
 }

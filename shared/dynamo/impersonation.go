@@ -41,10 +41,7 @@ func impersonationItems(i *gatehouse.Impersonation, hash string) (listing, secre
 			setTime(attrCreated, i.CreatedAt).
 			setS("secretHash", hash)
 	}
-	listing = fill(newItem(impersonationKey(i.OrgID, i.ID)))
-	secret = fill(newItem(secretKey(hash)))
-	secret.setS("secretKind", kindImpersonation)
-	return listing, secret
+	return secretPair(impersonationKey(i.OrgID, i.ID), hash, kindImpersonation, fill)
 }
 
 func decodeImpersonation(it item) *gatehouse.Impersonation {

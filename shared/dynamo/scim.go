@@ -35,10 +35,7 @@ func scimTokenItems(t *gatehouse.ScimToken, hash string) (listing, secret item) 
 			setS("createdBy", t.CreatedBy).
 			setS("secretHash", hash)
 	}
-	listing = fill(newItem(scimTokenKey(t.OrgID, t.ID)))
-	secret = fill(newItem(secretKey(hash)))
-	secret.setS("secretKind", kindScimToken)
-	return listing, secret
+	return secretPair(scimTokenKey(t.OrgID, t.ID), hash, kindScimToken, fill)
 }
 
 func decodeScimToken(it item) *gatehouse.ScimToken {
