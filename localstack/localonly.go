@@ -14,7 +14,7 @@ package localstack
 //   - Paths under LocalOnlyPrefix (/local/) are the stack's own, answered
 //     before any route of the API: no Gatehouse route starts with it.
 //   - Sign-up confirmation codes are read from a file rather than from an
-//     inbox (Stack.ConfirmationCode): cognitolocal_preload.js, preloaded
+//     inbox (Stack.ConfirmationCodeOf): cognitolocal_preload.js, preloaded
 //     into cognito-local, appends each code it stores on a user.
 //   - The same script makes cognito-local write its pool file at most every
 //     second, whole, and when it stops, instead of after every change; its

@@ -701,26 +701,11 @@ func (s *Stack) Store() *dynamo.Store { return s.Deps.Store() }
 // admin calls in tests).
 func (s *Stack) Cognito() *cip.Client { return s.cip }
 
-// ConfirmationCode returns the latest sign-up confirmation code
-// cognito-local issued to a user (by email), as the stack's preload
-// recorded it when cognito-local stored it, before SignUp answered
+// ConfirmationCodeOf returns the latest sign-up confirmation code
+// cognito-local issued to the user with this sub (as SignUp answers it),
+// as the stack's preload recorded it before SignUp answered
 // (cognitolocal_preload.js). With a real Cognito the code goes by email
 // and cannot be read here.
-func (s *Stack) ConfirmationCode(email string) (string, error) {
-	if s.cognito == nil {
-		return "", errors.New("confirmation codes are only readable from cognito-local")
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	sub, err := cognito.New(s.cip, s.Config.UserPoolID).UserSub(ctx, email)
-	if err != nil {
-		return "", fmt.Errorf("confirmation code of %s: %w", email, err)
-	}
-	return s.ConfirmationCodeOf(sub)
-}
-
-// ConfirmationCodeOf is ConfirmationCode for the user with this sub (as
-// SignUp answers it).
 func (s *Stack) ConfirmationCodeOf(sub string) (string, error) {
 	if s.cognito == nil {
 		return "", errors.New("confirmation codes are only readable from cognito-local")
